@@ -1,0 +1,88 @@
+//! The HTTP API, as server functions: each parses its input, calls one domain
+//! function and maps the result. Every one of them is a public endpoint.
+//!
+//! Inputs are form-encoded so `<form>`s work without JavaScript; arguments
+//! default to empty so a missing field is a validation error, not a decoding one.
+
+use crate::{
+    error::AppError,
+    model::{SessionView, UserProfile, UserSummary},
+};
+use leptos::prelude::*;
+use leptos::server_fn::codec::{DeleteUrl, GetUrl};
+
+#[cfg(feature = "ssr")]
+use crate::backend::{accounts, http::respond_to_form, session, state};
+#[cfg(feature = "ssr")]
+use leptos::server_fn::ServerFn;
+
+/// `POST /api/register`: creates the account and logs it in.
+#[server(prefix = "/api", endpoint = "register")]
+pub async fn register(
+    #[server(default)] name: String,
+    #[server(default)] email: String,
+    #[server(default)] password: String,
+) -> Result<UserSummary, AppError> {
+    let result = async {
+        let account = crate::domain::NewAccount::parse(&name, &email, &password)?;
+        let user = accounts::register(&state()?, account).await?;
+        session::replace_user_session(user.clone())?;
+        Ok(user)
+    }
+    .await;
+    respond_to_form(result, Register::PATH, "/users", &[("name", &name), ("email", &email)])
+}
+
+/// `POST /api/auth/login`: checks the credentials and starts a new session.
+/// `redirect` is where a plain form post lands afterwards (local paths only).
+#[server(prefix = "/api", endpoint = "auth/login")]
+pub async fn login(
+    #[server(default)] email: String,
+    #[server(default)] password: String,
+    #[server(default)] redirect: String,
+) -> Result<UserSummary, AppError> {
+    let result = async {
+        let user = accounts::authenticate(&state()?, &email, &password).await?;
+        session::replace_user_session(user.clone())?;
+        Ok(user)
+    }
+    .await;
+    let target = crate::domain::safe_redirect_target(&redirect);
+    respond_to_form(result, Login::PATH, target, &[("email", &email)])
+}
+
+/// `POST /api/auth/logout`: deletes the session cookie.
+#[server(prefix = "/api", endpoint = "auth/logout")]
+pub async fn logout() -> Result<(), AppError> {
+    respond_to_form(session::clear_user_session(), Logout::PATH, "/login", &[])
+}
+
+/// `GET /api/users?limit=&after=`: one page of users in id order.
+#[server(prefix = "/api", endpoint = "users", input = GetUrl)]
+pub async fn list_users(limit: Option<String>, after: Option<String>) -> Result<Vec<UserSummary>, AppError> {
+    session::require_user_session()?;
+    let page = crate::domain::PageRequest::parse(limit.as_deref(), after.as_deref())?;
+    state()?.db.list_users(page.after, page.limit).await
+}
+
+/// `GET /api/user?id=`: one user's profile.
+#[server(prefix = "/api", endpoint = "user", input = GetUrl)]
+pub async fn get_user(#[server(default)] id: String) -> Result<UserProfile, AppError> {
+    session::require_user_session()?;
+    let id = crate::domain::parse_user_id(&id)?;
+    state()?.db.find_user(id).await?.ok_or(AppError::NotFound)
+}
+
+/// `GET /api/_auth/session`: the public part of the session, `{}` when logged out.
+#[server(prefix = "/api", endpoint = "_auth/session", input = GetUrl)]
+pub async fn get_session() -> Result<SessionView, AppError> {
+    Ok(SessionView {
+        session: session::get_user_session().map(|s| s.info()),
+    })
+}
+
+/// `DELETE /api/_auth/session`: the same as logging out.
+#[server(prefix = "/api", endpoint = "_auth/session", input = DeleteUrl)]
+pub async fn end_session() -> Result<(), AppError> {
+    session::clear_user_session()
+}

@@ -1,0 +1,29 @@
+//! Server-only code: compiled with the `ssr` feature and never into the wasm.
+
+pub mod accounts;
+pub mod db;
+pub mod http;
+pub mod password;
+pub mod session;
+
+use crate::error::AppError;
+use axum::extract::FromRef;
+use leptos::prelude::{use_context, LeptosOptions};
+use std::sync::Arc;
+
+/// Everything a request may need, built once at startup and shared.
+#[derive(Clone, FromRef)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub db: db::Database,
+    pub sessions: Arc<session::SessionConfig>,
+    pub passwords: password::PasswordHasher,
+}
+
+/// The shared state, as provided to every server function and page render.
+pub fn state() -> Result<AppState, AppError> {
+    use_context::<AppState>().ok_or_else(|| {
+        tracing::error!("AppState missing from the request context");
+        AppError::Internal
+    })
+}

@@ -1,0 +1,343 @@
+//! Account rules shared by the browser and the server: each input is parsed once
+//! into a type that can only hold a valid value.
+
+use std::fmt;
+
+/// Why an input was refused, naming the form field it belongs to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValidationError {
+    pub field: &'static str,
+    pub message: String,
+}
+
+impl ValidationError {
+    fn new(field: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            field,
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for ValidationError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+/// An email address, trimmed and lower-cased, so that uniqueness is case-insensitive.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Email(String);
+
+impl Email {
+    pub const MAX_CHARS: usize = 254;
+
+    pub fn parse(input: &str) -> Result<Self, ValidationError> {
+        let normalised = input.trim().to_lowercase();
+        if normalised.is_empty() {
+            return Err(ValidationError::new("email", "Email is required"));
+        }
+        if normalised.chars().count() > Self::MAX_CHARS {
+            return Err(ValidationError::new(
+                "email",
+                format!("Email must be at most {} characters", Self::MAX_CHARS),
+            ));
+        }
+        // The crate accepts quoted local parts and IP-literal domains; a sign-up form
+        // only wants the ordinary `local@domain.tld` shape.
+        let ordinary = email_address::EmailAddress::parse_with_options(
+            &normalised,
+            email_address::Options::default()
+                .without_display_text()
+                .without_domain_literal(),
+        )
+        .is_ok_and(|address| address.domain().contains('.') && !address.local_part().starts_with('"'));
+        if !ordinary {
+            return Err(ValidationError::new("email", "Enter a valid email address"));
+        }
+        Ok(Self(normalised))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A display name: 1 to 100 characters after trimming, no control characters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserName(String);
+
+impl UserName {
+    pub const MAX_CHARS: usize = 100;
+
+    pub fn parse(input: &str) -> Result<Self, ValidationError> {
+        let trimmed = input.trim();
+        if trimmed.is_empty() {
+            return Err(ValidationError::new("name", "Name is required"));
+        }
+        if trimmed.chars().count() > Self::MAX_CHARS {
+            return Err(ValidationError::new(
+                "name",
+                format!("Name must be at most {} characters", Self::MAX_CHARS),
+            ));
+        }
+        if trimmed.chars().any(char::is_control) {
+            return Err(ValidationError::new(
+                "name",
+                "Name must not contain control characters",
+            ));
+        }
+        Ok(Self(trimmed.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A new password as typed: at least 8 characters and at most 72 bytes, because
+/// bcrypt ignores every byte past the 72nd and a silently shortened password is
+/// weaker than the one the user chose.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Password(String);
+
+impl Password {
+    pub const MIN_CHARS: usize = 8;
+    pub const MAX_BYTES: usize = 72;
+
+    pub fn parse(input: &str) -> Result<Self, ValidationError> {
+        if input.chars().count() < Self::MIN_CHARS {
+            return Err(ValidationError::new(
+                "password",
+                format!("Password must be at least {} characters", Self::MIN_CHARS),
+            ));
+        }
+        if input.len() > Self::MAX_BYTES {
+            return Err(ValidationError::new(
+                "password",
+                format!(
+                    "Password must be at most {} bytes (bcrypt's limit); this one is {}",
+                    Self::MAX_BYTES,
+                    input.len()
+                ),
+            ));
+        }
+        Ok(Self(input.to_owned()))
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Never print a password, not even in debug logs.
+impl fmt::Debug for Password {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Password(..)")
+    }
+}
+
+/// A registration form whose every field has been parsed.
+#[derive(Debug, Clone)]
+pub struct NewAccount {
+    pub name: UserName,
+    pub email: Email,
+    pub password: Password,
+}
+
+impl NewAccount {
+    /// Parses the fields in form order, so the first invalid one is reported.
+    pub fn parse(name: &str, email: &str, password: &str) -> Result<Self, ValidationError> {
+        Ok(Self {
+            name: UserName::parse(name)?,
+            email: Email::parse(email)?,
+            password: Password::parse(password)?,
+        })
+    }
+}
+
+/// Which page of the user list: ids after `after`, at most `limit` of them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PageRequest {
+    pub after: i64,
+    pub limit: i64,
+}
+
+impl PageRequest {
+    pub const DEFAULT_LIMIT: i64 = 10;
+    pub const MAX_LIMIT: i64 = 100;
+
+    pub fn parse(limit: Option<&str>, after: Option<&str>) -> Result<Self, ValidationError> {
+        let limit = match limit.map(str::trim).filter(|l| !l.is_empty()) {
+            None => Self::DEFAULT_LIMIT,
+            Some(text) => text
+                .parse::<i64>()
+                .ok()
+                .filter(|n| (1..=Self::MAX_LIMIT).contains(n))
+                .ok_or_else(|| {
+                    ValidationError::new("limit", format!("limit must be a whole number from 1 to {}", Self::MAX_LIMIT))
+                })?,
+        };
+        let after = match after.map(str::trim).filter(|a| !a.is_empty()) {
+            None => 0,
+            Some(text) => text
+                .parse::<i64>()
+                .ok()
+                .filter(|n| *n >= 0)
+                .ok_or_else(|| ValidationError::new("after", "after must be a user id"))?,
+        };
+        Ok(Self { after, limit })
+    }
+}
+
+/// A user id from a URL.
+pub fn parse_user_id(input: &str) -> Result<i64, ValidationError> {
+    input
+        .trim()
+        .parse::<i64>()
+        .ok()
+        .filter(|id| *id > 0)
+        .ok_or_else(|| ValidationError::new("id", "id must be a user id"))
+}
+
+/// The page to land on after login: only a same-site relative path is accepted,
+/// anything else (absolute URLs, `//host`, `/\host`, schemes, control characters)
+/// falls back to `/users`.
+pub fn safe_redirect_target(requested: &str) -> &str {
+    const DEFAULT: &str = "/users";
+    let bytes = requested.as_bytes();
+    let is_local_path = bytes.first() == Some(&b'/')
+        && !matches!(bytes.get(1), Some(b'/') | Some(b'\\'))
+        && !requested.chars().any(|c| c.is_control() || c == '\\');
+    if is_local_path {
+        requested
+    } else {
+        DEFAULT
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn email_is_trimmed_and_lower_cased() {
+        let email = Email::parse("  Alice@Example.COM ").unwrap();
+        assert_eq!(email.as_str(), "alice@example.com");
+    }
+
+    #[test]
+    fn malformed_emails_are_refused() {
+        for bad in [
+            "",
+            "   ",
+            "alice",
+            "alice@",
+            "@example.com",
+            "alice@example",
+            "a b@example.com",
+            "\"quoted\"@example.com",
+            "alice@[127.0.0.1]",
+            "Alice <alice@example.com>",
+        ] {
+            let err = Email::parse(bad).unwrap_err();
+            assert_eq!(err.field, "email", "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn email_length_is_capped_at_254_characters() {
+        let local = "a".repeat(60);
+        let domain = format!("{}.{}.{}.example.com", "b".repeat(60), "c".repeat(60), "d".repeat(50));
+        let at_limit = format!("{local}@{domain}");
+        assert!(at_limit.len() <= 254);
+        assert!(Email::parse(&at_limit).is_ok());
+        let too_long = format!("{}@{}.{}.{}.com", "a".repeat(64), "b".repeat(63), "c".repeat(63), "d".repeat(63));
+        let err = Email::parse(&too_long).unwrap_err();
+        assert!(err.message.contains("254"), "{err}");
+    }
+
+    #[test]
+    fn name_is_trimmed_and_bounded() {
+        assert_eq!(UserName::parse("  Ada  ").unwrap().as_str(), "Ada");
+        assert!(UserName::parse("   ").is_err());
+        assert!(UserName::parse(&"x".repeat(100)).is_ok());
+        assert!(UserName::parse(&"é".repeat(100)).is_ok(), "counted in characters");
+        assert!(UserName::parse(&"x".repeat(101)).is_err());
+        assert!(UserName::parse("a\u{0}b").is_err());
+    }
+
+    #[test]
+    fn password_needs_eight_characters() {
+        assert!(Password::parse("1234567").is_err());
+        assert!(Password::parse("12345678").is_ok());
+        assert!(Password::parse("ééééééé").is_err(), "7 characters, 14 bytes");
+    }
+
+    #[test]
+    fn password_over_72_bytes_is_refused_not_truncated() {
+        assert!(Password::parse(&"a".repeat(72)).is_ok());
+        let err = Password::parse(&"a".repeat(73)).unwrap_err();
+        assert_eq!(err.field, "password");
+        assert!(err.message.contains("72 bytes"));
+        // 25 three-byte characters are 75 bytes although only 25 characters.
+        assert!(Password::parse(&"€".repeat(25)).is_err());
+    }
+
+    #[test]
+    fn password_debug_hides_the_secret() {
+        let password = Password::parse("correct horse").unwrap();
+        assert_eq!(format!("{password:?}"), "Password(..)");
+    }
+
+    #[test]
+    fn new_account_reports_the_first_invalid_field() {
+        let err = NewAccount::parse("", "bad", "short").unwrap_err();
+        assert_eq!(err.field, "name");
+        let err = NewAccount::parse("Ada", "bad", "short").unwrap_err();
+        assert_eq!(err.field, "email");
+        let err = NewAccount::parse("Ada", "ada@example.com", "short").unwrap_err();
+        assert_eq!(err.field, "password");
+    }
+
+    #[test]
+    fn page_request_defaults_and_bounds() {
+        assert_eq!(PageRequest::parse(None, None).unwrap(), PageRequest { after: 0, limit: 10 });
+        assert_eq!(PageRequest::parse(Some("100"), Some("42")).unwrap(), PageRequest { after: 42, limit: 100 });
+        for bad in ["0", "101", "-1", "ten", "1.5"] {
+            assert_eq!(PageRequest::parse(Some(bad), None).unwrap_err().field, "limit", "{bad}");
+        }
+        assert_eq!(PageRequest::parse(None, Some("x")).unwrap_err().field, "after");
+        assert_eq!(PageRequest::parse(None, Some("-3")).unwrap_err().field, "after");
+    }
+
+    #[test]
+    fn user_id_must_be_positive_integer() {
+        assert_eq!(parse_user_id("12"), Ok(12));
+        for bad in ["", "0", "-1", "abc", "1e3", "99999999999999999999"] {
+            assert!(parse_user_id(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn redirect_target_only_accepts_local_paths() {
+        for good in ["/users", "/users/3", "/users?after=10", "/users?q=http://a"] {
+            assert_eq!(safe_redirect_target(good), good);
+        }
+        for bad in [
+            "",
+            "users",
+            "http://evil.example",
+            "https://evil.example/users",
+            "//evil.example",
+            "///evil.example",
+            "/\\evil.example",
+            "\\\\evil.example",
+            "javascript:alert(1)",
+            "https:evil.example",
+            "/users\n/evil",
+        ] {
+            assert_eq!(safe_redirect_target(bad), "/users", "{bad:?}");
+        }
+    }
+}

@@ -1,0 +1,175 @@
+//! The one error type of the API. On the wire it is `{"error": message, "field"?: name}`;
+//! its HTTP status is decided by [`AppError::status`] and nowhere else.
+
+use crate::domain::ValidationError;
+use serde::{Deserialize, Serialize};
+use leptos::server_fn::{
+    codec::JsonEncoding,
+    error::{FromServerFnError, ServerFnErrorErr},
+};
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
+#[serde(into = "ErrorBody", from = "ErrorBody")]
+pub enum AppError {
+    #[error("{message}")]
+    Validation { field: String, message: String },
+    #[error("{}", Self::EMAIL_TAKEN)]
+    EmailTaken,
+    #[error("{}", Self::INVALID_CREDENTIALS)]
+    InvalidCredentials,
+    #[error("{}", Self::UNAUTHORIZED)]
+    Unauthorized,
+    #[error("{}", Self::FORBIDDEN)]
+    Forbidden,
+    #[error("{}", Self::NOT_FOUND)]
+    NotFound,
+    #[error("{}", Self::TOO_MANY_REQUESTS)]
+    TooManyRequests,
+    #[error("{}", Self::UNAVAILABLE)]
+    Unavailable,
+    #[error("{}", Self::INTERNAL)]
+    Internal,
+    /// A request the server could not decode (wrong encoding, malformed body).
+    #[error("{0}")]
+    BadRequest(String),
+}
+
+impl AppError {
+    const EMAIL_TAKEN: &'static str = "Email already registered";
+    const INVALID_CREDENTIALS: &'static str = "Invalid email or password";
+    const UNAUTHORIZED: &'static str = "Not logged in";
+    const FORBIDDEN: &'static str = "Cross-site request refused";
+    const NOT_FOUND: &'static str = "Not found";
+    const TOO_MANY_REQUESTS: &'static str = "Too many attempts, try again later";
+    const UNAVAILABLE: &'static str = "Service temporarily unavailable, try again shortly";
+    const INTERNAL: &'static str = "Internal server error";
+
+    /// The HTTP status of each error: the single place where errors meet HTTP.
+    pub fn status(&self) -> u16 {
+        match self {
+            Self::Validation { .. } => 422,
+            Self::EmailTaken => 409,
+            Self::InvalidCredentials | Self::Unauthorized => 401,
+            Self::Forbidden => 403,
+            Self::NotFound => 404,
+            Self::TooManyRequests => 429,
+            Self::Unavailable => 503,
+            Self::Internal => 500,
+            Self::BadRequest(_) => 400,
+        }
+    }
+
+    /// The form field the error belongs to, if any.
+    pub fn field(&self) -> Option<&str> {
+        match self {
+            Self::Validation { field, .. } => Some(field),
+            _ => None,
+        }
+    }
+}
+
+impl From<ValidationError> for AppError {
+    fn from(err: ValidationError) -> Self {
+        Self::Validation {
+            field: err.field.to_owned(),
+            message: err.message,
+        }
+    }
+}
+
+/// The JSON shape of every error response.
+#[derive(Serialize, Deserialize)]
+struct ErrorBody {
+    error: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    field: Option<String>,
+}
+
+impl From<AppError> for ErrorBody {
+    fn from(err: AppError) -> Self {
+        Self {
+            field: err.field().map(str::to_owned),
+            error: err.to_string(),
+        }
+    }
+}
+
+/// Rebuilds the variant from its fixed message, so the browser sees the same
+/// error the server raised without the wire format carrying anything extra.
+impl From<ErrorBody> for AppError {
+    fn from(body: ErrorBody) -> Self {
+        if let Some(field) = body.field {
+            return Self::Validation {
+                field,
+                message: body.error,
+            };
+        }
+        match body.error.as_str() {
+            Self::EMAIL_TAKEN => Self::EmailTaken,
+            Self::INVALID_CREDENTIALS => Self::InvalidCredentials,
+            Self::UNAUTHORIZED => Self::Unauthorized,
+            Self::FORBIDDEN => Self::Forbidden,
+            Self::NOT_FOUND => Self::NotFound,
+            Self::TOO_MANY_REQUESTS => Self::TooManyRequests,
+            Self::UNAVAILABLE => Self::Unavailable,
+            Self::INTERNAL => Self::Internal,
+            _ => Self::BadRequest(body.error),
+        }
+    }
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        match value {
+            ServerFnErrorErr::Args(detail) => Self::BadRequest(format!("Malformed request: {detail}")),
+            ServerFnErrorErr::UnsupportedRequestMethod(method) => {
+                Self::BadRequest(format!("Unsupported method {method}"))
+            }
+            // The browser could not reach the server or read its answer.
+            ServerFnErrorErr::Request(_) | ServerFnErrorErr::Response(_) => Self::Unavailable,
+            _ => Self::Internal,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_error_round_trips_through_its_json_body() {
+        let all = [
+            AppError::Validation {
+                field: "email".into(),
+                message: "Enter a valid email address".into(),
+            },
+            AppError::EmailTaken,
+            AppError::InvalidCredentials,
+            AppError::Unauthorized,
+            AppError::Forbidden,
+            AppError::NotFound,
+            AppError::TooManyRequests,
+            AppError::Unavailable,
+            AppError::Internal,
+            AppError::BadRequest("Malformed request: x".into()),
+        ];
+        for err in all {
+            let json = serde_json::to_string(&err).unwrap();
+            assert_eq!(serde_json::from_str::<AppError>(&json).unwrap(), err, "{json}");
+        }
+    }
+
+    #[test]
+    fn body_has_only_error_and_field() {
+        let json = serde_json::to_value(AppError::InvalidCredentials).unwrap();
+        assert_eq!(json, serde_json::json!({"error": "Invalid email or password"}));
+        let json = serde_json::to_value(AppError::from(ValidationError {
+            field: "name",
+            message: "Name is required".into(),
+        }))
+        .unwrap();
+        assert_eq!(json, serde_json::json!({"error": "Name is required", "field": "name"}));
+    }
+}

@@ -1,0 +1,91 @@
+//! The application: components, server functions and domain types shared by the
+//! server (feature `ssr`) and the browser (feature `hydrate`).
+
+pub mod api;
+#[cfg(feature = "ssr")]
+pub mod backend;
+pub mod domain;
+pub mod error;
+pub mod model;
+mod pages;
+pub mod session;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::{
+    components::{Route, Router, Routes},
+    path, SsrMode,
+};
+use pages::{
+    guards::{GuestOnly, RequireUser},
+    home::HomePage,
+    login::LoginPage,
+    nav::Nav,
+    not_found::NotFound,
+    register::RegisterPage,
+    users::{UserPage, UsersPage},
+};
+
+/// The HTML document around the app, rendered on the server.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+/// The root component: session context, navigation and routes.
+///
+/// Every route renders in `SsrMode::Async` so that a guard's redirect and a
+/// not-found status are decided before the first byte of the response is sent.
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    #[cfg(feature = "ssr")]
+    leptos_router::components::provide_server_redirect(backend::http::redirect_page);
+    session::provide_user_session();
+
+    view! {
+        <Stylesheet id="leptos" href="/pkg/app.css"/>
+        <Title text="Sessions"/>
+        <Router>
+            <Nav/>
+            <main>
+                <Routes fallback=NotFound>
+                    <Route path=path!("/") view=HomePage ssr=SsrMode::Async/>
+                    <Route
+                        path=path!("/register")
+                        view=|| view! { <GuestOnly><RegisterPage/></GuestOnly> }
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=path!("/login")
+                        view=|| view! { <GuestOnly><LoginPage/></GuestOnly> }
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=path!("/users")
+                        view=|| view! { <RequireUser><UsersPage/></RequireUser> }
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=path!("/users/:id")
+                        view=|| view! { <RequireUser><UserPage/></RequireUser> }
+                        ssr=SsrMode::Async
+                    />
+                </Routes>
+            </main>
+        </Router>
+    }
+}

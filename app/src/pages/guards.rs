@@ -1,0 +1,68 @@
+//! Route guards. On the first load they run on the server, whose redirect is a
+//! real HTTP redirect; in the running app they navigate in the browser.
+
+use crate::{domain::safe_redirect_target, session::use_user_session};
+use leptos::{either::EitherOf3, prelude::*};
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+use leptos_router::{
+    components::Redirect,
+    hooks::{use_location, use_query_map},
+};
+
+/// Characters kept as they are in a query value: a path stays readable
+/// (`/login?redirect=/users/3`) while `&`, `=`, `?`, `#` and the rest are escaped.
+const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC.remove(b'/').remove(b'-').remove(b'_').remove(b'.').remove(b'~');
+
+/// Shows `children` to logged-in users; sends everyone else to the login page,
+/// which brings them back here afterwards.
+#[component]
+pub fn RequireUser(children: ChildrenFn) -> impl IntoView {
+    let session = use_user_session();
+    let state = Memo::new(move |_| session.state());
+    let location = use_location();
+    let login_path = move || {
+        if session.did_log_out_here() {
+            return "/login".to_owned();
+        }
+        let here = format!("{}{}", location.pathname.get_untracked(), search_suffix(&location.search.get_untracked()));
+        format!("/login?redirect={}", utf8_percent_encode(&here, QUERY_VALUE))
+    };
+    view! {
+        <Transition>
+            {move || match state.get() {
+                Some(true) => EitherOf3::A(children()),
+                Some(false) => EitherOf3::B(view! { <Redirect path=login_path()/> }),
+                None => EitherOf3::C(()),
+            }}
+        </Transition>
+    }
+}
+
+/// Shows `children` (the login and register forms) to logged-out users; a
+/// logged-in user goes where the login would have taken them.
+#[component]
+pub fn GuestOnly(children: ChildrenFn) -> impl IntoView {
+    let session = use_user_session();
+    let state = Memo::new(move |_| session.state());
+    let query = use_query_map();
+    let target = move || {
+        let requested = query.read_untracked().get("redirect").unwrap_or_default();
+        safe_redirect_target(&requested).to_owned()
+    };
+    view! {
+        <Transition>
+            {move || match state.get() {
+                Some(false) => EitherOf3::A(children()),
+                Some(true) => EitherOf3::B(view! { <Redirect path=target()/> }),
+                None => EitherOf3::C(()),
+            }}
+        </Transition>
+    }
+}
+
+fn search_suffix(search: &str) -> String {
+    match search.trim_start_matches('?') {
+        "" => String::new(),
+        query => format!("?{query}"),
+    }
+}

@@ -1,0 +1,27 @@
+use crate::session::{use_user_session, AuthState};
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+/// `/`: a welcome for users, the way in for everyone else.
+#[component]
+pub fn HomePage() -> impl IntoView {
+    let session = use_user_session();
+    let name = move || session.user.get().map(|user| user.name);
+    view! {
+        <Title text="Home"/>
+        <AuthState
+            logged_in=move || view! {
+                <h1>"Welcome, " {name}</h1>
+                <p><a href="/users">"See all users"</a></p>
+            }
+            logged_out=|| view! {
+                <h1>"Welcome"</h1>
+                <p>"Create an account or log in to see who else is here."</p>
+                <p class="actions">
+                    <a href="/register">"Register"</a>
+                    <a href="/login">"Login"</a>
+                </p>
+            }
+        />
+    }
+}

@@ -1,0 +1,10 @@
+//! One module per page, plus the parts they share.
+
+pub mod form;
+pub mod guards;
+pub mod home;
+pub mod login;
+pub mod nav;
+pub mod not_found;
+pub mod register;
+pub mod users;

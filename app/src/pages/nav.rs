@@ -1,0 +1,47 @@
+use crate::{api::Logout, session::{use_user_session, AuthState}};
+use leptos::prelude::*;
+use leptos_router::hooks::use_navigate;
+
+/// The site's navigation: the user's name and a Logout button when logged in.
+#[component]
+pub fn Nav() -> impl IntoView {
+    let session = use_user_session();
+    let name = move || session.user.get().map(|user| user.name);
+    view! {
+        <header>
+            <nav aria-label="Main">
+                <a href="/">"Home"</a>
+                <AuthState
+                    logged_in=move || view! {
+                        <a href="/users">"Users"</a>
+                        <span class="who">{name}</span>
+                        <LogoutButton/>
+                    }
+                    logged_out=|| view! {
+                        <a href="/login">"Login"</a>
+                        <a href="/register">"Register"</a>
+                    }
+                />
+            </nav>
+        </header>
+    }
+}
+
+/// Posts the logout (a plain form without JavaScript), then shows `/login`.
+#[component]
+fn LogoutButton() -> impl IntoView {
+    let action = ServerAction::<Logout>::new();
+    let session = use_user_session();
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        if let Some(Ok(())) = action.value().get() {
+            session.logged_out_here();
+            navigate("/login", Default::default());
+        }
+    });
+    view! {
+        <ActionForm action=action attr:class="logout">
+            <button type="submit">"Logout"</button>
+        </ActionForm>
+    }
+}

@@ -1,0 +1,7 @@
+//! The WebAssembly entry: hydrates the server-rendered page, then runs as an SPA.
+
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(app::App);
+}

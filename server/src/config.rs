@@ -1,0 +1,207 @@
+//! Configuration, read once at startup from the environment (and `.env`).
+
+use leptos::config::LeptosOptions;
+use std::{fmt, net::SocketAddr, time::Duration};
+
+/// Shortest accepted `SESSION_PASSWORD`: the cookie key is derived from it.
+pub const MIN_SESSION_PASSWORD_CHARS: usize = 32;
+
+#[derive(Clone)]
+pub struct Config {
+    /// Listen address; port 0 picks a free port.
+    pub site_addr: SocketAddr,
+    /// `sqlite:` URL (the default is a file in `data/`).
+    pub database_url: String,
+    /// Key material for sealing session cookies.
+    pub session_password: String,
+    pub session_max_age: Duration,
+    pub bcrypt_cost: u32,
+    /// Mark the cookie `Secure` (and name it `__Host-session`).
+    pub cookie_secure: bool,
+    /// Where the built site (`pkg/`, static files) is served from.
+    pub site_root: String,
+}
+
+/// Secrets stay out of logs.
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("site_addr", &self.site_addr)
+            .field("database_url", &self.database_url)
+            .field("session_password", &"<redacted>")
+            .field("session_max_age", &self.session_max_age)
+            .field("bcrypt_cost", &self.bcrypt_cost)
+            .field("cookie_secure", &self.cookie_secure)
+            .field("site_root", &self.site_root)
+            .finish()
+    }
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ConfigError {
+    #[error(
+        "SESSION_PASSWORD is not set: set it (in the environment or .env) to a random string of at least \
+         {MIN_SESSION_PASSWORD_CHARS} characters, e.g. the output of `openssl rand -base64 48`"
+    )]
+    MissingSessionPassword,
+    #[error("SESSION_PASSWORD is too short: it needs at least {MIN_SESSION_PASSWORD_CHARS} characters")]
+    ShortSessionPassword,
+    #[error("{name} has an invalid value {value:?}: {expected}")]
+    Invalid {
+        name: &'static str,
+        value: String,
+        expected: &'static str,
+    },
+    #[error("cannot write the generated SESSION_PASSWORD to .env: {0}")]
+    WriteDotenv(String),
+}
+
+impl Config {
+    /// Reads `.env` (if present) and the environment. A debug build without a
+    /// `SESSION_PASSWORD` generates one and appends it to `.env`, so sessions
+    /// survive restarts; a release build refuses to start without one.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        let _ = dotenvy::dotenv();
+        if cfg!(debug_assertions) && std::env::var_os("SESSION_PASSWORD").is_none() {
+            let generated = generate_session_password();
+            append_to_dotenv(&generated)?;
+            // Still single-threaded: nothing else reads the environment yet.
+            std::env::set_var("SESSION_PASSWORD", &generated);
+        }
+        Self::from_vars(|name| std::env::var(name).ok())
+    }
+
+    /// Builds the configuration from a variable lookup (the environment, or a
+    /// map in tests).
+    pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let site_addr = parse_or(&var, "LEPTOS_SITE_ADDR", "127.0.0.1:3000".parse().expect("valid"), "host:port")?;
+        let session_password = var("SESSION_PASSWORD").ok_or(ConfigError::MissingSessionPassword)?;
+        if session_password.chars().count() < MIN_SESSION_PASSWORD_CHARS {
+            return Err(ConfigError::ShortSessionPassword);
+        }
+        let max_age_secs: u64 = parse_or(&var, "SESSION_MAX_AGE", 604_800, "a number of seconds, at least 1")?;
+        if max_age_secs == 0 {
+            return Err(invalid("SESSION_MAX_AGE", "0", "a number of seconds, at least 1"));
+        }
+        let bcrypt_cost: u32 = parse_or(&var, "BCRYPT_COST", bcrypt_default_cost(), "a bcrypt cost from 4 to 31")?;
+        if !(4..=31).contains(&bcrypt_cost) {
+            return Err(invalid("BCRYPT_COST", &bcrypt_cost.to_string(), "a bcrypt cost from 4 to 31"));
+        }
+        Ok(Self {
+            site_addr,
+            database_url: var("DATABASE_URL").unwrap_or_else(|| "sqlite://data/app.db".to_owned()),
+            session_password,
+            session_max_age: Duration::from_secs(max_age_secs),
+            bcrypt_cost,
+            cookie_secure: parse_or(&var, "COOKIE_SECURE", false, "true or false")?,
+            site_root: var("LEPTOS_SITE_ROOT").unwrap_or_else(|| "target/site".to_owned()),
+        })
+    }
+
+    /// The options Leptos renders with.
+    pub fn leptos_options(&self) -> LeptosOptions {
+        LeptosOptions::builder()
+            .output_name("app")
+            .site_root(self.site_root.as_str())
+            .site_pkg_dir("pkg")
+            .site_addr(self.site_addr)
+            .build()
+    }
+}
+
+/// The bcrypt crate's own default, so the two can never disagree.
+fn bcrypt_default_cost() -> u32 {
+    app::backend::password::DEFAULT_COST
+}
+
+fn parse_or<T: std::str::FromStr>(
+    var: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    default: T,
+    expected: &'static str,
+) -> Result<T, ConfigError> {
+    match var(name) {
+        None => Ok(default),
+        Some(value) => value.trim().parse().map_err(|_| invalid(name, &value, expected)),
+    }
+}
+
+fn invalid(name: &'static str, value: &str, expected: &'static str) -> ConfigError {
+    ConfigError::Invalid {
+        name,
+        value: value.to_owned(),
+        expected,
+    }
+}
+
+fn generate_session_password() -> String {
+    use rand::{distr::Alphanumeric, Rng};
+    rand::rng().sample_iter(&Alphanumeric).take(48).map(char::from).collect()
+}
+
+fn append_to_dotenv(password: &str) -> Result<(), ConfigError> {
+    use std::io::Write;
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(".env")
+        .map_err(|err| ConfigError::WriteDotenv(err.to_string()))?;
+    writeln!(file, "SESSION_PASSWORD={password}").map_err(|err| ConfigError::WriteDotenv(err.to_string()))?;
+    eprintln!("Generated a SESSION_PASSWORD for development and appended it to .env");
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn from(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let map: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Config::from_vars(|name| map.get(name).cloned())
+    }
+
+    const PASSWORD: (&str, &str) = ("SESSION_PASSWORD", "0123456789abcdef0123456789abcdef");
+
+    #[test]
+    fn defaults() {
+        let config = from(&[PASSWORD]).unwrap();
+        assert_eq!(config.site_addr.to_string(), "127.0.0.1:3000");
+        assert_eq!(config.session_max_age, Duration::from_secs(604_800));
+        assert_eq!(config.bcrypt_cost, 12);
+        assert!(config.database_url.starts_with("sqlite:"));
+        assert!(!config.cookie_secure);
+    }
+
+    #[test]
+    fn session_password_is_required_and_long() {
+        assert_eq!(from(&[]).unwrap_err(), ConfigError::MissingSessionPassword);
+        assert_eq!(
+            from(&[("SESSION_PASSWORD", "too short")]).unwrap_err(),
+            ConfigError::ShortSessionPassword
+        );
+    }
+
+    #[test]
+    fn bad_values_are_named() {
+        for (name, value) in [
+            ("BCRYPT_COST", "3"),
+            ("BCRYPT_COST", "twelve"),
+            ("SESSION_MAX_AGE", "0"),
+            ("SESSION_MAX_AGE", "-5"),
+            ("LEPTOS_SITE_ADDR", "nowhere"),
+            ("COOKIE_SECURE", "maybe"),
+        ] {
+            match from(&[PASSWORD, (name, value)]) {
+                Err(ConfigError::Invalid { name: got, .. }) => assert_eq!(got, name),
+                other => panic!("{name}={value}: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn debug_output_hides_the_password() {
+        let config = from(&[PASSWORD]).unwrap();
+        assert!(!format!("{config:?}").contains(PASSWORD.1));
+    }
+}

@@ -1,0 +1,106 @@
+//! Boots the product: configuration in, a listening axum server out.
+
+pub mod config;
+
+use app::{
+    backend::{
+        db::{ConnectError, Database},
+        http::{api_not_found, json_errors},
+        password::PasswordHasher,
+        session::{load_session, SessionConfig},
+        AppState,
+    },
+    shell, App,
+};
+use axum::{http::StatusCode, middleware, routing::any, Router};
+use config::Config;
+use leptos::prelude::provide_context;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use std::{future::IntoFuture, net::SocketAddr, sync::Arc, time::Duration};
+use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
+use tower_http::{
+    compression::CompressionLayer, limit::RequestBodyLimitLayer, timeout::TimeoutLayer, trace::TraceLayer,
+};
+
+/// Largest request body accepted; forms are far smaller.
+const MAX_BODY_BYTES: usize = 64 * 1024;
+/// Longest a request may take before it is answered 408.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Database(#[from] ConnectError),
+    #[error("cannot listen on {0}: {1}")]
+    Bind(SocketAddr, std::io::Error),
+}
+
+/// A server accepting connections, until [`RunningServer::stop`].
+pub struct RunningServer {
+    pub addr: SocketAddr,
+    stop: oneshot::Sender<()>,
+    task: JoinHandle<std::io::Result<()>>,
+    db: Database,
+}
+
+impl RunningServer {
+    /// Stops accepting, lets requests in flight finish, and closes the database.
+    pub async fn stop(self) -> std::io::Result<()> {
+        let _ = self.stop.send(());
+        let served = self.task.await.unwrap_or_else(|err| Err(std::io::Error::other(err)));
+        self.db.close().await;
+        served
+    }
+}
+
+/// Opens the database (running migrations), binds the listen address and serves.
+pub async fn start(config: Config) -> Result<RunningServer, StartError> {
+    let db = Database::connect(&config.database_url).await?;
+    let state = AppState {
+        leptos_options: config.leptos_options(),
+        db: db.clone(),
+        sessions: Arc::new(SessionConfig::new(
+            &config.session_password,
+            time::Duration::try_from(config.session_max_age).unwrap_or(time::Duration::WEEK),
+            config.cookie_secure,
+        )),
+        passwords: PasswordHasher::new(config.bcrypt_cost),
+    };
+    let listener = TcpListener::bind(config.site_addr)
+        .await
+        .map_err(|err| StartError::Bind(config.site_addr, err))?;
+    let addr = listener.local_addr().map_err(|err| StartError::Bind(config.site_addr, err))?;
+    let (stop, stopped) = oneshot::channel::<()>();
+    let task = tokio::spawn(
+        axum::serve(listener, router(state))
+            .with_graceful_shutdown(async {
+                let _ = stopped.await;
+            })
+            .into_future(),
+    );
+    Ok(RunningServer { addr, stop, task, db })
+}
+
+/// Every route: pages and server functions from the app, static files, and the
+/// layers around them.
+pub fn router(state: AppState) -> Router {
+    let provide_state = {
+        let state = state.clone();
+        move || provide_context(state.clone())
+    };
+    let render = {
+        let options = state.leptos_options.clone();
+        move || shell(options.clone())
+    };
+    Router::new()
+        .route("/api/{*rest}", any(api_not_found))
+        .leptos_routes_with_context(&state, generate_route_list(App), provide_state.clone(), render)
+        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(provide_state, shell))
+        .layer(middleware::from_fn(json_errors))
+        .layer(middleware::from_fn_with_state(state.sessions.clone(), load_session))
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))
+        .layer(CompressionLayer::new())
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
