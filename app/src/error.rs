@@ -123,12 +123,21 @@ impl FromServerFnError for AppError {
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         match value {
-            ServerFnErrorErr::Args(detail) => Self::BadRequest(format!("Malformed request: {detail}")),
+            ServerFnErrorErr::Args(detail) | ServerFnErrorErr::MissingArg(detail) => {
+                Self::BadRequest(format!("Malformed request: {detail}"))
+            }
+            // On the server this is a request body it cannot read (not UTF-8, say);
+            // in the browser, a response it cannot read.
+            ServerFnErrorErr::Deserialization(detail) if cfg!(feature = "ssr") => {
+                Self::BadRequest(format!("Malformed request: {detail}"))
+            }
             ServerFnErrorErr::UnsupportedRequestMethod(method) => {
                 Self::BadRequest(format!("Unsupported method {method}"))
             }
             // The browser could not reach the server or read its answer.
-            ServerFnErrorErr::Request(_) | ServerFnErrorErr::Response(_) => Self::Unavailable,
+            ServerFnErrorErr::Request(_) | ServerFnErrorErr::Response(_) | ServerFnErrorErr::Deserialization(_) => {
+                Self::Unavailable
+            }
             _ => Self::Internal,
         }
     }

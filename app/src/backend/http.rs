@@ -23,7 +23,7 @@ const MAX_ERROR_BODY: usize = 64 * 1024;
 /// Gives every `/api` error its status from [`AppError::status`] and a JSON body.
 ///
 /// Server functions answer every error with 500; the error's JSON body says which
-/// error it is. Errors raised by the router itself (405, 413, 415) have no body.
+/// error it is. Errors raised by the router and its layers (405, 408, 413) are plain text.
 pub async fn json_errors(request: Request, next: Next) -> Response {
     let is_api = request.uri().path().starts_with("/api/");
     let response = next.run(request).await;
@@ -39,9 +39,11 @@ pub async fn json_errors(request: Request, next: Next) -> Response {
         }
         return Response::from_parts(parts, Body::from(bytes));
     }
-    if (status.is_client_error() || status.is_server_error())
-        && !response.headers().contains_key(header::CONTENT_TYPE)
-    {
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|value| value.as_bytes().starts_with(b"application/json"));
+    if (status.is_client_error() || status.is_server_error()) && !is_json {
         let message = status.canonical_reason().unwrap_or("Request refused");
         return (status, Json(AppError::BadRequest(message.to_owned()))).into_response();
     }

@@ -1,0 +1,88 @@
+# Shared by serve.sh and test.sh: installs what is missing, idempotently, from the
+# package registries only (crates.io, npm, Debian). Sourced, not run.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+
+CARGO_LEPTOS_VERSION=0.3.11
+# A build cache outside the clone makes repeated builds and CI runs much faster.
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/leptos-sessions/target}
+export RUST_BACKTRACE=0
+# wasm-opt comes from npm (binaryen 132): Debian's older one silently breaks hydration.
+export PATH="$ROOT/end2end/node_modules/.bin:$HOME/.cargo/bin:$PATH"
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
+
+step() { printf '\n==> %s\n' "$*"; }
+
+need_root_or_sudo() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+ensure_wasm_target() {
+  if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+    step "Adding the wasm32-unknown-unknown Rust target"
+    rustup target add wasm32-unknown-unknown
+  fi
+}
+
+# cargo-leptos's own lock needs a newer rustc than stable has here; building it
+# from its source with one dependency pinned back works on stable (~15 min, once).
+ensure_cargo_leptos() {
+  if cargo leptos --version 2>/dev/null | grep -qx "cargo-leptos $CARGO_LEPTOS_VERSION"; then
+    return
+  fi
+  step "Installing cargo-leptos $CARGO_LEPTOS_VERSION from source (about 15 minutes, once)"
+  # On a rustc that is new enough this simply installs; otherwise it fails after
+  # ~10 s but leaves the crate's source in cargo's registry, used below.
+  if cargo install cargo-leptos --version "$CARGO_LEPTOS_VERSION" --locked; then
+    return
+  fi
+  local src crate
+  src=$(mktemp -d)
+  crate=$(find "$HOME/.cargo/registry/src" -maxdepth 2 -type d -name "cargo-leptos-$CARGO_LEPTOS_VERSION" | head -n 1)
+  cp -r "$crate" "$src/cargo-leptos"
+  (
+    cd "$src/cargo-leptos"
+    cargo update -p cargo-util-schemas --precise 0.14.1
+    cargo install --path . --locked
+  )
+  rm -rf "$src"
+}
+
+# The wasm-bindgen CLI must be exactly the version of the crate in Cargo.lock.
+ensure_wasm_bindgen() {
+  local want
+  want=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/"/, "", $3); print $3; exit }' Cargo.lock)
+  if wasm-bindgen --version 2>/dev/null | grep -qx "wasm-bindgen $want"; then
+    return
+  fi
+  step "Installing wasm-bindgen-cli $want (about 3 minutes, once)"
+  # Not --locked: its lock names a webpki-roots release the registry does not serve.
+  cargo install wasm-bindgen-cli --version "$want" --force
+}
+
+ensure_npm_packages() {
+  if [ ! -x end2end/node_modules/.bin/wasm-opt ] || [ end2end/package-lock.json -nt end2end/node_modules/.package-lock.json ]; then
+    step "Installing npm packages (wasm-opt, Playwright)"
+    (cd end2end && npm ci --no-audit --no-fund)
+  fi
+  local version
+  version=$(wasm-opt --version | grep -o '[0-9]\+' | head -n 1)
+  if [ "$version" -lt 116 ]; then
+    echo "wasm-opt $version on PATH is too old (breaks hydration); remove it" >&2
+    exit 1
+  fi
+}
+
+ensure_build_tools() {
+  ensure_wasm_target
+  ensure_npm_packages
+  ensure_wasm_bindgen
+  ensure_cargo_leptos
+}
+
+build_release() {
+  step "Building the release (server and wasm; a cold build takes about 6 minutes)"
+  cargo leptos build --release
+}

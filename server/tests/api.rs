@@ -1,0 +1,570 @@
+//! The HTTP API and the server-rendered pages, spoken to over real HTTP: each test
+//! starts the real server on port 0 with a fresh SQLite database.
+
+use reqwest::{
+    header::{ACCEPT, CONTENT_TYPE, COOKIE, LOCATION, REFERER, SET_COOKIE},
+    redirect::Policy,
+    Method, Response, StatusCode,
+};
+use serde_json::{json, Value};
+use server::{config::Config, RunningServer};
+
+const SESSION_PASSWORD: &str = "integration-test-session-password-0123456789";
+const PASSWORD: &str = "correct horse battery";
+
+struct TestApp {
+    server: Option<RunningServer>,
+    client: reqwest::Client,
+    base: String,
+    _data: tempfile::TempDir,
+}
+
+impl TestApp {
+    async fn start() -> Self {
+        Self::start_with(&[]).await
+    }
+
+    async fn start_with(overrides: &[(&str, &str)]) -> Self {
+        let data = tempfile::tempdir().unwrap();
+        let database_url = format!("sqlite://{}/app.db", data.path().display());
+        let overrides: Vec<(String, String)> =
+            overrides.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let config = Config::from_vars(|name| {
+            if let Some((_, value)) = overrides.iter().find(|(k, _)| k == name) {
+                return Some(value.clone());
+            }
+            match name {
+                "SESSION_PASSWORD" => Some(SESSION_PASSWORD.into()),
+                "BCRYPT_COST" => Some("4".into()),
+                "LEPTOS_SITE_ADDR" => Some("127.0.0.1:0".into()),
+                "DATABASE_URL" => Some(database_url.clone()),
+                _ => None,
+            }
+        })
+        .unwrap();
+        let server = server::start(config).await.unwrap();
+        let base = format!("http://{}", server.addr);
+        let client = reqwest::Client::builder().redirect(Policy::none()).build().unwrap();
+        Self {
+            server: Some(server),
+            client,
+            base,
+            _data: data,
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    async fn post_form(&self, path: &str, form: &[(&str, &str)], cookie: Option<&str>) -> Response {
+        let mut request = self.client.post(self.url(path)).form(form);
+        if let Some(cookie) = cookie {
+            request = request.header(COOKIE, cookie);
+        }
+        request.send().await.unwrap()
+    }
+
+    async fn get(&self, path: &str, cookie: Option<&str>) -> Response {
+        self.request(Method::GET, path, cookie).await
+    }
+
+    async fn request(&self, method: Method, path: &str, cookie: Option<&str>) -> Response {
+        let mut request = self.client.request(method, self.url(path));
+        if let Some(cookie) = cookie {
+            request = request.header(COOKIE, cookie);
+        }
+        request.send().await.unwrap()
+    }
+
+    /// Registers a user and returns its id and session cookie (`name=value`).
+    async fn register(&self, name: &str, email: &str) -> (i64, String) {
+        let response = self
+            .post_form("/api/register", &[("name", name), ("email", email), ("password", PASSWORD)], None)
+            .await;
+        assert_eq!(response.status(), StatusCode::OK);
+        let cookie = session_cookie(&response).expect("register sets the session cookie");
+        let body: Value = response.json().await.unwrap();
+        (body["id"].as_i64().unwrap(), cookie)
+    }
+
+    async fn stop(mut self) {
+        self.server.take().unwrap().stop().await.unwrap();
+    }
+}
+
+/// The session cookie's `Set-Cookie` header, in full.
+fn set_cookie_header(response: &Response) -> Option<String> {
+    response
+        .headers()
+        .get_all(SET_COOKIE)
+        .iter()
+        .map(|value| value.to_str().unwrap().to_owned())
+        .find(|value| value.starts_with("session="))
+}
+
+/// The `name=value` pair a browser would send back.
+fn session_cookie(response: &Response) -> Option<String> {
+    set_cookie_header(response).map(|header| header.split(';').next().unwrap().to_owned())
+}
+
+async fn json(response: Response) -> Value {
+    let content_type = response.headers().get(CONTENT_TYPE).map(|v| v.to_str().unwrap().to_owned());
+    assert_eq!(content_type.as_deref(), Some("application/json"), "status {}", response.status());
+    response.json().await.unwrap()
+}
+
+#[tokio::test]
+async fn register_returns_the_user_and_a_sealed_session_cookie() {
+    let app = TestApp::start().await;
+    let response = app
+        .post_form("/api/register", &[("name", " Ada "), ("email", "Ada@Example.com"), ("password", PASSWORD)], None)
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let cookie = set_cookie_header(&response).unwrap();
+    for attribute in ["HttpOnly", "SameSite=Lax", "Path=/", "Max-Age=604800"] {
+        assert!(cookie.contains(attribute), "{attribute} missing: {cookie}");
+    }
+    assert!(!cookie.contains("Secure"), "plain http by default: {cookie}");
+    assert!(!cookie.contains("Ada"), "the payload is encrypted: {cookie}");
+    let body = json(response).await;
+    assert_eq!(body, json!({"id": 1, "name": "Ada"}));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn register_rejects_invalid_input_with_the_field() {
+    let app = TestApp::start().await;
+    let long_password = "a".repeat(73);
+    let cases: [(&[(&str, &str)], &str); 7] = [
+        (&[("name", ""), ("email", "a@example.com"), ("password", PASSWORD)], "name"),
+        (&[("name", &"n".repeat(101)), ("email", "a@example.com"), ("password", PASSWORD)], "name"),
+        (&[("name", "Ada"), ("email", "not-an-email"), ("password", PASSWORD)], "email"),
+        (&[("name", "Ada"), ("email", "a@example.com"), ("password", "short")], "password"),
+        (&[("name", "Ada"), ("email", "a@example.com"), ("password", &long_password)], "password"),
+        (&[("email", "a@example.com"), ("password", PASSWORD)], "name"),
+        (&[], "name"),
+    ];
+    for (form, field) in cases {
+        let response = app.post_form("/api/register", form, None).await;
+        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY, "{form:?}");
+        assert!(session_cookie(&response).is_none());
+        let body = json(response).await;
+        assert_eq!(body["field"], field, "{form:?}: {body}");
+        assert!(body["error"].as_str().is_some_and(|m| !m.is_empty()));
+    }
+    let response = app
+        .post_form("/api/register", &[("name", "Ada"), ("email", "a@example.com"), ("password", &long_password)], None)
+        .await;
+    let body = json(response).await;
+    assert!(body["error"].as_str().unwrap().contains("72 bytes"), "{body}");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn register_refuses_a_taken_email_whatever_its_case() {
+    let app = TestApp::start().await;
+    app.register("Ada", "ada@example.com").await;
+    let response = app
+        .post_form("/api/register", &[("name", "Eve"), ("email", " ADA@example.COM"), ("password", PASSWORD)], None)
+        .await;
+    assert_eq!(response.status(), StatusCode::CONFLICT);
+    assert!(session_cookie(&response).is_none());
+    assert_eq!(json(response).await, json!({"error": "Email already registered"}));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn login_issues_a_new_session_cookie() {
+    let app = TestApp::start().await;
+    let (id, register_cookie) = app.register("Ada", "ada@example.com").await;
+    let response = app
+        .post_form("/api/auth/login", &[("email", "ADA@example.com"), ("password", PASSWORD)], Some(&register_cookie))
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let cookie = session_cookie(&response).unwrap();
+    assert_ne!(cookie, register_cookie, "replaced, never reused");
+    assert_eq!(json(response).await, json!({"id": id, "name": "Ada"}));
+    let users = app.get("/api/users", Some(&cookie)).await;
+    assert_eq!(users.status(), StatusCode::OK);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn wrong_password_and_unknown_email_get_the_same_answer() {
+    let app = TestApp::start().await;
+    app.register("Ada", "ada@example.com").await;
+    let mut answers = Vec::new();
+    for (email, password) in [("ada@example.com", "wrong password"), ("nobody@example.com", PASSWORD), ("not an email", PASSWORD)] {
+        let response = app.post_form("/api/auth/login", &[("email", email), ("password", password)], None).await;
+        assert!(session_cookie(&response).is_none());
+        let status = response.status();
+        let mut headers: Vec<(String, String)> = response
+            .headers()
+            .iter()
+            .filter(|(name, _)| name.as_str() != "date")
+            .map(|(name, value)| (name.to_string(), value.to_str().unwrap().to_owned()))
+            .collect();
+        headers.sort();
+        answers.push((status, headers, response.text().await.unwrap()));
+    }
+    assert_eq!(answers[0].0, StatusCode::UNAUTHORIZED);
+    assert_eq!(answers[0].2, r#"{"error":"Invalid email or password"}"#);
+    assert_eq!(answers[0], answers[1]);
+    assert_eq!(answers[0], answers[2]);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn password_longer_than_72_bytes_never_logs_in_as_its_prefix() {
+    let app = TestApp::start().await;
+    let stored = "a".repeat(72);
+    let response = app
+        .post_form("/api/register", &[("name", "Ada"), ("email", "ada@example.com"), ("password", &stored)], None)
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let longer = format!("{stored}X");
+    let response = app.post_form("/api/auth/login", &[("email", "ada@example.com"), ("password", &longer)], None).await;
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn logout_clears_the_cookie() {
+    let app = TestApp::start().await;
+    let (_, cookie) = app.register("Ada", "ada@example.com").await;
+    let response = app.post_form("/api/auth/logout", &[], Some(&cookie)).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let cleared = set_cookie_header(&response).unwrap();
+    assert!(cleared.starts_with("session=;") && cleared.contains("Max-Age=0"), "{cleared}");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn delete_session_is_the_same_as_logout() {
+    let app = TestApp::start().await;
+    let (_, cookie) = app.register("Ada", "ada@example.com").await;
+    let response = app.request(Method::DELETE, "/api/_auth/session", Some(&cookie)).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let cleared = set_cookie_header(&response).unwrap();
+    assert!(cleared.contains("Max-Age=0"), "{cleared}");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn session_endpoint_shows_the_public_session_only() {
+    let app = TestApp::start().await;
+    let anonymous = app.get("/api/_auth/session", None).await;
+    assert_eq!(anonymous.status(), StatusCode::OK);
+    assert!(anonymous.headers().get(SET_COOKIE).is_none(), "anonymous requests get no cookie");
+    assert_eq!(json(anonymous).await, json!({}));
+
+    let (id, cookie) = app.register("Ada", "ada@example.com").await;
+    let body = json(app.get("/api/_auth/session", Some(&cookie)).await).await;
+    assert_eq!(body["user"], json!({"id": id, "name": "Ada"}));
+    let logged_in_at = body["logged_in_at"].as_str().unwrap();
+    assert!(time::OffsetDateTime::parse(logged_in_at, &time::format_description::well_known::Rfc3339).is_ok());
+    assert_eq!(body.as_object().unwrap().len(), 2, "never the secure section: {body}");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn users_list_is_paginated_by_id_cursor() {
+    let app = TestApp::start().await;
+    let (_, cookie) = app.register("User 1", "u1@example.com").await;
+    for n in 2..=12 {
+        app.register(&format!("User {n}"), &format!("u{n}@example.com")).await;
+    }
+    let first = json(app.get("/api/users", Some(&cookie)).await).await;
+    let first = first.as_array().unwrap();
+    assert_eq!(first.len(), 10, "default limit");
+    assert_eq!(first[0], json!({"id": 1, "name": "User 1"}));
+    let rest = json(app.get("/api/users?after=10&limit=5", Some(&cookie)).await).await;
+    assert_eq!(rest, json!([{"id": 11, "name": "User 11"}, {"id": 12, "name": "User 12"}]));
+    let three = json(app.get("/api/users?limit=3&after=4", Some(&cookie)).await).await;
+    let ids: Vec<i64> = three.as_array().unwrap().iter().map(|u| u["id"].as_i64().unwrap()).collect();
+    assert_eq!(ids, [5, 6, 7]);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn users_list_rejects_bad_paging_and_anonymous_callers() {
+    let app = TestApp::start().await;
+    let anonymous = app.get("/api/users", None).await;
+    assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(json(anonymous).await, json!({"error": "Not logged in"}));
+    let (_, cookie) = app.register("Ada", "ada@example.com").await;
+    for (query, field) in [("limit=0", "limit"), ("limit=101", "limit"), ("limit=abc", "limit"), ("after=-1", "after")] {
+        let response = app.get(&format!("/api/users?{query}"), Some(&cookie)).await;
+        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY, "{query}");
+        assert_eq!(json(response).await["field"], field);
+    }
+    let max = app.get("/api/users?limit=100", Some(&cookie)).await;
+    assert_eq!(max.status(), StatusCode::OK);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn one_user_by_id() {
+    let app = TestApp::start().await;
+    let (id, cookie) = app.register("Ada", "ada@example.com").await;
+    let body = json(app.get(&format!("/api/user?id={id}"), Some(&cookie)).await).await;
+    assert_eq!(body["id"], id);
+    assert_eq!(body["name"], "Ada");
+    let created_at = body["created_at"].as_str().unwrap();
+    assert!(time::OffsetDateTime::parse(created_at, &time::format_description::well_known::Rfc3339).is_ok());
+    assert!(body.get("email").is_none() && body.get("password").is_none(), "{body}");
+
+    let missing = app.get("/api/user?id=999", Some(&cookie)).await;
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+    assert_eq!(json(missing).await, json!({"error": "Not found"}));
+    let anonymous = app.get(&format!("/api/user?id={id}"), None).await;
+    assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn tampered_or_foreign_cookie_is_no_session_and_is_cleared() {
+    let app = TestApp::start().await;
+    let (_, cookie) = app.register("Ada", "ada@example.com").await;
+    let (name, value) = cookie.split_once('=').unwrap();
+    let mut tampered: Vec<char> = value.chars().collect();
+    let middle = tampered.len() / 2;
+    tampered[middle] = if tampered[middle] == 'A' { 'B' } else { 'A' };
+    let tampered = format!("{name}={}", tampered.into_iter().collect::<String>());
+    let truncated = format!("{name}={}", &value[..value.len() / 2]);
+    for bad in [tampered, truncated, "session=garbage".to_owned()] {
+        let response = app.get("/api/users", Some(&bad)).await;
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "{bad}");
+        let cleared = set_cookie_header(&response).expect("a bad cookie is cleared");
+        assert!(cleared.contains("Max-Age=0"));
+        let session = app.get("/api/_auth/session", Some(&bad)).await;
+        assert_eq!(json(session).await, json!({}));
+    }
+    app.stop().await;
+
+    let other_key = TestApp::start_with(&[("SESSION_PASSWORD", "a completely different session password!!")]).await;
+    let response = other_key.get("/api/users", Some(&cookie)).await;
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    other_key.stop().await;
+}
+
+#[tokio::test]
+async fn expired_session_is_refused() {
+    let app = TestApp::start_with(&[("SESSION_MAX_AGE", "1")]).await;
+    let (_, cookie) = app.register("Ada", "ada@example.com").await;
+    assert_eq!(app.get("/api/users", Some(&cookie)).await.status(), StatusCode::OK);
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    let response = app.get("/api/users", Some(&cookie)).await;
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    assert!(set_cookie_header(&response).unwrap().contains("Max-Age=0"));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn protected_pages_redirect_anonymous_visitors_to_login() {
+    let app = TestApp::start().await;
+    for (path, location) in [
+        ("/users", "/login?redirect=/users"),
+        ("/users/1", "/login?redirect=/users/1"),
+        ("/users?after=10", "/login?redirect=/users%3Fafter%3D10"),
+    ] {
+        let response = app.get(path, None).await;
+        assert_eq!(response.status(), StatusCode::FOUND, "{path}");
+        assert_eq!(response.headers()[LOCATION], location);
+        let html = response.text().await.unwrap();
+        assert!(!html.contains("<h1>Users</h1>"), "no protected content rendered");
+    }
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn users_page_is_rendered_on_the_server_with_the_users_name() {
+    let app = TestApp::start().await;
+    let (id, cookie) = app.register("Ada Lovelace", "ada@example.com").await;
+    app.register("Grace Hopper", "grace@example.com").await;
+    let response = app.get("/users", Some(&cookie)).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let html = response.text().await.unwrap();
+    assert!(html.contains("Users</h1>"), "{html}");
+    assert!(html.contains("Ada Lovelace") && html.contains("Grace Hopper"));
+    assert!(html.contains(&format!("href=\"/users/{id}\"")));
+    assert!(html.contains("Logout"), "nav with a logout button");
+
+    let detail = app.get(&format!("/users/{id}"), Some(&cookie)).await;
+    assert_eq!(detail.status(), StatusCode::OK);
+    let html = detail.text().await.unwrap();
+    assert!(html.contains("Ada Lovelace") && html.contains("Member since"));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn unknown_user_page_is_a_real_404() {
+    let app = TestApp::start().await;
+    let (_, cookie) = app.register("Ada", "ada@example.com").await;
+    for path in ["/users/999", "/users/abc", "/no/such/page"] {
+        let response = app.get(path, Some(&cookie)).await;
+        assert_eq!(response.status(), StatusCode::NOT_FOUND, "{path}");
+        assert!(response.text().await.unwrap().contains("Not found"));
+    }
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn logged_in_users_are_sent_from_login_and_register_to_users() {
+    let app = TestApp::start().await;
+    let (_, cookie) = app.register("Ada", "ada@example.com").await;
+    for path in ["/register", "/login"] {
+        let response = app.get(path, Some(&cookie)).await;
+        assert_eq!(response.status(), StatusCode::FOUND, "{path}");
+        assert_eq!(response.headers()[LOCATION], "/users");
+    }
+    let response = app.get("/login?redirect=/users/1", Some(&cookie)).await;
+    assert_eq!(response.headers()[LOCATION], "/users/1");
+    for path in ["/register", "/login", "/"] {
+        assert_eq!(app.get(path, None).await.status(), StatusCode::OK, "{path}");
+    }
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn home_page_greets_the_user_by_name() {
+    let app = TestApp::start().await;
+    let (_, cookie) = app.register("Ada", "ada@example.com").await;
+    let html = app.get("/", Some(&cookie)).await.text().await.unwrap();
+    assert!(html.contains("Welcome, <!>Ada") || html.contains("Welcome, Ada"), "{html}");
+    let html = app.get("/", None).await.text().await.unwrap();
+    assert!(html.contains("href=\"/register\"") && html.contains("href=\"/login\""));
+    app.stop().await;
+}
+
+/// What a browser without JavaScript sends: a form post that accepts HTML.
+async fn html_form_post(app: &TestApp, path: &str, form: &[(&str, &str)], referer: &str, cookie: Option<&str>) -> Response {
+    let mut request = app
+        .client
+        .post(app.url(path))
+        .header(ACCEPT, "text/html,application/xhtml+xml")
+        .header(REFERER, app.url(referer))
+        .form(form);
+    if let Some(cookie) = cookie {
+        request = request.header(COOKIE, cookie);
+    }
+    request.send().await.unwrap()
+}
+
+#[tokio::test]
+async fn forms_work_without_javascript() {
+    let app = TestApp::start().await;
+    let register = html_form_post(
+        &app,
+        "/api/register",
+        &[("name", "Ada"), ("email", "ada@example.com"), ("password", PASSWORD)],
+        "/register",
+        None,
+    )
+    .await;
+    assert_eq!(register.status(), StatusCode::SEE_OTHER);
+    assert_eq!(register.headers()[LOCATION], "/users");
+    let cookie = session_cookie(&register).unwrap();
+
+    let logout = html_form_post(&app, "/api/auth/logout", &[], "/users", Some(&cookie)).await;
+    assert_eq!(logout.status(), StatusCode::SEE_OTHER);
+    assert_eq!(logout.headers()[LOCATION], "/login");
+
+    let login = html_form_post(
+        &app,
+        "/api/auth/login",
+        &[("email", "ada@example.com"), ("password", PASSWORD), ("redirect", "/users/1")],
+        "/login?redirect=/users/1",
+        None,
+    )
+    .await;
+    assert_eq!(login.status(), StatusCode::SEE_OTHER);
+    assert_eq!(login.headers()[LOCATION], "/users/1");
+    assert!(session_cookie(&login).is_some());
+
+    let evil = html_form_post(
+        &app,
+        "/api/auth/login",
+        &[("email", "ada@example.com"), ("password", PASSWORD), ("redirect", "//evil.example")],
+        "/login",
+        None,
+    )
+    .await;
+    assert_eq!(evil.headers()[LOCATION], "/users");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn failed_form_post_without_javascript_returns_to_the_form_with_the_error() {
+    let app = TestApp::start().await;
+    app.register("Ada", "ada@example.com").await;
+    let response = html_form_post(
+        &app,
+        "/api/auth/login",
+        &[("email", "ada@example.com"), ("password", "wrong password"), ("redirect", "/users/1")],
+        "/login?redirect=/users/1",
+        None,
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert!(session_cookie(&response).is_none());
+    let location = response.headers()[LOCATION].to_str().unwrap().to_owned();
+    assert!(location.starts_with("/login?redirect=%2Fusers%2F1&email=ada%40example.com&__path="), "{location}");
+    assert!(!location.contains("wrong"), "the password is never echoed");
+
+    let page = app.get(&location, None).await;
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("role=\"alert\""), "{html}");
+    assert!(html.contains("Invalid email or password"));
+    assert!(html.contains("value=\"ada@example.com\""), "email kept");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn api_errors_are_json_with_the_right_status() {
+    let app = TestApp::start().await;
+    let unknown = app.get("/api/nothing-here", None).await;
+    assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
+    assert_eq!(json(unknown).await, json!({"error": "Not found"}));
+
+    let wrong_method = app.get("/api/register", None).await;
+    assert_eq!(wrong_method.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert!(json(wrong_method).await["error"].is_string());
+
+    let huge = app.post_form("/api/register", &[("name", &"x".repeat(100_000))], None).await;
+    assert_eq!(huge.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(json(huge).await["error"].is_string());
+
+    let not_utf8 = app
+        .client
+        .post(app.url("/api/auth/login"))
+        .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(vec![b'e', b'm', b'a', b'i', b'l', b'=', 0xff, 0xfe])
+        .send()
+        .await
+        .unwrap();
+    assert!(not_utf8.status().is_client_error(), "{}", not_utf8.status());
+    assert!(json(not_utf8).await["error"].is_string());
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn data_folder_and_database_are_created_on_first_start() {
+    let data = tempfile::tempdir().unwrap();
+    let nested = data.path().join("nested/folder/app.db");
+    let url = format!("sqlite://{}", nested.display());
+    let config = Config::from_vars(|name| match name {
+        "SESSION_PASSWORD" => Some(SESSION_PASSWORD.into()),
+        "LEPTOS_SITE_ADDR" => Some("127.0.0.1:0".into()),
+        "DATABASE_URL" => Some(url.clone()),
+        _ => None,
+    })
+    .unwrap();
+    let server = server::start(config.clone()).await.unwrap();
+    assert!(nested.exists());
+    server.stop().await.unwrap();
+    // A second start finds the migrations already applied.
+    server::start(config).await.unwrap().stop().await.unwrap();
+}
