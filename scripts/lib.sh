@@ -75,6 +75,15 @@ ensure_npm_packages() {
   fi
 }
 
+# Debian's Chromium: Playwright's own browser download is not reachable here.
+ensure_chromium() {
+  if [ ! -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ]; then
+    step "Installing Chromium from Debian's packages"
+    need_root_or_sudo apt-get update -qq
+    need_root_or_sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium
+  fi
+}
+
 ensure_build_tools() {
   ensure_wasm_target
   ensure_npm_packages

@@ -1,0 +1,106 @@
+import AxeBuilder from "@axe-core/playwright";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { test, expect, uniqueEmail, hydrated, registerThroughForm, loginThroughForm, type Page } from "./fixtures";
+
+const SCREENSHOTS = join(__dirname, "..", "screenshots");
+
+async function expectNoViolations(page: Page) {
+  const results = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
+  expect(results.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.length})`)).toEqual([]);
+}
+
+async function screenshot(page: Page, name: string) {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`) });
+}
+
+test.describe("every page", () => {
+  test.use({ expectedHttpErrors: [401, 404], viewport: { width: 900, height: 560 } });
+
+  test("passes axe at WCAG 2.1 AA, and is photographed for the README", async ({ page, browser }) => {
+    const email = uniqueEmail("axe");
+    await page.goto("/");
+    await hydrated(page);
+    await expectNoViolations(page);
+    await screenshot(page, "home");
+
+    await page.goto("/register");
+    await hydrated(page);
+    await expectNoViolations(page);
+    await screenshot(page, "register");
+
+    // Other users, so the list shows more than one name.
+    const other = await browser.newContext();
+    await registerThroughForm(await other.newPage(), "Grace Hopper", uniqueEmail("axe-other"));
+    await other.close();
+
+    await registerThroughForm(page, "Ada Lovelace", email);
+    await expectNoViolations(page);
+    await screenshot(page, "users");
+
+    await page.getByRole("main").getByRole("link", { name: "Ada Lovelace" }).first().click();
+    await expect(page.getByText("Member since")).toBeVisible();
+    await expectNoViolations(page);
+    await screenshot(page, "user");
+
+    await page.goto("/users/999999");
+    await expect(page.getByRole("heading", { name: "Not found" })).toBeVisible();
+    await expectNoViolations(page);
+
+    await page.getByRole("button", { name: "Logout" }).click();
+    await expect(page).toHaveURL(/\/login$/);
+    await loginThroughForm(page, email, "wrong password");
+    await expect(page.getByRole("alert")).toBeVisible();
+    await expectNoViolations(page);
+    await screenshot(page, "login-error");
+  });
+});
+
+test.describe("form errors", () => {
+  test.use({ expectedHttpErrors: [422] });
+
+  test("are announced and tied to their input", async ({ page }) => {
+    await page.goto("/register");
+    await hydrated(page);
+    await page.getByLabel("Name").fill("Short Password");
+    await page.getByLabel("Email").fill(uniqueEmail("a11y"));
+    // Past the browser's own minlength check, so the server's rule answers.
+    await page.getByLabel("Password").evaluate((input: HTMLInputElement) => input.removeAttribute("minlength"));
+    await page.getByLabel("Password").fill("short");
+    await page.getByRole("button", { name: "Register" }).click();
+    const alert = page.getByRole("alert");
+    await expect(alert).toHaveText("Password must be at least 8 characters");
+    const password = page.getByLabel("Password");
+    await expect(password).toHaveAttribute("aria-invalid", "true");
+    await expect(password).toHaveAttribute("aria-describedby", (await alert.getAttribute("id"))!);
+    await expect(page.getByLabel("Email")).not.toHaveAttribute("aria-invalid", "true");
+  });
+});
+
+test("register, browse and log out with the keyboard alone", async ({ page }) => {
+  await page.goto("/register");
+  await hydrated(page);
+  const tabTo = async (name: string, role: "textbox" | "button" | "link" = "textbox") => {
+    const target = page.getByRole(role, { name, exact: true });
+    for (let i = 0; i < 20 && !(await target.evaluate((el) => el === document.activeElement)); i++) {
+      await page.keyboard.press("Tab");
+    }
+    await expect(target).toBeFocused();
+  };
+  await tabTo("Name");
+  await page.keyboard.type("Keyboard User");
+  await tabTo("Email");
+  await page.keyboard.type(uniqueEmail("keys"));
+  await page.keyboard.press("Tab");
+  await expect(page.getByLabel("Password")).toBeFocused();
+  await page.keyboard.type("correct horse battery");
+  await page.keyboard.press("Enter");
+  await expect(page).toHaveURL(/\/users$/);
+  await tabTo("Keyboard User", "link");
+  await page.keyboard.press("Enter");
+  await expect(page).toHaveURL(/\/users\/\d+$/);
+  await tabTo("Logout", "button");
+  await page.keyboard.press("Enter");
+  await expect(page).toHaveURL(/\/login$/);
+});

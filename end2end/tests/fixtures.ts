@@ -1,0 +1,70 @@
+// Shared test set-up: the suite's server as baseURL, and a page that fails the
+// test on any console error or uncaught page error.
+import { test as base, expect, type Page } from "@playwright/test";
+
+export const PASSWORD = "correct horse battery";
+
+type Fixtures = {
+  /** HTTP statuses this test provokes on purpose (the browser logs them as errors). */
+  expectedHttpErrors: number[];
+  consoleErrors: string[];
+};
+
+export const test = base.extend<Fixtures>({
+  baseURL: async ({}, use) => use(process.env.E2E_BASE_URL),
+  expectedHttpErrors: [[], { option: true }],
+  consoleErrors: async ({ context, expectedHttpErrors }, use) => {
+    const errors: string[] = [];
+    const expected = expectedHttpErrors.map((status) => `status of ${status} `);
+    const watch = (page: Page) => {
+      page.on("console", (message) => {
+        const text = message.text();
+        const provoked = text.startsWith("Failed to load resource") && expected.some((s) => text.includes(s));
+        if ((message.type() === "error" || message.type() === "warning") && !provoked) {
+          errors.push(`${message.type()}: ${text}`);
+        }
+      });
+      page.on("pageerror", (error) => errors.push(`pageerror: ${error.message}`));
+    };
+    context.pages().forEach(watch);
+    context.on("page", watch);
+    await use(errors);
+    expect(errors, "console errors, warnings or page errors").toEqual([]);
+  },
+  page: async ({ page, consoleErrors }, use) => {
+    void consoleErrors;
+    await use(page);
+  },
+});
+
+export { expect };
+export type { Page } from "@playwright/test";
+
+let counter = 0;
+/** An email no other test uses. */
+export function uniqueEmail(tag = "user"): string {
+  counter += 1;
+  return `${tag}-${process.pid}-${Date.now()}-${counter}@example.com`;
+}
+
+/** Waits until the wasm has hydrated the page (the app marks <body>). */
+export async function hydrated(page: Page) {
+  await page.locator("body[data-hydrated]").waitFor({ state: "attached" });
+}
+
+export async function registerThroughForm(page: Page, name: string, email: string, password = PASSWORD) {
+  await page.goto("/register");
+  await hydrated(page);
+  await page.getByLabel("Name").fill(name);
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Register" }).click();
+  await expect(page).toHaveURL(/\/users$/);
+}
+
+export async function loginThroughForm(page: Page, email: string, password = PASSWORD) {
+  await hydrated(page);
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Login" }).click();
+}

@@ -1,0 +1,39 @@
+import { test, expect, PASSWORD, uniqueEmail } from "./fixtures";
+
+test.use({ javaScriptEnabled: false });
+
+test("register, browse, logout and login all work with plain form posts", async ({ page }) => {
+  const email = uniqueEmail("nojs");
+  await page.goto("/register");
+  await page.getByLabel("Name").fill("Plain Forms");
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Register" }).click();
+  await expect(page).toHaveURL(/\/users$/);
+  await expect(page.getByRole("navigation", { name: "Main" })).toContainText("Plain Forms");
+
+  await page.getByRole("main").getByRole("link", { name: "Plain Forms" }).first().click();
+  await expect(page).toHaveURL(/\/users\/\d+$/);
+  await expect(page.getByText("Member since")).toBeVisible();
+
+  await page.getByRole("button", { name: "Logout" }).click();
+  await expect(page).toHaveURL(/\/login$/);
+
+  await page.goto("/users");
+  await expect(page).toHaveURL(/\/login\?redirect=\/users$/);
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Login" }).click();
+  await expect(page).toHaveURL(/\/users$/);
+  await expect(page.getByRole("navigation", { name: "Main" })).toContainText("Plain Forms");
+});
+
+test("a failed login without JavaScript shows the error and keeps the email", async ({ page }) => {
+  await page.goto("/login");
+  await page.getByLabel("Email").fill("nobody@example.com");
+  await page.getByLabel("Password").fill("wrong password");
+  await page.getByRole("button", { name: "Login" }).click();
+  await expect(page.getByRole("alert")).toHaveText("Invalid email or password");
+  await expect(page.getByLabel("Email")).toHaveValue("nobody@example.com");
+  await expect(page.getByLabel("Password")).toHaveValue("");
+});

@@ -1,0 +1,56 @@
+// Tests that need a server of their own: a short session lifetime, restarts.
+import { startServer, TEST_SESSION_PASSWORD } from "../server";
+import { test, expect, uniqueEmail, hydrated, registerThroughForm } from "./fixtures";
+
+test.describe("with a server of its own", () => {
+  test.use({ expectedHttpErrors: [401] });
+
+  test("an expired session sends the next protected navigation to /login", async ({ page }) => {
+    const server = await startServer({ env: { SESSION_MAX_AGE: "2" } });
+    try {
+      await page.goto(`${server.baseURL}/register`);
+      await hydrated(page);
+      await page.getByLabel("Name").fill("Short Lived");
+      await page.getByLabel("Email").fill(uniqueEmail("expiry"));
+      await page.getByLabel("Password").fill("correct horse battery");
+      await page.getByRole("button", { name: "Register" }).click();
+      await expect(page).toHaveURL(/\/users$/);
+      await page.waitForTimeout(2_500);
+      await page.getByRole("main").getByRole("link", { name: "Short Lived" }).first().click();
+      await expect(page).toHaveURL(/\/login\?redirect=\/users\/\d+$/);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  test("a session survives a restart with the same key and not a change of key", async ({ page }) => {
+    const first = await startServer();
+    let second;
+    let third;
+    try {
+      await page.goto(`${first.baseURL}/register`);
+      await hydrated(page);
+      await page.getByLabel("Name").fill("Survivor");
+      await page.getByLabel("Email").fill(uniqueEmail("restart"));
+      await page.getByLabel("Password").fill("correct horse battery");
+      await page.getByRole("button", { name: "Register" }).click();
+      await expect(page).toHaveURL(/\/users$/);
+      await first.stop();
+
+      second = await startServer({ dataDir: first.dataDir });
+      await page.goto(`${second.baseURL}/users`);
+      await expect(page).toHaveURL(/\/users$/);
+      await expect(page.getByRole("navigation", { name: "Main" })).toContainText("Survivor");
+      await second.stop();
+
+      third = await startServer({
+        dataDir: first.dataDir,
+        env: { SESSION_PASSWORD: `${TEST_SESSION_PASSWORD}-rotated` },
+      });
+      await page.goto(`${third.baseURL}/users`);
+      await expect(page).toHaveURL(/\/login\?redirect=\/users$/);
+    } finally {
+      await third?.stop();
+    }
+  });
+});
