@@ -7,7 +7,7 @@ ensure_build_tools
 ensure_chromium
 
 step "Unit and integration tests (cargo test)"
-cargo test --workspace
+cargo test
 
 build_release
 
