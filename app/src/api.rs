@@ -12,7 +12,11 @@ use leptos::prelude::*;
 use leptos::server_fn::codec::{DeleteUrl, GetUrl};
 
 #[cfg(feature = "ssr")]
-use crate::backend::{accounts, http::respond_to_form, session, state};
+use crate::backend::{
+    accounts,
+    http::{client_address, respond_to_form},
+    session, state,
+};
 #[cfg(feature = "ssr")]
 use leptos::server_fn::ServerFn;
 
@@ -25,7 +29,7 @@ pub async fn register(
 ) -> Result<UserSummary, AppError> {
     let result = async {
         let account = crate::domain::NewAccount::parse(&name, &email, &password)?;
-        let user = accounts::register(&state()?, account).await?;
+        let user = accounts::register(&state()?, account, client_address()).await?;
         session::replace_user_session(user.clone())?;
         Ok(user)
     }
@@ -42,7 +46,7 @@ pub async fn login(
     #[server(default)] redirect: String,
 ) -> Result<UserSummary, AppError> {
     let result = async {
-        let user = accounts::authenticate(&state()?, &email, &password).await?;
+        let user = accounts::login(&state()?, &email, &password, client_address()).await?;
         session::replace_user_session(user.clone())?;
         Ok(user)
     }

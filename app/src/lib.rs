@@ -54,7 +54,10 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     #[cfg(feature = "ssr")]
-    leptos_router::components::provide_server_redirect(backend::http::redirect_page);
+    {
+        leptos_router::components::provide_server_redirect(backend::http::redirect_page);
+        backend::http::provide_page_security_policy();
+    }
     session::provide_user_session();
 
     view! {

@@ -121,12 +121,14 @@ test.describe("a session that ends behind the app's back", () => {
   test("losing the cookie sends the next protected navigation to /login, with no data served", async ({ page, context }) => {
     await registerThroughForm(page, "Cookie Loser", uniqueEmail("lost"));
     await hydrated(page);
+    const link = page.getByRole("main").getByRole("link", { name: "Cookie Loser" }).first();
+    await expect(link).toBeVisible();
     const served: number[] = [];
     page.on("response", (response) => {
       if (new URL(response.url()).pathname.startsWith("/api/user")) served.push(response.status());
     });
     await context.clearCookies();
-    await page.getByRole("main").getByRole("link", { name: "Cookie Loser" }).first().click();
+    await link.click();
     await expect(page).toHaveURL(/\/login\?redirect=\/users\/\d+$/);
     expect(served.every((status) => status === 401)).toBe(true);
   });

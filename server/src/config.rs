@@ -1,5 +1,6 @@
 //! Configuration, read once at startup from the environment (and `.env`).
 
+use app::backend::limits::LimitSettings;
 use leptos::config::LeptosOptions;
 use std::{fmt, net::SocketAddr, time::Duration};
 
@@ -20,6 +21,11 @@ pub struct Config {
     pub cookie_secure: bool,
     /// Where the built site (`pkg/`, static files) is served from.
     pub site_root: String,
+    /// Brute-force limits on logins and registrations.
+    pub limits: LimitSettings,
+    /// Take the client address from the last `X-Forwarded-For` entry (only
+    /// behind a proxy that appends it).
+    pub trust_forwarded_for: bool,
 }
 
 /// Secrets stay out of logs.
@@ -33,6 +39,8 @@ impl fmt::Debug for Config {
             .field("bcrypt_cost", &self.bcrypt_cost)
             .field("cookie_secure", &self.cookie_secure)
             .field("site_root", &self.site_root)
+            .field("limits", &self.limits)
+            .field("trust_forwarded_for", &self.trust_forwarded_for)
             .finish()
     }
 }
@@ -95,6 +103,8 @@ impl Config {
             bcrypt_cost,
             cookie_secure: parse_or(&var, "COOKIE_SECURE", false, "true or false")?,
             site_root: var("LEPTOS_SITE_ROOT").unwrap_or_else(|| "target/site".to_owned()),
+            limits: limit_settings(&var)?,
+            trust_forwarded_for: parse_or(&var, "TRUST_FORWARDED_FOR", false, "true or false")?,
         })
     }
 
@@ -107,6 +117,28 @@ impl Config {
             .site_addr(self.site_addr)
             .build()
     }
+}
+
+fn limit_settings(var: &impl Fn(&str) -> Option<String>) -> Result<LimitSettings, ConfigError> {
+    const COUNT: &str = "a whole number, at least 1";
+    let defaults = LimitSettings::default();
+    let settings = LimitSettings {
+        login_failures_per_email: parse_or(var, "LOGIN_MAX_FAILURES_PER_EMAIL", defaults.login_failures_per_email, COUNT)?,
+        login_failures_per_address: parse_or(var, "LOGIN_MAX_FAILURES_PER_ADDRESS", defaults.login_failures_per_address, COUNT)?,
+        registrations_per_address: parse_or(var, "REGISTER_MAX_PER_ADDRESS", defaults.registrations_per_address, COUNT)?,
+        window: Duration::from_secs(parse_or(var, "LIMIT_WINDOW", defaults.window.as_secs(), "a number of seconds, at least 1")?),
+    };
+    for (name, value) in [
+        ("LOGIN_MAX_FAILURES_PER_EMAIL", settings.login_failures_per_email as u64),
+        ("LOGIN_MAX_FAILURES_PER_ADDRESS", settings.login_failures_per_address as u64),
+        ("REGISTER_MAX_PER_ADDRESS", settings.registrations_per_address as u64),
+        ("LIMIT_WINDOW", settings.window.as_secs()),
+    ] {
+        if value == 0 {
+            return Err(invalid(name, "0", "at least 1"));
+        }
+    }
+    Ok(settings)
 }
 
 /// The bcrypt crate's own default, so the two can never disagree.
@@ -171,6 +203,10 @@ mod tests {
         assert_eq!(config.bcrypt_cost, 12);
         assert!(config.database_url.starts_with("sqlite:"));
         assert!(!config.cookie_secure);
+        assert_eq!(config.limits, LimitSettings::default());
+        assert_eq!(config.limits.login_failures_per_email, 5);
+        assert_eq!(config.limits.login_failures_per_address, 50);
+        assert_eq!(config.limits.window, Duration::from_secs(900));
     }
 
     #[test]
@@ -191,6 +227,8 @@ mod tests {
             ("SESSION_MAX_AGE", "-5"),
             ("LEPTOS_SITE_ADDR", "nowhere"),
             ("COOKIE_SECURE", "maybe"),
+            ("LOGIN_MAX_FAILURES_PER_EMAIL", "0"),
+            ("LIMIT_WINDOW", "soon"),
         ] {
             match from(&[PASSWORD, (name, value)]) {
                 Err(ConfigError::Invalid { name: got, .. }) => assert_eq!(got, name),

@@ -5,7 +5,8 @@ pub mod config;
 use app::{
     backend::{
         db::{ConnectError, Database},
-        http::{api_not_found, json_errors},
+        http::{api_not_found, json_errors, refuse_cross_site, resolve_client_address, security_headers},
+        limits::Limits,
         password::PasswordHasher,
         session::{load_session, SessionConfig},
         AppState,
@@ -19,7 +20,8 @@ use leptos_axum::{generate_route_list, LeptosRoutes};
 use std::{future::IntoFuture, net::SocketAddr, sync::Arc, time::Duration};
 use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
 use tower_http::{
-    compression::CompressionLayer, limit::RequestBodyLimitLayer, timeout::TimeoutLayer, trace::TraceLayer,
+    compression::CompressionLayer, limit::RequestBodyLimitLayer, set_header::SetResponseHeaderLayer,
+    timeout::TimeoutLayer, trace::TraceLayer,
 };
 
 /// Largest request body accepted; forms are far smaller.
@@ -40,7 +42,8 @@ pub struct RunningServer {
     pub addr: SocketAddr,
     stop: oneshot::Sender<()>,
     task: JoinHandle<std::io::Result<()>>,
-    db: Database,
+    /// The server's shared state, for tests to look into.
+    pub state: AppState,
 }
 
 impl RunningServer {
@@ -48,7 +51,7 @@ impl RunningServer {
     pub async fn stop(self) -> std::io::Result<()> {
         let _ = self.stop.send(());
         let served = self.task.await.unwrap_or_else(|err| Err(std::io::Error::other(err)));
-        self.db.close().await;
+        self.state.db.close().await;
         served
     }
 }
@@ -65,25 +68,32 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
             config.cookie_secure,
         )),
         passwords: PasswordHasher::new(config.bcrypt_cost),
+        limits: Arc::new(Limits::new(config.limits)),
     };
     let listener = TcpListener::bind(config.site_addr)
         .await
         .map_err(|err| StartError::Bind(config.site_addr, err))?;
     let addr = listener.local_addr().map_err(|err| StartError::Bind(config.site_addr, err))?;
     let (stop, stopped) = oneshot::channel::<()>();
+    let app = router(state.clone(), &config).into_make_service_with_connect_info::<SocketAddr>();
     let task = tokio::spawn(
-        axum::serve(listener, router(state))
+        axum::serve(listener, app)
             .with_graceful_shutdown(async {
                 let _ = stopped.await;
             })
             .into_future(),
     );
-    Ok(RunningServer { addr, stop, task, db })
+    Ok(RunningServer {
+        addr,
+        stop,
+        task,
+        state,
+    })
 }
 
 /// Every route: pages and server functions from the app, static files, and the
 /// layers around them.
-pub fn router(state: AppState) -> Router {
+pub fn router(state: AppState, config: &Config) -> Router {
     let provide_state = {
         let state = state.clone();
         move || provide_context(state.clone())
@@ -92,15 +102,21 @@ pub fn router(state: AppState) -> Router {
         let options = state.leptos_options.clone();
         move || shell(options.clone())
     };
-    Router::new()
+    let mut router = Router::new()
         .route("/api/{*rest}", any(api_not_found))
         .leptos_routes_with_context(&state, generate_route_list(App), provide_state.clone(), render)
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(provide_state, shell))
         .layer(middleware::from_fn_with_state(state.sessions.clone(), load_session))
+        .layer(middleware::from_fn(refuse_cross_site))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))
         // Outside the layers above, so their refusals get JSON bodies too.
         .layer(middleware::from_fn(json_errors))
+        .layer(middleware::from_fn_with_state(config.trust_forwarded_for, resolve_client_address));
+    for (name, value) in security_headers(config.cookie_secure) {
+        router = router.layer(SetResponseHeaderLayer::if_not_present(name, value));
+    }
+    router
         .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())
         .with_state(state)

@@ -1,118 +1,15 @@
 //! The HTTP API and the server-rendered pages, spoken to over real HTTP: each test
 //! starts the real server on port 0 with a fresh SQLite database.
 
+mod common;
+
+use common::*;
 use reqwest::{
-    header::{ACCEPT, CONTENT_TYPE, COOKIE, LOCATION, REFERER, SET_COOKIE},
-    redirect::Policy,
-    Method, Response, StatusCode,
+    header::{CONTENT_TYPE, LOCATION, SET_COOKIE},
+    Method, StatusCode,
 };
-use serde_json::{json, Value};
-use server::{config::Config, RunningServer};
-
-const SESSION_PASSWORD: &str = "integration-test-session-password-0123456789";
-const PASSWORD: &str = "correct horse battery";
-
-struct TestApp {
-    server: Option<RunningServer>,
-    client: reqwest::Client,
-    base: String,
-    _data: tempfile::TempDir,
-}
-
-impl TestApp {
-    async fn start() -> Self {
-        Self::start_with(&[]).await
-    }
-
-    async fn start_with(overrides: &[(&str, &str)]) -> Self {
-        let data = tempfile::tempdir().unwrap();
-        let database_url = format!("sqlite://{}/app.db", data.path().display());
-        let overrides: Vec<(String, String)> =
-            overrides.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-        let config = Config::from_vars(|name| {
-            if let Some((_, value)) = overrides.iter().find(|(k, _)| k == name) {
-                return Some(value.clone());
-            }
-            match name {
-                "SESSION_PASSWORD" => Some(SESSION_PASSWORD.into()),
-                "BCRYPT_COST" => Some("4".into()),
-                "LEPTOS_SITE_ADDR" => Some("127.0.0.1:0".into()),
-                "DATABASE_URL" => Some(database_url.clone()),
-                _ => None,
-            }
-        })
-        .unwrap();
-        let server = server::start(config).await.unwrap();
-        let base = format!("http://{}", server.addr);
-        let client = reqwest::Client::builder().redirect(Policy::none()).build().unwrap();
-        Self {
-            server: Some(server),
-            client,
-            base,
-            _data: data,
-        }
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("{}{}", self.base, path)
-    }
-
-    async fn post_form(&self, path: &str, form: &[(&str, &str)], cookie: Option<&str>) -> Response {
-        let mut request = self.client.post(self.url(path)).form(form);
-        if let Some(cookie) = cookie {
-            request = request.header(COOKIE, cookie);
-        }
-        request.send().await.unwrap()
-    }
-
-    async fn get(&self, path: &str, cookie: Option<&str>) -> Response {
-        self.request(Method::GET, path, cookie).await
-    }
-
-    async fn request(&self, method: Method, path: &str, cookie: Option<&str>) -> Response {
-        let mut request = self.client.request(method, self.url(path));
-        if let Some(cookie) = cookie {
-            request = request.header(COOKIE, cookie);
-        }
-        request.send().await.unwrap()
-    }
-
-    /// Registers a user and returns its id and session cookie (`name=value`).
-    async fn register(&self, name: &str, email: &str) -> (i64, String) {
-        let response = self
-            .post_form("/api/register", &[("name", name), ("email", email), ("password", PASSWORD)], None)
-            .await;
-        assert_eq!(response.status(), StatusCode::OK);
-        let cookie = session_cookie(&response).expect("register sets the session cookie");
-        let body: Value = response.json().await.unwrap();
-        (body["id"].as_i64().unwrap(), cookie)
-    }
-
-    async fn stop(mut self) {
-        self.server.take().unwrap().stop().await.unwrap();
-    }
-}
-
-/// The session cookie's `Set-Cookie` header, in full.
-fn set_cookie_header(response: &Response) -> Option<String> {
-    response
-        .headers()
-        .get_all(SET_COOKIE)
-        .iter()
-        .map(|value| value.to_str().unwrap().to_owned())
-        .find(|value| value.starts_with("session="))
-}
-
-/// The `name=value` pair a browser would send back.
-fn session_cookie(response: &Response) -> Option<String> {
-    set_cookie_header(response).map(|header| header.split(';').next().unwrap().to_owned())
-}
-
-async fn json(response: Response) -> Value {
-    let content_type = response.headers().get(CONTENT_TYPE).map(|v| v.to_str().unwrap().to_owned());
-    assert_eq!(content_type.as_deref(), Some("application/json"), "status {}", response.status());
-    response.json().await.unwrap()
-}
+use serde_json::json;
+use server::config::Config;
 
 #[tokio::test]
 async fn register_returns_the_user_and_a_sealed_session_cookie() {
@@ -436,20 +333,6 @@ async fn home_page_greets_the_user_by_name() {
     let html = app.get("/", None).await.text().await.unwrap();
     assert!(html.contains("href=\"/register\"") && html.contains("href=\"/login\""));
     app.stop().await;
-}
-
-/// What a browser without JavaScript sends: a form post that accepts HTML.
-async fn html_form_post(app: &TestApp, path: &str, form: &[(&str, &str)], referer: &str, cookie: Option<&str>) -> Response {
-    let mut request = app
-        .client
-        .post(app.url(path))
-        .header(ACCEPT, "text/html,application/xhtml+xml")
-        .header(REFERER, app.url(referer))
-        .form(form);
-    if let Some(cookie) = cookie {
-        request = request.header(COOKIE, cookie);
-    }
-    request.send().await.unwrap()
 }
 
 #[tokio::test]

@@ -4,12 +4,13 @@
 use crate::error::AppError;
 use axum::{
     body::Body,
-    extract::Request,
-    http::{header, HeaderMap, HeaderValue, StatusCode},
+    extract::{ConnectInfo, Request, State},
+    http::{header, HeaderMap, HeaderValue, Method, StatusCode},
     middleware::Next,
     response::{IntoResponse, Response},
     Json,
 };
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use leptos::{
     prelude::use_context,
     server_fn::error::{ServerFnUrlError, SERVER_FN_ERROR_HEADER},
@@ -48,6 +49,133 @@ pub async fn json_errors(request: Request, next: Next) -> Response {
         return (status, Json(AppError::BadRequest(message.to_owned()))).into_response();
     }
     response
+}
+
+/// Refuses a state-changing request made by another site, before any work is
+/// done: its `Origin` must be this site's (the host it was sent to), and without
+/// an `Origin` the browser must not say it is `cross-site`. Requests from
+/// non-browser clients carry neither header and pass; `SameSite=Lax` cookies
+/// are the second line of defence.
+pub async fn refuse_cross_site(request: Request, next: Next) -> Response {
+    if matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS) || is_same_site(request.headers()) {
+        return next.run(request).await;
+    }
+    tracing::warn!(
+        target: "audit",
+        action = "cross_site_request",
+        outcome = "refused",
+        client = %client_address_of(&request),
+        path = request.uri().path(),
+        origin = ?request.headers().get(header::ORIGIN),
+    );
+    (StatusCode::FORBIDDEN, Json(AppError::Forbidden)).into_response()
+}
+
+fn is_same_site(headers: &HeaderMap) -> bool {
+    match headers.get(header::ORIGIN) {
+        Some(origin) => {
+            let host = headers.get(header::HOST).and_then(|host| host.to_str().ok());
+            let origin_host = origin
+                .to_str()
+                .ok()
+                .and_then(|origin| Url::parse(origin).ok())
+                .filter(|origin| matches!(origin.scheme(), "http" | "https"))
+                .map(|origin| origin[Position::BeforeHost..Position::AfterPort].to_owned());
+            matches!((origin_host, host), (Some(origin), Some(host)) if origin.eq_ignore_ascii_case(host))
+        }
+        None => headers
+            .get("sec-fetch-site")
+            .is_none_or(|site| site.as_bytes() != b"cross-site"),
+    }
+}
+
+/// The address of the client a request came from, as resolved by
+/// [`resolve_client_address`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClientAddress(pub IpAddr);
+
+/// Records the client's address on the request: the TCP peer, or, when the
+/// server runs behind a proxy that is trusted to append it, the last
+/// `X-Forwarded-For` entry (the one that proxy wrote; earlier ones are the
+/// client's to forge).
+pub async fn resolve_client_address(
+    State(trust_forwarded_for): State<bool>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let peer = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |info| info.0.ip());
+    let forwarded = trust_forwarded_for
+        .then(|| request.headers().get_all("x-forwarded-for").iter().last()?.to_str().ok()?.rsplit(',').next()?.trim().parse().ok())
+        .flatten();
+    request.extensions_mut().insert(ClientAddress(forwarded.unwrap_or(peer)));
+    next.run(request).await
+}
+
+fn client_address_of(request: &Request) -> IpAddr {
+    request
+        .extensions()
+        .get::<ClientAddress>()
+        .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |address| address.0)
+}
+
+/// The address of the client whose request is being served.
+pub fn client_address() -> IpAddr {
+    use_context::<http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<ClientAddress>().copied())
+        .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |address| address.0)
+}
+
+/// Headers for every response; pages replace the restrictive default CSP with
+/// [`page_content_security_policy`].
+pub fn security_headers(https: bool) -> Vec<(header::HeaderName, HeaderValue)> {
+    let mut headers = vec![
+        (header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")),
+        (header::REFERRER_POLICY, HeaderValue::from_static("strict-origin-when-cross-origin")),
+        (
+            header::HeaderName::from_static("permissions-policy"),
+            HeaderValue::from_static(
+                "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), microphone=(), payment=(), usb=(), interest-cohort=()",
+            ),
+        ),
+        (
+            header::HeaderName::from_static("cross-origin-opener-policy"),
+            HeaderValue::from_static("same-origin"),
+        ),
+        (header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")),
+        (
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"),
+        ),
+    ];
+    if https {
+        headers.push((
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=63072000; includeSubDomains"),
+        ));
+    }
+    headers
+}
+
+/// The CSP of a rendered page: only this site's script (the one inline
+/// hydration script by its per-response nonce) and wasm, nothing framed.
+pub fn page_content_security_policy(nonce: &str) -> String {
+    format!(
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; style-src 'self'; \
+         img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; \
+         form-action 'self'; frame-ancestors 'none'"
+    )
+}
+
+/// Sets [`page_content_security_policy`] on the page being rendered.
+pub fn provide_page_security_policy() {
+    if let (Some(nonce), Some(response)) = (leptos::nonce::use_nonce(), use_context::<ResponseOptions>()) {
+        if let Ok(policy) = HeaderValue::from_str(&page_content_security_policy(&nonce.to_string())) {
+            response.insert_header(header::CONTENT_SECURITY_POLICY, policy);
+        }
+    }
 }
 
 /// `/api/...` paths that match nothing.
@@ -146,6 +274,42 @@ mod tests {
         assert!(location.starts_with("/login?redirect=%2Fusers%2F3&email=ada%40example.com&__path="), "{location}");
         assert!(location.contains("__err="));
         assert!(!location.contains("old%40x.io"));
+    }
+
+    fn origin_headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        for (name, value) in pairs {
+            headers.insert(*name, HeaderValue::from_static(value));
+        }
+        headers
+    }
+
+    #[test]
+    fn same_site_requests_pass_and_cross_site_ones_do_not() {
+        let host = ("host", "app.example:3000");
+        assert!(is_same_site(&origin_headers(&[host, ("origin", "http://app.example:3000")])));
+        assert!(is_same_site(&origin_headers(&[host, ("origin", "https://APP.example:3000")])));
+        assert!(is_same_site(&origin_headers(&[host])), "no browser headers: not a browser");
+        assert!(is_same_site(&origin_headers(&[host, ("sec-fetch-site", "same-origin")])));
+        for refused in [
+            origin_headers(&[host, ("origin", "http://evil.example")]),
+            origin_headers(&[host, ("origin", "http://app.example:3001")]),
+            origin_headers(&[host, ("origin", "http://app.example")]),
+            origin_headers(&[host, ("origin", "null")]),
+            origin_headers(&[host, ("origin", "file:///etc/passwd")]),
+            origin_headers(&[("origin", "http://app.example:3000")]),
+            origin_headers(&[host, ("sec-fetch-site", "cross-site")]),
+        ] {
+            assert!(!is_same_site(&refused), "{refused:?}");
+        }
+    }
+
+    #[test]
+    fn page_policy_allows_only_own_scripts() {
+        let policy = page_content_security_policy("abc123");
+        assert!(policy.contains("script-src 'self' 'nonce-abc123' 'wasm-unsafe-eval';"));
+        assert!(policy.contains("frame-ancestors 'none'"));
+        assert!(!policy.contains("unsafe-inline"));
     }
 
     #[test]

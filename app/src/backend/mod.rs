@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod db;
 pub mod http;
+pub mod limits;
 pub mod password;
 pub mod session;
 
@@ -18,6 +19,7 @@ pub struct AppState {
     pub db: db::Database,
     pub sessions: Arc<session::SessionConfig>,
     pub passwords: password::PasswordHasher,
+    pub limits: Arc<limits::Limits>,
 }
 
 /// The shared state, as provided to every server function and page render.

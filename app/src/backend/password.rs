@@ -3,7 +3,10 @@
 //! instead of starving the threads that serve everything else.
 
 use crate::{domain::Password, error::AppError};
-use std::sync::Arc;
+use std::sync::{
+    atomic::{AtomicU64, Ordering},
+    Arc,
+};
 use tokio::sync::{OnceCell, Semaphore};
 
 /// bcrypt's cost when none is configured.
@@ -16,6 +19,9 @@ pub struct PasswordHasher {
     /// Verified against when the email is unknown, so that an unknown email costs
     /// the same bcrypt work as a wrong password and timing reveals nothing.
     dummy_hash: Arc<OnceCell<String>>,
+    /// Verifications run so far: proves, in tests, that every login attempt costs
+    /// exactly one, whatever its outcome.
+    verifications: Arc<AtomicU64>,
 }
 
 impl PasswordHasher {
@@ -25,11 +31,16 @@ impl PasswordHasher {
             cost,
             permits: Arc::new(Semaphore::new(cpus)),
             dummy_hash: Arc::new(OnceCell::new()),
+            verifications: Arc::new(AtomicU64::new(0)),
         }
     }
 
     pub fn cost(&self) -> u32 {
         self.cost
+    }
+
+    pub fn verifications(&self) -> u64 {
+        self.verifications.load(Ordering::Relaxed)
     }
 
     pub async fn hash(&self, password: &Password) -> Result<String, AppError> {
@@ -49,6 +60,7 @@ impl PasswordHasher {
             _ => (self.dummy_hash().await?, false),
         };
         let candidate = candidate.to_owned();
+        self.verifications.fetch_add(1, Ordering::Relaxed);
         let matched = self.blocking(move || bcrypt::verify(candidate, &hash)).await?;
         Ok(matched && real)
     }

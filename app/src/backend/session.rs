@@ -186,14 +186,22 @@ pub async fn load_session(
 ) -> Response {
     let opened = config.open(request.headers(), OffsetDateTime::now_utc());
     let rejected = opened == OpenedCookie::Rejected;
-    let session = match opened {
-        OpenedCookie::Valid(session) => Some(session),
+    let session = match &opened {
+        OpenedCookie::Valid(session) => Some(session.clone()),
         _ => None,
     };
     request.extensions_mut().insert(CurrentSession(session));
+    let has_session = matches!(opened, OpenedCookie::Valid(_));
     let mut response = next.run(request).await;
     if rejected && !config.is_set_by(&response) {
         response.headers_mut().append(SET_COOKIE, config.removal());
+    }
+    // Nothing personal may be kept by a shared cache or the back/forward cache
+    // of a browser someone else uses next.
+    if has_session || config.is_set_by(&response) {
+        response
+            .headers_mut()
+            .insert(http::header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     response
 }
@@ -224,6 +232,15 @@ pub fn replace_user_session(user: UserSummary) -> Result<Session, AppError> {
 /// Logs out: the browser is told to delete the cookie.
 pub fn clear_user_session() -> Result<(), AppError> {
     let state = super::state()?;
+    if let Some(session) = get_user_session() {
+        tracing::info!(
+            target: "audit",
+            action = "logout",
+            outcome = "success",
+            user_id = session.user.id,
+            client = %super::http::client_address(),
+        );
+    }
     response_options()?.append_header(SET_COOKIE, state.sessions.removal());
     Ok(())
 }

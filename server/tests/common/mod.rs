@@ -1,0 +1,145 @@
+//! The harness shared by the integration tests: a real server on port 0 with a
+//! fresh SQLite database, and a client that keeps cookies by hand.
+#![allow(dead_code)]
+
+use reqwest::{
+    header::{ACCEPT, CONTENT_TYPE, COOKIE, REFERER, SET_COOKIE},
+    redirect::Policy,
+    Method, Response, StatusCode,
+};
+use serde_json::Value;
+use server::{config::Config, RunningServer};
+
+pub const SESSION_PASSWORD: &str = "integration-test-session-password-0123456789";
+pub const PASSWORD: &str = "correct horse battery";
+
+pub struct TestApp {
+    pub server: Option<RunningServer>,
+    pub client: reqwest::Client,
+    pub base: String,
+    _data: tempfile::TempDir,
+}
+
+impl TestApp {
+    pub async fn start() -> Self {
+        Self::start_with(&[]).await
+    }
+
+    pub async fn start_with(overrides: &[(&str, &str)]) -> Self {
+        let data = tempfile::tempdir().unwrap();
+        let database_url = format!("sqlite://{}/app.db", data.path().display());
+        let overrides: Vec<(String, String)> =
+            overrides.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let config = Config::from_vars(|name| {
+            if let Some((_, value)) = overrides.iter().find(|(k, _)| k == name) {
+                return Some(value.clone());
+            }
+            match name {
+                "SESSION_PASSWORD" => Some(SESSION_PASSWORD.into()),
+                "BCRYPT_COST" => Some("4".into()),
+                "LEPTOS_SITE_ADDR" => Some("127.0.0.1:0".into()),
+                "DATABASE_URL" => Some(database_url.clone()),
+                _ => None,
+            }
+        })
+        .unwrap();
+        let server = server::start(config).await.unwrap();
+        let base = format!("http://{}", server.addr);
+        let client = reqwest::Client::builder().redirect(Policy::none()).build().unwrap();
+        Self {
+            server: Some(server),
+            client,
+            base,
+            _data: data,
+        }
+    }
+
+    /// The running server's shared state.
+    pub fn state(&self) -> &app::backend::AppState {
+        &self.server.as_ref().unwrap().state
+    }
+
+    /// A form post with extra request headers.
+    pub async fn post_form_with(&self, path: &str, form: &[(&str, &str)], headers: &[(&str, &str)]) -> Response {
+        let mut request = self.client.post(self.url(path)).form(form);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        request.send().await.unwrap()
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    pub async fn post_form(&self, path: &str, form: &[(&str, &str)], cookie: Option<&str>) -> Response {
+        let mut request = self.client.post(self.url(path)).form(form);
+        if let Some(cookie) = cookie {
+            request = request.header(COOKIE, cookie);
+        }
+        request.send().await.unwrap()
+    }
+
+    pub async fn get(&self, path: &str, cookie: Option<&str>) -> Response {
+        self.request(Method::GET, path, cookie).await
+    }
+
+    pub async fn request(&self, method: Method, path: &str, cookie: Option<&str>) -> Response {
+        let mut request = self.client.request(method, self.url(path));
+        if let Some(cookie) = cookie {
+            request = request.header(COOKIE, cookie);
+        }
+        request.send().await.unwrap()
+    }
+
+    /// Registers a user and returns its id and session cookie (`name=value`).
+    pub async fn register(&self, name: &str, email: &str) -> (i64, String) {
+        let response = self
+            .post_form("/api/register", &[("name", name), ("email", email), ("password", PASSWORD)], None)
+            .await;
+        assert_eq!(response.status(), StatusCode::OK);
+        let cookie = session_cookie(&response).expect("register sets the session cookie");
+        let body: Value = response.json().await.unwrap();
+        (body["id"].as_i64().unwrap(), cookie)
+    }
+
+    pub async fn stop(mut self) {
+        self.server.take().unwrap().stop().await.unwrap();
+    }
+}
+
+/// The session cookie's `Set-Cookie` header, in full.
+pub fn set_cookie_header(response: &Response) -> Option<String> {
+    response
+        .headers()
+        .get_all(SET_COOKIE)
+        .iter()
+        .map(|value| value.to_str().unwrap().to_owned())
+        .find(|value| value.starts_with("session="))
+}
+
+/// The `name=value` pair a browser would send back.
+pub fn session_cookie(response: &Response) -> Option<String> {
+    set_cookie_header(response).map(|header| header.split(';').next().unwrap().to_owned())
+}
+
+pub async fn json(response: Response) -> Value {
+    let content_type = response.headers().get(CONTENT_TYPE).map(|v| v.to_str().unwrap().to_owned());
+    assert_eq!(content_type.as_deref(), Some("application/json"), "status {}", response.status());
+    response.json().await.unwrap()
+}
+
+/// What a browser without JavaScript sends: a form post that accepts HTML.
+pub async fn html_form_post(app: &TestApp, path: &str, form: &[(&str, &str)], referer: &str, cookie: Option<&str>) -> Response {
+    let mut request = app
+        .client
+        .post(app.url(path))
+        .header(ACCEPT, "text/html,application/xhtml+xml")
+        .header(REFERER, app.url(referer))
+        .form(form);
+    if let Some(cookie) = cookie {
+        request = request.header(COOKIE, cookie);
+    }
+    request.send().await.unwrap()
+}
+

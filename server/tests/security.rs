@@ -1,0 +1,262 @@
+//! Security properties of the HTTP surface, each proven over real HTTP.
+
+mod common;
+
+use common::*;
+use reqwest::{
+    header::{CACHE_CONTROL, CONTENT_SECURITY_POLICY, LOCATION, RETRY_AFTER, SET_COOKIE},
+    StatusCode,
+};
+use serde_json::json;
+
+#[tokio::test]
+async fn failed_logins_per_email_are_limited_without_bcrypt_work() {
+    let app = TestApp::start().await;
+    app.register("Ada", "ada@example.com").await;
+    let wrong = [("email", "ada@example.com"), ("password", "wrong password")];
+    for _ in 0..5 {
+        let response = app.post_form("/api/auth/login", &wrong, None).await;
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    }
+    let verified = app.state().passwords.verifications();
+    // Also under another spelling of the same address, and with the right password.
+    for email in ["ada@example.com", " ADA@Example.com "] {
+        for password in ["wrong password", PASSWORD] {
+            let response = app.post_form("/api/auth/login", &[("email", email), ("password", password)], None).await;
+            assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+            let retry_after: u64 = response.headers()[RETRY_AFTER].to_str().unwrap().parse().unwrap();
+            assert!((1..=900).contains(&retry_after), "{retry_after}");
+            assert!(session_cookie(&response).is_none());
+            assert_eq!(json(response).await, json!({"error": "Too many attempts, try again later"}));
+        }
+    }
+    assert_eq!(app.state().passwords.verifications(), verified, "no bcrypt work past the limit");
+    // Another account is not affected.
+    app.register("Grace", "grace@example.com").await;
+    let other = app.post_form("/api/auth/login", &[("email", "grace@example.com"), ("password", PASSWORD)], None).await;
+    assert_eq!(other.status(), StatusCode::OK);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_successful_login_resets_the_email_count() {
+    let app = TestApp::start().await;
+    app.register("Ada", "ada@example.com").await;
+    let wrong = [("email", "ada@example.com"), ("password", "wrong password")];
+    let right = [("email", "ada@example.com"), ("password", PASSWORD)];
+    for _ in 0..4 {
+        app.post_form("/api/auth/login", &wrong, None).await;
+    }
+    assert_eq!(app.post_form("/api/auth/login", &right, None).await.status(), StatusCode::OK);
+    for _ in 0..4 {
+        assert_eq!(app.post_form("/api/auth/login", &wrong, None).await.status(), StatusCode::UNAUTHORIZED);
+    }
+    assert_eq!(app.post_form("/api/auth/login", &right, None).await.status(), StatusCode::OK);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn failed_logins_per_address_are_limited() {
+    let app = TestApp::start_with(&[("LOGIN_MAX_FAILURES_PER_ADDRESS", "3")]).await;
+    for n in 0..3 {
+        let email = format!("guess{n}@example.com");
+        let response = app.post_form("/api/auth/login", &[("email", &email), ("password", PASSWORD)], None).await;
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    }
+    let response = app.post_form("/api/auth/login", &[("email", "fresh@example.com"), ("password", PASSWORD)], None).await;
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(response.headers().contains_key(RETRY_AFTER));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn registrations_per_address_are_limited() {
+    let app = TestApp::start_with(&[("REGISTER_MAX_PER_ADDRESS", "2")]).await;
+    app.register("One", "one@example.com").await;
+    app.register("Two", "two@example.com").await;
+    let response = app
+        .post_form("/api/register", &[("name", "Three"), ("email", "three@example.com"), ("password", PASSWORD)], None)
+        .await;
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(response.headers().contains_key(RETRY_AFTER));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn unknown_email_and_wrong_password_each_cost_exactly_one_verification() {
+    let app = TestApp::start().await;
+    app.register("Ada", "ada@example.com").await;
+    for (email, password) in [
+        ("ada@example.com", "wrong password"),
+        ("nobody@example.com", PASSWORD),
+        ("not an email", PASSWORD),
+        ("ada@example.com", PASSWORD),
+    ] {
+        let before = app.state().passwords.verifications();
+        app.post_form("/api/auth/login", &[("email", email), ("password", password)], None).await;
+        assert_eq!(app.state().passwords.verifications() - before, 1, "{email} / {password}");
+    }
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn cross_site_requests_are_refused_before_any_work() {
+    let app = TestApp::start().await;
+    let (_, cookie) = app.register("Ada", "ada@example.com").await;
+    let own_origin = app.base.clone();
+    let cookie_header = ("cookie", cookie.as_str());
+    let refused: [&[(&str, &str)]; 3] = [
+        &[cookie_header, ("origin", "https://evil.example")],
+        &[cookie_header, ("origin", "null")],
+        &[cookie_header, ("sec-fetch-site", "cross-site")],
+    ];
+    for headers in refused {
+        let response = app.post_form_with("/api/auth/logout", &[], headers).await;
+        assert_eq!(response.status(), StatusCode::FORBIDDEN, "{headers:?}");
+        assert!(response.headers().get(SET_COOKIE).is_none());
+        assert_eq!(json(response).await, json!({"error": "Cross-site request refused"}));
+    }
+    // The session is still valid: nothing was done.
+    assert_eq!(app.get("/api/users", Some(&cookie)).await.status(), StatusCode::OK);
+
+    // Login CSRF: refused without a bcrypt verification or a cookie.
+    let before = app.state().passwords.verifications();
+    let login = app
+        .post_form_with(
+            "/api/auth/login",
+            &[("email", "ada@example.com"), ("password", PASSWORD)],
+            &[("origin", "https://evil.example")],
+        )
+        .await;
+    assert_eq!(login.status(), StatusCode::FORBIDDEN);
+    assert!(session_cookie(&login).is_none());
+    assert_eq!(app.state().passwords.verifications(), before);
+
+    // The site's own pages, with or without JavaScript, still work.
+    let same = app
+        .post_form_with("/api/auth/logout", &[], &[cookie_header, ("origin", &own_origin), ("sec-fetch-site", "same-origin")])
+        .await;
+    assert_eq!(same.status(), StatusCode::OK);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn state_changing_endpoints_refuse_get() {
+    let app = TestApp::start().await;
+    for path in ["/api/register", "/api/auth/login", "/api/auth/logout"] {
+        let response = app.get(path, None).await;
+        assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED, "{path}");
+        assert!(json(response).await["error"].is_string());
+    }
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn pages_carry_a_nonce_based_content_security_policy_and_hardening_headers() {
+    let app = TestApp::start().await;
+    let response = app.get("/login", None).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let headers = response.headers().clone();
+    let policy = headers[CONTENT_SECURITY_POLICY].to_str().unwrap().to_owned();
+    assert!(!policy.contains("unsafe-inline"), "{policy}");
+    assert!(policy.contains("'wasm-unsafe-eval'") && policy.contains("frame-ancestors 'none'"), "{policy}");
+    let nonce = policy
+        .split_once("'nonce-")
+        .and_then(|(_, rest)| rest.split_once('\''))
+        .map(|(nonce, _)| nonce.to_owned())
+        .expect("a nonce in script-src");
+    let html = response.text().await.unwrap();
+    let scripts = html.matches("<script").count();
+    assert!(scripts > 0);
+    assert_eq!(html.matches(&format!("nonce=\"{nonce}\"")).count() >= scripts, true, "every script has the nonce");
+    assert_eq!(headers["x-content-type-options"], "nosniff");
+    assert_eq!(headers["referrer-policy"], "strict-origin-when-cross-origin");
+    assert!(headers["permissions-policy"].to_str().unwrap().contains("camera=()"));
+    assert!(headers.get("strict-transport-security").is_none(), "plain http");
+
+    // A second response gets a different nonce.
+    let again = app.get("/login", None).await;
+    assert_ne!(again.headers()[CONTENT_SECURITY_POLICY].to_str().unwrap(), policy);
+
+    // JSON and static responses are locked down too.
+    let api = app.get("/api/_auth/session", None).await;
+    assert_eq!(api.headers()["x-content-type-options"], "nosniff");
+    assert!(api.headers()[CONTENT_SECURITY_POLICY].to_str().unwrap().starts_with("default-src 'none'"));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn https_deployments_get_hsts_and_a_host_prefixed_secure_cookie() {
+    let app = TestApp::start_with(&[("COOKIE_SECURE", "true")]).await;
+    let response = app
+        .post_form("/api/register", &[("name", "Ada"), ("email", "ada@example.com"), ("password", PASSWORD)], None)
+        .await;
+    assert!(response.headers()["strict-transport-security"].to_str().unwrap().contains("max-age="));
+    let cookie = response.headers()[SET_COOKIE].to_str().unwrap().to_owned();
+    assert!(cookie.starts_with("__Host-session=") && cookie.contains("Secure") && cookie.contains("Path=/"), "{cookie}");
+    assert!(!cookie.contains("Domain"), "{cookie}");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn responses_with_sessions_are_never_cached_and_anonymous_ones_get_no_cookie() {
+    let app = TestApp::start().await;
+    for path in ["/", "/login", "/register", "/api/_auth/session", "/api/users"] {
+        let response = app.get(path, None).await;
+        assert!(response.headers().get(SET_COOKIE).is_none(), "{path}");
+    }
+    let register = app
+        .post_form("/api/register", &[("name", "Ada"), ("email", "ada@example.com"), ("password", PASSWORD)], None)
+        .await;
+    assert_eq!(register.headers()[CACHE_CONTROL], "no-store");
+    let cookie = session_cookie(&register).unwrap();
+    for path in ["/users", "/api/users", "/api/_auth/session", "/"] {
+        let response = app.get(path, Some(&cookie)).await;
+        assert_eq!(response.headers()[CACHE_CONTROL], "no-store", "{path}");
+    }
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn login_redirect_only_follows_local_paths() {
+    let app = TestApp::start().await;
+    app.register("Ada", "ada@example.com").await;
+    let cases = [
+        ("/users/1", "/users/1"),
+        ("/users?after=3", "/users?after=3"),
+        ("http://evil.example", "/users"),
+        ("https://evil.example/users", "/users"),
+        ("//evil.example", "/users"),
+        ("///evil.example", "/users"),
+        ("/\\evil.example", "/users"),
+        ("\\\\evil.example", "/users"),
+        ("javascript:alert(1)", "/users"),
+        ("https:evil.example", "/users"),
+        ("%2F%2Fevil.example", "/users"),
+        ("/%5Cevil.example", "/%5Cevil.example"),
+        ("", "/users"),
+    ];
+    for (redirect, expected) in cases {
+        let response = html_form_post(
+            &app,
+            "/api/auth/login",
+            &[("email", "ada@example.com"), ("password", PASSWORD), ("redirect", redirect)],
+            "/login",
+            None,
+        )
+        .await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER, "{redirect}");
+        assert_eq!(response.headers()[LOCATION], expected, "{redirect}");
+    }
+    // The page guard that sends a logged-in visitor on uses the same rule.
+    let (_, cookie) = app.register("Grace", "grace@example.com").await;
+    for (redirect, expected) in [("//evil.example", "/users"), ("/users/1", "/users/1"), ("https://evil.example", "/users")] {
+        let response = app.get(&format!("/login?redirect={}", urlencode(redirect)), Some(&cookie)).await;
+        assert_eq!(response.headers()[LOCATION], expected, "{redirect}");
+    }
+    app.stop().await;
+}
+
+fn urlencode(value: &str) -> String {
+    value.bytes().map(|b| format!("%{b:02X}")).collect()
+}
