@@ -29,9 +29,9 @@ pub async fn register(
 ) -> Result<UserSummary, AppError> {
     let result = async {
         let account = crate::domain::NewAccount::parse(&name, &email, &password)?;
-        let user = accounts::register(&state()?, account, client_address()).await?;
-        session::replace_user_session(user.clone())?;
-        Ok(user)
+        let signed_in = accounts::register(&state()?, account, client_address()).await?;
+        session::replace_user_session(signed_in.user.clone(), signed_in.generation)?;
+        Ok(signed_in.user)
     }
     .await;
     respond_to_form(result, Register::PATH, "/users", &[("name", &name), ("email", &email)])
@@ -46,9 +46,9 @@ pub async fn login(
     #[server(default)] redirect: String,
 ) -> Result<UserSummary, AppError> {
     let result = async {
-        let user = accounts::login(&state()?, &email, &password, client_address()).await?;
-        session::replace_user_session(user.clone())?;
-        Ok(user)
+        let signed_in = accounts::login(&state()?, &email, &password, client_address()).await?;
+        session::replace_user_session(signed_in.user.clone(), signed_in.generation)?;
+        Ok(signed_in.user)
     }
     .await;
     let target = crate::domain::safe_redirect_target(&redirect);
@@ -58,7 +58,7 @@ pub async fn login(
 /// `POST /api/auth/logout`: deletes the session cookie.
 #[server(prefix = "/api", endpoint = "auth/logout")]
 pub async fn logout() -> Result<(), AppError> {
-    respond_to_form(session::clear_user_session(), Logout::PATH, "/login", &[])
+    respond_to_form(session::clear_user_session().await, Logout::PATH, "/login", &[])
 }
 
 /// `GET /api/users?limit=&after=`: one page of users in id order.
@@ -88,5 +88,37 @@ pub async fn get_session() -> Result<SessionView, AppError> {
 /// `DELETE /api/_auth/session`: the same as logging out.
 #[server(prefix = "/api", endpoint = "_auth/session", input = DeleteUrl)]
 pub async fn end_session() -> Result<(), AppError> {
-    session::clear_user_session()
+    session::clear_user_session().await
+}
+
+/// `POST /api/account/logout-everywhere`: ends every session of the user on
+/// every device; this browser gets a new one.
+#[server(prefix = "/api", endpoint = "account/logout-everywhere")]
+pub async fn logout_everywhere() -> Result<(), AppError> {
+    let result = async {
+        let current = session::require_user_session()?;
+        let generation = accounts::log_out_everywhere(&state()?, &current, client_address()).await?;
+        session::replace_user_session(current.user, generation)?;
+        Ok(())
+    }
+    .await;
+    respond_to_form(result, LogoutEverywhere::PATH, "/account?done=logout-everywhere", &[])
+}
+
+/// `POST /api/account/password`: changes the password given the current one,
+/// ending every other session.
+#[server(prefix = "/api", endpoint = "account/password")]
+pub async fn change_password(
+    #[server(default)] current_password: String,
+    #[server(default)] new_password: String,
+) -> Result<(), AppError> {
+    let result = async {
+        let current = session::require_user_session()?;
+        let generation =
+            accounts::change_password(&state()?, &current, &current_password, &new_password, client_address()).await?;
+        session::replace_user_session(current.user, generation)?;
+        Ok(())
+    }
+    .await;
+    respond_to_form(result, ChangePassword::PATH, "/account?done=password", &[])
 }

@@ -17,6 +17,7 @@ use leptos_router::{
     path, SsrMode,
 };
 use pages::{
+    account::AccountPage,
     guards::{GuestOnly, RequireUser},
     home::HomePage,
     login::LoginPage,
@@ -81,6 +82,11 @@ pub fn App() -> impl IntoView {
                     <Route
                         path=path!("/users")
                         view=|| view! { <RequireUser><UsersPage/></RequireUser> }
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=path!("/account")
+                        view=|| view! { <RequireUser><AccountPage/></RequireUser> }
                         ssr=SsrMode::Async
                     />
                     <Route

@@ -15,7 +15,13 @@ pub struct Config {
     pub database_url: String,
     /// Key material for sealing session cookies.
     pub session_password: String,
+    /// Earlier passwords, still accepted for opening cookies (which are then
+    /// re-sealed with the current one).
+    pub previous_session_passwords: Vec<String>,
+    /// Idle lifetime of a session.
     pub session_max_age: Duration,
+    /// Longest a session lasts from login, however active.
+    pub session_absolute_max_age: Duration,
     pub bcrypt_cost: u32,
     /// Mark the cookie `Secure` (and name it `__Host-session`).
     pub cookie_secure: bool,
@@ -35,7 +41,9 @@ impl fmt::Debug for Config {
             .field("site_addr", &self.site_addr)
             .field("database_url", &self.database_url)
             .field("session_password", &"<redacted>")
+            .field("previous_session_passwords", &self.previous_session_passwords.len())
             .field("session_max_age", &self.session_max_age)
+            .field("session_absolute_max_age", &self.session_absolute_max_age)
             .field("bcrypt_cost", &self.bcrypt_cost)
             .field("cookie_secure", &self.cookie_secure)
             .field("site_root", &self.site_root)
@@ -52,8 +60,8 @@ pub enum ConfigError {
          {MIN_SESSION_PASSWORD_CHARS} characters, e.g. the output of `openssl rand -base64 48`"
     )]
     MissingSessionPassword,
-    #[error("SESSION_PASSWORD is too short: it needs at least {MIN_SESSION_PASSWORD_CHARS} characters")]
-    ShortSessionPassword,
+    #[error("{0} is too short: each password needs at least {MIN_SESSION_PASSWORD_CHARS} characters")]
+    ShortSessionPassword(&'static str),
     #[error("{name} has an invalid value {value:?}: {expected}")]
     Invalid {
         name: &'static str,
@@ -85,11 +93,26 @@ impl Config {
         let site_addr = parse_or(&var, "LEPTOS_SITE_ADDR", "127.0.0.1:3000".parse().expect("valid"), "host:port")?;
         let session_password = var("SESSION_PASSWORD").ok_or(ConfigError::MissingSessionPassword)?;
         if session_password.chars().count() < MIN_SESSION_PASSWORD_CHARS {
-            return Err(ConfigError::ShortSessionPassword);
+            return Err(ConfigError::ShortSessionPassword("SESSION_PASSWORD"));
         }
-        let max_age_secs: u64 = parse_or(&var, "SESSION_MAX_AGE", 604_800, "a number of seconds, at least 1")?;
-        if max_age_secs == 0 {
-            return Err(invalid("SESSION_MAX_AGE", "0", "a number of seconds, at least 1"));
+        // Comma-separated, newest first.
+        let previous_session_passwords: Vec<String> = var("SESSION_PASSWORD_PREVIOUS")
+            .unwrap_or_default()
+            .split(',')
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .map(str::to_owned)
+            .collect();
+        if previous_session_passwords.iter().any(|p| p.chars().count() < MIN_SESSION_PASSWORD_CHARS) {
+            return Err(ConfigError::ShortSessionPassword("SESSION_PASSWORD_PREVIOUS"));
+        }
+        let seconds = "a number of seconds, at least 1";
+        let max_age_secs: u64 = parse_or(&var, "SESSION_MAX_AGE", 604_800, seconds)?;
+        let absolute_max_age_secs: u64 = parse_or(&var, "SESSION_ABSOLUTE_MAX_AGE", 2_592_000, seconds)?;
+        for (name, value) in [("SESSION_MAX_AGE", max_age_secs), ("SESSION_ABSOLUTE_MAX_AGE", absolute_max_age_secs)] {
+            if value == 0 {
+                return Err(invalid(name, "0", seconds));
+            }
         }
         let bcrypt_cost: u32 = parse_or(&var, "BCRYPT_COST", bcrypt_default_cost(), "a bcrypt cost from 4 to 31")?;
         if !(4..=31).contains(&bcrypt_cost) {
@@ -99,7 +122,9 @@ impl Config {
             site_addr,
             database_url: var("DATABASE_URL").unwrap_or_else(|| "sqlite://data/app.db".to_owned()),
             session_password,
+            previous_session_passwords,
             session_max_age: Duration::from_secs(max_age_secs),
+            session_absolute_max_age: Duration::from_secs(absolute_max_age_secs),
             bcrypt_cost,
             cookie_secure: parse_or(&var, "COOKIE_SECURE", false, "true or false")?,
             site_root: var("LEPTOS_SITE_ROOT").unwrap_or_else(|| "target/site".to_owned()),
@@ -200,6 +225,8 @@ mod tests {
         let config = from(&[PASSWORD]).unwrap();
         assert_eq!(config.site_addr.to_string(), "127.0.0.1:3000");
         assert_eq!(config.session_max_age, Duration::from_secs(604_800));
+        assert_eq!(config.session_absolute_max_age, Duration::from_secs(30 * 24 * 3600));
+        assert!(config.previous_session_passwords.is_empty());
         assert_eq!(config.bcrypt_cost, 12);
         assert!(config.database_url.starts_with("sqlite:"));
         assert!(!config.cookie_secure);
@@ -214,8 +241,18 @@ mod tests {
         assert_eq!(from(&[]).unwrap_err(), ConfigError::MissingSessionPassword);
         assert_eq!(
             from(&[("SESSION_PASSWORD", "too short")]).unwrap_err(),
-            ConfigError::ShortSessionPassword
+            ConfigError::ShortSessionPassword("SESSION_PASSWORD")
         );
+        assert_eq!(
+            from(&[PASSWORD, ("SESSION_PASSWORD_PREVIOUS", "short")]).unwrap_err(),
+            ConfigError::ShortSessionPassword("SESSION_PASSWORD_PREVIOUS")
+        );
+        let rotated = from(&[
+            PASSWORD,
+            ("SESSION_PASSWORD_PREVIOUS", "previous-password-number-one-0123456789, previous-password-number-two-0123456789"),
+        ])
+        .unwrap();
+        assert_eq!(rotated.previous_session_passwords.len(), 2);
     }
 
     #[test]

@@ -8,7 +8,7 @@ use app::{
         http::{api_not_found, json_errors, refuse_cross_site, resolve_client_address, security_headers},
         limits::Limits,
         password::PasswordHasher,
-        session::{load_session, SessionConfig},
+        session::{load_session, Lifetimes, SessionConfig},
         AppState,
     },
     shell, App,
@@ -64,7 +64,11 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
         db: db.clone(),
         sessions: Arc::new(SessionConfig::new(
             &config.session_password,
-            time::Duration::try_from(config.session_max_age).unwrap_or(time::Duration::WEEK),
+            &config.previous_session_passwords,
+            Lifetimes {
+                max_age: duration(config.session_max_age),
+                absolute_max_age: duration(config.session_absolute_max_age),
+            },
             config.cookie_secure,
         )),
         passwords: PasswordHasher::new(config.bcrypt_cost),
@@ -91,6 +95,10 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
     })
 }
 
+fn duration(std: Duration) -> time::Duration {
+    time::Duration::try_from(std).unwrap_or(time::Duration::MAX)
+}
+
 /// Every route: pages and server functions from the app, static files, and the
 /// layers around them.
 pub fn router(state: AppState, config: &Config) -> Router {
@@ -106,7 +114,7 @@ pub fn router(state: AppState, config: &Config) -> Router {
         .route("/api/{*rest}", any(api_not_found))
         .leptos_routes_with_context(&state, generate_route_list(App), provide_state.clone(), render)
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(provide_state, shell))
-        .layer(middleware::from_fn_with_state(state.sessions.clone(), load_session))
+        .layer(middleware::from_fn_with_state(state.clone(), load_session))
         .layer(middleware::from_fn(refuse_cross_site))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))

@@ -260,3 +260,136 @@ async fn login_redirect_only_follows_local_paths() {
 fn urlencode(value: &str) -> String {
     value.bytes().map(|b| format!("%{b:02X}")).collect()
 }
+
+#[tokio::test]
+async fn a_cookie_copied_before_logout_is_refused_after_it() {
+    let app = TestApp::start().await;
+    let (_, cookie) = app.register("Ada", "ada@example.com").await;
+    let copy = cookie.clone();
+    let logout = app.post_form("/api/auth/logout", &[], Some(&cookie)).await;
+    assert_eq!(logout.status(), StatusCode::OK);
+    let replay = app.get("/api/users", Some(&copy)).await;
+    assert_eq!(replay.status(), StatusCode::UNAUTHORIZED);
+    assert!(set_cookie_header(&replay).unwrap().contains("Max-Age=0"), "the dead cookie is cleared");
+    let page = app.get("/users", Some(&copy)).await;
+    assert_eq!(page.status(), StatusCode::FOUND);
+    // DELETE /api/_auth/session ends the session the same way.
+    let second = login_cookie(&app, "ada@example.com", PASSWORD).await;
+    app.request(reqwest::Method::DELETE, "/api/_auth/session", Some(&second)).await;
+    assert_eq!(app.get("/api/users", Some(&second)).await.status(), StatusCode::UNAUTHORIZED);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn each_login_is_a_new_session_ending_only_itself_on_logout() {
+    let app = TestApp::start().await;
+    let (_, laptop) = app.register("Ada", "ada@example.com").await;
+    let phone = login_cookie(&app, "ada@example.com", PASSWORD).await;
+    assert_ne!(laptop, phone);
+    app.post_form("/api/auth/logout", &[], Some(&phone)).await;
+    assert_eq!(app.get("/api/users", Some(&phone)).await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(app.get("/api/users", Some(&laptop)).await.status(), StatusCode::OK);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn logging_out_everywhere_revokes_every_other_cookie_at_once() {
+    let app = TestApp::start().await;
+    let (_, laptop) = app.register("Ada", "ada@example.com").await;
+    let phone = login_cookie(&app, "ada@example.com", PASSWORD).await;
+    let response = app.post_form("/api/account/logout-everywhere", &[], Some(&laptop)).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let renewed = session_cookie(&response).expect("this browser gets a new session");
+    assert_eq!(app.get("/api/users", Some(&phone)).await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(app.get("/api/users", Some(&laptop)).await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(app.get("/api/users", Some(&renewed)).await.status(), StatusCode::OK);
+    // Logging in again works as before.
+    let fresh = login_cookie(&app, "ada@example.com", PASSWORD).await;
+    assert_eq!(app.get("/api/users", Some(&fresh)).await.status(), StatusCode::OK);
+
+    let anonymous = app.post_form("/api/account/logout-everywhere", &[], None).await;
+    assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn changing_the_password_needs_the_current_one_and_revokes_other_sessions() {
+    let app = TestApp::start().await;
+    let (_, laptop) = app.register("Ada", "ada@example.com").await;
+    let phone = login_cookie(&app, "ada@example.com", PASSWORD).await;
+    let new_password = "a brand new passphrase";
+
+    let wrong = app
+        .post_form("/api/account/password", &[("current_password", "not it at all"), ("new_password", new_password)], Some(&laptop))
+        .await;
+    assert_eq!(wrong.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(json(wrong).await["field"], "current_password");
+    let weak = app
+        .post_form("/api/account/password", &[("current_password", PASSWORD), ("new_password", "short")], Some(&laptop))
+        .await;
+    assert_eq!(weak.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(json(weak).await["field"], "new_password");
+    assert_eq!(app.get("/api/users", Some(&phone)).await.status(), StatusCode::OK, "nothing changed yet");
+
+    let changed = app
+        .post_form("/api/account/password", &[("current_password", PASSWORD), ("new_password", new_password)], Some(&laptop))
+        .await;
+    assert_eq!(changed.status(), StatusCode::OK);
+    let renewed = session_cookie(&changed).unwrap();
+    assert_eq!(app.get("/api/users", Some(&phone)).await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(app.get("/api/users", Some(&laptop)).await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(app.get("/api/users", Some(&renewed)).await.status(), StatusCode::OK);
+    let old = app.post_form("/api/auth/login", &[("email", "ada@example.com"), ("password", PASSWORD)], None).await;
+    assert_eq!(old.status(), StatusCode::UNAUTHORIZED);
+    login_cookie(&app, "ada@example.com", new_password).await;
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn sessions_roll_forward_but_never_past_the_absolute_maximum() {
+    let app = TestApp::start_with(&[("SESSION_MAX_AGE", "4"), ("SESSION_ABSOLUTE_MAX_AGE", "6")]).await;
+    let (_, cookie) = app.register("Ada", "ada@example.com").await;
+    let fresh = app.get("/api/users", Some(&cookie)).await;
+    assert!(set_cookie_header(&fresh).is_none(), "not re-sealed while young");
+    tokio::time::sleep(std::time::Duration::from_millis(2600)).await;
+    let rolled = app.get("/api/users", Some(&cookie)).await;
+    assert_eq!(rolled.status(), StatusCode::OK);
+    let rolled = session_cookie(&rolled).expect("re-sealed past half its idle lifetime");
+    assert_ne!(rolled, cookie);
+    tokio::time::sleep(std::time::Duration::from_millis(2000)).await;
+    // The original would have expired (4 s idle); the rolled one still works.
+    assert_eq!(app.get("/api/users", Some(&cookie)).await.status(), StatusCode::UNAUTHORIZED);
+    let still = app.get("/api/users", Some(&rolled)).await;
+    assert_eq!(still.status(), StatusCode::OK);
+    let rolled_again = session_cookie(&still).unwrap_or(rolled);
+    tokio::time::sleep(std::time::Duration::from_millis(1800)).await;
+    // Six seconds after login: over, however recently it was used.
+    assert_eq!(app.get("/api/users", Some(&rolled_again)).await.status(), StatusCode::UNAUTHORIZED);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn cookies_under_a_previous_key_are_accepted_and_resealed() {
+    let old_key = "the session password before the rotation!!";
+    let new_key = "the session password after the rotation!!!";
+    let before = TestApp::start_with(&[("SESSION_PASSWORD", old_key)]).await;
+    let (_, old_cookie) = before.register("Ada", "ada@example.com").await;
+    let data = before.stop_keeping_data().await;
+
+    let rotated = TestApp::start_on(data, &[("SESSION_PASSWORD", new_key), ("SESSION_PASSWORD_PREVIOUS", old_key)]).await;
+    let response = rotated.get("/api/users", Some(&old_cookie)).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let resealed = session_cookie(&response).expect("re-sealed under the current key");
+    let data = rotated.stop_keeping_data().await;
+
+    let retired = TestApp::start_on(data, &[("SESSION_PASSWORD", new_key)]).await;
+    assert_eq!(retired.get("/api/users", Some(&resealed)).await.status(), StatusCode::OK);
+    assert_eq!(retired.get("/api/users", Some(&old_cookie)).await.status(), StatusCode::UNAUTHORIZED);
+    retired.stop().await;
+}
+
+async fn login_cookie(app: &TestApp, email: &str, password: &str) -> String {
+    let response = app.post_form("/api/auth/login", &[("email", email), ("password", password)], None).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    session_cookie(&response).unwrap()
+}

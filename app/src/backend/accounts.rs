@@ -2,16 +2,23 @@
 //! is an audit event (target `audit`) naming the user or the normalised email and
 //! the client address, never a password, hash or cookie.
 
-use super::AppState;
+use super::{session::Session, AppState};
 use crate::{
-    domain::{Email, NewAccount},
+    domain::{Email, NewAccount, Password},
     error::AppError,
     model::UserSummary,
 };
 use std::net::IpAddr;
 use time::{format_description::well_known::Rfc3339, OffsetDateTime};
 
-pub async fn register(state: &AppState, account: NewAccount, client: IpAddr) -> Result<UserSummary, AppError> {
+/// A user who has just proved who they are, and the session generation their
+/// new session must carry.
+pub struct SignedIn {
+    pub user: UserSummary,
+    pub generation: i64,
+}
+
+pub async fn register(state: &AppState, account: NewAccount, client: IpAddr) -> Result<SignedIn, AppError> {
     let email = account.email.as_str().to_owned();
     if let Err(throttled) = state.limits.register_attempt(client) {
         tracing::warn!(target: "audit", action = "register", outcome = "rate_limited", %email, %client);
@@ -31,14 +38,17 @@ pub async fn register(state: &AppState, account: NewAccount, client: IpAddr) -> 
         Ok(user) => tracing::info!(target: "audit", action = "register", outcome = "success", user_id = user.id, %email, %client),
         Err(err) => tracing::info!(target: "audit", action = "register", outcome = "failure", reason = %err, %email, %client),
     }
-    inserted
+    Ok(SignedIn {
+        user: inserted?,
+        generation: 0,
+    })
 }
 
 /// The user whose email and password these are. Any mismatch, including an email
 /// that is not even well-formed, is the same [`AppError::InvalidCredentials`] after
 /// the same single bcrypt verification; past the failure limits the answer is
 /// [`AppError::TooManyRequests`] without any bcrypt work.
-pub async fn login(state: &AppState, email: &str, password: &str, client: IpAddr) -> Result<UserSummary, AppError> {
+pub async fn login(state: &AppState, email: &str, password: &str, client: IpAddr) -> Result<SignedIn, AppError> {
     let parsed = Email::parse(email);
     // Failures are counted under the normalised address whenever there is one.
     let email = parsed.as_ref().map_or_else(|_| email.trim().to_lowercase(), |e| e.as_str().to_owned());
@@ -50,16 +60,16 @@ pub async fn login(state: &AppState, email: &str, password: &str, client: IpAddr
         Ok(parsed) => state.db.find_credentials(parsed.as_str()).await?,
         Err(_) => None,
     };
-    let (user, stored_hash) = match credentials {
-        Some(found) => (Some(found.user), Some(found.password_hash)),
+    let (account, stored_hash) = match credentials {
+        Some(found) => (Some((found.user, found.session_generation)), Some(found.password_hash)),
         None => (None, None),
     };
     let matched = state.passwords.verify(password, stored_hash).await?;
-    match user {
-        Some(user) if matched => {
+    match account {
+        Some((user, generation)) if matched => {
             state.limits.login_succeeded(&email);
             tracing::info!(target: "audit", action = "login", outcome = "success", user_id = user.id, %email, %client);
-            Ok(user)
+            Ok(SignedIn { user, generation })
         }
         _ => {
             state.limits.login_failed(&email, client);
@@ -67,4 +77,48 @@ pub async fn login(state: &AppState, email: &str, password: &str, client: IpAddr
             Err(AppError::InvalidCredentials)
         }
     }
+}
+
+/// Ends every session of the user, this one included; the caller issues a new
+/// one with the returned generation.
+pub async fn log_out_everywhere(state: &AppState, session: &Session, client: IpAddr) -> Result<i64, AppError> {
+    let generation = state.db.bump_session_generation(session.user.id).await?;
+    tracing::info!(target: "audit", action = "logout_everywhere", outcome = "success", user_id = session.user.id, %client);
+    Ok(generation)
+}
+
+/// Replaces the password once the current one is proved, ending every session;
+/// the caller issues a new one with the returned generation. Wrong current
+/// passwords count as failed logins.
+pub async fn change_password(
+    state: &AppState,
+    session: &Session,
+    current: &str,
+    new: &str,
+    client: IpAddr,
+) -> Result<i64, AppError> {
+    let user_id = session.user.id;
+    let limit_key = format!("user:{user_id}");
+    if let Err(throttled) = state.limits.check_login(&limit_key, client) {
+        tracing::warn!(target: "audit", action = "password_change", outcome = "rate_limited", user_id, %client);
+        return Err(throttled.into_error());
+    }
+    let new = Password::parse(new).map_err(|err| AppError::Validation {
+        field: "new_password".into(),
+        message: err.message,
+    })?;
+    let stored = state.db.password_hash(user_id).await?.ok_or(AppError::Unauthorized)?;
+    if !state.passwords.verify(current, Some(stored)).await? {
+        state.limits.login_failed(&limit_key, client);
+        tracing::info!(target: "audit", action = "password_change", outcome = "failure", user_id, %client);
+        return Err(AppError::Validation {
+            field: "current_password".into(),
+            message: "Current password is incorrect".into(),
+        });
+    }
+    let hash = state.passwords.hash(&new).await?;
+    let generation = state.db.change_password(user_id, &hash).await?;
+    state.limits.login_succeeded(&limit_key);
+    tracing::info!(target: "audit", action = "password_change", outcome = "success", user_id, %client);
+    Ok(generation)
 }

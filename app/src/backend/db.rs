@@ -19,6 +19,15 @@ static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/sqlite");
 pub struct Credentials {
     pub user: UserSummary,
     pub password_hash: String,
+    pub session_generation: i64,
+}
+
+/// Whether a session may still be used.
+pub struct SessionStanding {
+    /// The user's current session generation.
+    pub generation: i64,
+    /// Logged out.
+    pub ended: bool,
 }
 
 #[derive(Clone)]
@@ -96,16 +105,88 @@ impl Database {
     }
 
     pub async fn find_credentials(&self, email: &str) -> Result<Option<Credentials>, AppError> {
-        let row: Option<(i64, String, String)> =
-            sqlx::query_as("SELECT id, name, password FROM users WHERE email = $1")
+        let row: Option<(i64, String, String, i64)> =
+            sqlx::query_as("SELECT id, name, password, session_generation FROM users WHERE email = $1")
                 .bind(email)
                 .fetch_optional(&self.pool)
                 .await
                 .map_err(database_error)?;
-        Ok(row.map(|(id, name, password_hash)| Credentials {
+        Ok(row.map(|(id, name, password_hash, session_generation)| Credentials {
             user: UserSummary { id, name },
             password_hash,
+            session_generation,
         }))
+    }
+
+    /// The stored password hash of a user.
+    pub async fn password_hash(&self, user_id: i64) -> Result<Option<String>, AppError> {
+        sqlx::query_scalar("SELECT password FROM users WHERE id = $1")
+            .bind(user_id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(database_error)
+    }
+
+    /// The check made on every request with a valid cookie: one statement, a
+    /// primary-key lookup in `users` and a primary-key probe in `ended_sessions`.
+    /// `None` when the user no longer exists.
+    pub async fn session_standing(&self, user_id: i64, session_id: &str) -> Result<Option<SessionStanding>, AppError> {
+        let row: Option<(i64, i64)> = sqlx::query_as(
+            "SELECT session_generation, \
+                    (SELECT COUNT(*) FROM ended_sessions WHERE session_id = $2) \
+             FROM users WHERE id = $1",
+        )
+        .bind(user_id)
+        .bind(session_id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(database_error)?;
+        Ok(row.map(|(generation, ended)| SessionStanding {
+            generation,
+            ended: ended > 0,
+        }))
+    }
+
+    /// Records a logged-out session until `expires_at` (Unix seconds), and forgets
+    /// the ones whose time has passed (their cookies are refused as expired).
+    pub async fn end_session(&self, session_id: &str, expires_at: i64) -> Result<(), AppError> {
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        sqlx::query("DELETE FROM ended_sessions WHERE expires_at < $1")
+            .bind(now)
+            .execute(&self.pool)
+            .await
+            .map_err(database_error)?;
+        sqlx::query("INSERT INTO ended_sessions (session_id, expires_at) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+            .bind(session_id)
+            .bind(expires_at)
+            .execute(&self.pool)
+            .await
+            .map_err(database_error)?;
+        Ok(())
+    }
+
+    /// Revokes every session of the user; returns the new generation.
+    pub async fn bump_session_generation(&self, user_id: i64) -> Result<i64, AppError> {
+        sqlx::query_scalar(
+            "UPDATE users SET session_generation = session_generation + 1 WHERE id = $1 RETURNING session_generation",
+        )
+        .bind(user_id)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(database_error)
+    }
+
+    /// Replaces the password and revokes every session; returns the new generation.
+    pub async fn change_password(&self, user_id: i64, password_hash: &str) -> Result<i64, AppError> {
+        sqlx::query_scalar(
+            "UPDATE users SET password = $2, session_generation = session_generation + 1 \
+             WHERE id = $1 RETURNING session_generation",
+        )
+        .bind(user_id)
+        .bind(password_hash)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(database_error)
     }
 
     /// One page of users in id order, starting after the `after` cursor.

@@ -1,10 +1,18 @@
-//! The sealed session cookie: the whole session lives in one cookie encrypted and
+//! The sealed session cookie: the session lives in one cookie encrypted and
 //! authenticated with AES-256-GCM (axum-extra's `PrivateCookieJar`), so any app
 //! server holding the key can serve any user without a session store.
+//!
+//! Lifetime: a session expires after `max_age` without use, is re-sealed (rolled
+//! forward) once half of that has passed, and never outlives `absolute_max_age`
+//! from login. Revocation: each request with a valid cookie costs one SQL
+//! statement (two primary-key probes, see `db::session_standing`) that checks
+//! the user's session generation, bumped by "log out everywhere" and password
+//! changes, and the small table of sessions ended by logout.
 //!
 //! The helpers at the bottom (`get`, `require`, `replace`, `clear`) are what
 //! server functions use; the middleware opens the cookie once per request.
 
+use super::{http::client_address, AppState};
 use crate::{
     error::AppError,
     model::{SessionInfo, UserSummary},
@@ -13,12 +21,15 @@ use axum::{
     extract::{Request, State},
     middleware::Next,
     response::{IntoResponse, Response},
+    Json,
 };
 use axum_extra::extract::cookie::{Cookie, CookieJar, Key, PrivateCookieJar, SameSite};
-use http::{header::SET_COOKIE, HeaderMap, HeaderValue};
+use http::{
+    header::{CACHE_CONTROL, SET_COOKIE},
+    HeaderMap, HeaderValue, StatusCode,
+};
 use leptos::prelude::use_context;
 use serde::{Deserialize, Serialize};
-use std::sync::Arc;
 use time::{format_description::well_known::Rfc3339, Duration, OffsetDateTime};
 
 /// Browsers drop a cookie larger than this without telling anyone.
@@ -30,9 +41,13 @@ pub struct Session {
     pub user: UserSummary,
     #[serde(with = "time::serde::rfc3339")]
     pub logged_in_at: OffsetDateTime,
-    /// Checked on every request: the cookie's Max-Age is only a hint to the browser.
+    /// When the session ends unless used again. Checked on every request: the
+    /// cookie's Max-Age is only a hint to the browser.
     #[serde(with = "time::serde::timestamp")]
     pub expires_at: OffsetDateTime,
+    /// When the session ends however much it is used.
+    #[serde(with = "time::serde::timestamp")]
+    pub absolute_expires_at: OffsetDateTime,
     /// Server-only data: sealed like the rest, and never sent to the browser in
     /// readable form by any endpoint, page or hydration payload.
     pub secure: SecureData,
@@ -40,8 +55,11 @@ pub struct Session {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SecureData {
-    /// Random per login, so two logins of the same user are told apart.
+    /// Random per login: what logout records as ended.
     pub session_id: String,
+    /// The user's session generation at login; a newer one in the database
+    /// means this session was revoked.
+    pub generation: i64,
 }
 
 impl Session {
@@ -49,10 +67,7 @@ impl Session {
     pub fn info(&self) -> SessionInfo {
         SessionInfo {
             user: self.user.clone(),
-            logged_in_at: self
-                .logged_in_at
-                .format(&Rfc3339)
-                .unwrap_or_default(),
+            logged_in_at: self.logged_in_at.format(&Rfc3339).unwrap_or_default(),
         }
     }
 }
@@ -61,29 +76,45 @@ impl Session {
 #[derive(Debug, Clone, PartialEq)]
 pub enum OpenedCookie {
     Absent,
-    Valid(Session),
-    /// Present but tampered, truncated, sealed with another key, or expired:
+    /// `reseal`: sealed with a previous key, or past half its idle lifetime.
+    Valid { session: Session, reseal: bool },
+    /// Present but tampered, truncated, sealed with an unknown key, or expired:
     /// treated as no session, and cleared in the response.
     Rejected,
 }
 
+/// How long sessions last.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Lifetimes {
+    /// Idle lifetime: the cookie's Max-Age.
+    pub max_age: Duration,
+    /// Longest a session lasts from login, however active.
+    pub absolute_max_age: Duration,
+}
+
 /// How sessions are sealed, fixed at startup.
 pub struct SessionConfig {
-    key: Key,
+    /// The current key first, then previous ones that still open cookies.
+    keys: Vec<Key>,
     cookie_name: &'static str,
-    max_age: Duration,
+    lifetimes: Lifetimes,
     secure: bool,
 }
 
 impl SessionConfig {
-    /// `password` must hold at least 32 bytes (checked when the configuration is read).
-    pub fn new(password: &str, max_age: Duration, secure: bool) -> Self {
+    /// Every password must hold at least 32 bytes (checked when the configuration
+    /// is read). `previous` passwords only open cookies, which are then re-sealed
+    /// under `password`.
+    pub fn new(password: &str, previous: &[String], lifetimes: Lifetimes, secure: bool) -> Self {
         Self {
-            key: Key::derive_from(password.as_bytes()),
+            keys: std::iter::once(password)
+                .chain(previous.iter().map(String::as_str))
+                .map(|password| Key::derive_from(password.as_bytes()))
+                .collect(),
             // The `__Host-` prefix makes the browser refuse the cookie unless it is
             // Secure, host-only and for Path=/, which stops subdomains planting one.
             cookie_name: if secure { "__Host-session" } else { "session" },
-            max_age,
+            lifetimes,
             secure,
         }
     }
@@ -93,34 +124,57 @@ impl SessionConfig {
     }
 
     pub fn open(&self, headers: &HeaderMap, now: OffsetDateTime) -> OpenedCookie {
-        let jar = PrivateCookieJar::from_headers(headers, self.key.clone());
-        match jar.get(self.cookie_name) {
-            Some(cookie) => match serde_json::from_str::<Session>(cookie.value()) {
-                Ok(session) if session.expires_at > now => OpenedCookie::Valid(session),
-                _ => OpenedCookie::Rejected,
-            },
-            None if CookieJar::from_headers(headers).get(self.cookie_name).is_some() => {
+        let opened = self.keys.iter().enumerate().find_map(|(index, key)| {
+            PrivateCookieJar::from_headers(headers, key.clone())
+                .get(self.cookie_name)
+                .map(|cookie| (index, cookie))
+        });
+        let Some((key_index, cookie)) = opened else {
+            return if CookieJar::from_headers(headers).get(self.cookie_name).is_some() {
                 OpenedCookie::Rejected
+            } else {
+                OpenedCookie::Absent
+            };
+        };
+        match serde_json::from_str::<Session>(cookie.value()) {
+            Ok(session) if session.expires_at > now && session.absolute_expires_at > now => {
+                let half_used = session.expires_at - now < self.lifetimes.max_age / 2;
+                OpenedCookie::Valid {
+                    reseal: key_index > 0 || half_used,
+                    session,
+                }
             }
-            None => OpenedCookie::Absent,
+            _ => OpenedCookie::Rejected,
         }
     }
 
     /// A fresh session for `user`, with a new random id.
-    pub fn start(&self, user: UserSummary, now: OffsetDateTime) -> Session {
+    pub fn start(&self, user: UserSummary, generation: i64, now: OffsetDateTime) -> Session {
         let now = now.replace_nanosecond(0).unwrap_or(now);
+        let absolute_expires_at = now + self.lifetimes.absolute_max_age;
         Session {
             user,
             logged_in_at: now,
-            expires_at: now + self.max_age,
+            expires_at: (now + self.lifetimes.max_age).min(absolute_expires_at),
+            absolute_expires_at,
             secure: SecureData {
                 session_id: random_id(),
+                generation,
             },
         }
     }
 
-    /// The `Set-Cookie` value carrying `session`, sealed.
-    pub fn seal(&self, session: &Session) -> Result<HeaderValue, AppError> {
+    /// The same session, its idle expiry moved forward (never past the absolute one).
+    pub fn renew(&self, mut session: Session, now: OffsetDateTime) -> Session {
+        let now = now.replace_nanosecond(0).unwrap_or(now);
+        session.expires_at = (now + self.lifetimes.max_age).min(session.absolute_expires_at);
+        session
+    }
+
+    /// The `Set-Cookie` value carrying `session`, sealed with the current key.
+    pub fn seal(&self, session: &Session, now: OffsetDateTime) -> Result<HeaderValue, AppError> {
+        // Whole seconds, like the expiry, so a fresh cookie's Max-Age is exact.
+        let now = now.replace_nanosecond(0).unwrap_or(now);
         let payload = serde_json::to_string(session).map_err(|err| {
             tracing::error!(error = %err, "cannot serialise the session");
             AppError::Internal
@@ -129,9 +183,9 @@ impl SessionConfig {
             .http_only(true)
             .same_site(SameSite::Lax)
             .path("/")
-            .max_age(self.max_age)
+            .max_age((session.expires_at - now).max(Duration::ZERO))
             .secure(self.secure);
-        let value = set_cookie_header(PrivateCookieJar::new(self.key.clone()).add(cookie))?;
+        let value = set_cookie_header(PrivateCookieJar::new(self.keys[0].clone()).add(cookie))?;
         if value.len() > MAX_COOKIE_BYTES {
             tracing::error!(bytes = value.len(), "sealed session exceeds the browser's cookie size limit");
             return Err(AppError::Internal);
@@ -177,31 +231,45 @@ fn random_id() -> String {
 #[derive(Debug, Clone)]
 pub struct CurrentSession(pub Option<Session>);
 
-/// Opens the cookie once per request and puts the result in the request's
-/// extensions; a cookie that fails to open is deleted in the response.
-pub async fn load_session(
-    State(config): State<Arc<SessionConfig>>,
-    mut request: Request,
-    next: Next,
-) -> Response {
-    let opened = config.open(request.headers(), OffsetDateTime::now_utc());
-    let rejected = opened == OpenedCookie::Rejected;
-    let session = match &opened {
-        OpenedCookie::Valid(session) => Some(session.clone()),
-        _ => None,
+/// Opens the cookie once per request and puts the session in the request's
+/// extensions. A cookie that fails to open, or whose session was revoked, is
+/// deleted in the response; one sealed with an old key or half-way through its
+/// idle lifetime is re-sealed.
+pub async fn load_session(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+    let now = OffsetDateTime::now_utc();
+    let (session, reject, reseal) = match state.sessions.open(request.headers(), now) {
+        OpenedCookie::Absent => (None, false, false),
+        OpenedCookie::Rejected => (None, true, false),
+        OpenedCookie::Valid { session, reseal } => {
+            let standing = state
+                .db
+                .session_standing(session.user.id, &session.secure.session_id)
+                .await;
+            match standing {
+                Ok(Some(standing)) if standing.generation == session.secure.generation && !standing.ended => {
+                    (Some(session), false, reseal)
+                }
+                Ok(_) => (None, true, false),
+                Err(err) => return (StatusCode::from_u16(err.status()).unwrap_or(StatusCode::SERVICE_UNAVAILABLE), Json(err)).into_response(),
+            }
+        }
     };
-    request.extensions_mut().insert(CurrentSession(session));
-    let has_session = matches!(opened, OpenedCookie::Valid(_));
+    request.extensions_mut().insert(CurrentSession(session.clone()));
     let mut response = next.run(request).await;
-    if rejected && !config.is_set_by(&response) {
-        response.headers_mut().append(SET_COOKIE, config.removal());
+    let config = &state.sessions;
+    if !config.is_set_by(&response) {
+        if reject {
+            response.headers_mut().append(SET_COOKIE, config.removal());
+        } else if let Some(session) = session.as_ref().filter(|_| reseal) {
+            if let Ok(cookie) = config.seal(&config.renew(session.clone(), now), now) {
+                response.headers_mut().append(SET_COOKIE, cookie);
+            }
+        }
     }
     // Nothing personal may be kept by a shared cache or the back/forward cache
     // of a browser someone else uses next.
-    if has_session || config.is_set_by(&response) {
-        response
-            .headers_mut()
-            .insert(http::header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    if session.is_some() || config.is_set_by(&response) {
+        response.headers_mut().insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     response
 }
@@ -220,25 +288,32 @@ pub fn require_user_session() -> Result<Session, AppError> {
     get_user_session().ok_or(AppError::Unauthorized)
 }
 
-/// Logs `user` in: a brand-new session replaces whatever the request carried.
-pub fn replace_user_session(user: UserSummary) -> Result<Session, AppError> {
+/// Logs `user` in: a brand-new session (new id, the user's current session
+/// generation) replaces whatever the request carried.
+pub fn replace_user_session(user: UserSummary, generation: i64) -> Result<Session, AppError> {
     let state = super::state()?;
-    let session = state.sessions.start(user, OffsetDateTime::now_utc());
-    let cookie = state.sessions.seal(&session)?;
+    let now = OffsetDateTime::now_utc();
+    let session = state.sessions.start(user, generation, now);
+    let cookie = state.sessions.seal(&session, now)?;
     response_options()?.append_header(SET_COOKIE, cookie);
     Ok(session)
 }
 
-/// Logs out: the browser is told to delete the cookie.
-pub fn clear_user_session() -> Result<(), AppError> {
+/// Logs out: the session is recorded as ended (so a copy of the cookie is
+/// refused from now on) and the browser is told to delete the cookie.
+pub async fn clear_user_session() -> Result<(), AppError> {
     let state = super::state()?;
     if let Some(session) = get_user_session() {
+        state
+            .db
+            .end_session(&session.secure.session_id, session.absolute_expires_at.unix_timestamp())
+            .await?;
         tracing::info!(
             target: "audit",
             action = "logout",
             outcome = "success",
             user_id = session.user.id,
-            client = %super::http::client_address(),
+            client = %client_address(),
         );
     }
     response_options()?.append_header(SET_COOKIE, state.sessions.removal());
@@ -255,9 +330,14 @@ mod tests {
     use http::header::COOKIE;
 
     const PASSWORD: &str = "a test password that is long enough!";
+    const OLD_PASSWORD: &str = "the previous password, also long enough";
+    const LIFETIMES: Lifetimes = Lifetimes {
+        max_age: Duration::days(7),
+        absolute_max_age: Duration::days(30),
+    };
 
     fn config() -> SessionConfig {
-        SessionConfig::new(PASSWORD, Duration::days(7), false)
+        SessionConfig::new(PASSWORD, &[], LIFETIMES, false)
     }
 
     fn ada() -> UserSummary {
@@ -265,6 +345,12 @@ mod tests {
             id: 7,
             name: "Ada".into(),
         }
+    }
+
+    fn sealed(config: &SessionConfig, now: OffsetDateTime) -> (Session, HeaderValue) {
+        let session = config.start(ada(), 0, now);
+        let cookie = config.seal(&session, now).unwrap();
+        (session, cookie)
     }
 
     /// The request headers a browser would send back for a `Set-Cookie` value.
@@ -279,34 +365,37 @@ mod tests {
         headers
     }
 
+    fn valid(session: Session, reseal: bool) -> OpenedCookie {
+        OpenedCookie::Valid { session, reseal }
+    }
+
     #[test]
     fn sealed_session_opens_to_the_same_session() {
         let config = config();
         let now = OffsetDateTime::now_utc();
-        let session = config.start(ada(), now);
-        let cookie = config.seal(&session).unwrap();
-        assert_eq!(config.open(&request_with(&cookie), now), OpenedCookie::Valid(session));
+        let (session, cookie) = sealed(&config, now);
+        assert_eq!(config.open(&request_with(&cookie), now), valid(session, false));
     }
 
     #[test]
     fn cookie_attributes() {
-        let cookie = config().seal(&config().start(ada(), OffsetDateTime::now_utc())).unwrap();
+        let now = OffsetDateTime::now_utc();
+        let (_, cookie) = sealed(&config(), now);
         let text = cookie.to_str().unwrap();
         assert!(text.starts_with("session="));
         for attribute in ["HttpOnly", "SameSite=Lax", "Path=/", "Max-Age=604800"] {
             assert!(text.contains(attribute), "{attribute} missing in {text}");
         }
         assert!(!text.contains("Secure"));
-        let secure = SessionConfig::new(PASSWORD, Duration::days(7), true);
-        let text = secure.seal(&secure.start(ada(), OffsetDateTime::now_utc())).unwrap();
+        let secure = SessionConfig::new(PASSWORD, &[], LIFETIMES, true);
+        let (_, text) = sealed(&secure, now);
         let text = text.to_str().unwrap();
         assert!(text.starts_with("__Host-session=") && text.contains("Secure"), "{text}");
     }
 
     #[test]
     fn payload_is_unreadable() {
-        let config = config();
-        let cookie = config.seal(&config.start(ada(), OffsetDateTime::now_utc())).unwrap();
+        let (_, cookie) = sealed(&config(), OffsetDateTime::now_utc());
         let text = cookie.to_str().unwrap();
         assert!(!text.contains("Ada") && !text.contains("session_id"), "{text}");
     }
@@ -315,7 +404,7 @@ mod tests {
     fn tampered_cookie_is_rejected() {
         let config = config();
         let now = OffsetDateTime::now_utc();
-        let cookie = config.seal(&config.start(ada(), now)).unwrap();
+        let (_, cookie) = sealed(&config, now);
         let pair = cookie.to_str().unwrap().split(';').next().unwrap().to_owned();
         let (name, value) = pair.split_once('=').unwrap();
         let mut bytes = value.as_bytes().to_vec();
@@ -329,7 +418,7 @@ mod tests {
     fn truncated_cookie_is_rejected() {
         let config = config();
         let now = OffsetDateTime::now_utc();
-        let cookie = config.seal(&config.start(ada(), now)).unwrap();
+        let (_, cookie) = sealed(&config, now);
         let pair = cookie.to_str().unwrap().split(';').next().unwrap().to_owned();
         for cut in [pair.len() - 1, pair.len() - 10, "session=".len() + 5, "session=".len()] {
             assert_eq!(config.open(&request_with_pair(&pair[..cut]), now), OpenedCookie::Rejected, "cut at {cut}");
@@ -337,21 +426,66 @@ mod tests {
     }
 
     #[test]
-    fn cookie_sealed_with_another_key_is_rejected() {
+    fn cookie_sealed_with_an_unknown_key_is_rejected() {
         let now = OffsetDateTime::now_utc();
-        let other = SessionConfig::new("another password, also long enough!!", Duration::days(7), false);
-        let cookie = other.seal(&other.start(ada(), now)).unwrap();
+        let other = SessionConfig::new("another password, also long enough!!", &[], LIFETIMES, false);
+        let (_, cookie) = sealed(&other, now);
         assert_eq!(config().open(&request_with(&cookie), now), OpenedCookie::Rejected);
+    }
+
+    #[test]
+    fn cookie_sealed_with_a_previous_key_opens_and_asks_to_be_resealed() {
+        let now = OffsetDateTime::now_utc();
+        let old = SessionConfig::new(OLD_PASSWORD, &[], LIFETIMES, false);
+        let (session, cookie) = sealed(&old, now);
+        let rotated = SessionConfig::new(PASSWORD, &[OLD_PASSWORD.to_owned()], LIFETIMES, false);
+        assert_eq!(rotated.open(&request_with(&cookie), now), valid(session.clone(), true));
+        let resealed = rotated.seal(&session, now).unwrap();
+        assert_eq!(config().open(&request_with(&resealed), now), valid(session, false), "under the current key");
+        assert_eq!(old.open(&request_with(&resealed), now), OpenedCookie::Rejected);
     }
 
     #[test]
     fn expired_session_is_rejected_even_if_the_browser_sends_it() {
         let config = config();
         let now = OffsetDateTime::now_utc();
-        let cookie = config.seal(&config.start(ada(), now)).unwrap();
+        let (_, cookie) = sealed(&config, now);
         let later = now + Duration::days(7) + Duration::seconds(1);
-        assert!(matches!(config.open(&request_with(&cookie), now + Duration::days(6)), OpenedCookie::Valid(_)));
+        assert!(matches!(config.open(&request_with(&cookie), now + Duration::days(6)), OpenedCookie::Valid { .. }));
         assert_eq!(config.open(&request_with(&cookie), later), OpenedCookie::Rejected);
+    }
+
+    #[test]
+    fn session_is_rolled_forward_after_half_its_idle_lifetime() {
+        let config = config();
+        let now = OffsetDateTime::now_utc();
+        let (session, cookie) = sealed(&config, now);
+        let early = now + Duration::days(3);
+        assert_eq!(config.open(&request_with(&cookie), early), valid(session.clone(), false));
+        let late = now + Duration::days(4);
+        assert_eq!(config.open(&request_with(&cookie), late), valid(session.clone(), true));
+        let renewed = config.renew(session, late);
+        assert_eq!(renewed.expires_at, (late + Duration::days(7)).replace_nanosecond(0).unwrap());
+    }
+
+    #[test]
+    fn rolling_never_passes_the_absolute_expiry() {
+        let config = config();
+        let login = OffsetDateTime::now_utc();
+        let mut session = config.start(ada(), 0, login);
+        let mut now = login;
+        // Used every 4 days, the session still ends 30 days after login.
+        while now < login + Duration::days(40) {
+            now += Duration::days(4);
+            let cookie = config.seal(&session, now.min(session.expires_at)).unwrap();
+            match config.open(&request_with(&cookie), now) {
+                OpenedCookie::Valid { session: open, .. } => session = config.renew(open, now),
+                OpenedCookie::Rejected => break,
+                OpenedCookie::Absent => unreachable!(),
+            }
+            assert!(session.expires_at <= session.absolute_expires_at);
+        }
+        assert!(now >= login + Duration::days(30) && now <= login + Duration::days(32), "ended at day {}", (now - login).whole_days());
     }
 
     #[test]
@@ -364,26 +498,27 @@ mod tests {
     #[test]
     fn each_login_gets_a_new_session_id() {
         let now = OffsetDateTime::now_utc();
-        let first = config().start(ada(), now);
-        let second = config().start(ada(), now);
+        let first = config().start(ada(), 0, now);
+        let second = config().start(ada(), 0, now);
         assert_ne!(first.secure.session_id, second.secure.session_id);
     }
 
     #[test]
     fn oversized_session_is_an_error_not_a_dropped_cookie() {
         let config = config();
+        let now = OffsetDateTime::now_utc();
         let user = UserSummary {
             id: 1,
             name: "x".repeat(4000),
         };
-        assert_eq!(config.seal(&config.start(user, OffsetDateTime::now_utc())), Err(AppError::Internal));
+        assert_eq!(config.seal(&config.start(user, 0, now), now), Err(AppError::Internal));
     }
 
     #[test]
     fn public_info_has_no_secure_section() {
-        let session = config().start(ada(), OffsetDateTime::now_utc());
+        let session = config().start(ada(), 3, OffsetDateTime::now_utc());
         let json = serde_json::to_string(&session.info()).unwrap();
-        assert!(!json.contains(&session.secure.session_id) && !json.contains("secure"));
+        assert!(!json.contains(&session.secure.session_id) && !json.contains("secure") && !json.contains("generation"));
     }
 
     #[test]

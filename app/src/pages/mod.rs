@@ -1,5 +1,6 @@
 //! One module per page, plus the parts they share.
 
+pub mod account;
 pub mod form;
 pub mod guards;
 pub mod home;

@@ -14,6 +14,7 @@ pub fn Nav() -> impl IntoView {
                 <AuthState
                     logged_in=move || view! {
                         <a href="/users">"Users"</a>
+                        <a href="/account">"Account"</a>
                         <span class="who">{name}</span>
                         <LogoutButton/>
                     }

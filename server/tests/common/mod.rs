@@ -26,7 +26,11 @@ impl TestApp {
     }
 
     pub async fn start_with(overrides: &[(&str, &str)]) -> Self {
-        let data = tempfile::tempdir().unwrap();
+        Self::start_on(tempfile::tempdir().unwrap(), overrides).await
+    }
+
+    /// Starts on an existing data folder (to restart over the same database).
+    pub async fn start_on(data: tempfile::TempDir, overrides: &[(&str, &str)]) -> Self {
         let database_url = format!("sqlite://{}/app.db", data.path().display());
         let overrides: Vec<(String, String)> =
             overrides.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
@@ -105,6 +109,12 @@ impl TestApp {
 
     pub async fn stop(mut self) {
         self.server.take().unwrap().stop().await.unwrap();
+    }
+
+    /// Stops the server and hands back its data folder.
+    pub async fn stop_keeping_data(mut self) -> tempfile::TempDir {
+        self.server.take().unwrap().stop().await.unwrap();
+        self._data
     }
 }
 

@@ -1,0 +1,98 @@
+use super::form::{Field, FormError};
+use crate::{
+    api::{ChangePassword, LogoutEverywhere},
+    domain::Password,
+    error::AppError,
+    session::use_user_session,
+};
+use leptos::{html, prelude::*, task::spawn_local};
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+/// `/account`: change the password, or log out every other browser and device.
+#[component]
+pub fn AccountPage() -> impl IntoView {
+    let session = use_user_session();
+    let since = move || {
+        session
+            .session
+            .get()
+            .map(|s| s.logged_in_at.replace('T', " ").trim_end_matches('Z').to_owned())
+    };
+    view! {
+        <Title text="Account"/>
+        <h1>"Account"</h1>
+        <p>"Logged in since " {since} " (UTC)."</p>
+        <ChangePasswordForm/>
+        <LogoutEverywhereForm/>
+    }
+}
+
+/// A confirmation shown once an account action succeeded: `done` names the
+/// action in the URL a plain-HTML form post was redirected to.
+fn succeeded(outcome: impl Fn() -> Option<Result<(), AppError>> + Send + Sync + 'static, done: &'static str) -> Signal<bool> {
+    let query = use_query_map();
+    let after_plain_post = query.read_untracked().get("done").as_deref() == Some(done);
+    Signal::derive(move || match outcome() {
+        Some(result) => result.is_ok(),
+        None => after_plain_post,
+    })
+}
+
+#[component]
+fn ChangePasswordForm() -> impl IntoView {
+    let action = ServerAction::<ChangePassword>::new();
+    let session = use_user_session();
+    let form = NodeRef::<html::Form>::new();
+    Effect::new(move |_| match action.value().get() {
+        Some(Ok(())) => {
+            // The new cookie carries a new login time.
+            spawn_local(session.fetch());
+            if let Some(form) = form.get() {
+                form.reset();
+            }
+        }
+        Some(Err(err)) => session.note_error(&err),
+        None => {}
+    });
+    let error = Signal::derive(move || action.value().get().and_then(Result::err));
+    let done = succeeded(move || action.value().get(), "password");
+    view! {
+        <section aria-labelledby="change-password">
+            <h2 id="change-password">"Change password"</h2>
+            <ActionForm action=action node_ref=form>
+                <Field name="current_password" label="Current password" kind="password"
+                    autocomplete="current-password" error/>
+                <Field name="new_password" label="New password" kind="password" autocomplete="new-password"
+                    minlength=Password::MIN_CHARS error/>
+                <FormError error/>
+                <p role="status">
+                    {move || done.get().then_some("Password changed. Every other session has been logged out.")}
+                </p>
+                <button type="submit" disabled=move || action.pending().get()>"Change password"</button>
+            </ActionForm>
+        </section>
+    }
+}
+
+#[component]
+fn LogoutEverywhereForm() -> impl IntoView {
+    let action = ServerAction::<LogoutEverywhere>::new();
+    let session = use_user_session();
+    Effect::new(move |_| match action.value().get() {
+        Some(Ok(())) => spawn_local(session.fetch()),
+        Some(Err(err)) => session.note_error(&err),
+        None => {}
+    });
+    let done = succeeded(move || action.value().get(), "logout-everywhere");
+    view! {
+        <section aria-labelledby="sessions">
+            <h2 id="sessions">"Sessions"</h2>
+            <p>"Logs out every other browser and device where you are logged in. This one stays logged in."</p>
+            <ActionForm action=action>
+                <p role="status">{move || done.get().then_some("Every other session has been logged out.")}</p>
+                <button type="submit" disabled=move || action.pending().get()>"Log out everywhere"</button>
+            </ActionForm>
+        </section>
+    }
+}
