@@ -16,7 +16,6 @@ const chromium = {
 
 export default defineConfig({
   testDir: "./tests",
-  globalSetup: "./global-setup.ts",
   timeout: 30_000,
   expect: { timeout: 5_000 },
   fullyParallel: true,
@@ -25,7 +24,7 @@ export default defineConfig({
   forbidOnly: !!process.env.CI,
   reporter: [["list"], ["html", { open: "never" }]],
   use: {
-    baseURL: process.env.E2E_BASE_URL,
+    // baseURL: each test starts its own server (tests/fixtures.ts).
     trace: "retain-on-failure",
   },
   projects: [

@@ -1,7 +1,7 @@
 import AxeBuilder from "@axe-core/playwright";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { test, expect, uniqueEmail, hydrated, registerThroughForm, loginThroughForm, type Page } from "./fixtures";
+import { test, expect, uniqueEmail, hydrated, registerThroughForm, loginThroughForm, type Page, at } from "./fixtures";
 
 const SCREENSHOTS = join(__dirname, "..", "screenshots");
 
@@ -44,12 +44,17 @@ test.describe("every page", () => {
     await expectNoViolations(page);
     await screenshot(page, "user");
 
+    await page.goto("/account");
+    await hydrated(page);
+    await expectNoViolations(page);
+    await screenshot(page, "account");
+
     await page.goto("/users/999999");
     await expect(page.getByRole("heading", { name: "Not found" })).toBeVisible();
     await expectNoViolations(page);
 
     await page.getByRole("button", { name: "Logout" }).click();
-    await expect(page).toHaveURL(/\/login$/);
+    await expect(page).toHaveURL(at("/login"));
     await loginThroughForm(page, email, "wrong password");
     await expect(page.getByRole("alert")).toBeVisible();
     await expectNoViolations(page);
@@ -96,11 +101,11 @@ test("register, browse and log out with the keyboard alone", async ({ page }) =>
   await expect(page.getByLabel("Password")).toBeFocused();
   await page.keyboard.type("correct horse battery");
   await page.keyboard.press("Enter");
-  await expect(page).toHaveURL(/\/users$/);
+  await expect(page).toHaveURL(at("/users"));
   await tabTo("Keyboard User", "link");
   await page.keyboard.press("Enter");
-  await expect(page).toHaveURL(/\/users\/\d+$/);
+  await expect(page).toHaveURL(at("/users/\\d+"));
   await tabTo("Logout", "button");
   await page.keyboard.press("Enter");
-  await expect(page).toHaveURL(/\/login$/);
+  await expect(page).toHaveURL(at("/login"));
 });

@@ -1,6 +1,7 @@
-// Shared test set-up: the suite's server as baseURL, and a page that fails the
-// test on any console error or uncaught page error.
+// Shared test set-up: a fresh server (and database) for every test as baseURL,
+// and a page that fails the test on any console error or uncaught page error.
 import { test as base, expect, type Page } from "@playwright/test";
+import { startServer } from "../server";
 
 export const PASSWORD = "correct horse battery";
 
@@ -11,7 +12,11 @@ type Fixtures = {
 };
 
 export const test = base.extend<Fixtures>({
-  baseURL: async ({}, use) => use(process.env.E2E_BASE_URL),
+  baseURL: async ({}, use) => {
+    const server = await startServer();
+    await use(server.baseURL);
+    await server.stop();
+  },
   expectedHttpErrors: [[], { option: true }],
   consoleErrors: async ({ context, expectedHttpErrors }, use) => {
     const errors: string[] = [];
@@ -40,6 +45,11 @@ export const test = base.extend<Fixtures>({
 export { expect };
 export type { Page } from "@playwright/test";
 
+/** Matches a page URL whose path (and query) is exactly `path`, a regex source. */
+export function at(path: string): RegExp {
+  return new RegExp(`^https?://[^/?#]+${path}$`);
+}
+
 let counter = 0;
 /** An email no other test uses. */
 export function uniqueEmail(tag = "user"): string {
@@ -59,7 +69,7 @@ export async function registerThroughForm(page: Page, name: string, email: strin
   await page.getByLabel("Email").fill(email);
   await page.getByLabel("Password").fill(password);
   await page.getByRole("button", { name: "Register" }).click();
-  await expect(page).toHaveURL(/\/users$/);
+  await expect(page).toHaveURL(at("/users"));
 }
 
 export async function loginThroughForm(page: Page, email: string, password = PASSWORD) {

@@ -1,4 +1,4 @@
-import { test, expect, PASSWORD, uniqueEmail } from "./fixtures";
+import { test, expect, PASSWORD, uniqueEmail, at } from "./fixtures";
 
 test.use({ javaScriptEnabled: false });
 
@@ -9,22 +9,22 @@ test("register, browse, logout and login all work with plain form posts", async 
   await page.getByLabel("Email").fill(email);
   await page.getByLabel("Password").fill(PASSWORD);
   await page.getByRole("button", { name: "Register" }).click();
-  await expect(page).toHaveURL(/\/users$/);
+  await expect(page).toHaveURL(at("/users"));
   await expect(page.getByRole("navigation", { name: "Main" })).toContainText("Plain Forms");
 
   await page.getByRole("main").getByRole("link", { name: "Plain Forms" }).first().click();
-  await expect(page).toHaveURL(/\/users\/\d+$/);
+  await expect(page).toHaveURL(at("/users/\\d+"));
   await expect(page.getByText("Member since")).toBeVisible();
 
   await page.getByRole("button", { name: "Logout" }).click();
-  await expect(page).toHaveURL(/\/login$/);
+  await expect(page).toHaveURL(at("/login"));
 
   await page.goto("/users");
-  await expect(page).toHaveURL(/\/login\?redirect=\/users$/);
+  await expect(page).toHaveURL(at("/login\\?redirect=/users"));
   await page.getByLabel("Email").fill(email);
   await page.getByLabel("Password").fill(PASSWORD);
   await page.getByRole("button", { name: "Login" }).click();
-  await expect(page).toHaveURL(/\/users$/);
+  await expect(page).toHaveURL(at("/users"));
   await expect(page.getByRole("navigation", { name: "Main" })).toContainText("Plain Forms");
 });
 

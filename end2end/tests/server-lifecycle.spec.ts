@@ -1,6 +1,9 @@
 // Tests that need a server of their own: a short session lifetime, restarts.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { startServer, TEST_SESSION_PASSWORD } from "../server";
-import { test, expect, uniqueEmail, hydrated, registerThroughForm } from "./fixtures";
+import { test, expect, uniqueEmail, hydrated, registerThroughForm, at } from "./fixtures";
 
 test.describe("with a server of its own", () => {
   test.use({ expectedHttpErrors: [401] });
@@ -14,17 +17,18 @@ test.describe("with a server of its own", () => {
       await page.getByLabel("Email").fill(uniqueEmail("expiry"));
       await page.getByLabel("Password").fill("correct horse battery");
       await page.getByRole("button", { name: "Register" }).click();
-      await expect(page).toHaveURL(/\/users$/);
+      await expect(page).toHaveURL(at("/users"));
       await page.waitForTimeout(2_500);
       await page.getByRole("main").getByRole("link", { name: "Short Lived" }).first().click();
-      await expect(page).toHaveURL(/\/login\?redirect=\/users\/\d+$/);
+      await expect(page).toHaveURL(at("/login\\?redirect=/users/\\d+"));
     } finally {
       await server.stop();
     }
   });
 
   test("a session survives a restart with the same key and not a change of key", async ({ page }) => {
-    const first = await startServer();
+    const data = mkdtempSync(join(tmpdir(), "sessions-e2e-restart-"));
+    const first = await startServer({ dataDir: data });
     let second;
     let third;
     try {
@@ -34,23 +38,24 @@ test.describe("with a server of its own", () => {
       await page.getByLabel("Email").fill(uniqueEmail("restart"));
       await page.getByLabel("Password").fill("correct horse battery");
       await page.getByRole("button", { name: "Register" }).click();
-      await expect(page).toHaveURL(/\/users$/);
+      await expect(page).toHaveURL(at("/users"));
       await first.stop();
 
-      second = await startServer({ dataDir: first.dataDir });
+      second = await startServer({ dataDir: data });
       await page.goto(`${second.baseURL}/users`);
-      await expect(page).toHaveURL(/\/users$/);
+      await expect(page).toHaveURL(`${second.baseURL}/users`);
       await expect(page.getByRole("navigation", { name: "Main" })).toContainText("Survivor");
       await second.stop();
 
       third = await startServer({
-        dataDir: first.dataDir,
+        dataDir: data,
         env: { SESSION_PASSWORD: `${TEST_SESSION_PASSWORD}-rotated` },
       });
       await page.goto(`${third.baseURL}/users`);
-      await expect(page).toHaveURL(/\/login\?redirect=\/users$/);
+      await expect(page).toHaveURL(at("/login\\?redirect=/users"));
     } finally {
       await third?.stop();
+      rmSync(data, { recursive: true, force: true });
     }
   });
 });

@@ -1,4 +1,4 @@
-import { test, expect, PASSWORD, uniqueEmail, hydrated, registerThroughForm, loginThroughForm } from "./fixtures";
+import { test, expect, PASSWORD, uniqueEmail, hydrated, registerThroughForm, loginThroughForm, at } from "./fixtures";
 
 test("registering through the form lands on /users with the user's name listed and in the nav", async ({ page }) => {
   const email = uniqueEmail("register");
@@ -14,7 +14,7 @@ test("a reload keeps the session and the server's HTML already shows the user", 
   expect(html).toContain("Reload Tester");
   expect(html).toContain("Logout");
   await page.reload();
-  await expect(page).toHaveURL(/\/users$/);
+  await expect(page).toHaveURL(at("/users"));
   await expect(page.getByRole("navigation", { name: "Main" })).toContainText("Reload Tester");
   await expect(page.getByRole("link", { name: "Login" })).toHaveCount(0);
 });
@@ -29,12 +29,12 @@ test("navigation inside the app never reloads the page", async ({ page }) => {
   await page.evaluate(() => ((window as any).__stillHere = true));
 
   await page.getByRole("main").getByRole("link", { name: "Navigator" }).first().click();
-  await expect(page).toHaveURL(/\/users\/\d+$/);
+  await expect(page).toHaveURL(at("/users/\\d+"));
   await expect(page.getByRole("heading", { name: "Navigator" })).toBeVisible();
   await expect(page.getByText("Member since")).toBeVisible();
 
   await page.goBack();
-  await expect(page).toHaveURL(/\/users$/);
+  await expect(page).toHaveURL(at("/users"));
   await expect(page.getByRole("heading", { name: "Users" })).toBeVisible();
 
   await page.getByRole("link", { name: "Home" }).click();
@@ -50,13 +50,13 @@ test("logout lands on /login; /users then asks to log in and comes back", async 
   const email = uniqueEmail("logout");
   await registerThroughForm(page, "Leaving Soon", email);
   await page.getByRole("button", { name: "Logout" }).click();
-  await expect(page).toHaveURL(/\/login$/);
+  await expect(page).toHaveURL(at("/login"));
   await expect(page.getByRole("navigation", { name: "Main" })).not.toContainText("Leaving Soon");
 
   await page.goto("/users");
-  await expect(page).toHaveURL(/\/login\?redirect=\/users$/);
+  await expect(page).toHaveURL(at("/login\\?redirect=/users"));
   await loginThroughForm(page, email);
-  await expect(page).toHaveURL(/\/users$/);
+  await expect(page).toHaveURL(at("/users"));
   await expect(page.getByRole("navigation", { name: "Main" })).toContainText("Leaving Soon");
 });
 
@@ -67,12 +67,12 @@ test.describe("form errors", () => {
     const email = uniqueEmail("wrong");
     await registerThroughForm(page, "Careful Typist", email);
     await page.getByRole("button", { name: "Logout" }).click();
-    await expect(page).toHaveURL(/\/login$/);
+    await expect(page).toHaveURL(at("/login"));
     await loginThroughForm(page, email, "not the password");
     await expect(page.getByRole("alert")).toHaveText("Invalid email or password");
     await expect(page.getByLabel("Password")).toHaveValue("");
     await expect(page.getByLabel("Email")).toHaveValue(email);
-    await expect(page).toHaveURL(/\/login$/);
+    await expect(page).toHaveURL(at("/login"));
   });
 
   test("a taken email is announced on the register form", async ({ page, browser }) => {
@@ -90,7 +90,7 @@ test.describe("form errors", () => {
     await expect(page.getByRole("alert")).toHaveText("Email already registered");
     await expect(page.getByLabel("Email")).toHaveAttribute("aria-invalid", "true");
     await expect(page.getByLabel("Name")).toHaveValue("Second Owner");
-    await expect(page).toHaveURL(/\/register$/);
+    await expect(page).toHaveURL(at("/register"));
   });
 });
 
@@ -110,7 +110,7 @@ test("the client guard sends a logged-out visitor to /login without fetching pro
     document.querySelector("main")!.append(link);
   });
   await page.getByRole("link", { name: "to a protected page" }).click();
-  await expect(page).toHaveURL(/\/login\?redirect=\/users\/1$/);
+  await expect(page).toHaveURL(at("/login\\?redirect=/users/1"));
   expect(await page.evaluate(() => (window as any).__stillHere)).toBe(true);
   expect(protectedData).toEqual([]);
 });
@@ -129,7 +129,7 @@ test.describe("a session that ends behind the app's back", () => {
     });
     await context.clearCookies();
     await link.click();
-    await expect(page).toHaveURL(/\/login\?redirect=\/users\/\d+$/);
+    await expect(page).toHaveURL(at("/login\\?redirect=/users/\\d+"));
     expect(served.every((status) => status === 401)).toBe(true);
   });
 });
@@ -170,7 +170,7 @@ test("logging out in one tab logs out the other tab", async ({ context }) => {
   await hydrated(second);
   await expect(second.getByRole("heading", { name: "Welcome, Two Tabs" })).toBeVisible();
   await first.getByRole("button", { name: "Logout" }).click();
-  await expect(first).toHaveURL(/\/login$/);
+  await expect(first).toHaveURL(at("/login"));
   await expect(second.getByRole("heading", { name: "Welcome", exact: true })).toBeVisible();
   await expect(second.getByRole("navigation", { name: "Main" })).toContainText("Login");
 });

@@ -1,0 +1,51 @@
+import { test, expect, PASSWORD, uniqueEmail, hydrated, registerThroughForm, loginThroughForm, at } from "./fixtures";
+
+test("logging out everywhere ends the other browser's session and keeps this one", async ({ page, browser }) => {
+  const email = uniqueEmail("everywhere");
+  await registerThroughForm(page, "Many Devices", email);
+  const otherContext = await browser.newContext();
+  const other = await otherContext.newPage();
+  await other.goto("/login");
+  await loginThroughForm(other, email);
+  await expect(other).toHaveURL(at("/users"));
+
+  await page.getByRole("link", { name: "Account" }).click();
+  await expect(page.getByRole("heading", { name: "Account" })).toBeVisible();
+  await page.getByRole("button", { name: "Log out everywhere" }).click();
+  await expect(page.getByRole("status").filter({ hasText: "Every other session" })).toBeVisible();
+
+  await page.reload();
+  await expect(page).toHaveURL(at("/account"));
+  await other.goto("/users");
+  await expect(other).toHaveURL(at("/login\\?redirect=/users"));
+  await otherContext.close();
+});
+
+test.describe("password change", () => {
+  test.use({ expectedHttpErrors: [422] });
+
+  test("needs the current password, then the new one is the only one that works", async ({ page }) => {
+    const email = uniqueEmail("password");
+    const newPassword = "a brand new passphrase";
+    await registerThroughForm(page, "Password Changer", email);
+    await page.goto("/account");
+    await hydrated(page);
+
+    await page.getByLabel("Current password").fill("not the password");
+    await page.getByLabel("New password").fill(newPassword);
+    await page.getByRole("button", { name: "Change password" }).click();
+    await expect(page.getByRole("alert")).toHaveText("Current password is incorrect");
+    await expect(page.getByLabel("Current password")).toHaveAttribute("aria-invalid", "true");
+
+    await page.getByLabel("Current password").fill(PASSWORD);
+    await page.getByLabel("New password").fill(newPassword);
+    await page.getByRole("button", { name: "Change password" }).click();
+    await expect(page.getByRole("status").filter({ hasText: "Password changed" })).toBeVisible();
+    await expect(page.getByLabel("Current password")).toHaveValue("");
+
+    await page.getByRole("button", { name: "Logout" }).click();
+    await expect(page).toHaveURL(at("/login"));
+    await loginThroughForm(page, email, newPassword);
+    await expect(page).toHaveURL(at("/users"));
+  });
+});
