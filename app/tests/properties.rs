@@ -1,0 +1,110 @@
+//! Property tests: for any input at all, parsing and cookie opening never panic
+//! and never let through what the rules refuse.
+
+use app::domain::{safe_redirect_target, Email, Password, UserName};
+use proptest::prelude::*;
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2_000))]
+
+    #[test]
+    fn email_parsing_normalises_and_is_idempotent(input in "\\PC{0,300}|[ A-Za-z0-9._%+-]{1,40}@[A-Za-z0-9.-]{1,40}") {
+        if let Ok(email) = Email::parse(&input) {
+            let text = email.as_str();
+            prop_assert_eq!(text, input.trim().to_lowercase());
+            prop_assert!(text.chars().count() <= Email::MAX_CHARS);
+            prop_assert_eq!(Email::parse(text).unwrap(), email.clone());
+        }
+    }
+
+    #[test]
+    fn names_are_trimmed_bounded_and_printable(input in "\\PC{0,120}|[\\x00-\\x1f a-z]{0,10}") {
+        if let Ok(name) = UserName::parse(&input) {
+            let text = name.as_str();
+            prop_assert_eq!(text, input.trim());
+            prop_assert!((1..=UserName::MAX_CHARS).contains(&text.chars().count()));
+            prop_assert!(!text.chars().any(char::is_control));
+        }
+    }
+
+    #[test]
+    fn passwords_are_accepted_exactly_within_the_bounds(input in "\\PC{0,90}") {
+        let acceptable = input.chars().count() >= Password::MIN_CHARS && input.len() <= Password::MAX_BYTES;
+        prop_assert_eq!(Password::parse(&input).is_ok(), acceptable);
+    }
+
+    #[test]
+    fn redirect_targets_are_always_local(input in "\\PC{0,60}|[/\\\\:a-z.%0-9]{0,20}") {
+        let target = safe_redirect_target(&input);
+        prop_assert!(target.starts_with('/'));
+        prop_assert!(!target.starts_with("//") && !target.starts_with("/\\"));
+        prop_assert!(!target.contains('\\') && !target.chars().any(char::is_control));
+    }
+}
+
+#[cfg(feature = "ssr")]
+mod server_side {
+    use app::{
+        api::Register,
+        backend::session::{Lifetimes, OpenedCookie, SessionConfig},
+        model::UserSummary,
+    };
+    use http::{header::COOKIE, HeaderMap, HeaderValue};
+    use proptest::prelude::*;
+    use time::{Duration, OffsetDateTime};
+
+    const LIFETIMES: Lifetimes = Lifetimes {
+        max_age: Duration::days(7),
+        absolute_max_age: Duration::days(30),
+    };
+
+    fn config() -> SessionConfig {
+        SessionConfig::new("a property-test password, long enough", &[], LIFETIMES, false)
+    }
+
+    fn headers(cookie: &[u8]) -> Option<HeaderMap> {
+        let mut headers = HeaderMap::new();
+        headers.insert(COOKIE, HeaderValue::from_bytes(cookie).ok()?);
+        Some(headers)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2_000))]
+
+        #[test]
+        fn decoding_any_form_body_never_panics(body in "\\PC{0,200}|[a-z=&%\\[\\]0-9]{0,80}") {
+            // The exact decoder and settings of the server functions' form input.
+            let _ = serde_qs::Config::new(5, false).deserialize_str::<Register>(&body);
+        }
+
+        #[test]
+        fn any_cookie_header_is_at_most_rejected(value in proptest::collection::vec(any::<u8>(), 0..600)) {
+            let mut cookie = b"session=".to_vec();
+            cookie.extend(value);
+            if let Some(headers) = headers(&cookie) {
+                let opened = config().open(&headers, OffsetDateTime::now_utc());
+                let valid = matches!(opened, OpenedCookie::Valid { .. });
+                prop_assert!(!valid, "a made-up cookie opened");
+            }
+        }
+
+        #[test]
+        fn any_change_to_a_sealed_cookie_is_rejected(position in any::<prop::sample::Index>(), replacement in any::<u8>()) {
+            let config = config();
+            let now = OffsetDateTime::now_utc();
+            let session = config.start(UserSummary { id: 1, name: "Ada".into() }, 0, now);
+            let sealed = config.seal(&session, now).unwrap();
+            let pair = sealed.to_str().unwrap().split(';').next().unwrap().as_bytes().to_vec();
+            let mut changed = pair.clone();
+            let at = "session=".len() + position.index(pair.len() - "session=".len());
+            changed[at] = replacement;
+            if let Some(headers) = headers(&changed) {
+                if let OpenedCookie::Valid { session: opened, .. } = config.open(&headers, now) {
+                    // Only a change that decodes to the same bytes (`%2F` to `%2f`,
+                    // say) may open it, and then to the very same session.
+                    prop_assert_eq!(opened, session);
+                }
+            }
+        }
+    }
+}

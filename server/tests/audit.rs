@@ -1,0 +1,105 @@
+//! The audit trail: every authentication event is a structured `audit` event
+//! with the user or normalised email, the client address and the outcome, and
+//! never a password, hash or cookie.
+
+mod common;
+
+use common::*;
+use reqwest::StatusCode;
+use std::{
+    io::Write,
+    sync::{Arc, Mutex},
+};
+use tracing_subscriber::fmt::MakeWriter;
+
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Captured {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> MakeWriter<'a> for Captured {
+    type Writer = Captured;
+    fn make_writer(&'a self) -> Self::Writer {
+        self.clone()
+    }
+}
+
+impl Captured {
+    fn lines(&self) -> Vec<String> {
+        String::from_utf8(self.0.lock().unwrap().clone())
+            .unwrap()
+            .lines()
+            .map(str::to_owned)
+            .collect()
+    }
+}
+
+/// The one audit line with all of `parts`.
+fn find<'a>(lines: &'a [String], parts: &[&str]) -> &'a str {
+    let found: Vec<&String> = lines.iter().filter(|line| parts.iter().all(|part| line.contains(part))).collect();
+    assert_eq!(found.len(), 1, "one event with {parts:?} in:\n{}", lines.join("\n"));
+    found[0]
+}
+
+#[tokio::test]
+async fn authentication_events_are_logged_without_secrets() {
+    let captured = Captured::default();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(captured.clone())
+        .with_ansi(false)
+        .with_env_filter("audit=info")
+        .finish();
+    tracing::subscriber::set_global_default(subscriber).unwrap();
+
+    let app = TestApp::start_with(&[("LOGIN_MAX_FAILURES_PER_EMAIL", "2")]).await;
+    let (id, cookie) = app.register("Ada", "Ada@Example.com").await;
+    let good = app.post_form("/api/auth/login", &[("email", "ada@example.com"), ("password", PASSWORD)], None).await;
+    let login_cookie = session_cookie(&good).unwrap();
+    for _ in 0..3 {
+        app.post_form("/api/auth/login", &[("email", " ADA@example.com"), ("password", "wrong guess 1")], None).await;
+    }
+    app.post_form("/api/account/logout-everywhere", &[], Some(&login_cookie)).await;
+    let changed = app
+        .post_form("/api/account/password", &[("current_password", PASSWORD), ("new_password", "another passphrase")], Some(&cookie))
+        .await;
+    assert_eq!(changed.status(), StatusCode::UNAUTHORIZED, "revoked by logout-everywhere");
+    let fresh = app.post_form("/api/auth/login", &[("email", "grace@example.com"), ("password", PASSWORD)], None).await;
+    assert_eq!(fresh.status(), StatusCode::UNAUTHORIZED);
+    let (_, grace) = app.register("Grace", "grace@example.com").await;
+    app.post_form("/api/account/password", &[("current_password", PASSWORD), ("new_password", "another passphrase")], Some(&grace))
+        .await;
+    let (_, eve) = app.register("Eve", "eve@example.com").await;
+    app.post_form("/api/auth/logout", &[], Some(&eve)).await;
+    app.post_form_with("/api/auth/logout", &[], &[("origin", "https://evil.example")]).await;
+    app.stop().await;
+
+    let lines = captured.lines();
+    let user = format!("user_id={id}");
+    find(&lines, &["action=\"register\"", "outcome=\"success\"", &user, "email=ada@example.com", "client=127.0.0.1"]);
+    find(&lines, &["action=\"login\"", "outcome=\"success\"", &user, "email=ada@example.com", "client=127.0.0.1"]);
+    let failures = lines
+        .iter()
+        .filter(|l| l.contains("action=\"login\"") && l.contains("outcome=\"failure\"") && l.contains("email=ada@example.com"))
+        .count();
+    assert_eq!(failures, 2);
+    find(&lines, &["action=\"login\"", "outcome=\"rate_limited\"", "email=ada@example.com", "client=127.0.0.1"]);
+    find(&lines, &["action=\"login\"", "outcome=\"failure\"", "email=grace@example.com"]);
+    find(&lines, &["action=\"logout_everywhere\"", "outcome=\"success\"", &user, "client=127.0.0.1"]);
+    find(&lines, &["action=\"password_change\"", "outcome=\"success\"", "client=127.0.0.1"]);
+    find(&lines, &["action=\"logout\"", "outcome=\"success\"", "client=127.0.0.1"]);
+    find(&lines, &["action=\"cross_site_request\"", "outcome=\"refused\"", "client=127.0.0.1"]);
+
+    let all = lines.join("\n");
+    for secret in [PASSWORD, "wrong guess 1", "another passphrase", "$2b$", &cookie, &login_cookie, &grace, &eve] {
+        let value = secret.split_once('=').map_or(secret, |(_, v)| v);
+        assert!(!all.contains(value), "{secret:?} leaked into the logs");
+    }
+}
