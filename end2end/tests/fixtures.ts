@@ -62,8 +62,9 @@ export async function hydrated(page: Page) {
   await page.locator("body[data-hydrated]").waitFor({ state: "attached" });
 }
 
-export async function registerThroughForm(page: Page, name: string, email: string, password = PASSWORD) {
-  await page.goto("/register");
+/** Registers through the form, on `base` when given (a test's own server). */
+export async function registerThroughForm(page: Page, name: string, email: string, password = PASSWORD, base = "") {
+  await page.goto(`${base}/register`);
   await hydrated(page);
   await page.getByLabel("Name").fill(name);
   await page.getByLabel("Email").fill(email);

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startServer, TEST_SESSION_PASSWORD } from "../server";
-import { test, expect, uniqueEmail, hydrated, registerThroughForm, at } from "./fixtures";
+import { test, expect, PASSWORD, uniqueEmail, registerThroughForm, at } from "./fixtures";
 
 test.describe("with a server of its own", () => {
   test.use({ expectedHttpErrors: [401] });
@@ -11,13 +11,7 @@ test.describe("with a server of its own", () => {
   test("an expired session sends the next protected navigation to /login", async ({ page }) => {
     const server = await startServer({ env: { SESSION_MAX_AGE: "2" } });
     try {
-      await page.goto(`${server.baseURL}/register`);
-      await hydrated(page);
-      await page.getByLabel("Name").fill("Short Lived");
-      await page.getByLabel("Email").fill(uniqueEmail("expiry"));
-      await page.getByLabel("Password").fill("correct horse battery");
-      await page.getByRole("button", { name: "Register" }).click();
-      await expect(page).toHaveURL(at("/users"));
+      await registerThroughForm(page, "Short Lived", uniqueEmail("expiry"), PASSWORD, server.baseURL);
       await page.waitForTimeout(2_500);
       await page.getByRole("main").getByRole("link", { name: "Short Lived" }).first().click();
       await expect(page).toHaveURL(at("/login\\?redirect=/users/\\d+"));
@@ -32,13 +26,7 @@ test.describe("with a server of its own", () => {
     let second;
     let third;
     try {
-      await page.goto(`${first.baseURL}/register`);
-      await hydrated(page);
-      await page.getByLabel("Name").fill("Survivor");
-      await page.getByLabel("Email").fill(uniqueEmail("restart"));
-      await page.getByLabel("Password").fill("correct horse battery");
-      await page.getByRole("button", { name: "Register" }).click();
-      await expect(page).toHaveURL(at("/users"));
+      await registerThroughForm(page, "Survivor", uniqueEmail("restart"), PASSWORD, first.baseURL);
       await first.stop();
 
       second = await startServer({ dataDir: data });

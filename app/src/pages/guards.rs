@@ -3,66 +3,65 @@
 
 use crate::{domain::safe_redirect_target, session::use_user_session};
 use leptos::{either::EitherOf3, prelude::*};
-use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use leptos_router::{
     components::Redirect,
     hooks::{use_location, use_query_map},
 };
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
 /// Characters kept as they are in a query value: a path stays readable
 /// (`/login?redirect=/users/3`) while `&`, `=`, `?`, `#` and the rest are escaped.
 const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC.remove(b'/').remove(b'-').remove(b'_').remove(b'.').remove(b'~');
 
 /// Shows `children` to logged-in users; sends everyone else to the login page,
-/// which brings them back here afterwards.
+/// which brings them back here afterwards (unless they just logged out here).
 #[component]
 pub fn RequireUser(children: ChildrenFn) -> impl IntoView {
     let session = use_user_session();
-    let state = Memo::new(move |_| session.state());
     let location = use_location();
     let login_path = move || {
         if session.did_log_out_here() {
             return "/login".to_owned();
         }
-        let here = format!("{}{}", location.pathname.get_untracked(), search_suffix(&location.search.get_untracked()));
+        let search = location.search.get_untracked();
+        let here = match search.trim_start_matches('?') {
+            "" => location.pathname.get_untracked(),
+            query => format!("{}?{query}", location.pathname.get_untracked()),
+        };
         format!("/login?redirect={}", utf8_percent_encode(&here, QUERY_VALUE))
     };
-    view! {
-        <Transition>
-            {move || match state.get() {
-                Some(true) => EitherOf3::A(children()),
-                Some(false) => EitherOf3::B(view! { <Redirect path=login_path()/> }),
-                None => EitherOf3::C(()),
-            }}
-        </Transition>
-    }
+    view! { <Guard logged_in=true otherwise=login_path>{children()}</Guard> }
 }
 
 /// Shows `children` (the login and register forms) to logged-out users; a
 /// logged-in user goes where the login would have taken them.
 #[component]
 pub fn GuestOnly(children: ChildrenFn) -> impl IntoView {
-    let session = use_user_session();
-    let state = Memo::new(move |_| session.state());
     let query = use_query_map();
     let target = move || {
         let requested = query.read_untracked().get("redirect").unwrap_or_default();
         safe_redirect_target(&requested).to_owned()
     };
+    view! { <Guard logged_in=false otherwise=target>{children()}</Guard> }
+}
+
+/// Shows `children` while the login state is `logged_in`, redirects to
+/// `otherwise()` when it is not, and shows nothing until it is known.
+#[component]
+fn Guard(
+    logged_in: bool,
+    otherwise: impl Fn() -> String + Send + Sync + 'static,
+    children: ChildrenFn,
+) -> impl IntoView {
+    let session = use_user_session();
+    let state = Memo::new(move |_| session.state());
     view! {
         <Transition>
             {move || match state.get() {
-                Some(false) => EitherOf3::A(children()),
-                Some(true) => EitherOf3::B(view! { <Redirect path=target()/> }),
+                Some(now) if now == logged_in => EitherOf3::A(children()),
+                Some(_) => EitherOf3::B(view! { <Redirect path=otherwise()/> }),
                 None => EitherOf3::C(()),
             }}
         </Transition>
-    }
-}
-
-fn search_suffix(search: &str) -> String {
-    match search.trim_start_matches('?') {
-        "" => String::new(),
-        query => format!("?{query}"),
     }
 }
