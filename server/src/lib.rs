@@ -13,14 +13,14 @@ use app::{
     },
     shell, App,
 };
-use axum::{http::StatusCode, middleware, routing::any, Router};
+use axum::{handler::Handler, http::StatusCode, middleware, routing::any, Router};
 use config::Config;
 use leptos::prelude::provide_context;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use std::{future::IntoFuture, net::SocketAddr, sync::Arc, time::Duration};
 use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
 use tower_http::{
-    compression::CompressionLayer, limit::RequestBodyLimitLayer, set_header::SetResponseHeaderLayer,
+    compression::CompressionLayer, limit::RequestBodyLimitLayer, services::ServeDir, set_header::SetResponseHeaderLayer,
     timeout::TimeoutLayer, trace::TraceLayer,
 };
 
@@ -113,7 +113,17 @@ pub fn router(state: AppState, config: &Config) -> Router {
     let mut router = Router::new()
         .route("/api/{*rest}", any(api_not_found))
         .leptos_routes_with_context(&state, generate_route_list(App), provide_state.clone(), render)
-        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(provide_state, shell))
+        // The built site's files, sent precompressed (`.br`, `.gz`, written at
+        // build time) when the browser accepts it; anything else is the app's 404.
+        .fallback_service(
+            ServeDir::new(&*state.leptos_options.site_root)
+                .precompressed_br()
+                .precompressed_gzip()
+                .fallback(
+                    leptos_axum::file_and_error_handler_with_context::<AppState, _>(provide_state, shell)
+                        .with_state(state.clone()),
+                ),
+        )
         .layer(middleware::from_fn_with_state(state.clone(), load_session))
         .layer(middleware::from_fn(refuse_cross_site))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
