@@ -393,3 +393,19 @@ async fn login_cookie(app: &TestApp, email: &str, password: &str) -> String {
     assert_eq!(response.status(), StatusCode::OK);
     session_cookie(&response).unwrap()
 }
+
+#[tokio::test]
+async fn a_raised_bcrypt_cost_rehashes_the_password_at_the_next_login() {
+    let before = TestApp::start_with(&[("BCRYPT_COST", "4")]).await;
+    let (id, _) = before.register("Ada", "ada@example.com").await;
+    let stored = before.state().db.password_hash(id).await.unwrap().unwrap();
+    assert!(stored.starts_with("$2b$04$"), "{stored}");
+    let data = before.stop_keeping_data().await;
+
+    let after = TestApp::start_on(data, &[("BCRYPT_COST", "5")]).await;
+    login_cookie(&after, "ada@example.com", PASSWORD).await;
+    let stored = after.state().db.password_hash(id).await.unwrap().unwrap();
+    assert!(stored.starts_with("$2b$05$"), "{stored}");
+    login_cookie(&after, "ada@example.com", PASSWORD).await;
+    after.stop().await;
+}

@@ -64,10 +64,14 @@ pub async fn login(state: &AppState, email: &str, password: &str, client: IpAddr
         Some(found) => (Some((found.user, found.session_generation)), Some(found.password_hash)),
         None => (None, None),
     };
+    let outdated = stored_hash.as_deref().is_some_and(|hash| state.passwords.needs_rehash(hash));
     let matched = state.passwords.verify(password, stored_hash).await?;
     match account {
         Some((user, generation)) if matched => {
             state.limits.login_succeeded(&email);
+            if outdated {
+                rehash(state, user.id, password).await;
+            }
             tracing::info!(target: "audit", action = "login", outcome = "success", user_id = user.id, %email, %client);
             Ok(SignedIn { user, generation })
         }
@@ -76,6 +80,22 @@ pub async fn login(state: &AppState, email: &str, password: &str, client: IpAddr
             tracing::info!(target: "audit", action = "login", outcome = "failure", %email, %client);
             Err(AppError::InvalidCredentials)
         }
+    }
+}
+
+/// Stores the password anew at the configured cost (after `BCRYPT_COST` was
+/// raised, say). Best effort: the login succeeds whatever happens here.
+async fn rehash(state: &AppState, user_id: i64, password: &str) {
+    let Ok(password) = Password::parse(password) else {
+        return;
+    };
+    let stored = match state.passwords.hash(&password).await {
+        Ok(hash) => state.db.replace_password_hash(user_id, &hash).await,
+        Err(err) => Err(err),
+    };
+    match stored {
+        Ok(()) => tracing::info!(user_id, cost = state.passwords.cost(), "password rehashed at the configured cost"),
+        Err(err) => tracing::warn!(user_id, error = %err, "could not rehash the password"),
     }
 }
 

@@ -176,6 +176,17 @@ impl Database {
         .map_err(database_error)
     }
 
+    /// Replaces the stored hash of the same password (a rehash); sessions stay.
+    pub async fn replace_password_hash(&self, user_id: i64, password_hash: &str) -> Result<(), AppError> {
+        sqlx::query("UPDATE users SET password = $2 WHERE id = $1")
+            .bind(user_id)
+            .bind(password_hash)
+            .execute(&self.pool)
+            .await
+            .map_err(database_error)?;
+        Ok(())
+    }
+
     /// Replaces the password and revokes every session; returns the new generation.
     pub async fn change_password(&self, user_id: i64, password_hash: &str) -> Result<i64, AppError> {
         sqlx::query_scalar(

@@ -3,6 +3,7 @@
 //! instead of starving the threads that serve everything else.
 
 use crate::{domain::Password, error::AppError};
+use std::str::FromStr;
 use std::sync::{
     atomic::{AtomicU64, Ordering},
     Arc,
@@ -37,6 +38,12 @@ impl PasswordHasher {
 
     pub fn cost(&self) -> u32 {
         self.cost
+    }
+
+    /// Whether `stored` was made at another cost than the configured one, and
+    /// should be replaced by a fresh hash the next time its password is known.
+    pub fn needs_rehash(&self, stored: &str) -> bool {
+        bcrypt::HashParts::from_str(stored).map_or(true, |parts| parts.get_cost() != self.cost)
     }
 
     pub fn verifications(&self) -> u64 {
@@ -106,6 +113,15 @@ mod tests {
         assert!(hash.starts_with("$2b$04$"));
         assert!(hasher.verify("correct horse battery", Some(hash.clone())).await.unwrap());
         assert!(!hasher.verify("wrong horse battery", Some(hash)).await.unwrap());
+    }
+
+    #[tokio::test]
+    async fn hashes_at_another_cost_need_rehashing() {
+        let password = Password::parse("correct horse battery").unwrap();
+        let old = PasswordHasher::new(4).hash(&password).await.unwrap();
+        assert!(!PasswordHasher::new(4).needs_rehash(&old));
+        assert!(PasswordHasher::new(5).needs_rehash(&old));
+        assert!(PasswordHasher::new(5).needs_rehash("not a bcrypt hash"));
     }
 
     #[tokio::test]
