@@ -174,3 +174,16 @@ test("logging out in one tab logs out the other tab", async ({ context }) => {
   await expect(second.getByRole("heading", { name: "Welcome", exact: true })).toBeVisible();
   await expect(second.getByRole("navigation", { name: "Main" })).toContainText("Login");
 });
+
+test("a tab re-reads the session when it regains focus", async ({ page, context }) => {
+  await registerThroughForm(page, "Focus Tester", uniqueEmail("focus"));
+  await page.getByRole("link", { name: "Home" }).click();
+  await expect(page.getByRole("heading", { name: "Welcome, Focus Tester" })).toBeVisible();
+  // The session ends outside this tab's knowledge...
+  await context.clearCookies();
+  await expect(page.getByRole("heading", { name: "Welcome, Focus Tester" })).toBeVisible();
+  // ...and the tab notices when the user comes back to it.
+  await page.evaluate(() => window.dispatchEvent(new Event("focus")));
+  await expect(page.getByRole("heading", { name: "Welcome", exact: true })).toBeVisible();
+  await expect(page.getByRole("navigation", { name: "Main" })).toContainText("Login");
+});
