@@ -451,3 +451,40 @@ async fn data_folder_and_database_are_created_on_first_start() {
     // A second start finds the migrations already applied.
     server::start(config).await.unwrap().stop().await.unwrap();
 }
+
+#[tokio::test]
+async fn concurrent_registrations_all_land() {
+    let app = std::sync::Arc::new(TestApp::start_with(&[("REGISTER_MAX_PER_ADDRESS", "1000")]).await);
+    let mut tasks = tokio::task::JoinSet::new();
+    for n in 0..40 {
+        let app = app.clone();
+        tasks.spawn(async move {
+            let email = format!("user{n}@example.com");
+            let form = [("name", "Concurrent"), ("email", email.as_str()), ("password", PASSWORD)];
+            app.post_form("/api/register", &form, None).await.status()
+        });
+    }
+    while let Some(status) = tasks.join_next().await {
+        assert_eq!(status.unwrap(), StatusCode::OK);
+    }
+    let (_, cookie) = app.register("Last", "last@example.com").await;
+    let users = json(app.get("/api/users?limit=100", Some(&cookie)).await).await;
+    assert_eq!(users.as_array().unwrap().len(), 41, "no lost write");
+    std::sync::Arc::into_inner(app).unwrap().stop().await;
+}
+
+#[tokio::test]
+async fn database_unavailable_is_503_not_500() {
+    let app = TestApp::start().await;
+    let (_, cookie) = app.register("Ada", "ada@example.com").await;
+    app.state().db.close().await;
+    let page = app.get("/api/users", Some(&cookie)).await;
+    assert_eq!(page.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(json(page).await["error"].is_string());
+    let register = app
+        .post_form("/api/register", &[("name", "Eve"), ("email", "eve@example.com"), ("password", PASSWORD)], None)
+        .await;
+    assert_eq!(register.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(json(register).await["error"].is_string());
+    app.stop().await;
+}
