@@ -409,3 +409,36 @@ async fn a_raised_bcrypt_cost_rehashes_the_password_at_the_next_login() {
     login_cookie(&after, "ada@example.com", PASSWORD).await;
     after.stop().await;
 }
+
+#[tokio::test]
+async fn limits_are_shared_by_every_server_on_the_database() {
+    let first = TestApp::start_with(&[("LOGIN_MAX_FAILURES_PER_EMAIL", "3")]).await;
+    let second = first.start_beside(&[("LOGIN_MAX_FAILURES_PER_EMAIL", "3")]).await;
+    first.register("Ada", "ada@example.com").await;
+    let wrong = [("email", "ada@example.com"), ("password", "wrong password")];
+    assert_eq!(first.post_form("/api/auth/login", &wrong, None).await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(second.post_form("/api/auth/login", &wrong, None).await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(first.post_form("/api/auth/login", &wrong, None).await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(second.post_form("/api/auth/login", &wrong, None).await.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(first.post_form("/api/auth/login", &wrong, None).await.status(), StatusCode::TOO_MANY_REQUESTS);
+    second.stop().await;
+    first.stop().await;
+}
+
+#[tokio::test]
+async fn limits_end_with_their_window_and_leave_no_rows_behind() {
+    let app = TestApp::start_with(&[("LOGIN_MAX_FAILURES_PER_EMAIL", "2"), ("LIMIT_WINDOW", "1")]).await;
+    let wrong = [("email", "ada@example.com"), ("password", "wrong password")];
+    app.post_form("/api/auth/login", &wrong, None).await;
+    app.post_form("/api/auth/login", &wrong, None).await;
+    assert_eq!(app.post_form("/api/auth/login", &wrong, None).await.status(), StatusCode::TOO_MANY_REQUESTS);
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    // A failure for another account sweeps out every finished window.
+    let other = [("email", "grace@example.com"), ("password", "wrong password")];
+    assert_eq!(app.post_form("/api/auth/login", &other, None).await.status(), StatusCode::UNAUTHORIZED);
+    let db = &app.state().db;
+    assert!(db.attempts("login-account:ada@example.com", i64::MIN).await.unwrap().is_none());
+    assert!(db.attempts("login-account:grace@example.com", i64::MIN).await.unwrap().is_some());
+    assert_eq!(app.post_form("/api/auth/login", &wrong, None).await.status(), StatusCode::UNAUTHORIZED);
+    app.stop().await;
+}

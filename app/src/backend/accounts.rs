@@ -20,9 +20,11 @@ pub struct SignedIn {
 
 pub async fn register(state: &AppState, account: NewAccount, client: IpAddr) -> Result<SignedIn, AppError> {
     let email = account.email.as_str().to_owned();
-    if let Err(throttled) = state.limits.register_attempt(client) {
-        tracing::warn!(target: "audit", action = "register", outcome = "rate_limited", %email, %client);
-        return Err(throttled.into_error());
+    if let Err(err) = state.limits.register_attempt(&state.db, client).await {
+        if err == AppError::TooManyRequests {
+            tracing::warn!(target: "audit", action = "register", outcome = "rate_limited", %email, %client);
+        }
+        return Err(err);
     }
     let hash = state.passwords.hash(&account.password).await?;
     let created_at = OffsetDateTime::now_utc()
@@ -52,9 +54,11 @@ pub async fn login(state: &AppState, email: &str, password: &str, client: IpAddr
     let parsed = Email::parse(email);
     // Failures are counted under the normalised address whenever there is one.
     let email = parsed.as_ref().map_or_else(|_| email.trim().to_lowercase(), |e| e.as_str().to_owned());
-    if let Err(throttled) = state.limits.check_login(&email, client) {
-        tracing::warn!(target: "audit", action = "login", outcome = "rate_limited", %email, %client);
-        return Err(throttled.into_error());
+    if let Err(err) = state.limits.check_login(&state.db, &email, client).await {
+        if err == AppError::TooManyRequests {
+            tracing::warn!(target: "audit", action = "login", outcome = "rate_limited", %email, %client);
+        }
+        return Err(err);
     }
     let credentials = match parsed {
         Ok(parsed) => state.db.find_credentials(parsed.as_str()).await?,
@@ -68,7 +72,7 @@ pub async fn login(state: &AppState, email: &str, password: &str, client: IpAddr
     let matched = state.passwords.verify(password, stored_hash).await?;
     match account {
         Some((user, generation)) if matched => {
-            state.limits.login_succeeded(&email);
+            state.limits.login_succeeded(&state.db, &email).await?;
             if outdated {
                 rehash(state, user.id, password).await;
             }
@@ -76,7 +80,7 @@ pub async fn login(state: &AppState, email: &str, password: &str, client: IpAddr
             Ok(SignedIn { user, generation })
         }
         _ => {
-            state.limits.login_failed(&email, client);
+            state.limits.login_failed(&state.db, &email, client).await?;
             tracing::info!(target: "audit", action = "login", outcome = "failure", %email, %client);
             Err(AppError::InvalidCredentials)
         }
@@ -119,9 +123,11 @@ pub async fn change_password(
 ) -> Result<i64, AppError> {
     let user_id = session.user.id;
     let limit_key = format!("user:{user_id}");
-    if let Err(throttled) = state.limits.check_login(&limit_key, client) {
-        tracing::warn!(target: "audit", action = "password_change", outcome = "rate_limited", user_id, %client);
-        return Err(throttled.into_error());
+    if let Err(err) = state.limits.check_login(&state.db, &limit_key, client).await {
+        if err == AppError::TooManyRequests {
+            tracing::warn!(target: "audit", action = "password_change", outcome = "rate_limited", user_id, %client);
+        }
+        return Err(err);
     }
     let new = Password::parse(new).map_err(|err| AppError::Validation {
         field: "new_password".into(),
@@ -129,7 +135,7 @@ pub async fn change_password(
     })?;
     let stored = state.db.password_hash(user_id).await?.ok_or(AppError::Unauthorized)?;
     if !state.passwords.verify(current, Some(stored)).await? {
-        state.limits.login_failed(&limit_key, client);
+        state.limits.login_failed(&state.db, &limit_key, client).await?;
         tracing::info!(target: "audit", action = "password_change", outcome = "failure", user_id, %client);
         return Err(AppError::Validation {
             field: "current_password".into(),
@@ -138,7 +144,7 @@ pub async fn change_password(
     }
     let hash = state.passwords.hash(&new).await?;
     let generation = state.db.change_password(user_id, &hash).await?;
-    state.limits.login_succeeded(&limit_key);
+    state.limits.login_succeeded(&state.db, &limit_key).await?;
     tracing::info!(target: "audit", action = "password_change", outcome = "success", user_id, %client);
     Ok(generation)
 }

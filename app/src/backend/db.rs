@@ -229,6 +229,51 @@ impl Database {
         }))
     }
 
+    /// The window start and count of attempts under `key`, if its window began
+    /// after `since` (Unix seconds).
+    pub async fn attempts(&self, key: &str, since: i64) -> Result<Option<(i64, i64)>, AppError> {
+        sqlx::query_as("SELECT window_started, attempts FROM attempt_counters WHERE key = $1 AND window_started > $2")
+            .bind(key)
+            .bind(since)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(database_error)
+    }
+
+    /// Counts one attempt under `key` at `now`, starting a new window when the
+    /// current one began at or before `since`, and drops every finished window.
+    pub async fn record_attempt(&self, key: &str, now: i64, since: i64) -> Result<(), AppError> {
+        sqlx::query("DELETE FROM attempt_counters WHERE window_started <= $1")
+            .bind(since)
+            .execute(&self.pool)
+            .await
+            .map_err(database_error)?;
+        sqlx::query(
+            "INSERT INTO attempt_counters (key, window_started, attempts) VALUES ($1, $2, 1) \
+             ON CONFLICT (key) DO UPDATE SET \
+                 attempts = CASE WHEN attempt_counters.window_started <= $3 THEN 1 \
+                                 ELSE attempt_counters.attempts + 1 END, \
+                 window_started = CASE WHEN attempt_counters.window_started <= $3 THEN $2 \
+                                       ELSE attempt_counters.window_started END",
+        )
+        .bind(key)
+        .bind(now)
+        .bind(since)
+        .execute(&self.pool)
+        .await
+        .map_err(database_error)?;
+        Ok(())
+    }
+
+    pub async fn forget_attempts(&self, key: &str) -> Result<(), AppError> {
+        sqlx::query("DELETE FROM attempt_counters WHERE key = $1")
+            .bind(key)
+            .execute(&self.pool)
+            .await
+            .map_err(database_error)?;
+        Ok(())
+    }
+
     pub async fn close(&self) {
         self.pool.close().await;
     }

@@ -1,23 +1,18 @@
 //! Brute-force limits: failed logins per email and per client address, and
 //! registrations per address, each counted over a fixed window.
 //!
-//! Written here rather than taken from `governor` because the rule is "N failures,
-//! forgotten on success", which a token bucket cannot express (it has no way to
-//! give a key its tokens back). Memory is bounded: entries expire with their
-//! window, and past `MAX_KEYS` the oldest window is forgotten first.
+//! The counters live in the database (`attempt_counters`), so every app server
+//! sharing it shares the limits, and a row lasts one window, so nothing grows
+//! without bound. Written here rather than taken from `governor`: the rule is
+//! "N failures, forgotten on success", which a token bucket cannot express, and
+//! governor keeps its state in one process's memory.
 
+use super::db::Database;
 use crate::error::AppError;
 use http::{header::RETRY_AFTER, HeaderValue};
 use leptos::prelude::use_context;
-use std::{
-    collections::HashMap,
-    net::IpAddr,
-    sync::Mutex,
-    time::{Duration, Instant},
-};
-
-/// Keys tracked per counter at most (a few MB in the worst case).
-const MAX_KEYS: usize = 100_000;
+use std::{net::IpAddr, time::Duration};
+use time::OffsetDateTime;
 
 /// How many attempts are allowed, per what, over how long.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,181 +34,93 @@ impl Default for LimitSettings {
     }
 }
 
-/// The limits of one server process.
+/// The limits, applied to the counters in `db`.
 pub struct Limits {
-    failures_by_email: Counter,
-    failures_by_address: Counter,
-    registrations_by_address: Counter,
+    settings: LimitSettings,
 }
 
-/// A refused attempt: retry after this long.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Throttled {
-    pub retry_after: Duration,
+/// What is being counted.
+enum Counter<'a> {
+    /// By normalised email, or `user:ID` for re-authentication of a session.
+    LoginFailuresByAccount(&'a str),
+    LoginFailuresByAddress(IpAddr),
+    RegistrationsByAddress(IpAddr),
+}
+
+impl Counter<'_> {
+    fn key(&self) -> String {
+        match self {
+            Self::LoginFailuresByAccount(account) => format!("login-account:{account}"),
+            Self::LoginFailuresByAddress(address) => format!("login-address:{address}"),
+            Self::RegistrationsByAddress(address) => format!("register-address:{address}"),
+        }
+    }
+
+    fn max(&self, settings: &LimitSettings) -> u32 {
+        match self {
+            Self::LoginFailuresByAccount(_) => settings.login_failures_per_email,
+            Self::LoginFailuresByAddress(_) => settings.login_failures_per_address,
+            Self::RegistrationsByAddress(_) => settings.registrations_per_address,
+        }
+    }
 }
 
 impl Limits {
     pub fn new(settings: LimitSettings) -> Self {
-        Self {
-            failures_by_email: Counter::new(settings.login_failures_per_email, settings.window),
-            failures_by_address: Counter::new(settings.login_failures_per_address, settings.window),
-            registrations_by_address: Counter::new(settings.registrations_per_address, settings.window),
-        }
+        Self { settings }
     }
 
-    /// Whether a login for `email` from `address` may even be attempted.
-    pub fn check_login(&self, email: &str, address: IpAddr) -> Result<(), Throttled> {
-        let now = Instant::now();
-        self.failures_by_email.check(email, now)?;
-        self.failures_by_address.check(&address.to_string(), now)
+    /// Whether a login to `account` from `address` may even be attempted.
+    pub async fn check_login(&self, db: &Database, account: &str, address: IpAddr) -> Result<(), AppError> {
+        self.check(db, Counter::LoginFailuresByAccount(account)).await?;
+        self.check(db, Counter::LoginFailuresByAddress(address)).await
     }
 
-    pub fn login_failed(&self, email: &str, address: IpAddr) {
-        let now = Instant::now();
-        self.failures_by_email.add(email, now);
-        self.failures_by_address.add(&address.to_string(), now);
+    pub async fn login_failed(&self, db: &Database, account: &str, address: IpAddr) -> Result<(), AppError> {
+        self.count(db, Counter::LoginFailuresByAccount(account)).await?;
+        self.count(db, Counter::LoginFailuresByAddress(address)).await
     }
 
-    /// A success forgets the email's failures (the address keeps its count, so
+    /// A success forgets the account's failures (the address keeps its count, so
     /// one valid account cannot be used to reset a guessing run on others).
-    pub fn login_succeeded(&self, email: &str) {
-        self.failures_by_email.forget(email);
+    pub async fn login_succeeded(&self, db: &Database, account: &str) -> Result<(), AppError> {
+        db.forget_attempts(&Counter::LoginFailuresByAccount(account).key()).await
     }
 
     /// Counts a registration attempt from `address`, refusing it past the limit.
-    pub fn register_attempt(&self, address: IpAddr) -> Result<(), Throttled> {
-        let now = Instant::now();
-        let key = address.to_string();
-        self.registrations_by_address.check(&key, now)?;
-        self.registrations_by_address.add(&key, now);
-        Ok(())
-    }
-}
-
-impl Throttled {
-    /// The error to answer with, after putting `Retry-After` on the response.
-    pub fn into_error(self) -> AppError {
-        if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
-            let seconds = self.retry_after.as_secs().max(1);
-            response.insert_header(RETRY_AFTER, HeaderValue::from(seconds));
-        }
-        AppError::TooManyRequests
-    }
-}
-
-struct Counter {
-    max: u32,
-    window: Duration,
-    entries: Mutex<HashMap<String, Window>>,
-}
-
-#[derive(Clone, Copy)]
-struct Window {
-    started: Instant,
-    count: u32,
-}
-
-impl Counter {
-    fn new(max: u32, window: Duration) -> Self {
-        Self {
-            max,
-            window,
-            entries: Mutex::new(HashMap::new()),
-        }
+    pub async fn register_attempt(&self, db: &Database, address: IpAddr) -> Result<(), AppError> {
+        self.check(db, Counter::RegistrationsByAddress(address)).await?;
+        self.count(db, Counter::RegistrationsByAddress(address)).await
     }
 
-    fn check(&self, key: &str, now: Instant) -> Result<(), Throttled> {
-        let entries = self.entries.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        match entries.get(key) {
-            Some(window) if now.duration_since(window.started) < self.window && window.count >= self.max => {
-                Err(Throttled {
-                    retry_after: self.window - now.duration_since(window.started),
-                })
+    /// `Err(TooManyRequests)`, with `Retry-After` on the response, past the limit.
+    async fn check(&self, db: &Database, counter: Counter<'_>) -> Result<(), AppError> {
+        let since = self.window_start(now());
+        match db.attempts(&counter.key(), since).await? {
+            Some((started, attempts)) if attempts >= i64::from(counter.max(&self.settings)) => {
+                // The window ends `window` after it started, `started - since` from now.
+                let retry_after = (started - since).max(1);
+                if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+                    response.insert_header(RETRY_AFTER, HeaderValue::from(retry_after));
+                }
+                Err(AppError::TooManyRequests)
             }
             _ => Ok(()),
         }
     }
 
-    fn add(&self, key: &str, now: Instant) {
-        let mut entries = self.entries.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        if !entries.contains_key(key) && entries.len() >= MAX_KEYS {
-            entries.retain(|_, window| now.duration_since(window.started) < self.window);
-            if entries.len() >= MAX_KEYS {
-                if let Some(oldest) = entries.iter().min_by_key(|(_, w)| w.started).map(|(k, _)| k.clone()) {
-                    entries.remove(&oldest);
-                }
-            }
-        }
-        let window = entries.entry(key.to_owned()).or_insert(Window { started: now, count: 0 });
-        if now.duration_since(window.started) >= self.window {
-            *window = Window { started: now, count: 0 };
-        }
-        window.count += 1;
+    async fn count(&self, db: &Database, counter: Counter<'_>) -> Result<(), AppError> {
+        let now = now();
+        db.record_attempt(&counter.key(), now, self.window_start(now)).await
     }
 
-    fn forget(&self, key: &str) {
-        self.entries
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .remove(key);
-    }
-
-    #[cfg(test)]
-    fn len(&self) -> usize {
-        self.entries.lock().unwrap().len()
+    /// The start of the window ending at `now`: one that began at or before it is over.
+    fn window_start(&self, now: i64) -> i64 {
+        now - i64::try_from(self.settings.window.as_secs()).unwrap_or(i64::MAX)
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    const MINUTE: Duration = Duration::from_secs(60);
-
-    #[test]
-    fn refuses_after_max_failures_until_the_window_ends() {
-        let counter = Counter::new(3, MINUTE);
-        let start = Instant::now();
-        for _ in 0..3 {
-            assert!(counter.check("k", start).is_ok());
-            counter.add("k", start);
-        }
-        let refused = counter.check("k", start + Duration::from_secs(20)).unwrap_err();
-        assert_eq!(refused.retry_after, Duration::from_secs(40));
-        assert!(counter.check("k", start + MINUTE).is_ok(), "a new window");
-        assert!(counter.check("other", start).is_ok(), "keys are independent");
-    }
-
-    #[test]
-    fn forgetting_resets_the_count() {
-        let counter = Counter::new(2, MINUTE);
-        let now = Instant::now();
-        counter.add("k", now);
-        counter.add("k", now);
-        assert!(counter.check("k", now).is_err());
-        counter.forget("k");
-        assert!(counter.check("k", now).is_ok());
-    }
-
-    #[test]
-    fn memory_is_bounded() {
-        let counter = Counter::new(5, MINUTE);
-        let now = Instant::now();
-        for n in 0..MAX_KEYS + 10 {
-            counter.add(&n.to_string(), now + Duration::from_nanos(n as u64));
-        }
-        assert_eq!(counter.len(), MAX_KEYS);
-        assert!(counter.entries.lock().unwrap().get("0").is_none(), "the oldest went first");
-    }
-
-    #[test]
-    fn expired_windows_are_dropped_before_anything_else() {
-        let counter = Counter::new(5, MINUTE);
-        let then = Instant::now();
-        for n in 0..MAX_KEYS {
-            counter.add(&n.to_string(), then);
-        }
-        counter.add("fresh", then + 2 * MINUTE);
-        assert_eq!(counter.len(), 1);
-    }
+/// Unix seconds.
+fn now() -> i64 {
+    OffsetDateTime::now_utc().unix_timestamp()
 }

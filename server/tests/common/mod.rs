@@ -17,6 +17,7 @@ pub struct TestApp {
     pub server: Option<RunningServer>,
     pub client: reqwest::Client,
     pub base: String,
+    pub database_url: String,
     _data: tempfile::TempDir,
 }
 
@@ -54,8 +55,17 @@ impl TestApp {
             server: Some(server),
             client,
             base,
+            database_url,
             _data: data,
         }
+    }
+
+    /// A second server on this one's database, as two app servers behind one
+    /// load balancer would be.
+    pub async fn start_beside(&self, overrides: &[(&str, &str)]) -> Self {
+        let mut all = vec![("DATABASE_URL", self.database_url.as_str())];
+        all.extend_from_slice(overrides);
+        Self::start_on(tempfile::tempdir().unwrap(), &all).await
     }
 
     /// The running server's shared state.
