@@ -119,10 +119,6 @@ impl SessionConfig {
         }
     }
 
-    pub fn cookie_name(&self) -> &'static str {
-        self.cookie_name
-    }
-
     pub fn open(&self, headers: &HeaderMap, now: OffsetDateTime) -> OpenedCookie {
         let opened = self.keys.iter().enumerate().find_map(|(index, key)| {
             PrivateCookieJar::from_headers(headers, key.clone())
