@@ -82,10 +82,7 @@ impl UserName {
             ));
         }
         if trimmed.chars().any(char::is_control) {
-            return Err(ValidationError::new(
-                "name",
-                "Name must not contain control characters",
-            ));
+            return Err(ValidationError::new("name", "Name must not contain control characters"));
         }
         Ok(Self(trimmed.to_owned()))
     }
@@ -175,7 +172,10 @@ impl PageRequest {
                 .ok()
                 .filter(|n| (1..=Self::MAX_LIMIT).contains(n))
                 .ok_or_else(|| {
-                    ValidationError::new("limit", format!("limit must be a whole number from 1 to {}", Self::MAX_LIMIT))
+                    ValidationError::new(
+                        "limit",
+                        format!("limit must be a whole number from 1 to {}", Self::MAX_LIMIT),
+                    )
                 })?,
         };
         let after = match after.map(str::trim).filter(|a| !a.is_empty()) {
@@ -252,7 +252,13 @@ mod tests {
         let at_limit = format!("{local}@{domain}");
         assert!(at_limit.len() <= 254);
         assert!(Email::parse(&at_limit).is_ok());
-        let too_long = format!("{}@{}.{}.{}.com", "a".repeat(64), "b".repeat(63), "c".repeat(63), "d".repeat(63));
+        let too_long = format!(
+            "{}@{}.{}.{}.com",
+            "a".repeat(64),
+            "b".repeat(63),
+            "c".repeat(63),
+            "d".repeat(63)
+        );
         let err = Email::parse(&too_long).unwrap_err();
         assert!(err.message.contains("254"), "{err}");
     }
@@ -302,8 +308,14 @@ mod tests {
 
     #[test]
     fn page_request_defaults_and_bounds() {
-        assert_eq!(PageRequest::parse(None, None).unwrap(), PageRequest { after: 0, limit: 10 });
-        assert_eq!(PageRequest::parse(Some("100"), Some("42")).unwrap(), PageRequest { after: 42, limit: 100 });
+        assert_eq!(
+            PageRequest::parse(None, None).unwrap(),
+            PageRequest { after: 0, limit: 10 }
+        );
+        assert_eq!(
+            PageRequest::parse(Some("100"), Some("42")).unwrap(),
+            PageRequest { after: 42, limit: 100 }
+        );
         for bad in ["0", "101", "-1", "ten", "1.5"] {
             assert_eq!(PageRequest::parse(Some(bad), None).unwrap_err().field, "limit", "{bad}");
         }

@@ -2,11 +2,11 @@
 //! its HTTP status is decided by [`AppError::status`] and nowhere else.
 
 use crate::domain::ValidationError;
-use serde::{Deserialize, Serialize};
 use leptos::server_fn::{
     codec::JsonEncoding,
     error::{FromServerFnError, ServerFnErrorErr},
 };
+use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
 #[serde(into = "ErrorBody", from = "ErrorBody")]

@@ -48,7 +48,10 @@ mod tests {
     fn logged_in_session_is_flat() {
         let view = SessionView {
             session: Some(SessionInfo {
-                user: UserSummary { id: 1, name: "Ada".into() },
+                user: UserSummary {
+                    id: 1,
+                    name: "Ada".into(),
+                },
                 logged_in_at: "2026-01-01T00:00:00Z".into(),
             }),
         };

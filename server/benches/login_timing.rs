@@ -29,7 +29,11 @@ async fn main() {
     let client = reqwest::Client::new();
     let register = client
         .post(format!("{base}/api/register"))
-        .form(&[("name", "Bench"), ("email", "bench@example.com"), ("password", PASSWORD)])
+        .form(&[
+            ("name", "Bench"),
+            ("email", "bench@example.com"),
+            ("password", PASSWORD),
+        ])
         .send()
         .await
         .unwrap();
@@ -44,7 +48,10 @@ async fn main() {
     }
     println!("login timing, bcrypt cost {cost}, {SAMPLES} samples each (ms)");
     println!("{:<16} {:>8} {:>8} {:>8}", "case", "median", "p10", "p90");
-    for (case, samples) in [("wrong password", &mut wrong_password), ("unknown email", &mut unknown_email)] {
+    for (case, samples) in [
+        ("wrong password", &mut wrong_password),
+        ("unknown email", &mut unknown_email),
+    ] {
         samples.sort();
         let ms = |d: Duration| d.as_secs_f64() * 1000.0;
         println!(

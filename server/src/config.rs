@@ -90,7 +90,12 @@ impl Config {
     /// Builds the configuration from a variable lookup (the environment, or a
     /// map in tests).
     pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let site_addr = parse_or(&var, "LEPTOS_SITE_ADDR", "127.0.0.1:3000".parse().expect("valid"), "host:port")?;
+        let site_addr = parse_or(
+            &var,
+            "LEPTOS_SITE_ADDR",
+            "127.0.0.1:3000".parse().expect("valid"),
+            "host:port",
+        )?;
         let session_password = var("SESSION_PASSWORD").ok_or(ConfigError::MissingSessionPassword)?;
         if session_password.chars().count() < MIN_SESSION_PASSWORD_CHARS {
             return Err(ConfigError::ShortSessionPassword("SESSION_PASSWORD"));
@@ -103,20 +108,30 @@ impl Config {
             .filter(|p| !p.is_empty())
             .map(str::to_owned)
             .collect();
-        if previous_session_passwords.iter().any(|p| p.chars().count() < MIN_SESSION_PASSWORD_CHARS) {
+        if previous_session_passwords
+            .iter()
+            .any(|p| p.chars().count() < MIN_SESSION_PASSWORD_CHARS)
+        {
             return Err(ConfigError::ShortSessionPassword("SESSION_PASSWORD_PREVIOUS"));
         }
         let seconds = "a number of seconds, at least 1";
         let max_age_secs: u64 = parse_or(&var, "SESSION_MAX_AGE", 604_800, seconds)?;
         let absolute_max_age_secs: u64 = parse_or(&var, "SESSION_ABSOLUTE_MAX_AGE", 2_592_000, seconds)?;
-        for (name, value) in [("SESSION_MAX_AGE", max_age_secs), ("SESSION_ABSOLUTE_MAX_AGE", absolute_max_age_secs)] {
+        for (name, value) in [
+            ("SESSION_MAX_AGE", max_age_secs),
+            ("SESSION_ABSOLUTE_MAX_AGE", absolute_max_age_secs),
+        ] {
             if value == 0 {
                 return Err(invalid(name, "0", seconds));
             }
         }
         let bcrypt_cost: u32 = parse_or(&var, "BCRYPT_COST", bcrypt_default_cost(), "a bcrypt cost from 4 to 31")?;
         if !(4..=31).contains(&bcrypt_cost) {
-            return Err(invalid("BCRYPT_COST", &bcrypt_cost.to_string(), "a bcrypt cost from 4 to 31"));
+            return Err(invalid(
+                "BCRYPT_COST",
+                &bcrypt_cost.to_string(),
+                "a bcrypt cost from 4 to 31",
+            ));
         }
         Ok(Self {
             site_addr,
@@ -148,14 +163,37 @@ fn limit_settings(var: &impl Fn(&str) -> Option<String>) -> Result<LimitSettings
     const COUNT: &str = "a whole number, at least 1";
     let defaults = LimitSettings::default();
     let settings = LimitSettings {
-        login_failures_per_email: parse_or(var, "LOGIN_MAX_FAILURES_PER_EMAIL", defaults.login_failures_per_email, COUNT)?,
-        login_failures_per_address: parse_or(var, "LOGIN_MAX_FAILURES_PER_ADDRESS", defaults.login_failures_per_address, COUNT)?,
-        registrations_per_address: parse_or(var, "REGISTER_MAX_PER_ADDRESS", defaults.registrations_per_address, COUNT)?,
-        window: Duration::from_secs(parse_or(var, "LIMIT_WINDOW", defaults.window.as_secs(), "a number of seconds, at least 1")?),
+        login_failures_per_email: parse_or(
+            var,
+            "LOGIN_MAX_FAILURES_PER_EMAIL",
+            defaults.login_failures_per_email,
+            COUNT,
+        )?,
+        login_failures_per_address: parse_or(
+            var,
+            "LOGIN_MAX_FAILURES_PER_ADDRESS",
+            defaults.login_failures_per_address,
+            COUNT,
+        )?,
+        registrations_per_address: parse_or(
+            var,
+            "REGISTER_MAX_PER_ADDRESS",
+            defaults.registrations_per_address,
+            COUNT,
+        )?,
+        window: Duration::from_secs(parse_or(
+            var,
+            "LIMIT_WINDOW",
+            defaults.window.as_secs(),
+            "a number of seconds, at least 1",
+        )?),
     };
     for (name, value) in [
         ("LOGIN_MAX_FAILURES_PER_EMAIL", settings.login_failures_per_email as u64),
-        ("LOGIN_MAX_FAILURES_PER_ADDRESS", settings.login_failures_per_address as u64),
+        (
+            "LOGIN_MAX_FAILURES_PER_ADDRESS",
+            settings.login_failures_per_address as u64,
+        ),
         ("REGISTER_MAX_PER_ADDRESS", settings.registrations_per_address as u64),
         ("LIMIT_WINDOW", settings.window.as_secs()),
     ] {
@@ -193,7 +231,11 @@ fn invalid(name: &'static str, value: &str, expected: &'static str) -> ConfigErr
 
 fn generate_session_password() -> String {
     use rand::{distr::Alphanumeric, Rng};
-    rand::rng().sample_iter(&Alphanumeric).take(48).map(char::from).collect()
+    rand::rng()
+        .sample_iter(&Alphanumeric)
+        .take(48)
+        .map(char::from)
+        .collect()
 }
 
 fn append_to_dotenv(password: &str) -> Result<(), ConfigError> {
@@ -249,7 +291,10 @@ mod tests {
         );
         let rotated = from(&[
             PASSWORD,
-            ("SESSION_PASSWORD_PREVIOUS", "previous-password-number-one-0123456789, previous-password-number-two-0123456789"),
+            (
+                "SESSION_PASSWORD_PREVIOUS",
+                "previous-password-number-one-0123456789, previous-password-number-two-0123456789",
+            ),
         ])
         .unwrap();
         assert_eq!(rotated.previous_session_passwords.len(), 2);

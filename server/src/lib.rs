@@ -20,8 +20,8 @@ use leptos_axum::{generate_route_list, LeptosRoutes};
 use std::{future::IntoFuture, net::SocketAddr, sync::Arc, time::Duration};
 use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
 use tower_http::{
-    compression::CompressionLayer, limit::RequestBodyLimitLayer, services::ServeDir, set_header::SetResponseHeaderLayer,
-    timeout::TimeoutLayer, trace::TraceLayer,
+    compression::CompressionLayer, limit::RequestBodyLimitLayer, services::ServeDir,
+    set_header::SetResponseHeaderLayer, timeout::TimeoutLayer, trace::TraceLayer,
 };
 
 /// Largest request body accepted; forms are far smaller.
@@ -77,7 +77,9 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
     let listener = TcpListener::bind(config.site_addr)
         .await
         .map_err(|err| StartError::Bind(config.site_addr, err))?;
-    let addr = listener.local_addr().map_err(|err| StartError::Bind(config.site_addr, err))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|err| StartError::Bind(config.site_addr, err))?;
     let (stop, stopped) = oneshot::channel::<()>();
     let app = router(state.clone(), &config).into_make_service_with_connect_info::<SocketAddr>();
     let task = tokio::spawn(
@@ -127,10 +129,16 @@ pub fn router(state: AppState, config: &Config) -> Router {
         .layer(middleware::from_fn_with_state(state.clone(), load_session))
         .layer(middleware::from_fn(refuse_cross_site))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
-        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            REQUEST_TIMEOUT,
+        ))
         // Outside the layers above, so their refusals get JSON bodies too.
         .layer(middleware::from_fn(json_errors))
-        .layer(middleware::from_fn_with_state(config.trust_forwarded_for, resolve_client_address));
+        .layer(middleware::from_fn_with_state(
+            config.trust_forwarded_for,
+            resolve_client_address,
+        ));
     for (name, value) in security_headers(config.cookie_secure) {
         router = router.layer(SetResponseHeaderLayer::if_not_present(name, value));
     }

@@ -161,9 +161,14 @@ async fn raw_garbage(base: &str) {
         let request: Vec<u8> = match n % 6 {
             0 => (0..rng.random_range(1..2000)).map(|_| rng.random()).collect(),
             1 => b"POST /api/auth/login HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nemail\x00\x00".to_vec(),
-            2 => format!("GET /{} HTTP/1.1\r\nHost: x\r\n\r\n", "a".repeat(rng.random_range(1..70_000))).into_bytes(),
+            2 => format!(
+                "GET /{} HTTP/1.1\r\nHost: x\r\n\r\n",
+                "a".repeat(rng.random_range(1..70_000))
+            )
+            .into_bytes(),
             3 => format!("GET / HTTP/1.1\r\nHost: x\r\nCookie: {}\r\n\r\n", "s".repeat(200_000)).into_bytes(),
-            4 => b"POST /api/register HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n\xff\r\n0\r\n\r\n".to_vec(),
+            4 => b"POST /api/register HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n\xff\r\n0\r\n\r\n"
+                .to_vec(),
             _ => b"GET /\x00\x01 HTTP/9.9\nHost:\n\n".to_vec(),
         };
         let Ok(mut stream) = TcpStream::connect(&address).await else {

@@ -15,7 +15,11 @@ use server::config::Config;
 async fn register_returns_the_user_and_a_sealed_session_cookie() {
     let app = TestApp::start().await;
     let response = app
-        .post_form("/api/register", &[("name", " Ada "), ("email", "Ada@Example.com"), ("password", PASSWORD)], None)
+        .post_form(
+            "/api/register",
+            &[("name", " Ada "), ("email", "Ada@Example.com"), ("password", PASSWORD)],
+            None,
+        )
         .await;
     assert_eq!(response.status(), StatusCode::OK);
     let cookie = set_cookie_header(&response).unwrap();
@@ -34,11 +38,34 @@ async fn register_rejects_invalid_input_with_the_field() {
     let app = TestApp::start().await;
     let long_password = "a".repeat(73);
     let cases: [(&[(&str, &str)], &str); 7] = [
-        (&[("name", ""), ("email", "a@example.com"), ("password", PASSWORD)], "name"),
-        (&[("name", &"n".repeat(101)), ("email", "a@example.com"), ("password", PASSWORD)], "name"),
-        (&[("name", "Ada"), ("email", "not-an-email"), ("password", PASSWORD)], "email"),
-        (&[("name", "Ada"), ("email", "a@example.com"), ("password", "short")], "password"),
-        (&[("name", "Ada"), ("email", "a@example.com"), ("password", &long_password)], "password"),
+        (
+            &[("name", ""), ("email", "a@example.com"), ("password", PASSWORD)],
+            "name",
+        ),
+        (
+            &[
+                ("name", &"n".repeat(101)),
+                ("email", "a@example.com"),
+                ("password", PASSWORD),
+            ],
+            "name",
+        ),
+        (
+            &[("name", "Ada"), ("email", "not-an-email"), ("password", PASSWORD)],
+            "email",
+        ),
+        (
+            &[("name", "Ada"), ("email", "a@example.com"), ("password", "short")],
+            "password",
+        ),
+        (
+            &[
+                ("name", "Ada"),
+                ("email", "a@example.com"),
+                ("password", &long_password),
+            ],
+            "password",
+        ),
         (&[("email", "a@example.com"), ("password", PASSWORD)], "name"),
         (&[], "name"),
     ];
@@ -51,7 +78,15 @@ async fn register_rejects_invalid_input_with_the_field() {
         assert!(body["error"].as_str().is_some_and(|m| !m.is_empty()));
     }
     let response = app
-        .post_form("/api/register", &[("name", "Ada"), ("email", "a@example.com"), ("password", &long_password)], None)
+        .post_form(
+            "/api/register",
+            &[
+                ("name", "Ada"),
+                ("email", "a@example.com"),
+                ("password", &long_password),
+            ],
+            None,
+        )
         .await;
     let body = json(response).await;
     assert!(body["error"].as_str().unwrap().contains("72 bytes"), "{body}");
@@ -63,7 +98,11 @@ async fn register_refuses_a_taken_email_whatever_its_case() {
     let app = TestApp::start().await;
     app.register("Ada", "ada@example.com").await;
     let response = app
-        .post_form("/api/register", &[("name", "Eve"), ("email", " ADA@example.COM"), ("password", PASSWORD)], None)
+        .post_form(
+            "/api/register",
+            &[("name", "Eve"), ("email", " ADA@example.COM"), ("password", PASSWORD)],
+            None,
+        )
         .await;
     assert_eq!(response.status(), StatusCode::CONFLICT);
     assert!(session_cookie(&response).is_none());
@@ -76,7 +115,11 @@ async fn login_issues_a_new_session_cookie() {
     let app = TestApp::start().await;
     let (id, register_cookie) = app.register("Ada", "ada@example.com").await;
     let response = app
-        .post_form("/api/auth/login", &[("email", "ADA@example.com"), ("password", PASSWORD)], Some(&register_cookie))
+        .post_form(
+            "/api/auth/login",
+            &[("email", "ADA@example.com"), ("password", PASSWORD)],
+            Some(&register_cookie),
+        )
         .await;
     assert_eq!(response.status(), StatusCode::OK);
     let cookie = session_cookie(&response).unwrap();
@@ -92,8 +135,14 @@ async fn wrong_password_and_unknown_email_get_the_same_answer() {
     let app = TestApp::start().await;
     app.register("Ada", "ada@example.com").await;
     let mut answers = Vec::new();
-    for (email, password) in [("ada@example.com", "wrong password"), ("nobody@example.com", PASSWORD), ("not an email", PASSWORD)] {
-        let response = app.post_form("/api/auth/login", &[("email", email), ("password", password)], None).await;
+    for (email, password) in [
+        ("ada@example.com", "wrong password"),
+        ("nobody@example.com", PASSWORD),
+        ("not an email", PASSWORD),
+    ] {
+        let response = app
+            .post_form("/api/auth/login", &[("email", email), ("password", password)], None)
+            .await;
         assert!(session_cookie(&response).is_none());
         let status = response.status();
         let mut headers: Vec<(String, String)> = response
@@ -117,11 +166,21 @@ async fn password_longer_than_72_bytes_never_logs_in_as_its_prefix() {
     let app = TestApp::start().await;
     let stored = "a".repeat(72);
     let response = app
-        .post_form("/api/register", &[("name", "Ada"), ("email", "ada@example.com"), ("password", &stored)], None)
+        .post_form(
+            "/api/register",
+            &[("name", "Ada"), ("email", "ada@example.com"), ("password", &stored)],
+            None,
+        )
         .await;
     assert_eq!(response.status(), StatusCode::OK);
     let longer = format!("{stored}X");
-    let response = app.post_form("/api/auth/login", &[("email", "ada@example.com"), ("password", &longer)], None).await;
+    let response = app
+        .post_form(
+            "/api/auth/login",
+            &[("email", "ada@example.com"), ("password", &longer)],
+            None,
+        )
+        .await;
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
     app.stop().await;
 }
@@ -133,7 +192,10 @@ async fn logout_clears_the_cookie() {
     let response = app.post_form("/api/auth/logout", &[], Some(&cookie)).await;
     assert_eq!(response.status(), StatusCode::OK);
     let cleared = set_cookie_header(&response).unwrap();
-    assert!(cleared.starts_with("session=;") && cleared.contains("Max-Age=0"), "{cleared}");
+    assert!(
+        cleared.starts_with("session=;") && cleared.contains("Max-Age=0"),
+        "{cleared}"
+    );
     app.stop().await;
 }
 
@@ -153,7 +215,10 @@ async fn session_endpoint_shows_the_public_session_only() {
     let app = TestApp::start().await;
     let anonymous = app.get("/api/_auth/session", None).await;
     assert_eq!(anonymous.status(), StatusCode::OK);
-    assert!(anonymous.headers().get(SET_COOKIE).is_none(), "anonymous requests get no cookie");
+    assert!(
+        anonymous.headers().get(SET_COOKIE).is_none(),
+        "anonymous requests get no cookie"
+    );
     assert_eq!(json(anonymous).await, json!({}));
 
     let (id, cookie) = app.register("Ada", "ada@example.com").await;
@@ -177,9 +242,17 @@ async fn users_list_is_paginated_by_id_cursor() {
     assert_eq!(first.len(), 10, "default limit");
     assert_eq!(first[0], json!({"id": 1, "name": "User 1"}));
     let rest = json(app.get("/api/users?after=10&limit=5", Some(&cookie)).await).await;
-    assert_eq!(rest, json!([{"id": 11, "name": "User 11"}, {"id": 12, "name": "User 12"}]));
+    assert_eq!(
+        rest,
+        json!([{"id": 11, "name": "User 11"}, {"id": 12, "name": "User 12"}])
+    );
     let three = json(app.get("/api/users?limit=3&after=4", Some(&cookie)).await).await;
-    let ids: Vec<i64> = three.as_array().unwrap().iter().map(|u| u["id"].as_i64().unwrap()).collect();
+    let ids: Vec<i64> = three
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["id"].as_i64().unwrap())
+        .collect();
     assert_eq!(ids, [5, 6, 7]);
     app.stop().await;
 }
@@ -191,7 +264,12 @@ async fn users_list_rejects_bad_paging_and_anonymous_callers() {
     assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(json(anonymous).await, json!({"error": "Not logged in"}));
     let (_, cookie) = app.register("Ada", "ada@example.com").await;
-    for (query, field) in [("limit=0", "limit"), ("limit=101", "limit"), ("limit=abc", "limit"), ("after=-1", "after")] {
+    for (query, field) in [
+        ("limit=0", "limit"),
+        ("limit=101", "limit"),
+        ("limit=abc", "limit"),
+        ("after=-1", "after"),
+    ] {
         let response = app.get(&format!("/api/users?{query}"), Some(&cookie)).await;
         assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY, "{query}");
         assert_eq!(json(response).await["field"], field);
@@ -329,7 +407,10 @@ async fn home_page_greets_the_user_by_name() {
     let app = TestApp::start().await;
     let (_, cookie) = app.register("Ada", "ada@example.com").await;
     let html = app.get("/", Some(&cookie)).await.text().await.unwrap();
-    assert!(html.contains("Welcome, <!>Ada") || html.contains("Welcome, Ada"), "{html}");
+    assert!(
+        html.contains("Welcome, <!>Ada") || html.contains("Welcome, Ada"),
+        "{html}"
+    );
     let html = app.get("/", None).await.text().await.unwrap();
     assert!(html.contains("href=\"/register\"") && html.contains("href=\"/login\""));
     app.stop().await;
@@ -357,7 +438,11 @@ async fn forms_work_without_javascript() {
     let login = html_form_post(
         &app,
         "/api/auth/login",
-        &[("email", "ada@example.com"), ("password", PASSWORD), ("redirect", "/users/1")],
+        &[
+            ("email", "ada@example.com"),
+            ("password", PASSWORD),
+            ("redirect", "/users/1"),
+        ],
         "/login?redirect=/users/1",
         None,
     )
@@ -369,7 +454,11 @@ async fn forms_work_without_javascript() {
     let evil = html_form_post(
         &app,
         "/api/auth/login",
-        &[("email", "ada@example.com"), ("password", PASSWORD), ("redirect", "//evil.example")],
+        &[
+            ("email", "ada@example.com"),
+            ("password", PASSWORD),
+            ("redirect", "//evil.example"),
+        ],
         "/login",
         None,
     )
@@ -385,7 +474,11 @@ async fn failed_form_post_without_javascript_returns_to_the_form_with_the_error(
     let response = html_form_post(
         &app,
         "/api/auth/login",
-        &[("email", "ada@example.com"), ("password", "wrong password"), ("redirect", "/users/1")],
+        &[
+            ("email", "ada@example.com"),
+            ("password", "wrong password"),
+            ("redirect", "/users/1"),
+        ],
         "/login?redirect=/users/1",
         None,
     )
@@ -393,7 +486,10 @@ async fn failed_form_post_without_javascript_returns_to_the_form_with_the_error(
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     assert!(session_cookie(&response).is_none());
     let location = response.headers()[LOCATION].to_str().unwrap().to_owned();
-    assert!(location.starts_with("/login?redirect=%2Fusers%2F1&email=ada%40example.com&__path="), "{location}");
+    assert!(
+        location.starts_with("/login?redirect=%2Fusers%2F1&email=ada%40example.com&__path="),
+        "{location}"
+    );
     assert!(!location.contains("wrong"), "the password is never echoed");
 
     let page = app.get(&location, None).await;
@@ -416,7 +512,9 @@ async fn api_errors_are_json_with_the_right_status() {
     assert_eq!(wrong_method.status(), StatusCode::METHOD_NOT_ALLOWED);
     assert!(json(wrong_method).await["error"].is_string());
 
-    let huge = app.post_form("/api/register", &[("name", &"x".repeat(100_000))], None).await;
+    let huge = app
+        .post_form("/api/register", &[("name", &"x".repeat(100_000))], None)
+        .await;
     assert_eq!(huge.status(), StatusCode::PAYLOAD_TOO_LARGE);
     assert!(json(huge).await["error"].is_string());
 
@@ -460,7 +558,11 @@ async fn concurrent_registrations_all_land() {
         let app = app.clone();
         tasks.spawn(async move {
             let email = format!("user{n}@example.com");
-            let form = [("name", "Concurrent"), ("email", email.as_str()), ("password", PASSWORD)];
+            let form = [
+                ("name", "Concurrent"),
+                ("email", email.as_str()),
+                ("password", PASSWORD),
+            ];
             app.post_form("/api/register", &form, None).await.status()
         });
     }
@@ -482,7 +584,11 @@ async fn database_unavailable_is_503_not_500() {
     assert_eq!(page.status(), StatusCode::SERVICE_UNAVAILABLE);
     assert!(json(page).await["error"].is_string());
     let register = app
-        .post_form("/api/register", &[("name", "Eve"), ("email", "eve@example.com"), ("password", PASSWORD)], None)
+        .post_form(
+            "/api/register",
+            &[("name", "Eve"), ("email", "eve@example.com"), ("password", PASSWORD)],
+            None,
+        )
         .await;
     assert_eq!(register.status(), StatusCode::SERVICE_UNAVAILABLE);
     assert!(json(register).await["error"].is_string());

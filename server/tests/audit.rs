@@ -44,7 +44,10 @@ impl Captured {
 
 /// The one audit line with all of `parts`.
 fn find<'a>(lines: &'a [String], parts: &[&str]) -> &'a str {
-    let found: Vec<&String> = lines.iter().filter(|line| parts.iter().all(|part| line.contains(part))).collect();
+    let found: Vec<&String> = lines
+        .iter()
+        .filter(|line| parts.iter().all(|part| line.contains(part)))
+        .collect();
     assert_eq!(found.len(), 1, "one event with {parts:?} in:\n{}", lines.join("\n"));
     found[0]
 }
@@ -61,44 +64,136 @@ async fn authentication_events_are_logged_without_secrets() {
 
     let app = TestApp::start_with(&[("LOGIN_MAX_FAILURES_PER_EMAIL", "2")]).await;
     let (id, cookie) = app.register("Ada", "Ada@Example.com").await;
-    let good = app.post_form("/api/auth/login", &[("email", "ada@example.com"), ("password", PASSWORD)], None).await;
+    let good = app
+        .post_form(
+            "/api/auth/login",
+            &[("email", "ada@example.com"), ("password", PASSWORD)],
+            None,
+        )
+        .await;
     let login_cookie = session_cookie(&good).unwrap();
     for _ in 0..3 {
-        app.post_form("/api/auth/login", &[("email", " ADA@example.com"), ("password", "wrong guess 1")], None).await;
-    }
-    app.post_form("/api/account/logout-everywhere", &[], Some(&login_cookie)).await;
-    let changed = app
-        .post_form("/api/account/password", &[("current_password", PASSWORD), ("new_password", "another passphrase")], Some(&cookie))
+        app.post_form(
+            "/api/auth/login",
+            &[("email", " ADA@example.com"), ("password", "wrong guess 1")],
+            None,
+        )
         .await;
-    assert_eq!(changed.status(), StatusCode::UNAUTHORIZED, "revoked by logout-everywhere");
-    let fresh = app.post_form("/api/auth/login", &[("email", "grace@example.com"), ("password", PASSWORD)], None).await;
+    }
+    app.post_form("/api/account/logout-everywhere", &[], Some(&login_cookie))
+        .await;
+    let changed = app
+        .post_form(
+            "/api/account/password",
+            &[("current_password", PASSWORD), ("new_password", "another passphrase")],
+            Some(&cookie),
+        )
+        .await;
+    assert_eq!(
+        changed.status(),
+        StatusCode::UNAUTHORIZED,
+        "revoked by logout-everywhere"
+    );
+    let fresh = app
+        .post_form(
+            "/api/auth/login",
+            &[("email", "grace@example.com"), ("password", PASSWORD)],
+            None,
+        )
+        .await;
     assert_eq!(fresh.status(), StatusCode::UNAUTHORIZED);
     let (_, grace) = app.register("Grace", "grace@example.com").await;
-    app.post_form("/api/account/password", &[("current_password", PASSWORD), ("new_password", "another passphrase")], Some(&grace))
-        .await;
+    app.post_form(
+        "/api/account/password",
+        &[("current_password", PASSWORD), ("new_password", "another passphrase")],
+        Some(&grace),
+    )
+    .await;
     let (_, eve) = app.register("Eve", "eve@example.com").await;
     app.post_form("/api/auth/logout", &[], Some(&eve)).await;
-    app.post_form_with("/api/auth/logout", &[], &[("origin", "https://evil.example")]).await;
+    app.post_form_with("/api/auth/logout", &[], &[("origin", "https://evil.example")])
+        .await;
     app.stop().await;
 
     let lines = captured.lines();
     let user = format!("user_id={id}");
-    find(&lines, &["action=\"register\"", "outcome=\"success\"", &user, "email=ada@example.com", "client=127.0.0.1"]);
-    find(&lines, &["action=\"login\"", "outcome=\"success\"", &user, "email=ada@example.com", "client=127.0.0.1"]);
+    find(
+        &lines,
+        &[
+            "action=\"register\"",
+            "outcome=\"success\"",
+            &user,
+            "email=ada@example.com",
+            "client=127.0.0.1",
+        ],
+    );
+    find(
+        &lines,
+        &[
+            "action=\"login\"",
+            "outcome=\"success\"",
+            &user,
+            "email=ada@example.com",
+            "client=127.0.0.1",
+        ],
+    );
     let failures = lines
         .iter()
-        .filter(|l| l.contains("action=\"login\"") && l.contains("outcome=\"failure\"") && l.contains("email=ada@example.com"))
+        .filter(|l| {
+            l.contains("action=\"login\"") && l.contains("outcome=\"failure\"") && l.contains("email=ada@example.com")
+        })
         .count();
     assert_eq!(failures, 2);
-    find(&lines, &["action=\"login\"", "outcome=\"rate_limited\"", "email=ada@example.com", "client=127.0.0.1"]);
-    find(&lines, &["action=\"login\"", "outcome=\"failure\"", "email=grace@example.com"]);
-    find(&lines, &["action=\"logout_everywhere\"", "outcome=\"success\"", &user, "client=127.0.0.1"]);
-    find(&lines, &["action=\"password_change\"", "outcome=\"success\"", "client=127.0.0.1"]);
-    find(&lines, &["action=\"logout\"", "outcome=\"success\"", "client=127.0.0.1"]);
-    find(&lines, &["action=\"cross_site_request\"", "outcome=\"refused\"", "client=127.0.0.1"]);
+    find(
+        &lines,
+        &[
+            "action=\"login\"",
+            "outcome=\"rate_limited\"",
+            "email=ada@example.com",
+            "client=127.0.0.1",
+        ],
+    );
+    find(
+        &lines,
+        &["action=\"login\"", "outcome=\"failure\"", "email=grace@example.com"],
+    );
+    find(
+        &lines,
+        &[
+            "action=\"logout_everywhere\"",
+            "outcome=\"success\"",
+            &user,
+            "client=127.0.0.1",
+        ],
+    );
+    find(
+        &lines,
+        &["action=\"password_change\"", "outcome=\"success\"", "client=127.0.0.1"],
+    );
+    find(
+        &lines,
+        &["action=\"logout\"", "outcome=\"success\"", "client=127.0.0.1"],
+    );
+    find(
+        &lines,
+        &[
+            "action=\"cross_site_request\"",
+            "outcome=\"refused\"",
+            "client=127.0.0.1",
+        ],
+    );
 
     let all = lines.join("\n");
-    for secret in [PASSWORD, "wrong guess 1", "another passphrase", "$2b$", &cookie, &login_cookie, &grace, &eve] {
+    for secret in [
+        PASSWORD,
+        "wrong guess 1",
+        "another passphrase",
+        "$2b$",
+        &cookie,
+        &login_cookie,
+        &grace,
+        &eve,
+    ] {
         let value = secret.split_once('=').map_or(secret, |(_, v)| v);
         assert!(!all.contains(value), "{secret:?} leaked into the logs");
     }

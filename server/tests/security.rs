@@ -22,18 +22,33 @@ async fn failed_logins_per_email_are_limited_without_bcrypt_work() {
     // Also under another spelling of the same address, and with the right password.
     for email in ["ada@example.com", " ADA@Example.com "] {
         for password in ["wrong password", PASSWORD] {
-            let response = app.post_form("/api/auth/login", &[("email", email), ("password", password)], None).await;
+            let response = app
+                .post_form("/api/auth/login", &[("email", email), ("password", password)], None)
+                .await;
             assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
             let retry_after: u64 = response.headers()[RETRY_AFTER].to_str().unwrap().parse().unwrap();
             assert!((1..=900).contains(&retry_after), "{retry_after}");
             assert!(session_cookie(&response).is_none());
-            assert_eq!(json(response).await, json!({"error": "Too many attempts, try again later"}));
+            assert_eq!(
+                json(response).await,
+                json!({"error": "Too many attempts, try again later"})
+            );
         }
     }
-    assert_eq!(app.state().passwords.verifications(), verified, "no bcrypt work past the limit");
+    assert_eq!(
+        app.state().passwords.verifications(),
+        verified,
+        "no bcrypt work past the limit"
+    );
     // Another account is not affected.
     app.register("Grace", "grace@example.com").await;
-    let other = app.post_form("/api/auth/login", &[("email", "grace@example.com"), ("password", PASSWORD)], None).await;
+    let other = app
+        .post_form(
+            "/api/auth/login",
+            &[("email", "grace@example.com"), ("password", PASSWORD)],
+            None,
+        )
+        .await;
     assert_eq!(other.status(), StatusCode::OK);
     app.stop().await;
 }
@@ -47,11 +62,20 @@ async fn a_successful_login_resets_the_email_count() {
     for _ in 0..4 {
         app.post_form("/api/auth/login", &wrong, None).await;
     }
-    assert_eq!(app.post_form("/api/auth/login", &right, None).await.status(), StatusCode::OK);
+    assert_eq!(
+        app.post_form("/api/auth/login", &right, None).await.status(),
+        StatusCode::OK
+    );
     for _ in 0..4 {
-        assert_eq!(app.post_form("/api/auth/login", &wrong, None).await.status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(
+            app.post_form("/api/auth/login", &wrong, None).await.status(),
+            StatusCode::UNAUTHORIZED
+        );
     }
-    assert_eq!(app.post_form("/api/auth/login", &right, None).await.status(), StatusCode::OK);
+    assert_eq!(
+        app.post_form("/api/auth/login", &right, None).await.status(),
+        StatusCode::OK
+    );
     app.stop().await;
 }
 
@@ -60,10 +84,18 @@ async fn failed_logins_per_address_are_limited() {
     let app = TestApp::start_with(&[("LOGIN_MAX_FAILURES_PER_ADDRESS", "3")]).await;
     for n in 0..3 {
         let email = format!("guess{n}@example.com");
-        let response = app.post_form("/api/auth/login", &[("email", &email), ("password", PASSWORD)], None).await;
+        let response = app
+            .post_form("/api/auth/login", &[("email", &email), ("password", PASSWORD)], None)
+            .await;
         assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
     }
-    let response = app.post_form("/api/auth/login", &[("email", "fresh@example.com"), ("password", PASSWORD)], None).await;
+    let response = app
+        .post_form(
+            "/api/auth/login",
+            &[("email", "fresh@example.com"), ("password", PASSWORD)],
+            None,
+        )
+        .await;
     assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
     assert!(response.headers().contains_key(RETRY_AFTER));
     app.stop().await;
@@ -75,7 +107,15 @@ async fn registrations_per_address_are_limited() {
     app.register("One", "one@example.com").await;
     app.register("Two", "two@example.com").await;
     let response = app
-        .post_form("/api/register", &[("name", "Three"), ("email", "three@example.com"), ("password", PASSWORD)], None)
+        .post_form(
+            "/api/register",
+            &[
+                ("name", "Three"),
+                ("email", "three@example.com"),
+                ("password", PASSWORD),
+            ],
+            None,
+        )
         .await;
     assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
     assert!(response.headers().contains_key(RETRY_AFTER));
@@ -93,8 +133,13 @@ async fn unknown_email_and_wrong_password_each_cost_exactly_one_verification() {
         ("ada@example.com", PASSWORD),
     ] {
         let before = app.state().passwords.verifications();
-        app.post_form("/api/auth/login", &[("email", email), ("password", password)], None).await;
-        assert_eq!(app.state().passwords.verifications() - before, 1, "{email} / {password}");
+        app.post_form("/api/auth/login", &[("email", email), ("password", password)], None)
+            .await;
+        assert_eq!(
+            app.state().passwords.verifications() - before,
+            1,
+            "{email} / {password}"
+        );
     }
     app.stop().await;
 }
@@ -134,7 +179,15 @@ async fn cross_site_requests_are_refused_before_any_work() {
 
     // The site's own pages, with or without JavaScript, still work.
     let same = app
-        .post_form_with("/api/auth/logout", &[], &[cookie_header, ("origin", &own_origin), ("sec-fetch-site", "same-origin")])
+        .post_form_with(
+            "/api/auth/logout",
+            &[],
+            &[
+                cookie_header,
+                ("origin", &own_origin),
+                ("sec-fetch-site", "same-origin"),
+            ],
+        )
         .await;
     assert_eq!(same.status(), StatusCode::OK);
     app.stop().await;
@@ -159,7 +212,10 @@ async fn pages_carry_a_nonce_based_content_security_policy_and_hardening_headers
     let headers = response.headers().clone();
     let policy = headers[CONTENT_SECURITY_POLICY].to_str().unwrap().to_owned();
     assert!(!policy.contains("unsafe-inline"), "{policy}");
-    assert!(policy.contains("'wasm-unsafe-eval'") && policy.contains("frame-ancestors 'none'"), "{policy}");
+    assert!(
+        policy.contains("'wasm-unsafe-eval'") && policy.contains("frame-ancestors 'none'"),
+        "{policy}"
+    );
     let nonce = policy
         .split_once("'nonce-")
         .and_then(|(_, rest)| rest.split_once('\''))
@@ -168,7 +224,10 @@ async fn pages_carry_a_nonce_based_content_security_policy_and_hardening_headers
     let html = response.text().await.unwrap();
     let scripts = html.matches("<script").count();
     assert!(scripts > 0);
-    assert_eq!(html.matches(&format!("nonce=\"{nonce}\"")).count() >= scripts, true, "every script has the nonce");
+    assert!(
+        html.matches(&format!("nonce=\"{nonce}\"")).count() >= scripts,
+        "every script has the nonce"
+    );
     assert_eq!(headers["x-content-type-options"], "nosniff");
     assert_eq!(headers["referrer-policy"], "strict-origin-when-cross-origin");
     assert!(headers["permissions-policy"].to_str().unwrap().contains("camera=()"));
@@ -181,7 +240,10 @@ async fn pages_carry_a_nonce_based_content_security_policy_and_hardening_headers
     // JSON and static responses are locked down too.
     let api = app.get("/api/_auth/session", None).await;
     assert_eq!(api.headers()["x-content-type-options"], "nosniff");
-    assert!(api.headers()[CONTENT_SECURITY_POLICY].to_str().unwrap().starts_with("default-src 'none'"));
+    assert!(api.headers()[CONTENT_SECURITY_POLICY]
+        .to_str()
+        .unwrap()
+        .starts_with("default-src 'none'"));
     app.stop().await;
 }
 
@@ -189,11 +251,21 @@ async fn pages_carry_a_nonce_based_content_security_policy_and_hardening_headers
 async fn https_deployments_get_hsts_and_a_host_prefixed_secure_cookie() {
     let app = TestApp::start_with(&[("COOKIE_SECURE", "true")]).await;
     let response = app
-        .post_form("/api/register", &[("name", "Ada"), ("email", "ada@example.com"), ("password", PASSWORD)], None)
+        .post_form(
+            "/api/register",
+            &[("name", "Ada"), ("email", "ada@example.com"), ("password", PASSWORD)],
+            None,
+        )
         .await;
-    assert!(response.headers()["strict-transport-security"].to_str().unwrap().contains("max-age="));
+    assert!(response.headers()["strict-transport-security"]
+        .to_str()
+        .unwrap()
+        .contains("max-age="));
     let cookie = response.headers()[SET_COOKIE].to_str().unwrap().to_owned();
-    assert!(cookie.starts_with("__Host-session=") && cookie.contains("Secure") && cookie.contains("Path=/"), "{cookie}");
+    assert!(
+        cookie.starts_with("__Host-session=") && cookie.contains("Secure") && cookie.contains("Path=/"),
+        "{cookie}"
+    );
     assert!(!cookie.contains("Domain"), "{cookie}");
     app.stop().await;
 }
@@ -206,7 +278,11 @@ async fn responses_with_sessions_are_never_cached_and_anonymous_ones_get_no_cook
         assert!(response.headers().get(SET_COOKIE).is_none(), "{path}");
     }
     let register = app
-        .post_form("/api/register", &[("name", "Ada"), ("email", "ada@example.com"), ("password", PASSWORD)], None)
+        .post_form(
+            "/api/register",
+            &[("name", "Ada"), ("email", "ada@example.com"), ("password", PASSWORD)],
+            None,
+        )
         .await;
     assert_eq!(register.headers()[CACHE_CONTROL], "no-store");
     let cookie = session_cookie(&register).unwrap();
@@ -240,7 +316,11 @@ async fn login_redirect_only_follows_local_paths() {
         let response = html_form_post(
             &app,
             "/api/auth/login",
-            &[("email", "ada@example.com"), ("password", PASSWORD), ("redirect", redirect)],
+            &[
+                ("email", "ada@example.com"),
+                ("password", PASSWORD),
+                ("redirect", redirect),
+            ],
             "/login",
             None,
         )
@@ -250,8 +330,14 @@ async fn login_redirect_only_follows_local_paths() {
     }
     // The page guard that sends a logged-in visitor on uses the same rule.
     let (_, cookie) = app.register("Grace", "grace@example.com").await;
-    for (redirect, expected) in [("//evil.example", "/users"), ("/users/1", "/users/1"), ("https://evil.example", "/users")] {
-        let response = app.get(&format!("/login?redirect={}", urlencode(redirect)), Some(&cookie)).await;
+    for (redirect, expected) in [
+        ("//evil.example", "/users"),
+        ("/users/1", "/users/1"),
+        ("https://evil.example", "/users"),
+    ] {
+        let response = app
+            .get(&format!("/login?redirect={}", urlencode(redirect)), Some(&cookie))
+            .await;
         assert_eq!(response.headers()[LOCATION], expected, "{redirect}");
     }
     app.stop().await;
@@ -270,13 +356,20 @@ async fn a_cookie_copied_before_logout_is_refused_after_it() {
     assert_eq!(logout.status(), StatusCode::OK);
     let replay = app.get("/api/users", Some(&copy)).await;
     assert_eq!(replay.status(), StatusCode::UNAUTHORIZED);
-    assert!(set_cookie_header(&replay).unwrap().contains("Max-Age=0"), "the dead cookie is cleared");
+    assert!(
+        set_cookie_header(&replay).unwrap().contains("Max-Age=0"),
+        "the dead cookie is cleared"
+    );
     let page = app.get("/users", Some(&copy)).await;
     assert_eq!(page.status(), StatusCode::FOUND);
     // DELETE /api/_auth/session ends the session the same way.
     let second = login_cookie(&app, "ada@example.com", PASSWORD).await;
-    app.request(reqwest::Method::DELETE, "/api/_auth/session", Some(&second)).await;
-    assert_eq!(app.get("/api/users", Some(&second)).await.status(), StatusCode::UNAUTHORIZED);
+    app.request(reqwest::Method::DELETE, "/api/_auth/session", Some(&second))
+        .await;
+    assert_eq!(
+        app.get("/api/users", Some(&second)).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
     app.stop().await;
 }
 
@@ -287,7 +380,10 @@ async fn each_login_is_a_new_session_ending_only_itself_on_logout() {
     let phone = login_cookie(&app, "ada@example.com", PASSWORD).await;
     assert_ne!(laptop, phone);
     app.post_form("/api/auth/logout", &[], Some(&phone)).await;
-    assert_eq!(app.get("/api/users", Some(&phone)).await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        app.get("/api/users", Some(&phone)).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
     assert_eq!(app.get("/api/users", Some(&laptop)).await.status(), StatusCode::OK);
     app.stop().await;
 }
@@ -297,11 +393,19 @@ async fn logging_out_everywhere_revokes_every_other_cookie_at_once() {
     let app = TestApp::start().await;
     let (_, laptop) = app.register("Ada", "ada@example.com").await;
     let phone = login_cookie(&app, "ada@example.com", PASSWORD).await;
-    let response = app.post_form("/api/account/logout-everywhere", &[], Some(&laptop)).await;
+    let response = app
+        .post_form("/api/account/logout-everywhere", &[], Some(&laptop))
+        .await;
     assert_eq!(response.status(), StatusCode::OK);
     let renewed = session_cookie(&response).expect("this browser gets a new session");
-    assert_eq!(app.get("/api/users", Some(&phone)).await.status(), StatusCode::UNAUTHORIZED);
-    assert_eq!(app.get("/api/users", Some(&laptop)).await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        app.get("/api/users", Some(&phone)).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        app.get("/api/users", Some(&laptop)).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
     assert_eq!(app.get("/api/users", Some(&renewed)).await.status(), StatusCode::OK);
     // Logging in again works as before.
     let fresh = login_cookie(&app, "ada@example.com", PASSWORD).await;
@@ -320,26 +424,54 @@ async fn changing_the_password_needs_the_current_one_and_revokes_other_sessions(
     let new_password = "a brand new passphrase";
 
     let wrong = app
-        .post_form("/api/account/password", &[("current_password", "not it at all"), ("new_password", new_password)], Some(&laptop))
+        .post_form(
+            "/api/account/password",
+            &[("current_password", "not it at all"), ("new_password", new_password)],
+            Some(&laptop),
+        )
         .await;
     assert_eq!(wrong.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(json(wrong).await["field"], "current_password");
     let weak = app
-        .post_form("/api/account/password", &[("current_password", PASSWORD), ("new_password", "short")], Some(&laptop))
+        .post_form(
+            "/api/account/password",
+            &[("current_password", PASSWORD), ("new_password", "short")],
+            Some(&laptop),
+        )
         .await;
     assert_eq!(weak.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(json(weak).await["field"], "new_password");
-    assert_eq!(app.get("/api/users", Some(&phone)).await.status(), StatusCode::OK, "nothing changed yet");
+    assert_eq!(
+        app.get("/api/users", Some(&phone)).await.status(),
+        StatusCode::OK,
+        "nothing changed yet"
+    );
 
     let changed = app
-        .post_form("/api/account/password", &[("current_password", PASSWORD), ("new_password", new_password)], Some(&laptop))
+        .post_form(
+            "/api/account/password",
+            &[("current_password", PASSWORD), ("new_password", new_password)],
+            Some(&laptop),
+        )
         .await;
     assert_eq!(changed.status(), StatusCode::OK);
     let renewed = session_cookie(&changed).unwrap();
-    assert_eq!(app.get("/api/users", Some(&phone)).await.status(), StatusCode::UNAUTHORIZED);
-    assert_eq!(app.get("/api/users", Some(&laptop)).await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        app.get("/api/users", Some(&phone)).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        app.get("/api/users", Some(&laptop)).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
     assert_eq!(app.get("/api/users", Some(&renewed)).await.status(), StatusCode::OK);
-    let old = app.post_form("/api/auth/login", &[("email", "ada@example.com"), ("password", PASSWORD)], None).await;
+    let old = app
+        .post_form(
+            "/api/auth/login",
+            &[("email", "ada@example.com"), ("password", PASSWORD)],
+            None,
+        )
+        .await;
     assert_eq!(old.status(), StatusCode::UNAUTHORIZED);
     login_cookie(&app, "ada@example.com", new_password).await;
     app.stop().await;
@@ -358,13 +490,19 @@ async fn sessions_roll_forward_but_never_past_the_absolute_maximum() {
     assert_ne!(rolled, cookie);
     tokio::time::sleep(std::time::Duration::from_millis(2000)).await;
     // The original would have expired (4 s idle); the rolled one still works.
-    assert_eq!(app.get("/api/users", Some(&cookie)).await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        app.get("/api/users", Some(&cookie)).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
     let still = app.get("/api/users", Some(&rolled)).await;
     assert_eq!(still.status(), StatusCode::OK);
     let rolled_again = session_cookie(&still).unwrap_or(rolled);
     tokio::time::sleep(std::time::Duration::from_millis(1800)).await;
     // Six seconds after login: over, however recently it was used.
-    assert_eq!(app.get("/api/users", Some(&rolled_again)).await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        app.get("/api/users", Some(&rolled_again)).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
     app.stop().await;
 }
 
@@ -376,20 +514,32 @@ async fn cookies_under_a_previous_key_are_accepted_and_resealed() {
     let (_, old_cookie) = before.register("Ada", "ada@example.com").await;
     let data = before.stop_keeping_data().await;
 
-    let rotated = TestApp::start_on(data, &[("SESSION_PASSWORD", new_key), ("SESSION_PASSWORD_PREVIOUS", old_key)]).await;
+    let rotated = TestApp::start_on(
+        data,
+        &[("SESSION_PASSWORD", new_key), ("SESSION_PASSWORD_PREVIOUS", old_key)],
+    )
+    .await;
     let response = rotated.get("/api/users", Some(&old_cookie)).await;
     assert_eq!(response.status(), StatusCode::OK);
     let resealed = session_cookie(&response).expect("re-sealed under the current key");
     let data = rotated.stop_keeping_data().await;
 
     let retired = TestApp::start_on(data, &[("SESSION_PASSWORD", new_key)]).await;
-    assert_eq!(retired.get("/api/users", Some(&resealed)).await.status(), StatusCode::OK);
-    assert_eq!(retired.get("/api/users", Some(&old_cookie)).await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        retired.get("/api/users", Some(&resealed)).await.status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        retired.get("/api/users", Some(&old_cookie)).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
     retired.stop().await;
 }
 
 async fn login_cookie(app: &TestApp, email: &str, password: &str) -> String {
-    let response = app.post_form("/api/auth/login", &[("email", email), ("password", password)], None).await;
+    let response = app
+        .post_form("/api/auth/login", &[("email", email), ("password", password)], None)
+        .await;
     assert_eq!(response.status(), StatusCode::OK);
     session_cookie(&response).unwrap()
 }
@@ -416,11 +566,26 @@ async fn limits_are_shared_by_every_server_on_the_database() {
     let second = first.start_beside(&[("LOGIN_MAX_FAILURES_PER_EMAIL", "3")]).await;
     first.register("Ada", "ada@example.com").await;
     let wrong = [("email", "ada@example.com"), ("password", "wrong password")];
-    assert_eq!(first.post_form("/api/auth/login", &wrong, None).await.status(), StatusCode::UNAUTHORIZED);
-    assert_eq!(second.post_form("/api/auth/login", &wrong, None).await.status(), StatusCode::UNAUTHORIZED);
-    assert_eq!(first.post_form("/api/auth/login", &wrong, None).await.status(), StatusCode::UNAUTHORIZED);
-    assert_eq!(second.post_form("/api/auth/login", &wrong, None).await.status(), StatusCode::TOO_MANY_REQUESTS);
-    assert_eq!(first.post_form("/api/auth/login", &wrong, None).await.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(
+        first.post_form("/api/auth/login", &wrong, None).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        second.post_form("/api/auth/login", &wrong, None).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        first.post_form("/api/auth/login", &wrong, None).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        second.post_form("/api/auth/login", &wrong, None).await.status(),
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    assert_eq!(
+        first.post_form("/api/auth/login", &wrong, None).await.status(),
+        StatusCode::TOO_MANY_REQUESTS
+    );
     second.stop().await;
     first.stop().await;
 }
@@ -431,14 +596,72 @@ async fn limits_end_with_their_window_and_leave_no_rows_behind() {
     let wrong = [("email", "ada@example.com"), ("password", "wrong password")];
     app.post_form("/api/auth/login", &wrong, None).await;
     app.post_form("/api/auth/login", &wrong, None).await;
-    assert_eq!(app.post_form("/api/auth/login", &wrong, None).await.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(
+        app.post_form("/api/auth/login", &wrong, None).await.status(),
+        StatusCode::TOO_MANY_REQUESTS
+    );
     tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
     // A failure for another account sweeps out every finished window.
     let other = [("email", "grace@example.com"), ("password", "wrong password")];
-    assert_eq!(app.post_form("/api/auth/login", &other, None).await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        app.post_form("/api/auth/login", &other, None).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
     let db = &app.state().db;
-    assert!(db.attempts("login-account:ada@example.com", i64::MIN).await.unwrap().is_none());
-    assert!(db.attempts("login-account:grace@example.com", i64::MIN).await.unwrap().is_some());
-    assert_eq!(app.post_form("/api/auth/login", &wrong, None).await.status(), StatusCode::UNAUTHORIZED);
+    assert!(db
+        .attempts("login-account:ada@example.com", i64::MIN)
+        .await
+        .unwrap()
+        .is_none());
+    assert!(db
+        .attempts("login-account:grace@example.com", i64::MIN)
+        .await
+        .unwrap()
+        .is_some());
+    assert_eq!(
+        app.post_form("/api/auth/login", &wrong, None).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
     app.stop().await;
+}
+
+#[tokio::test]
+async fn the_client_address_is_the_peer_unless_a_proxy_is_trusted() {
+    let wrong = [("email", "someone@example.com"), ("password", "wrong password")];
+    let from = |forwarded: &'static str| [("x-forwarded-for", forwarded)];
+
+    // Not trusted: the header is ignored, every attempt is 127.0.0.1's.
+    let direct = TestApp::start_with(&[("LOGIN_MAX_FAILURES_PER_ADDRESS", "2")]).await;
+    for forwarded in ["10.0.0.1", "10.0.0.2"] {
+        let response = direct.post_form_with("/api/auth/login", &wrong, &from(forwarded)).await;
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    }
+    let response = direct
+        .post_form_with("/api/auth/login", &wrong, &from("10.0.0.3"))
+        .await;
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    direct.stop().await;
+
+    // Trusted: the proxy's own (last) entry counts; what the client wrote before it does not.
+    let proxied = TestApp::start_with(&[
+        ("LOGIN_MAX_FAILURES_PER_ADDRESS", "2"),
+        ("LOGIN_MAX_FAILURES_PER_EMAIL", "100"),
+        ("TRUST_FORWARDED_FOR", "true"),
+    ])
+    .await;
+    for forwarded in ["1.1.1.1, 203.0.113.7", "9.9.9.9, 203.0.113.7"] {
+        let response = proxied
+            .post_form_with("/api/auth/login", &wrong, &from(forwarded))
+            .await;
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    }
+    let spoofed = proxied
+        .post_form_with("/api/auth/login", &wrong, &from("8.8.8.8, 203.0.113.7"))
+        .await;
+    assert_eq!(spoofed.status(), StatusCode::TOO_MANY_REQUESTS);
+    let other_client = proxied
+        .post_form_with("/api/auth/login", &wrong, &from("203.0.113.8"))
+        .await;
+    assert_eq!(other_client.status(), StatusCode::UNAUTHORIZED);
+    proxied.stop().await;
 }

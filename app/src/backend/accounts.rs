@@ -37,8 +37,12 @@ pub async fn register(state: &AppState, account: NewAccount, client: IpAddr) -> 
         .insert_user(account.name.as_str(), &email, &hash, &created_at)
         .await;
     match &inserted {
-        Ok(user) => tracing::info!(target: "audit", action = "register", outcome = "success", user_id = user.id, %email, %client),
-        Err(err) => tracing::info!(target: "audit", action = "register", outcome = "failure", reason = %err, %email, %client),
+        Ok(user) => {
+            tracing::info!(target: "audit", action = "register", outcome = "success", user_id = user.id, %email, %client)
+        }
+        Err(err) => {
+            tracing::info!(target: "audit", action = "register", outcome = "failure", reason = %err, %email, %client)
+        }
     }
     Ok(SignedIn {
         user: inserted?,
@@ -53,7 +57,9 @@ pub async fn register(state: &AppState, account: NewAccount, client: IpAddr) -> 
 pub async fn login(state: &AppState, email: &str, password: &str, client: IpAddr) -> Result<SignedIn, AppError> {
     let parsed = Email::parse(email);
     // Failures are counted under the normalised address whenever there is one.
-    let email = parsed.as_ref().map_or_else(|_| email.trim().to_lowercase(), |e| e.as_str().to_owned());
+    let email = parsed
+        .as_ref()
+        .map_or_else(|_| email.trim().to_lowercase(), |e| e.as_str().to_owned());
     if let Err(err) = state.limits.check_login(&state.db, &email, client).await {
         if err == AppError::TooManyRequests {
             tracing::warn!(target: "audit", action = "login", outcome = "rate_limited", %email, %client);
@@ -68,7 +74,9 @@ pub async fn login(state: &AppState, email: &str, password: &str, client: IpAddr
         Some(found) => (Some((found.user, found.session_generation)), Some(found.password_hash)),
         None => (None, None),
     };
-    let outdated = stored_hash.as_deref().is_some_and(|hash| state.passwords.needs_rehash(hash));
+    let outdated = stored_hash
+        .as_deref()
+        .is_some_and(|hash| state.passwords.needs_rehash(hash));
     let matched = state.passwords.verify(password, stored_hash).await?;
     match account {
         Some((user, generation)) if matched => {
@@ -98,7 +106,11 @@ async fn rehash(state: &AppState, user_id: i64, password: &str) {
         Err(err) => Err(err),
     };
     match stored {
-        Ok(()) => tracing::info!(user_id, cost = state.passwords.cost(), "password rehashed at the configured cost"),
+        Ok(()) => tracing::info!(
+            user_id,
+            cost = state.passwords.cost(),
+            "password rehashed at the configured cost"
+        ),
         Err(err) => tracing::warn!(user_id, error = %err, "could not rehash the password"),
     }
 }

@@ -202,31 +202,22 @@ impl Database {
 
     /// One page of users in id order, starting after the `after` cursor.
     pub async fn list_users(&self, after: i64, limit: i64) -> Result<Vec<UserSummary>, AppError> {
-        let rows: Vec<(i64, String)> =
-            sqlx::query_as("SELECT id, name FROM users WHERE id > $1 ORDER BY id LIMIT $2")
-                .bind(after)
-                .bind(limit)
-                .fetch_all(&self.pool)
-                .await
-                .map_err(database_error)?;
-        Ok(rows
-            .into_iter()
-            .map(|(id, name)| UserSummary { id, name })
-            .collect())
+        let rows: Vec<(i64, String)> = sqlx::query_as("SELECT id, name FROM users WHERE id > $1 ORDER BY id LIMIT $2")
+            .bind(after)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(database_error)?;
+        Ok(rows.into_iter().map(|(id, name)| UserSummary { id, name }).collect())
     }
 
     pub async fn find_user(&self, id: i64) -> Result<Option<UserProfile>, AppError> {
-        let row: Option<(i64, String, String)> =
-            sqlx::query_as("SELECT id, name, created_at FROM users WHERE id = $1")
-                .bind(id)
-                .fetch_optional(&self.pool)
-                .await
-                .map_err(database_error)?;
-        Ok(row.map(|(id, name, created_at)| UserProfile {
-            id,
-            name,
-            created_at,
-        }))
+        let row: Option<(i64, String, String)> = sqlx::query_as("SELECT id, name, created_at FROM users WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(database_error)?;
+        Ok(row.map(|(id, name, created_at)| UserProfile { id, name, created_at }))
     }
 
     /// The window start and count of attempts under `key`, if its window began
@@ -282,8 +273,7 @@ impl Database {
 fn sqlite_options(url: &str) -> Result<AnyConnectOptions, ConnectError> {
     let options = sqlx::sqlite::SqliteConnectOptions::from_str(url)?.create_if_missing(true);
     if let Some(folder) = options.get_filename().parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(folder)
-            .map_err(|err| ConnectError::CreateFolder(folder.display().to_string(), err))?;
+        std::fs::create_dir_all(folder).map_err(|err| ConnectError::CreateFolder(folder.display().to_string(), err))?;
     }
     let url = options.to_url_lossy();
     Ok(AnyConnectOptions::from_url(&url)?)

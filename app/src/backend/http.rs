@@ -10,12 +10,12 @@ use axum::{
     response::{IntoResponse, Response},
     Json,
 };
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use leptos::{
     prelude::use_context,
     server_fn::error::{ServerFnUrlError, SERVER_FN_ERROR_HEADER},
 };
 use leptos_axum::ResponseOptions;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use url::{Position, Url};
 
 /// Largest error body read back to find its status.
@@ -108,9 +108,24 @@ pub async fn resolve_client_address(
         .get::<ConnectInfo<SocketAddr>>()
         .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |info| info.0.ip());
     let forwarded = trust_forwarded_for
-        .then(|| request.headers().get_all("x-forwarded-for").iter().last()?.to_str().ok()?.rsplit(',').next()?.trim().parse().ok())
+        .then(|| {
+            request
+                .headers()
+                .get_all("x-forwarded-for")
+                .iter()
+                .next_back()?
+                .to_str()
+                .ok()?
+                .rsplit(',')
+                .next()?
+                .trim()
+                .parse()
+                .ok()
+        })
         .flatten();
-    request.extensions_mut().insert(ClientAddress(forwarded.unwrap_or(peer)));
+    request
+        .extensions_mut()
+        .insert(ClientAddress(forwarded.unwrap_or(peer)));
     next.run(request).await
 }
 
@@ -204,10 +219,8 @@ pub fn respond_to_form<T>(
     success_path: &str,
     echo: &[(&str, &str)],
 ) -> Result<T, AppError> {
-    let (Some(request), Some(options)) = (
-        use_context::<http::request::Parts>(),
-        use_context::<ResponseOptions>(),
-    ) else {
+    let (Some(request), Some(options)) = (use_context::<http::request::Parts>(), use_context::<ResponseOptions>())
+    else {
         return result;
     };
     if !is_html_form_post(&request.headers) {
@@ -270,8 +283,16 @@ mod tests {
     #[test]
     fn error_location_keeps_the_page_and_its_query_but_never_the_host() {
         let headers = headers_with_referer("https://evil.example/login?redirect=%2Fusers%2F3&email=old%40x.io");
-        let location = form_error_location(&headers, "/api/auth/login", &AppError::InvalidCredentials, &[("email", "ada@example.com")]);
-        assert!(location.starts_with("/login?redirect=%2Fusers%2F3&email=ada%40example.com&__path="), "{location}");
+        let location = form_error_location(
+            &headers,
+            "/api/auth/login",
+            &AppError::InvalidCredentials,
+            &[("email", "ada@example.com")],
+        );
+        assert!(
+            location.starts_with("/login?redirect=%2Fusers%2F3&email=ada%40example.com&__path="),
+            "{location}"
+        );
         assert!(location.contains("__err="));
         assert!(!location.contains("old%40x.io"));
     }
@@ -287,10 +308,22 @@ mod tests {
     #[test]
     fn same_site_requests_pass_and_cross_site_ones_do_not() {
         let host = ("host", "app.example:3000");
-        assert!(is_same_site(&origin_headers(&[host, ("origin", "http://app.example:3000")])));
-        assert!(is_same_site(&origin_headers(&[host, ("origin", "https://APP.example:3000")])));
-        assert!(is_same_site(&origin_headers(&[host])), "no browser headers: not a browser");
-        assert!(is_same_site(&origin_headers(&[host, ("sec-fetch-site", "same-origin")])));
+        assert!(is_same_site(&origin_headers(&[
+            host,
+            ("origin", "http://app.example:3000")
+        ])));
+        assert!(is_same_site(&origin_headers(&[
+            host,
+            ("origin", "https://APP.example:3000")
+        ])));
+        assert!(
+            is_same_site(&origin_headers(&[host])),
+            "no browser headers: not a browser"
+        );
+        assert!(is_same_site(&origin_headers(&[
+            host,
+            ("sec-fetch-site", "same-origin")
+        ])));
         for refused in [
             origin_headers(&[host, ("origin", "http://evil.example")]),
             origin_headers(&[host, ("origin", "http://app.example:3001")]),

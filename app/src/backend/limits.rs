@@ -84,7 +84,8 @@ impl Limits {
     /// A success forgets the account's failures (the address keeps its count, so
     /// one valid account cannot be used to reset a guessing run on others).
     pub async fn login_succeeded(&self, db: &Database, account: &str) -> Result<(), AppError> {
-        db.forget_attempts(&Counter::LoginFailuresByAccount(account).key()).await
+        db.forget_attempts(&Counter::LoginFailuresByAccount(account).key())
+            .await
     }
 
     /// Counts a registration attempt from `address`, refusing it past the limit.

@@ -111,7 +111,10 @@ mod tests {
         let password = Password::parse("correct horse battery").unwrap();
         let hash = hasher.hash(&password).await.unwrap();
         assert!(hash.starts_with("$2b$04$"));
-        assert!(hasher.verify("correct horse battery", Some(hash.clone())).await.unwrap());
+        assert!(hasher
+            .verify("correct horse battery", Some(hash.clone()))
+            .await
+            .unwrap());
         assert!(!hasher.verify("wrong horse battery", Some(hash)).await.unwrap());
     }
 

@@ -77,7 +77,10 @@ impl Session {
 pub enum OpenedCookie {
     Absent,
     /// `reseal`: sealed with a previous key, or past half its idle lifetime.
-    Valid { session: Session, reseal: bool },
+    Valid {
+        session: Session,
+        reseal: bool,
+    },
     /// Present but tampered, truncated, sealed with an unknown key, or expired:
     /// treated as no session, and cleared in the response.
     Rejected,
@@ -183,7 +186,10 @@ impl SessionConfig {
             .secure(self.secure);
         let value = set_cookie_header(PrivateCookieJar::new(self.keys[0].clone()).add(cookie))?;
         if value.len() > MAX_COOKIE_BYTES {
-            tracing::error!(bytes = value.len(), "sealed session exceeds the browser's cookie size limit");
+            tracing::error!(
+                bytes = value.len(),
+                "sealed session exceeds the browser's cookie size limit"
+            );
             return Err(AppError::Internal);
         }
         Ok(value)
@@ -202,11 +208,11 @@ impl SessionConfig {
     }
 
     fn is_set_by(&self, response: &Response) -> bool {
-        response
-            .headers()
-            .get_all(SET_COOKIE)
-            .iter()
-            .any(|value| value.as_bytes().starts_with(format!("{}=", self.cookie_name).as_bytes()))
+        response.headers().get_all(SET_COOKIE).iter().any(|value| {
+            value
+                .as_bytes()
+                .starts_with(format!("{}=", self.cookie_name).as_bytes())
+        })
     }
 }
 
@@ -246,7 +252,13 @@ pub async fn load_session(State(state): State<AppState>, mut request: Request, n
                     (Some(session), false, reseal)
                 }
                 Ok(_) => (None, true, false),
-                Err(err) => return (StatusCode::from_u16(err.status()).unwrap_or(StatusCode::SERVICE_UNAVAILABLE), Json(err)).into_response(),
+                Err(err) => {
+                    return (
+                        StatusCode::from_u16(err.status()).unwrap_or(StatusCode::SERVICE_UNAVAILABLE),
+                        Json(err),
+                    )
+                        .into_response()
+                }
             }
         }
     };
@@ -265,7 +277,9 @@ pub async fn load_session(State(state): State<AppState>, mut request: Request, n
     // Nothing personal may be kept by a shared cache or the back/forward cache
     // of a browser someone else uses next.
     if session.is_some() || config.is_set_by(&response) {
-        response.headers_mut().insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        response
+            .headers_mut()
+            .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     response
 }
@@ -417,7 +431,11 @@ mod tests {
         let (_, cookie) = sealed(&config, now);
         let pair = cookie.to_str().unwrap().split(';').next().unwrap().to_owned();
         for cut in [pair.len() - 1, pair.len() - 10, "session=".len() + 5, "session=".len()] {
-            assert_eq!(config.open(&request_with_pair(&pair[..cut]), now), OpenedCookie::Rejected, "cut at {cut}");
+            assert_eq!(
+                config.open(&request_with_pair(&pair[..cut]), now),
+                OpenedCookie::Rejected,
+                "cut at {cut}"
+            );
         }
     }
 
@@ -437,7 +455,11 @@ mod tests {
         let rotated = SessionConfig::new(PASSWORD, &[OLD_PASSWORD.to_owned()], LIFETIMES, false);
         assert_eq!(rotated.open(&request_with(&cookie), now), valid(session.clone(), true));
         let resealed = rotated.seal(&session, now).unwrap();
-        assert_eq!(config().open(&request_with(&resealed), now), valid(session, false), "under the current key");
+        assert_eq!(
+            config().open(&request_with(&resealed), now),
+            valid(session, false),
+            "under the current key"
+        );
         assert_eq!(old.open(&request_with(&resealed), now), OpenedCookie::Rejected);
     }
 
@@ -447,7 +469,10 @@ mod tests {
         let now = OffsetDateTime::now_utc();
         let (_, cookie) = sealed(&config, now);
         let later = now + Duration::days(7) + Duration::seconds(1);
-        assert!(matches!(config.open(&request_with(&cookie), now + Duration::days(6)), OpenedCookie::Valid { .. }));
+        assert!(matches!(
+            config.open(&request_with(&cookie), now + Duration::days(6)),
+            OpenedCookie::Valid { .. }
+        ));
         assert_eq!(config.open(&request_with(&cookie), later), OpenedCookie::Rejected);
     }
 
@@ -457,11 +482,17 @@ mod tests {
         let now = OffsetDateTime::now_utc();
         let (session, cookie) = sealed(&config, now);
         let early = now + Duration::days(3);
-        assert_eq!(config.open(&request_with(&cookie), early), valid(session.clone(), false));
+        assert_eq!(
+            config.open(&request_with(&cookie), early),
+            valid(session.clone(), false)
+        );
         let late = now + Duration::days(4);
         assert_eq!(config.open(&request_with(&cookie), late), valid(session.clone(), true));
         let renewed = config.renew(session, late);
-        assert_eq!(renewed.expires_at, (late + Duration::days(7)).replace_nanosecond(0).unwrap());
+        assert_eq!(
+            renewed.expires_at,
+            (late + Duration::days(7)).replace_nanosecond(0).unwrap()
+        );
     }
 
     #[test]
@@ -481,14 +512,21 @@ mod tests {
             }
             assert!(session.expires_at <= session.absolute_expires_at);
         }
-        assert!(now >= login + Duration::days(30) && now <= login + Duration::days(32), "ended at day {}", (now - login).whole_days());
+        assert!(
+            now >= login + Duration::days(30) && now <= login + Duration::days(32),
+            "ended at day {}",
+            (now - login).whole_days()
+        );
     }
 
     #[test]
     fn no_cookie_is_absent_not_rejected() {
         let now = OffsetDateTime::now_utc();
         assert_eq!(config().open(&HeaderMap::new(), now), OpenedCookie::Absent);
-        assert_eq!(config().open(&request_with_pair("theme=dark"), now), OpenedCookie::Absent);
+        assert_eq!(
+            config().open(&request_with_pair("theme=dark"), now),
+            OpenedCookie::Absent
+        );
     }
 
     #[test]
@@ -520,7 +558,10 @@ mod tests {
     #[test]
     fn removal_expires_the_cookie() {
         let text = config().removal().to_str().unwrap().to_owned();
-        assert!(text.starts_with("session=;") || text.starts_with("session=\"\";"), "{text}");
+        assert!(
+            text.starts_with("session=;") || text.starts_with("session=\"\";"),
+            "{text}"
+        );
         assert!(text.contains("Max-Age=0") && text.contains("Path=/"), "{text}");
     }
 }

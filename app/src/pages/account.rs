@@ -30,7 +30,10 @@ pub fn AccountPage() -> impl IntoView {
 
 /// A confirmation shown once an account action succeeded: `done` names the
 /// action in the URL a plain-HTML form post was redirected to.
-fn succeeded(outcome: impl Fn() -> Option<Result<(), AppError>> + Send + Sync + 'static, done: &'static str) -> Signal<bool> {
+fn succeeded(
+    outcome: impl Fn() -> Option<Result<(), AppError>> + Send + Sync + 'static,
+    done: &'static str,
+) -> Signal<bool> {
     let query = use_query_map();
     let after_plain_post = query.read_untracked().get("done").as_deref() == Some(done);
     Signal::derive(move || match outcome() {

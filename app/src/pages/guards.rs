@@ -11,7 +11,12 @@ use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
 /// Characters kept as they are in a query value: a path stays readable
 /// (`/login?redirect=/users/3`) while `&`, `=`, `?`, `#` and the rest are escaped.
-const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC.remove(b'/').remove(b'-').remove(b'_').remove(b'.').remove(b'~');
+const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'/')
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
 
 /// Shows `children` to logged-in users; sends everyone else to the login page,
 /// which brings them back here afterwards (unless they just logged out here).

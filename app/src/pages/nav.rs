@@ -1,4 +1,7 @@
-use crate::{api::Logout, session::{use_user_session, AuthState}};
+use crate::{
+    api::Logout,
+    session::{use_user_session, AuthState},
+};
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 

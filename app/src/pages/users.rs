@@ -18,7 +18,10 @@ pub fn UsersPage() -> impl IntoView {
     let query = use_query_map();
     let after = Memo::new(move |_| query.read().get("after"));
     // One more than a page, to know whether there is a next one.
-    let users = Resource::new(move || after.get(), |after| list_users(Some((PAGE_SIZE + 1).to_string()), after));
+    let users = Resource::new(
+        move || after.get(),
+        |after| list_users(Some((PAGE_SIZE + 1).to_string()), after),
+    );
     let session = use_user_session();
 
     view! {

@@ -33,8 +33,7 @@ impl TestApp {
     /// Starts on an existing data folder (to restart over the same database).
     pub async fn start_on(data: tempfile::TempDir, overrides: &[(&str, &str)]) -> Self {
         let database_url = format!("sqlite://{}/app.db", data.path().display());
-        let overrides: Vec<(String, String)> =
-            overrides.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let overrides: Vec<(String, String)> = overrides.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         let config = Config::from_vars(|name| {
             if let Some((_, value)) = overrides.iter().find(|(k, _)| k == name) {
                 return Some(value.clone());
@@ -109,7 +108,11 @@ impl TestApp {
     /// Registers a user and returns its id and session cookie (`name=value`).
     pub async fn register(&self, name: &str, email: &str) -> (i64, String) {
         let response = self
-            .post_form("/api/register", &[("name", name), ("email", email), ("password", PASSWORD)], None)
+            .post_form(
+                "/api/register",
+                &[("name", name), ("email", email), ("password", PASSWORD)],
+                None,
+            )
             .await;
         assert_eq!(response.status(), StatusCode::OK);
         let cookie = session_cookie(&response).expect("register sets the session cookie");
@@ -144,13 +147,27 @@ pub fn session_cookie(response: &Response) -> Option<String> {
 }
 
 pub async fn json(response: Response) -> Value {
-    let content_type = response.headers().get(CONTENT_TYPE).map(|v| v.to_str().unwrap().to_owned());
-    assert_eq!(content_type.as_deref(), Some("application/json"), "status {}", response.status());
+    let content_type = response
+        .headers()
+        .get(CONTENT_TYPE)
+        .map(|v| v.to_str().unwrap().to_owned());
+    assert_eq!(
+        content_type.as_deref(),
+        Some("application/json"),
+        "status {}",
+        response.status()
+    );
     response.json().await.unwrap()
 }
 
 /// What a browser without JavaScript sends: a form post that accepts HTML.
-pub async fn html_form_post(app: &TestApp, path: &str, form: &[(&str, &str)], referer: &str, cookie: Option<&str>) -> Response {
+pub async fn html_form_post(
+    app: &TestApp,
+    path: &str,
+    form: &[(&str, &str)],
+    referer: &str,
+    cookie: Option<&str>,
+) -> Response {
     let mut request = app
         .client
         .post(app.url(path))
@@ -162,4 +179,3 @@ pub async fn html_form_post(app: &TestApp, path: &str, form: &[(&str, &str)], re
     }
     request.send().await.unwrap()
 }
-
