@@ -37,3 +37,23 @@ test("a failed login without JavaScript shows the error and keeps the email", as
   await expect(page.getByLabel("Email")).toHaveValue("nobody@example.com");
   await expect(page.getByLabel("Password")).toHaveValue("");
 });
+
+test("the account page works with plain form posts", async ({ page }) => {
+  await page.goto("/register");
+  await page.getByLabel("Name").fill("Plain Account");
+  await page.getByLabel("Email").fill(uniqueEmail("nojs-account"));
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Register" }).click();
+  await expect(page).toHaveURL(at("/users"));
+
+  await page.getByRole("link", { name: "Account", exact: true }).click();
+  await page.getByRole("button", { name: "Log out everywhere" }).click();
+  await expect(page).toHaveURL(at("/account\\?done=logout-everywhere"));
+  await expect(page.getByRole("status").filter({ hasText: "Every other session" })).toBeVisible();
+
+  await page.getByLabel("Current password").fill(PASSWORD);
+  await page.getByLabel("New password").fill("a brand new passphrase");
+  await page.getByRole("button", { name: "Change password" }).click();
+  await expect(page).toHaveURL(at("/account\\?done=password"));
+  await expect(page.getByRole("status").filter({ hasText: "Password changed" })).toBeVisible();
+});
