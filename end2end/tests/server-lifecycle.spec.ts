@@ -2,7 +2,8 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startServer, TEST_SESSION_PASSWORD } from "../server";
+import { spawnSync } from "node:child_process";
+import { SERVER_BIN, startServer, TEST_SESSION_PASSWORD } from "../server";
 import { test, expect, PASSWORD, uniqueEmail, registerThroughForm, at } from "./fixtures";
 
 test.describe("with a server of its own", () => {
@@ -46,4 +47,18 @@ test.describe("with a server of its own", () => {
       rmSync(data, { recursive: true, force: true });
     }
   });
+});
+
+test("a release server refuses to start without a proper SESSION_PASSWORD", async () => {
+  for (const env of [{ SESSION_PASSWORD: "" }, { SESSION_PASSWORD: "too short" }]) {
+    const run = spawnSync(SERVER_BIN, [], {
+      env: { PATH: process.env.PATH ?? "", LEPTOS_SITE_ADDR: "127.0.0.1:0", ...env },
+      cwd: tmpdir(),
+      encoding: "utf8",
+      timeout: 10_000,
+    });
+    expect(run.status).toBe(1);
+    expect(run.stderr.trim().split("\n")).toHaveLength(1);
+    expect(run.stderr).toMatch(/^error: SESSION_PASSWORD/);
+  }
 });
