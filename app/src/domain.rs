@@ -3,21 +3,51 @@
 
 use std::fmt;
 
-/// Why an input was refused, naming the form field it belongs to.
+/// Why an input was refused, naming the form field it belongs to. Messages
+/// come only from [`MESSAGES`], so a page can tell a real one from text someone
+/// put in a link.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ValidationError {
     pub field: &'static str,
-    pub message: String,
+    pub message: &'static str,
 }
 
 impl ValidationError {
-    fn new(field: &'static str, message: impl Into<String>) -> Self {
-        Self {
-            field,
-            message: message.into(),
-        }
+    fn new(field: &'static str, message: &'static str) -> Self {
+        Self { field, message }
     }
 }
+
+const EMAIL_REQUIRED: &str = "Email is required";
+const EMAIL_TOO_LONG: &str = "Email must be at most 254 characters";
+const EMAIL_INVALID: &str = "Enter a valid email address";
+const NAME_REQUIRED: &str = "Name is required";
+const NAME_TOO_LONG: &str = "Name must be at most 100 characters";
+const NAME_CONTROL: &str = "Name must not contain control characters";
+const PASSWORD_TOO_SHORT: &str = "Password must be at least 8 characters";
+const PASSWORD_TOO_LONG: &str =
+    "Password must be at most 72 bytes (bcrypt's limit; letters outside English take 2 to 4 bytes each)";
+const LIMIT_INVALID: &str = "limit must be a whole number from 1 to 100";
+const AFTER_INVALID: &str = "after must be a user id";
+const ID_INVALID: &str = "id must be a user id";
+/// When a password change is refused for the wrong current password.
+pub const CURRENT_PASSWORD_WRONG: &str = "Current password is incorrect";
+
+/// Every validation message there is.
+pub const MESSAGES: &[&str] = &[
+    EMAIL_REQUIRED,
+    EMAIL_TOO_LONG,
+    EMAIL_INVALID,
+    NAME_REQUIRED,
+    NAME_TOO_LONG,
+    NAME_CONTROL,
+    PASSWORD_TOO_SHORT,
+    PASSWORD_TOO_LONG,
+    LIMIT_INVALID,
+    AFTER_INVALID,
+    ID_INVALID,
+    CURRENT_PASSWORD_WRONG,
+];
 
 impl fmt::Display for ValidationError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -35,13 +65,10 @@ impl Email {
     pub fn parse(input: &str) -> Result<Self, ValidationError> {
         let normalised = input.trim().to_lowercase();
         if normalised.is_empty() {
-            return Err(ValidationError::new("email", "Email is required"));
+            return Err(ValidationError::new("email", EMAIL_REQUIRED));
         }
         if normalised.chars().count() > Self::MAX_CHARS {
-            return Err(ValidationError::new(
-                "email",
-                format!("Email must be at most {} characters", Self::MAX_CHARS),
-            ));
+            return Err(ValidationError::new("email", EMAIL_TOO_LONG));
         }
         // The crate accepts quoted local parts and IP-literal domains; a sign-up form
         // only wants the ordinary `local@domain.tld` shape.
@@ -53,7 +80,7 @@ impl Email {
         )
         .is_ok_and(|address| address.domain().contains('.') && !address.local_part().starts_with('"'));
         if !ordinary {
-            return Err(ValidationError::new("email", "Enter a valid email address"));
+            return Err(ValidationError::new("email", EMAIL_INVALID));
         }
         Ok(Self(normalised))
     }
@@ -73,16 +100,13 @@ impl UserName {
     pub fn parse(input: &str) -> Result<Self, ValidationError> {
         let trimmed = input.trim();
         if trimmed.is_empty() {
-            return Err(ValidationError::new("name", "Name is required"));
+            return Err(ValidationError::new("name", NAME_REQUIRED));
         }
         if trimmed.chars().count() > Self::MAX_CHARS {
-            return Err(ValidationError::new(
-                "name",
-                format!("Name must be at most {} characters", Self::MAX_CHARS),
-            ));
+            return Err(ValidationError::new("name", NAME_TOO_LONG));
         }
         if trimmed.chars().any(char::is_control) {
-            return Err(ValidationError::new("name", "Name must not contain control characters"));
+            return Err(ValidationError::new("name", NAME_CONTROL));
         }
         Ok(Self(trimmed.to_owned()))
     }
@@ -104,20 +128,10 @@ impl Password {
 
     pub fn parse(input: &str) -> Result<Self, ValidationError> {
         if input.chars().count() < Self::MIN_CHARS {
-            return Err(ValidationError::new(
-                "password",
-                format!("Password must be at least {} characters", Self::MIN_CHARS),
-            ));
+            return Err(ValidationError::new("password", PASSWORD_TOO_SHORT));
         }
         if input.len() > Self::MAX_BYTES {
-            return Err(ValidationError::new(
-                "password",
-                format!(
-                    "Password must be at most {} bytes (bcrypt's limit); this one is {}",
-                    Self::MAX_BYTES,
-                    input.len()
-                ),
-            ));
+            return Err(ValidationError::new("password", PASSWORD_TOO_LONG));
         }
         Ok(Self(input.to_owned()))
     }
@@ -171,12 +185,7 @@ impl PageRequest {
                 .parse::<i64>()
                 .ok()
                 .filter(|n| (1..=Self::MAX_LIMIT).contains(n))
-                .ok_or_else(|| {
-                    ValidationError::new(
-                        "limit",
-                        format!("limit must be a whole number from 1 to {}", Self::MAX_LIMIT),
-                    )
-                })?,
+                .ok_or_else(|| ValidationError::new("limit", LIMIT_INVALID))?,
         };
         let after = match after.map(str::trim).filter(|a| !a.is_empty()) {
             None => 0,
@@ -184,7 +193,7 @@ impl PageRequest {
                 .parse::<i64>()
                 .ok()
                 .filter(|n| *n >= 0)
-                .ok_or_else(|| ValidationError::new("after", "after must be a user id"))?,
+                .ok_or_else(|| ValidationError::new("after", AFTER_INVALID))?,
         };
         Ok(Self { after, limit })
     }
@@ -197,7 +206,7 @@ pub fn parse_user_id(input: &str) -> Result<i64, ValidationError> {
         .parse::<i64>()
         .ok()
         .filter(|id| *id > 0)
-        .ok_or_else(|| ValidationError::new("id", "id must be a user id"))
+        .ok_or_else(|| ValidationError::new("id", ID_INVALID))
 }
 
 /// The page to land on after login: only a same-site relative path is accepted,
@@ -260,7 +269,7 @@ mod tests {
             "d".repeat(63)
         );
         let err = Email::parse(&too_long).unwrap_err();
-        assert!(err.message.contains("254"), "{err}");
+        assert_eq!(err.message, EMAIL_TOO_LONG);
     }
 
     #[test]
@@ -286,8 +295,18 @@ mod tests {
         let err = Password::parse(&"a".repeat(73)).unwrap_err();
         assert_eq!(err.field, "password");
         assert!(err.message.contains("72 bytes"));
+        assert!(MESSAGES.contains(&err.message));
         // 25 three-byte characters are 75 bytes although only 25 characters.
         assert!(Password::parse(&"€".repeat(25)).is_err());
+    }
+
+    #[test]
+    fn messages_state_the_limits_the_code_enforces() {
+        assert!(EMAIL_TOO_LONG.contains(&Email::MAX_CHARS.to_string()));
+        assert!(NAME_TOO_LONG.contains(&UserName::MAX_CHARS.to_string()));
+        assert!(PASSWORD_TOO_SHORT.contains(&Password::MIN_CHARS.to_string()));
+        assert!(PASSWORD_TOO_LONG.contains(&Password::MAX_BYTES.to_string()));
+        assert!(LIMIT_INVALID.contains(&PageRequest::MAX_LIMIT.to_string()));
     }
 
     #[test]

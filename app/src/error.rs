@@ -1,7 +1,7 @@
 //! The one error type of the API. On the wire it is `{"error": message, "field"?: name}`;
 //! its HTTP status is decided by [`AppError::status`] and nowhere else.
 
-use crate::domain::ValidationError;
+use crate::domain::{ValidationError, MESSAGES};
 use leptos::server_fn::{
     codec::JsonEncoding,
     error::{FromServerFnError, ServerFnErrorErr},
@@ -43,6 +43,8 @@ impl AppError {
     const TOO_MANY_REQUESTS: &'static str = "Too many attempts, try again later";
     const UNAVAILABLE: &'static str = "Service temporarily unavailable, try again shortly";
     const INTERNAL: &'static str = "Internal server error";
+    /// What the browser shows for an error whose text it cannot vouch for.
+    const UNREADABLE: &'static str = "The request could not be processed";
 
     /// The HTTP status of each error: the single place where errors meet HTTP.
     pub fn status(&self) -> u16 {
@@ -72,7 +74,7 @@ impl From<ValidationError> for AppError {
     fn from(err: ValidationError) -> Self {
         Self::Validation {
             field: err.field.to_owned(),
-            message: err.message,
+            message: err.message.to_owned(),
         }
     }
 }
@@ -96,12 +98,20 @@ impl From<AppError> for ErrorBody {
 
 /// Rebuilds the variant from its fixed message, so the browser sees the same
 /// error the server raised without the wire format carrying anything extra.
+///
+/// Errors also reach pages through links (`?__err=`, how a form posted without
+/// JavaScript shows its error), so only known messages are kept: any other text
+/// becomes [`AppError::UNREADABLE`] rather than words of a stranger's choosing
+/// on this site's page.
 impl From<ErrorBody> for AppError {
     fn from(body: ErrorBody) -> Self {
         if let Some(field) = body.field {
-            return Self::Validation {
-                field,
-                message: body.error,
+            return match MESSAGES.contains(&body.error.as_str()) {
+                true => Self::Validation {
+                    field,
+                    message: body.error,
+                },
+                false => Self::BadRequest(Self::UNREADABLE.to_owned()),
             };
         }
         match body.error.as_str() {
@@ -113,7 +123,7 @@ impl From<ErrorBody> for AppError {
             Self::TOO_MANY_REQUESTS => Self::TooManyRequests,
             Self::UNAVAILABLE => Self::Unavailable,
             Self::INTERNAL => Self::Internal,
-            _ => Self::BadRequest(body.error),
+            _ => Self::BadRequest(Self::UNREADABLE.to_owned()),
         }
     }
 }
@@ -154,6 +164,7 @@ mod tests {
                 field: "email".into(),
                 message: "Enter a valid email address".into(),
             },
+            AppError::BadRequest(AppError::UNREADABLE.into()),
             AppError::EmailTaken,
             AppError::InvalidCredentials,
             AppError::Unauthorized,
@@ -162,7 +173,6 @@ mod tests {
             AppError::TooManyRequests,
             AppError::Unavailable,
             AppError::Internal,
-            AppError::BadRequest("Malformed request: x".into()),
         ];
         for err in all {
             let json = serde_json::to_string(&err).unwrap();
@@ -171,14 +181,26 @@ mod tests {
     }
 
     #[test]
+    fn text_from_elsewhere_is_never_shown_as_is() {
+        for body in [
+            r#"{"error": "Your account is locked, call +1 555 0100"}"#,
+            r#"{"error": "Visit evil.example to unlock", "field": "email"}"#,
+        ] {
+            let err: AppError = serde_json::from_str(body).unwrap();
+            assert_eq!(
+                err,
+                AppError::BadRequest("The request could not be processed".into()),
+                "{body}"
+            );
+        }
+    }
+
+    #[test]
     fn body_has_only_error_and_field() {
         let json = serde_json::to_value(AppError::InvalidCredentials).unwrap();
         assert_eq!(json, serde_json::json!({"error": "Invalid email or password"}));
-        let json = serde_json::to_value(AppError::from(ValidationError {
-            field: "name",
-            message: "Name is required".into(),
-        }))
-        .unwrap();
+        let err = crate::domain::UserName::parse("").unwrap_err();
+        let json = serde_json::to_value(AppError::from(err)).unwrap();
         assert_eq!(json, serde_json::json!({"error": "Name is required", "field": "name"}));
     }
 }

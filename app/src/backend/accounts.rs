@@ -4,7 +4,7 @@
 
 use super::{session::Session, AppState};
 use crate::{
-    domain::{Email, NewAccount, Password},
+    domain::{Email, NewAccount, Password, CURRENT_PASSWORD_WRONG},
     error::AppError,
     model::UserSummary,
 };
@@ -143,7 +143,7 @@ pub async fn change_password(
     }
     let new = Password::parse(new).map_err(|err| AppError::Validation {
         field: "new_password".into(),
-        message: err.message,
+        message: err.message.to_owned(),
     })?;
     let stored = state.db.password_hash(user_id).await?.ok_or(AppError::Unauthorized)?;
     if !state.passwords.verify(current, Some(stored)).await? {
@@ -151,7 +151,7 @@ pub async fn change_password(
         tracing::info!(target: "audit", action = "password_change", outcome = "failure", user_id, %client);
         return Err(AppError::Validation {
             field: "current_password".into(),
-            message: "Current password is incorrect".into(),
+            message: CURRENT_PASSWORD_WRONG.into(),
         });
     }
     let hash = state.passwords.hash(&new).await?;
