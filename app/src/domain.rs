@@ -51,7 +51,7 @@ pub const MESSAGES: &[&str] = &[
 
 impl fmt::Display for ValidationError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
+        f.write_str(self.message)
     }
 }
 

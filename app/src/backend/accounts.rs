@@ -11,6 +11,15 @@ use crate::{
 use std::net::IpAddr;
 use time::{format_description::well_known::Rfc3339, OffsetDateTime};
 
+/// Passes a limit check's result on, recording a refusal past the limits with
+/// `audit` (each caller names its action and subject).
+fn audit_refusal(checked: Result<(), AppError>, audit: impl FnOnce()) -> Result<(), AppError> {
+    if checked == Err(AppError::TooManyRequests) {
+        audit();
+    }
+    checked
+}
+
 /// A user who has just proved who they are, and the session generation their
 /// new session must carry.
 pub struct SignedIn {
@@ -20,12 +29,10 @@ pub struct SignedIn {
 
 pub async fn register(state: &AppState, account: NewAccount, client: IpAddr) -> Result<SignedIn, AppError> {
     let email = account.email.as_str().to_owned();
-    if let Err(err) = state.limits.register_attempt(&state.db, client).await {
-        if err == AppError::TooManyRequests {
-            tracing::warn!(target: "audit", action = "register", outcome = "rate_limited", %email, %client);
-        }
-        return Err(err);
-    }
+    audit_refusal(
+        state.limits.register_attempt(&state.db, client).await,
+        || tracing::warn!(target: "audit", action = "register", outcome = "rate_limited", %email, %client),
+    )?;
     let hash = state.passwords.hash(&account.password).await?;
     let created_at = OffsetDateTime::now_utc()
         .replace_nanosecond(0)
@@ -60,12 +67,10 @@ pub async fn login(state: &AppState, email: &str, password: &str, client: IpAddr
     let email = parsed
         .as_ref()
         .map_or_else(|_| email.trim().to_lowercase(), |e| e.as_str().to_owned());
-    if let Err(err) = state.limits.check_login(&state.db, &email, client).await {
-        if err == AppError::TooManyRequests {
-            tracing::warn!(target: "audit", action = "login", outcome = "rate_limited", %email, %client);
-        }
-        return Err(err);
-    }
+    audit_refusal(
+        state.limits.check_login(&state.db, &email, client).await,
+        || tracing::warn!(target: "audit", action = "login", outcome = "rate_limited", %email, %client),
+    )?;
     let credentials = match parsed {
         Ok(parsed) => state.db.find_credentials(parsed.as_str()).await?,
         Err(_) => None,
@@ -135,12 +140,10 @@ pub async fn change_password(
 ) -> Result<i64, AppError> {
     let user_id = session.user.id;
     let limit_key = format!("user:{user_id}");
-    if let Err(err) = state.limits.check_login(&state.db, &limit_key, client).await {
-        if err == AppError::TooManyRequests {
-            tracing::warn!(target: "audit", action = "password_change", outcome = "rate_limited", user_id, %client);
-        }
-        return Err(err);
-    }
+    audit_refusal(
+        state.limits.check_login(&state.db, &limit_key, client).await,
+        || tracing::warn!(target: "audit", action = "password_change", outcome = "rate_limited", user_id, %client),
+    )?;
     let new = Password::parse(new).map_err(|err| AppError::Validation {
         field: "new_password".into(),
         message: err.message.to_owned(),

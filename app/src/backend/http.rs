@@ -36,7 +36,7 @@ pub async fn json_errors(request: Request, next: Next) -> Response {
         let (mut parts, body) = response.into_parts();
         let bytes = axum::body::to_bytes(body, MAX_ERROR_BODY).await.unwrap_or_default();
         if let Ok(err) = serde_json::from_slice::<AppError>(&bytes) {
-            parts.status = StatusCode::from_u16(err.status()).unwrap_or(status);
+            parts.status = status_of(&err);
         }
         return Response::from_parts(parts, Body::from(bytes));
     }
@@ -49,6 +49,17 @@ pub async fn json_errors(request: Request, next: Next) -> Response {
         return (status, Json(AppError::BadRequest(message.to_owned()))).into_response();
     }
     response
+}
+
+/// An error answered directly: its status from [`AppError::status`], its JSON body.
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        (status_of(&self), Json(self)).into_response()
+    }
+}
+
+fn status_of(err: &AppError) -> StatusCode {
+    StatusCode::from_u16(err.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
 }
 
 /// Refuses a state-changing request made by another site, before any work is
@@ -64,11 +75,11 @@ pub async fn refuse_cross_site(request: Request, next: Next) -> Response {
         target: "audit",
         action = "cross_site_request",
         outcome = "refused",
-        client = %client_address_of(&request),
+        client = %address_in(request.extensions()),
         path = request.uri().path(),
         origin = ?request.headers().get(header::ORIGIN),
     );
-    (StatusCode::FORBIDDEN, Json(AppError::Forbidden)).into_response()
+    AppError::Forbidden.into_response()
 }
 
 fn is_same_site(headers: &HeaderMap) -> bool {
@@ -129,9 +140,8 @@ pub async fn resolve_client_address(
     next.run(request).await
 }
 
-fn client_address_of(request: &Request) -> IpAddr {
-    request
-        .extensions()
+fn address_in(extensions: &http::Extensions) -> IpAddr {
+    extensions
         .get::<ClientAddress>()
         .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |address| address.0)
 }
@@ -139,8 +149,7 @@ fn client_address_of(request: &Request) -> IpAddr {
 /// The address of the client whose request is being served.
 pub fn client_address() -> IpAddr {
     use_context::<http::request::Parts>()
-        .and_then(|parts| parts.extensions.get::<ClientAddress>().copied())
-        .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |address| address.0)
+        .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |parts| address_in(&parts.extensions))
 }
 
 /// Headers for every response; pages replace the restrictive default CSP with
@@ -195,7 +204,7 @@ pub fn provide_page_security_policy() {
 
 /// `/api/...` paths that match nothing.
 pub async fn api_not_found() -> Response {
-    (StatusCode::NOT_FOUND, Json(AppError::NotFound)).into_response()
+    AppError::NotFound.into_response()
 }
 
 /// Redirects a server-rendered page (the route guards use it). Always a real HTTP

@@ -21,12 +21,11 @@ use axum::{
     extract::{Request, State},
     middleware::Next,
     response::{IntoResponse, Response},
-    Json,
 };
 use axum_extra::extract::cookie::{Cookie, CookieJar, Key, PrivateCookieJar, SameSite};
 use http::{
     header::{CACHE_CONTROL, SET_COOKIE},
-    HeaderMap, HeaderValue, StatusCode,
+    HeaderMap, HeaderValue,
 };
 use leptos::prelude::use_context;
 use serde::{Deserialize, Serialize};
@@ -252,31 +251,31 @@ pub async fn load_session(State(state): State<AppState>, mut request: Request, n
                     (Some(session), false, reseal)
                 }
                 Ok(_) => (None, true, false),
-                Err(err) => {
-                    return (
-                        StatusCode::from_u16(err.status()).unwrap_or(StatusCode::SERVICE_UNAVAILABLE),
-                        Json(err),
-                    )
-                        .into_response()
-                }
+                Err(err) => return err.into_response(),
             }
         }
     };
     request.extensions_mut().insert(CurrentSession(session.clone()));
     let mut response = next.run(request).await;
     let config = &state.sessions;
-    if !config.is_set_by(&response) {
-        if reject {
-            response.headers_mut().append(SET_COOKIE, config.removal());
-        } else if let Some(session) = session.as_ref().filter(|_| reseal) {
-            if let Ok(cookie) = config.seal(&config.renew(session.clone(), now), now) {
-                response.headers_mut().append(SET_COOKIE, cookie);
-            }
+    let mut sets_cookie = config.is_set_by(&response);
+    if !sets_cookie {
+        let cookie = if reject {
+            Some(config.removal())
+        } else {
+            session
+                .as_ref()
+                .filter(|_| reseal)
+                .and_then(|session| config.seal(&config.renew(session.clone(), now), now).ok())
+        };
+        if let Some(cookie) = cookie {
+            response.headers_mut().append(SET_COOKIE, cookie);
+            sets_cookie = true;
         }
     }
     // Nothing personal may be kept by a shared cache or the back/forward cache
     // of a browser someone else uses next.
-    if session.is_some() || config.is_set_by(&response) {
+    if session.is_some() || sets_cookie {
         response
             .headers_mut()
             .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));

@@ -28,14 +28,27 @@ pub fn AccountPage() -> impl IntoView {
     }
 }
 
-/// A confirmation shown once an account action succeeded: `done` names the
-/// action in the URL a plain-HTML form post was redirected to.
-fn succeeded(
-    outcome: impl Fn() -> Option<Result<(), AppError>> + Send + Sync + 'static,
+/// Wires an account action's outcome. On success the session is re-read (the
+/// new cookie carries a new login time) and `after_success` runs; a refusal for
+/// lack of a session reaches the guards. Returns whether to show the
+/// confirmation: after success here, or after a plain-HTML post redirected to
+/// this page with `?done=<done>`.
+fn track_account_change(
+    outcome: impl Fn() -> Option<Result<(), AppError>> + Clone + Send + Sync + 'static,
     done: &'static str,
+    after_success: impl Fn() + 'static,
 ) -> Signal<bool> {
-    let query = use_query_map();
-    let after_plain_post = query.read_untracked().get("done").as_deref() == Some(done);
+    let session = use_user_session();
+    let watched = outcome.clone();
+    Effect::new(move |_| match watched() {
+        Some(Ok(())) => {
+            spawn_local(session.fetch());
+            after_success();
+        }
+        Some(Err(err)) => session.note_error(&err),
+        None => {}
+    });
+    let after_plain_post = use_query_map().read_untracked().get("done").as_deref() == Some(done);
     Signal::derive(move || match outcome() {
         Some(result) => result.is_ok(),
         None => after_plain_post,
@@ -45,21 +58,17 @@ fn succeeded(
 #[component]
 fn ChangePasswordForm() -> impl IntoView {
     let action = ServerAction::<ChangePassword>::new();
-    let session = use_user_session();
     let form = NodeRef::<html::Form>::new();
-    Effect::new(move |_| match action.value().get() {
-        Some(Ok(())) => {
-            // The new cookie carries a new login time.
-            spawn_local(session.fetch());
+    let done = track_account_change(
+        move || action.value().get(),
+        "password",
+        move || {
             if let Some(form) = form.get() {
                 form.reset();
             }
-        }
-        Some(Err(err)) => session.note_error(&err),
-        None => {}
-    });
+        },
+    );
     let error = Signal::derive(move || action.value().get().and_then(Result::err));
-    let done = succeeded(move || action.value().get(), "password");
     view! {
         <section aria-labelledby="change-password">
             <h2 id="change-password">"Change password"</h2>
@@ -81,13 +90,7 @@ fn ChangePasswordForm() -> impl IntoView {
 #[component]
 fn LogoutEverywhereForm() -> impl IntoView {
     let action = ServerAction::<LogoutEverywhere>::new();
-    let session = use_user_session();
-    Effect::new(move |_| match action.value().get() {
-        Some(Ok(())) => spawn_local(session.fetch()),
-        Some(Err(err)) => session.note_error(&err),
-        None => {}
-    });
-    let done = succeeded(move || action.value().get(), "logout-everywhere");
+    let done = track_account_change(move || action.value().get(), "logout-everywhere", || {});
     view! {
         <section aria-labelledby="sessions">
             <h2 id="sessions">"Sessions"</h2>
