@@ -17,7 +17,7 @@ use axum::{handler::Handler, http::StatusCode, middleware, routing::any, Router}
 use config::Config;
 use leptos::prelude::provide_context;
 use leptos_axum::{generate_route_list, LeptosRoutes};
-use std::{future::IntoFuture, net::SocketAddr, sync::Arc, time::Duration};
+use std::{future::IntoFuture, net::SocketAddr, path::Path, sync::Arc, time::Duration};
 use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
 use tower_http::{
     compression::CompressionLayer, limit::RequestBodyLimitLayer, services::ServeDir,
@@ -97,6 +97,12 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
     })
 }
 
+/// Files of the built site, sent precompressed (`.br`, `.gz`, written at build
+/// time) when the browser accepts it.
+fn built_files(folder: impl AsRef<Path>) -> ServeDir {
+    ServeDir::new(folder).precompressed_br().precompressed_gzip()
+}
+
 fn duration(std: Duration) -> time::Duration {
     time::Duration::try_from(std).unwrap_or(time::Duration::MAX)
 }
@@ -115,18 +121,20 @@ pub fn router(state: AppState, config: &Config) -> Router {
     let mut router = Router::new()
         .route("/api/{*rest}", any(api_not_found))
         .leptos_routes_with_context(&state, generate_route_list(App), provide_state.clone(), render)
-        // The built site's files, sent precompressed (`.br`, `.gz`, written at
-        // build time) when the browser accepts it; anything else is the app's 404.
+        // Other static files (the favicon), and the app's 404 page for the rest.
         .fallback_service(
-            ServeDir::new(&*state.leptos_options.site_root)
-                .precompressed_br()
-                .precompressed_gzip()
-                .fallback(
-                    leptos_axum::file_and_error_handler_with_context::<AppState, _>(provide_state, shell)
-                        .with_state(state.clone()),
-                ),
+            built_files(&*state.leptos_options.site_root).fallback(
+                leptos_axum::file_and_error_handler_with_context::<AppState, _>(provide_state, shell)
+                    .with_state(state.clone()),
+            ),
         )
         .layer(middleware::from_fn_with_state(state.clone(), load_session))
+        // The js, wasm and css never need the session: served outside its layer,
+        // so a page load does not check the session once per file.
+        .nest_service(
+            &format!("/{}", state.leptos_options.site_pkg_dir),
+            built_files(Path::new(&*state.leptos_options.site_root).join(&*state.leptos_options.site_pkg_dir)),
+        )
         .layer(middleware::from_fn(refuse_cross_site))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(TimeoutLayer::with_status_code(

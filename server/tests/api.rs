@@ -594,3 +594,39 @@ async fn database_unavailable_is_503_not_500() {
     assert!(json(register).await["error"].is_string());
     app.stop().await;
 }
+
+#[tokio::test]
+async fn the_built_files_are_served_apart_from_the_session() {
+    let site = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(site.path().join("pkg")).unwrap();
+    std::fs::write(site.path().join("pkg/app.js"), "export {};").unwrap();
+    std::fs::write(
+        site.path().join("pkg/app.js.br"),
+        [0x8b, 0x04, 0x80, 0x65, 0x78, 0x70, 0x03],
+    )
+    .unwrap();
+    let root = site.path().display().to_string();
+    let app = TestApp::start_with(&[("LEPTOS_SITE_ROOT", &root)]).await;
+    let (_, cookie) = app.register("Ada", "ada@example.com").await;
+
+    // Cacheable even for a logged-in browser, and the sealed cookie is not even opened.
+    for cookie in [cookie.as_str(), "session=tampered"] {
+        let response = app.get("/pkg/app.js", Some(cookie)).await;
+        assert_eq!(response.status(), StatusCode::OK);
+        assert!(response.headers().get("cache-control").is_none(), "{cookie}");
+        assert!(response.headers().get(SET_COOKIE).is_none(), "{cookie}");
+    }
+    let compressed = app
+        .client
+        .get(app.url("/pkg/app.js"))
+        .header("accept-encoding", "br")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(compressed.headers()["content-encoding"], "br", "the build-time copy");
+
+    // Pages still carry the session.
+    let page = app.get("/users", Some(&cookie)).await;
+    assert_eq!(page.headers()["cache-control"], "no-store");
+    app.stop().await;
+}
