@@ -140,9 +140,7 @@ async fn wrong_password_and_unknown_email_get_the_same_answer() {
         ("nobody@example.com", PASSWORD),
         ("not an email", PASSWORD),
     ] {
-        let response = app
-            .post_form("/api/auth/login", &[("email", email), ("password", password)], None)
-            .await;
+        let response = app.login(email, password).await;
         assert!(session_cookie(&response).is_none());
         let status = response.status();
         let mut headers: Vec<(String, String)> = response
@@ -174,13 +172,7 @@ async fn password_longer_than_72_bytes_never_logs_in_as_its_prefix() {
         .await;
     assert_eq!(response.status(), StatusCode::OK);
     let longer = format!("{stored}X");
-    let response = app
-        .post_form(
-            "/api/auth/login",
-            &[("email", "ada@example.com"), ("password", &longer)],
-            None,
-        )
-        .await;
+    let response = app.login("ada@example.com", &longer).await;
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
     app.stop().await;
 }

@@ -64,21 +64,10 @@ async fn authentication_events_are_logged_without_secrets() {
 
     let app = TestApp::start_with(&[("LOGIN_MAX_FAILURES_PER_EMAIL", "2")]).await;
     let (id, cookie) = app.register("Ada", "Ada@Example.com").await;
-    let good = app
-        .post_form(
-            "/api/auth/login",
-            &[("email", "ada@example.com"), ("password", PASSWORD)],
-            None,
-        )
-        .await;
+    let good = app.login("ada@example.com", PASSWORD).await;
     let login_cookie = session_cookie(&good).unwrap();
     for _ in 0..3 {
-        app.post_form(
-            "/api/auth/login",
-            &[("email", " ADA@example.com"), ("password", "wrong guess 1")],
-            None,
-        )
-        .await;
+        app.login(" ADA@example.com", "wrong guess 1").await;
     }
     app.post_form("/api/account/logout-everywhere", &[], Some(&login_cookie))
         .await;
@@ -94,13 +83,7 @@ async fn authentication_events_are_logged_without_secrets() {
         StatusCode::UNAUTHORIZED,
         "revoked by logout-everywhere"
     );
-    let fresh = app
-        .post_form(
-            "/api/auth/login",
-            &[("email", "grace@example.com"), ("password", PASSWORD)],
-            None,
-        )
-        .await;
+    let fresh = app.login("grace@example.com", PASSWORD).await;
     assert_eq!(fresh.status(), StatusCode::UNAUTHORIZED);
     let (_, grace) = app.register("Grace", "grace@example.com").await;
     app.post_form(

@@ -22,9 +22,7 @@ async fn failed_logins_per_email_are_limited_without_bcrypt_work() {
     // Also under another spelling of the same address, and with the right password.
     for email in ["ada@example.com", " ADA@Example.com "] {
         for password in ["wrong password", PASSWORD] {
-            let response = app
-                .post_form("/api/auth/login", &[("email", email), ("password", password)], None)
-                .await;
+            let response = app.login(email, password).await;
             assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
             let retry_after: u64 = response.headers()[RETRY_AFTER].to_str().unwrap().parse().unwrap();
             assert!((1..=900).contains(&retry_after), "{retry_after}");
@@ -42,13 +40,7 @@ async fn failed_logins_per_email_are_limited_without_bcrypt_work() {
     );
     // Another account is not affected.
     app.register("Grace", "grace@example.com").await;
-    let other = app
-        .post_form(
-            "/api/auth/login",
-            &[("email", "grace@example.com"), ("password", PASSWORD)],
-            None,
-        )
-        .await;
+    let other = app.login("grace@example.com", PASSWORD).await;
     assert_eq!(other.status(), StatusCode::OK);
     app.stop().await;
 }
@@ -84,18 +76,10 @@ async fn failed_logins_per_address_are_limited() {
     let app = TestApp::start_with(&[("LOGIN_MAX_FAILURES_PER_ADDRESS", "3")]).await;
     for n in 0..3 {
         let email = format!("guess{n}@example.com");
-        let response = app
-            .post_form("/api/auth/login", &[("email", &email), ("password", PASSWORD)], None)
-            .await;
+        let response = app.login(&email, PASSWORD).await;
         assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
     }
-    let response = app
-        .post_form(
-            "/api/auth/login",
-            &[("email", "fresh@example.com"), ("password", PASSWORD)],
-            None,
-        )
-        .await;
+    let response = app.login("fresh@example.com", PASSWORD).await;
     assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
     assert!(response.headers().contains_key(RETRY_AFTER));
     app.stop().await;
@@ -133,8 +117,7 @@ async fn unknown_email_and_wrong_password_each_cost_exactly_one_verification() {
         ("ada@example.com", PASSWORD),
     ] {
         let before = app.state().passwords.verifications();
-        app.post_form("/api/auth/login", &[("email", email), ("password", password)], None)
-            .await;
+        app.login(email, password).await;
         assert_eq!(
             app.state().passwords.verifications() - before,
             1,
@@ -363,7 +346,7 @@ async fn a_cookie_copied_before_logout_is_refused_after_it() {
     let page = app.get("/users", Some(&copy)).await;
     assert_eq!(page.status(), StatusCode::FOUND);
     // DELETE /api/_auth/session ends the session the same way.
-    let second = login_cookie(&app, "ada@example.com", PASSWORD).await;
+    let second = app.login_cookie("ada@example.com", PASSWORD).await;
     app.request(reqwest::Method::DELETE, "/api/_auth/session", Some(&second))
         .await;
     assert_eq!(
@@ -377,7 +360,7 @@ async fn a_cookie_copied_before_logout_is_refused_after_it() {
 async fn each_login_is_a_new_session_ending_only_itself_on_logout() {
     let app = TestApp::start().await;
     let (_, laptop) = app.register("Ada", "ada@example.com").await;
-    let phone = login_cookie(&app, "ada@example.com", PASSWORD).await;
+    let phone = app.login_cookie("ada@example.com", PASSWORD).await;
     assert_ne!(laptop, phone);
     app.post_form("/api/auth/logout", &[], Some(&phone)).await;
     assert_eq!(
@@ -392,7 +375,7 @@ async fn each_login_is_a_new_session_ending_only_itself_on_logout() {
 async fn logging_out_everywhere_revokes_every_other_cookie_at_once() {
     let app = TestApp::start().await;
     let (_, laptop) = app.register("Ada", "ada@example.com").await;
-    let phone = login_cookie(&app, "ada@example.com", PASSWORD).await;
+    let phone = app.login_cookie("ada@example.com", PASSWORD).await;
     let response = app
         .post_form("/api/account/logout-everywhere", &[], Some(&laptop))
         .await;
@@ -408,7 +391,7 @@ async fn logging_out_everywhere_revokes_every_other_cookie_at_once() {
     );
     assert_eq!(app.get("/api/users", Some(&renewed)).await.status(), StatusCode::OK);
     // Logging in again works as before.
-    let fresh = login_cookie(&app, "ada@example.com", PASSWORD).await;
+    let fresh = app.login_cookie("ada@example.com", PASSWORD).await;
     assert_eq!(app.get("/api/users", Some(&fresh)).await.status(), StatusCode::OK);
 
     let anonymous = app.post_form("/api/account/logout-everywhere", &[], None).await;
@@ -420,7 +403,7 @@ async fn logging_out_everywhere_revokes_every_other_cookie_at_once() {
 async fn changing_the_password_needs_the_current_one_and_revokes_other_sessions() {
     let app = TestApp::start().await;
     let (_, laptop) = app.register("Ada", "ada@example.com").await;
-    let phone = login_cookie(&app, "ada@example.com", PASSWORD).await;
+    let phone = app.login_cookie("ada@example.com", PASSWORD).await;
     let new_password = "a brand new passphrase";
 
     let wrong = app
@@ -465,15 +448,9 @@ async fn changing_the_password_needs_the_current_one_and_revokes_other_sessions(
         StatusCode::UNAUTHORIZED
     );
     assert_eq!(app.get("/api/users", Some(&renewed)).await.status(), StatusCode::OK);
-    let old = app
-        .post_form(
-            "/api/auth/login",
-            &[("email", "ada@example.com"), ("password", PASSWORD)],
-            None,
-        )
-        .await;
+    let old = app.login("ada@example.com", PASSWORD).await;
     assert_eq!(old.status(), StatusCode::UNAUTHORIZED);
-    login_cookie(&app, "ada@example.com", new_password).await;
+    app.login_cookie("ada@example.com", new_password).await;
     app.stop().await;
 }
 
@@ -536,14 +513,6 @@ async fn cookies_under_a_previous_key_are_accepted_and_resealed() {
     retired.stop().await;
 }
 
-async fn login_cookie(app: &TestApp, email: &str, password: &str) -> String {
-    let response = app
-        .post_form("/api/auth/login", &[("email", email), ("password", password)], None)
-        .await;
-    assert_eq!(response.status(), StatusCode::OK);
-    session_cookie(&response).unwrap()
-}
-
 #[tokio::test]
 async fn a_raised_bcrypt_cost_rehashes_the_password_at_the_next_login() {
     let before = TestApp::start_with(&[("BCRYPT_COST", "4")]).await;
@@ -553,10 +522,10 @@ async fn a_raised_bcrypt_cost_rehashes_the_password_at_the_next_login() {
     let data = before.stop_keeping_data().await;
 
     let after = TestApp::start_on(data, &[("BCRYPT_COST", "5")]).await;
-    login_cookie(&after, "ada@example.com", PASSWORD).await;
+    after.login_cookie("ada@example.com", PASSWORD).await;
     let stored = after.state().db.password_hash(id).await.unwrap().unwrap();
     assert!(stored.starts_with("$2b$05$"), "{stored}");
-    login_cookie(&after, "ada@example.com", PASSWORD).await;
+    after.login_cookie("ada@example.com", PASSWORD).await;
     after.stop().await;
 }
 

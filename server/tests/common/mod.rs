@@ -105,6 +105,19 @@ impl TestApp {
         request.send().await.unwrap()
     }
 
+    /// `POST /api/auth/login` as a script would send it.
+    pub async fn login(&self, email: &str, password: &str) -> Response {
+        self.post_form("/api/auth/login", &[("email", email), ("password", password)], None)
+            .await
+    }
+
+    /// Logs in, which must succeed, and returns the new session cookie.
+    pub async fn login_cookie(&self, email: &str, password: &str) -> String {
+        let response = self.login(email, password).await;
+        assert_eq!(response.status(), StatusCode::OK);
+        session_cookie(&response).unwrap()
+    }
+
     /// Registers a user and returns its id and session cookie (`name=value`).
     pub async fn register(&self, name: &str, email: &str) -> (i64, String) {
         let response = self
