@@ -30,7 +30,7 @@ pub async fn register(
     let result = async {
         let account = crate::domain::NewAccount::parse(&name, &email, &password)?;
         let signed_in = accounts::register(&state()?, account, client_address()).await?;
-        session::replace_user_session(signed_in.user.clone(), signed_in.generation)?;
+        session::sign_in(&signed_in)?;
         Ok(signed_in.user)
     }
     .await;
@@ -46,13 +46,20 @@ pub async fn login(
     #[server(default)] redirect: String,
 ) -> Result<UserSummary, AppError> {
     let result = async {
-        let signed_in = accounts::login(&state()?, &email, &password, client_address()).await?;
-        session::replace_user_session(signed_in.user.clone(), signed_in.generation)?;
+        let signed_in = accounts::login(
+            &state()?,
+            &email,
+            &password,
+            client_address(),
+            session::trusted_device,
+        )
+        .await?;
+        session::sign_in(&signed_in)?;
         Ok(signed_in.user)
     }
     .await;
     let target = crate::domain::safe_redirect_target(&redirect);
-    respond_to_form(result, Login::PATH, target, &[("email", &email)])
+    respond_to_form(result, Login::PATH, &target, &[("email", &email)])
 }
 
 /// `POST /api/auth/logout`: deletes the session cookie.
@@ -97,8 +104,8 @@ pub async fn end_session() -> Result<(), AppError> {
 pub async fn logout_everywhere() -> Result<(), AppError> {
     let result = async {
         let current = session::require_user_session()?;
-        let generation = accounts::log_out_everywhere(&state()?, &current, client_address()).await?;
-        session::replace_user_session(current.user, generation)?;
+        let stamp = accounts::log_out_everywhere(&state()?, &current, client_address()).await?;
+        session::reissue_user_session(&current, stamp)?;
         Ok(())
     }
     .await;
@@ -114,9 +121,9 @@ pub async fn change_password(
 ) -> Result<(), AppError> {
     let result = async {
         let current = session::require_user_session()?;
-        let generation =
+        let stamp =
             accounts::change_password(&state()?, &current, &current_password, &new_password, client_address()).await?;
-        session::replace_user_session(current.user, generation)?;
+        session::replace_user_session(current.user, stamp)?;
         Ok(())
     }
     .await;

@@ -23,7 +23,7 @@ const EMAIL_TOO_LONG: &str = "Email must be at most 254 characters";
 const EMAIL_INVALID: &str = "Enter a valid email address";
 const NAME_REQUIRED: &str = "Name is required";
 const NAME_TOO_LONG: &str = "Name must be at most 100 characters";
-const NAME_CONTROL: &str = "Name must not contain control characters";
+const NAME_UNUSABLE: &str = "Name contains a character that cannot be used, such as an invisible or control character";
 const PASSWORD_TOO_SHORT: &str = "Password must be at least 8 characters";
 const PASSWORD_TOO_LONG: &str =
     "Password must be at most 72 bytes (bcrypt's limit; letters outside English take 2 to 4 bytes each)";
@@ -40,7 +40,7 @@ pub const MESSAGES: &[&str] = &[
     EMAIL_INVALID,
     NAME_REQUIRED,
     NAME_TOO_LONG,
-    NAME_CONTROL,
+    NAME_UNUSABLE,
     PASSWORD_TOO_SHORT,
     PASSWORD_TOO_LONG,
     LIMIT_INVALID,
@@ -55,7 +55,11 @@ impl fmt::Display for ValidationError {
     }
 }
 
-/// An email address, trimmed and lower-cased, so that uniqueness is case-insensitive.
+/// An email address in one canonical form, so that one mailbox is one account:
+/// the local part under the PRECIS `UsernameCaseMapped` profile (RFC 8265: width
+/// and case folded, NFC, no invisible or direction-changing characters) and the
+/// domain in its IDNA ASCII form (UTS 46), so `exämple.com`, `EXÄMPLE.com`,
+/// `ｅxämple.com` and `xn--exmple-cua.com` are one domain.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Email(String);
 
@@ -63,10 +67,20 @@ impl Email {
     pub const MAX_CHARS: usize = 254;
 
     pub fn parse(input: &str) -> Result<Self, ValidationError> {
-        let normalised = input.trim().to_lowercase();
-        if normalised.is_empty() {
+        use precis_core::profile::PrecisFastInvocation;
+        let trimmed = input.trim();
+        if trimmed.is_empty() {
             return Err(ValidationError::new("email", EMAIL_REQUIRED));
         }
+        // Checked before any Unicode work, so a huge input costs nothing.
+        if trimmed.chars().count() > Self::MAX_CHARS {
+            return Err(ValidationError::new("email", EMAIL_TOO_LONG));
+        }
+        let invalid = || ValidationError::new("email", EMAIL_INVALID);
+        let (local, domain) = trimmed.rsplit_once('@').ok_or_else(invalid)?;
+        let local = precis_profiles::UsernameCaseMapped::enforce(local).map_err(|_| invalid())?;
+        let domain = idna::domain_to_ascii_strict(domain).map_err(|_| invalid())?;
+        let normalised = format!("{local}@{domain}");
         if normalised.chars().count() > Self::MAX_CHARS {
             return Err(ValidationError::new("email", EMAIL_TOO_LONG));
         }
@@ -80,7 +94,7 @@ impl Email {
         )
         .is_ok_and(|address| address.domain().contains('.') && !address.local_part().starts_with('"'));
         if !ordinary {
-            return Err(ValidationError::new("email", EMAIL_INVALID));
+            return Err(invalid());
         }
         Ok(Self(normalised))
     }
@@ -90,7 +104,11 @@ impl Email {
     }
 }
 
-/// A display name: 1 to 100 characters after trimming, no control characters.
+/// A display name under the PRECIS `Nickname` profile (RFC 8266): spaces
+/// collapsed, NFKC, and no control, invisible or direction-changing characters,
+/// so that a name cannot pose as another or reorder the text around it; 1 to
+/// 100 characters. (The profile's tables are Unicode 6.3's, as the PRECIS
+/// registry's, so a few newer emoji are refused too.)
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UserName(String);
 
@@ -98,6 +116,7 @@ impl UserName {
     pub const MAX_CHARS: usize = 100;
 
     pub fn parse(input: &str) -> Result<Self, ValidationError> {
+        use precis_core::profile::PrecisFastInvocation;
         let trimmed = input.trim();
         if trimmed.is_empty() {
             return Err(ValidationError::new("name", NAME_REQUIRED));
@@ -105,10 +124,13 @@ impl UserName {
         if trimmed.chars().count() > Self::MAX_CHARS {
             return Err(ValidationError::new("name", NAME_TOO_LONG));
         }
-        if trimmed.chars().any(char::is_control) {
-            return Err(ValidationError::new("name", NAME_CONTROL));
+        let name = precis_profiles::Nickname::enforce(trimmed)
+            .map_err(|_| ValidationError::new("name", NAME_UNUSABLE))?;
+        // Compatibility forms can expand (one ligature becomes several letters).
+        if name.chars().count() > Self::MAX_CHARS {
+            return Err(ValidationError::new("name", NAME_TOO_LONG));
         }
-        Ok(Self(trimmed.to_owned()))
+        Ok(Self(name.into_owned()))
     }
 
     pub fn as_str(&self) -> &str {
@@ -209,20 +231,46 @@ pub fn parse_user_id(input: &str) -> Result<i64, ValidationError> {
         .ok_or_else(|| ValidationError::new("id", ID_INVALID))
 }
 
-/// The page to land on after login: only a same-site relative path is accepted,
-/// anything else (absolute URLs, `//host`, `/\host`, schemes, control characters)
-/// falls back to `/users`.
-pub fn safe_redirect_target(requested: &str) -> &str {
+/// The page to land on after login: only a same-site path is accepted, with its
+/// dot segments resolved first (`/.//evil` and `/..//evil` are `//evil`, another
+/// host); anything else (absolute URLs, `//host`, `/\\host`, schemes, control
+/// characters) falls back to `/users`.
+pub fn safe_redirect_target(requested: &str) -> String {
     const DEFAULT: &str = "/users";
-    let bytes = requested.as_bytes();
-    let is_local_path = bytes.first() == Some(&b'/')
-        && !matches!(bytes.get(1), Some(b'/') | Some(b'\\'))
-        && !requested.chars().any(|c| c.is_control() || c == '\\');
-    if is_local_path {
-        requested
-    } else {
-        DEFAULT
+    if !requested.starts_with('/') || requested.chars().any(|c| c.is_control() || c == '\\') {
+        return DEFAULT.to_owned();
     }
+    let (path, rest) = requested.split_at(requested.find(['?', '#']).unwrap_or(requested.len()));
+    let path = resolve_dot_segments(path);
+    if path.starts_with("//") {
+        return DEFAULT.to_owned();
+    }
+    path + rest
+}
+
+/// RFC 3986 section 5.2.4 on an absolute path, with `%2e` read as `.` as
+/// browsers do. Written here because the `url` crate is not part of the wasm build.
+fn resolve_dot_segments(path: &str) -> String {
+    let is_dot = |segment: &str| segment == "." || segment.eq_ignore_ascii_case("%2e");
+    let is_dot_dot = |segment: &str| {
+        matches!(segment.to_ascii_lowercase().as_str(), ".." | ".%2e" | "%2e." | "%2e%2e")
+    };
+    let segments: Vec<&str> = path[1..].split('/').collect();
+    let mut resolved: Vec<&str> = Vec::with_capacity(segments.len());
+    for (index, segment) in segments.iter().enumerate() {
+        let last = index + 1 == segments.len();
+        if is_dot_dot(segment) {
+            resolved.pop();
+        } else if !is_dot(segment) {
+            resolved.push(segment);
+            continue;
+        }
+        // `/a/b/..` is `/a/`: a dot segment at the end leaves the folder's slash.
+        if last {
+            resolved.push("");
+        }
+    }
+    format!("/{}", resolved.join("/"))
 }
 
 #[cfg(test)]
@@ -280,6 +328,54 @@ mod tests {
         assert!(UserName::parse(&"é".repeat(100)).is_ok(), "counted in characters");
         assert!(UserName::parse(&"x".repeat(101)).is_err());
         assert!(UserName::parse("a\u{0}b").is_err());
+    }
+
+    #[test]
+    fn look_alike_emails_are_one_account() {
+        let canonical = Email::parse("alice@example.com").unwrap();
+        for spelling in ["ALICE@EXAMPLE.COM", "alice@ｅxample.com", "ａｌｉｃｅ@example.com", "alice@example.com."] {
+            match Email::parse(spelling) {
+                Ok(email) => assert_eq!(email, canonical, "{spelling:?}"),
+                Err(err) => assert_eq!(err.message, EMAIL_INVALID, "{spelling:?}"),
+            }
+        }
+        let unicode = Email::parse("alice@exämple.com").unwrap();
+        assert_eq!(unicode.as_str(), "alice@xn--exmple-cua.com");
+        assert_eq!(Email::parse("Alice@EXÄMPLE.com").unwrap(), unicode);
+        assert_eq!(Email::parse("alice@xn--exmple-cua.com").unwrap(), unicode);
+    }
+
+    #[test]
+    fn invisible_and_direction_characters_are_refused_in_emails() {
+        for hidden in [
+            "alice\u{200b}@example.com",
+            "\u{feff}alice@example.com",
+            "al\u{202e}ice@example.com",
+            "alice\u{2066}@example.com",
+            "alice@exa\u{200d}mple.com",
+            "alice\u{00ad}@example.com",
+        ] {
+            assert_eq!(Email::parse(hidden).unwrap_err().message, EMAIL_INVALID, "{hidden:?}");
+        }
+    }
+
+    #[test]
+    fn names_refuse_invisible_and_direction_characters() {
+        for hidden in [
+            "Ada\u{202e}gnirts",
+            "A\u{200b}da",
+            "\u{feff}Ada",
+            "Ada\u{2067}",
+            "Ada\u{061c}",
+            "Ad\u{00ad}a",
+        ] {
+            assert_eq!(UserName::parse(hidden).unwrap_err().message, NAME_UNUSABLE, "{hidden:?}");
+        }
+        assert_eq!(UserName::parse("Ａｄａ").unwrap().as_str(), "Ada", "width folded");
+        assert_eq!(UserName::parse("Ada   Lovelace").unwrap().as_str(), "Ada Lovelace");
+        for fine in ["Zoë Ĳssel", "李小龙", "مرحبا", "Ada 😀", "O'Brien-Smith"] {
+            assert!(UserName::parse(fine).is_ok(), "{fine:?}");
+        }
     }
 
     #[test]
@@ -355,6 +451,10 @@ mod tests {
         for good in ["/users", "/users/3", "/users?after=10", "/users?q=http://a"] {
             assert_eq!(safe_redirect_target(good), good);
         }
+        assert_eq!(safe_redirect_target("/users/./3"), "/users/3");
+        assert_eq!(safe_redirect_target("/users/x/../3?a=/../b"), "/users/3?a=/../b");
+        assert_eq!(safe_redirect_target("/users/.."), "/");
+        assert_eq!(safe_redirect_target("/a//b"), "/a//b");
         for bad in [
             "",
             "users",
@@ -367,6 +467,12 @@ mod tests {
             "javascript:alert(1)",
             "https:evil.example",
             "/users\n/evil",
+            "/.//evil.invalid",
+            "/..//evil.invalid",
+            "/%2e//evil.invalid",
+            "/%2E%2e//evil.invalid",
+            "/x/../..//evil.invalid",
+            "/././/evil.invalid/users",
         ] {
             assert_eq!(safe_redirect_target(bad), "/users", "{bad:?}");
         }

@@ -47,6 +47,16 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
+/// Every page's title passes through here. leptos_meta 0.8 writes the title
+/// into the server-rendered `<head>` without escaping it, and a user's name is
+/// a title, so the server escapes it; the browser sets `document.title` as
+/// plain text, where escaping would show as `&lt;`.
+fn escape_title_on_server(title: String) -> String {
+    #[cfg(feature = "ssr")]
+    let title = html_escape::encode_text(&title).into_owned();
+    title
+}
+
 /// The root component: session context, navigation and routes.
 ///
 /// Every route renders in `SsrMode::Async` so that a guard's redirect and a
@@ -63,7 +73,7 @@ pub fn App() -> impl IntoView {
 
     view! {
         <Stylesheet id="leptos" href="/pkg/app.css"/>
-        <Title text="Sessions"/>
+        <Title formatter=escape_title_on_server text="Sessions"/>
         <Router>
             <Nav/>
             <main>

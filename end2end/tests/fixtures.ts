@@ -6,14 +6,17 @@ import { startServer } from "../server";
 export const PASSWORD = "correct horse battery";
 
 type Fixtures = {
+  /** Environment for this test's server, over the defaults in server.ts. */
+  serverEnv: Record<string, string>;
   /** HTTP statuses this test provokes on purpose (the browser logs them as errors). */
   expectedHttpErrors: number[];
   consoleErrors: string[];
 };
 
 export const test = base.extend<Fixtures>({
-  baseURL: async ({}, use) => {
-    const server = await startServer();
+  serverEnv: [{}, { option: true }],
+  baseURL: async ({ serverEnv }, use) => {
+    const server = await startServer({ env: serverEnv });
     await use(server.baseURL);
     await server.stop();
   },

@@ -1,5 +1,6 @@
 //! Configuration, read once at startup from the environment (and `.env`).
 
+use crate::connections::ConnectionLimits;
 use app::backend::limits::LimitSettings;
 use leptos::config::LeptosOptions;
 use std::{fmt, net::SocketAddr, time::Duration};
@@ -13,6 +14,8 @@ pub struct Config {
     pub site_addr: SocketAddr,
     /// `sqlite:` URL (the default is a file in `data/`).
     pub database_url: String,
+    /// How long a write waits for SQLite's lock before the request is answered 503.
+    pub database_busy_timeout: Duration,
     /// Key material for sealing session cookies.
     pub session_password: String,
     /// Earlier passwords, still accepted for opening cookies (which are then
@@ -32,6 +35,11 @@ pub struct Config {
     /// Take the client address from the last `X-Forwarded-For` entry (only
     /// behind a proxy that appends it).
     pub trust_forwarded_for: bool,
+    /// The site's origin as browsers see it (`https://app.example.com`): when
+    /// set, state-changing requests must come from it.
+    pub public_origin: Option<String>,
+    /// Timeouts and caps on client connections.
+    pub connections: ConnectionLimits,
 }
 
 /// Secrets stay out of logs.
@@ -40,6 +48,7 @@ impl fmt::Debug for Config {
         f.debug_struct("Config")
             .field("site_addr", &self.site_addr)
             .field("database_url", &self.database_url)
+            .field("database_busy_timeout", &self.database_busy_timeout)
             .field("session_password", &"<redacted>")
             .field("previous_session_passwords", &self.previous_session_passwords.len())
             .field("session_max_age", &self.session_max_age)
@@ -49,6 +58,8 @@ impl fmt::Debug for Config {
             .field("site_root", &self.site_root)
             .field("limits", &self.limits)
             .field("trust_forwarded_for", &self.trust_forwarded_for)
+            .field("public_origin", &self.public_origin)
+            .field("connections", &self.connections)
             .finish()
     }
 }
@@ -75,16 +86,23 @@ pub enum ConfigError {
 impl Config {
     /// Reads `.env` (if present) and the environment. A debug build without a
     /// `SESSION_PASSWORD` generates one and appends it to `.env`, so sessions
-    /// survive restarts; a release build refuses to start without one.
+    /// survive restarts; a release build refuses to start without one. The
+    /// process environment is never written: the generated password is handed
+    /// to the configuration directly.
     pub fn from_env() -> Result<Self, ConfigError> {
         let _ = dotenvy::dotenv();
-        if cfg!(debug_assertions) && std::env::var_os("SESSION_PASSWORD").is_none() {
-            let generated = generate_session_password();
-            append_to_dotenv(&generated)?;
-            // Still single-threaded: nothing else reads the environment yet.
-            std::env::set_var("SESSION_PASSWORD", &generated);
-        }
-        Self::from_vars(|name| std::env::var(name).ok())
+        let generated = match std::env::var_os("SESSION_PASSWORD") {
+            None if cfg!(debug_assertions) => {
+                let password = generate_session_password();
+                append_to_dotenv(&password)?;
+                Some(password)
+            }
+            _ => None,
+        };
+        Self::from_vars(|name| match (name, &generated) {
+            ("SESSION_PASSWORD", Some(password)) => Some(password.clone()),
+            _ => std::env::var(name).ok(),
+        })
     }
 
     /// Builds the configuration from a variable lookup (the environment, or a
@@ -136,6 +154,7 @@ impl Config {
         Ok(Self {
             site_addr,
             database_url: var("DATABASE_URL").unwrap_or_else(|| "sqlite://data/app.db".to_owned()),
+            database_busy_timeout: seconds_or(&var, "DATABASE_BUSY_TIMEOUT", Duration::from_secs(5))?,
             session_password,
             previous_session_passwords,
             session_max_age: Duration::from_secs(max_age_secs),
@@ -145,6 +164,8 @@ impl Config {
             site_root: var("LEPTOS_SITE_ROOT").unwrap_or_else(|| "target/site".to_owned()),
             limits: limit_settings(&var)?,
             trust_forwarded_for: parse_or(&var, "TRUST_FORWARDED_FOR", false, "true or false")?,
+            public_origin: var("PUBLIC_ORIGIN").map(|value| public_origin(&value)).transpose()?,
+            connections: connection_limits(&var)?,
         })
     }
 
@@ -169,6 +190,12 @@ fn limit_settings(var: &impl Fn(&str) -> Option<String>) -> Result<LimitSettings
             defaults.login_failures_per_email,
             COUNT,
         )?,
+        login_failures_per_device: parse_or(
+            var,
+            "LOGIN_MAX_FAILURES_PER_DEVICE",
+            defaults.login_failures_per_device,
+            COUNT,
+        )?,
         login_failures_per_address: parse_or(
             var,
             "LOGIN_MAX_FAILURES_PER_ADDRESS",
@@ -190,6 +217,7 @@ fn limit_settings(var: &impl Fn(&str) -> Option<String>) -> Result<LimitSettings
     };
     for (name, value) in [
         ("LOGIN_MAX_FAILURES_PER_EMAIL", settings.login_failures_per_email as u64),
+        ("LOGIN_MAX_FAILURES_PER_DEVICE", settings.login_failures_per_device as u64),
         (
             "LOGIN_MAX_FAILURES_PER_ADDRESS",
             settings.login_failures_per_address as u64,
@@ -202,6 +230,60 @@ fn limit_settings(var: &impl Fn(&str) -> Option<String>) -> Result<LimitSettings
         }
     }
     Ok(settings)
+}
+
+fn connection_limits(var: &impl Fn(&str) -> Option<String>) -> Result<ConnectionLimits, ConfigError> {
+    let defaults = ConnectionLimits::default();
+    let limits = ConnectionLimits {
+        header_read_timeout: seconds_or(var, "HTTP_HEADER_READ_TIMEOUT", defaults.header_read_timeout)?,
+        keep_alive_timeout: seconds_or(var, "HTTP_KEEP_ALIVE_TIMEOUT", defaults.keep_alive_timeout)?,
+        max_header_bytes: parse_or(
+            var,
+            "HTTP_MAX_HEADER_BYTES",
+            defaults.max_header_bytes,
+            "a number of bytes, at least 8192",
+        )?,
+        max_connections: parse_or(var, "HTTP_MAX_CONNECTIONS", defaults.max_connections, "a whole number, at least 1")?,
+    };
+    // hyper's smallest read buffer.
+    if limits.max_header_bytes < 8192 {
+        return Err(invalid(
+            "HTTP_MAX_HEADER_BYTES",
+            &limits.max_header_bytes.to_string(),
+            "a number of bytes, at least 8192",
+        ));
+    }
+    if limits.max_connections == 0 {
+        return Err(invalid("HTTP_MAX_CONNECTIONS", "0", "a whole number, at least 1"));
+    }
+    Ok(limits)
+}
+
+/// A duration given in seconds (fractions allowed), more than zero.
+fn seconds_or(
+    var: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    default: Duration,
+) -> Result<Duration, ConfigError> {
+    const EXPECTED: &str = "a number of seconds, more than 0";
+    let seconds: f64 = parse_or(var, name, default.as_secs_f64(), EXPECTED)?;
+    Duration::try_from_secs_f64(seconds)
+        .ok()
+        .filter(|duration| !duration.is_zero())
+        .ok_or_else(|| invalid(name, &seconds.to_string(), EXPECTED))
+}
+
+/// `PUBLIC_ORIGIN` in the form browsers send in `Origin`: scheme, host and a
+/// port other than the scheme's own, nothing else.
+fn public_origin(value: &str) -> Result<String, ConfigError> {
+    const EXPECTED: &str = "an http or https origin such as https://app.example.com, without a path";
+    url::Url::parse(value.trim())
+        .ok()
+        .filter(|url| matches!(url.scheme(), "http" | "https") && url.has_host())
+        .filter(|url| url.path() == "/" && url.query().is_none() && url.fragment().is_none())
+        .filter(|url| url.username().is_empty() && url.password().is_none())
+        .map(|url| url.origin().ascii_serialization())
+        .ok_or_else(|| invalid("PUBLIC_ORIGIN", value, EXPECTED))
 }
 
 /// The bcrypt crate's own default, so the two can never disagree.
@@ -311,12 +393,43 @@ mod tests {
             ("COOKIE_SECURE", "maybe"),
             ("LOGIN_MAX_FAILURES_PER_EMAIL", "0"),
             ("LIMIT_WINDOW", "soon"),
+            ("PUBLIC_ORIGIN", "app.example.com"),
+            ("PUBLIC_ORIGIN", "https://app.example.com/app"),
+            ("PUBLIC_ORIGIN", "ftp://app.example.com"),
+            ("HTTP_HEADER_READ_TIMEOUT", "0"),
+            ("HTTP_MAX_HEADER_BYTES", "4096"),
+            ("HTTP_MAX_CONNECTIONS", "0"),
+            ("DATABASE_BUSY_TIMEOUT", "-1"),
         ] {
             match from(&[PASSWORD, (name, value)]) {
                 Err(ConfigError::Invalid { name: got, .. }) => assert_eq!(got, name),
                 other => panic!("{name}={value}: {other:?}"),
             }
         }
+    }
+
+    #[test]
+    fn public_origin_is_kept_as_browsers_send_it() {
+        for (given, kept) in [
+            ("https://App.Example.com", "https://app.example.com"),
+            ("https://app.example.com:443/", "https://app.example.com"),
+            ("http://localhost:3000", "http://localhost:3000"),
+            ("https://bücher.example", "https://xn--bcher-kva.example"),
+        ] {
+            let config = from(&[PASSWORD, ("PUBLIC_ORIGIN", given)]).unwrap();
+            assert_eq!(config.public_origin.as_deref(), Some(kept), "{given}");
+        }
+        assert_eq!(from(&[PASSWORD]).unwrap().public_origin, None);
+    }
+
+    #[test]
+    fn connection_limits_have_safe_defaults() {
+        let limits = from(&[PASSWORD]).unwrap().connections;
+        assert_eq!(limits.header_read_timeout, Duration::from_secs(10));
+        assert_eq!(limits.max_header_bytes, 16 * 1024);
+        let tuned = from(&[PASSWORD, ("HTTP_HEADER_READ_TIMEOUT", "0.5"), ("HTTP_MAX_CONNECTIONS", "8")]).unwrap();
+        assert_eq!(tuned.connections.header_read_timeout, Duration::from_millis(500));
+        assert_eq!(tuned.connections.max_connections, 8);
     }
 
     #[test]

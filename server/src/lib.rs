@@ -1,11 +1,16 @@
 //! Boots the product: configuration in, a listening axum server out.
 
 pub mod config;
+pub mod connections;
 
 use app::{
     backend::{
         db::{ConnectError, Database},
-        http::{api_not_found, json_errors, refuse_cross_site, resolve_client_address, security_headers},
+        device::DeviceCookies,
+        http::{
+            api_not_found, json_errors, limit_body, panic_response, refuse_cross_site, resolve_client_address,
+            security_headers, PublicOrigin, MAX_BODY_BYTES,
+        },
         limits::Limits,
         password::PasswordHasher,
         session::{load_session, Lifetimes, SessionConfig},
@@ -17,15 +22,13 @@ use axum::{handler::Handler, http::StatusCode, middleware, routing::any, Router}
 use config::Config;
 use leptos::prelude::provide_context;
 use leptos_axum::{generate_route_list, LeptosRoutes};
-use std::{future::IntoFuture, net::SocketAddr, path::Path, sync::Arc, time::Duration};
+use std::{net::SocketAddr, path::Path, sync::Arc, time::Duration};
 use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
 use tower_http::{
-    compression::CompressionLayer, limit::RequestBodyLimitLayer, services::ServeDir,
-    set_header::SetResponseHeaderLayer, timeout::TimeoutLayer, trace::TraceLayer,
+    catch_panic::CatchPanicLayer, compression::CompressionLayer, limit::RequestBodyLimitLayer,
+    services::ServeDir, set_header::SetResponseHeaderLayer, timeout::TimeoutLayer, trace::TraceLayer,
 };
 
-/// Largest request body accepted; forms are far smaller.
-const MAX_BODY_BYTES: usize = 64 * 1024;
 /// Longest a request may take before it is answered 408.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -58,7 +61,13 @@ impl RunningServer {
 
 /// Opens the database (running migrations), binds the listen address and serves.
 pub async fn start(config: Config) -> Result<RunningServer, StartError> {
-    let db = Database::connect(&config.database_url).await?;
+    start_with(config, Router::new()).await
+}
+
+/// [`start`], with `extra` routes served beside the app's own, under the same
+/// layers (tests use it to add a handler that misbehaves).
+pub async fn start_with(config: Config, extra: Router<AppState>) -> Result<RunningServer, StartError> {
+    let db = Database::connect(&config.database_url, config.database_busy_timeout).await?;
     let state = AppState {
         leptos_options: config.leptos_options(),
         db: db.clone(),
@@ -71,6 +80,11 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
             },
             config.cookie_secure,
         )),
+        devices: Arc::new(DeviceCookies::new(
+            &config.session_password,
+            &config.previous_session_passwords,
+            config.cookie_secure,
+        )),
         passwords: PasswordHasher::new(config.bcrypt_cost),
         limits: Arc::new(Limits::new(config.limits)),
     };
@@ -81,14 +95,8 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
         .local_addr()
         .map_err(|err| StartError::Bind(config.site_addr, err))?;
     let (stop, stopped) = oneshot::channel::<()>();
-    let app = router(state.clone(), &config).into_make_service_with_connect_info::<SocketAddr>();
-    let task = tokio::spawn(
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async {
-                let _ = stopped.await;
-            })
-            .into_future(),
-    );
+    let app = router(state.clone(), &config, extra);
+    let task = tokio::spawn(connections::serve(listener, app, config.connections, stopped));
     Ok(RunningServer {
         addr,
         stop,
@@ -109,7 +117,7 @@ fn duration(std: Duration) -> time::Duration {
 
 /// Every route: pages and server functions from the app, static files, and the
 /// layers around them.
-pub fn router(state: AppState, config: &Config) -> Router {
+pub fn router(state: AppState, config: &Config, extra: Router<AppState>) -> Router {
     let provide_state = {
         let state = state.clone();
         move || provide_context(state.clone())
@@ -118,7 +126,7 @@ pub fn router(state: AppState, config: &Config) -> Router {
         let options = state.leptos_options.clone();
         move || shell(options.clone())
     };
-    let mut router = Router::new()
+    let mut router = extra
         .route("/api/{*rest}", any(api_not_found))
         .leptos_routes_with_context(&state, generate_route_list(App), provide_state.clone(), render)
         // Other static files (the favicon), and the app's 404 page for the rest.
@@ -135,12 +143,17 @@ pub fn router(state: AppState, config: &Config) -> Router {
             &format!("/{}", state.leptos_options.site_pkg_dir),
             built_files(Path::new(&*state.leptos_options.site_root).join(&*state.leptos_options.site_pkg_dir)),
         )
-        .layer(middleware::from_fn(refuse_cross_site))
+        .layer(middleware::from_fn_with_state(
+            PublicOrigin(config.public_origin.clone()),
+            refuse_cross_site,
+        ))
+        .layer(middleware::from_fn(limit_body))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             REQUEST_TIMEOUT,
         ))
+        .layer(CatchPanicLayer::custom(panic_response))
         // Outside the layers above, so their refusals get JSON bodies too.
         .layer(middleware::from_fn(json_errors))
         .layer(middleware::from_fn_with_state(

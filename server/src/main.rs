@@ -2,8 +2,9 @@ use server::config::Config;
 use std::process::ExitCode;
 use tracing_subscriber::EnvFilter;
 
-#[tokio::main]
-async fn main() -> ExitCode {
+/// Reads the configuration before the async runtime starts any thread, then
+/// serves until Ctrl-C or SIGTERM.
+fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
         .init();
@@ -14,6 +15,17 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("error: cannot start the async runtime: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(serve(config))
+}
+
+async fn serve(config: Config) -> ExitCode {
     let server = match server::start(config).await {
         Ok(server) => server,
         Err(err) => {

@@ -2,6 +2,7 @@
 
 mod common;
 
+use app::backend::limits::Counter;
 use common::*;
 use reqwest::{
     header::{CACHE_CONTROL, CONTENT_SECURITY_POLICY, LOCATION, RETRY_AFTER, SET_COOKIE},
@@ -572,16 +573,9 @@ async fn limits_end_with_their_window_and_leave_no_rows_behind() {
         StatusCode::UNAUTHORIZED
     );
     let db = &app.state().db;
-    assert!(db
-        .attempts("login-account:ada@example.com", i64::MIN)
-        .await
-        .unwrap()
-        .is_none());
-    assert!(db
-        .attempts("login-account:grace@example.com", i64::MIN)
-        .await
-        .unwrap()
-        .is_some());
+    let key = |email| Counter::LoginByAccount(email).key();
+    assert!(db.attempts(&key("ada@example.com"), i64::MIN).await.unwrap().is_none());
+    assert!(db.attempts(&key("grace@example.com"), i64::MIN).await.unwrap().is_some());
     assert_eq!(
         app.post_form("/api/auth/login", &wrong, None).await.status(),
         StatusCode::UNAUTHORIZED

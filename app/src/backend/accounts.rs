@@ -1,8 +1,16 @@
 //! Registration and login: the product's own rules, free of HTTP. Every outcome
 //! is an audit event (target `audit`) naming the user or the normalised email and
-//! the client address, never a password, hash or cookie.
+//! the client address, never a password, hash or cookie; text the client typed
+//! is logged only through [`Untrusted`].
 
-use super::{session::Session, AppState};
+use super::{
+    db::new_security_stamp,
+    device::TrustedDevice,
+    limits::Counter,
+    log_safe::Untrusted,
+    session::Session,
+    AppState,
+};
 use crate::{
     domain::{Email, NewAccount, Password, CURRENT_PASSWORD_WRONG},
     error::AppError,
@@ -11,27 +19,28 @@ use crate::{
 use std::net::IpAddr;
 use time::{format_description::well_known::Rfc3339, OffsetDateTime};
 
-/// Passes a limit check's result on, recording a refusal past the limits with
-/// `audit` (each caller names its action and subject).
-fn audit_refusal(checked: Result<(), AppError>, audit: impl FnOnce()) -> Result<(), AppError> {
-    if checked == Err(AppError::TooManyRequests) {
+/// Passes a limit reservation's result on, recording a refusal past the limits
+/// with `audit` (each caller names its action and subject).
+fn audit_refusal(reserved: Result<(), AppError>, audit: impl FnOnce()) -> Result<(), AppError> {
+    if reserved == Err(AppError::TooManyRequests) {
         audit();
     }
-    checked
+    reserved
 }
 
-/// A user who has just proved who they are, and the session generation their
-/// new session must carry.
+/// A user who has just proved who they are, with the security stamp their new
+/// session must carry and the normalised email their browser may be trusted for.
 pub struct SignedIn {
     pub user: UserSummary,
-    pub generation: i64,
+    pub security_stamp: String,
+    pub email: String,
 }
 
 pub async fn register(state: &AppState, account: NewAccount, client: IpAddr) -> Result<SignedIn, AppError> {
     let email = account.email.as_str().to_owned();
     audit_refusal(
-        state.limits.register_attempt(&state.db, client).await,
-        || tracing::warn!(target: "audit", action = "register", outcome = "rate_limited", %email, %client),
+        state.limits.reserve(&state.db, &[Counter::RegistrationByAddress(client)]).await,
+        || tracing::warn!(target: "audit", action = "register", outcome = "rate_limited", email = %Untrusted(&email), %client),
     )?;
     let hash = state.passwords.hash(&account.password).await?;
     let created_at = OffsetDateTime::now_utc()
@@ -39,118 +48,141 @@ pub async fn register(state: &AppState, account: NewAccount, client: IpAddr) -> 
         .ok()
         .and_then(|now| now.format(&Rfc3339).ok())
         .ok_or(AppError::Internal)?;
+    let security_stamp = new_security_stamp();
     let inserted = state
         .db
-        .insert_user(account.name.as_str(), &email, &hash, &created_at)
+        .insert_user(account.name.as_str(), &email, &hash, &created_at, &security_stamp)
         .await;
     match &inserted {
         Ok(user) => {
-            tracing::info!(target: "audit", action = "register", outcome = "success", user_id = user.id, %email, %client)
+            tracing::info!(target: "audit", action = "register", outcome = "success", user_id = user.id, email = %Untrusted(&email), %client)
         }
         Err(err) => {
-            tracing::info!(target: "audit", action = "register", outcome = "failure", reason = %err, %email, %client)
+            tracing::info!(target: "audit", action = "register", outcome = "failure", reason = %err, email = %Untrusted(&email), %client)
         }
     }
     Ok(SignedIn {
         user: inserted?,
-        generation: 0,
+        security_stamp,
+        email,
     })
 }
 
 /// The user whose email and password these are. Any mismatch, including an email
 /// that is not even well-formed, is the same [`AppError::InvalidCredentials`] after
-/// the same single bcrypt verification; past the failure limits the answer is
+/// the same bcrypt work; past the limits the answer is
 /// [`AppError::TooManyRequests`] without any bcrypt work.
-pub async fn login(state: &AppState, email: &str, password: &str, client: IpAddr) -> Result<SignedIn, AppError> {
+///
+/// `trusted_device` says whether the browser holds a device cookie for an email
+/// (see `device`): its attempts are counted under that device alone.
+pub async fn login(
+    state: &AppState,
+    email: &str,
+    password: &str,
+    client: IpAddr,
+    trusted_device: impl FnOnce(&str) -> Option<TrustedDevice>,
+) -> Result<SignedIn, AppError> {
     let parsed = Email::parse(email);
-    // Failures are counted under the normalised address whenever there is one.
+    // Attempts are counted under the normalised address whenever there is one.
     let email = parsed
         .as_ref()
         .map_or_else(|_| email.trim().to_lowercase(), |e| e.as_str().to_owned());
-    audit_refusal(
-        state.limits.check_login(&state.db, &email, client).await,
-        || tracing::warn!(target: "audit", action = "login", outcome = "rate_limited", %email, %client),
-    )?;
+    let device = trusted_device(&email);
+    let (own_counter, address_counter) = match &device {
+        Some(device) => (Counter::LoginByDevice(&device.id), None),
+        None => (Counter::LoginByAccount(&email), Some(Counter::LoginByAddress(client))),
+    };
+    let counters: Vec<Counter> = std::iter::once(own_counter).chain(address_counter).collect();
+    audit_refusal(state.limits.reserve(&state.db, &counters).await, || {
+        tracing::warn!(target: "audit", action = "login", outcome = "rate_limited", email = %Untrusted(&email), trusted_device = device.is_some(), %client)
+    })?;
     let credentials = match parsed {
         Ok(parsed) => state.db.find_credentials(parsed.as_str()).await?,
         Err(_) => None,
     };
     let (account, stored_hash) = match credentials {
-        Some(found) => (Some((found.user, found.session_generation)), Some(found.password_hash)),
+        Some(found) => (Some((found.user, found.security_stamp)), Some(found.password_hash)),
         None => (None, None),
     };
     let outdated = stored_hash
         .as_deref()
-        .is_some_and(|hash| state.passwords.needs_rehash(hash));
+        .filter(|hash| state.passwords.needs_rehash(hash))
+        .map(str::to_owned);
     let matched = state.passwords.verify(password, stored_hash).await?;
     match account {
-        Some((user, generation)) if matched => {
-            state.limits.login_succeeded(&state.db, &email).await?;
-            if outdated {
-                rehash(state, user.id, password).await;
+        Some((user, security_stamp)) if matched => {
+            state.limits.succeeded(&state.db, own_counter, address_counter).await;
+            if let Some(old_hash) = outdated {
+                rehash(state, user.id, password, &old_hash).await;
             }
-            tracing::info!(target: "audit", action = "login", outcome = "success", user_id = user.id, %email, %client);
-            Ok(SignedIn { user, generation })
+            tracing::info!(target: "audit", action = "login", outcome = "success", user_id = user.id, email = %Untrusted(&email), trusted_device = device.is_some(), %client);
+            Ok(SignedIn {
+                user,
+                security_stamp,
+                email,
+            })
         }
         _ => {
-            state.limits.login_failed(&state.db, &email, client).await?;
-            tracing::info!(target: "audit", action = "login", outcome = "failure", %email, %client);
+            tracing::info!(target: "audit", action = "login", outcome = "failure", email = %Untrusted(&email), trusted_device = device.is_some(), %client);
             Err(AppError::InvalidCredentials)
         }
     }
 }
 
 /// Stores the password anew at the configured cost (after `BCRYPT_COST` was
-/// raised, say). Best effort: the login succeeds whatever happens here.
-async fn rehash(state: &AppState, user_id: i64, password: &str) {
+/// raised, say), unless the stored hash is no longer `old_hash`: a password
+/// changed since this login read it must stay changed. Best effort: the login
+/// succeeds whatever happens here.
+async fn rehash(state: &AppState, user_id: i64, password: &str, old_hash: &str) {
     let Ok(password) = Password::parse(password) else {
         return;
     };
     let stored = match state.passwords.hash(&password).await {
-        Ok(hash) => state.db.replace_password_hash(user_id, &hash).await,
+        Ok(hash) => state.db.replace_password_hash(user_id, old_hash, &hash).await,
         Err(err) => Err(err),
     };
     match stored {
-        Ok(()) => tracing::info!(
+        Ok(true) => tracing::info!(
             user_id,
             cost = state.passwords.cost(),
             "password rehashed at the configured cost"
         ),
+        Ok(false) => tracing::info!(user_id, "password changed meanwhile: rehash dropped"),
         Err(err) => tracing::warn!(user_id, error = %err, "could not rehash the password"),
     }
 }
 
-/// Ends every session of the user, this one included; the caller issues a new
-/// one with the returned generation.
-pub async fn log_out_everywhere(state: &AppState, session: &Session, client: IpAddr) -> Result<i64, AppError> {
-    let generation = state.db.bump_session_generation(session.user.id).await?;
+/// Ends every session of the user, this one included; the caller carries this
+/// one over to the returned security stamp.
+pub async fn log_out_everywhere(state: &AppState, session: &Session, client: IpAddr) -> Result<String, AppError> {
+    let stamp = state.db.rotate_security_stamp(session.user.id).await?;
     tracing::info!(target: "audit", action = "logout_everywhere", outcome = "success", user_id = session.user.id, %client);
-    Ok(generation)
+    Ok(stamp)
 }
 
 /// Replaces the password once the current one is proved, ending every session;
-/// the caller issues a new one with the returned generation. Wrong current
-/// passwords count as failed logins.
+/// the caller issues a new one with the returned security stamp. Wrong current
+/// passwords are limited like failed logins.
 pub async fn change_password(
     state: &AppState,
     session: &Session,
     current: &str,
     new: &str,
     client: IpAddr,
-) -> Result<i64, AppError> {
+) -> Result<String, AppError> {
     let user_id = session.user.id;
-    let limit_key = format!("user:{user_id}");
-    audit_refusal(
-        state.limits.check_login(&state.db, &limit_key, client).await,
-        || tracing::warn!(target: "audit", action = "password_change", outcome = "rate_limited", user_id, %client),
-    )?;
+    let own_counter = Counter::PasswordChangeByUser(user_id);
+    let address_counter = Counter::LoginByAddress(client);
     let new = Password::parse(new).map_err(|err| AppError::Validation {
         field: "new_password".into(),
         message: err.message.to_owned(),
     })?;
+    audit_refusal(
+        state.limits.reserve(&state.db, &[own_counter, address_counter]).await,
+        || tracing::warn!(target: "audit", action = "password_change", outcome = "rate_limited", user_id, %client),
+    )?;
     let stored = state.db.password_hash(user_id).await?.ok_or(AppError::Unauthorized)?;
     if !state.passwords.verify(current, Some(stored)).await? {
-        state.limits.login_failed(&state.db, &limit_key, client).await?;
         tracing::info!(target: "audit", action = "password_change", outcome = "failure", user_id, %client);
         return Err(AppError::Validation {
             field: "current_password".into(),
@@ -158,8 +190,9 @@ pub async fn change_password(
         });
     }
     let hash = state.passwords.hash(&new).await?;
-    let generation = state.db.change_password(user_id, &hash).await?;
-    state.limits.login_succeeded(&state.db, &limit_key).await?;
+    let stamp = state.db.change_password(user_id, &hash).await?;
+    // The change is committed: nothing after this point may turn it into an error.
     tracing::info!(target: "audit", action = "password_change", outcome = "success", user_id, %client);
-    Ok(generation)
+    state.limits.succeeded(&state.db, own_counter, Some(address_counter)).await;
+    Ok(stamp)
 }

@@ -19,15 +19,23 @@ static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/sqlite");
 pub struct Credentials {
     pub user: UserSummary,
     pub password_hash: String,
-    pub session_generation: i64,
+    pub security_stamp: String,
 }
 
 /// Whether a session may still be used.
 pub struct SessionStanding {
-    /// The user's current session generation.
-    pub generation: i64,
+    /// The user's current security stamp: a random value replaced by "log out
+    /// everywhere" and password changes, which a session must carry to be valid.
+    pub security_stamp: String,
     /// Logged out.
     pub ended: bool,
+}
+
+/// A fresh security stamp: random, so that no two users (nor one user before
+/// and after a database is reset) ever share one.
+pub fn new_security_stamp() -> String {
+    let bytes: [u8; 16] = rand::random();
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[derive(Clone)]
@@ -50,7 +58,7 @@ pub enum ConnectError {
 impl Database {
     /// Opens the pool (creating a SQLite file and its folder when missing) and
     /// applies pending migrations.
-    pub async fn connect(url: &str) -> Result<Self, ConnectError> {
+    pub async fn connect(url: &str, busy_timeout: Duration) -> Result<Self, ConnectError> {
         sqlx::any::install_default_drivers();
         if !url.starts_with("sqlite:") {
             return Err(ConnectError::UnsupportedScheme(url.to_owned()));
@@ -59,13 +67,17 @@ impl Database {
         let pool = AnyPoolOptions::new()
             .max_connections(8)
             .acquire_timeout(Duration::from_secs(5))
-            .after_connect(|conn, _meta| {
+            .after_connect(move |conn, _meta| {
                 Box::pin(async move {
                     // WAL lets readers run while one writer commits; the busy timeout
                     // makes concurrent writers wait instead of failing.
                     conn.execute(
-                        "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-                         PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;",
+                        format!(
+                            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                             PRAGMA busy_timeout = {}; PRAGMA foreign_keys = ON;",
+                            busy_timeout.as_millis()
+                        )
+                        .as_str(),
                     )
                     .await?;
                     Ok(())
@@ -84,14 +96,17 @@ impl Database {
         email: &str,
         password_hash: &str,
         created_at: &str,
+        security_stamp: &str,
     ) -> Result<UserSummary, AppError> {
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO users (name, email, password, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+            "INSERT INTO users (name, email, password, created_at, security_stamp) \
+             VALUES ($1, $2, $3, $4, $5) RETURNING id",
         )
         .bind(name)
         .bind(email)
         .bind(password_hash)
         .bind(created_at)
+        .bind(security_stamp)
         .fetch_one(&self.pool)
         .await
         .map_err(|err| match err.as_database_error() {
@@ -105,16 +120,16 @@ impl Database {
     }
 
     pub async fn find_credentials(&self, email: &str) -> Result<Option<Credentials>, AppError> {
-        let row: Option<(i64, String, String, i64)> =
-            sqlx::query_as("SELECT id, name, password, session_generation FROM users WHERE email = $1")
+        let row: Option<(i64, String, String, String)> =
+            sqlx::query_as("SELECT id, name, password, security_stamp FROM users WHERE email = $1")
                 .bind(email)
                 .fetch_optional(&self.pool)
                 .await
                 .map_err(database_error)?;
-        Ok(row.map(|(id, name, password_hash, session_generation)| Credentials {
+        Ok(row.map(|(id, name, password_hash, security_stamp)| Credentials {
             user: UserSummary { id, name },
             password_hash,
-            session_generation,
+            security_stamp,
         }))
     }
 
@@ -131,8 +146,8 @@ impl Database {
     /// primary-key lookup in `users` and a primary-key probe in `ended_sessions`.
     /// `None` when the user no longer exists.
     pub async fn session_standing(&self, user_id: i64, session_id: &str) -> Result<Option<SessionStanding>, AppError> {
-        let row: Option<(i64, i64)> = sqlx::query_as(
-            "SELECT session_generation, \
+        let row: Option<(String, i64)> = sqlx::query_as(
+            "SELECT security_stamp, \
                     (SELECT COUNT(*) FROM ended_sessions WHERE session_id = $2) \
              FROM users WHERE id = $1",
         )
@@ -141,8 +156,8 @@ impl Database {
         .fetch_optional(&self.pool)
         .await
         .map_err(database_error)?;
-        Ok(row.map(|(generation, ended)| SessionStanding {
-            generation,
+        Ok(row.map(|(security_stamp, ended)| SessionStanding {
+            security_stamp,
             ended: ended > 0,
         }))
     }
@@ -165,39 +180,42 @@ impl Database {
         Ok(())
     }
 
-    /// Revokes every session of the user; returns the new generation.
-    pub async fn bump_session_generation(&self, user_id: i64) -> Result<i64, AppError> {
-        sqlx::query_scalar(
-            "UPDATE users SET session_generation = session_generation + 1 WHERE id = $1 RETURNING session_generation",
-        )
-        .bind(user_id)
-        .fetch_one(&self.pool)
-        .await
-        .map_err(database_error)
-    }
-
-    /// Replaces the stored hash of the same password (a rehash); sessions stay.
-    pub async fn replace_password_hash(&self, user_id: i64, password_hash: &str) -> Result<(), AppError> {
-        sqlx::query("UPDATE users SET password = $2 WHERE id = $1")
+    /// Revokes every session of the user; returns the new security stamp.
+    pub async fn rotate_security_stamp(&self, user_id: i64) -> Result<String, AppError> {
+        let stamp = new_security_stamp();
+        sqlx::query("UPDATE users SET security_stamp = $2 WHERE id = $1")
             .bind(user_id)
-            .bind(password_hash)
+            .bind(&stamp)
             .execute(&self.pool)
             .await
             .map_err(database_error)?;
-        Ok(())
+        Ok(stamp)
     }
 
-    /// Replaces the password and revokes every session; returns the new generation.
-    pub async fn change_password(&self, user_id: i64, password_hash: &str) -> Result<i64, AppError> {
-        sqlx::query_scalar(
-            "UPDATE users SET password = $2, session_generation = session_generation + 1 \
-             WHERE id = $1 RETURNING session_generation",
-        )
-        .bind(user_id)
-        .bind(password_hash)
-        .fetch_one(&self.pool)
-        .await
-        .map_err(database_error)
+    /// Replaces the stored hash of the same password (a rehash at a new cost),
+    /// only if it is still `old_hash`: a password changed meanwhile stays changed.
+    pub async fn replace_password_hash(&self, user_id: i64, old_hash: &str, new_hash: &str) -> Result<bool, AppError> {
+        let updated = sqlx::query("UPDATE users SET password = $3 WHERE id = $1 AND password = $2")
+            .bind(user_id)
+            .bind(old_hash)
+            .bind(new_hash)
+            .execute(&self.pool)
+            .await
+            .map_err(database_error)?;
+        Ok(updated.rows_affected() == 1)
+    }
+
+    /// Replaces the password and revokes every session; returns the new security stamp.
+    pub async fn change_password(&self, user_id: i64, password_hash: &str) -> Result<String, AppError> {
+        let stamp = new_security_stamp();
+        sqlx::query("UPDATE users SET password = $2, security_stamp = $3 WHERE id = $1")
+            .bind(user_id)
+            .bind(password_hash)
+            .bind(&stamp)
+            .execute(&self.pool)
+            .await
+            .map_err(database_error)?;
+        Ok(stamp)
     }
 
     /// One page of users in id order, starting after the `after` cursor.
@@ -232,27 +250,39 @@ impl Database {
     }
 
     /// Counts one attempt under `key` at `now`, starting a new window when the
-    /// current one began at or before `since`, and drops every finished window.
-    pub async fn record_attempt(&self, key: &str, now: i64, since: i64) -> Result<(), AppError> {
+    /// current one began at or before `since`, and returns the count and the
+    /// window's start: one atomic statement, so parallel attempts each see their
+    /// own count. Finished windows of every key are dropped on the way.
+    pub async fn count_attempt(&self, key: &str, now: i64, since: i64) -> Result<(i64, i64), AppError> {
         sqlx::query("DELETE FROM attempt_counters WHERE window_started <= $1")
             .bind(since)
             .execute(&self.pool)
             .await
             .map_err(database_error)?;
-        sqlx::query(
+        sqlx::query_as(
             "INSERT INTO attempt_counters (key, window_started, attempts) VALUES ($1, $2, 1) \
              ON CONFLICT (key) DO UPDATE SET \
                  attempts = CASE WHEN attempt_counters.window_started <= $3 THEN 1 \
                                  ELSE attempt_counters.attempts + 1 END, \
                  window_started = CASE WHEN attempt_counters.window_started <= $3 THEN $2 \
-                                       ELSE attempt_counters.window_started END",
+                                       ELSE attempt_counters.window_started END \
+             RETURNING attempts, window_started",
         )
         .bind(key)
         .bind(now)
         .bind(since)
-        .execute(&self.pool)
+        .fetch_one(&self.pool)
         .await
-        .map_err(database_error)?;
+        .map_err(database_error)
+    }
+
+    /// Takes back one attempt counted under `key`.
+    pub async fn refund_attempt(&self, key: &str) -> Result<(), AppError> {
+        sqlx::query("UPDATE attempt_counters SET attempts = attempts - 1 WHERE key = $1 AND attempts > 0")
+            .bind(key)
+            .execute(&self.pool)
+            .await
+            .map_err(database_error)?;
         Ok(())
     }
 
@@ -279,11 +309,16 @@ fn sqlite_options(url: &str) -> Result<AnyConnectOptions, ConnectError> {
     Ok(AnyConnectOptions::from_url(&url)?)
 }
 
-/// A lost connection or an exhausted pool is the database being unavailable (503);
-/// anything else is a bug, logged here and shown to the client without details.
+/// A lost connection, an exhausted pool or a database still locked after the
+/// busy timeout is the database being unavailable (503); anything else is a bug,
+/// logged here and shown to the client without details.
 fn database_error(err: sqlx::Error) -> AppError {
     match err {
         sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
+            tracing::warn!(error = %err, "database unavailable");
+            AppError::Unavailable
+        }
+        sqlx::Error::Database(ref db_err) if is_busy(db_err.code().as_deref()) => {
             tracing::warn!(error = %err, "database unavailable");
             AppError::Unavailable
         }
@@ -292,4 +327,11 @@ fn database_error(err: sqlx::Error) -> AppError {
             AppError::Internal
         }
     }
+}
+
+/// SQLite's `SQLITE_BUSY` (5) and `SQLITE_LOCKED` (6), in any extended form
+/// (the low byte is the primary code).
+fn is_busy(code: Option<&str>) -> bool {
+    code.and_then(|code| code.parse::<i32>().ok())
+        .is_some_and(|code| matches!(code & 0xff, 5 | 6))
 }

@@ -14,6 +14,7 @@ use leptos::{
     prelude::use_context,
     server_fn::error::{ServerFnUrlError, SERVER_FN_ERROR_HEADER},
 };
+use super::log_safe::Untrusted;
 use leptos_axum::ResponseOptions;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use url::{Position, Url};
@@ -32,71 +33,150 @@ pub async fn json_errors(request: Request, next: Next) -> Response {
         return response;
     }
     let status = response.status();
-    if status == StatusCode::INTERNAL_SERVER_ERROR && response.headers().contains_key(SERVER_FN_ERROR_HEADER) {
+    let mut response = if status == StatusCode::INTERNAL_SERVER_ERROR
+        && response.headers().contains_key(SERVER_FN_ERROR_HEADER)
+    {
         let (mut parts, body) = response.into_parts();
         let bytes = axum::body::to_bytes(body, MAX_ERROR_BODY).await.unwrap_or_default();
         if let Ok(err) = serde_json::from_slice::<AppError>(&bytes) {
             parts.status = status_of(&err);
         }
-        return Response::from_parts(parts, Body::from(bytes));
-    }
-    let is_json = response
+        Response::from_parts(parts, Body::from(bytes))
+    } else if (status.is_client_error() || status.is_server_error()) && !is_json(&response) {
+        let message = status.canonical_reason().unwrap_or("Request refused");
+        (status, Json(AppError::BadRequest(message.to_owned()))).into_response()
+    } else {
+        response
+    };
+    suggest_retry(&mut response);
+    response
+}
+
+fn is_json(response: &Response) -> bool {
+    response
         .headers()
         .get(header::CONTENT_TYPE)
-        .is_some_and(|value| value.as_bytes().starts_with(b"application/json"));
-    if (status.is_client_error() || status.is_server_error()) && !is_json {
-        let message = status.canonical_reason().unwrap_or("Request refused");
-        return (status, Json(AppError::BadRequest(message.to_owned()))).into_response();
+        .is_some_and(|value| value.as_bytes().starts_with(b"application/json"))
+}
+
+/// Seconds a client should wait before retrying while the service is unavailable.
+const RETRY_UNAVAILABLE_AFTER: u32 = 5;
+
+/// A 503 tells the client when to try again.
+fn suggest_retry(response: &mut Response) {
+    if response.status() == StatusCode::SERVICE_UNAVAILABLE {
+        response
+            .headers_mut()
+            .entry(header::RETRY_AFTER)
+            .or_insert(HeaderValue::from(RETRY_UNAVAILABLE_AFTER));
     }
-    response
 }
 
 /// An error answered directly: its status from [`AppError::status`], its JSON body.
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
-        (status_of(&self), Json(self)).into_response()
+        let mut response = (status_of(&self), Json(self)).into_response();
+        suggest_retry(&mut response);
+        response
     }
+}
+
+/// The answer to a request whose handler panicked (`CatchPanicLayer`): logged,
+/// and a 500 with the usual JSON body instead of a dropped connection.
+pub fn panic_response(panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    let message = panic
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| panic.downcast_ref::<&str>().copied())
+        .unwrap_or("unknown panic");
+    tracing::error!(panic = %Untrusted(message), "request handler panicked");
+    AppError::Internal.into_response()
+}
+
+/// Largest request body accepted; forms are far smaller.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// Reads the whole request body before any handler sees it, refusing one over
+/// [`MAX_BODY_BYTES`] with 413 whether its size was announced (`Content-Length`)
+/// or not (chunked): server functions would otherwise meet the limit mid-read
+/// and report a malformed request. Bodies here are small forms, so holding one
+/// in memory costs nothing.
+pub async fn limit_body(request: Request, next: Next) -> Response {
+    let (parts, body) = request.into_parts();
+    match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
+        Ok(bytes) => next.run(Request::from_parts(parts, Body::from(bytes))).await,
+        Err(err) if is_length_limit(&err) => StatusCode::PAYLOAD_TOO_LARGE.into_response(),
+        Err(_) => StatusCode::BAD_REQUEST.into_response(),
+    }
+}
+
+fn is_length_limit(err: &axum::Error) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(err) = source {
+        if err.is::<http_body_util::LengthLimitError>() {
+            return true;
+        }
+        source = err.source();
+    }
+    false
 }
 
 fn status_of(err: &AppError) -> StatusCode {
     StatusCode::from_u16(err.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
 }
 
+/// The site's origin as browsers see it (`PUBLIC_ORIGIN`), when configured.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublicOrigin(pub Option<String>);
+
 /// Refuses a state-changing request made by another site, before any work is
-/// done: its `Origin` must be this site's (the host it was sent to), and without
-/// an `Origin` the browser must not say it is `cross-site`. Requests from
-/// non-browser clients carry neither header and pass; `SameSite=Lax` cookies
-/// are the second line of defence.
-pub async fn refuse_cross_site(request: Request, next: Next) -> Response {
-    if matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS) || is_same_site(request.headers()) {
+/// done: its `Origin` must be this site's, and without an `Origin` the browser
+/// must not say it is `cross-site`. This site is `PUBLIC_ORIGIN` when set (so a
+/// proxy may rewrite `Host`), else the host the request was sent to. Requests
+/// from non-browser clients carry neither header and pass; `SameSite=Lax`
+/// cookies are the second line of defence.
+pub async fn refuse_cross_site(State(public_origin): State<PublicOrigin>, request: Request, next: Next) -> Response {
+    if matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS)
+        || is_same_site(request.headers(), public_origin.0.as_deref())
+    {
         return next.run(request).await;
     }
+    let origin = request
+        .headers()
+        .get(header::ORIGIN)
+        .map(|origin| String::from_utf8_lossy(origin.as_bytes()).into_owned())
+        .unwrap_or_default();
     tracing::warn!(
         target: "audit",
         action = "cross_site_request",
         outcome = "refused",
         client = %address_in(request.extensions()),
-        path = request.uri().path(),
-        origin = ?request.headers().get(header::ORIGIN),
+        path = %Untrusted(request.uri().path()),
+        origin = %Untrusted(&origin),
     );
     AppError::Forbidden.into_response()
 }
 
-fn is_same_site(headers: &HeaderMap) -> bool {
-    match headers.get(header::ORIGIN) {
-        Some(origin) => {
-            let host = headers.get(header::HOST).and_then(|host| host.to_str().ok());
-            let origin_host = origin
-                .to_str()
-                .ok()
-                .and_then(|origin| Url::parse(origin).ok())
-                .filter(|origin| matches!(origin.scheme(), "http" | "https"))
-                .map(|origin| origin[Position::BeforeHost..Position::AfterPort].to_owned());
-            matches!((origin_host, host), (Some(origin), Some(host)) if origin.eq_ignore_ascii_case(host))
-        }
-        None => headers
+fn is_same_site(headers: &HeaderMap, public_origin: Option<&str>) -> bool {
+    let Some(origin) = headers.get(header::ORIGIN) else {
+        return headers
             .get("sec-fetch-site")
-            .is_none_or(|site| site.as_bytes() != b"cross-site"),
+            .is_none_or(|site| site.as_bytes() != b"cross-site");
+    };
+    let origin = origin
+        .to_str()
+        .ok()
+        .and_then(|origin| Url::parse(origin).ok())
+        .filter(|origin| matches!(origin.scheme(), "http" | "https"));
+    let Some(origin) = origin else {
+        return false;
+    };
+    match public_origin {
+        Some(public) => origin.origin().ascii_serialization() == public,
+        None => {
+            let host = headers.get(header::HOST).and_then(|host| host.to_str().ok());
+            host.is_some_and(|host| origin[Position::BeforeHost..Position::AfterPort].eq_ignore_ascii_case(host))
+        }
     }
 }
 
@@ -134,9 +214,10 @@ pub async fn resolve_client_address(
                 .ok()
         })
         .flatten();
+    // An IPv4 client reaching an IPv6 socket shows as `::ffff:a.b.c.d`.
     request
         .extensions_mut()
-        .insert(ClientAddress(forwarded.unwrap_or(peer)));
+        .insert(ClientAddress(forwarded.unwrap_or(peer).to_canonical()));
     next.run(request).await
 }
 
@@ -317,6 +398,7 @@ mod tests {
     #[test]
     fn same_site_requests_pass_and_cross_site_ones_do_not() {
         let host = ("host", "app.example:3000");
+        let is_same_site = |headers: &HeaderMap| super::is_same_site(headers, None);
         assert!(is_same_site(&origin_headers(&[
             host,
             ("origin", "http://app.example:3000")
@@ -343,6 +425,28 @@ mod tests {
             origin_headers(&[host, ("sec-fetch-site", "cross-site")]),
         ] {
             assert!(!is_same_site(&refused), "{refused:?}");
+        }
+    }
+
+    #[test]
+    fn with_a_public_origin_only_that_origin_passes_whatever_the_host() {
+        let public = Some("https://app.example.com");
+        let proxied = ("host", "10.0.0.7:3000");
+        for passing in [
+            origin_headers(&[proxied, ("origin", "https://app.example.com")]),
+            origin_headers(&[proxied, ("origin", "https://APP.example.com:443")]),
+            origin_headers(&[proxied]),
+        ] {
+            assert!(is_same_site(&passing, public), "{passing:?}");
+        }
+        for refused in [
+            origin_headers(&[proxied, ("origin", "http://app.example.com")]),
+            origin_headers(&[proxied, ("origin", "https://app.example.com:8443")]),
+            origin_headers(&[("host", "evil.example"), ("origin", "https://evil.example")]),
+            origin_headers(&[proxied, ("origin", "http://10.0.0.7:3000")]),
+            origin_headers(&[proxied, ("sec-fetch-site", "cross-site")]),
+        ] {
+            assert!(!is_same_site(&refused, public), "{refused:?}");
         }
     }
 

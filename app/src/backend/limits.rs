@@ -1,23 +1,37 @@
-//! Brute-force limits: failed logins per email and per client address, and
-//! registrations per address, each counted over a fixed window.
+//! Brute-force limits: login attempts per account, per trusted device and per
+//! client network, password changes per user, and registrations per network,
+//! each counted over a fixed window.
+//!
+//! An attempt is reserved (counted) before any bcrypt work, by one statement
+//! that returns the new count, so a burst sent in parallel cannot slip past the
+//! limit between a check and a count. A success hands its reservation back.
 //!
 //! The counters live in the database (`attempt_counters`), so every app server
 //! sharing it shares the limits, and a row lasts one window, so nothing grows
 //! without bound. Written here rather than taken from `governor`: the rule is
-//! "N failures, forgotten on success", which a token bucket cannot express, and
+//! "N attempts, forgotten on success", which a token bucket cannot express, and
 //! governor keeps its state in one process's memory.
 
 use super::db::Database;
 use crate::error::AppError;
 use http::{header::RETRY_AFTER, HeaderValue};
 use leptos::prelude::use_context;
-use std::{net::IpAddr, time::Duration};
+use sha2::{Digest, Sha256};
+use std::{
+    net::{IpAddr, Ipv6Addr},
+    time::Duration,
+};
 use time::OffsetDateTime;
 
 /// How many attempts are allowed, per what, over how long.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LimitSettings {
+    /// Login failures for one account from clients it has never logged in from.
     pub login_failures_per_email: u32,
+    /// Login failures for one account from one browser it has logged in from
+    /// before (a device cookie): counted apart, so strangers' failures never
+    /// lock the owner's own browsers out.
+    pub login_failures_per_device: u32,
     pub login_failures_per_address: u32,
     pub registrations_per_address: u32,
     pub window: Duration,
@@ -27,9 +41,68 @@ impl Default for LimitSettings {
     fn default() -> Self {
         Self {
             login_failures_per_email: 5,
+            login_failures_per_device: 5,
             login_failures_per_address: 50,
             registrations_per_address: 20,
             window: Duration::from_secs(15 * 60),
+        }
+    }
+}
+
+/// What is being counted. Each kind has its own key space, and free text (an
+/// email, a device id) enters a key only as its SHA-256, so keys never collide
+/// across kinds and stay short whatever was typed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Counter<'a> {
+    /// Login attempts for a normalised email from untrusted clients.
+    LoginByAccount(&'a str),
+    /// Login attempts carrying the device cookie with this id.
+    LoginByDevice(&'a str),
+    /// Login and password-confirmation attempts from a client network.
+    LoginByAddress(IpAddr),
+    /// Password-change attempts of a logged-in user.
+    PasswordChangeByUser(i64),
+    RegistrationByAddress(IpAddr),
+}
+
+impl Counter<'_> {
+    pub fn key(&self) -> String {
+        match self {
+            Self::LoginByAccount(email) => format!("login-account:{}", digest(email)),
+            Self::LoginByDevice(device) => format!("login-device:{}", digest(device)),
+            Self::LoginByAddress(address) => format!("login-address:{}", network(*address)),
+            Self::PasswordChangeByUser(user_id) => format!("password-change-user:{user_id}"),
+            Self::RegistrationByAddress(address) => format!("register-address:{}", network(*address)),
+        }
+    }
+
+    fn max(&self, settings: &LimitSettings) -> u32 {
+        match self {
+            Self::LoginByAccount(_) | Self::PasswordChangeByUser(_) => settings.login_failures_per_email,
+            Self::LoginByDevice(_) => settings.login_failures_per_device,
+            Self::LoginByAddress(_) => settings.login_failures_per_address,
+            Self::RegistrationByAddress(_) => settings.registrations_per_address,
+        }
+    }
+}
+
+fn digest(text: &str) -> String {
+    Sha256::digest(text.as_bytes())
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
+}
+
+/// The network a client is counted under: its IPv4 address, or the /64 of an
+/// IPv6 one (one subscriber usually holds a whole /64, so counting single IPv6
+/// addresses would hand each guesser 2^64 fresh counters). IPv4-mapped IPv6
+/// addresses count as the IPv4 address they carry.
+pub fn network(address: IpAddr) -> String {
+    match address.to_canonical() {
+        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V6(v6) => {
+            let prefix = u128::from(v6) & !((1u128 << 64) - 1);
+            format!("{}/64", Ipv6Addr::from(prefix))
         }
     }
 }
@@ -39,80 +112,46 @@ pub struct Limits {
     settings: LimitSettings,
 }
 
-/// What is being counted.
-enum Counter<'a> {
-    /// By normalised email, or `user:ID` for re-authentication of a session.
-    LoginFailuresByAccount(&'a str),
-    LoginFailuresByAddress(IpAddr),
-    RegistrationsByAddress(IpAddr),
-}
-
-impl Counter<'_> {
-    fn key(&self) -> String {
-        match self {
-            Self::LoginFailuresByAccount(account) => format!("login-account:{account}"),
-            Self::LoginFailuresByAddress(address) => format!("login-address:{address}"),
-            Self::RegistrationsByAddress(address) => format!("register-address:{address}"),
-        }
-    }
-
-    fn max(&self, settings: &LimitSettings) -> u32 {
-        match self {
-            Self::LoginFailuresByAccount(_) => settings.login_failures_per_email,
-            Self::LoginFailuresByAddress(_) => settings.login_failures_per_address,
-            Self::RegistrationsByAddress(_) => settings.registrations_per_address,
-        }
-    }
-}
-
 impl Limits {
     pub fn new(settings: LimitSettings) -> Self {
         Self { settings }
     }
 
-    /// Whether a login to `account` from `address` may even be attempted.
-    pub async fn check_login(&self, db: &Database, account: &str, address: IpAddr) -> Result<(), AppError> {
-        self.check(db, Counter::LoginFailuresByAccount(account)).await?;
-        self.check(db, Counter::LoginFailuresByAddress(address)).await
-    }
-
-    pub async fn login_failed(&self, db: &Database, account: &str, address: IpAddr) -> Result<(), AppError> {
-        self.count(db, Counter::LoginFailuresByAccount(account)).await?;
-        self.count(db, Counter::LoginFailuresByAddress(address)).await
-    }
-
-    /// A success forgets the account's failures (the address keeps its count, so
-    /// one valid account cannot be used to reset a guessing run on others).
-    pub async fn login_succeeded(&self, db: &Database, account: &str) -> Result<(), AppError> {
-        db.forget_attempts(&Counter::LoginFailuresByAccount(account).key())
-            .await
-    }
-
-    /// Counts a registration attempt from `address`, refusing it past the limit.
-    pub async fn register_attempt(&self, db: &Database, address: IpAddr) -> Result<(), AppError> {
-        self.check(db, Counter::RegistrationsByAddress(address)).await?;
-        self.count(db, Counter::RegistrationsByAddress(address)).await
-    }
-
-    /// `Err(TooManyRequests)`, with `Retry-After` on the response, past the limit.
-    async fn check(&self, db: &Database, counter: Counter<'_>) -> Result<(), AppError> {
-        let since = self.window_start(now());
-        match db.attempts(&counter.key(), since).await? {
-            Some((started, attempts)) if attempts >= i64::from(counter.max(&self.settings)) => {
-                // The window ends `window` after it started, `started - since` from now.
-                let retry_after = (started - since).max(1);
-                if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
-                    response.insert_header(RETRY_AFTER, HeaderValue::from(retry_after));
-                }
-                Err(AppError::TooManyRequests)
-            }
-            _ => Ok(()),
-        }
-    }
-
-    async fn count(&self, db: &Database, counter: Counter<'_>) -> Result<(), AppError> {
+    /// Counts one attempt under every counter in `counters`, refusing it with
+    /// [`AppError::TooManyRequests`] (and `Retry-After` on the response) when any
+    /// of them is past its limit.
+    pub async fn reserve(&self, db: &Database, counters: &[Counter<'_>]) -> Result<(), AppError> {
         let now = now();
-        db.record_attempt(&counter.key(), now, self.window_start(now)).await
+        let since = self.window_start(now);
+        let mut wait = None;
+        for counter in counters {
+            let (attempts, started) = db.count_attempt(&counter.key(), now, since).await?;
+            if attempts > i64::from(counter.max(&self.settings)) {
+                // The window ends `window` after it started, `started - since` from now.
+                wait = wait.max(Some((started - since).max(1)));
+            }
+        }
+        let Some(retry_after) = wait else {
+            return Ok(());
+        };
+        if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+            response.insert_header(RETRY_AFTER, HeaderValue::from(retry_after));
+        }
+        Err(AppError::TooManyRequests)
+    }
+
+    /// After a success: `forgotten` starts afresh, and the attempt reserved
+    /// under `refunded` no longer counts (a network keeps its failures, so one
+    /// valid account cannot reset a guessing run on others). Best effort: the
+    /// success stands whatever happens here.
+    pub async fn succeeded(&self, db: &Database, forgotten: Counter<'_>, refunded: Option<Counter<'_>>) {
+        let mut result = db.forget_attempts(&forgotten.key()).await;
+        if let Some(refunded) = refunded {
+            result = result.and(db.refund_attempt(&refunded.key()).await);
+        }
+        if let Err(err) = result {
+            tracing::warn!(error = %err, "could not reset an attempt counter after a success");
+        }
     }
 
     /// The start of the window ending at `now`: one that began at or before it is over.
@@ -124,4 +163,42 @@ impl Limits {
 /// Unix seconds.
 fn now() -> i64 {
     OffsetDateTime::now_utc().unix_timestamp()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn key_spaces_never_meet() {
+        let keys = [
+            Counter::LoginByAccount("user:5").key(),
+            Counter::LoginByDevice("user:5").key(),
+            Counter::PasswordChangeByUser(5).key(),
+            Counter::LoginByAddress("10.0.0.5".parse().unwrap()).key(),
+            Counter::RegistrationByAddress("10.0.0.5".parse().unwrap()).key(),
+        ];
+        for (i, a) in keys.iter().enumerate() {
+            for b in &keys[i + 1..] {
+                assert_ne!(a, b);
+            }
+        }
+    }
+
+    #[test]
+    fn keys_are_short_whatever_was_typed() {
+        let huge = "x".repeat(60_000);
+        assert!(Counter::LoginByAccount(&huge).key().len() < 100);
+        assert!(!Counter::LoginByAccount("ada@example.com").key().contains("ada"));
+    }
+
+    #[test]
+    fn ipv6_clients_are_counted_per_64_and_mapped_ipv4_as_ipv4() {
+        let net = |text: &str| network(text.parse().unwrap());
+        assert_eq!(net("2001:db8:1:2:aaaa::1"), net("2001:db8:1:2:ffff:ffff:ffff:ffff"));
+        assert_eq!(net("2001:db8:1:2::1"), "2001:db8:1:2::/64");
+        assert_ne!(net("2001:db8:1:2::1"), net("2001:db8:1:3::1"));
+        assert_eq!(net("::ffff:192.0.2.7"), "192.0.2.7");
+        assert_eq!(net("192.0.2.7"), "192.0.2.7");
+    }
 }

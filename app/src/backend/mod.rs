@@ -2,8 +2,10 @@
 
 pub mod accounts;
 pub mod db;
+pub mod device;
 pub mod http;
 pub mod limits;
+pub mod log_safe;
 pub mod password;
 pub mod session;
 
@@ -18,6 +20,7 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub db: db::Database,
     pub sessions: Arc<session::SessionConfig>,
+    pub devices: Arc<device::DeviceCookies>,
     pub passwords: password::PasswordHasher,
     pub limits: Arc<limits::Limits>,
 }

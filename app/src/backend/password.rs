@@ -17,12 +17,17 @@ pub const DEFAULT_COST: u32 = bcrypt::DEFAULT_COST;
 pub struct PasswordHasher {
     cost: u32,
     permits: Arc<Semaphore>,
-    /// Verified against when the email is unknown, so that an unknown email costs
-    /// the same bcrypt work as a wrong password and timing reveals nothing.
-    dummy_hash: Arc<OnceCell<String>>,
+    /// Hashes of an unguessable password, one per cost, made when first needed.
+    /// An unknown email is verified against the one at the configured cost, so it
+    /// costs the same bcrypt work as a wrong password and timing reveals nothing.
+    dummy_hashes: Arc<[OnceCell<String>; 32]>,
     /// Verifications run so far: proves, in tests, that every login attempt costs
     /// exactly one, whatever its outcome.
     verifications: Arc<AtomicU64>,
+    /// bcrypt work done by verifications so far, in units of one cost-0 round
+    /// (a verification at cost c is 2^c): proves that timing cannot tell an
+    /// unknown email from a known one, whatever its stored cost.
+    work: Arc<AtomicU64>,
 }
 
 impl PasswordHasher {
@@ -31,8 +36,9 @@ impl PasswordHasher {
         Self {
             cost,
             permits: Arc::new(Semaphore::new(cpus)),
-            dummy_hash: Arc::new(OnceCell::new()),
+            dummy_hashes: Arc::new(std::array::from_fn(|_| OnceCell::new())),
             verifications: Arc::new(AtomicU64::new(0)),
+            work: Arc::new(AtomicU64::new(0)),
         }
     }
 
@@ -50,6 +56,10 @@ impl PasswordHasher {
         self.verifications.load(Ordering::Relaxed)
     }
 
+    pub fn work(&self) -> u64 {
+        self.work.load(Ordering::Relaxed)
+    }
+
     pub async fn hash(&self, password: &Password) -> Result<String, AppError> {
         let password = password.expose().to_owned();
         let cost = self.cost;
@@ -58,29 +68,47 @@ impl PasswordHasher {
 
     /// Checks `candidate` against `stored`, or against the dummy hash when there is
     /// no account, which always fails after the same amount of work.
+    ///
+    /// A stored hash made at a lower cost than the configured one (before
+    /// `BCRYPT_COST` was raised; it is replaced at its next successful login)
+    /// would answer faster than an unknown email, which pays the configured cost,
+    /// and so tell which emails exist. Such a verification is topped up with one
+    /// dummy verification at each cost from the stored one to one below the
+    /// configured one: 2^c + 2^c + 2^(c+1) + ... + 2^(C-1) = 2^C, the same work.
     pub async fn verify(&self, candidate: &str, stored: Option<String>) -> Result<bool, AppError> {
         // bcrypt ignores bytes past the 72nd, so a longer candidate could match a
         // shorter stored password: refuse it, but only after the same work.
         let too_long = candidate.len() > Password::MAX_BYTES;
         let (hash, real) = match stored {
             Some(hash) if !too_long => (hash, true),
-            _ => (self.dummy_hash().await?, false),
+            _ => (self.dummy_hash(self.cost).await?, false),
         };
-        let candidate = candidate.to_owned();
+        let stored_cost = bcrypt::HashParts::from_str(&hash).map_or(self.cost, |parts| parts.get_cost());
         self.verifications.fetch_add(1, Ordering::Relaxed);
-        let matched = self.blocking(move || bcrypt::verify(candidate, &hash)).await?;
+        let matched = self.verify_against(candidate, hash).await?;
+        for cost in stored_cost..self.cost {
+            let dummy = self.dummy_hash(cost).await?;
+            self.verify_against(candidate, dummy).await?;
+        }
         Ok(matched && real)
     }
 
-    async fn dummy_hash(&self) -> Result<String, AppError> {
-        self.dummy_hash
-            .get_or_try_init(|| {
-                let cost = self.cost;
-                let unguessable: [u8; 32] = rand::random();
-                self.blocking(move || bcrypt::hash(unguessable, cost))
-            })
-            .await
-            .cloned()
+    async fn verify_against(&self, candidate: &str, hash: String) -> Result<bool, AppError> {
+        if let Ok(parts) = bcrypt::HashParts::from_str(&hash) {
+            self.work.fetch_add(1 << parts.get_cost(), Ordering::Relaxed);
+        }
+        let candidate = candidate.to_owned();
+        self.blocking(move || bcrypt::verify(candidate, &hash)).await
+    }
+
+    async fn dummy_hash(&self, cost: u32) -> Result<String, AppError> {
+        let cell = self.dummy_hashes.get(cost as usize).ok_or(AppError::Internal)?;
+        cell.get_or_try_init(|| {
+            let unguessable: [u8; 32] = rand::random();
+            self.blocking(move || bcrypt::hash(unguessable, cost))
+        })
+        .await
+        .cloned()
     }
 
     async fn blocking<T: Send + 'static>(
@@ -132,6 +160,24 @@ mod tests {
         let hasher = PasswordHasher::new(4);
         assert!(!hasher.verify("anything at all", None).await.unwrap());
         assert!(!hasher.verify("", None).await.unwrap());
+    }
+
+    #[tokio::test]
+    async fn a_hash_at_a_lower_cost_is_topped_up_to_the_configured_work() {
+        let password = Password::parse("correct horse battery").unwrap();
+        let old = PasswordHasher::new(4).hash(&password).await.unwrap();
+        let hasher = PasswordHasher::new(7);
+        let work_of = |stored: Option<String>| {
+            let hasher = hasher.clone();
+            async move {
+                let before = hasher.work();
+                hasher.verify("correct horse battery", stored).await.unwrap();
+                hasher.work() - before
+            }
+        };
+        assert_eq!(work_of(None).await, 1 << 7);
+        assert_eq!(work_of(Some(old.clone())).await, 1 << 7, "2^4 + 2^4 + 2^5 + 2^6");
+        assert!(hasher.verify("correct horse battery", Some(old)).await.unwrap());
     }
 
     #[tokio::test]

@@ -6,13 +6,13 @@
 //! forward) once half of that has passed, and never outlives `absolute_max_age`
 //! from login. Revocation: each request with a valid cookie costs one SQL
 //! statement (two primary-key probes, see `db::session_standing`) that checks
-//! the user's session generation, bumped by "log out everywhere" and password
+//! the user's security stamp, replaced by "log out everywhere" and password
 //! changes, and the small table of sessions ended by logout.
 //!
 //! The helpers at the bottom (`get`, `require`, `replace`, `clear`) are what
 //! server functions use; the middleware opens the cookie once per request.
 
-use super::{http::client_address, AppState};
+use super::{accounts::SignedIn, device::TrustedDevice, http::client_address, AppState};
 use crate::{
     error::AppError,
     model::{SessionInfo, UserSummary},
@@ -56,9 +56,9 @@ pub struct Session {
 pub struct SecureData {
     /// Random per login: what logout records as ended.
     pub session_id: String,
-    /// The user's session generation at login; a newer one in the database
-    /// means this session was revoked.
-    pub generation: i64,
+    /// The user's security stamp at login; another one in the database means
+    /// this session was revoked.
+    pub security_stamp: String,
 }
 
 impl Session {
@@ -75,7 +75,8 @@ impl Session {
 #[derive(Debug, Clone, PartialEq)]
 pub enum OpenedCookie {
     Absent,
-    /// `reseal`: sealed with a previous key, or past half its idle lifetime.
+    /// `reseal`: sealed with a previous key, or past half its idle lifetime
+    /// with an expiry that renewing would move.
     Valid {
         session: Session,
         reseal: bool,
@@ -109,10 +110,7 @@ impl SessionConfig {
     /// under `password`.
     pub fn new(password: &str, previous: &[String], lifetimes: Lifetimes, secure: bool) -> Self {
         Self {
-            keys: std::iter::once(password)
-                .chain(previous.iter().map(String::as_str))
-                .map(|password| Key::derive_from(password.as_bytes()))
-                .collect(),
+            keys: derive_keys(password, previous),
             // The `__Host-` prefix makes the browser refuse the cookie unless it is
             // Secure, host-only and for Path=/, which stops subdomains planting one.
             cookie_name: if secure { "__Host-session" } else { "session" },
@@ -137,8 +135,10 @@ impl SessionConfig {
         match serde_json::from_str::<Session>(cookie.value()) {
             Ok(session) if session.expires_at > now && session.absolute_expires_at > now => {
                 let half_used = session.expires_at - now < self.lifetimes.max_age / 2;
+                // Near the absolute expiry renewing changes nothing: no new cookie then.
+                let renewable = self.renewed_expiry(&session, now) > session.expires_at;
                 OpenedCookie::Valid {
-                    reseal: key_index > 0 || half_used,
+                    reseal: key_index > 0 || (half_used && renewable),
                     session,
                 }
             }
@@ -146,8 +146,9 @@ impl SessionConfig {
         }
     }
 
-    /// A fresh session for `user`, with a new random id.
-    pub fn start(&self, user: UserSummary, generation: i64, now: OffsetDateTime) -> Session {
+    /// A fresh session for `user`, who has just proved who they are: a new
+    /// random id and a full absolute lifetime.
+    pub fn start(&self, user: UserSummary, security_stamp: String, now: OffsetDateTime) -> Session {
         let now = now.replace_nanosecond(0).unwrap_or(now);
         let absolute_expires_at = now + self.lifetimes.absolute_max_age;
         Session {
@@ -157,16 +158,33 @@ impl SessionConfig {
             absolute_expires_at,
             secure: SecureData {
                 session_id: random_id(),
-                generation,
+                security_stamp,
             },
         }
     }
 
+    /// The session that replaces `previous` when its stamp changes without the
+    /// user proving who they are ("log out everywhere"): a new id, but the login
+    /// time and absolute expiry of `previous`, so a stolen cookie cannot buy
+    /// itself a new lifetime.
+    pub fn succeed(&self, previous: &Session, security_stamp: String, now: OffsetDateTime) -> Session {
+        let mut session = previous.clone();
+        session.secure = SecureData {
+            session_id: random_id(),
+            security_stamp,
+        };
+        self.renew(session, now)
+    }
+
     /// The same session, its idle expiry moved forward (never past the absolute one).
     pub fn renew(&self, mut session: Session, now: OffsetDateTime) -> Session {
-        let now = now.replace_nanosecond(0).unwrap_or(now);
-        session.expires_at = (now + self.lifetimes.max_age).min(session.absolute_expires_at);
+        session.expires_at = self.renewed_expiry(&session, now);
         session
+    }
+
+    fn renewed_expiry(&self, session: &Session, now: OffsetDateTime) -> OffsetDateTime {
+        let now = now.replace_nanosecond(0).unwrap_or(now);
+        (now + self.lifetimes.max_age).min(session.absolute_expires_at)
     }
 
     /// The `Set-Cookie` value carrying `session`, sealed with the current key.
@@ -215,7 +233,15 @@ impl SessionConfig {
     }
 }
 
-fn set_cookie_header(jar: PrivateCookieJar) -> Result<HeaderValue, AppError> {
+/// The sealing keys: the current one first, then the previous ones.
+pub(super) fn derive_keys(password: &str, previous: &[String]) -> Vec<Key> {
+    std::iter::once(password)
+        .chain(previous.iter().map(String::as_str))
+        .map(|password| Key::derive_from(password.as_bytes()))
+        .collect()
+}
+
+pub(super) fn set_cookie_header(jar: PrivateCookieJar) -> Result<HeaderValue, AppError> {
     jar.into_response()
         .headers()
         .get(SET_COOKIE)
@@ -223,7 +249,7 @@ fn set_cookie_header(jar: PrivateCookieJar) -> Result<HeaderValue, AppError> {
         .ok_or(AppError::Internal)
 }
 
-fn random_id() -> String {
+pub(super) fn random_id() -> String {
     let bytes: [u8; 16] = rand::random();
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
@@ -247,7 +273,7 @@ pub async fn load_session(State(state): State<AppState>, mut request: Request, n
                 .session_standing(session.user.id, &session.secure.session_id)
                 .await;
             match standing {
-                Ok(Some(standing)) if standing.generation == session.secure.generation && !standing.ended => {
+                Ok(Some(standing)) if standing.security_stamp == session.secure.security_stamp && !standing.ended => {
                     (Some(session), false, reseal)
                 }
                 Ok(_) => (None, true, false),
@@ -297,12 +323,41 @@ pub fn require_user_session() -> Result<Session, AppError> {
     get_user_session().ok_or(AppError::Unauthorized)
 }
 
-/// Logs `user` in: a brand-new session (new id, the user's current session
-/// generation) replaces whatever the request carried.
-pub fn replace_user_session(user: UserSummary, generation: i64) -> Result<Session, AppError> {
+/// Logs `user` in: a brand-new session (new id, the user's current security
+/// stamp, a full lifetime) replaces whatever the request carried.
+pub fn replace_user_session(user: UserSummary, security_stamp: String) -> Result<Session, AppError> {
     let state = super::state()?;
     let now = OffsetDateTime::now_utc();
-    let session = state.sessions.start(user, generation, now);
+    issue(&state, state.sessions.start(user, security_stamp, now), now)
+}
+
+/// Carries `current` over to the user's new security stamp, keeping its
+/// lifetime: see [`SessionConfig::succeed`].
+pub fn reissue_user_session(current: &Session, security_stamp: String) -> Result<Session, AppError> {
+    let state = super::state()?;
+    let now = OffsetDateTime::now_utc();
+    issue(&state, state.sessions.succeed(current, security_stamp, now), now)
+}
+
+/// Logs in a user who has just proved who they are, and marks this browser
+/// as one they log in from (see `device`).
+pub fn sign_in(signed_in: &SignedIn) -> Result<Session, AppError> {
+    let session = replace_user_session(signed_in.user.clone(), signed_in.security_stamp.clone())?;
+    let device = super::state()?.devices.issue(&signed_in.email, OffsetDateTime::now_utc())?;
+    response_options()?.append_header(SET_COOKIE, device);
+    Ok(session)
+}
+
+/// The device cookie of the request being served, if it vouches for `email`.
+pub fn trusted_device(email: &str) -> Option<TrustedDevice> {
+    let request = use_context::<http::request::Parts>()?;
+    super::state()
+        .ok()?
+        .devices
+        .trusted_for(&request.headers, email, OffsetDateTime::now_utc())
+}
+
+fn issue(state: &AppState, session: Session, now: OffsetDateTime) -> Result<Session, AppError> {
     let cookie = state.sessions.seal(&session, now)?;
     response_options()?.append_header(SET_COOKIE, cookie);
     Ok(session)
@@ -357,7 +412,7 @@ mod tests {
     }
 
     fn sealed(config: &SessionConfig, now: OffsetDateTime) -> (Session, HeaderValue) {
-        let session = config.start(ada(), 0, now);
+        let session = config.start(ada(), "stamp".into(), now);
         let cookie = config.seal(&session, now).unwrap();
         (session, cookie)
     }
@@ -498,7 +553,7 @@ mod tests {
     fn rolling_never_passes_the_absolute_expiry() {
         let config = config();
         let login = OffsetDateTime::now_utc();
-        let mut session = config.start(ada(), 0, login);
+        let mut session = config.start(ada(), "stamp".into(), login);
         let mut now = login;
         // Used every 4 days, the session still ends 30 days after login.
         while now < login + Duration::days(40) {
@@ -519,6 +574,35 @@ mod tests {
     }
 
     #[test]
+    fn near_the_absolute_expiry_the_cookie_is_not_resealed() {
+        let config = config();
+        let login = OffsetDateTime::now_utc();
+        let session = config.start(ada(), "stamp".into(), login);
+        // Renewed at day 26: its idle expiry is now capped at the absolute one.
+        let day_26 = login + Duration::days(26);
+        let capped = config.renew(session, day_26);
+        assert_eq!(capped.expires_at, capped.absolute_expires_at);
+        let cookie = config.seal(&capped, day_26).unwrap();
+        // Past half its idle lifetime, but renewing would change nothing.
+        let day_27 = login + Duration::days(27);
+        assert_eq!(config.open(&request_with(&cookie), day_27), valid(capped, false));
+    }
+
+    #[test]
+    fn a_successor_session_keeps_the_login_time_and_absolute_expiry() {
+        let config = config();
+        let login = OffsetDateTime::now_utc();
+        let session = config.start(ada(), "old".into(), login);
+        let later = login + Duration::days(20);
+        let successor = config.succeed(&session, "new".into(), later);
+        assert_ne!(successor.secure.session_id, session.secure.session_id);
+        assert_eq!(successor.secure.security_stamp, "new");
+        assert_eq!(successor.logged_in_at, session.logged_in_at);
+        assert_eq!(successor.absolute_expires_at, session.absolute_expires_at);
+        assert!(successor.expires_at <= successor.absolute_expires_at);
+    }
+
+    #[test]
     fn no_cookie_is_absent_not_rejected() {
         let now = OffsetDateTime::now_utc();
         assert_eq!(config().open(&HeaderMap::new(), now), OpenedCookie::Absent);
@@ -531,8 +615,8 @@ mod tests {
     #[test]
     fn each_login_gets_a_new_session_id() {
         let now = OffsetDateTime::now_utc();
-        let first = config().start(ada(), 0, now);
-        let second = config().start(ada(), 0, now);
+        let first = config().start(ada(), "stamp".into(), now);
+        let second = config().start(ada(), "stamp".into(), now);
         assert_ne!(first.secure.session_id, second.secure.session_id);
     }
 
@@ -544,14 +628,17 @@ mod tests {
             id: 1,
             name: "x".repeat(4000),
         };
-        assert_eq!(config.seal(&config.start(user, 0, now), now), Err(AppError::Internal));
+        assert_eq!(
+            config.seal(&config.start(user, "stamp".into(), now), now),
+            Err(AppError::Internal)
+        );
     }
 
     #[test]
     fn public_info_has_no_secure_section() {
-        let session = config().start(ada(), 3, OffsetDateTime::now_utc());
+        let session = config().start(ada(), "a-stamp".into(), OffsetDateTime::now_utc());
         let json = serde_json::to_string(&session.info()).unwrap();
-        assert!(!json.contains(&session.secure.session_id) && !json.contains("secure") && !json.contains("generation"));
+        assert!(!json.contains(&session.secure.session_id) && !json.contains("secure") && !json.contains("a-stamp"));
     }
 
     #[test]

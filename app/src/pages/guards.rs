@@ -45,7 +45,7 @@ pub fn GuestOnly(children: ChildrenFn) -> impl IntoView {
     let query = use_query_map();
     let target = move || {
         let requested = query.read_untracked().get("redirect").unwrap_or_default();
-        safe_redirect_target(&requested).to_owned()
+        safe_redirect_target(&requested)
     };
     view! { <Guard logged_in=false otherwise=target>{children()}</Guard> }
 }

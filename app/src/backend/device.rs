@@ -1,0 +1,115 @@
+//! Device cookies: what keeps guessing expensive without handing attackers a
+//! way to lock the owner out (OWASP, "Slow Down Online Guessing Attacks with
+//! Device Cookies").
+//!
+//! A browser that logs in gets a sealed cookie naming the account (its
+//! normalised email) and a random device id. A later login attempt for that
+//! account carrying a valid one is counted under the device alone; attempts
+//! without one share the account's counter for untrusted clients. So failures
+//! from anywhere else never lock the owner's own browsers out, and a stolen
+//! device cookie locks out only itself.
+
+use super::session::{derive_keys, random_id, set_cookie_header};
+use crate::error::AppError;
+use axum_extra::extract::cookie::{Cookie, Key, PrivateCookieJar, SameSite};
+use http::{HeaderMap, HeaderValue};
+use serde::{Deserialize, Serialize};
+use time::{Duration, OffsetDateTime};
+
+/// How long a browser stays trusted after its last successful login.
+const LIFETIME: Duration = Duration::days(365);
+
+/// What a device cookie holds once opened.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrustedDevice {
+    /// The normalised email of the account that logged in from this browser.
+    pub email: String,
+    /// Random per login: the device's own attempt counter is kept under it.
+    pub id: String,
+    #[serde(with = "time::serde::timestamp")]
+    pub expires_at: OffsetDateTime,
+}
+
+/// How device cookies are sealed: with the session keys, fixed at startup.
+pub struct DeviceCookies {
+    keys: Vec<Key>,
+    cookie_name: &'static str,
+    secure: bool,
+}
+
+impl DeviceCookies {
+    pub fn new(password: &str, previous: &[String], secure: bool) -> Self {
+        Self {
+            keys: derive_keys(password, previous),
+            cookie_name: if secure { "__Host-device" } else { "device" },
+            secure,
+        }
+    }
+
+    /// The request's device cookie, if it opens under any key and names `email`.
+    pub fn trusted_for(&self, headers: &HeaderMap, email: &str, now: OffsetDateTime) -> Option<TrustedDevice> {
+        self.keys.iter().find_map(|key| {
+            let cookie = PrivateCookieJar::from_headers(headers, key.clone()).get(self.cookie_name)?;
+            serde_json::from_str::<TrustedDevice>(cookie.value())
+                .ok()
+                .filter(|device| device.email == email && device.expires_at > now)
+        })
+    }
+
+    /// A new device cookie for a browser that has just logged in to `email`.
+    pub fn issue(&self, email: &str, now: OffsetDateTime) -> Result<HeaderValue, AppError> {
+        let device = TrustedDevice {
+            email: email.to_owned(),
+            id: random_id(),
+            expires_at: now + LIFETIME,
+        };
+        let payload = serde_json::to_string(&device).map_err(|_| AppError::Internal)?;
+        let cookie = Cookie::build((self.cookie_name, payload))
+            .http_only(true)
+            // Only ever needed by this site's own login form.
+            .same_site(SameSite::Strict)
+            .path("/")
+            .max_age(LIFETIME)
+            .secure(self.secure);
+        set_cookie_header(PrivateCookieJar::new(self.keys[0].clone()).add(cookie))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use http::header::COOKIE;
+
+    const PASSWORD: &str = "a test password that is long enough!";
+
+    fn request_with(set_cookie: &HeaderValue) -> HeaderMap {
+        let pair = set_cookie.to_str().unwrap().split(';').next().unwrap().to_owned();
+        let mut headers = HeaderMap::new();
+        headers.insert(COOKIE, HeaderValue::from_str(&pair).unwrap());
+        headers
+    }
+
+    #[test]
+    fn a_device_cookie_vouches_only_for_its_own_account() {
+        let devices = DeviceCookies::new(PASSWORD, &[], false);
+        let now = OffsetDateTime::now_utc();
+        let headers = request_with(&devices.issue("ada@example.com", now).unwrap());
+        assert!(devices.trusted_for(&headers, "ada@example.com", now).is_some());
+        assert!(devices.trusted_for(&headers, "grace@example.com", now).is_none());
+        assert!(devices.trusted_for(&headers, "ada@example.com", now + LIFETIME).is_none());
+        let other = DeviceCookies::new("another password that is long enough!", &[], false);
+        assert!(other.trusted_for(&headers, "ada@example.com", now).is_none());
+    }
+
+    #[test]
+    fn each_login_gets_a_new_device_id() {
+        let devices = DeviceCookies::new(PASSWORD, &[], true);
+        let now = OffsetDateTime::now_utc();
+        let first = devices.issue("ada@example.com", now).unwrap();
+        let second = devices.issue("ada@example.com", now).unwrap();
+        let id = |cookie| devices.trusted_for(&request_with(cookie), "ada@example.com", now).unwrap().id;
+        assert_ne!(id(&first), id(&second));
+        let text = first.to_str().unwrap();
+        assert!(text.starts_with("__Host-device=") && text.contains("HttpOnly") && text.contains("SameSite=Strict"));
+    }
+}
