@@ -46,14 +46,8 @@ pub async fn login(
     #[server(default)] redirect: String,
 ) -> Result<UserSummary, AppError> {
     let result = async {
-        let signed_in = accounts::login(
-            &state()?,
-            &email,
-            &password,
-            client_address(),
-            session::trusted_device,
-        )
-        .await?;
+        let signed_in =
+            accounts::login(&state()?, &email, &password, client_address(), session::trusted_device).await?;
         session::sign_in(&signed_in)?;
         Ok(signed_in.user)
     }

@@ -124,8 +124,8 @@ impl UserName {
         if trimmed.chars().count() > Self::MAX_CHARS {
             return Err(ValidationError::new("name", NAME_TOO_LONG));
         }
-        let name = precis_profiles::Nickname::enforce(trimmed)
-            .map_err(|_| ValidationError::new("name", NAME_UNUSABLE))?;
+        let name =
+            precis_profiles::Nickname::enforce(trimmed).map_err(|_| ValidationError::new("name", NAME_UNUSABLE))?;
         // Compatibility forms can expand (one ligature becomes several letters).
         if name.chars().count() > Self::MAX_CHARS {
             return Err(ValidationError::new("name", NAME_TOO_LONG));
@@ -252,9 +252,7 @@ pub fn safe_redirect_target(requested: &str) -> String {
 /// browsers do. Written here because the `url` crate is not part of the wasm build.
 fn resolve_dot_segments(path: &str) -> String {
     let is_dot = |segment: &str| segment == "." || segment.eq_ignore_ascii_case("%2e");
-    let is_dot_dot = |segment: &str| {
-        matches!(segment.to_ascii_lowercase().as_str(), ".." | ".%2e" | "%2e." | "%2e%2e")
-    };
+    let is_dot_dot = |segment: &str| matches!(segment.to_ascii_lowercase().as_str(), ".." | ".%2e" | "%2e." | "%2e%2e");
     let segments: Vec<&str> = path[1..].split('/').collect();
     let mut resolved: Vec<&str> = Vec::with_capacity(segments.len());
     for (index, segment) in segments.iter().enumerate() {
@@ -333,7 +331,12 @@ mod tests {
     #[test]
     fn look_alike_emails_are_one_account() {
         let canonical = Email::parse("alice@example.com").unwrap();
-        for spelling in ["ALICE@EXAMPLE.COM", "alice@ｅxample.com", "ａｌｉｃｅ@example.com", "alice@example.com."] {
+        for spelling in [
+            "ALICE@EXAMPLE.COM",
+            "alice@ｅxample.com",
+            "ａｌｉｃｅ@example.com",
+            "alice@example.com.",
+        ] {
             match Email::parse(spelling) {
                 Ok(email) => assert_eq!(email, canonical, "{spelling:?}"),
                 Err(err) => assert_eq!(err.message, EMAIL_INVALID, "{spelling:?}"),
@@ -369,7 +372,11 @@ mod tests {
             "Ada\u{061c}",
             "Ad\u{00ad}a",
         ] {
-            assert_eq!(UserName::parse(hidden).unwrap_err().message, NAME_UNUSABLE, "{hidden:?}");
+            assert_eq!(
+                UserName::parse(hidden).unwrap_err().message,
+                NAME_UNUSABLE,
+                "{hidden:?}"
+            );
         }
         assert_eq!(UserName::parse("Ａｄａ").unwrap().as_str(), "Ada", "width folded");
         assert_eq!(UserName::parse("Ada   Lovelace").unwrap().as_str(), "Ada Lovelace");

@@ -217,7 +217,10 @@ fn limit_settings(var: &impl Fn(&str) -> Option<String>) -> Result<LimitSettings
     };
     for (name, value) in [
         ("LOGIN_MAX_FAILURES_PER_EMAIL", settings.login_failures_per_email as u64),
-        ("LOGIN_MAX_FAILURES_PER_DEVICE", settings.login_failures_per_device as u64),
+        (
+            "LOGIN_MAX_FAILURES_PER_DEVICE",
+            settings.login_failures_per_device as u64,
+        ),
         (
             "LOGIN_MAX_FAILURES_PER_ADDRESS",
             settings.login_failures_per_address as u64,
@@ -243,7 +246,12 @@ fn connection_limits(var: &impl Fn(&str) -> Option<String>) -> Result<Connection
             defaults.max_header_bytes,
             "a number of bytes, at least 8192",
         )?,
-        max_connections: parse_or(var, "HTTP_MAX_CONNECTIONS", defaults.max_connections, "a whole number, at least 1")?,
+        max_connections: parse_or(
+            var,
+            "HTTP_MAX_CONNECTIONS",
+            defaults.max_connections,
+            "a whole number, at least 1",
+        )?,
     };
     // hyper's smallest read buffer.
     if limits.max_header_bytes < 8192 {
@@ -427,7 +435,12 @@ mod tests {
         let limits = from(&[PASSWORD]).unwrap().connections;
         assert_eq!(limits.header_read_timeout, Duration::from_secs(10));
         assert_eq!(limits.max_header_bytes, 16 * 1024);
-        let tuned = from(&[PASSWORD, ("HTTP_HEADER_READ_TIMEOUT", "0.5"), ("HTTP_MAX_CONNECTIONS", "8")]).unwrap();
+        let tuned = from(&[
+            PASSWORD,
+            ("HTTP_HEADER_READ_TIMEOUT", "0.5"),
+            ("HTTP_MAX_CONNECTIONS", "8"),
+        ])
+        .unwrap();
         assert_eq!(tuned.connections.header_read_timeout, Duration::from_millis(500));
         assert_eq!(tuned.connections.max_connections, 8);
     }

@@ -96,6 +96,12 @@ async fn authentication_events_are_logged_without_secrets() {
     app.post_form("/api/auth/logout", &[], Some(&eve)).await;
     app.post_form_with("/api/auth/logout", &[], &[("origin", "https://evil.example")])
         .await;
+    // Typed text that tries to forge a log line, reach a terminal, and fill the disk.
+    let forged = format!(
+        "x@example.com\nFORGED audit: action=\"login\" outcome=\"success\"\u{1b}[2J{}",
+        "y".repeat(60_000)
+    );
+    app.login(&forged, "wrong guess 1").await;
     app.stop().await;
 
     let lines = captured.lines();
@@ -164,6 +170,21 @@ async fn authentication_events_are_logged_without_secrets() {
             "outcome=\"refused\"",
             "client=127.0.0.1",
         ],
+    );
+
+    assert!(
+        !lines.iter().any(|line| line.starts_with("FORGED")),
+        "a typed newline started a log line"
+    );
+    assert!(
+        !lines.iter().any(|line| line.contains('\u{1b}')),
+        "an escape code reached the log"
+    );
+    let longest = lines.iter().map(String::len).max().unwrap_or(0);
+    assert!(longest < 2_000, "a {longest}-byte log line");
+    find(
+        &lines,
+        &["action=\"login\"", "outcome=\"failure\"", "x@example.com\\nforged"],
     );
 
     let all = lines.join("\n");

@@ -575,7 +575,11 @@ async fn limits_end_with_their_window_and_leave_no_rows_behind() {
     let db = &app.state().db;
     let key = |email| Counter::LoginByAccount(email).key();
     assert!(db.attempts(&key("ada@example.com"), i64::MIN).await.unwrap().is_none());
-    assert!(db.attempts(&key("grace@example.com"), i64::MIN).await.unwrap().is_some());
+    assert!(db
+        .attempts(&key("grace@example.com"), i64::MIN)
+        .await
+        .unwrap()
+        .is_some());
     assert_eq!(
         app.post_form("/api/auth/login", &wrong, None).await.status(),
         StatusCode::UNAUTHORIZED

@@ -4,12 +4,7 @@
 //! is logged only through [`Untrusted`].
 
 use super::{
-    db::new_security_stamp,
-    device::TrustedDevice,
-    limits::Counter,
-    log_safe::Untrusted,
-    session::Session,
-    AppState,
+    db::new_security_stamp, device::TrustedDevice, limits::Counter, log_safe::Untrusted, session::Session, AppState,
 };
 use crate::{
     domain::{Email, NewAccount, Password, CURRENT_PASSWORD_WRONG},
@@ -39,7 +34,10 @@ pub struct SignedIn {
 pub async fn register(state: &AppState, account: NewAccount, client: IpAddr) -> Result<SignedIn, AppError> {
     let email = account.email.as_str().to_owned();
     audit_refusal(
-        state.limits.reserve(&state.db, &[Counter::RegistrationByAddress(client)]).await,
+        state
+            .limits
+            .reserve(&state.db, &[Counter::RegistrationByAddress(client)])
+            .await,
         || tracing::warn!(target: "audit", action = "register", outcome = "rate_limited", email = %Untrusted(&email), %client),
     )?;
     let hash = state.passwords.hash(&account.password).await?;
@@ -93,9 +91,10 @@ pub async fn login(
         None => (Counter::LoginByAccount(&email), Some(Counter::LoginByAddress(client))),
     };
     let counters: Vec<Counter> = std::iter::once(own_counter).chain(address_counter).collect();
-    audit_refusal(state.limits.reserve(&state.db, &counters).await, || {
-        tracing::warn!(target: "audit", action = "login", outcome = "rate_limited", email = %Untrusted(&email), trusted_device = device.is_some(), %client)
-    })?;
+    audit_refusal(
+        state.limits.reserve(&state.db, &counters).await,
+        || tracing::warn!(target: "audit", action = "login", outcome = "rate_limited", email = %Untrusted(&email), trusted_device = device.is_some(), %client),
+    )?;
     let credentials = match parsed {
         Ok(parsed) => state.db.find_credentials(parsed.as_str()).await?,
         Err(_) => None,
@@ -193,6 +192,9 @@ pub async fn change_password(
     let stamp = state.db.change_password(user_id, &hash).await?;
     // The change is committed: nothing after this point may turn it into an error.
     tracing::info!(target: "audit", action = "password_change", outcome = "success", user_id, %client);
-    state.limits.succeeded(&state.db, own_counter, Some(address_counter)).await;
+    state
+        .limits
+        .succeeded(&state.db, own_counter, Some(address_counter))
+        .await;
     Ok(stamp)
 }

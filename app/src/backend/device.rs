@@ -96,7 +96,9 @@ mod tests {
         let headers = request_with(&devices.issue("ada@example.com", now).unwrap());
         assert!(devices.trusted_for(&headers, "ada@example.com", now).is_some());
         assert!(devices.trusted_for(&headers, "grace@example.com", now).is_none());
-        assert!(devices.trusted_for(&headers, "ada@example.com", now + LIFETIME).is_none());
+        assert!(devices
+            .trusted_for(&headers, "ada@example.com", now + LIFETIME)
+            .is_none());
         let other = DeviceCookies::new("another password that is long enough!", &[], false);
         assert!(other.trusted_for(&headers, "ada@example.com", now).is_none());
     }
@@ -107,7 +109,12 @@ mod tests {
         let now = OffsetDateTime::now_utc();
         let first = devices.issue("ada@example.com", now).unwrap();
         let second = devices.issue("ada@example.com", now).unwrap();
-        let id = |cookie| devices.trusted_for(&request_with(cookie), "ada@example.com", now).unwrap().id;
+        let id = |cookie| {
+            devices
+                .trusted_for(&request_with(cookie), "ada@example.com", now)
+                .unwrap()
+                .id
+        };
         assert_ne!(id(&first), id(&second));
         let text = first.to_str().unwrap();
         assert!(text.starts_with("__Host-device=") && text.contains("HttpOnly") && text.contains("SameSite=Strict"));

@@ -1,6 +1,7 @@
 //! Where the API meets HTTP: error statuses, JSON bodies for every `/api` error,
 //! redirects of server-rendered pages, and plain-HTML form posts.
 
+use super::log_safe::Untrusted;
 use crate::error::AppError;
 use axum::{
     body::Body,
@@ -14,7 +15,6 @@ use leptos::{
     prelude::use_context,
     server_fn::error::{ServerFnUrlError, SERVER_FN_ERROR_HEADER},
 };
-use super::log_safe::Untrusted;
 use leptos_axum::ResponseOptions;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use url::{Position, Url};
@@ -33,21 +33,20 @@ pub async fn json_errors(request: Request, next: Next) -> Response {
         return response;
     }
     let status = response.status();
-    let mut response = if status == StatusCode::INTERNAL_SERVER_ERROR
-        && response.headers().contains_key(SERVER_FN_ERROR_HEADER)
-    {
-        let (mut parts, body) = response.into_parts();
-        let bytes = axum::body::to_bytes(body, MAX_ERROR_BODY).await.unwrap_or_default();
-        if let Ok(err) = serde_json::from_slice::<AppError>(&bytes) {
-            parts.status = status_of(&err);
-        }
-        Response::from_parts(parts, Body::from(bytes))
-    } else if (status.is_client_error() || status.is_server_error()) && !is_json(&response) {
-        let message = status.canonical_reason().unwrap_or("Request refused");
-        (status, Json(AppError::BadRequest(message.to_owned()))).into_response()
-    } else {
-        response
-    };
+    let mut response =
+        if status == StatusCode::INTERNAL_SERVER_ERROR && response.headers().contains_key(SERVER_FN_ERROR_HEADER) {
+            let (mut parts, body) = response.into_parts();
+            let bytes = axum::body::to_bytes(body, MAX_ERROR_BODY).await.unwrap_or_default();
+            if let Ok(err) = serde_json::from_slice::<AppError>(&bytes) {
+                parts.status = status_of(&err);
+            }
+            Response::from_parts(parts, Body::from(bytes))
+        } else if (status.is_client_error() || status.is_server_error()) && !is_json(&response) {
+            let message = status.canonical_reason().unwrap_or("Request refused");
+            (status, Json(AppError::BadRequest(message.to_owned()))).into_response()
+        } else {
+            response
+        };
     suggest_retry(&mut response);
     response
 }

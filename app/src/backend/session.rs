@@ -343,7 +343,9 @@ pub fn reissue_user_session(current: &Session, security_stamp: String) -> Result
 /// as one they log in from (see `device`).
 pub fn sign_in(signed_in: &SignedIn) -> Result<Session, AppError> {
     let session = replace_user_session(signed_in.user.clone(), signed_in.security_stamp.clone())?;
-    let device = super::state()?.devices.issue(&signed_in.email, OffsetDateTime::now_utc())?;
+    let device = super::state()?
+        .devices
+        .issue(&signed_in.email, OffsetDateTime::now_utc())?;
     response_options()?.append_header(SET_COOKIE, device);
     Ok(session)
 }

@@ -32,6 +32,19 @@ impl TestApp {
 
     /// Starts on an existing data folder (to restart over the same database).
     pub async fn start_on(data: tempfile::TempDir, overrides: &[(&str, &str)]) -> Self {
+        Self::start_serving(data, overrides, axum::Router::new()).await
+    }
+
+    /// Starts with `extra` routes beside the app's own.
+    pub async fn start_with_routes(overrides: &[(&str, &str)], extra: axum::Router<app::backend::AppState>) -> Self {
+        Self::start_serving(tempfile::tempdir().unwrap(), overrides, extra).await
+    }
+
+    async fn start_serving(
+        data: tempfile::TempDir,
+        overrides: &[(&str, &str)],
+        extra: axum::Router<app::backend::AppState>,
+    ) -> Self {
         let database_url = format!("sqlite://{}/app.db", data.path().display());
         let overrides: Vec<(String, String)> = overrides.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         let config = Config::from_vars(|name| {
@@ -47,7 +60,7 @@ impl TestApp {
             }
         })
         .unwrap();
-        let server = server::start(config).await.unwrap();
+        let server = server::start_with(config, extra).await.unwrap();
         let base = format!("http://{}", server.addr);
         let client = reqwest::Client::builder().redirect(Policy::none()).build().unwrap();
         Self {
@@ -146,17 +159,26 @@ impl TestApp {
 
 /// The session cookie's `Set-Cookie` header, in full.
 pub fn set_cookie_header(response: &Response) -> Option<String> {
+    set_cookie_named(response, "session")
+}
+
+fn set_cookie_named(response: &Response, name: &str) -> Option<String> {
     response
         .headers()
         .get_all(SET_COOKIE)
         .iter()
         .map(|value| value.to_str().unwrap().to_owned())
-        .find(|value| value.starts_with("session="))
+        .find(|value| value.starts_with(&format!("{name}=")))
 }
 
 /// The `name=value` pair a browser would send back.
 pub fn session_cookie(response: &Response) -> Option<String> {
     set_cookie_header(response).map(|header| header.split(';').next().unwrap().to_owned())
+}
+
+/// The device cookie's `name=value` pair (set by a successful login).
+pub fn device_cookie(response: &Response) -> Option<String> {
+    set_cookie_named(response, "device").map(|header| header.split(';').next().unwrap().to_owned())
 }
 
 pub async fn json(response: Response) -> Value {
