@@ -71,7 +71,9 @@ pub async fn serve(
     let mut http = http1::Builder::new();
     http.timer(TokioTimer::new())
         .header_read_timeout(limits.header_read_timeout)
-        .max_buf_size(limits.max_header_bytes);
+        .max_buf_size(limits.max_header_bytes)
+        // A client may shut its side after sending the request and still wait for the answer.
+        .half_close(true);
     tokio::pin!(stop);
     loop {
         let permit = tokio::select! {

@@ -3,6 +3,7 @@
 pub mod config;
 pub mod connections;
 
+use app::error::AppError;
 use app::{
     backend::{
         db::{ConnectError, Database},
@@ -18,12 +19,21 @@ use app::{
     },
     shell, App,
 };
-use axum::{handler::Handler, http::StatusCode, middleware, routing::any, Router};
+use axum::{
+    extract::Request,
+    handler::Handler,
+    http::StatusCode,
+    middleware::{self, Next},
+    response::{IntoResponse, Response},
+    routing::any,
+    Router,
+};
 use config::Config;
 use leptos::prelude::provide_context;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use std::{net::SocketAddr, path::Path, sync::Arc, time::Duration};
 use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
+use tower::Layer;
 use tower_http::{
     catch_panic::CatchPanicLayer, compression::CompressionLayer, limit::RequestBodyLimitLayer, services::ServeDir,
     set_header::SetResponseHeaderLayer, timeout::TimeoutLayer, trace::TraceLayer,
@@ -111,6 +121,23 @@ fn built_files(folder: impl AsRef<Path>) -> ServeDir {
     ServeDir::new(folder).precompressed_br().precompressed_gzip()
 }
 
+/// Longest file name Linux file systems hold, in bytes.
+const MAX_FILE_NAME_BYTES: usize = 255;
+
+/// A path with a segment longer than any file name names no file: answered 404
+/// here, as the file server would report the system's refusal as a 500.
+async fn refuse_overlong_file_names(request: Request, next: Next) -> Response {
+    let overlong = request
+        .uri()
+        .path()
+        .split('/')
+        .any(|segment| segment.len() > MAX_FILE_NAME_BYTES);
+    if overlong {
+        return AppError::NotFound.into_response();
+    }
+    next.run(request).await
+}
+
 fn duration(std: Duration) -> time::Duration {
     time::Duration::try_from(std).unwrap_or(time::Duration::MAX)
 }
@@ -131,9 +158,11 @@ pub fn router(state: AppState, config: &Config, extra: Router<AppState>) -> Rout
         .leptos_routes_with_context(&state, generate_route_list(App), provide_state.clone(), render)
         // Other static files (the favicon), and the app's 404 page for the rest.
         .fallback_service(
-            built_files(&*state.leptos_options.site_root).fallback(
-                leptos_axum::file_and_error_handler_with_context::<AppState, _>(provide_state, shell)
-                    .with_state(state.clone()),
+            middleware::from_fn(refuse_overlong_file_names).layer(
+                built_files(&*state.leptos_options.site_root).fallback(
+                    leptos_axum::file_and_error_handler_with_context::<AppState, _>(provide_state, shell)
+                        .with_state(state.clone()),
+                ),
             ),
         )
         .layer(middleware::from_fn_with_state(state.clone(), load_session))
