@@ -116,8 +116,8 @@ async fn names_are_only_ever_text_on_every_page_that_shows_them() {
     for user in &registered {
         let profile = page(&app, &format!("/users/{}", user.id), &benign.cookie).await;
         assert_eq!(shape(&profile), shape(&benign_profile), "{:?} on its page", user.name);
-        assert_eq!(text_of(&profile, "title"), [user.name.clone()], "title");
-        assert_eq!(text_of(&profile, "main h1"), [user.name.clone()], "heading");
+        assert_eq!(text_of(&profile, "title"), std::slice::from_ref(&user.name), "title");
+        assert_eq!(text_of(&profile, "main h1"), std::slice::from_ref(&user.name), "heading");
 
         let home = page(&app, "/", &user.cookie).await;
         assert_eq!(
@@ -126,7 +126,7 @@ async fn names_are_only_ever_text_on_every_page_that_shows_them() {
             "{:?} on its own home page",
             user.name
         );
-        assert_eq!(text_of(&home, "span.who"), [user.name.clone()], "nav");
+        assert_eq!(text_of(&home, "span.who"), std::slice::from_ref(&user.name), "nav");
         assert_eq!(
             text_of(&home, "main h1"),
             [format!("Welcome, {}", user.name)],
