@@ -187,3 +187,20 @@ test("a tab re-reads the session when it regains focus", async ({ page, context 
   await expect(page.getByRole("heading", { name: "Welcome", exact: true })).toBeVisible();
   await expect(page.getByRole("navigation", { name: "Main" })).toContainText("Login");
 });
+
+test("a redirect that resolves to another host is dropped and the app keeps working", async ({ page }) => {
+  const email = uniqueEmail("dot-segments");
+  await registerThroughForm(page, "Dot Segments", email);
+  await page.getByRole("button", { name: "Logout" }).click();
+  await expect(page).toHaveURL(at("/login"));
+  // `/.//evil.invalid` is `//evil.invalid` once its dot segment is resolved:
+  // another host, which the router's pushState would refuse with an exception.
+  for (const sneaky of ["/.//evil.invalid", "/..//evil.invalid", "/%2e//evil.invalid"]) {
+    await page.goto(`/login?redirect=${encodeURIComponent(sneaky)}`);
+    await loginThroughForm(page, email);
+    await expect(page).toHaveURL(at("/users"));
+    await expect(page.getByRole("heading", { name: "Users" })).toBeVisible();
+    await page.getByRole("button", { name: "Logout" }).click();
+    await expect(page).toHaveURL(at("/login"));
+  }
+});
