@@ -63,13 +63,7 @@ struct Registered {
 }
 
 async fn register(app: &TestApp, name: &str, email: &str) -> Option<Registered> {
-    let response = app
-        .post_form(
-            "/api/register",
-            &[("name", name), ("email", email), ("password", PASSWORD)],
-            None,
-        )
-        .await;
+    let response = app.try_register(name, email).await;
     if response.status() != StatusCode::OK {
         assert!(
             matches!(response.status(), StatusCode::UNPROCESSABLE_ENTITY),

@@ -131,15 +131,19 @@ impl TestApp {
         session_cookie(&response).unwrap()
     }
 
+    /// `POST /api/register` with `PASSWORD`, whatever the answer.
+    pub async fn try_register(&self, name: &str, email: &str) -> Response {
+        self.post_form(
+            "/api/register",
+            &[("name", name), ("email", email), ("password", PASSWORD)],
+            None,
+        )
+        .await
+    }
+
     /// Registers a user and returns its id and session cookie (`name=value`).
     pub async fn register(&self, name: &str, email: &str) -> (i64, String) {
-        let response = self
-            .post_form(
-                "/api/register",
-                &[("name", name), ("email", email), ("password", PASSWORD)],
-                None,
-            )
-            .await;
+        let response = self.try_register(name, email).await;
         assert_eq!(response.status(), StatusCode::OK);
         let cookie = session_cookie(&response).expect("register sets the session cookie");
         let body: Value = response.json().await.unwrap();
