@@ -125,6 +125,27 @@ async fn strangers_failures_never_lock_the_owner_out_of_a_browser_they_logged_in
 }
 
 #[tokio::test]
+async fn refused_attempts_do_not_pile_up_so_one_success_reopens_the_way() {
+    let app = TestApp::start().await;
+    app.register("Ada", "ada@example.com").await;
+    let device = device_cookie(&app.login("ada@example.com", PASSWORD).await).unwrap();
+    let right = [("email", "ada@example.com"), ("password", PASSWORD)];
+    // Twenty at once from one browser: attempts in flight count until they
+    // succeed, so some may be refused.
+    let burst = (0..20).map(|_| app.post_form("/api/auth/login", &right, Some(&device)));
+    let statuses: Vec<StatusCode> = futures::future::join_all(burst)
+        .await
+        .iter()
+        .map(|response| response.status())
+        .collect();
+    assert!(count(&statuses, StatusCode::OK) >= 5, "{statuses:?}");
+    // Their successes cleared the count: the browser is not locked out.
+    let after = app.post_form("/api/auth/login", &right, Some(&device)).await;
+    assert_eq!(after.status(), StatusCode::OK);
+    app.stop().await;
+}
+
+#[tokio::test]
 async fn a_typed_email_cannot_spend_another_counters_attempts() {
     let app = TestApp::start_with(&[("LOGIN_MAX_FAILURES_PER_EMAIL", "2")]).await;
     let (id, cookie) = app.register("Ada", "ada@example.com").await;

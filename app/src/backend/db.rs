@@ -252,8 +252,10 @@ impl Database {
     /// Counts one attempt under `key` at `now`, starting a new window when the
     /// current one began at or before `since`, and returns the count and the
     /// window's start: one atomic statement, so parallel attempts each see their
-    /// own count. Finished windows of every key are dropped on the way.
-    pub async fn count_attempt(&self, key: &str, now: i64, since: i64) -> Result<(i64, i64), AppError> {
+    /// own count. The count stops at `max + 1` ("refused"): refused attempts do
+    /// not pile up, so one success (which forgets the count) opens the way again.
+    /// Finished windows of every key are dropped on the way.
+    pub async fn count_attempt(&self, key: &str, max: i64, now: i64, since: i64) -> Result<(i64, i64), AppError> {
         sqlx::query("DELETE FROM attempt_counters WHERE window_started <= $1")
             .bind(since)
             .execute(&self.pool)
@@ -263,6 +265,7 @@ impl Database {
             "INSERT INTO attempt_counters (key, window_started, attempts) VALUES ($1, $2, 1) \
              ON CONFLICT (key) DO UPDATE SET \
                  attempts = CASE WHEN attempt_counters.window_started <= $3 THEN 1 \
+                                 WHEN attempt_counters.attempts > $4 THEN attempt_counters.attempts \
                                  ELSE attempt_counters.attempts + 1 END, \
                  window_started = CASE WHEN attempt_counters.window_started <= $3 THEN $2 \
                                        ELSE attempt_counters.window_started END \
@@ -271,6 +274,7 @@ impl Database {
         .bind(key)
         .bind(now)
         .bind(since)
+        .bind(max)
         .fetch_one(&self.pool)
         .await
         .map_err(database_error)

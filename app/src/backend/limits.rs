@@ -119,21 +119,33 @@ impl Limits {
 
     /// Counts one attempt under every counter in `counters`, refusing it with
     /// [`AppError::TooManyRequests`] (and `Retry-After` on the response) when any
-    /// of them is past its limit.
+    /// of them is past its limit; then the others take their count back, as the
+    /// attempt is not made.
+    ///
+    /// An attempt in flight counts like a failure until it succeeds: that is
+    /// what stops a parallel burst. So more simultaneous attempts than the limit
+    /// from one client are refused even if all would succeed.
     pub async fn reserve(&self, db: &Database, counters: &[Counter<'_>]) -> Result<(), AppError> {
         let now = now();
         let since = self.window_start(now);
         let mut wait = None;
+        let mut counted = Vec::with_capacity(counters.len());
         for counter in counters {
-            let (attempts, started) = db.count_attempt(&counter.key(), now, since).await?;
-            if attempts > i64::from(counter.max(&self.settings)) {
+            let max = i64::from(counter.max(&self.settings));
+            let (attempts, started) = db.count_attempt(&counter.key(), max, now, since).await?;
+            if attempts > max {
                 // The window ends `window` after it started, `started - since` from now.
                 wait = wait.max(Some((started - since).max(1)));
+            } else {
+                counted.push(counter.key());
             }
         }
         let Some(retry_after) = wait else {
             return Ok(());
         };
+        for key in counted {
+            db.refund_attempt(&key).await?;
+        }
         if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
             response.insert_header(RETRY_AFTER, HeaderValue::from(retry_after));
         }
