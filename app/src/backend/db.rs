@@ -1,6 +1,6 @@
-//! Every SQL statement of the product. Queries use `$N` placeholders, which both
-//! SQLite and PostgreSQL understand, and run through sqlx's `Any` driver, so the
-//! backend is chosen by the URL scheme alone.
+//! Every SQL statement of the product. Queries use `$N` placeholders and
+//! `ON CONFLICT ... RETURNING`, which both SQLite and PostgreSQL understand, and
+//! run through sqlx's `Any` driver; only `sqlite:` URLs are accepted so far.
 
 use crate::{
     error::AppError,
