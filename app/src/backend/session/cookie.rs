@@ -1,33 +1,12 @@
-//! The sealed session cookie: the session lives in one cookie encrypted and
-//! authenticated with AES-256-GCM (axum-extra's `PrivateCookieJar`), so any app
-//! server holding the key can serve any user without a session store.
-//!
-//! Lifetime: a session expires after `max_age` without use, is re-sealed (rolled
-//! forward) once half of that has passed, and never outlives `absolute_max_age`
-//! from login. Revocation: each request with a valid cookie costs one SQL
-//! statement (two primary-key probes, see `db::session_standing`) that checks
-//! the user's security stamp, replaced by "log out everywhere" and password
-//! changes, and the small table of sessions ended by logout.
-//!
-//! The helpers at the bottom (`get`, `require`, `replace`, `clear`) are what
-//! server functions use; the middleware opens the cookie once per request.
+//! Sealing and opening the session cookie: pure logic, no request in sight.
 
-use super::{accounts::SignedIn, device::TrustedDevice, http::client_address, AppState};
 use crate::{
     error::AppError,
     model::{SessionInfo, UserSummary},
 };
-use axum::{
-    extract::{Request, State},
-    middleware::Next,
-    response::{IntoResponse, Response},
-};
+use axum::response::{IntoResponse, Response};
 use axum_extra::extract::cookie::{Cookie, CookieJar, Key, PrivateCookieJar, SameSite};
-use http::{
-    header::{CACHE_CONTROL, SET_COOKIE},
-    HeaderMap, HeaderValue,
-};
-use leptos::prelude::use_context;
+use http::{header::SET_COOKIE, HeaderMap, HeaderValue};
 use serde::{Deserialize, Serialize};
 use time::{format_description::well_known::Rfc3339, Duration, OffsetDateTime};
 
@@ -224,7 +203,8 @@ impl SessionConfig {
         HeaderValue::from_str(&cookie.encoded().to_string()).expect("a removal cookie is a valid header")
     }
 
-    fn is_set_by(&self, response: &Response) -> bool {
+    /// Whether `response` already sets this cookie.
+    pub(super) fn is_set_by(&self, response: &Response) -> bool {
         response.headers().get_all(SET_COOKIE).iter().any(|value| {
             value
                 .as_bytes()
@@ -234,14 +214,14 @@ impl SessionConfig {
 }
 
 /// The sealing keys: the current one first, then the previous ones.
-pub(super) fn derive_keys(password: &str, previous: &[String]) -> Vec<Key> {
+pub(in crate::backend) fn derive_keys(password: &str, previous: &[String]) -> Vec<Key> {
     std::iter::once(password)
         .chain(previous.iter().map(String::as_str))
         .map(|password| Key::derive_from(password.as_bytes()))
         .collect()
 }
 
-pub(super) fn set_cookie_header(jar: PrivateCookieJar) -> Result<HeaderValue, AppError> {
+pub(in crate::backend) fn set_cookie_header(jar: PrivateCookieJar) -> Result<HeaderValue, AppError> {
     jar.into_response()
         .headers()
         .get(SET_COOKIE)
@@ -249,145 +229,9 @@ pub(super) fn set_cookie_header(jar: PrivateCookieJar) -> Result<HeaderValue, Ap
         .ok_or(AppError::Internal)
 }
 
-pub(super) fn random_id() -> String {
+pub(in crate::backend) fn random_id() -> String {
     let bytes: [u8; 16] = rand::random();
     bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// The request's session, as opened by [`load_session`].
-#[derive(Debug, Clone)]
-pub struct CurrentSession(pub Option<Session>);
-
-/// Opens the cookie once per request and puts the session in the request's
-/// extensions. A cookie that fails to open, or whose session was revoked, is
-/// deleted in the response; one sealed with an old key or half-way through its
-/// idle lifetime is re-sealed.
-pub async fn load_session(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
-    let now = OffsetDateTime::now_utc();
-    let (session, reject, reseal) = match state.sessions.open(request.headers(), now) {
-        OpenedCookie::Absent => (None, false, false),
-        OpenedCookie::Rejected => (None, true, false),
-        OpenedCookie::Valid { session, reseal } => {
-            let standing = state
-                .db
-                .session_standing(session.user.id, &session.secure.session_id)
-                .await;
-            match standing {
-                Ok(Some(standing)) if standing.security_stamp == session.secure.security_stamp && !standing.ended => {
-                    (Some(session), false, reseal)
-                }
-                Ok(_) => (None, true, false),
-                Err(err) => return err.into_response(),
-            }
-        }
-    };
-    request.extensions_mut().insert(CurrentSession(session.clone()));
-    let mut response = next.run(request).await;
-    let config = &state.sessions;
-    let mut sets_cookie = config.is_set_by(&response);
-    if !sets_cookie {
-        let cookie = if reject {
-            Some(config.removal())
-        } else {
-            session
-                .as_ref()
-                .filter(|_| reseal)
-                .and_then(|session| config.seal(&config.renew(session.clone(), now), now).ok())
-        };
-        if let Some(cookie) = cookie {
-            response.headers_mut().append(SET_COOKIE, cookie);
-            sets_cookie = true;
-        }
-    }
-    // Nothing personal may be kept by a shared cache or the back/forward cache
-    // of a browser someone else uses next.
-    if session.is_some() || sets_cookie {
-        response
-            .headers_mut()
-            .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    }
-    response
-}
-
-/// The session of the request being served, if it has a valid one.
-pub fn get_user_session() -> Option<Session> {
-    use_context::<http::request::Parts>()?
-        .extensions
-        .get::<CurrentSession>()?
-        .0
-        .clone()
-}
-
-/// The session of the request being served, or 401.
-pub fn require_user_session() -> Result<Session, AppError> {
-    get_user_session().ok_or(AppError::Unauthorized)
-}
-
-/// Logs `user` in: a brand-new session (new id, the user's current security
-/// stamp, a full lifetime) replaces whatever the request carried.
-pub fn replace_user_session(user: UserSummary, security_stamp: String) -> Result<Session, AppError> {
-    let state = super::state()?;
-    let now = OffsetDateTime::now_utc();
-    issue(&state, state.sessions.start(user, security_stamp, now), now)
-}
-
-/// Carries `current` over to the user's new security stamp, keeping its
-/// lifetime: see [`SessionConfig::succeed`].
-pub fn reissue_user_session(current: &Session, security_stamp: String) -> Result<Session, AppError> {
-    let state = super::state()?;
-    let now = OffsetDateTime::now_utc();
-    issue(&state, state.sessions.succeed(current, security_stamp, now), now)
-}
-
-/// Logs in a user who has just proved who they are, and marks this browser
-/// as one they log in from (see `device`).
-pub fn sign_in(signed_in: &SignedIn) -> Result<Session, AppError> {
-    let session = replace_user_session(signed_in.user.clone(), signed_in.security_stamp.clone())?;
-    let device = super::state()?
-        .devices
-        .issue(&signed_in.email, OffsetDateTime::now_utc())?;
-    response_options()?.append_header(SET_COOKIE, device);
-    Ok(session)
-}
-
-/// The device cookie of the request being served, if it vouches for `email`.
-pub fn trusted_device(email: &str) -> Option<TrustedDevice> {
-    let request = use_context::<http::request::Parts>()?;
-    super::state()
-        .ok()?
-        .devices
-        .trusted_for(&request.headers, email, OffsetDateTime::now_utc())
-}
-
-fn issue(state: &AppState, session: Session, now: OffsetDateTime) -> Result<Session, AppError> {
-    let cookie = state.sessions.seal(&session, now)?;
-    response_options()?.append_header(SET_COOKIE, cookie);
-    Ok(session)
-}
-
-/// Logs out: the session is recorded as ended (so a copy of the cookie is
-/// refused from now on) and the browser is told to delete the cookie.
-pub async fn clear_user_session() -> Result<(), AppError> {
-    let state = super::state()?;
-    if let Some(session) = get_user_session() {
-        state
-            .db
-            .end_session(&session.secure.session_id, session.absolute_expires_at.unix_timestamp())
-            .await?;
-        tracing::info!(
-            target: "audit",
-            action = "logout",
-            outcome = "success",
-            user_id = session.user.id,
-            client = %client_address(),
-        );
-    }
-    response_options()?.append_header(SET_COOKIE, state.sessions.removal());
-    Ok(())
-}
-
-fn response_options() -> Result<leptos_axum::ResponseOptions, AppError> {
-    use_context::<leptos_axum::ResponseOptions>().ok_or(AppError::Internal)
 }
 
 #[cfg(test)]
