@@ -1,0 +1,62 @@
+//! The address of the client a request came from.
+
+use axum::{
+    extract::{ConnectInfo, Request, State},
+    middleware::Next,
+    response::Response,
+};
+use leptos::prelude::use_context;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+
+/// The address of the client a request came from, as resolved by
+/// [`resolve_client_address`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClientAddress(pub IpAddr);
+
+/// Records the client's address on the request: the TCP peer, or, when the
+/// server runs behind a proxy that is trusted to append it, the last
+/// `X-Forwarded-For` entry (the one that proxy wrote; earlier ones are the
+/// client's to forge).
+pub async fn resolve_client_address(
+    State(trust_forwarded_for): State<bool>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let peer = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |info| info.0.ip());
+    let forwarded = trust_forwarded_for
+        .then(|| {
+            request
+                .headers()
+                .get_all("x-forwarded-for")
+                .iter()
+                .next_back()?
+                .to_str()
+                .ok()?
+                .rsplit(',')
+                .next()?
+                .trim()
+                .parse()
+                .ok()
+        })
+        .flatten();
+    // An IPv4 client reaching an IPv6 socket shows as `::ffff:a.b.c.d`.
+    request
+        .extensions_mut()
+        .insert(ClientAddress(forwarded.unwrap_or(peer).to_canonical()));
+    next.run(request).await
+}
+
+pub(super) fn address_in(extensions: &http::Extensions) -> IpAddr {
+    extensions
+        .get::<ClientAddress>()
+        .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |address| address.0)
+}
+
+/// The address of the client whose request is being served.
+pub fn client_address() -> IpAddr {
+    use_context::<http::request::Parts>()
+        .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |parts| address_in(&parts.extensions))
+}

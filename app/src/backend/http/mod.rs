@@ -1,0 +1,18 @@
+//! Where the API meets HTTP, a concern a file: errors become responses
+//! (`errors`), the body limit (`body`), the cross-site check (`cross_site`),
+//! the client's address (`client`), security headers and the pages' CSP
+//! (`headers`), and pages and forms without JavaScript (`forms`).
+
+mod body;
+mod client;
+mod cross_site;
+mod errors;
+mod forms;
+mod headers;
+
+pub use body::{limit_body, MAX_BODY_BYTES};
+pub use client::{client_address, resolve_client_address, ClientAddress};
+pub use cross_site::{refuse_cross_site, PublicOrigin};
+pub use errors::{api_not_found, json_errors, panic_response};
+pub use forms::{redirect_page, respond_to_form};
+pub use headers::{page_content_security_policy, provide_page_security_policy, security_headers};
