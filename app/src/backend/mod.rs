@@ -23,8 +23,6 @@ pub struct AppState {
     pub devices: Arc<device::DeviceCookies>,
     pub passwords: password::PasswordHasher,
     pub limits: Arc<limits::Limits>,
-    /// The live-reload websocket's port under `cargo leptos watch`.
-    pub live_reload_port: Option<u16>,
 }
 
 /// The shared state, as provided to every server function and page render.
