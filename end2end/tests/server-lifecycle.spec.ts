@@ -28,6 +28,8 @@ test.describe("with a server of its own", () => {
     let third;
     try {
       await registerThroughForm(page, "Survivor", uniqueEmail("restart"), PASSWORD, first.baseURL);
+      // The list has loaded: no request of this page is still on its way to the server stopped next.
+      await expect(page.getByRole("main").getByRole("link", { name: "Survivor" })).toBeVisible();
       await first.stop();
 
       second = await startServer({ dataDir: data });
