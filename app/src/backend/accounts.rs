@@ -3,9 +3,7 @@
 //! the client address, never a password, hash or cookie; text the client typed
 //! is logged only through [`Untrusted`].
 
-use super::{
-    db::new_security_stamp, device::TrustedDevice, limits::Counter, log_safe::Untrusted, session::Session, AppState,
-};
+use super::{device::TrustedDevice, limits::Counter, log_safe::Untrusted, session::Session, AppState};
 use crate::{
     domain::{Email, NewAccount, Password, CURRENT_PASSWORD_WRONG},
     error::AppError,
@@ -46,7 +44,7 @@ pub async fn register(state: &AppState, account: NewAccount, client: IpAddr) -> 
         .ok()
         .and_then(|now| now.format(&Rfc3339).ok())
         .ok_or(AppError::Internal)?;
-    let security_stamp = new_security_stamp();
+    let security_stamp = super::random_id();
     let inserted = state
         .db
         .insert_user(account.name.as_str(), &email, &hash, &created_at, &security_stamp)

@@ -2,6 +2,7 @@
 //! `ON CONFLICT ... RETURNING`, which both SQLite and PostgreSQL understand, and
 //! run through sqlx's `Any` driver; only `sqlite:` URLs are accepted so far.
 
+use super::random_id;
 use crate::{
     error::AppError,
     model::{UserProfile, UserSummary},
@@ -24,18 +25,13 @@ pub struct Credentials {
 
 /// Whether a session may still be used.
 pub struct SessionStanding {
-    /// The user's current security stamp: a random value replaced by "log out
-    /// everywhere" and password changes, which a session must carry to be valid.
+    /// The user's current security stamp: a random value (so that no two users,
+    /// nor one user before and after a database reset, ever share one) replaced
+    /// by "log out everywhere" and password changes, which a session must carry
+    /// to be valid.
     pub security_stamp: String,
     /// Logged out.
     pub ended: bool,
-}
-
-/// A fresh security stamp: random, so that no two users (nor one user before
-/// and after a database is reset) ever share one.
-pub fn new_security_stamp() -> String {
-    let bytes: [u8; 16] = rand::random();
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[derive(Clone)]
@@ -182,7 +178,7 @@ impl Database {
 
     /// Revokes every session of the user; returns the new security stamp.
     pub async fn rotate_security_stamp(&self, user_id: i64) -> Result<String, AppError> {
-        let stamp = new_security_stamp();
+        let stamp = random_id();
         sqlx::query("UPDATE users SET security_stamp = $2 WHERE id = $1")
             .bind(user_id)
             .bind(&stamp)
@@ -207,7 +203,7 @@ impl Database {
 
     /// Replaces the password and revokes every session; returns the new security stamp.
     pub async fn change_password(&self, user_id: i64, password_hash: &str) -> Result<String, AppError> {
-        let stamp = new_security_stamp();
+        let stamp = random_id();
         sqlx::query("UPDATE users SET password = $2, security_stamp = $3 WHERE id = $1")
             .bind(user_id)
             .bind(password_hash)

@@ -9,7 +9,10 @@
 //! from anywhere else never lock the owner's own browsers out, and a stolen
 //! device cookie locks out only itself.
 
-use super::session::{derive_keys, random_id, set_cookie_header};
+use super::{
+    random_id,
+    session::{derive_keys, set_cookie_header},
+};
 use crate::error::AppError;
 use axum_extra::extract::cookie::{Cookie, Key, PrivateCookieJar, SameSite};
 use http::{HeaderMap, HeaderValue};

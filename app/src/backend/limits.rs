@@ -87,10 +87,7 @@ impl Counter<'_> {
 }
 
 fn digest(text: &str) -> String {
-    Sha256::digest(text.as_bytes())
-        .iter()
-        .map(|byte| format!("{byte:02x}"))
-        .collect()
+    super::hex(&Sha256::digest(text.as_bytes()))
 }
 
 /// The network a client is counted under: its IPv4 address, or the /64 of an

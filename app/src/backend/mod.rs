@@ -25,6 +25,16 @@ pub struct AppState {
     pub limits: Arc<limits::Limits>,
 }
 
+/// 128 random bits in hex: session ids, device ids and security stamps.
+pub fn random_id() -> String {
+    hex(&rand::random::<[u8; 16]>())
+}
+
+/// Lower-case hex of `bytes`.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
+}
+
 /// The shared state, as provided to every server function and page render.
 pub fn state() -> Result<AppState, AppError> {
     use_context::<AppState>().ok_or_else(|| {

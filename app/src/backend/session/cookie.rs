@@ -1,6 +1,7 @@
 //! Sealing and opening the session cookie: pure logic, no request in sight.
 
 use crate::{
+    backend::random_id,
     error::AppError,
     model::{SessionInfo, UserSummary},
 };
@@ -227,11 +228,6 @@ pub(in crate::backend) fn set_cookie_header(jar: PrivateCookieJar) -> Result<Hea
         .get(SET_COOKIE)
         .cloned()
         .ok_or(AppError::Internal)
-}
-
-pub(in crate::backend) fn random_id() -> String {
-    let bytes: [u8; 16] = rand::random();
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]
