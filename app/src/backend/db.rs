@@ -250,13 +250,7 @@ impl Database {
     /// window's start: one atomic statement, so parallel attempts each see their
     /// own count. The count stops at `max + 1` ("refused"): refused attempts do
     /// not pile up, so one success (which forgets the count) opens the way again.
-    /// Finished windows of every key are dropped on the way.
     pub async fn count_attempt(&self, key: &str, max: i64, now: i64, since: i64) -> Result<(i64, i64), AppError> {
-        sqlx::query("DELETE FROM attempt_counters WHERE window_started <= $1")
-            .bind(since)
-            .execute(&self.pool)
-            .await
-            .map_err(database_error)?;
         sqlx::query_as(
             "INSERT INTO attempt_counters (key, window_started, attempts) VALUES ($1, $2, 1) \
              ON CONFLICT (key) DO UPDATE SET \
@@ -274,6 +268,16 @@ impl Database {
         .fetch_one(&self.pool)
         .await
         .map_err(database_error)
+    }
+
+    /// Drops the counters whose window began at or before `since`: finished.
+    pub async fn sweep_attempts(&self, since: i64) -> Result<(), AppError> {
+        sqlx::query("DELETE FROM attempt_counters WHERE window_started <= $1")
+            .bind(since)
+            .execute(&self.pool)
+            .await
+            .map_err(database_error)?;
+        Ok(())
     }
 
     /// Takes back one attempt counted under `key`.

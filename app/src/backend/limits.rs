@@ -125,6 +125,7 @@ impl Limits {
     pub async fn reserve(&self, db: &Database, counters: &[Counter<'_>]) -> Result<(), AppError> {
         let now = now();
         let since = self.window_start(now);
+        db.sweep_attempts(since).await?;
         let mut wait = None;
         let mut counted = Vec::with_capacity(counters.len());
         for counter in counters {
