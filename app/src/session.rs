@@ -8,9 +8,9 @@
 use crate::{
     api::{end_session, get_session},
     error::AppError,
-    model::{SessionInfo, UserSummary},
+    model::{SessionInfo, SessionView, UserSummary},
 };
-use leptos::prelude::*;
+use leptos::{prelude::*, server::SharedValue};
 
 /// Reactive view of the user's session, shared by every component.
 #[derive(Clone, Copy)]
@@ -30,15 +30,14 @@ pub struct UserSession {
 
 impl UserSession {
     fn new() -> Self {
-        let rendered = Resource::new_blocking(|| (), |_| get_session());
+        // Known synchronously on the server (the middleware opened the cookie)
+        // and written into the page, so the first render needs no async work
+        // and the browser's hydration reads the same value.
+        let rendered = SharedValue::new(rendered_session)
+            .into_inner()
+            .map(|view| view.session);
         let latest = RwSignal::new(None);
-        let known = Signal::derive(move || {
-            latest.get().or_else(|| match rendered.get()? {
-                Ok(view) => Some(view.session),
-                // The session endpoint cannot tell: treat as logged out rather than hang.
-                Err(_) => Some(None),
-            })
-        });
+        let known = Signal::derive(move || latest.get().or_else(|| rendered.clone()));
         Self {
             ready: Signal::derive(move || known.get().is_some()),
             logged_in: Signal::derive(move || matches!(known.get(), Some(Some(_)))),
@@ -102,12 +101,31 @@ impl UserSession {
     }
 }
 
+/// The session as the server render knows it; `None` (not known) only if the
+/// browser renders without a value from the server. A [`SessionView`], never a
+/// bare `Option`, goes into the page: `Some(None)` and `None` would both be
+/// written as `null`, and a logged-out page would hydrate as "not known".
+fn rendered_session() -> Option<SessionView> {
+    #[cfg(feature = "ssr")]
+    let known = Some(SessionView {
+        session: crate::backend::session::get_user_session().map(|session| session.info()),
+    });
+    #[cfg(not(feature = "ssr"))]
+    let known = None;
+    known
+}
+
 /// Creates the session context; called once, by the root component.
 pub fn provide_user_session() -> UserSession {
     let session = UserSession::new();
     provide_context(session);
     #[cfg(feature = "hydrate")]
-    tabs::keep_in_sync(session);
+    {
+        tabs::keep_in_sync(session);
+        if !session.ready.get_untracked() {
+            leptos::task::spawn_local(session.fetch());
+        }
+    }
     session
 }
 
@@ -126,15 +144,10 @@ pub fn AuthState(
 ) -> impl IntoView {
     let session = use_user_session();
     let state = Memo::new(move |_| session.state());
-    let fallback = placeholder.clone();
-    view! {
-        <Transition fallback=move || fallback.run()>
-            {move || match state.get() {
-                Some(true) => logged_in.run(),
-                Some(false) => logged_out.run(),
-                None => placeholder.run(),
-            }}
-        </Transition>
+    move || match state.get() {
+        Some(true) => logged_in.run(),
+        Some(false) => logged_out.run(),
+        None => placeholder.run(),
     }
 }
 

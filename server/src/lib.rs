@@ -30,8 +30,13 @@ use axum::{
 };
 use config::Config;
 use leptos::prelude::provide_context;
-use leptos_axum::{generate_route_list, LeptosRoutes};
-use std::{net::SocketAddr, path::Path, sync::Arc, time::Duration};
+use leptos_axum::{generate_route_list, AxumRouteListing, LeptosRoutes};
+use std::{
+    net::SocketAddr,
+    path::Path,
+    sync::{Arc, LazyLock},
+    time::Duration,
+};
 use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
 use tower::Layer;
 use tower_http::{
@@ -142,6 +147,13 @@ fn duration(std: Duration) -> time::Duration {
     time::Duration::try_from(std).unwrap_or(time::Duration::MAX)
 }
 
+/// The app's routes, listed once per process. Listing renders the app with a
+/// process-wide switch on that stalls every resource that starts loading
+/// meanwhile (leptos' `SuppressResourceLoad`), so it must never run while a
+/// server in this process is rendering pages: here it runs before the first
+/// server starts, and never again.
+static ROUTES: LazyLock<Vec<AxumRouteListing>> = LazyLock::new(|| generate_route_list(App));
+
 /// Every route: pages and server functions from the app, static files, and the
 /// layers around them.
 pub fn router(state: AppState, config: &Config, extra: Router<AppState>) -> Router {
@@ -155,7 +167,7 @@ pub fn router(state: AppState, config: &Config, extra: Router<AppState>) -> Rout
     };
     let mut router = extra
         .route("/api/{*rest}", any(api_not_found))
-        .leptos_routes_with_context(&state, generate_route_list(App), provide_state.clone(), render)
+        .leptos_routes_with_context(&state, ROUTES.clone(), provide_state.clone(), render)
         // Other static files (the favicon), and the app's 404 page for the rest.
         .fallback_service(
             middleware::from_fn(refuse_overlong_file_names).layer(

@@ -1,6 +1,10 @@
-//! The server binary's start: a debug build without SESSION_PASSWORD makes one
-//! and keeps it in .env, and creates the SQLite file on first start.
+//! Starting servers: a debug build of the binary without SESSION_PASSWORD makes
+//! one and keeps it in .env, and creates the SQLite file on first start; a
+//! server started beside another in one process leaves the other undisturbed.
 
+mod common;
+
+use common::TestApp;
 use std::{
     io::{BufRead, BufReader},
     process::{Command, Stdio},
@@ -34,4 +38,32 @@ fn a_debug_build_generates_a_session_password_into_dotenv() {
         .expect("SESSION_PASSWORD in .env");
     assert!(password.len() >= 32, "{password}");
     assert!(folder.path().join("data/app.db").exists(), "the default SQLite file");
+}
+
+/// Listing the app's routes stalls, process-wide, every resource that starts
+/// loading meanwhile; a server started while another renders pages must not
+/// leave those pages hanging (they did, about once in a few hundred).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn starting_a_server_never_stalls_pages_another_is_rendering() {
+    let app = TestApp::start().await;
+    let (_, cookie) = app.register("Ada", "ada@example.com").await;
+    let client = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(10))
+        .build()
+        .unwrap();
+    for _ in 0..20 {
+        let pages: Vec<_> = (0..16)
+            .map(|_| {
+                let request = client.get(app.url("/users")).header(reqwest::header::COOKIE, &cookie);
+                tokio::spawn(async move { request.send().await?.error_for_status()?.text().await })
+            })
+            .collect();
+        let other = TestApp::start().await;
+        for page in pages {
+            let html = page.await.unwrap().expect("the page is answered");
+            assert!(html.contains("Ada"), "the page lists the user");
+        }
+        other.stop().await;
+    }
+    app.stop().await;
 }

@@ -60,13 +60,9 @@ fn Guard(
 ) -> impl IntoView {
     let session = use_user_session();
     let state = Memo::new(move |_| session.state());
-    view! {
-        <Transition>
-            {move || match state.get() {
-                Some(now) if now == logged_in => EitherOf3::A(children()),
-                Some(_) => EitherOf3::B(view! { <Redirect path=otherwise()/> }),
-                None => EitherOf3::C(()),
-            }}
-        </Transition>
+    move || match state.get() {
+        Some(now) if now == logged_in => EitherOf3::A(children()),
+        Some(_) => EitherOf3::B(view! { <Redirect path=otherwise()/> }),
+        None => EitherOf3::C(()),
     }
 }
