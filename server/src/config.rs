@@ -40,6 +40,9 @@ pub struct Config {
     pub public_origin: Option<String>,
     /// Timeouts and caps on client connections.
     pub connections: ConnectionLimits,
+    /// Under `cargo leptos watch` (which sets `LEPTOS_WATCH`): the port of its
+    /// live-reload websocket (`LEPTOS_RELOAD_PORT`, 3001).
+    pub live_reload_port: Option<u16>,
 }
 
 /// Secrets stay out of logs.
@@ -60,6 +63,7 @@ impl fmt::Debug for Config {
             .field("trust_forwarded_for", &self.trust_forwarded_for)
             .field("public_origin", &self.public_origin)
             .field("connections", &self.connections)
+            .field("live_reload_port", &self.live_reload_port)
             .finish()
     }
 }
@@ -166,12 +170,16 @@ impl Config {
             trust_forwarded_for: parse_or(&var, "TRUST_FORWARDED_FOR", false, "true or false")?,
             public_origin: var("PUBLIC_ORIGIN").map(|value| public_origin(&value)).transpose()?,
             connections: connection_limits(&var)?,
+            live_reload_port: var("LEPTOS_WATCH")
+                .map(|_| parse_or(&var, "LEPTOS_RELOAD_PORT", 3001, "a port number"))
+                .transpose()?,
         })
     }
 
     /// The options Leptos renders with.
     pub fn leptos_options(&self) -> LeptosOptions {
         LeptosOptions::builder()
+            .reload_port(u32::from(self.live_reload_port.unwrap_or(3001)))
             .output_name("app")
             .site_root(self.site_root.as_str())
             .site_pkg_dir("pkg")
@@ -443,6 +451,18 @@ mod tests {
         .unwrap();
         assert_eq!(tuned.connections.header_read_timeout, Duration::from_millis(500));
         assert_eq!(tuned.connections.max_connections, 8);
+    }
+
+    #[test]
+    fn live_reload_is_known_only_under_watch() {
+        assert_eq!(from(&[PASSWORD]).unwrap().live_reload_port, None);
+        assert_eq!(
+            from(&[PASSWORD, ("LEPTOS_WATCH", "ON")]).unwrap().live_reload_port,
+            Some(3001)
+        );
+        let moved = from(&[PASSWORD, ("LEPTOS_WATCH", "ON"), ("LEPTOS_RELOAD_PORT", "4001")]).unwrap();
+        assert_eq!(moved.live_reload_port, Some(4001));
+        assert_eq!(moved.leptos_options().reload_port, 4001);
     }
 
     #[test]

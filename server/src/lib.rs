@@ -102,6 +102,7 @@ pub async fn start_with(config: Config, extra: Router<AppState>) -> Result<Runni
         )),
         passwords: PasswordHasher::new(config.bcrypt_cost),
         limits: Arc::new(Limits::new(config.limits)),
+        live_reload_port: config.live_reload_port,
     };
     let listener = TcpListener::bind(config.site_addr)
         .await

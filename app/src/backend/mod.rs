@@ -23,6 +23,8 @@ pub struct AppState {
     pub devices: Arc<device::DeviceCookies>,
     pub passwords: password::PasswordHasher,
     pub limits: Arc<limits::Limits>,
+    /// The live-reload websocket's port under `cargo leptos watch`.
+    pub live_reload_port: Option<u16>,
 }
 
 /// 128 random bits in hex: session ids, device ids and security stamps.

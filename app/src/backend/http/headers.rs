@@ -1,5 +1,6 @@
 //! Security headers for every response, and the content security policy of pages.
 
+use crate::backend::AppState;
 use axum::http::{header, HeaderValue};
 use leptos::prelude::use_context;
 use leptos_axum::ResponseOptions;
@@ -37,10 +38,13 @@ pub fn security_headers(https: bool) -> Vec<(header::HeaderName, HeaderValue)> {
 
 /// The CSP of a rendered page: only this site's script (the one inline
 /// hydration script by its per-response nonce) and wasm, nothing framed.
-pub fn page_content_security_policy(nonce: &str) -> String {
+/// Under `cargo leptos watch`, pages may also reach the live-reload websocket
+/// on `live_reload_port`.
+pub fn page_content_security_policy(nonce: &str, live_reload_port: Option<u16>) -> String {
+    let live_reload = live_reload_port.map_or_else(String::new, |port| format!(" ws://*:{port}"));
     format!(
         "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; style-src 'self'; \
-         img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; \
+         img-src 'self' data:; connect-src 'self'{live_reload}; object-src 'none'; base-uri 'none'; \
          form-action 'self'; frame-ancestors 'none'"
     )
 }
@@ -48,7 +52,9 @@ pub fn page_content_security_policy(nonce: &str) -> String {
 /// Sets [`page_content_security_policy`] on the page being rendered.
 pub fn provide_page_security_policy() {
     if let (Some(nonce), Some(response)) = (leptos::nonce::use_nonce(), use_context::<ResponseOptions>()) {
-        if let Ok(policy) = HeaderValue::from_str(&page_content_security_policy(&nonce.to_string())) {
+        let live_reload_port = use_context::<AppState>().and_then(|state| state.live_reload_port);
+        let policy = page_content_security_policy(&nonce.to_string(), live_reload_port);
+        if let Ok(policy) = HeaderValue::from_str(&policy) {
             response.insert_header(header::CONTENT_SECURITY_POLICY, policy);
         }
     }
@@ -60,9 +66,16 @@ mod tests {
 
     #[test]
     fn page_policy_allows_only_own_scripts() {
-        let policy = page_content_security_policy("abc123");
+        let policy = page_content_security_policy("abc123", None);
         assert!(policy.contains("script-src 'self' 'nonce-abc123' 'wasm-unsafe-eval';"));
         assert!(policy.contains("frame-ancestors 'none'"));
+        assert!(policy.contains("connect-src 'self';"));
         assert!(!policy.contains("unsafe-inline"));
+    }
+
+    #[test]
+    fn live_reload_may_connect_only_under_watch() {
+        let policy = page_content_security_policy("abc123", Some(3001));
+        assert!(policy.contains("connect-src 'self' ws://*:3001;"), "{policy}");
     }
 }
