@@ -23,8 +23,9 @@ pub enum AppError {
     Forbidden,
     #[error("{}", Self::NOT_FOUND)]
     NotFound,
+    /// Past a brute-force limit; `retry_after`: seconds until the limit's window ends.
     #[error("{}", Self::TOO_MANY_REQUESTS)]
-    TooManyRequests,
+    TooManyRequests { retry_after: Option<u64> },
     #[error("{}", Self::UNAVAILABLE)]
     Unavailable,
     #[error("{}", Self::INTERNAL)]
@@ -54,7 +55,7 @@ impl AppError {
             Self::InvalidCredentials | Self::Unauthorized => 401,
             Self::Forbidden => 403,
             Self::NotFound => 404,
-            Self::TooManyRequests => 429,
+            Self::TooManyRequests { .. } => 429,
             Self::Unavailable => 503,
             Self::Internal => 500,
             Self::BadRequest(_) => 400,
@@ -65,6 +66,14 @@ impl AppError {
     pub fn field(&self) -> Option<&str> {
         match self {
             Self::Validation { field, .. } => Some(field),
+            _ => None,
+        }
+    }
+
+    /// Seconds the client should wait before trying again, if the error says.
+    pub fn retry_after(&self) -> Option<u64> {
+        match self {
+            Self::TooManyRequests { retry_after } => *retry_after,
             _ => None,
         }
     }
@@ -85,19 +94,24 @@ struct ErrorBody {
     error: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     field: Option<String>,
+    /// Also sent as `Retry-After`; in the body for scripts that see no headers
+    /// (a server function's caller in the browser).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    retry_after: Option<u64>,
 }
 
 impl From<AppError> for ErrorBody {
     fn from(err: AppError) -> Self {
         Self {
             field: err.field().map(str::to_owned),
+            retry_after: err.retry_after(),
             error: err.to_string(),
         }
     }
 }
 
 /// Rebuilds the variant from its fixed message, so the browser sees the same
-/// error the server raised without the wire format carrying anything extra.
+/// error the server raised without the wire format carrying its name.
 ///
 /// Errors also reach pages through links (`?__err=`, how a form posted without
 /// JavaScript shows its error), so only known messages are kept: any other text
@@ -120,7 +134,9 @@ impl From<ErrorBody> for AppError {
             Self::UNAUTHORIZED => Self::Unauthorized,
             Self::FORBIDDEN => Self::Forbidden,
             Self::NOT_FOUND => Self::NotFound,
-            Self::TOO_MANY_REQUESTS => Self::TooManyRequests,
+            Self::TOO_MANY_REQUESTS => Self::TooManyRequests {
+                retry_after: body.retry_after,
+            },
             Self::UNAVAILABLE => Self::Unavailable,
             Self::INTERNAL => Self::Internal,
             _ => Self::BadRequest(Self::UNREADABLE.to_owned()),
@@ -170,7 +186,8 @@ mod tests {
             AppError::Unauthorized,
             AppError::Forbidden,
             AppError::NotFound,
-            AppError::TooManyRequests,
+            AppError::TooManyRequests { retry_after: Some(900) },
+            AppError::TooManyRequests { retry_after: None },
             AppError::Unavailable,
             AppError::Internal,
         ];
@@ -196,11 +213,16 @@ mod tests {
     }
 
     #[test]
-    fn body_has_only_error_and_field() {
+    fn body_has_only_error_field_and_retry_after() {
         let json = serde_json::to_value(AppError::InvalidCredentials).unwrap();
         assert_eq!(json, serde_json::json!({"error": "Invalid email or password"}));
         let err = crate::domain::UserName::parse("").unwrap_err();
         let json = serde_json::to_value(AppError::from(err)).unwrap();
         assert_eq!(json, serde_json::json!({"error": "Name is required", "field": "name"}));
+        let json = serde_json::to_value(AppError::TooManyRequests { retry_after: Some(60) }).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"error": "Too many attempts, try again later", "retry_after": 60})
+        );
     }
 }

@@ -60,12 +60,15 @@ fn is_invisible(c: char) -> bool {
 mod server_side {
     use app::{
         api::Register,
-        backend::session::{Lifetimes, OpenedCookie, SessionConfig},
+        backend::{
+            clock::Clock,
+            session::{Lifetimes, OpenedCookie, SessionConfig},
+        },
         model::UserSummary,
     };
     use http::{header::COOKIE, HeaderMap, HeaderValue};
     use proptest::prelude::*;
-    use time::{Duration, OffsetDateTime};
+    use time::Duration;
 
     const LIFETIMES: Lifetimes = Lifetimes {
         max_age: Duration::days(7),
@@ -96,7 +99,7 @@ mod server_side {
             let mut cookie = b"session=".to_vec();
             cookie.extend(value);
             if let Some(headers) = headers(&cookie) {
-                let opened = config().open(&headers, OffsetDateTime::now_utc());
+                let opened = config().open(&headers, Clock::default().now());
                 let valid = matches!(opened, OpenedCookie::Valid { .. });
                 prop_assert!(!valid, "a made-up cookie opened");
             }
@@ -105,7 +108,7 @@ mod server_side {
         #[test]
         fn any_change_to_a_sealed_cookie_is_rejected(position in any::<prop::sample::Index>(), replacement in any::<u8>()) {
             let config = config();
-            let now = OffsetDateTime::now_utc();
+            let now = Clock::default().now();
             let session = config.start(UserSummary { id: 1, name: "Ada".into() }, "stamp".into(), now);
             let sealed = config.seal(&session, now).unwrap();
             let pair = sealed.to_str().unwrap().split(';').next().unwrap().as_bytes().to_vec();

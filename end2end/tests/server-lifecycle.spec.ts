@@ -10,10 +10,11 @@ test.describe("with a server of its own", () => {
   test.use({ expectedHttpErrors: [401] });
 
   test("an expired session sends the next protected navigation to /login", async ({ page }) => {
-    const server = await startServer({ env: { SESSION_MAX_AGE: "2" } });
+    const server = await startServer({ env: { SESSION_MAX_AGE: "5" } });
     try {
       await registerThroughForm(page, "Short Lived", uniqueEmail("expiry"), PASSWORD, server.baseURL);
-      await page.waitForTimeout(2_500);
+      // Past the idle lifetime, with ample margin for a slow registration before it.
+      await page.waitForTimeout(5_500);
       await page.getByRole("main").getByRole("link", { name: "Short Lived" }).first().click();
       await expect(page).toHaveURL(at("/login\\?redirect=/users/\\d+"));
     } finally {

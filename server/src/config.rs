@@ -1,7 +1,7 @@
 //! Configuration, read once at startup from the environment (and `.env`).
 
 use crate::connections::ConnectionLimits;
-use app::backend::limits::LimitSettings;
+use app::backend::{clock::Clock, limits::LimitSettings};
 use leptos::config::LeptosOptions;
 use std::{fmt, net::SocketAddr, time::Duration};
 
@@ -43,6 +43,9 @@ pub struct Config {
     /// Under `cargo leptos watch` (which sets `LEPTOS_WATCH`): the port of its
     /// live-reload websocket (`LEPTOS_RELOAD_PORT`, 3001).
     pub live_reload_port: Option<u16>,
+    /// Where "now" comes from: the system clock, never read from the
+    /// environment; tests put a manual one here.
+    pub clock: Clock,
 }
 
 /// Secrets stay out of logs.
@@ -64,6 +67,7 @@ impl fmt::Debug for Config {
             .field("public_origin", &self.public_origin)
             .field("connections", &self.connections)
             .field("live_reload_port", &self.live_reload_port)
+            .field("clock", &self.clock)
             .finish()
     }
 }
@@ -173,6 +177,7 @@ impl Config {
             live_reload_port: var("LEPTOS_WATCH")
                 .map(|_| parse_or(&var, "LEPTOS_RELOAD_PORT", 3001, "a port number"))
                 .transpose()?,
+            clock: Clock::default(),
         })
     }
 

@@ -101,8 +101,9 @@ pub async fn start_with(config: Config, extra: Router<AppState>) -> Result<Runni
             config.cookie_secure,
         )),
         passwords: PasswordHasher::new(config.bcrypt_cost),
-        limits: Arc::new(Limits::new(config.limits)),
         live_reload_port: config.live_reload_port,
+        limits: Arc::new(Limits::new(config.limits, config.clock.clone())),
+        clock: config.clock.clone(),
     };
     let listener = TcpListener::bind(config.site_addr)
         .await

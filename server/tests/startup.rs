@@ -23,9 +23,13 @@ fn a_debug_build_generates_a_session_password_into_dotenv() {
         .spawn()
         .unwrap();
     let output = BufReader::new(server.stdout.take().unwrap());
-    let listening = output
-        .lines()
-        .map_while(Result::ok)
+    let (said, heard) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in output.lines().map_while(Result::ok) {
+            let _ = said.send(line);
+        }
+    });
+    let listening = std::iter::from_fn(|| heard.recv_timeout(std::time::Duration::from_secs(60)).ok())
         .any(|line| line.contains("listening on http://127.0.0.1:"));
     server.kill().unwrap();
     server.wait().unwrap();

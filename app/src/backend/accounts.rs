@@ -10,12 +10,12 @@ use crate::{
     model::UserSummary,
 };
 use std::net::IpAddr;
-use time::{format_description::well_known::Rfc3339, OffsetDateTime};
+use time::format_description::well_known::Rfc3339;
 
 /// Passes a limit reservation's result on, recording a refusal past the limits
 /// with `audit` (each caller names its action and subject).
 fn audit_refusal(reserved: Result<(), AppError>, audit: impl FnOnce()) -> Result<(), AppError> {
-    if reserved == Err(AppError::TooManyRequests) {
+    if matches!(reserved, Err(AppError::TooManyRequests { .. })) {
         audit();
     }
     reserved
@@ -39,11 +39,7 @@ pub async fn register(state: &AppState, account: NewAccount, client: IpAddr) -> 
         || tracing::warn!(target: "audit", action = "register", outcome = "rate_limited", email = %Untrusted(&email), %client),
     )?;
     let hash = state.passwords.hash(&account.password).await?;
-    let created_at = OffsetDateTime::now_utc()
-        .replace_nanosecond(0)
-        .ok()
-        .and_then(|now| now.format(&Rfc3339).ok())
-        .ok_or(AppError::Internal)?;
+    let created_at = state.clock.now().format(&Rfc3339).map_err(|_| AppError::Internal)?;
     let security_stamp = super::random_id();
     let inserted = state
         .db

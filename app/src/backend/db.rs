@@ -159,9 +159,8 @@ impl Database {
     }
 
     /// Records a logged-out session until `expires_at` (Unix seconds), and forgets
-    /// the ones whose time has passed (their cookies are refused as expired).
-    pub async fn end_session(&self, session_id: &str, expires_at: i64) -> Result<(), AppError> {
-        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    /// the ones whose time has passed by `now` (their cookies are refused as expired).
+    pub async fn end_session(&self, session_id: &str, expires_at: i64, now: i64) -> Result<(), AppError> {
         sqlx::query("DELETE FROM ended_sessions WHERE expires_at < $1")
             .bind(now)
             .execute(&self.pool)

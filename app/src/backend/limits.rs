@@ -12,16 +12,13 @@
 //! "N attempts, forgotten on success", which a token bucket cannot express, and
 //! governor keeps its state in one process's memory.
 
-use super::db::Database;
+use super::{clock::Clock, db::Database};
 use crate::error::AppError;
-use http::{header::RETRY_AFTER, HeaderValue};
-use leptos::prelude::use_context;
 use sha2::{Digest, Sha256};
 use std::{
     net::{IpAddr, Ipv6Addr},
     time::Duration,
 };
-use time::OffsetDateTime;
 
 /// How many attempts are allowed, per what, over how long.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -104,18 +101,19 @@ pub fn network(address: IpAddr) -> String {
     }
 }
 
-/// The limits, applied to the counters in `db`.
+/// The limits, applied to the counters in `db`, with windows read off `clock`.
 pub struct Limits {
     settings: LimitSettings,
+    clock: Clock,
 }
 
 impl Limits {
-    pub fn new(settings: LimitSettings) -> Self {
-        Self { settings }
+    pub fn new(settings: LimitSettings, clock: Clock) -> Self {
+        Self { settings, clock }
     }
 
     /// Counts one attempt under every counter in `counters`, refusing it with
-    /// [`AppError::TooManyRequests`] (and `Retry-After` on the response) when any
+    /// [`AppError::TooManyRequests`] (with the seconds until it may retry) when any
     /// of them is past its limit; then the others take their count back, as the
     /// attempt is not made.
     ///
@@ -123,7 +121,7 @@ impl Limits {
     /// what stops a parallel burst. So more simultaneous attempts than the limit
     /// from one client are refused even if all would succeed.
     pub async fn reserve(&self, db: &Database, counters: &[Counter<'_>]) -> Result<(), AppError> {
-        let now = now();
+        let now = self.clock.unix_now();
         let since = self.window_start(now);
         db.sweep_attempts(since).await?;
         let mut wait = None;
@@ -144,10 +142,9 @@ impl Limits {
         for key in counted {
             db.refund_attempt(&key).await?;
         }
-        if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
-            response.insert_header(RETRY_AFTER, HeaderValue::from(retry_after));
-        }
-        Err(AppError::TooManyRequests)
+        Err(AppError::TooManyRequests {
+            retry_after: u64::try_from(retry_after).ok(),
+        })
     }
 
     /// After a success: `forgotten` starts afresh, and the attempt reserved
@@ -168,11 +165,6 @@ impl Limits {
     fn window_start(&self, now: i64) -> i64 {
         now - i64::try_from(self.settings.window.as_secs()).unwrap_or(i64::MAX)
     }
-}
-
-/// Unix seconds.
-fn now() -> i64 {
-    OffsetDateTime::now_utc().unix_timestamp()
 }
 
 #[cfg(test)]

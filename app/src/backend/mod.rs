@@ -1,6 +1,7 @@
 //! Server-only code: compiled with the `ssr` feature and never into the wasm.
 
 pub mod accounts;
+pub mod clock;
 pub mod db;
 pub mod device;
 pub mod http;
@@ -25,6 +26,7 @@ pub struct AppState {
     pub limits: Arc<limits::Limits>,
     /// The live-reload websocket's port under `cargo leptos watch`.
     pub live_reload_port: Option<u16>,
+    pub clock: clock::Clock,
 }
 
 /// 128 random bits in hex: session ids, device ids and security stamps.

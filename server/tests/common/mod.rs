@@ -8,6 +8,7 @@ use reqwest::{
     Method, Response, StatusCode,
 };
 use serde_json::Value;
+use app::backend::clock::Clock;
 use server::{config::Config, RunningServer};
 
 pub const SESSION_PASSWORD: &str = "integration-test-session-password-0123456789";
@@ -32,22 +33,23 @@ impl TestApp {
 
     /// Starts on an existing data folder (to restart over the same database).
     pub async fn start_on(data: tempfile::TempDir, overrides: &[(&str, &str)]) -> Self {
-        Self::start_serving(data, overrides, axum::Router::new()).await
+        Self::start_serving(data, overrides, axum::Router::new(), new_clock()).await
     }
 
     /// Starts with `extra` routes beside the app's own.
     pub async fn start_with_routes(overrides: &[(&str, &str)], extra: axum::Router<app::backend::AppState>) -> Self {
-        Self::start_serving(tempfile::tempdir().unwrap(), overrides, extra).await
+        Self::start_serving(tempfile::tempdir().unwrap(), overrides, extra, new_clock()).await
     }
 
     async fn start_serving(
         data: tempfile::TempDir,
         overrides: &[(&str, &str)],
         extra: axum::Router<app::backend::AppState>,
+        clock: Clock,
     ) -> Self {
         let database_url = format!("sqlite://{}/app.db", data.path().display());
         let overrides: Vec<(String, String)> = overrides.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-        let config = Config::from_vars(|name| {
+        let mut config = Config::from_vars(|name| {
             if let Some((_, value)) = overrides.iter().find(|(k, _)| k == name) {
                 return Some(value.clone());
             }
@@ -60,6 +62,7 @@ impl TestApp {
             }
         })
         .unwrap();
+        config.clock = clock;
         let server = server::start_with(config, extra).await.unwrap();
         let base = format!("http://{}", server.addr);
         let client = reqwest::Client::builder().redirect(Policy::none()).build().unwrap();
@@ -77,7 +80,13 @@ impl TestApp {
     pub async fn start_beside(&self, overrides: &[(&str, &str)]) -> Self {
         let mut all = vec![("DATABASE_URL", self.database_url.as_str())];
         all.extend_from_slice(overrides);
-        Self::start_on(tempfile::tempdir().unwrap(), &all).await
+        let clock = self.state().clock.clone();
+        Self::start_serving(tempfile::tempdir().unwrap(), &all, axum::Router::new(), clock).await
+    }
+
+    /// Moves the server's clock (a manual one, standing still otherwise) forward.
+    pub fn advance_clock(&self, seconds: i64) {
+        self.state().clock.advance(time::Duration::seconds(seconds));
     }
 
     /// The running server's shared state.
@@ -162,6 +171,11 @@ impl TestApp {
 }
 
 /// The session cookie's `Set-Cookie` header, in full.
+/// Every test server's clock stands still from its start until the test moves it.
+fn new_clock() -> Clock {
+    Clock::manual(time::OffsetDateTime::now_utc())
+}
+
 pub fn set_cookie_header(response: &Response) -> Option<String> {
     set_cookie_named(response, "session")
 }

@@ -1,5 +1,5 @@
 //! Errors become responses here, and only here: each its status from
-//! [`AppError::status`] and its JSON body; a 503 says when to retry.
+//! [`AppError::status`] and its JSON body; a 429 or 503 says when to retry.
 
 use super::super::log_safe::Untrusted;
 use crate::error::AppError;
@@ -31,17 +31,22 @@ pub async fn json_errors(request: Request, next: Next) -> Response {
         if status == StatusCode::INTERNAL_SERVER_ERROR && response.headers().contains_key(SERVER_FN_ERROR_HEADER) {
             let (mut parts, body) = response.into_parts();
             let bytes = axum::body::to_bytes(body, MAX_ERROR_BODY).await.unwrap_or_default();
-            if let Ok(err) = serde_json::from_slice::<AppError>(&bytes) {
-                parts.status = status_of(&err);
+            let err = serde_json::from_slice::<AppError>(&bytes).ok();
+            if let Some(err) = &err {
+                parts.status = status_of(err);
             }
-            Response::from_parts(parts, Body::from(bytes))
+            let mut response = Response::from_parts(parts, Body::from(bytes));
+            if let Some(err) = &err {
+                suggest_retry(&mut response, err.retry_after());
+            }
+            response
         } else if (status.is_client_error() || status.is_server_error()) && !is_json(&response) {
             let message = status.canonical_reason().unwrap_or("Request refused");
             (status, Json(AppError::BadRequest(message.to_owned()))).into_response()
         } else {
             response
         };
-    suggest_retry(&mut response);
+    suggest_retry(&mut response, None);
     response
 }
 
@@ -53,23 +58,28 @@ fn is_json(response: &Response) -> bool {
 }
 
 /// Seconds a client should wait before retrying while the service is unavailable.
-const RETRY_UNAVAILABLE_AFTER: u32 = 5;
+const RETRY_UNAVAILABLE_AFTER: u64 = 5;
 
-/// A 503 tells the client when to try again.
-fn suggest_retry(response: &mut Response) {
-    if response.status() == StatusCode::SERVICE_UNAVAILABLE {
-        response
-            .headers_mut()
-            .entry(header::RETRY_AFTER)
-            .or_insert(HeaderValue::from(RETRY_UNAVAILABLE_AFTER));
-    }
+/// A refusal past a limit says when its window ends (`retry_after`); a 503
+/// says when to try again.
+fn suggest_retry(response: &mut Response, retry_after: Option<u64>) {
+    let seconds = match retry_after {
+        Some(seconds) => seconds,
+        None if response.status() == StatusCode::SERVICE_UNAVAILABLE => RETRY_UNAVAILABLE_AFTER,
+        None => return,
+    };
+    response
+        .headers_mut()
+        .entry(header::RETRY_AFTER)
+        .or_insert(HeaderValue::from(seconds));
 }
 
 /// An error answered directly: its status from [`AppError::status`], its JSON body.
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
+        let retry_after = self.retry_after();
         let mut response = (status_of(&self), Json(self)).into_response();
-        suggest_retry(&mut response);
+        suggest_retry(&mut response, retry_after);
         response
     }
 }

@@ -1,4 +1,6 @@
 //! Sealing and opening the session cookie: pure logic, no request in sight.
+//! Every `now` is whole seconds, as [`Clock`](crate::backend::clock::Clock)
+//! gives it: expiries are sealed to the second.
 
 use crate::{
     backend::random_id,
@@ -129,7 +131,6 @@ impl SessionConfig {
     /// A fresh session for `user`, who has just proved who they are: a new
     /// random id and a full absolute lifetime.
     pub fn start(&self, user: UserSummary, security_stamp: String, now: OffsetDateTime) -> Session {
-        let now = now.replace_nanosecond(0).unwrap_or(now);
         let absolute_expires_at = now + self.lifetimes.absolute_max_age;
         Session {
             user,
@@ -163,24 +164,17 @@ impl SessionConfig {
     }
 
     fn renewed_expiry(&self, session: &Session, now: OffsetDateTime) -> OffsetDateTime {
-        let now = now.replace_nanosecond(0).unwrap_or(now);
         (now + self.lifetimes.max_age).min(session.absolute_expires_at)
     }
 
     /// The `Set-Cookie` value carrying `session`, sealed with the current key.
     pub fn seal(&self, session: &Session, now: OffsetDateTime) -> Result<HeaderValue, AppError> {
-        // Whole seconds, like the expiry, so a fresh cookie's Max-Age is exact.
-        let now = now.replace_nanosecond(0).unwrap_or(now);
         let payload = serde_json::to_string(session).map_err(|err| {
             tracing::error!(error = %err, "cannot serialise the session");
             AppError::Internal
         })?;
-        let cookie = Cookie::build((self.cookie_name, payload))
-            .http_only(true)
-            .same_site(SameSite::Lax)
-            .path("/")
-            .max_age((session.expires_at - now).max(Duration::ZERO))
-            .secure(self.secure);
+        let mut cookie = self.cookie(payload);
+        cookie.set_max_age((session.expires_at - now).max(Duration::ZERO));
         let value = set_cookie_header(PrivateCookieJar::new(self.keys[0].clone()).add(cookie))?;
         if value.len() > MAX_COOKIE_BYTES {
             tracing::error!(
@@ -194,14 +188,20 @@ impl SessionConfig {
 
     /// The `Set-Cookie` value that deletes the session cookie.
     pub fn removal(&self) -> HeaderValue {
-        let mut cookie = Cookie::build((self.cookie_name, ""))
+        let mut cookie = self.cookie(String::new());
+        cookie.make_removal();
+        HeaderValue::from_str(&cookie.encoded().to_string()).expect("a removal cookie is a valid header")
+    }
+
+    /// The session cookie's attributes, the same when set and when deleted (a
+    /// browser deletes only a cookie whose name, path and domain match).
+    fn cookie(&self, value: String) -> Cookie<'static> {
+        Cookie::build((self.cookie_name, value))
             .http_only(true)
             .same_site(SameSite::Lax)
             .path("/")
             .secure(self.secure)
-            .build();
-        cookie.make_removal();
-        HeaderValue::from_str(&cookie.encoded().to_string()).expect("a removal cookie is a valid header")
+            .build()
     }
 
     /// Whether `response` already sets this cookie.
@@ -233,6 +233,7 @@ pub(in crate::backend) fn set_cookie_header(jar: PrivateCookieJar) -> Result<Hea
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::backend::clock::Clock;
     use http::header::COOKIE;
 
     const PASSWORD: &str = "a test password that is long enough!";
@@ -278,14 +279,14 @@ mod tests {
     #[test]
     fn sealed_session_opens_to_the_same_session() {
         let config = config();
-        let now = OffsetDateTime::now_utc();
+        let now = Clock::default().now();
         let (session, cookie) = sealed(&config, now);
         assert_eq!(config.open(&request_with(&cookie), now), valid(session, false));
     }
 
     #[test]
     fn cookie_attributes() {
-        let now = OffsetDateTime::now_utc();
+        let now = Clock::default().now();
         let (_, cookie) = sealed(&config(), now);
         let text = cookie.to_str().unwrap();
         assert!(text.starts_with("session="));
@@ -301,7 +302,7 @@ mod tests {
 
     #[test]
     fn payload_is_unreadable() {
-        let (_, cookie) = sealed(&config(), OffsetDateTime::now_utc());
+        let (_, cookie) = sealed(&config(), Clock::default().now());
         let text = cookie.to_str().unwrap();
         assert!(!text.contains("Ada") && !text.contains("session_id"), "{text}");
     }
@@ -309,12 +310,16 @@ mod tests {
     #[test]
     fn tampered_cookie_is_rejected() {
         let config = config();
-        let now = OffsetDateTime::now_utc();
+        let now = Clock::default().now();
         let (_, cookie) = sealed(&config, now);
         let pair = cookie.to_str().unwrap().split(';').next().unwrap().to_owned();
         let (name, value) = pair.split_once('=').unwrap();
         let mut bytes = value.as_bytes().to_vec();
-        let middle = bytes.len() / 2;
+        // A base64 letter past the middle, outside any `%XX` escape: changing an
+        // escape could make the header unreadable, which tests something else.
+        let middle = (bytes.len() / 2..bytes.len())
+            .find(|&i| bytes[i].is_ascii_alphanumeric() && !bytes[i - 2..i].contains(&b'%'))
+            .unwrap();
         bytes[middle] = if bytes[middle] == b'A' { b'B' } else { b'A' };
         let tampered = format!("{name}={}", String::from_utf8(bytes).unwrap());
         assert_eq!(config.open(&request_with_pair(&tampered), now), OpenedCookie::Rejected);
@@ -323,7 +328,7 @@ mod tests {
     #[test]
     fn truncated_cookie_is_rejected() {
         let config = config();
-        let now = OffsetDateTime::now_utc();
+        let now = Clock::default().now();
         let (_, cookie) = sealed(&config, now);
         let pair = cookie.to_str().unwrap().split(';').next().unwrap().to_owned();
         for cut in [pair.len() - 1, pair.len() - 10, "session=".len() + 5, "session=".len()] {
@@ -337,7 +342,7 @@ mod tests {
 
     #[test]
     fn cookie_sealed_with_an_unknown_key_is_rejected() {
-        let now = OffsetDateTime::now_utc();
+        let now = Clock::default().now();
         let other = SessionConfig::new("another password, also long enough!!", &[], LIFETIMES, false);
         let (_, cookie) = sealed(&other, now);
         assert_eq!(config().open(&request_with(&cookie), now), OpenedCookie::Rejected);
@@ -345,7 +350,7 @@ mod tests {
 
     #[test]
     fn cookie_sealed_with_a_previous_key_opens_and_asks_to_be_resealed() {
-        let now = OffsetDateTime::now_utc();
+        let now = Clock::default().now();
         let old = SessionConfig::new(OLD_PASSWORD, &[], LIFETIMES, false);
         let (session, cookie) = sealed(&old, now);
         let rotated = SessionConfig::new(PASSWORD, &[OLD_PASSWORD.to_owned()], LIFETIMES, false);
@@ -362,7 +367,7 @@ mod tests {
     #[test]
     fn expired_session_is_rejected_even_if_the_browser_sends_it() {
         let config = config();
-        let now = OffsetDateTime::now_utc();
+        let now = Clock::default().now();
         let (_, cookie) = sealed(&config, now);
         let later = now + Duration::days(7) + Duration::seconds(1);
         assert!(matches!(
@@ -375,7 +380,7 @@ mod tests {
     #[test]
     fn session_is_rolled_forward_after_half_its_idle_lifetime() {
         let config = config();
-        let now = OffsetDateTime::now_utc();
+        let now = Clock::default().now();
         let (session, cookie) = sealed(&config, now);
         let early = now + Duration::days(3);
         assert_eq!(
@@ -387,14 +392,14 @@ mod tests {
         let renewed = config.renew(session, late);
         assert_eq!(
             renewed.expires_at,
-            (late + Duration::days(7)).replace_nanosecond(0).unwrap()
+            late + Duration::days(7)
         );
     }
 
     #[test]
     fn rolling_never_passes_the_absolute_expiry() {
         let config = config();
-        let login = OffsetDateTime::now_utc();
+        let login = Clock::default().now();
         let mut session = config.start(ada(), "stamp".into(), login);
         let mut now = login;
         // Used every 4 days, the session still ends 30 days after login.
@@ -418,7 +423,7 @@ mod tests {
     #[test]
     fn near_the_absolute_expiry_the_cookie_is_not_resealed() {
         let config = config();
-        let login = OffsetDateTime::now_utc();
+        let login = Clock::default().now();
         let session = config.start(ada(), "stamp".into(), login);
         // Renewed at day 26: its idle expiry is now capped at the absolute one.
         let day_26 = login + Duration::days(26);
@@ -433,7 +438,7 @@ mod tests {
     #[test]
     fn a_successor_session_keeps_the_login_time_and_absolute_expiry() {
         let config = config();
-        let login = OffsetDateTime::now_utc();
+        let login = Clock::default().now();
         let session = config.start(ada(), "old".into(), login);
         let later = login + Duration::days(20);
         let successor = config.succeed(&session, "new".into(), later);
@@ -446,7 +451,7 @@ mod tests {
 
     #[test]
     fn no_cookie_is_absent_not_rejected() {
-        let now = OffsetDateTime::now_utc();
+        let now = Clock::default().now();
         assert_eq!(config().open(&HeaderMap::new(), now), OpenedCookie::Absent);
         assert_eq!(
             config().open(&request_with_pair("theme=dark"), now),
@@ -456,7 +461,7 @@ mod tests {
 
     #[test]
     fn each_login_gets_a_new_session_id() {
-        let now = OffsetDateTime::now_utc();
+        let now = Clock::default().now();
         let first = config().start(ada(), "stamp".into(), now);
         let second = config().start(ada(), "stamp".into(), now);
         assert_ne!(first.secure.session_id, second.secure.session_id);
@@ -465,7 +470,7 @@ mod tests {
     #[test]
     fn oversized_session_is_an_error_not_a_dropped_cookie() {
         let config = config();
-        let now = OffsetDateTime::now_utc();
+        let now = Clock::default().now();
         let user = UserSummary {
             id: 1,
             name: "x".repeat(4000),
@@ -478,7 +483,7 @@ mod tests {
 
     #[test]
     fn public_info_has_no_secure_section() {
-        let session = config().start(ada(), "a-stamp".into(), OffsetDateTime::now_utc());
+        let session = config().start(ada(), "a-stamp".into(), Clock::default().now());
         let json = serde_json::to_string(&session.info()).unwrap();
         assert!(!json.contains(&session.secure.session_id) && !json.contains("secure") && !json.contains("a-stamp"));
     }

@@ -28,7 +28,7 @@ pub fn require_user_session() -> Result<Session, AppError> {
 /// stamp, a full lifetime) replaces whatever the request carried.
 pub fn replace_user_session(user: UserSummary, security_stamp: String) -> Result<Session, AppError> {
     let state = crate::backend::state()?;
-    let now = OffsetDateTime::now_utc();
+    let now = state.clock.now();
     issue(&state, state.sessions.start(user, security_stamp, now), now)
 }
 
@@ -36,7 +36,7 @@ pub fn replace_user_session(user: UserSummary, security_stamp: String) -> Result
 /// lifetime: see [`SessionConfig::succeed`].
 pub fn reissue_user_session(current: &Session, security_stamp: String) -> Result<Session, AppError> {
     let state = crate::backend::state()?;
-    let now = OffsetDateTime::now_utc();
+    let now = state.clock.now();
     issue(&state, state.sessions.succeed(current, security_stamp, now), now)
 }
 
@@ -44,9 +44,8 @@ pub fn reissue_user_session(current: &Session, security_stamp: String) -> Result
 /// as one they log in from (see `device`).
 pub fn sign_in(signed_in: &SignedIn) -> Result<Session, AppError> {
     let session = replace_user_session(signed_in.user.clone(), signed_in.security_stamp.clone())?;
-    let device = crate::backend::state()?
-        .devices
-        .issue(&signed_in.email, OffsetDateTime::now_utc())?;
+    let state = crate::backend::state()?;
+    let device = state.devices.issue(&signed_in.email, state.clock.now())?;
     response_options()?.append_header(SET_COOKIE, device);
     Ok(session)
 }
@@ -54,10 +53,8 @@ pub fn sign_in(signed_in: &SignedIn) -> Result<Session, AppError> {
 /// The device cookie of the request being served, if it vouches for `email`.
 pub fn trusted_device(email: &str) -> Option<TrustedDevice> {
     let request = use_context::<http::request::Parts>()?;
-    crate::backend::state()
-        .ok()?
-        .devices
-        .trusted_for(&request.headers, email, OffsetDateTime::now_utc())
+    let state = crate::backend::state().ok()?;
+    state.devices.trusted_for(&request.headers, email, state.clock.now())
 }
 
 fn issue(state: &AppState, session: Session, now: OffsetDateTime) -> Result<Session, AppError> {
@@ -73,7 +70,11 @@ pub async fn clear_user_session() -> Result<(), AppError> {
     if let Some(session) = get_user_session() {
         state
             .db
-            .end_session(&session.secure.session_id, session.absolute_expires_at.unix_timestamp())
+            .end_session(
+                &session.secure.session_id,
+                session.absolute_expires_at.unix_timestamp(),
+                state.clock.unix_now(),
+            )
             .await?;
         tracing::info!(
             target: "audit",

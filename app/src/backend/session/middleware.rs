@@ -11,7 +11,6 @@ use http::{
     header::{CACHE_CONTROL, SET_COOKIE},
     HeaderValue,
 };
-use time::OffsetDateTime;
 
 /// The request's session, as opened by [`load_session`].
 #[derive(Debug, Clone)]
@@ -22,7 +21,7 @@ pub struct CurrentSession(pub Option<Session>);
 /// deleted in the response; one sealed with an old key or half-way through its
 /// idle lifetime is re-sealed.
 pub async fn load_session(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
-    let now = OffsetDateTime::now_utc();
+    let now = state.clock.now();
     let (session, reject, reseal) = match state.sessions.open(request.headers(), now) {
         OpenedCookie::Absent => (None, false, false),
         OpenedCookie::Rejected => (None, true, false),

@@ -1,0 +1,66 @@
+//! The time as the server sees it.
+
+use std::sync::{Arc, Mutex, PoisonError};
+use time::{Duration, OffsetDateTime};
+
+/// Where "now" comes from: the system clock, or a manual one that moves only
+/// when told to, so tests step over a session's lifetime or a limit's window
+/// instead of sleeping through it.
+///
+/// Always whole seconds: expiries are stored and sealed to the second, and a
+/// fraction would make a fresh cookie's Max-Age one short.
+#[derive(Debug, Clone, Default)]
+pub struct Clock {
+    manual: Option<Arc<Mutex<OffsetDateTime>>>,
+}
+
+impl Clock {
+    /// A clock that stands at `start` until [`Clock::advance`] moves it.
+    pub fn manual(start: OffsetDateTime) -> Self {
+        Self {
+            manual: Some(Arc::new(Mutex::new(start))),
+        }
+    }
+
+    pub fn now(&self) -> OffsetDateTime {
+        let now = match &self.manual {
+            Some(manual) => *manual.lock().unwrap_or_else(PoisonError::into_inner),
+            None => OffsetDateTime::now_utc(),
+        };
+        now.replace_nanosecond(0).unwrap_or(now)
+    }
+
+    /// Unix seconds.
+    pub fn unix_now(&self) -> i64 {
+        self.now().unix_timestamp()
+    }
+
+    /// Moves a manual clock forward; the system clock moves by itself.
+    pub fn advance(&self, by: Duration) {
+        if let Some(manual) = &self.manual {
+            *manual.lock().unwrap_or_else(PoisonError::into_inner) += by;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_manual_clock_moves_only_when_told() {
+        let start = OffsetDateTime::from_unix_timestamp(1_800_000_000).unwrap();
+        let clock = Clock::manual(start);
+        assert_eq!(clock.now(), start);
+        clock.clone().advance(Duration::seconds(90));
+        assert_eq!(clock.unix_now(), 1_800_000_090, "clones share the time");
+    }
+
+    #[test]
+    fn the_system_clock_is_now_in_whole_seconds() {
+        let before = OffsetDateTime::now_utc().unix_timestamp();
+        let now = Clock::default().now();
+        assert_eq!(now.nanosecond(), 0);
+        assert!((before..=before + 1).contains(&now.unix_timestamp()));
+    }
+}
