@@ -33,9 +33,7 @@ impl UserSession {
         // Known synchronously on the server (the middleware opened the cookie)
         // and written into the page, so the first render needs no async work
         // and the browser's hydration reads the same value.
-        let rendered = SharedValue::new(rendered_session)
-            .into_inner()
-            .map(|view| view.session);
+        let rendered = SharedValue::new(rendered_session).into_inner().map(|view| view.session);
         let latest = RwSignal::new(None);
         let known = Signal::derive(move || latest.get().or_else(|| rendered.clone()));
         Self {

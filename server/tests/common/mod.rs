@@ -2,13 +2,13 @@
 //! fresh SQLite database, and a client that keeps cookies by hand.
 #![allow(dead_code)]
 
+use app::backend::clock::Clock;
 use reqwest::{
     header::{ACCEPT, CONTENT_TYPE, COOKIE, REFERER, SET_COOKIE},
     redirect::Policy,
     Method, Response, StatusCode,
 };
 use serde_json::Value;
-use app::backend::clock::Clock;
 use server::{config::Config, RunningServer};
 
 pub const SESSION_PASSWORD: &str = "integration-test-session-password-0123456789";

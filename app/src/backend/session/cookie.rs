@@ -390,10 +390,7 @@ mod tests {
         let late = now + Duration::days(4);
         assert_eq!(config.open(&request_with(&cookie), late), valid(session.clone(), true));
         let renewed = config.renew(session, late);
-        assert_eq!(
-            renewed.expires_at,
-            late + Duration::days(7)
-        );
+        assert_eq!(renewed.expires_at, late + Duration::days(7));
     }
 
     #[test]
