@@ -75,8 +75,9 @@ impl fmt::Debug for Config {
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum ConfigError {
     #[error(
-        "SESSION_PASSWORD is not set: set it (in the environment or .env) to a random string of at least \
-         {MIN_SESSION_PASSWORD_CHARS} characters, e.g. the output of `openssl rand -base64 48`"
+        "SESSION_PASSWORD is not set: run ./scripts/serve.sh once (it keeps one in .env), or set it in the \
+         environment or .env to a random string of at least {MIN_SESSION_PASSWORD_CHARS} characters, e.g. \
+         the output of `openssl rand -base64 48`"
     )]
     MissingSessionPassword,
     #[error("{0} is too short: each password needs at least {MIN_SESSION_PASSWORD_CHARS} characters")]
@@ -87,30 +88,15 @@ pub enum ConfigError {
         value: String,
         expected: &'static str,
     },
-    #[error("cannot write the generated SESSION_PASSWORD to .env: {0}")]
-    WriteDotenv(String),
 }
 
 impl Config {
-    /// Reads `.env` (if present) and the environment. A debug build without a
-    /// `SESSION_PASSWORD` generates one and appends it to `.env`, so sessions
-    /// survive restarts; a release build refuses to start without one. The
-    /// process environment is never written: the generated password is handed
-    /// to the configuration directly.
+    /// Reads `.env` (if present) and the environment. Without a
+    /// `SESSION_PASSWORD` the server refuses to start: `scripts/serve.sh` makes
+    /// one for a machine, once, and keeps it in `.env`.
     pub fn from_env() -> Result<Self, ConfigError> {
         let _ = dotenvy::dotenv();
-        let generated = match std::env::var_os("SESSION_PASSWORD") {
-            None if cfg!(debug_assertions) => {
-                let password = generate_session_password();
-                append_to_dotenv(&password)?;
-                Some(password)
-            }
-            _ => None,
-        };
-        Self::from_vars(|name| match (name, &generated) {
-            ("SESSION_PASSWORD", Some(password)) => Some(password.clone()),
-            _ => std::env::var(name).ok(),
-        })
+        Self::from_vars(|name| std::env::var(name).ok())
     }
 
     /// Builds the configuration from a variable lookup (the environment, or a
@@ -330,27 +316,6 @@ fn invalid(name: &'static str, value: &str, expected: &'static str) -> ConfigErr
         value: value.to_owned(),
         expected,
     }
-}
-
-fn generate_session_password() -> String {
-    use rand::{distr::Alphanumeric, Rng};
-    rand::rng()
-        .sample_iter(&Alphanumeric)
-        .take(48)
-        .map(char::from)
-        .collect()
-}
-
-fn append_to_dotenv(password: &str) -> Result<(), ConfigError> {
-    use std::io::Write;
-    let mut file = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(".env")
-        .map_err(|err| ConfigError::WriteDotenv(err.to_string()))?;
-    writeln!(file, "SESSION_PASSWORD={password}").map_err(|err| ConfigError::WriteDotenv(err.to_string()))?;
-    eprintln!("Generated a SESSION_PASSWORD for development and appended it to .env");
-    Ok(())
 }
 
 #[cfg(test)]

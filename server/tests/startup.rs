@@ -1,27 +1,43 @@
-//! Starting servers: a debug build of the binary without SESSION_PASSWORD makes
-//! one and keeps it in .env, and creates the SQLite file on first start; a
-//! server started beside another in one process leaves the other undisturbed.
+//! Starting servers: the binary refuses to start without SESSION_PASSWORD, reads
+//! it from .env, and creates the SQLite file on first start; a server started
+//! beside another in one process leaves the other undisturbed.
 
 mod common;
 
-use common::TestApp;
+use common::{TestApp, SESSION_PASSWORD};
 use std::{
     io::{BufRead, BufReader},
     process::{Command, Stdio},
 };
 
 #[test]
-fn a_debug_build_generates_a_session_password_into_dotenv() {
+fn the_binary_reads_its_key_from_dotenv_and_creates_the_sqlite_file() {
     let folder = tempfile::tempdir().unwrap();
-    let mut server = Command::new(env!("CARGO_BIN_EXE_server"))
-        .current_dir(folder.path())
-        .env_remove("SESSION_PASSWORD")
-        .env("LEPTOS_SITE_ADDR", "127.0.0.1:0")
-        .env("RUST_LOG", "info")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let start = || {
+        Command::new(env!("CARGO_BIN_EXE_server"))
+            .current_dir(folder.path())
+            .env_remove("SESSION_PASSWORD")
+            .env("LEPTOS_SITE_ADDR", "127.0.0.1:0")
+            .env("RUST_LOG", "info")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let refused = start().wait_with_output().unwrap();
+    assert!(!refused.status.success(), "no key, no server");
+    let said = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        said.contains("SESSION_PASSWORD is not set: run ./scripts/serve.sh once"),
+        "{said}"
+    );
+
+    std::fs::write(
+        folder.path().join(".env"),
+        format!("SESSION_PASSWORD={SESSION_PASSWORD}\n"),
+    )
+    .unwrap();
+    let mut server = start();
     let output = BufReader::new(server.stdout.take().unwrap());
     let (said, heard) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
@@ -34,13 +50,6 @@ fn a_debug_build_generates_a_session_password_into_dotenv() {
     server.kill().unwrap();
     server.wait().unwrap();
     assert!(listening, "the server started");
-
-    let dotenv = std::fs::read_to_string(folder.path().join(".env")).unwrap();
-    let password = dotenv
-        .lines()
-        .find_map(|line| line.strip_prefix("SESSION_PASSWORD="))
-        .expect("SESSION_PASSWORD in .env");
-    assert!(password.len() >= 32, "{password}");
     assert!(folder.path().join("data/app.db").exists(), "the default SQLite file");
 }
 

@@ -3,11 +3,7 @@
 //! instead of starving the threads that serve everything else.
 
 use crate::{domain::Password, error::AppError};
-use std::str::FromStr;
-use std::sync::{
-    atomic::{AtomicU64, Ordering},
-    Arc,
-};
+use std::{str::FromStr, sync::Arc};
 use tokio::sync::{OnceCell, Semaphore};
 
 /// bcrypt's cost when none is configured.
@@ -21,13 +17,49 @@ pub struct PasswordHasher {
     /// An unknown email is verified against the one at the configured cost, so it
     /// costs the same bcrypt work as a wrong password and timing reveals nothing.
     dummy_hashes: Arc<[OnceCell<String>; 32]>,
-    /// Verifications run so far: proves, in tests, that every login attempt costs
-    /// exactly one, whatever its outcome.
-    verifications: Arc<AtomicU64>,
-    /// bcrypt work done by verifications so far, in units of one cost-0 round
-    /// (a verification at cost c is 2^c): proves that timing cannot tell an
-    /// unknown email from a known one, whatever its stored cost.
-    work: Arc<AtomicU64>,
+    #[cfg(any(test, feature = "bcrypt-counters"))]
+    counters: Arc<counters::Counters>,
+}
+
+/// What tests count to prove the cost of a login attempt; compiled only into
+/// tests (the `bcrypt-counters` feature is on only for the server's tests).
+#[cfg(any(test, feature = "bcrypt-counters"))]
+mod counters {
+    use std::sync::atomic::{AtomicU64, Ordering};
+
+    #[derive(Default)]
+    pub struct Counters {
+        /// Verifications run so far: every login attempt costs exactly one,
+        /// whatever its outcome.
+        verifications: AtomicU64,
+        /// bcrypt work done by verifications so far, in units of one cost-0 round
+        /// (a verification at cost c is 2^c): timing cannot tell an unknown email
+        /// from a known one, whatever its stored cost.
+        work: AtomicU64,
+    }
+
+    impl Counters {
+        pub fn verified(&self) {
+            self.verifications.fetch_add(1, Ordering::Relaxed);
+        }
+
+        /// A verification against `hash`, at the cost written in it.
+        pub fn worked_on(&self, hash: &str) {
+            if let Ok(parts) = hash.parse::<bcrypt::HashParts>() {
+                self.work.fetch_add(1 << parts.get_cost(), Ordering::Relaxed);
+            }
+        }
+    }
+
+    impl super::PasswordHasher {
+        pub fn verifications(&self) -> u64 {
+            self.counters.verifications.load(Ordering::Relaxed)
+        }
+
+        pub fn work(&self) -> u64 {
+            self.counters.work.load(Ordering::Relaxed)
+        }
+    }
 }
 
 impl PasswordHasher {
@@ -37,8 +69,8 @@ impl PasswordHasher {
             cost,
             permits: Arc::new(Semaphore::new(cpus)),
             dummy_hashes: Arc::new(std::array::from_fn(|_| OnceCell::new())),
-            verifications: Arc::new(AtomicU64::new(0)),
-            work: Arc::new(AtomicU64::new(0)),
+            #[cfg(any(test, feature = "bcrypt-counters"))]
+            counters: Arc::default(),
         }
     }
 
@@ -50,14 +82,6 @@ impl PasswordHasher {
     /// should be replaced by a fresh hash the next time its password is known.
     pub fn needs_rehash(&self, stored: &str) -> bool {
         bcrypt::HashParts::from_str(stored).map_or(true, |parts| parts.get_cost() != self.cost)
-    }
-
-    pub fn verifications(&self) -> u64 {
-        self.verifications.load(Ordering::Relaxed)
-    }
-
-    pub fn work(&self) -> u64 {
-        self.work.load(Ordering::Relaxed)
     }
 
     pub async fn hash(&self, password: &Password) -> Result<String, AppError> {
@@ -84,7 +108,8 @@ impl PasswordHasher {
             _ => (self.dummy_hash(self.cost).await?, false),
         };
         let stored_cost = bcrypt::HashParts::from_str(&hash).map_or(self.cost, |parts| parts.get_cost());
-        self.verifications.fetch_add(1, Ordering::Relaxed);
+        #[cfg(any(test, feature = "bcrypt-counters"))]
+        self.counters.verified();
         let matched = self.verify_against(candidate, hash).await?;
         for cost in stored_cost..self.cost {
             let dummy = self.dummy_hash(cost).await?;
@@ -94,9 +119,8 @@ impl PasswordHasher {
     }
 
     async fn verify_against(&self, candidate: &str, hash: String) -> Result<bool, AppError> {
-        if let Ok(parts) = bcrypt::HashParts::from_str(&hash) {
-            self.work.fetch_add(1 << parts.get_cost(), Ordering::Relaxed);
-        }
+        #[cfg(any(test, feature = "bcrypt-counters"))]
+        self.counters.worked_on(&hash);
         let candidate = candidate.to_owned();
         self.blocking(move || bcrypt::verify(candidate, &hash)).await
     }
