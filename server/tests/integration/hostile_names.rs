@@ -5,9 +5,7 @@
 //! browser parses them, show the name only as text: never as a new element,
 //! attribute or head entry.
 
-mod common;
-
-use common::*;
+use crate::helpers::*;
 use reqwest::StatusCode;
 use scraper::{ElementRef, Html, Selector};
 use serde_json::Value;
@@ -155,10 +153,6 @@ async fn names_are_only_ever_text_on_every_page_that_shows_them() {
         .collect();
     assert_eq!(listed, expected);
     app.stop().await;
-}
-
-fn percent_encode(value: &str) -> String {
-    value.bytes().map(|byte| format!("%{byte:02X}")).collect()
 }
 
 /// A form that failed without JavaScript comes back with the typed values in

@@ -2,9 +2,7 @@
 //! it from .env, and creates the SQLite file on first start; a server started
 //! beside another in one process leaves the other undisturbed.
 
-mod common;
-
-use common::{TestApp, SESSION_PASSWORD};
+use crate::helpers::{TestApp, SESSION_PASSWORD};
 use std::{
     io::{BufRead, BufReader},
     process::{Command, Stdio},

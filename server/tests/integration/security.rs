@@ -1,9 +1,7 @@
 //! Security properties of the HTTP surface, each proven over real HTTP.
 
-mod common;
-
+use crate::helpers::*;
 use app::backend::limits::Counter;
-use common::*;
 use reqwest::{
     header::{CACHE_CONTROL, CONTENT_SECURITY_POLICY, LOCATION, RETRY_AFTER, SET_COOKIE},
     StatusCode,
@@ -146,7 +144,7 @@ async fn cross_site_requests_are_refused_before_any_work() {
         assert_eq!(json(response).await, json!({"error": "Cross-site request refused"}));
     }
     // The session is still valid: nothing was done.
-    assert_eq!(app.get("/api/users", Some(&cookie)).await.status(), StatusCode::OK);
+    assert_eq!(app.session_status(&cookie).await, StatusCode::OK);
 
     // Login CSRF: refused without a bcrypt verification or a cookie.
     let before = app.state().passwords.verifications();
@@ -320,15 +318,11 @@ async fn login_redirect_only_follows_local_paths() {
         ("https://evil.example", "/users"),
     ] {
         let response = app
-            .get(&format!("/login?redirect={}", urlencode(redirect)), Some(&cookie))
+            .get(&format!("/login?redirect={}", percent_encode(redirect)), Some(&cookie))
             .await;
         assert_eq!(response.headers()[LOCATION], expected, "{redirect}");
     }
     app.stop().await;
-}
-
-fn urlencode(value: &str) -> String {
-    value.bytes().map(|b| format!("%{b:02X}")).collect()
 }
 
 #[tokio::test]
@@ -350,10 +344,7 @@ async fn a_cookie_copied_before_logout_is_refused_after_it() {
     let second = app.login_cookie("ada@example.com", PASSWORD).await;
     app.request(reqwest::Method::DELETE, "/api/_auth/session", Some(&second))
         .await;
-    assert_eq!(
-        app.get("/api/users", Some(&second)).await.status(),
-        StatusCode::UNAUTHORIZED
-    );
+    assert_eq!(app.session_status(&second).await, StatusCode::UNAUTHORIZED);
     app.stop().await;
 }
 
@@ -364,11 +355,8 @@ async fn each_login_is_a_new_session_ending_only_itself_on_logout() {
     let phone = app.login_cookie("ada@example.com", PASSWORD).await;
     assert_ne!(laptop, phone);
     app.post_form("/api/auth/logout", &[], Some(&phone)).await;
-    assert_eq!(
-        app.get("/api/users", Some(&phone)).await.status(),
-        StatusCode::UNAUTHORIZED
-    );
-    assert_eq!(app.get("/api/users", Some(&laptop)).await.status(), StatusCode::OK);
+    assert_eq!(app.session_status(&phone).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(app.session_status(&laptop).await, StatusCode::OK);
     app.stop().await;
 }
 
@@ -382,18 +370,12 @@ async fn logging_out_everywhere_revokes_every_other_cookie_at_once() {
         .await;
     assert_eq!(response.status(), StatusCode::OK);
     let renewed = session_cookie(&response).expect("this browser gets a new session");
-    assert_eq!(
-        app.get("/api/users", Some(&phone)).await.status(),
-        StatusCode::UNAUTHORIZED
-    );
-    assert_eq!(
-        app.get("/api/users", Some(&laptop)).await.status(),
-        StatusCode::UNAUTHORIZED
-    );
-    assert_eq!(app.get("/api/users", Some(&renewed)).await.status(), StatusCode::OK);
+    assert_eq!(app.session_status(&phone).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(app.session_status(&laptop).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(app.session_status(&renewed).await, StatusCode::OK);
     // Logging in again works as before.
     let fresh = app.login_cookie("ada@example.com", PASSWORD).await;
-    assert_eq!(app.get("/api/users", Some(&fresh)).await.status(), StatusCode::OK);
+    assert_eq!(app.session_status(&fresh).await, StatusCode::OK);
 
     let anonymous = app.post_form("/api/account/logout-everywhere", &[], None).await;
     assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
@@ -407,48 +389,20 @@ async fn changing_the_password_needs_the_current_one_and_revokes_other_sessions(
     let phone = app.login_cookie("ada@example.com", PASSWORD).await;
     let new_password = "a brand new passphrase";
 
-    let wrong = app
-        .post_form(
-            "/api/account/password",
-            &[("current_password", "not it at all"), ("new_password", new_password)],
-            Some(&laptop),
-        )
-        .await;
+    let wrong = app.change_password(&laptop, "not it at all", new_password).await;
     assert_eq!(wrong.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(json(wrong).await["field"], "current_password");
-    let weak = app
-        .post_form(
-            "/api/account/password",
-            &[("current_password", PASSWORD), ("new_password", "short")],
-            Some(&laptop),
-        )
-        .await;
+    let weak = app.change_password(&laptop, PASSWORD, "short").await;
     assert_eq!(weak.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(json(weak).await["field"], "new_password");
-    assert_eq!(
-        app.get("/api/users", Some(&phone)).await.status(),
-        StatusCode::OK,
-        "nothing changed yet"
-    );
+    assert_eq!(app.session_status(&phone).await, StatusCode::OK, "nothing changed yet");
 
-    let changed = app
-        .post_form(
-            "/api/account/password",
-            &[("current_password", PASSWORD), ("new_password", new_password)],
-            Some(&laptop),
-        )
-        .await;
+    let changed = app.change_password(&laptop, PASSWORD, new_password).await;
     assert_eq!(changed.status(), StatusCode::OK);
     let renewed = session_cookie(&changed).unwrap();
-    assert_eq!(
-        app.get("/api/users", Some(&phone)).await.status(),
-        StatusCode::UNAUTHORIZED
-    );
-    assert_eq!(
-        app.get("/api/users", Some(&laptop)).await.status(),
-        StatusCode::UNAUTHORIZED
-    );
-    assert_eq!(app.get("/api/users", Some(&renewed)).await.status(), StatusCode::OK);
+    assert_eq!(app.session_status(&phone).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(app.session_status(&laptop).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(app.session_status(&renewed).await, StatusCode::OK);
     let old = app.login("ada@example.com", PASSWORD).await;
     assert_eq!(old.status(), StatusCode::UNAUTHORIZED);
     app.login_cookie("ada@example.com", new_password).await;
@@ -468,19 +422,13 @@ async fn sessions_roll_forward_but_never_past_the_absolute_maximum() {
     assert_ne!(rolled, cookie);
     app.advance_clock(1);
     // The original expired (4 s idle); the rolled one still works.
-    assert_eq!(
-        app.get("/api/users", Some(&cookie)).await.status(),
-        StatusCode::UNAUTHORIZED
-    );
+    assert_eq!(app.session_status(&cookie).await, StatusCode::UNAUTHORIZED);
     let still = app.get("/api/users", Some(&rolled)).await;
     assert_eq!(still.status(), StatusCode::OK);
     let rolled_again = session_cookie(&still).unwrap_or(rolled);
     app.advance_clock(2);
     // Six seconds after login: over, however recently it was used.
-    assert_eq!(
-        app.get("/api/users", Some(&rolled_again)).await.status(),
-        StatusCode::UNAUTHORIZED
-    );
+    assert_eq!(app.session_status(&rolled_again).await, StatusCode::UNAUTHORIZED);
     app.stop().await;
 }
 
@@ -503,14 +451,8 @@ async fn cookies_under_a_previous_key_are_accepted_and_resealed() {
     let data = rotated.stop_keeping_data().await;
 
     let retired = TestApp::start_on(data, &[("SESSION_PASSWORD", new_key)]).await;
-    assert_eq!(
-        retired.get("/api/users", Some(&resealed)).await.status(),
-        StatusCode::OK
-    );
-    assert_eq!(
-        retired.get("/api/users", Some(&old_cookie)).await.status(),
-        StatusCode::UNAUTHORIZED
-    );
+    assert_eq!(retired.session_status(&resealed).await, StatusCode::OK);
+    assert_eq!(retired.session_status(&old_cookie).await, StatusCode::UNAUTHORIZED);
     retired.stop().await;
 }
 

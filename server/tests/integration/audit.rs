@@ -2,22 +2,51 @@
 //! with the user or normalised email, the client address and the outcome, and
 //! never a password, hash or cookie.
 
-mod common;
-
-use common::*;
+use crate::helpers::*;
 use reqwest::StatusCode;
 use std::{
+    cell::RefCell,
     io::Write,
-    sync::{Arc, Mutex},
+    sync::{Arc, Mutex, Once},
 };
-use tracing_subscriber::fmt::MakeWriter;
 
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
+/// The `audit` log lines of the calling thread, from now on.
+///
+/// Not `tracing-test`: it keeps the lines logged inside the test's own span,
+/// and the server's events are logged in tasks that do not carry it. Not a
+/// subscriber for this thread alone either: tracing caches per call site
+/// whether anyone listens, and another test's thread hitting a call site first
+/// could make this one miss events. So one subscriber for the whole binary
+/// writes each line to the buffer of the thread that logged it, if it has one:
+/// a `#[tokio::test]` runs the server's tasks on the test's own thread.
+fn capture_this_thread() -> Captured {
+    static SUBSCRIBER: Once = Once::new();
+    SUBSCRIBER.call_once(|| {
+        tracing_subscriber::fmt()
+            .with_writer(|| ThreadBuffer)
+            .with_ansi(false)
+            .with_env_filter("audit=info")
+            .init();
+    });
+    let captured = Captured::default();
+    BUFFER.with(|buffer| *buffer.borrow_mut() = Some(captured.clone()));
+    captured
+}
 
-impl Write for Captured {
+thread_local! {
+    static BUFFER: RefCell<Option<Captured>> = const { RefCell::new(None) };
+}
+
+/// Writes to the calling thread's [`Captured`], or nowhere.
+struct ThreadBuffer;
+
+impl Write for ThreadBuffer {
     fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
+        BUFFER.with(|buffer| {
+            if let Some(captured) = &*buffer.borrow() {
+                captured.0.lock().unwrap().extend_from_slice(bytes);
+            }
+        });
         Ok(bytes.len())
     }
     fn flush(&mut self) -> std::io::Result<()> {
@@ -25,12 +54,8 @@ impl Write for Captured {
     }
 }
 
-impl<'a> MakeWriter<'a> for Captured {
-    type Writer = Captured;
-    fn make_writer(&'a self) -> Self::Writer {
-        self.clone()
-    }
-}
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
 
 impl Captured {
     fn lines(&self) -> Vec<String> {
@@ -54,13 +79,7 @@ fn find<'a>(lines: &'a [String], parts: &[&str]) -> &'a str {
 
 #[tokio::test]
 async fn authentication_events_are_logged_without_secrets() {
-    let captured = Captured::default();
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(captured.clone())
-        .with_ansi(false)
-        .with_env_filter("audit=info")
-        .finish();
-    tracing::subscriber::set_global_default(subscriber).unwrap();
+    let captured = capture_this_thread();
 
     let app = TestApp::start_with(&[("LOGIN_MAX_FAILURES_PER_EMAIL", "2")]).await;
     let (id, cookie) = app.register("Ada", "Ada@Example.com").await;
@@ -71,13 +90,7 @@ async fn authentication_events_are_logged_without_secrets() {
     }
     app.post_form("/api/account/logout-everywhere", &[], Some(&login_cookie))
         .await;
-    let changed = app
-        .post_form(
-            "/api/account/password",
-            &[("current_password", PASSWORD), ("new_password", "another passphrase")],
-            Some(&cookie),
-        )
-        .await;
+    let changed = app.change_password(&cookie, PASSWORD, "another passphrase").await;
     assert_eq!(
         changed.status(),
         StatusCode::UNAUTHORIZED,
@@ -86,12 +99,7 @@ async fn authentication_events_are_logged_without_secrets() {
     let fresh = app.login("grace@example.com", PASSWORD).await;
     assert_eq!(fresh.status(), StatusCode::UNAUTHORIZED);
     let (_, grace) = app.register("Grace", "grace@example.com").await;
-    app.post_form(
-        "/api/account/password",
-        &[("current_password", PASSWORD), ("new_password", "another passphrase")],
-        Some(&grace),
-    )
-    .await;
+    app.change_password(&grace, PASSWORD, "another passphrase").await;
     let (_, eve) = app.register("Eve", "eve@example.com").await;
     app.post_form("/api/auth/logout", &[], Some(&eve)).await;
     app.post_form_with("/api/auth/logout", &[], &[("origin", "https://evil.example")])

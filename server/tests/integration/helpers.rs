@@ -1,6 +1,5 @@
 //! The harness shared by the integration tests: a real server on port 0 with a
 //! fresh SQLite database, and a client that keeps cookies by hand.
-#![allow(dead_code)]
 
 use app::backend::clock::Clock;
 use reqwest::{
@@ -127,6 +126,23 @@ impl TestApp {
         request.send().await.unwrap()
     }
 
+    /// The status of `GET /api/users` with `cookie`: 200 while its session is
+    /// valid, 401 once it is not.
+    pub async fn session_status(&self, cookie: &str) -> StatusCode {
+        self.get("/api/users", Some(cookie)).await.status()
+    }
+
+    /// `POST /api/account/password`: changes the session's password from
+    /// `current` to `new`.
+    pub async fn change_password(&self, cookie: &str, current: &str, new: &str) -> Response {
+        self.post_form(
+            "/api/account/password",
+            &[("current_password", current), ("new_password", new)],
+            Some(cookie),
+        )
+        .await
+    }
+
     /// `POST /api/auth/login` as a script would send it.
     pub async fn login(&self, email: &str, password: &str) -> Response {
         self.post_form("/api/auth/login", &[("email", email), ("password", password)], None)
@@ -197,6 +213,11 @@ pub fn session_cookie(response: &Response) -> Option<String> {
 /// The device cookie's `name=value` pair (set by a successful login).
 pub fn device_cookie(response: &Response) -> Option<String> {
     set_cookie_named(response, "device").map(|header| header.split(';').next().unwrap().to_owned())
+}
+
+/// Every byte of `value` percent-encoded, for a query string.
+pub fn percent_encode(value: &str) -> String {
+    value.bytes().map(|byte| format!("%{byte:02X}")).collect()
 }
 
 pub async fn json(response: Response) -> Value {

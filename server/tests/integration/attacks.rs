@@ -4,10 +4,8 @@
 //! counters, stale cookies, slow clients, look-alike identifiers, hostile
 //! origins, faults after a commit.
 
-mod common;
-
+use crate::helpers::*;
 use axum::routing::get;
-use common::*;
 use reqwest::{
     header::{LOCATION, RETRY_AFTER},
     StatusCode,
@@ -20,14 +18,15 @@ use tokio::{
     net::TcpStream,
 };
 
-/// Changes the password from `PASSWORD` to "a new passphrase".
-async fn change_password(app: &TestApp, cookie: &str) -> reqwest::Response {
-    app.post_form(
-        "/api/account/password",
-        &[("current_password", PASSWORD), ("new_password", "a new passphrase")],
-        Some(cookie),
-    )
-    .await
+/// Sends every request of `burst` at once; their statuses, in order.
+async fn statuses_of(
+    burst: impl IntoIterator<Item = impl std::future::Future<Output = reqwest::Response>>,
+) -> Vec<StatusCode> {
+    futures::future::join_all(burst)
+        .await
+        .iter()
+        .map(|response| response.status())
+        .collect()
 }
 
 fn count(statuses: &[StatusCode], wanted: StatusCode) -> usize {
@@ -40,11 +39,7 @@ async fn a_parallel_burst_of_guesses_gets_no_more_tries_than_the_limit() {
     app.register("Ada", "ada@example.com").await;
     let verified = app.state().passwords.verifications();
     let guesses = (0..30).map(|_| app.login("ada@example.com", "wrong password"));
-    let statuses: Vec<StatusCode> = futures::future::join_all(guesses)
-        .await
-        .iter()
-        .map(|response| response.status())
-        .collect();
+    let statuses: Vec<StatusCode> = statuses_of(guesses).await;
     assert_eq!(count(&statuses, StatusCode::UNAUTHORIZED), 5, "{statuses:?}");
     assert_eq!(count(&statuses, StatusCode::TOO_MANY_REQUESTS), 25, "{statuses:?}");
     assert_eq!(
@@ -62,11 +57,7 @@ async fn a_parallel_burst_of_registrations_gets_no_more_accounts_than_the_limit(
     let registrations = emails
         .iter()
         .map(|email| async { app.try_register("Bulk", email).await });
-    let statuses: Vec<StatusCode> = futures::future::join_all(registrations)
-        .await
-        .iter()
-        .map(|response| response.status())
-        .collect();
+    let statuses: Vec<StatusCode> = statuses_of(registrations).await;
     assert_eq!(count(&statuses, StatusCode::OK), 20, "{statuses:?}");
     assert_eq!(count(&statuses, StatusCode::TOO_MANY_REQUESTS), 40, "{statuses:?}");
     let users = app.state().db.list_users(0, 100).await.unwrap();
@@ -133,11 +124,7 @@ async fn refused_attempts_do_not_pile_up_so_one_success_reopens_the_way() {
     // Twenty at once from one browser: attempts in flight count until they
     // succeed, so some may be refused.
     let burst = (0..20).map(|_| app.post_form("/api/auth/login", &right, Some(&device)));
-    let statuses: Vec<StatusCode> = futures::future::join_all(burst)
-        .await
-        .iter()
-        .map(|response| response.status())
-        .collect();
+    let statuses: Vec<StatusCode> = statuses_of(burst).await;
     assert!(count(&statuses, StatusCode::OK) >= 5, "{statuses:?}");
     // Their successes cleared the count: the browser is not locked out.
     let after = app.post_form("/api/auth/login", &right, Some(&device)).await;
@@ -153,7 +140,7 @@ async fn a_typed_email_cannot_spend_another_counters_attempts() {
     for _ in 0..3 {
         app.login(&format!("user:{id}"), "wrong password").await;
     }
-    let changed = change_password(&app, &cookie).await;
+    let changed = app.change_password(&cookie, PASSWORD, "a new passphrase").await;
     assert_eq!(changed.status(), StatusCode::OK);
     app.stop().await;
 }
@@ -164,7 +151,7 @@ async fn a_rehash_never_overwrites_a_password_changed_meanwhile() {
     let (id, cookie) = app.register("Ada", "ada@example.com").await;
     let db = &app.state().db;
     let read_by_a_login = db.password_hash(id).await.unwrap().unwrap();
-    let changed = change_password(&app, &cookie).await;
+    let changed = app.change_password(&cookie, PASSWORD, "a new passphrase").await;
     assert_eq!(changed.status(), StatusCode::OK);
     // That login's rehash of the old password lands after the change.
     let stale = "$2b$04$J9Cs.tIjlnQO1a5f4zyROeFKVZwSpzwzvT2oLvJpOrrNZI7i8rxjS";
@@ -195,13 +182,10 @@ async fn logging_out_everywhere_never_extends_the_sessions_absolute_lifetime() {
         .and_then(|age| age.parse().ok())
         .unwrap();
     assert_eq!(max_age, 2, "only what was left of the first session");
-    assert_eq!(app.get("/api/users", Some(&successor)).await.status(), StatusCode::OK);
+    assert_eq!(app.session_status(&successor).await, StatusCode::OK);
     app.advance_clock(2);
     // Four seconds after the password was last proved: over.
-    assert_eq!(
-        app.get("/api/users", Some(&successor)).await.status(),
-        StatusCode::UNAUTHORIZED
-    );
+    assert_eq!(app.session_status(&successor).await, StatusCode::UNAUTHORIZED);
     app.stop().await;
 }
 
@@ -326,10 +310,7 @@ async fn after_a_database_reset_old_cookies_name_nobody() {
     let reset = TestApp::start().await;
     let (mallory_id, _) = reset.register("Mallory", "mallory@example.com").await;
     assert_eq!(mallory_id, ada_id, "the id is reused");
-    assert_eq!(
-        reset.get("/api/users", Some(&ada_cookie)).await.status(),
-        StatusCode::UNAUTHORIZED
-    );
+    assert_eq!(reset.session_status(&ada_cookie).await, StatusCode::UNAUTHORIZED);
     reset.stop().await;
 }
 
@@ -491,13 +472,7 @@ async fn a_committed_password_change_is_reported_as_done_even_if_a_follow_up_ste
     let app = TestApp::start().await;
     let (_, cookie) = app.register("Ada", "ada@example.com").await;
     // A mistyped current password leaves a counter for the change to clear.
-    let mistyped = app
-        .post_form(
-            "/api/account/password",
-            &[("current_password", "mistyped"), ("new_password", "a new passphrase")],
-            Some(&cookie),
-        )
-        .await;
+    let mistyped = app.change_password(&cookie, "mistyped", "a new passphrase").await;
     assert_eq!(mistyped.status(), StatusCode::UNPROCESSABLE_ENTITY);
     // Counters can be written but no longer cleared: the step after the commit fails.
     let mut db = SqliteConnection::connect(&app.database_url).await.unwrap();
@@ -507,7 +482,7 @@ async fn a_committed_password_change_is_reported_as_done_even_if_a_follow_up_ste
     )
     .await
     .unwrap();
-    let changed = change_password(&app, &cookie).await;
+    let changed = app.change_password(&cookie, PASSWORD, "a new passphrase").await;
     assert_eq!(changed.status(), StatusCode::OK);
     assert!(session_cookie(&changed).is_some(), "the new session is issued");
     app.login_cookie("ada@example.com", "a new passphrase").await;

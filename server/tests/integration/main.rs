@@ -1,0 +1,12 @@
+//! The server's integration tests, one binary (linked once) with a module per
+//! concern. Each test starts the real server on port 0 with a fresh SQLite
+//! database (`helpers::TestApp`) and speaks HTTP to it.
+
+mod abuse;
+mod api;
+mod attacks;
+mod audit;
+mod helpers;
+mod hostile_names;
+mod security;
+mod startup;
