@@ -62,7 +62,7 @@ mod server_side {
         api::Register,
         backend::{
             clock::Clock,
-            session::{Lifetimes, OpenedCookie, SessionConfig},
+            session::{CookieKeys, Lifetimes, OpenedCookie, SessionConfig},
         },
         model::UserSummary,
     };
@@ -76,7 +76,11 @@ mod server_side {
     };
 
     fn config() -> SessionConfig {
-        SessionConfig::new("a property-test password, long enough", &[], LIFETIMES, false)
+        SessionConfig::new(
+            CookieKeys::derive(&"a property-test password, long enough".into(), &[]),
+            LIFETIMES,
+            false,
+        )
     }
 
     fn headers(cookie: &[u8]) -> Option<HeaderMap> {

@@ -3,12 +3,15 @@
 use crate::connections::ConnectionLimits;
 use app::backend::{clock::Clock, limits::LimitSettings};
 use leptos::config::LeptosOptions;
-use std::{fmt, net::SocketAddr, time::Duration};
+use secrecy::SecretString;
+use std::{net::SocketAddr, time::Duration};
 
 /// Shortest accepted `SESSION_PASSWORD`: the cookie key is derived from it.
 pub const MIN_SESSION_PASSWORD_CHARS: usize = 32;
 
-#[derive(Clone)]
+/// Its `Debug` output (logged at startup) shows no secret: the passwords are
+/// `SecretString`s, which print as `[REDACTED]`.
+#[derive(Clone, Debug)]
 pub struct Config {
     /// Listen address; port 0 picks a free port.
     pub site_addr: SocketAddr,
@@ -17,10 +20,10 @@ pub struct Config {
     /// How long a write waits for SQLite's lock before the request is answered 503.
     pub database_busy_timeout: Duration,
     /// Key material for sealing session cookies.
-    pub session_password: String,
+    pub session_password: SecretString,
     /// Earlier passwords, still accepted for opening cookies (which are then
     /// re-sealed with the current one).
-    pub previous_session_passwords: Vec<String>,
+    pub previous_session_passwords: Vec<SecretString>,
     /// Idle lifetime of a session.
     pub session_max_age: Duration,
     /// Longest a session lasts from login, however active.
@@ -46,30 +49,6 @@ pub struct Config {
     /// Where "now" comes from: the system clock, never read from the
     /// environment; tests put a manual one here.
     pub clock: Clock,
-}
-
-/// Secrets stay out of logs.
-impl fmt::Debug for Config {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Config")
-            .field("site_addr", &self.site_addr)
-            .field("database_url", &self.database_url)
-            .field("database_busy_timeout", &self.database_busy_timeout)
-            .field("session_password", &"<redacted>")
-            .field("previous_session_passwords", &self.previous_session_passwords.len())
-            .field("session_max_age", &self.session_max_age)
-            .field("session_absolute_max_age", &self.session_absolute_max_age)
-            .field("bcrypt_cost", &self.bcrypt_cost)
-            .field("cookie_secure", &self.cookie_secure)
-            .field("site_root", &self.site_root)
-            .field("limits", &self.limits)
-            .field("trust_forwarded_for", &self.trust_forwarded_for)
-            .field("public_origin", &self.public_origin)
-            .field("connections", &self.connections)
-            .field("live_reload_port", &self.live_reload_port)
-            .field("clock", &self.clock)
-            .finish()
-    }
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -113,12 +92,11 @@ impl Config {
             return Err(ConfigError::ShortSessionPassword("SESSION_PASSWORD"));
         }
         // Comma-separated, newest first.
-        let previous_session_passwords: Vec<String> = var("SESSION_PASSWORD_PREVIOUS")
-            .unwrap_or_default()
+        let previous_session_passwords = var("SESSION_PASSWORD_PREVIOUS").unwrap_or_default();
+        let previous_session_passwords: Vec<&str> = previous_session_passwords
             .split(',')
             .map(str::trim)
             .filter(|p| !p.is_empty())
-            .map(str::to_owned)
             .collect();
         if previous_session_passwords
             .iter()
@@ -126,6 +104,7 @@ impl Config {
         {
             return Err(ConfigError::ShortSessionPassword("SESSION_PASSWORD_PREVIOUS"));
         }
+        let previous_session_passwords = previous_session_passwords.into_iter().map(SecretString::from).collect();
         let seconds = "a number of seconds, at least 1";
         let max_age_secs: u64 = parse_or(&var, "SESSION_MAX_AGE", 604_800, seconds)?;
         let absolute_max_age_secs: u64 = parse_or(&var, "SESSION_ABSOLUTE_MAX_AGE", 2_592_000, seconds)?;
@@ -149,7 +128,7 @@ impl Config {
             site_addr,
             database_url: var("DATABASE_URL").unwrap_or_else(|| "sqlite://data/app.db".to_owned()),
             database_busy_timeout: seconds_or(&var, "DATABASE_BUSY_TIMEOUT", Duration::from_secs(5))?,
-            session_password,
+            session_password: session_password.into(),
             previous_session_passwords,
             session_max_age: Duration::from_secs(max_age_secs),
             session_absolute_max_age: Duration::from_secs(absolute_max_age_secs),
@@ -167,7 +146,11 @@ impl Config {
         })
     }
 
-    /// The options Leptos renders with.
+    /// The options Leptos renders with, from this configuration rather than
+    /// leptos' `get_configuration`, which would read the environment a second
+    /// time by rules of its own (and let tests pick no port or site folder).
+    /// `app` and `pkg` are `output-name` and `site-pkg-dir` of Cargo.toml's
+    /// `[package.metadata.leptos]`, where cargo-leptos puts the built files.
     pub fn leptos_options(&self) -> LeptosOptions {
         LeptosOptions::builder()
             .reload_port(u32::from(self.live_reload_port.unwrap_or(3001)))

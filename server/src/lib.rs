@@ -14,7 +14,7 @@ use app::{
         },
         limits::Limits,
         password::PasswordHasher,
-        session::{load_session, Lifetimes, SessionConfig},
+        session::{load_session, CookieKeys, Lifetimes, SessionConfig},
         AppState,
     },
     shell, App,
@@ -83,23 +83,19 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
 /// layers (tests use it to add a handler that misbehaves).
 pub async fn start_with(config: Config, extra: Router<AppState>) -> Result<RunningServer, StartError> {
     let db = Database::connect(&config.database_url, config.database_busy_timeout).await?;
+    let keys = CookieKeys::derive(&config.session_password, &config.previous_session_passwords);
     let state = AppState {
         leptos_options: config.leptos_options(),
         db: db.clone(),
         sessions: Arc::new(SessionConfig::new(
-            &config.session_password,
-            &config.previous_session_passwords,
+            keys.clone(),
             Lifetimes {
                 max_age: duration(config.session_max_age),
                 absolute_max_age: duration(config.session_absolute_max_age),
             },
             config.cookie_secure,
         )),
-        devices: Arc::new(DeviceCookies::new(
-            &config.session_password,
-            &config.previous_session_passwords,
-            config.cookie_secure,
-        )),
+        devices: Arc::new(DeviceCookies::new(keys, config.cookie_secure)),
         passwords: PasswordHasher::new(config.bcrypt_cost),
         live_reload_port: config.live_reload_port,
         limits: Arc::new(Limits::new(config.limits, config.clock.clone())),

@@ -29,6 +29,7 @@ pub struct SignedIn {
     pub email: String,
 }
 
+#[tracing::instrument(skip_all, fields(%client))]
 pub async fn register(state: &AppState, account: NewAccount, client: IpAddr) -> Result<SignedIn, AppError> {
     let email = account.email.as_str().to_owned();
     audit_refusal(
@@ -67,6 +68,7 @@ pub async fn register(state: &AppState, account: NewAccount, client: IpAddr) -> 
 ///
 /// `trusted_device` says whether the browser holds a device cookie for an email
 /// (see `device`): its attempts are counted under that device alone.
+#[tracing::instrument(skip_all, fields(%client))]
 pub async fn login(
     state: &AppState,
     email: &str,
@@ -147,6 +149,7 @@ async fn rehash(state: &AppState, user_id: i64, password: &str, old_hash: &str) 
 
 /// Ends every session of the user, this one included; the caller carries this
 /// one over to the returned security stamp.
+#[tracing::instrument(skip_all, fields(user_id = session.user.id, %client))]
 pub async fn log_out_everywhere(state: &AppState, session: &Session, client: IpAddr) -> Result<String, AppError> {
     let stamp = state.db.rotate_security_stamp(session.user.id).await?;
     tracing::info!(target: "audit", action = "logout_everywhere", outcome = "success", user_id = session.user.id, %client);
@@ -156,6 +159,7 @@ pub async fn log_out_everywhere(state: &AppState, session: &Session, client: IpA
 /// Replaces the password once the current one is proved, ending every session;
 /// the caller issues a new one with the returned security stamp. Wrong current
 /// passwords are limited like failed logins.
+#[tracing::instrument(skip_all, fields(user_id = session.user.id, %client))]
 pub async fn change_password(
     state: &AppState,
     session: &Session,

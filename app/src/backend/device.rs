@@ -11,10 +11,10 @@
 
 use super::{
     random_id,
-    session::{derive_keys, set_cookie_header},
+    session::{set_cookie_header, CookieKeys},
 };
 use crate::error::AppError;
-use axum_extra::extract::cookie::{Cookie, Key, PrivateCookieJar, SameSite};
+use axum_extra::extract::cookie::{Cookie, PrivateCookieJar, SameSite};
 use http::{HeaderMap, HeaderValue};
 use serde::{Deserialize, Serialize};
 use time::{Duration, OffsetDateTime};
@@ -35,15 +35,15 @@ pub struct TrustedDevice {
 
 /// How device cookies are sealed: with the session keys, fixed at startup.
 pub struct DeviceCookies {
-    keys: Vec<Key>,
+    keys: CookieKeys,
     cookie_name: &'static str,
     secure: bool,
 }
 
 impl DeviceCookies {
-    pub fn new(password: &str, previous: &[String], secure: bool) -> Self {
+    pub fn new(keys: CookieKeys, secure: bool) -> Self {
         Self {
-            keys: derive_keys(password, previous),
+            keys,
             cookie_name: if secure { "__Host-device" } else { "device" },
             secure,
         }
@@ -51,7 +51,7 @@ impl DeviceCookies {
 
     /// The request's device cookie, if it opens under any key and names `email`.
     pub fn trusted_for(&self, headers: &HeaderMap, email: &str, now: OffsetDateTime) -> Option<TrustedDevice> {
-        self.keys.iter().find_map(|key| {
+        self.keys.all().find_map(|key| {
             let cookie = PrivateCookieJar::from_headers(headers, key.clone()).get(self.cookie_name)?;
             serde_json::from_str::<TrustedDevice>(cookie.value())
                 .ok()
@@ -74,7 +74,7 @@ impl DeviceCookies {
             .path("/")
             .max_age(LIFETIME)
             .secure(self.secure);
-        set_cookie_header(PrivateCookieJar::new(self.keys[0].clone()).add(cookie))
+        set_cookie_header(PrivateCookieJar::new(self.keys.current().clone()).add(cookie))
     }
 }
 
@@ -94,7 +94,7 @@ mod tests {
 
     #[test]
     fn a_device_cookie_vouches_only_for_its_own_account() {
-        let devices = DeviceCookies::new(PASSWORD, &[], false);
+        let devices = DeviceCookies::new(CookieKeys::derive(&PASSWORD.into(), &[]), false);
         let now = OffsetDateTime::now_utc();
         let headers = request_with(&devices.issue("ada@example.com", now).unwrap());
         assert!(devices.trusted_for(&headers, "ada@example.com", now).is_some());
@@ -102,13 +102,16 @@ mod tests {
         assert!(devices
             .trusted_for(&headers, "ada@example.com", now + LIFETIME)
             .is_none());
-        let other = DeviceCookies::new("another password that is long enough!", &[], false);
+        let other = DeviceCookies::new(
+            CookieKeys::derive(&"another password that is long enough!".into(), &[]),
+            false,
+        );
         assert!(other.trusted_for(&headers, "ada@example.com", now).is_none());
     }
 
     #[test]
     fn each_login_gets_a_new_device_id() {
-        let devices = DeviceCookies::new(PASSWORD, &[], true);
+        let devices = DeviceCookies::new(CookieKeys::derive(&PASSWORD.into(), &[]), true);
         let now = OffsetDateTime::now_utc();
         let first = devices.issue("ada@example.com", now).unwrap();
         let second = devices.issue("ada@example.com", now).unwrap();

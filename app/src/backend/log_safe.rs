@@ -1,4 +1,5 @@
-//! Text that came from a request, made safe to write to a log.
+//! Writing to logs: text that came from a request made safe, and errors shown
+//! with their causes.
 
 use std::fmt;
 
@@ -27,9 +28,42 @@ impl fmt::Display for Untrusted<'_> {
     }
 }
 
+/// Displays an error followed by each of its causes (`error: cause: cause`)
+/// that its message does not already include: "cannot open the database"
+/// says little without the I/O error under it.
+pub struct Causes<'a>(pub &'a (dyn std::error::Error + 'static));
+
+impl fmt::Display for Causes<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut written = self.0.to_string();
+        let mut cause = self.0.source();
+        while let Some(err) = cause {
+            let text = err.to_string();
+            if !written.contains(&text) {
+                written = format!("{written}: {text}");
+            }
+            cause = err.source();
+        }
+        f.write_str(&written)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("cannot open the database")]
+    struct Opening(#[source] sqlx::Error);
+
+    #[test]
+    fn causes_follow_the_error_once_each() {
+        let err = Opening(sqlx::Error::Io(std::io::Error::other("connection reset")));
+        assert_eq!(
+            Causes(&err).to_string(),
+            "cannot open the database: error communicating with database: connection reset"
+        );
+    }
 
     #[test]
     fn control_characters_are_escaped() {

@@ -2,6 +2,7 @@
 //! blocking pool, at most one per CPU at a time, so a burst of logins queues up
 //! instead of starving the threads that serve everything else.
 
+use super::log_safe::Causes;
 use crate::{domain::Password, error::AppError};
 use std::{str::FromStr, sync::Arc};
 use tokio::sync::{OnceCell, Semaphore};
@@ -143,11 +144,11 @@ impl PasswordHasher {
         tokio::task::spawn_blocking(work)
             .await
             .map_err(|err| {
-                tracing::error!(error = %err, "password hashing task failed");
+                tracing::error!(error = %Causes(&err), "password hashing task failed");
                 AppError::Internal
             })?
             .map_err(|err| {
-                tracing::error!(error = %err, "bcrypt failed");
+                tracing::error!(error = %Causes(&err), "bcrypt failed");
                 AppError::Internal
             })
     }

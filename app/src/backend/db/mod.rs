@@ -12,6 +12,7 @@ mod users;
 pub use sessions::SessionStanding;
 pub use users::Credentials;
 
+use super::log_safe::Causes;
 use crate::error::AppError;
 use sqlx::{
     any::{AnyConnectOptions, AnyPoolOptions},
@@ -93,15 +94,15 @@ fn sqlite_options(url: &str) -> Result<AnyConnectOptions, ConnectError> {
 fn database_error(err: sqlx::Error) -> AppError {
     match err {
         sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
-            tracing::warn!(error = %err, "database unavailable");
+            tracing::warn!(error = %Causes(&err), "database unavailable");
             AppError::Unavailable
         }
         sqlx::Error::Database(ref db_err) if is_busy(db_err.code().as_deref()) => {
-            tracing::warn!(error = %err, "database unavailable");
+            tracing::warn!(error = %Causes(&err), "database unavailable");
             AppError::Unavailable
         }
         err => {
-            tracing::error!(error = %err, "database error");
+            tracing::error!(error = %Causes(&err), "database error");
             AppError::Internal
         }
     }

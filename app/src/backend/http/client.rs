@@ -27,20 +27,7 @@ pub async fn resolve_client_address(
         .get::<ConnectInfo<SocketAddr>>()
         .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |info| info.0.ip());
     let forwarded = trust_forwarded_for
-        .then(|| {
-            request
-                .headers()
-                .get_all("x-forwarded-for")
-                .iter()
-                .next_back()?
-                .to_str()
-                .ok()?
-                .rsplit(',')
-                .next()?
-                .trim()
-                .parse()
-                .ok()
-        })
+        .then(|| client_ip::rightmost_x_forwarded_for(request.headers()).ok())
         .flatten();
     // An IPv4 client reaching an IPv6 socket shows as `::ffff:a.b.c.d`.
     request

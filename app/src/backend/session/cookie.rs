@@ -10,6 +10,7 @@ use crate::{
 use axum::response::{IntoResponse, Response};
 use axum_extra::extract::cookie::{Cookie, CookieJar, Key, PrivateCookieJar, SameSite};
 use http::{header::SET_COOKIE, HeaderMap, HeaderValue};
+use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use time::{format_description::well_known::Rfc3339, Duration, OffsetDateTime};
 
@@ -77,22 +78,45 @@ pub struct Lifetimes {
     pub absolute_max_age: Duration,
 }
 
+/// The keys that seal this server's cookies (sessions and devices): the
+/// current one first, then previous ones that still open cookies, which are
+/// then re-sealed under the current one.
+#[derive(Clone)]
+pub struct CookieKeys(Vec<Key>);
+
+impl CookieKeys {
+    /// Every password must hold at least 32 bytes (checked when the
+    /// configuration is read).
+    pub fn derive(password: &SecretString, previous: &[SecretString]) -> Self {
+        Self(
+            std::iter::once(password)
+                .chain(previous)
+                .map(|password| Key::derive_from(password.expose_secret().as_bytes()))
+                .collect(),
+        )
+    }
+
+    pub(in crate::backend) fn current(&self) -> &Key {
+        &self.0[0]
+    }
+
+    pub(in crate::backend) fn all(&self) -> impl Iterator<Item = &Key> {
+        self.0.iter()
+    }
+}
+
 /// How sessions are sealed, fixed at startup.
 pub struct SessionConfig {
-    /// The current key first, then previous ones that still open cookies.
-    keys: Vec<Key>,
+    keys: CookieKeys,
     cookie_name: &'static str,
     lifetimes: Lifetimes,
     secure: bool,
 }
 
 impl SessionConfig {
-    /// Every password must hold at least 32 bytes (checked when the configuration
-    /// is read). `previous` passwords only open cookies, which are then re-sealed
-    /// under `password`.
-    pub fn new(password: &str, previous: &[String], lifetimes: Lifetimes, secure: bool) -> Self {
+    pub fn new(keys: CookieKeys, lifetimes: Lifetimes, secure: bool) -> Self {
         Self {
-            keys: derive_keys(password, previous),
+            keys,
             // The `__Host-` prefix makes the browser refuse the cookie unless it is
             // Secure, host-only and for Path=/, which stops subdomains planting one.
             cookie_name: if secure { "__Host-session" } else { "session" },
@@ -102,7 +126,7 @@ impl SessionConfig {
     }
 
     pub fn open(&self, headers: &HeaderMap, now: OffsetDateTime) -> OpenedCookie {
-        let opened = self.keys.iter().enumerate().find_map(|(index, key)| {
+        let opened = self.keys.all().enumerate().find_map(|(index, key)| {
             PrivateCookieJar::from_headers(headers, key.clone())
                 .get(self.cookie_name)
                 .map(|cookie| (index, cookie))
@@ -175,7 +199,7 @@ impl SessionConfig {
         })?;
         let mut cookie = self.cookie(payload);
         cookie.set_max_age((session.expires_at - now).max(Duration::ZERO));
-        let value = set_cookie_header(PrivateCookieJar::new(self.keys[0].clone()).add(cookie))?;
+        let value = set_cookie_header(PrivateCookieJar::new(self.keys.current().clone()).add(cookie))?;
         if value.len() > MAX_COOKIE_BYTES {
             tracing::error!(
                 bytes = value.len(),
@@ -214,14 +238,6 @@ impl SessionConfig {
     }
 }
 
-/// The sealing keys: the current one first, then the previous ones.
-pub(in crate::backend) fn derive_keys(password: &str, previous: &[String]) -> Vec<Key> {
-    std::iter::once(password)
-        .chain(previous.iter().map(String::as_str))
-        .map(|password| Key::derive_from(password.as_bytes()))
-        .collect()
-}
-
 pub(in crate::backend) fn set_cookie_header(jar: PrivateCookieJar) -> Result<HeaderValue, AppError> {
     jar.into_response()
         .headers()
@@ -244,7 +260,7 @@ mod tests {
     };
 
     fn config() -> SessionConfig {
-        SessionConfig::new(PASSWORD, &[], LIFETIMES, false)
+        SessionConfig::new(CookieKeys::derive(&PASSWORD.into(), &[]), LIFETIMES, false)
     }
 
     fn ada() -> UserSummary {
@@ -294,7 +310,7 @@ mod tests {
             assert!(text.contains(attribute), "{attribute} missing in {text}");
         }
         assert!(!text.contains("Secure"));
-        let secure = SessionConfig::new(PASSWORD, &[], LIFETIMES, true);
+        let secure = SessionConfig::new(CookieKeys::derive(&PASSWORD.into(), &[]), LIFETIMES, true);
         let (_, text) = sealed(&secure, now);
         let text = text.to_str().unwrap();
         assert!(text.starts_with("__Host-session=") && text.contains("Secure"), "{text}");
@@ -343,7 +359,11 @@ mod tests {
     #[test]
     fn cookie_sealed_with_an_unknown_key_is_rejected() {
         let now = Clock::default().now();
-        let other = SessionConfig::new("another password, also long enough!!", &[], LIFETIMES, false);
+        let other = SessionConfig::new(
+            CookieKeys::derive(&"another password, also long enough!!".into(), &[]),
+            LIFETIMES,
+            false,
+        );
         let (_, cookie) = sealed(&other, now);
         assert_eq!(config().open(&request_with(&cookie), now), OpenedCookie::Rejected);
     }
@@ -351,9 +371,13 @@ mod tests {
     #[test]
     fn cookie_sealed_with_a_previous_key_opens_and_asks_to_be_resealed() {
         let now = Clock::default().now();
-        let old = SessionConfig::new(OLD_PASSWORD, &[], LIFETIMES, false);
+        let old = SessionConfig::new(CookieKeys::derive(&OLD_PASSWORD.into(), &[]), LIFETIMES, false);
         let (session, cookie) = sealed(&old, now);
-        let rotated = SessionConfig::new(PASSWORD, &[OLD_PASSWORD.to_owned()], LIFETIMES, false);
+        let rotated = SessionConfig::new(
+            CookieKeys::derive(&PASSWORD.into(), &[OLD_PASSWORD.into()]),
+            LIFETIMES,
+            false,
+        );
         assert_eq!(rotated.open(&request_with(&cookie), now), valid(session.clone(), true));
         let resealed = rotated.seal(&session, now).unwrap();
         assert_eq!(
