@@ -222,6 +222,7 @@ fn connection_limits(var: &impl Fn(&str) -> Option<String>) -> Result<Connection
     let limits = ConnectionLimits {
         header_read_timeout: seconds_or(var, "HTTP_HEADER_READ_TIMEOUT", defaults.header_read_timeout)?,
         keep_alive_timeout: seconds_or(var, "HTTP_KEEP_ALIVE_TIMEOUT", defaults.keep_alive_timeout)?,
+        drain_timeout: seconds_or(var, "HTTP_DRAIN_TIMEOUT", defaults.drain_timeout)?,
         max_header_bytes: parse_or(
             var,
             "HTTP_MAX_HEADER_BYTES",
@@ -396,12 +397,15 @@ mod tests {
         let limits = from(&[PASSWORD]).unwrap().connections;
         assert_eq!(limits.header_read_timeout, Duration::from_secs(10));
         assert_eq!(limits.max_header_bytes, 16 * 1024);
+        assert_eq!(limits.drain_timeout, Duration::from_secs(30));
         let tuned = from(&[
             PASSWORD,
             ("HTTP_HEADER_READ_TIMEOUT", "0.5"),
             ("HTTP_MAX_CONNECTIONS", "8"),
+            ("HTTP_DRAIN_TIMEOUT", "2"),
         ])
         .unwrap();
+        assert_eq!(tuned.connections.drain_timeout, Duration::from_secs(2));
         assert_eq!(tuned.connections.header_read_timeout, Duration::from_millis(500));
         assert_eq!(tuned.connections.max_connections, 8);
     }

@@ -6,6 +6,9 @@
 //!   from when the connection is ready for them (hyper closes it otherwise);
 //! - a connection on which no byte moves for `keep_alive_timeout` is closed,
 //!   once the request in flight, if any, is answered;
+//! - a connection asked to close (idle, or the server stopping) that has not
+//!   finished its response `drain_timeout` later is dropped, so a response
+//!   that never ends cannot hold a connection, or a server's stop, for ever;
 //! - headers larger than `max_header_bytes` are refused with 431;
 //! - at most `max_connections` are open at once: past that, new ones wait in
 //!   the kernel's backlog until one closes, so descriptors never run out.
@@ -42,6 +45,7 @@ use tower::ServiceExt;
 pub struct ConnectionLimits {
     pub header_read_timeout: Duration,
     pub keep_alive_timeout: Duration,
+    pub drain_timeout: Duration,
     pub max_header_bytes: usize,
     pub max_connections: usize,
 }
@@ -51,6 +55,8 @@ impl Default for ConnectionLimits {
         Self {
             header_read_timeout: Duration::from_secs(10),
             keep_alive_timeout: Duration::from_secs(5),
+            // As long as a request may take (it is answered 408 by then).
+            drain_timeout: Duration::from_secs(30),
             max_header_bytes: 16 * 1024,
             max_connections: 512,
         }
@@ -106,9 +112,12 @@ pub async fn serve(
         let connection = http.serve_connection(io, service);
         let mut closing = closing_watch.clone();
         let keep_alive_timeout = limits.keep_alive_timeout;
+        let drain_timeout = limits.drain_timeout;
         tokio::spawn(async move {
             tokio::pin!(connection);
             let mut draining = false;
+            let drained = tokio::time::sleep(Duration::MAX);
+            tokio::pin!(drained);
             loop {
                 tokio::select! {
                     served = connection.as_mut() => {
@@ -120,10 +129,16 @@ pub async fn serve(
                     _ = closing.changed(), if !draining => {
                         connection.as_mut().graceful_shutdown();
                         draining = true;
+                        drained.as_mut().reset(Instant::now() + drain_timeout);
                     }
                     _ = activity.idle_for(keep_alive_timeout), if !draining => {
                         connection.as_mut().graceful_shutdown();
                         draining = true;
+                        drained.as_mut().reset(Instant::now() + drain_timeout);
+                    }
+                    _ = &mut drained, if draining => {
+                        tracing::warn!(%peer, "dropped a connection whose response did not finish in time");
+                        break;
                     }
                 }
             }

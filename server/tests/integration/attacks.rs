@@ -255,6 +255,39 @@ async fn idle_keep_alive_connections_are_closed() {
     app.stop().await;
 }
 
+/// A response whose body never ends (a bug, or a stalled page render: see
+/// `startup.rs`) must not hold its connection, nor the server's stop, for ever.
+#[tokio::test]
+async fn a_response_that_never_ends_loses_its_connection_in_time() {
+    let endless = axum::Router::new().route(
+        "/api/endless",
+        get(|| async {
+            let first = futures::stream::once(async { Ok::<_, std::io::Error>("the start, and nothing more") });
+            axum::body::Body::from_stream(futures::StreamExt::chain(first, futures::stream::pending()))
+        }),
+    );
+    let app = TestApp::start_with_routes(
+        &[("HTTP_KEEP_ALIVE_TIMEOUT", "0.5"), ("HTTP_DRAIN_TIMEOUT", "1")],
+        endless,
+    )
+    .await;
+    let mut stream = connect(&app).await;
+    stream
+        .write_all(b"GET /api/endless HTTP/1.1\r\nHost: endless.example\r\n\r\n")
+        .await
+        .unwrap();
+    let answer = answer(&mut stream).await;
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(answer.contains("the start, and nothing more"), "{answer}");
+    let mut held = connect(&app).await;
+    held.write_all(b"GET /api/endless HTTP/1.1\r\nHost: endless.example\r\n\r\n")
+        .await
+        .unwrap();
+    tokio::time::timeout(Duration::from_secs(10), app.stop())
+        .await
+        .expect("the server stops though a response never ends");
+}
+
 #[tokio::test]
 async fn oversized_headers_are_refused() {
     let app = TestApp::start().await;
