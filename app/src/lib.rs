@@ -47,11 +47,20 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
-/// Every page's title passes through here. leptos_meta 0.8 writes the title
-/// into the server-rendered `<head>` without escaping it, and a user's name is
-/// a title, so the server escapes it; the browser sets `document.title` as
-/// plain text, where escaping would show as `&lt;`.
-fn escape_title_on_server(title: String) -> String {
+/// The site's name, after each page's own in its title ("Users – Sessions").
+pub const SITE_NAME: &str = "Sessions";
+
+/// Every page's title passes through here: the page's name, then the site's.
+/// leptos_meta 0.8 writes the title into the server-rendered `<head>` without
+/// escaping it, and a user's name is a title, so the server escapes it; the
+/// browser sets `document.title` as plain text, where escaping would show as
+/// `&lt;`.
+fn page_title(page: String) -> String {
+    let title = if page == SITE_NAME {
+        page
+    } else {
+        format!("{page} – {SITE_NAME}")
+    };
     #[cfg(feature = "ssr")]
     let title = html_escape::encode_text(&title).into_owned();
     title
@@ -73,10 +82,14 @@ pub fn App() -> impl IntoView {
 
     view! {
         <Stylesheet id="leptos" href="/pkg/app.css"/>
-        <Title formatter=escape_title_on_server text="Sessions"/>
+        <Title formatter=page_title text=SITE_NAME/>
         <Router>
+            // `target` keeps the router's hands off: the browser follows the
+            // fragment itself, and moves focus to <main>.
+            <a class="skip-link" href="#main" target="_self">"Skip to main content"</a>
             <Nav/>
-            <main>
+            <FocusOnNavigation/>
+            <main id="main" tabindex="-1">
                 <Routes fallback=NotFound>
                     <Route path=path!("/") view=HomePage ssr=SsrMode::Async/>
                     <Route
@@ -107,5 +120,38 @@ pub fn App() -> impl IntoView {
                 </Routes>
             </main>
         </Router>
+    }
+}
+
+/// After a navigation inside the app (nothing reloads, so nothing tells a
+/// screen reader that the page changed), focus moves to the new page's heading,
+/// or to `<main>` while the heading is still loading.
+#[component]
+fn FocusOnNavigation() -> impl IntoView {
+    let location = leptos_router::hooks::use_location();
+    Effect::new(move |previous: Option<String>| {
+        let here = format!("{}{}", location.pathname.get(), location.search.get());
+        if previous.is_some_and(|previous| previous != here) {
+            #[cfg(feature = "hydrate")]
+            request_animation_frame(focus_heading);
+        }
+        here
+    });
+}
+
+#[cfg(feature = "hydrate")]
+fn focus_heading() {
+    use wasm_bindgen::JsCast;
+    let target = document()
+        .query_selector("main h1")
+        .ok()
+        .flatten()
+        .or_else(|| document().get_element_by_id("main"));
+    if let Some(target) = target.and_then(|element| element.dyn_into::<web_sys::HtmlElement>().ok()) {
+        // Focusable from script only, not a stop in the tab order.
+        if !target.has_attribute("tabindex") {
+            let _ = target.set_attribute("tabindex", "-1");
+        }
+        let _ = target.focus();
     }
 }

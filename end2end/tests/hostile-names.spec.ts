@@ -253,7 +253,7 @@ for (const javaScriptEnabled of [false, true]) {
         const user = await open(viewer, `/users/${account.id}`);
         expectOnlyText(user, plainUser, `${as}, /users/${account.id}`);
         expect({ title: user.title, heading: user.heading, who: user.who }, as).toEqual({
-          title: account.name,
+          title: `${account.name} – Sessions`,
           heading: account.name,
           who: account.name,
         });

@@ -108,7 +108,11 @@ async fn names_are_only_ever_text_on_every_page_that_shows_them() {
     for user in &registered {
         let profile = page(&app, &format!("/users/{}", user.id), &benign.cookie).await;
         assert_eq!(shape(&profile), shape(&benign_profile), "{:?} on its page", user.name);
-        assert_eq!(text_of(&profile, "title"), std::slice::from_ref(&user.name), "title");
+        assert_eq!(
+            text_of(&profile, "title"),
+            [format!("{} – Sessions", user.name)],
+            "title"
+        );
         assert_eq!(
             text_of(&profile, "main h1"),
             std::slice::from_ref(&user.name),
