@@ -87,6 +87,21 @@ test.describe("form errors", () => {
   });
 });
 
+test.describe("refusals past the limits", () => {
+  test.use({ expectedHttpErrors: [401, 429] });
+
+  test("say how long to wait", async ({ page }) => {
+    await page.goto("/login");
+    for (let attempt = 1; attempt <= 6; attempt++) {
+      await loginThroughForm(page, "nobody@example.com", "wrong password");
+      await expect(page.getByRole("alert")).toBeVisible();
+      await expect(page.getByRole("button", { name: "Login" })).toBeEnabled();
+    }
+    // The limit's window is 15 minutes from the first failure.
+    await expect(page.getByRole("alert")).toHaveText(/^Too many attempts\. Try again in 1[45] minutes\.$/);
+  });
+});
+
 test("register, browse and log out with the keyboard alone", async ({ page }) => {
   await page.goto("/register");
   await hydrated(page);

@@ -58,7 +58,35 @@ pub fn FormError(error: Signal<Option<AppError>>) -> impl IntoView {
     move || {
         error
             .get()
-            .map(|err| view! { <p id="form-error" class="error" role="alert">{err.to_string()}</p> })
+            .map(|err| view! { <p id="form-error" class="error" role="alert">{message(&err)}</p> })
+    }
+}
+
+/// What a person reads for `err`: the API's message, except that a refusal
+/// past the limits says how long to wait, in whole minutes.
+fn message(err: &AppError) -> String {
+    match err.retry_after() {
+        Some(seconds) => {
+            let minutes = seconds.div_ceil(60).max(1);
+            let unit = if minutes == 1 { "minute" } else { "minutes" };
+            format!("Too many attempts. Try again in {minutes} {unit}.")
+        }
+        None => err.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_refusal_past_the_limits_says_how_long_to_wait() {
+        let wait = |retry_after| message(&AppError::TooManyRequests { retry_after });
+        assert_eq!(wait(Some(900)), "Too many attempts. Try again in 15 minutes.");
+        assert_eq!(wait(Some(61)), "Too many attempts. Try again in 2 minutes.");
+        assert_eq!(wait(Some(1)), "Too many attempts. Try again in 1 minute.");
+        assert_eq!(wait(None), "Too many attempts, try again later");
+        assert_eq!(message(&AppError::InvalidCredentials), "Invalid email or password");
     }
 }
 
