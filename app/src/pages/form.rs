@@ -75,21 +75,6 @@ fn message(err: &AppError) -> String {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_refusal_past_the_limits_says_how_long_to_wait() {
-        let wait = |retry_after| message(&AppError::TooManyRequests { retry_after });
-        assert_eq!(wait(Some(900)), "Too many attempts. Try again in 15 minutes.");
-        assert_eq!(wait(Some(61)), "Too many attempts. Try again in 2 minutes.");
-        assert_eq!(wait(Some(1)), "Too many attempts. Try again in 1 minute.");
-        assert_eq!(wait(None), "Too many attempts, try again later");
-        assert_eq!(message(&AppError::InvalidCredentials), "Invalid email or password");
-    }
-}
-
 /// Wires a login or registration form's outcome: on failure the password is
 /// cleared and the error returned for display; on success the session is
 /// re-read, after which the page's guard moves the user on.
@@ -108,4 +93,19 @@ where
         None => {}
     });
     Signal::derive(move || action.value().get().and_then(Result::err))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_refusal_past_the_limits_says_how_long_to_wait() {
+        let wait = |retry_after| message(&AppError::TooManyRequests { retry_after });
+        assert_eq!(wait(Some(900)), "Too many attempts. Try again in 15 minutes.");
+        assert_eq!(wait(Some(61)), "Too many attempts. Try again in 2 minutes.");
+        assert_eq!(wait(Some(1)), "Too many attempts. Try again in 1 minute.");
+        assert_eq!(wait(None), "Too many attempts, try again later");
+        assert_eq!(message(&AppError::InvalidCredentials), "Invalid email or password");
+    }
 }
