@@ -82,8 +82,53 @@ test.describe("form errors", () => {
     await expect(alert).toHaveText("Password must be at least 8 characters");
     const password = page.getByLabel("Password");
     await expect(password).toHaveAttribute("aria-invalid", "true");
-    await expect(password).toHaveAttribute("aria-describedby", (await alert.getAttribute("id"))!);
+    // Read with the field: its hint, then the error.
+    await expect(password).toHaveAttribute("aria-describedby", `password-hint ${await alert.getAttribute("id")}`);
+    await expect(password).toHaveAccessibleDescription(
+      "Use 8 to 72 characters (fewer if you use accents or emoji). Password must be at least 8 characters",
+    );
     await expect(page.getByLabel("Email")).not.toHaveAttribute("aria-invalid", "true");
+  });
+});
+
+test("the password hint sits between its label and its input, and is read with the input", async ({ page }) => {
+  await page.goto("/register");
+  await hydrated(page);
+  const order = await page.locator(".field:has(#password) > *").evaluateAll((nodes) =>
+    nodes.map((node) => node.tagName.toLowerCase()),
+  );
+  expect(order).toEqual(["label", "p", "input"]);
+  await expect(page.getByLabel("Password")).toHaveAccessibleDescription(
+    "Use 8 to 72 characters (fewer if you use accents or emoji).",
+  );
+});
+
+test.describe("a form being sent", () => {
+  test.use({ expectedHttpErrors: [401] });
+
+  test("keeps focus on its button, says it is busy, and is sent once", async ({ page }) => {
+    await page.goto("/login");
+    await hydrated(page);
+    let sent = 0;
+    await page.route("**/api/auth/login", async (route) => {
+      sent += 1;
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      await route.continue();
+    });
+    await page.getByLabel("Email").fill("nobody@example.com");
+    await page.getByLabel("Password").fill("wrong password");
+    const button = page.getByRole("button", { name: "Login" });
+    await button.focus();
+    await page.keyboard.press("Enter");
+    await expect(button).toHaveAttribute("aria-disabled", "true");
+    await expect(button).toBeFocused();
+    await page.keyboard.press("Enter");
+    // Forced: Playwright itself waits for an aria-disabled button to come back.
+    await button.click({ force: true });
+    await expect(page.getByRole("alert")).toHaveText("Invalid email or password");
+    await expect(button).not.toHaveAttribute("aria-disabled");
+    await expect(button).toBeFocused();
+    expect(sent).toBe(1);
   });
 });
 

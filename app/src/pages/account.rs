@@ -1,4 +1,4 @@
-use super::form::{Field, FormError};
+use super::form::{Field, FormError, SubmitButton, PASSWORD_HINT};
 use crate::{
     api::{ChangePassword, LogoutEverywhere},
     domain::Password,
@@ -76,12 +76,12 @@ fn ChangePasswordForm() -> impl IntoView {
                 <Field name="current_password" label="Current password" kind="password"
                     autocomplete="current-password" error/>
                 <Field name="new_password" label="New password" kind="password" autocomplete="new-password"
-                    minlength=Password::MIN_CHARS error/>
+                    minlength=Password::MIN_CHARS hint=PASSWORD_HINT error/>
                 <FormError error/>
                 <p role="status">
                     {move || done.get().then_some("Password changed. Every other session has been logged out.")}
                 </p>
-                <button type="submit" disabled=move || action.pending().get()>"Change password"</button>
+                <SubmitButton label="Change password" pending=action.pending()/>
             </ActionForm>
         </section>
     }
@@ -97,7 +97,7 @@ fn LogoutEverywhereForm() -> impl IntoView {
             <p>"Logs out every other browser and device where you are logged in. This one stays logged in."</p>
             <ActionForm action=action>
                 <p role="status">{move || done.get().then_some("Every other session has been logged out.")}</p>
-                <button type="submit" disabled=move || action.pending().get()>"Log out everywhere"</button>
+                <SubmitButton label="Log out everywhere" pending=action.pending()/>
             </ActionForm>
         </section>
     }

@@ -3,6 +3,10 @@
 use crate::{error::AppError, model::UserSummary, session::use_user_session};
 use leptos::{html, prelude::*, server_fn::ServerFn, task::spawn_local};
 
+/// The password rules in plain words (the domain's are 8 characters and 72
+/// bytes; an accented letter or an emoji takes more than one byte).
+pub const PASSWORD_HINT: &str = "Use 8 to 72 characters (fewer if you use accents or emoji).";
+
 /// A labelled input whose `id` and `name` are both `name`. When the last
 /// submission failed because of it, it is marked invalid and described by the
 /// error message.
@@ -20,12 +24,28 @@ pub fn Field(
     #[prop(optional)]
     minlength: Option<usize>,
     #[prop(optional)] maxlength: Option<usize>,
+    /// Guidance shown between the label and the input, and read with it.
+    #[prop(optional)]
+    hint: Option<&'static str>,
     error: Signal<Option<AppError>>,
 ) -> impl IntoView {
     let invalid = move || error.get().is_some_and(|err| blames(&err, name));
+    let hint_id = format!("{name}-hint");
+    let described_by = {
+        let hint_id = hint_id.clone();
+        move || {
+            let ids: Vec<&str> = hint
+                .map(|_| hint_id.as_str())
+                .into_iter()
+                .chain(invalid().then_some("form-error"))
+                .collect();
+            (!ids.is_empty()).then(|| ids.join(" "))
+        }
+    };
     view! {
         <div class="field">
             <label for=name>{label}</label>
+            {hint.map(|hint| view! { <p class="hint" id=hint_id>{hint}</p> })}
             <input
                 id=name
                 name=name
@@ -37,9 +57,29 @@ pub fn Field(
                 maxlength=maxlength
                 node_ref=node_ref
                 aria-invalid=move || invalid().then_some("true")
-                aria-describedby=move || invalid().then_some("form-error")
+                aria-describedby=described_by
             />
         </div>
+    }
+}
+
+/// A form's submit button. While the form is being sent it stays focusable
+/// and announced as unavailable (`aria-disabled`; `disabled` would drop focus
+/// to the page), and a second press sends nothing.
+#[component]
+pub fn SubmitButton(label: &'static str, #[prop(into)] pending: Signal<bool>) -> impl IntoView {
+    view! {
+        <button
+            type="submit"
+            aria-disabled=move || pending.get().then_some("true")
+            on:click=move |ev| {
+                if pending.get_untracked() {
+                    ev.prevent_default();
+                }
+            }
+        >
+            {label}
+        </button>
     }
 }
 

@@ -1,4 +1,4 @@
-use super::form::{track_auth_submission, Field, FormError};
+use super::form::{track_auth_submission, Field, FormError, SubmitButton};
 use crate::api::Login;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -22,7 +22,7 @@ pub fn LoginPage() -> impl IntoView {
             <Field name="password" label="Password" kind="password" autocomplete="current-password"
                 node_ref=password error/>
             <FormError error/>
-            <button type="submit" disabled=move || action.pending().get()>"Login"</button>
+            <SubmitButton label="Login" pending=action.pending()/>
         </ActionForm>
         <p>"No account yet? " <a href="/register">"Register"</a></p>
     }

@@ -1,4 +1,5 @@
-use super::form::{track_auth_submission, Field, FormError};
+use super::form::PASSWORD_HINT;
+use super::form::{track_auth_submission, Field, FormError, SubmitButton};
 use crate::{
     api::Register,
     domain::{Email, Password, UserName},
@@ -24,10 +25,9 @@ pub fn RegisterPage() -> impl IntoView {
             <Field name="email" label="Email" kind="email" autocomplete="email" value=echoed("email")
                 maxlength=Email::MAX_CHARS error/>
             <Field name="password" label="Password" kind="password" autocomplete="new-password"
-                minlength=Password::MIN_CHARS node_ref=password error/>
-            <p class="hint">"At least 8 characters, at most 72 bytes."</p>
+                minlength=Password::MIN_CHARS node_ref=password hint=PASSWORD_HINT error/>
             <FormError error/>
-            <button type="submit" disabled=move || action.pending().get()>"Register"</button>
+            <SubmitButton label="Register" pending=action.pending()/>
         </ActionForm>
         <p>"Already registered? " <a href="/login">"Login"</a></p>
     }
