@@ -17,12 +17,12 @@ pub fn AccountPage() -> impl IntoView {
         session
             .session
             .get()
-            .map(|s| s.logged_in_at.replace('T', " ").trim_end_matches('Z').to_owned())
+            .map(|s| super::time::time_in_words(&s.logged_in_at))
     };
     view! {
         <Title text="Account"/>
         <h1>"Account"</h1>
-        <p>"Logged in since " {since} " (UTC)."</p>
+        <p>"Logged in since " {since} "."</p>
         <ChangePasswordForm/>
         <LogoutEverywhereForm/>
     }

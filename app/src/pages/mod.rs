@@ -8,4 +8,5 @@ pub mod login;
 pub mod nav;
 pub mod not_found;
 pub mod register;
+pub mod time;
 pub mod users;

@@ -74,7 +74,7 @@ pub fn UserPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match user.await {
                     Ok(user) => {
-                        let since = user.created_at.get(..10).unwrap_or(&user.created_at).to_owned();
+                        let since = super::time::date_in_words(&user.created_at);
                         view! {
                             <Title text=user.name.clone()/>
                             <h1>{user.name}</h1>

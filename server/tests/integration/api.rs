@@ -363,7 +363,14 @@ async fn users_page_is_rendered_on_the_server_with_the_users_name() {
     let detail = app.get(&format!("/users/{id}"), Some(&cookie)).await;
     assert_eq!(detail.status(), StatusCode::OK);
     let html = detail.text().await.unwrap();
-    assert!(html.contains("Ada Lovelace") && html.contains("Member since"));
+    assert!(html.contains("Ada Lovelace"));
+    // The test clock's date, in words.
+    let today = app.state().clock.now().date();
+    let since = format!("{} {} {}", today.day(), today.month(), today.year());
+    assert!(
+        html.contains("Member since <time") && html.contains(&format!(">{since}</time>")),
+        "{html}"
+    );
     app.stop().await;
 }
 
