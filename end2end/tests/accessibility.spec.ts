@@ -103,6 +103,31 @@ test("the password hint sits between its label and its input, and is read with t
   );
 });
 
+test.describe("a failed registration", () => {
+  test.use({ expectedHttpErrors: [401, 409] });
+
+  test("keeps the password unless the error is about it", async ({ page, browser }) => {
+    const email = uniqueEmail("taken");
+    const first = await browser.newContext();
+    await registerThroughForm(await first.newPage(), "First Owner", email);
+    await first.close();
+
+    await page.goto("/register");
+    await hydrated(page);
+    await page.getByLabel("Name").fill("Second Comer");
+    await page.getByLabel("Email").fill(email);
+    await page.getByLabel("Password").fill("a generated passphrase");
+    await page.getByRole("button", { name: "Register" }).click();
+    await expect(page.getByRole("alert")).toHaveText("Email already registered");
+    await expect(page.getByLabel("Password")).toHaveValue("a generated passphrase");
+
+    await page.goto("/login");
+    await loginThroughForm(page, email, "not the password");
+    await expect(page.getByRole("alert")).toHaveText("Invalid email or password");
+    await expect(page.getByLabel("Password")).toHaveValue("");
+  });
+});
+
 test.describe("a form being sent", () => {
   test.use({ expectedHttpErrors: [401] });
 

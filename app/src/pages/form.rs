@@ -115,9 +115,11 @@ fn message(err: &AppError) -> String {
     }
 }
 
-/// Wires a login or registration form's outcome: on failure the password is
-/// cleared and the error returned for display; on success the session is
-/// re-read, after which the page's guard moves the user on.
+/// Wires a login or registration form's outcome: on failure the error is
+/// returned for display, and the password cleared only if the error is about
+/// it (a taken email or a bad name keeps it, so a password the browser made up
+/// is not lost); on success the session is re-read, after which the page's
+/// guard moves the user on.
 pub fn track_auth_submission<S>(action: ServerAction<S>, password: NodeRef<html::Input>) -> Signal<Option<AppError>>
 where
     S: ServerFn<Output = UserSummary, Error = AppError> + Clone + Send + Sync + 'static,
@@ -125,11 +127,12 @@ where
     let session = use_user_session();
     Effect::new(move |_| match action.value().get() {
         Some(Ok(_)) => spawn_local(session.fetch()),
-        Some(Err(_)) => {
+        Some(Err(err)) if blames(&err, "password") => {
             if let Some(input) = password.get() {
                 input.set_value("");
             }
         }
+        Some(Err(_)) => {}
         None => {}
     });
     Signal::derive(move || action.value().get().and_then(Result::err))
