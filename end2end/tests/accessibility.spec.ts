@@ -53,6 +53,14 @@ test.describe("every page", () => {
     await expectNoViolations(page);
     await screenshot(page, "account");
 
+    // A phone.
+    await page.setViewportSize({ width: 390, height: 720 });
+    await page.goto("/users");
+    await hydrated(page);
+    await expectNoViolations(page);
+    await screenshot(page, "users-phone");
+    await page.setViewportSize({ width: 900, height: 560 });
+
     await page.goto("/users/999999");
     await expect(page.getByRole("heading", { name: "Not found" })).toBeVisible();
     await expectNoViolations(page);
