@@ -3,7 +3,7 @@
 use crate::connections::ConnectionLimits;
 use app::backend::{clock::Clock, limits::LimitSettings};
 use leptos::config::LeptosOptions;
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 use std::{net::SocketAddr, time::Duration};
 
 /// Shortest accepted `SESSION_PASSWORD`: the cookie key is derived from it.
@@ -92,19 +92,19 @@ impl Config {
             return Err(ConfigError::ShortSessionPassword("SESSION_PASSWORD"));
         }
         // Comma-separated, newest first.
-        let previous_session_passwords = var("SESSION_PASSWORD_PREVIOUS").unwrap_or_default();
-        let previous_session_passwords: Vec<&str> = previous_session_passwords
+        let previous_session_passwords: Vec<SecretString> = var("SESSION_PASSWORD_PREVIOUS")
+            .unwrap_or_default()
             .split(',')
             .map(str::trim)
             .filter(|p| !p.is_empty())
+            .map(SecretString::from)
             .collect();
         if previous_session_passwords
             .iter()
-            .any(|p| p.chars().count() < MIN_SESSION_PASSWORD_CHARS)
+            .any(|p| p.expose_secret().chars().count() < MIN_SESSION_PASSWORD_CHARS)
         {
             return Err(ConfigError::ShortSessionPassword("SESSION_PASSWORD_PREVIOUS"));
         }
-        let previous_session_passwords = previous_session_passwords.into_iter().map(SecretString::from).collect();
         let seconds = "a number of seconds, at least 1";
         let max_age_secs: u64 = parse_or(&var, "SESSION_MAX_AGE", 604_800, seconds)?;
         let absolute_max_age_secs: u64 = parse_or(&var, "SESSION_ABSOLUTE_MAX_AGE", 2_592_000, seconds)?;

@@ -119,6 +119,7 @@ pub async fn serve(
             let drained = tokio::time::sleep(Duration::MAX);
             tokio::pin!(drained);
             loop {
+                // The server stopping and the connection going idle both ask it to close.
                 tokio::select! {
                     served = connection.as_mut() => {
                         if let Err(err) = served {
@@ -126,21 +127,16 @@ pub async fn serve(
                         }
                         break;
                     }
-                    _ = closing.changed(), if !draining => {
-                        connection.as_mut().graceful_shutdown();
-                        draining = true;
-                        drained.as_mut().reset(Instant::now() + drain_timeout);
-                    }
-                    _ = activity.idle_for(keep_alive_timeout), if !draining => {
-                        connection.as_mut().graceful_shutdown();
-                        draining = true;
-                        drained.as_mut().reset(Instant::now() + drain_timeout);
-                    }
+                    _ = closing.changed(), if !draining => {}
+                    _ = activity.idle_for(keep_alive_timeout), if !draining => {}
                     _ = &mut drained, if draining => {
                         tracing::warn!(%peer, "dropped a connection whose response did not finish in time");
                         break;
                     }
                 }
+                connection.as_mut().graceful_shutdown();
+                draining = true;
+                drained.as_mut().reset(Instant::now() + drain_timeout);
             }
             drop(permit);
         });

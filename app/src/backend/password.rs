@@ -46,8 +46,8 @@ mod counters {
 
         /// A verification against `hash`, at the cost written in it.
         pub fn worked_on(&self, hash: &str) {
-            if let Ok(parts) = hash.parse::<bcrypt::HashParts>() {
-                self.work.fetch_add(1 << parts.get_cost(), Ordering::Relaxed);
+            if let Some(cost) = super::cost_of(hash) {
+                self.work.fetch_add(1 << cost, Ordering::Relaxed);
             }
         }
     }
@@ -82,7 +82,7 @@ impl PasswordHasher {
     /// Whether `stored` was made at another cost than the configured one, and
     /// should be replaced by a fresh hash the next time its password is known.
     pub fn needs_rehash(&self, stored: &str) -> bool {
-        bcrypt::HashParts::from_str(stored).map_or(true, |parts| parts.get_cost() != self.cost)
+        cost_of(stored) != Some(self.cost)
     }
 
     pub async fn hash(&self, password: &Password) -> Result<String, AppError> {
@@ -108,7 +108,7 @@ impl PasswordHasher {
             Some(hash) if !too_long => (hash, true),
             _ => (self.dummy_hash(self.cost).await?, false),
         };
-        let stored_cost = bcrypt::HashParts::from_str(&hash).map_or(self.cost, |parts| parts.get_cost());
+        let stored_cost = cost_of(&hash).unwrap_or(self.cost);
         #[cfg(any(test, feature = "bcrypt-counters"))]
         self.counters.verified();
         let matched = self.verify_against(candidate, hash).await?;
@@ -152,6 +152,11 @@ impl PasswordHasher {
                 AppError::Internal
             })
     }
+}
+
+/// The cost a bcrypt hash was made at, if `hash` is one.
+fn cost_of(hash: &str) -> Option<u32> {
+    bcrypt::HashParts::from_str(hash).ok().map(|parts| parts.get_cost())
 }
 
 #[cfg(test)]

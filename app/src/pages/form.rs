@@ -132,8 +132,7 @@ where
                 input.set_value("");
             }
         }
-        Some(Err(_)) => {}
-        None => {}
+        _ => {}
     });
     Signal::derive(move || action.value().get().and_then(Result::err))
 }

@@ -1,5 +1,4 @@
-use super::form::PASSWORD_HINT;
-use super::form::{track_auth_submission, Field, FormError, SubmitButton};
+use super::form::{track_auth_submission, Field, FormError, SubmitButton, PASSWORD_HINT};
 use crate::{
     api::Register,
     domain::{Email, Password, UserName},

@@ -27,26 +27,23 @@ pub async fn json_errors(request: Request, next: Next) -> Response {
         return response;
     }
     let status = response.status();
+    let mut retry_after = None;
     let mut response =
         if status == StatusCode::INTERNAL_SERVER_ERROR && response.headers().contains_key(SERVER_FN_ERROR_HEADER) {
             let (mut parts, body) = response.into_parts();
             let bytes = axum::body::to_bytes(body, MAX_ERROR_BODY).await.unwrap_or_default();
-            let err = serde_json::from_slice::<AppError>(&bytes).ok();
-            if let Some(err) = &err {
-                parts.status = status_of(err);
+            if let Ok(err) = serde_json::from_slice::<AppError>(&bytes) {
+                parts.status = status_of(&err);
+                retry_after = err.retry_after();
             }
-            let mut response = Response::from_parts(parts, Body::from(bytes));
-            if let Some(err) = &err {
-                suggest_retry(&mut response, err.retry_after());
-            }
-            response
+            Response::from_parts(parts, Body::from(bytes))
         } else if (status.is_client_error() || status.is_server_error()) && !is_json(&response) {
             let message = status.canonical_reason().unwrap_or("Request refused");
             (status, Json(AppError::BadRequest(message.to_owned()))).into_response()
         } else {
             response
         };
-    suggest_retry(&mut response, None);
+    suggest_retry(&mut response, retry_after);
     response
 }
 
