@@ -43,13 +43,9 @@ pub fn reissue_user_session(current: &Session, security_stamp: String) -> Result
 /// Logs in a user who has just proved who they are, and marks this browser
 /// as one they log in from (see `device`).
 pub fn sign_in(signed_in: &SignedIn) -> Result<Session, AppError> {
+    let session = replace_user_session(signed_in.user.clone(), signed_in.security_stamp.clone())?;
     let state = crate::backend::state()?;
-    let now = state.clock.now();
-    let fresh = state
-        .sessions
-        .start(signed_in.user.clone(), signed_in.security_stamp.clone(), now);
-    let session = issue(&state, fresh, now)?;
-    let device = state.devices.issue(&signed_in.email, now)?;
+    let device = state.devices.issue(&signed_in.email, state.clock.now())?;
     response_options()?.append_header(SET_COOKIE, device);
     Ok(session)
 }
