@@ -12,10 +12,13 @@ use leptos::prelude::*;
 use leptos::server_fn::codec::{DeleteUrl, GetUrl};
 
 #[cfg(feature = "ssr")]
-use crate::backend::{
-    accounts,
-    http::{client_address, respond_to_form},
-    session, state,
+use crate::{
+    backend::{
+        accounts,
+        http::{client_address, respond_to_form, FormPost},
+        session, state,
+    },
+    domain::{check_login_form, check_password_change, NewAccount},
 };
 #[cfg(feature = "ssr")]
 use leptos::server_fn::ServerFn;
@@ -28,13 +31,19 @@ pub async fn register(
     #[server(default)] password: String,
 ) -> Result<UserSummary, AppError> {
     let result = async {
-        let account = crate::domain::NewAccount::parse(&name, &email, &password)?;
+        let account = NewAccount::parse(&name, &email, &password)?;
         let signed_in = accounts::register(&state()?, account, client_address()).await?;
         session::sign_in(&signed_in)?;
         Ok(signed_in.user)
     }
     .await;
-    respond_to_form(result, Register::PATH, "/users", &[("name", &name), ("email", &email)])
+    let post = FormPost {
+        form: Register::PATH,
+        page: "/register",
+        success: "/users",
+        kept: &[("name", &name), ("email", &email)],
+    };
+    respond_to_form(result, post, || NewAccount::parse(&name, &email, &password))
 }
 
 /// `POST /api/auth/login`: checks the credentials and starts a new session.
@@ -52,22 +61,37 @@ pub async fn login(
         Ok(signed_in.user)
     }
     .await;
-    let target = crate::domain::safe_redirect_target(&redirect);
-    respond_to_form(result, Login::PATH, &target, &[("email", &email)])
+    let post = FormPost {
+        form: Login::PATH,
+        page: "/login",
+        success: &crate::domain::safe_redirect_target(&redirect),
+        kept: &[("email", &email)],
+    };
+    respond_to_form(result, post, || check_login_form(&email, &password))
 }
 
 /// `POST /api/auth/logout`: deletes the session cookie.
 #[server(prefix = "/api", endpoint = "auth/logout")]
 pub async fn logout() -> Result<(), AppError> {
-    respond_to_form(session::clear_user_session().await, Logout::PATH, "/login", &[])
+    let post = FormPost {
+        form: Logout::PATH,
+        page: "/",
+        success: "/login",
+        kept: &[],
+    };
+    respond_to_form(session::clear_user_session().await, post, || Ok(()))
 }
 
-/// `GET /api/users?limit=&after=`: one page of users in id order.
+/// `GET /api/users?limit=&after=` (or `&before=`): one page of users in id order.
 #[server(prefix = "/api", endpoint = "users", input = GetUrl)]
-pub async fn list_users(limit: Option<String>, after: Option<String>) -> Result<Vec<UserSummary>, AppError> {
+pub async fn list_users(
+    limit: Option<String>,
+    after: Option<String>,
+    before: Option<String>,
+) -> Result<Vec<UserSummary>, AppError> {
     session::require_user_session()?;
-    let page = crate::domain::PageRequest::parse(limit.as_deref(), after.as_deref())?;
-    state()?.db.list_users(page.after, page.limit).await
+    let page = crate::domain::PageRequest::parse(limit.as_deref(), after.as_deref(), before.as_deref())?;
+    state()?.db.list_users(page).await
 }
 
 /// `GET /api/user?id=`: one user's profile.
@@ -103,7 +127,13 @@ pub async fn logout_everywhere() -> Result<(), AppError> {
         Ok(())
     }
     .await;
-    respond_to_form(result, LogoutEverywhere::PATH, "/account?done=logout-everywhere", &[])
+    let post = FormPost {
+        form: LogoutEverywhere::PATH,
+        page: "/account",
+        success: "/account?done=logout-everywhere",
+        kept: &[],
+    };
+    respond_to_form(result, post, || Ok(()))
 }
 
 /// `POST /api/account/password`: changes the password given the current one,
@@ -115,11 +145,17 @@ pub async fn change_password(
 ) -> Result<(), AppError> {
     let result = async {
         let current = session::require_user_session()?;
-        let stamp =
-            accounts::change_password(&state()?, &current, &current_password, &new_password, client_address()).await?;
+        let new = check_password_change(&current_password, &new_password)?;
+        let stamp = accounts::change_password(&state()?, &current, &current_password, new, client_address()).await?;
         session::replace_user_session(current.user, stamp)?;
         Ok(())
     }
     .await;
-    respond_to_form(result, ChangePassword::PATH, "/account?done=password", &[])
+    let post = FormPost {
+        form: ChangePassword::PATH,
+        page: "/account",
+        success: "/account?done=password",
+        kept: &[],
+    };
+    respond_to_form(result, post, || check_password_change(&current_password, &new_password))
 }

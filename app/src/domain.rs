@@ -25,10 +25,14 @@ const NAME_REQUIRED: &str = "Name is required";
 const NAME_TOO_LONG: &str = "Name must be at most 100 characters";
 const NAME_UNUSABLE: &str = "Name contains a character that cannot be used, such as an invisible or control character";
 const PASSWORD_TOO_SHORT: &str = "Password must be at least 8 characters";
-const PASSWORD_TOO_LONG: &str =
+pub const PASSWORD_TOO_LONG: &str =
     "Password must be at most 72 bytes (bcrypt's limit; letters outside English take 2 to 4 bytes each)";
+const PASSWORD_REQUIRED: &str = "Password is required";
+const CURRENT_PASSWORD_REQUIRED: &str = "Current password is required";
 const LIMIT_INVALID: &str = "limit must be a whole number from 1 to 100";
 const AFTER_INVALID: &str = "after must be a user id";
+const BEFORE_INVALID: &str = "before must be a user id";
+const CURSORS_EXCLUSIVE: &str = "Give after or before, not both";
 const ID_INVALID: &str = "id must be a user id";
 /// When a password change is refused for the wrong current password.
 pub const CURRENT_PASSWORD_WRONG: &str = "Current password is incorrect";
@@ -43,11 +47,35 @@ pub const MESSAGES: &[&str] = &[
     NAME_UNUSABLE,
     PASSWORD_TOO_SHORT,
     PASSWORD_TOO_LONG,
+    PASSWORD_REQUIRED,
+    CURRENT_PASSWORD_REQUIRED,
     LIMIT_INVALID,
     AFTER_INVALID,
+    BEFORE_INVALID,
+    CURSORS_EXCLUSIVE,
     ID_INVALID,
     CURRENT_PASSWORD_WRONG,
 ];
+
+/// Every invalid field of a form, in form order; never empty. A page shows
+/// them all at once; the API, which answers with one error, reports the first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problems(Vec<ValidationError>);
+
+impl Problems {
+    /// The problems among `checks`, which hold at least one.
+    fn among(checks: impl IntoIterator<Item = Option<ValidationError>>) -> Self {
+        Self(checks.into_iter().flatten().collect())
+    }
+
+    pub fn first(&self) -> &ValidationError {
+        &self.0[0]
+    }
+
+    pub fn into_vec(self) -> Vec<ValidationError> {
+        self.0
+    }
+}
 
 impl fmt::Display for ValidationError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -179,29 +207,74 @@ pub struct NewAccount {
 }
 
 impl NewAccount {
-    /// Parses the fields in form order, so the first invalid one is reported.
-    pub fn parse(name: &str, email: &str, password: &str) -> Result<Self, ValidationError> {
-        Ok(Self {
-            name: UserName::parse(name)?,
-            email: Email::parse(email)?,
-            password: Password::parse(password)?,
-        })
+    /// Parses every field, reporting each invalid one.
+    pub fn parse(name: &str, email: &str, password: &str) -> Result<Self, Problems> {
+        match (UserName::parse(name), Email::parse(email), Password::parse(password)) {
+            (Ok(name), Ok(email), Ok(password)) => Ok(Self { name, email, password }),
+            (name, email, password) => Err(Problems::among([name.err(), email.err(), password.err()])),
+        }
     }
 }
 
-/// Which page of the user list: ids after `after`, at most `limit` of them.
+/// What the login form needs before it is worth sending: both fields filled
+/// in. (Whether they match an account is for the server to say, with one
+/// answer for every way of being wrong.)
+pub fn check_login_form(email: &str, password: &str) -> Result<(), Problems> {
+    let missing = |value: &str, field, message| value.trim().is_empty().then(|| ValidationError::new(field, message));
+    match (
+        missing(email, "email", EMAIL_REQUIRED),
+        missing(password, "password", PASSWORD_REQUIRED),
+    ) {
+        (None, None) => Ok(()),
+        (email, password) => Err(Problems::among([email, password])),
+    }
+}
+
+/// A password change as typed: the current password given, and a new one that
+/// follows the rules. Returns the new password.
+pub fn check_password_change(current: &str, new: &str) -> Result<Password, Problems> {
+    let current_missing = current
+        .is_empty()
+        .then(|| ValidationError::new("current_password", CURRENT_PASSWORD_REQUIRED));
+    let new = Password::parse(new).map_err(|err| ValidationError::new("new_password", err.message));
+    match (current_missing, new) {
+        (None, Ok(new)) => Ok(new),
+        (current_missing, new) => Err(Problems::among([current_missing, new.err()])),
+    }
+}
+
+/// Which page of the user list: at most `limit` users next to `cursor`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PageRequest {
-    pub after: i64,
+    pub cursor: Cursor,
     pub limit: i64,
+}
+
+/// Where a page of users is, by id: the list is read by keyset, so a page
+/// stays put however many users register meanwhile.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cursor {
+    /// The users with ids above this one (`After(0)` is the first page).
+    After(i64),
+    /// The users just before this id: the page before one that starts there.
+    Before(i64),
 }
 
 impl PageRequest {
     pub const DEFAULT_LIMIT: i64 = 10;
     pub const MAX_LIMIT: i64 = 100;
 
-    pub fn parse(limit: Option<&str>, after: Option<&str>) -> Result<Self, ValidationError> {
-        let limit = match limit.map(str::trim).filter(|l| !l.is_empty()) {
+    pub fn parse(limit: Option<&str>, after: Option<&str>, before: Option<&str>) -> Result<Self, ValidationError> {
+        fn given(value: Option<&str>) -> Option<&str> {
+            value.map(str::trim).filter(|value| !value.is_empty())
+        }
+        let id = |text: &str, field, message| {
+            text.parse::<i64>()
+                .ok()
+                .filter(|n| *n >= 0)
+                .ok_or_else(|| ValidationError::new(field, message))
+        };
+        let limit = match given(limit) {
             None => Self::DEFAULT_LIMIT,
             Some(text) => text
                 .parse::<i64>()
@@ -209,15 +282,13 @@ impl PageRequest {
                 .filter(|n| (1..=Self::MAX_LIMIT).contains(n))
                 .ok_or_else(|| ValidationError::new("limit", LIMIT_INVALID))?,
         };
-        let after = match after.map(str::trim).filter(|a| !a.is_empty()) {
-            None => 0,
-            Some(text) => text
-                .parse::<i64>()
-                .ok()
-                .filter(|n| *n >= 0)
-                .ok_or_else(|| ValidationError::new("after", AFTER_INVALID))?,
+        let cursor = match (given(after), given(before)) {
+            (None, None) => Cursor::After(0),
+            (Some(after), None) => Cursor::After(id(after, "after", AFTER_INVALID)?),
+            (None, Some(before)) => Cursor::Before(id(before, "before", BEFORE_INVALID)?),
+            (Some(_), Some(_)) => return Err(ValidationError::new("before", CURSORS_EXCLUSIVE)),
         };
-        Ok(Self { after, limit })
+        Ok(Self { cursor, limit })
     }
 }
 
@@ -419,30 +490,65 @@ mod tests {
     }
 
     #[test]
-    fn new_account_reports_the_first_invalid_field() {
-        let err = NewAccount::parse("", "bad", "short").unwrap_err();
-        assert_eq!(err.field, "name");
-        let err = NewAccount::parse("Ada", "bad", "short").unwrap_err();
-        assert_eq!(err.field, "email");
-        let err = NewAccount::parse("Ada", "ada@example.com", "short").unwrap_err();
-        assert_eq!(err.field, "password");
+    fn new_account_reports_every_invalid_field_in_form_order() {
+        let fields = |problems: Problems| problems.into_vec().iter().map(|p| p.field).collect::<Vec<_>>();
+        assert_eq!(fields(NewAccount::parse("", "bad", "short").unwrap_err()), ["name", "email", "password"]);
+        assert_eq!(fields(NewAccount::parse("Ada", "bad", "short").unwrap_err()), ["email", "password"]);
+        let problems = NewAccount::parse("", "ada@example.com", "short").unwrap_err();
+        assert_eq!(problems.first().message, NAME_REQUIRED);
+        assert_eq!(fields(problems), ["name", "password"]);
+        assert!(NewAccount::parse("Ada", "ada@example.com", "long enough").is_ok());
+    }
+
+    #[test]
+    fn login_form_needs_both_fields_and_nothing_more() {
+        let problems = check_login_form(" ", "").unwrap_err().into_vec();
+        assert_eq!(
+            problems,
+            [
+                ValidationError::new("email", EMAIL_REQUIRED),
+                ValidationError::new("password", PASSWORD_REQUIRED)
+            ]
+        );
+        // A malformed email or short password is the server's "invalid email or
+        // password", never a hint about what accounts exist.
+        assert!(check_login_form("not an email", "x").is_ok());
+    }
+
+    #[test]
+    fn password_change_names_its_own_fields() {
+        let problems = check_password_change("", "short").unwrap_err().into_vec();
+        assert_eq!(
+            problems,
+            [
+                ValidationError::new("current_password", CURRENT_PASSWORD_REQUIRED),
+                ValidationError::new("new_password", PASSWORD_TOO_SHORT)
+            ]
+        );
+        assert_eq!(check_password_change("old", "long enough").unwrap().expose(), "long enough");
     }
 
     #[test]
     fn page_request_defaults_and_bounds() {
+        let page = |limit, cursor| PageRequest { cursor, limit };
+        assert_eq!(PageRequest::parse(None, None, None).unwrap(), page(10, Cursor::After(0)));
         assert_eq!(
-            PageRequest::parse(None, None).unwrap(),
-            PageRequest { after: 0, limit: 10 }
+            PageRequest::parse(Some("100"), Some("42"), None).unwrap(),
+            page(100, Cursor::After(42))
         );
         assert_eq!(
-            PageRequest::parse(Some("100"), Some("42")).unwrap(),
-            PageRequest { after: 42, limit: 100 }
+            PageRequest::parse(None, Some(" "), Some("42")).unwrap(),
+            page(10, Cursor::Before(42))
         );
         for bad in ["0", "101", "-1", "ten", "1.5"] {
-            assert_eq!(PageRequest::parse(Some(bad), None).unwrap_err().field, "limit", "{bad}");
+            assert_eq!(PageRequest::parse(Some(bad), None, None).unwrap_err().field, "limit", "{bad}");
         }
-        assert_eq!(PageRequest::parse(None, Some("x")).unwrap_err().field, "after");
-        assert_eq!(PageRequest::parse(None, Some("-3")).unwrap_err().field, "after");
+        for bad in ["x", "-3"] {
+            assert_eq!(PageRequest::parse(None, Some(bad), None).unwrap_err().field, "after");
+            assert_eq!(PageRequest::parse(None, None, Some(bad)).unwrap_err().field, "before");
+        }
+        let both = PageRequest::parse(None, Some("1"), Some("9")).unwrap_err();
+        assert_eq!(both.message, CURSORS_EXCLUSIVE);
     }
 
     #[test]

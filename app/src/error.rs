@@ -1,7 +1,7 @@
 //! The one error type of the API. On the wire it is `{"error": message, "field"?: name}`;
 //! its HTTP status is decided by [`AppError::status`] and nowhere else.
 
-use crate::domain::{ValidationError, MESSAGES};
+use crate::domain::{Problems, ValidationError, MESSAGES};
 use leptos::server_fn::{
     codec::JsonEncoding,
     error::{FromServerFnError, ServerFnErrorErr},
@@ -85,6 +85,13 @@ impl From<ValidationError> for AppError {
             field: err.field.to_owned(),
             message: err.message.to_owned(),
         }
+    }
+}
+
+/// The API answers with one error: the first problem, in form order.
+impl From<Problems> for AppError {
+    fn from(problems: Problems) -> Self {
+        problems.first().clone().into()
     }
 }
 

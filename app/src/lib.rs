@@ -79,6 +79,7 @@ pub fn App() -> impl IntoView {
         backend::http::provide_page_security_policy();
     }
     session::provide_user_session();
+    pages::form::provide_form_flash();
 
     view! {
         <Stylesheet id="leptos" href="/pkg/app.css"/>

@@ -1,5 +1,6 @@
 //! Data that crosses the wire between the server and the browser.
 
+use crate::error::AppError;
 use serde::{Deserialize, Serialize};
 
 /// A user as listed: what any logged-in user may see of another.
@@ -31,6 +32,30 @@ pub struct SessionInfo {
 pub struct SessionView {
     #[serde(flatten, default)]
     pub session: Option<SessionInfo>,
+}
+
+/// What a form posted without JavaScript leaves for its page when it fails (in
+/// a short-lived sealed cookie, read once): the problems to show and what was
+/// typed, never a password. Nothing of it goes into the URL, so it stays out
+/// of history, bookmarks and server logs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FormFlash {
+    /// The path of the server function the form posts to: which form of the
+    /// page it is for.
+    pub form: String,
+    pub values: Vec<(String, String)>,
+    pub problems: Vec<AppError>,
+}
+
+impl FormFlash {
+    /// What was typed into `field`, or nothing.
+    pub fn value(&self, field: &str) -> String {
+        self.values
+            .iter()
+            .find(|(name, _)| name == field)
+            .map(|(_, value)| value.clone())
+            .unwrap_or_default()
+    }
 }
 
 #[cfg(test)]

@@ -10,7 +10,7 @@ use app::{
         device::DeviceCookies,
         http::{
             api_not_found, json_errors, limit_body, panic_response, refuse_cross_site, resolve_client_address,
-            security_headers, PublicOrigin, MAX_BODY_BYTES,
+            security_headers, FormFlashes, PublicOrigin, MAX_BODY_BYTES,
         },
         limits::Limits,
         password::PasswordHasher,
@@ -95,7 +95,8 @@ pub async fn start_with(config: Config, extra: Router<AppState>) -> Result<Runni
             },
             config.cookie_secure,
         )),
-        devices: Arc::new(DeviceCookies::new(keys, config.cookie_secure)),
+        devices: Arc::new(DeviceCookies::new(keys.clone(), config.cookie_secure)),
+        flashes: Arc::new(FormFlashes::new(keys, config.cookie_secure)),
         passwords: PasswordHasher::new(config.bcrypt_cost),
         live_reload_port: config.live_reload_port,
         limits: Arc::new(Limits::new(config.limits, config.clock.clone())),

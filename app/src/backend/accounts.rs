@@ -164,16 +164,12 @@ pub async fn change_password(
     state: &AppState,
     session: &Session,
     current: &str,
-    new: &str,
+    new: Password,
     client: IpAddr,
 ) -> Result<String, AppError> {
     let user_id = session.user.id;
     let own_counter = Counter::PasswordChangeByUser(user_id);
     let address_counter = Counter::LoginByAddress(client);
-    let new = Password::parse(new).map_err(|err| AppError::Validation {
-        field: "new_password".into(),
-        message: err.message.to_owned(),
-    })?;
     audit_refusal(
         state.limits.reserve(&state.db, &[own_counter, address_counter]).await,
         || tracing::warn!(target: "audit", action = "password_change", outcome = "rate_limited", user_id, %client),

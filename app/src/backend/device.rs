@@ -9,12 +9,9 @@
 //! from anywhere else never lock the owner's own browsers out, and a stolen
 //! device cookie locks out only itself.
 
-use super::{
-    random_id,
-    session::{set_cookie_header, CookieKeys},
-};
+use super::{random_id, sealed::SealedCookie, session::CookieKeys};
 use crate::error::AppError;
-use axum_extra::extract::cookie::{Cookie, PrivateCookieJar, SameSite};
+use axum_extra::extract::cookie::SameSite;
 use http::{HeaderMap, HeaderValue};
 use serde::{Deserialize, Serialize};
 use time::{Duration, OffsetDateTime};
@@ -34,47 +31,28 @@ pub struct TrustedDevice {
 }
 
 /// How device cookies are sealed: with the session keys, fixed at startup.
-pub struct DeviceCookies {
-    keys: CookieKeys,
-    cookie_name: &'static str,
-    secure: bool,
-}
+pub struct DeviceCookies(SealedCookie);
 
 impl DeviceCookies {
     pub fn new(keys: CookieKeys, secure: bool) -> Self {
-        Self {
-            keys,
-            cookie_name: if secure { "__Host-device" } else { "device" },
-            secure,
-        }
+        // Strict: only ever needed by this site's own login form.
+        Self(SealedCookie::new(keys, "device", secure, SameSite::Strict, LIFETIME))
     }
 
     /// The request's device cookie, if it opens under any key and names `email`.
     pub fn trusted_for(&self, headers: &HeaderMap, email: &str, now: OffsetDateTime) -> Option<TrustedDevice> {
-        self.keys.all().find_map(|key| {
-            let cookie = PrivateCookieJar::from_headers(headers, key.clone()).get(self.cookie_name)?;
-            serde_json::from_str::<TrustedDevice>(cookie.value())
-                .ok()
-                .filter(|device| device.email == email && device.expires_at > now)
-        })
+        self.0
+            .open::<TrustedDevice>(headers)
+            .filter(|device| device.email == email && device.expires_at > now)
     }
 
     /// A new device cookie for a browser that has just logged in to `email`.
     pub fn issue(&self, email: &str, now: OffsetDateTime) -> Result<HeaderValue, AppError> {
-        let device = TrustedDevice {
+        self.0.seal(&TrustedDevice {
             email: email.to_owned(),
             id: random_id(),
             expires_at: now + LIFETIME,
-        };
-        let payload = serde_json::to_string(&device).map_err(|_| AppError::Internal)?;
-        let cookie = Cookie::build((self.cookie_name, payload))
-            .http_only(true)
-            // Only ever needed by this site's own login form.
-            .same_site(SameSite::Strict)
-            .path("/")
-            .max_age(LIFETIME)
-            .secure(self.secure);
-        set_cookie_header(PrivateCookieJar::new(self.keys.current().clone()).add(cookie))
+        })
     }
 }
 

@@ -8,6 +8,7 @@ pub mod http;
 pub mod limits;
 pub mod log_safe;
 pub mod password;
+pub mod sealed;
 pub mod session;
 
 use crate::error::AppError;
@@ -22,6 +23,7 @@ pub struct AppState {
     pub db: db::Database,
     pub sessions: Arc<session::SessionConfig>,
     pub devices: Arc<device::DeviceCookies>,
+    pub flashes: Arc<http::FormFlashes>,
     pub passwords: password::PasswordHasher,
     pub limits: Arc<limits::Limits>,
     /// The live-reload websocket's port under `cargo leptos watch`.

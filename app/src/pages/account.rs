@@ -1,7 +1,7 @@
-use super::form::{Field, FormError, SubmitButton, PASSWORD_HINT};
+use super::form::{take_flash, title_of, CheckedForm, ErrorSummary, Field, FormProblems, SubmitButton, PASSWORD_HINT};
 use crate::{
     api::{ChangePassword, LogoutEverywhere},
-    domain::Password,
+    domain::{check_password_change, Problems},
     error::AppError,
     session::use_user_session,
 };
@@ -19,12 +19,16 @@ pub fn AccountPage() -> impl IntoView {
             .get()
             .map(|s| super::time::time_in_words(&s.logged_in_at))
     };
+    let password_problems = FormProblems::new(take_flash::<ChangePassword>().as_ref());
+    let sessions_problems = FormProblems::new(take_flash::<LogoutEverywhere>().as_ref());
     view! {
-        <Title text="Account"/>
+        <Title text=title_of("Account", move || password_problems.any() || sessions_problems.any())/>
+        <ErrorSummary problems=password_problems/>
+        <ErrorSummary problems=sessions_problems/>
         <h1>"Account"</h1>
         <p>"Logged in since " {since} "."</p>
-        <ChangePasswordForm/>
-        <LogoutEverywhereForm/>
+        <ChangePasswordForm problems=password_problems/>
+        <LogoutEverywhereForm problems=sessions_problems/>
     }
 }
 
@@ -56,7 +60,7 @@ fn track_account_change(
 }
 
 #[component]
-fn ChangePasswordForm() -> impl IntoView {
+fn ChangePasswordForm(problems: FormProblems) -> impl IntoView {
     let action = ServerAction::<ChangePassword>::new();
     let form = NodeRef::<html::Form>::new();
     let done = track_account_change(
@@ -68,37 +72,45 @@ fn ChangePasswordForm() -> impl IntoView {
             }
         },
     );
-    let error = Signal::derive(move || action.value().get().and_then(Result::err));
     view! {
         <section aria-labelledby="change-password">
             <h2 id="change-password">"Change password"</h2>
-            <ActionForm action=action node_ref=form>
+            <CheckedForm
+                action
+                problems
+                node_ref=form
+                check=|input: &ChangePassword| check_password_change(&input.current_password, &input.new_password)
+            >
                 <Field name="current_password" label="Current password" kind="password"
-                    autocomplete="current-password" error/>
+                    autocomplete="current-password" problems/>
                 <Field name="new_password" label="New password" kind="password" autocomplete="new-password"
-                    minlength=Password::MIN_CHARS hint=PASSWORD_HINT error/>
-                <FormError error/>
+                    hint=PASSWORD_HINT problems/>
                 <p role="status">
                     {move || done.get().then_some("Password changed. Every other session has been logged out.")}
                 </p>
                 <SubmitButton label="Change password" pending=action.pending()/>
-            </ActionForm>
+            </CheckedForm>
         </section>
     }
 }
 
 #[component]
-fn LogoutEverywhereForm() -> impl IntoView {
+fn LogoutEverywhereForm(problems: FormProblems) -> impl IntoView {
     let action = ServerAction::<LogoutEverywhere>::new();
     let done = track_account_change(move || action.value().get(), "logout-everywhere", || {});
     view! {
         <section aria-labelledby="sessions">
             <h2 id="sessions">"Sessions"</h2>
             <p>"Logs out every other browser and device where you are logged in. This one stays logged in."</p>
-            <ActionForm action=action>
+            <CheckedForm action problems check=nothing_to_check>
                 <p role="status">{move || done.get().then_some("Every other session has been logged out.")}</p>
                 <SubmitButton label="Log out everywhere" pending=action.pending()/>
-            </ActionForm>
+            </CheckedForm>
         </section>
     }
+}
+
+/// The form has no fields: nothing can be wrong with it before it is sent.
+fn nothing_to_check(_: &LogoutEverywhere) -> Result<(), Problems> {
+    Ok(())
 }

@@ -1,15 +1,167 @@
-//! Pieces shared by the login and registration forms.
+//! Forms in the GOV.UK Design System's error pattern: the browser's own
+//! validation is off (`novalidate`); a failed submission lists every problem
+//! in a summary at the top of the page (focused, each linking to its field),
+//! puts each message above its field, and marks the page title "Error: ".
+//! With JavaScript the fields are checked here, by the domain's own rules,
+//! before anything is sent; without it the server finds the same problems and
+//! sends them back to the page in a flash cookie.
 
-use crate::{error::AppError, model::UserSummary, session::use_user_session};
-use leptos::{html, prelude::*, server_fn::ServerFn, task::spawn_local};
+use crate::{
+    domain::{Problems, PASSWORD_TOO_LONG},
+    error::AppError,
+    model::{FormFlash, UserSummary},
+    session::use_user_session,
+};
+use leptos::{
+    ev::{MouseEvent, SubmitEvent},
+    form::FromFormData,
+    html,
+    prelude::*,
+    text_prop::TextProp,
+    server::SharedValue,
+    server_fn::{codec::PostUrl, Http, ServerFn},
+    task::spawn_local,
+};
+use serde::de::DeserializeOwned;
 
 /// The password rules in plain words (the domain's are 8 characters and 72
 /// bytes; an accented letter or an emoji takes more than one byte).
 pub const PASSWORD_HINT: &str = "Use 8 to 72 characters (fewer if you use accents or emoji).";
 
-/// A labelled input whose `id` and `name` are both `name`. When the last
-/// submission failed because of it, it is marked invalid and described by the
-/// error message.
+/// [`PASSWORD_TOO_LONG`] as a person reads it: the API's message speaks of bytes.
+const PASSWORD_TOO_LONG_IN_WORDS: &str = "Password must be 72 characters or fewer (fewer if it has accents or emoji)";
+
+/// The problems of one form's last submission.
+#[derive(Clone, Copy)]
+pub struct FormProblems(RwSignal<Vec<AppError>>);
+
+impl FormProblems {
+    /// Starts with the problems a plain-HTML post of the form left, if any.
+    pub fn new(flash: Option<&FormFlash>) -> Self {
+        Self(RwSignal::new(
+            flash.map(|flash| flash.problems.clone()).unwrap_or_default(),
+        ))
+    }
+
+    /// Whether the form's last submission failed; not once the form is gone
+    /// (the page title asks, and may outlive it).
+    pub fn any(&self) -> bool {
+        self.0.try_with(|problems| !problems.is_empty()).unwrap_or(false)
+    }
+
+    fn show(&self, problems: Vec<AppError>) {
+        self.0.set(problems);
+    }
+
+    /// Whether a problem is about the input named `field`.
+    fn blame(&self, field: &str) -> bool {
+        self.0.with(|problems| problems.iter().any(|err| blames(err, field)))
+    }
+}
+
+/// The flash a failed plain-HTML post of the form posting to `S` left for
+/// this page, taken (a later visit to the page starts clean).
+pub fn take_flash<S: ServerFn>() -> Option<FormFlash> {
+    let pending = use_context::<PendingFlash>()?.0;
+    let mut taken = None;
+    pending.update_value(|slot| {
+        if slot.as_ref().is_some_and(|flash| flash.form == S::PATH) {
+            taken = slot.take();
+        }
+    });
+    taken
+}
+
+/// The flash of the request the page was rendered for, until a form takes it.
+#[derive(Clone, Copy)]
+struct PendingFlash(StoredValue<Option<FormFlash>>);
+
+/// Makes the request's flash available to the forms; called once, by the root
+/// component. It is written into the page, so the browser's first render shows
+/// the same problems as the server's.
+pub fn provide_form_flash() {
+    let flash = SharedValue::new(|| {
+        #[cfg(feature = "ssr")]
+        let flash = crate::backend::http::take_form_flash();
+        #[cfg(not(feature = "ssr"))]
+        let flash = None;
+        flash
+    })
+    .into_inner();
+    provide_context(PendingFlash(StoredValue::new(flash)));
+}
+
+/// `page`'s title, marked when a form on it has failed, so that a screen
+/// reader's user hears of the failure first. The server renders the page
+/// once, so it takes the title as it is now: leptos_meta may read a title
+/// after the render, outside the request's reactive arena.
+pub fn title_of(page: &'static str, failed: impl Fn() -> bool + Send + Sync + 'static) -> TextProp {
+    let title = move || match failed() {
+        true => format!("Error: {page}"),
+        false => page.to_owned(),
+    };
+    #[cfg(feature = "ssr")]
+    let title = title();
+    TextProp::from(title)
+}
+
+/// A form posting to the server function `S`, also without JavaScript. With
+/// JavaScript, `check` (the domain's rules for the form) runs on the typed
+/// values first, and only a form that passes is sent.
+#[component]
+pub fn CheckedForm<S, V, OutputProtocol>(
+    action: ServerAction<S>,
+    check: fn(&S) -> Result<V, Problems>,
+    problems: FormProblems,
+    #[prop(optional)] node_ref: NodeRef<html::Form>,
+    children: Children,
+) -> impl IntoView
+where
+    S: ServerFn<Protocol = Http<PostUrl, OutputProtocol>, Error = AppError>
+        + DeserializeOwned
+        + Clone
+        + Send
+        + Sync
+        + 'static,
+    S::Output: Send + Sync + 'static,
+    V: 'static,
+{
+    Effect::watch(
+        move || action.version().get(),
+        move |_, _, _| {
+            let failure = action.value().with_untracked(|outcome| match outcome {
+                Some(Err(err)) => Some(err.clone()),
+                _ => None,
+            });
+            if let Some(err) = failure {
+                problems.show(vec![err]);
+            }
+        },
+        false,
+    );
+    let on_submit = move |ev: SubmitEvent| {
+        // A form this code cannot read is left to the browser to post.
+        let Ok(input) = S::from_event(&ev) else { return };
+        ev.prevent_default();
+        if action.pending().get_untracked() {
+            return;
+        }
+        match check(&input) {
+            Ok(_) => {
+                action.dispatch(input);
+            }
+            Err(found) => problems.show(found.into_vec().into_iter().map(AppError::from).collect()),
+        }
+    };
+    view! {
+        <form action=S::url() method="post" novalidate on:submit=on_submit node_ref=node_ref>
+            {children()}
+        </form>
+    }
+}
+
+/// A labelled input whose `id` and `name` are both `name`, with its hint and
+/// the messages of the problems about it above it.
 #[component]
 pub fn Field(
     name: &'static str,
@@ -19,48 +171,144 @@ pub fn Field(
     /// The value to start with (typed before a failed plain-HTML submission).
     #[prop(optional)]
     value: String,
-    #[prop(optional)] node_ref: NodeRef<html::Input>,
-    /// Browser-side length limits, mirroring the domain rules.
-    #[prop(optional)]
-    minlength: Option<usize>,
-    #[prop(optional)] maxlength: Option<usize>,
     /// Guidance shown between the label and the input, and read with it.
     #[prop(optional)]
     hint: Option<&'static str>,
-    error: Signal<Option<AppError>>,
+    problems: FormProblems,
 ) -> impl IntoView {
-    let invalid = move || error.get().is_some_and(|err| blames(&err, name));
+    let input = NodeRef::<html::Input>::new();
+    if kind == "password" {
+        // A password a problem is about is typed again; one the problem is not
+        // about (a taken email, say) is kept, as the browser may have made it up.
+        Effect::watch(
+            move || problems.blame(name),
+            move |blamed, _, _| {
+                if let (true, Some(input)) = (*blamed, input.get_untracked()) {
+                    input.set_value("");
+                }
+            },
+            false,
+        );
+    }
+    let messages = move || {
+        problems
+            .0
+            .get()
+            .iter()
+            .filter(|err| anchor(err).as_deref() == Some(name))
+            .map(message)
+            .collect::<Vec<_>>()
+    };
     let hint_id = format!("{name}-hint");
     let described_by = {
         let hint_id = hint_id.clone();
         move || {
-            let ids: Vec<&str> = hint
-                .map(|_| hint_id.as_str())
-                .into_iter()
-                .chain(invalid().then_some("form-error"))
-                .collect();
+            let mut ids: Vec<String> = hint.map(|_| hint_id.clone()).into_iter().collect();
+            problems.0.with(|all| {
+                for err in all.iter().filter(|err| blames(err, name)) {
+                    let id = anchor(err).map(|field| format!("{field}-error"));
+                    if let Some(id) = id.filter(|id| !ids.contains(id)) {
+                        ids.push(id);
+                    }
+                }
+            });
             (!ids.is_empty()).then(|| ids.join(" "))
         }
     };
     view! {
-        <div class="field">
+        <div class="field" class:field-error=move || problems.blame(name)>
             <label for=name>{label}</label>
             {hint.map(|hint| view! { <p class="hint" id=hint_id>{hint}</p> })}
+            {move || {
+                let messages = messages();
+                (!messages.is_empty())
+                    .then(|| {
+                        view! {
+                            <p class="error-message" id=format!("{name}-error")>
+                                {messages
+                                    .into_iter()
+                                    .map(|text| view! { <span class="visually-hidden">"Error: "</span>{text}<br/> })
+                                    .collect_view()}
+                            </p>
+                        }
+                    })
+            }}
             <input
                 id=name
                 name=name
                 type=kind
                 autocomplete=autocomplete
-                value=value
-                required
-                minlength=minlength
-                maxlength=maxlength
-                node_ref=node_ref
-                aria-invalid=move || invalid().then_some("true")
+                value=(!value.is_empty()).then_some(value)
+                node_ref=input
+                aria-invalid=move || problems.blame(name).then_some("true")
                 aria-describedby=described_by
             />
         </div>
     }
+}
+
+/// The list of a form's problems, at the top of the page: announced and
+/// focused when it appears, each problem a link to its field.
+#[component]
+pub fn ErrorSummary(problems: FormProblems) -> impl IntoView {
+    let summary = NodeRef::<html::Div>::new();
+    Effect::watch(
+        move || problems.0.get(),
+        move |problems, _, _| {
+            if let (false, Some(summary)) = (problems.is_empty(), summary.get_untracked()) {
+                let _ = summary.focus();
+            }
+        },
+        false,
+    );
+    move || {
+        let list = problems.0.get();
+        (!list.is_empty()).then(|| {
+            let items = list
+                .iter()
+                .map(|err| match anchor(err) {
+                    Some(field) => {
+                        let href = format!("#{field}");
+                        view! { <li><a href=href on:click=move |ev| focus_field(ev, &field)>{message(err)}</a></li> }
+                            .into_any()
+                    }
+                    None => view! { <li>{message(err)}</li> }.into_any(),
+                })
+                .collect_view();
+            // `autofocus` focuses it on a page rendered by the server (a
+            // plain-HTML post's failure); the effect above, when it appears later.
+            view! {
+                <div class="error-summary" role="alert" tabindex="-1" autofocus node_ref=summary>
+                    <h2>"There is a problem"</h2>
+                    <ul>{items}</ul>
+                </div>
+            }
+        })
+    }
+}
+
+/// Follows a summary's link by focusing the field itself (the browser would
+/// only scroll to it), with its label in view.
+fn focus_field(ev: MouseEvent, field: &str) {
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsCast;
+        let input = document()
+            .get_element_by_id(field)
+            .and_then(|element| element.dyn_into::<web_sys::HtmlElement>().ok());
+        if let Some(input) = input {
+            ev.prevent_default();
+            let label = document().query_selector(&format!("label[for={field}]")).ok().flatten();
+            if let Some(label) = label {
+                label.scroll_into_view();
+            }
+            let options = web_sys::FocusOptions::new();
+            options.set_prevent_scroll(true);
+            let _ = input.focus_with_options(&options);
+        }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (ev, field);
 }
 
 /// A form's submit button. While the form is being sent it stays focusable
@@ -83,58 +331,55 @@ pub fn SubmitButton(label: &'static str, #[prop(into)] pending: Signal<bool>) ->
     }
 }
 
+/// The field an error's message stands above, and its summary links to.
+fn anchor(err: &AppError) -> Option<String> {
+    match err {
+        AppError::InvalidCredentials | AppError::EmailTaken => Some("email".to_owned()),
+        other => other.field().map(str::to_owned),
+    }
+}
+
 /// Whether `err` is about the input named `field`.
 fn blames(err: &AppError, field: &str) -> bool {
     match err {
         AppError::InvalidCredentials => field == "email" || field == "password",
-        AppError::EmailTaken => field == "email",
-        other => other.field() == Some(field),
-    }
-}
-
-/// The last submission's error, announced to screen readers as it appears.
-#[component]
-pub fn FormError(error: Signal<Option<AppError>>) -> impl IntoView {
-    move || {
-        error
-            .get()
-            .map(|err| view! { <p id="form-error" class="error" role="alert">{message(&err)}</p> })
+        other => anchor(other).as_deref() == Some(field),
     }
 }
 
 /// What a person reads for `err`: the API's message, except that a refusal
-/// past the limits says how long to wait, in whole minutes.
+/// past the limits says how long to wait, in whole minutes, and no message
+/// speaks of bytes.
 fn message(err: &AppError) -> String {
-    match err.retry_after() {
-        Some(seconds) => {
+    match (err.retry_after(), err) {
+        (Some(seconds), _) => {
             let minutes = seconds.div_ceil(60).max(1);
             let unit = if minutes == 1 { "minute" } else { "minutes" };
             format!("Too many attempts. Try again in {minutes} {unit}.")
         }
-        None => err.to_string(),
+        (None, AppError::Validation { message, .. }) if message == PASSWORD_TOO_LONG => {
+            PASSWORD_TOO_LONG_IN_WORDS.to_owned()
+        }
+        (None, _) => err.to_string(),
     }
 }
 
-/// Wires a login or registration form's outcome: on failure the error is
-/// returned for display, and the password cleared only if the error is about
-/// it (a taken email or a bad name keeps it, so a password the browser made up
-/// is not lost); on success the session is re-read, after which the page's
-/// guard moves the user on.
-pub fn track_auth_submission<S>(action: ServerAction<S>, password: NodeRef<html::Input>) -> Signal<Option<AppError>>
+/// After a login or registration succeeds, the session is re-read, after
+/// which the page's guard moves the user on.
+pub fn refresh_session_on_success<S>(action: ServerAction<S>)
 where
     S: ServerFn<Output = UserSummary, Error = AppError> + Clone + Send + Sync + 'static,
 {
     let session = use_user_session();
-    Effect::new(move |_| match action.value().get() {
-        Some(Ok(_)) => spawn_local(session.fetch()),
-        Some(Err(err)) if blames(&err, "password") => {
-            if let Some(input) = password.get() {
-                input.set_value("");
+    Effect::watch(
+        move || action.version().get(),
+        move |_, _, _| {
+            if action.value().with_untracked(|outcome| matches!(outcome, Some(Ok(_)))) {
+                spawn_local(session.fetch());
             }
-        }
-        _ => {}
-    });
-    Signal::derive(move || action.value().get().and_then(Result::err))
+        },
+        false,
+    );
 }
 
 #[cfg(test)]
@@ -149,5 +394,21 @@ mod tests {
         assert_eq!(wait(Some(1)), "Too many attempts. Try again in 1 minute.");
         assert_eq!(wait(None), "Too many attempts, try again later");
         assert_eq!(message(&AppError::InvalidCredentials), "Invalid email or password");
+    }
+
+    #[test]
+    fn no_message_speaks_of_bytes() {
+        let too_long = crate::domain::Password::parse(&"é".repeat(40)).unwrap_err();
+        let text = message(&too_long.into());
+        assert!(!text.contains("byte"), "{text}");
+    }
+
+    #[test]
+    fn wrong_credentials_are_shown_at_the_email_and_blame_both_fields() {
+        let err = AppError::InvalidCredentials;
+        assert_eq!(anchor(&err).as_deref(), Some("email"));
+        assert!(blames(&err, "email") && blames(&err, "password"));
+        assert!(!blames(&AppError::EmailTaken, "password"));
+        assert_eq!(anchor(&AppError::TooManyRequests { retry_after: None }), None);
     }
 }

@@ -1,5 +1,7 @@
-use super::form::{track_auth_submission, Field, FormError, SubmitButton};
-use crate::api::Login;
+use super::form::{
+    refresh_session_on_success, take_flash, title_of, CheckedForm, ErrorSummary, Field, FormProblems, SubmitButton,
+};
+use crate::{api::Login, domain::check_login_form};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -8,22 +10,22 @@ use leptos_router::hooks::use_query_map;
 #[component]
 pub fn LoginPage() -> impl IntoView {
     let action = ServerAction::<Login>::new();
-    let password = NodeRef::new();
-    let error = track_auth_submission(action, password);
-    let query = use_query_map();
-    let from_query = move |key: &str| query.read_untracked().get(key).unwrap_or_default();
+    refresh_session_on_success(action);
+    let flash = take_flash::<Login>();
+    let problems = FormProblems::new(flash.as_ref());
+    let email = flash.as_ref().map(|flash| flash.value("email")).unwrap_or_default();
+    let redirect = use_query_map().read_untracked().get("redirect").unwrap_or_default();
 
     view! {
-        <Title text="Login"/>
+        <Title text=title_of("Login", move || problems.any())/>
+        <ErrorSummary problems/>
         <h1>"Login"</h1>
-        <ActionForm action=action>
-            <input type="hidden" name="redirect" value=from_query("redirect")/>
-            <Field name="email" label="Email" kind="email" autocomplete="username" value=from_query("email") error/>
-            <Field name="password" label="Password" kind="password" autocomplete="current-password"
-                node_ref=password error/>
-            <FormError error/>
+        <CheckedForm action problems check=|input: &Login| check_login_form(&input.email, &input.password)>
+            <input type="hidden" name="redirect" value=redirect/>
+            <Field name="email" label="Email" kind="email" autocomplete="username" value=email problems/>
+            <Field name="password" label="Password" kind="password" autocomplete="current-password" problems/>
             <SubmitButton label="Login" pending=action.pending()/>
-        </ActionForm>
+        </CheckedForm>
         <p>"No account yet? " <a href="/register">"Register"</a></p>
     }
 }

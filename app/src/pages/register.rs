@@ -1,33 +1,36 @@
-use super::form::{track_auth_submission, Field, FormError, SubmitButton, PASSWORD_HINT};
-use crate::{
-    api::Register,
-    domain::{Email, Password, UserName},
+use super::form::{
+    refresh_session_on_success, take_flash, title_of, CheckedForm, ErrorSummary, Field, FormProblems, SubmitButton,
+    PASSWORD_HINT,
 };
+use crate::{api::Register, domain::NewAccount};
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_query_map;
 
 /// `/register`: creates an account and logs it in.
 #[component]
 pub fn RegisterPage() -> impl IntoView {
     let action = ServerAction::<Register>::new();
-    let password = NodeRef::new();
-    let error = track_auth_submission(action, password);
-    let echoed = |key: &str| use_query_map().read_untracked().get(key).unwrap_or_default();
+    refresh_session_on_success(action);
+    let flash = take_flash::<Register>();
+    let problems = FormProblems::new(flash.as_ref());
+    let typed = |field| flash.as_ref().map(|flash| flash.value(field)).unwrap_or_default();
+    let (name, email) = (typed("name"), typed("email"));
 
     view! {
-        <Title text="Register"/>
+        <Title text=title_of("Register", move || problems.any())/>
+        <ErrorSummary problems/>
         <h1>"Register"</h1>
-        <ActionForm action=action>
-            <Field name="name" label="Name" autocomplete="name" value=echoed("name")
-                maxlength=UserName::MAX_CHARS error/>
-            <Field name="email" label="Email" kind="email" autocomplete="email" value=echoed("email")
-                maxlength=Email::MAX_CHARS error/>
+        <CheckedForm
+            action
+            problems
+            check=|input: &Register| NewAccount::parse(&input.name, &input.email, &input.password)
+        >
+            <Field name="name" label="Name" autocomplete="name" value=name problems/>
+            <Field name="email" label="Email" kind="email" autocomplete="email" value=email problems/>
             <Field name="password" label="Password" kind="password" autocomplete="new-password"
-                minlength=Password::MIN_CHARS node_ref=password hint=PASSWORD_HINT error/>
-            <FormError error/>
+                hint=PASSWORD_HINT problems/>
             <SubmitButton label="Register" pending=action.pending()/>
-        </ActionForm>
+        </CheckedForm>
         <p>"Already registered? " <a href="/login">"Login"</a></p>
     }
 }

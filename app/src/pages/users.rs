@@ -12,28 +12,48 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 /// Users shown per page of the list.
 const PAGE_SIZE: usize = 20;
 
-/// `/users?after=ID`: every user, a page at a time.
+/// Where a page of the list is: its keyset cursor and, for the page title and
+/// position only, its number as the links that led here counted it.
+#[derive(Clone, PartialEq)]
+struct ListPosition {
+    after: Option<String>,
+    before: Option<String>,
+    number: u32,
+}
+
+/// `/users`, `/users?after=ID&page=N` and `/users?before=ID&page=N`: every user,
+/// a page at a time, with links to the pages before and after.
 #[component]
 pub fn UsersPage() -> impl IntoView {
     let query = use_query_map();
-    let after = Memo::new(move |_| query.read().get("after"));
-    // One more than a page, to know whether there is a next one.
+    let position = Memo::new(move |_| {
+        let query = query.read();
+        ListPosition {
+            after: query.get("after"),
+            before: query.get("before"),
+            number: query
+                .get("page")
+                .and_then(|page| page.parse().ok())
+                .filter(|page| *page >= 1)
+                .unwrap_or(1),
+        }
+    });
+    // One more than a page, to know whether there is another in that direction.
     let users = Resource::new(
-        move || after.get(),
-        |after| list_users(Some((PAGE_SIZE + 1).to_string()), after),
+        move || position.get(),
+        |position| list_users(Some((PAGE_SIZE + 1).to_string()), position.after, position.before),
     );
     let session = use_user_session();
 
     view! {
-        <Title text="Users"/>
         <h1>"Users"</h1>
         <Transition fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match users.await {
-                    Ok(list) => Either::Left(view! { <UserList list first_page=after.get_untracked().is_none()/> }),
+                    Ok(list) => Either::Left(view! { <UserList list position=position.get_untracked()/> }),
                     Err(err) => {
                         session.note_error(&err);
-                        Either::Right(view! { <p role="alert">{err.to_string()}</p> })
+                        Either::Right(view! { <Title text="Users"/><p role="alert">{err.to_string()}</p> })
                     }
                 }
             })}
@@ -42,12 +62,32 @@ pub fn UsersPage() -> impl IntoView {
 }
 
 #[component]
-fn UserList(mut list: Vec<UserSummary>, first_page: bool) -> impl IntoView {
-    let next = (list.len() > PAGE_SIZE).then(|| {
-        list.truncate(PAGE_SIZE);
-        list.last().map(|user| user.id).unwrap_or_default()
+fn UserList(mut list: Vec<UserSummary>, position: ListPosition) -> impl IntoView {
+    let backwards = position.before.is_some();
+    let more = list.len() > PAGE_SIZE;
+    // The extra user is beyond the page: below it when going back, above it otherwise.
+    if more {
+        match backwards {
+            true => drop(list.remove(0)),
+            false => list.truncate(PAGE_SIZE),
+        }
+    }
+    let has_previous = if backwards { more } else { position.after.is_some() };
+    let has_next = if backwards { true } else { more };
+    // A page with nothing before it is the first, whatever the link said.
+    let number = if has_previous { position.number.max(2) } else { 1 };
+    let previous = (has_previous && !list.is_empty()).then(|| match number {
+        2 => "/users".to_owned(),
+        _ => format!("/users?before={}&page={}", list[0].id, number - 1),
     });
+    let next = (has_next && !list.is_empty())
+        .then(|| format!("/users?after={}&page={}", list[list.len() - 1].id, number + 1));
+    let title = match number {
+        1 => "Users".to_owned(),
+        number => format!("Users (page {number})"),
+    };
     view! {
+        <Title text=title/>
         <ul class="users">
             {list
                 .into_iter()
@@ -55,8 +95,9 @@ fn UserList(mut list: Vec<UserSummary>, first_page: bool) -> impl IntoView {
                 .collect_view()}
         </ul>
         <nav aria-label="Pages" class="pages">
-            {(!first_page).then(|| view! { <a href="/users">"First page"</a> })}
-            {next.map(|id| view! { <a href=format!("/users?after={id}") rel="next">"Next page"</a> })}
+            {previous.map(|href| view! { <a href=href rel="prev">"Previous page"</a> })}
+            <p class="position">"Page " {number}</p>
+            {next.map(|href| view! { <a href=href rel="next">"Next page"</a> })}
         </nav>
     }
 }

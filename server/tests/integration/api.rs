@@ -3,9 +3,10 @@
 
 use crate::helpers::*;
 use reqwest::{
-    header::{CONTENT_TYPE, LOCATION, SET_COOKIE},
+    header::{CACHE_CONTROL, CONTENT_TYPE, LOCATION, SET_COOKIE},
     Method, StatusCode,
 };
+use scraper::Html;
 use serde_json::json;
 use server::config::Config;
 
@@ -487,18 +488,96 @@ async fn failed_form_post_without_javascript_returns_to_the_form_with_the_error(
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     assert!(session_cookie(&response).is_none());
     let location = response.headers()[LOCATION].to_str().unwrap().to_owned();
-    assert!(
-        location.starts_with("/login?redirect=%2Fusers%2F1&email=ada%40example.com&__path="),
-        "{location}"
-    );
-    assert!(!location.contains("wrong"), "the password is never echoed");
+    assert_eq!(location, "/login?redirect=/users/1", "nothing typed goes into the URL");
+    let flash = flash_cookie(&response).expect("a flash cookie");
+    assert!(!flash.contains("ada") && !flash.contains("wrong"), "sealed: {flash}");
 
-    let page = app.get(&location, None).await;
+    let page = app.get(&location, Some(&flash)).await;
     assert_eq!(page.status(), StatusCode::OK);
-    let html = page.text().await.unwrap();
-    assert!(html.contains("role=\"alert\""), "{html}");
-    assert!(html.contains("Invalid email or password"));
-    assert!(html.contains("value=\"ada@example.com\""), "email kept");
+    assert_eq!(page.headers()[CACHE_CONTROL], "no-store", "the page holds what was typed");
+    let removal = set_cookie_named(&page, "flash").expect("the flash is deleted once read");
+    assert!(removal.contains("Max-Age=0"), "{removal}");
+    let html = Html::parse_document(&page.text().await.unwrap());
+    assert_eq!(
+        text_of(&html, ".error-summary[role=alert] li a[href='#email']"),
+        ["Invalid email or password"]
+    );
+    assert_eq!(text_of(&html, "title"), ["Error: Login – Sessions"]);
+    assert_eq!(attribute_of(&html, "input#email", "value"), Some("ada@example.com".into()));
+    assert_eq!(attribute_of(&html, "input#email", "aria-invalid"), Some("true".into()));
+    assert_eq!(attribute_of(&html, "input#password", "value"), None, "the password is never echoed");
+    assert_eq!(attribute_of(&html, "input[name=redirect]", "value"), Some("/users/1".into()));
+
+    // The flash is for its own form only, and a reload shows a clean form.
+    let register = Html::parse_document(&app.get("/register", Some(&flash)).await.text().await.unwrap());
+    assert!(text_of(&register, ".error-summary").is_empty());
+    let clean = Html::parse_document(&app.get(&location, None).await.text().await.unwrap());
+    assert!(text_of(&clean, ".error-summary").is_empty());
+    assert_eq!(text_of(&clean, "title"), ["Login – Sessions"]);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_plain_html_post_reports_every_problem_of_the_form_at_once() {
+    let app = TestApp::start().await;
+    let form = [("name", " "), ("email", "not an email"), ("password", "short")];
+    let response = html_form_post(&app, "/api/register", &form, "/register", None).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(response.headers()[LOCATION], "/register");
+    let flash = flash_cookie(&response).unwrap();
+    let html = Html::parse_document(&app.get("/register", Some(&flash)).await.text().await.unwrap());
+    assert_eq!(
+        text_of(&html, ".error-summary li"),
+        [
+            "Name is required",
+            "Enter a valid email address",
+            "Password must be at least 8 characters"
+        ]
+    );
+    for field in ["name", "email", "password"] {
+        assert_eq!(attribute_of(&html, &format!("input#{field}"), "aria-invalid"), Some("true".into()));
+        let described = attribute_of(&html, &format!("input#{field}"), "aria-describedby").unwrap();
+        assert!(described.contains(&format!("{field}-error")), "{field}: {described}");
+        assert_eq!(text_of(&html, &format!("#{field}-error")).len(), 1, "{field}");
+    }
+    assert_eq!(attribute_of(&html, "input#email", "value"), Some("not an email".into()));
+    assert_eq!(attribute_of(&html, "form", "novalidate"), Some(String::new()));
+
+    // The API itself still answers with the first problem.
+    let api = app.post_form("/api/register", &form, None).await;
+    assert_eq!(api.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(json(api).await, json!({"error": "Name is required", "field": "name"}));
+
+    // An empty login is two problems on the page, and the API's usual 401.
+    let response = html_form_post(&app, "/api/auth/login", &[], "/login", None).await;
+    let flash = flash_cookie(&response).unwrap();
+    let html = Html::parse_document(&app.get("/login", Some(&flash)).await.text().await.unwrap());
+    assert_eq!(text_of(&html, ".error-summary li"), ["Email is required", "Password is required"]);
+    let api = app.post_form("/api/auth/login", &[], None).await;
+    assert_eq!(api.status(), StatusCode::UNAUTHORIZED);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_flash_cookie_that_was_tampered_with_or_is_stale_shows_nothing() {
+    let app = TestApp::start().await;
+    let response = html_form_post(&app, "/api/auth/login", &[], "/login", None).await;
+    let flash = flash_cookie(&response).unwrap();
+    let (name, value) = flash.split_once('=').unwrap();
+    let mut bytes = value.as_bytes().to_vec();
+    let middle = bytes.len() / 2;
+    bytes[middle] = if bytes[middle] == b'A' { b'B' } else { b'A' };
+    let tampered = format!("{name}={}", String::from_utf8(bytes).unwrap());
+    for cookie in [tampered.as_str(), "flash=garbage"] {
+        let page = app.get("/login", Some(cookie)).await;
+        assert_eq!(page.status(), StatusCode::OK);
+        assert!(set_cookie_named(&page, "flash").is_some(), "a bad flash is deleted too");
+        let html = Html::parse_document(&page.text().await.unwrap());
+        assert!(text_of(&html, ".error-summary").is_empty(), "{cookie}");
+    }
+    app.advance_clock(121);
+    let html = Html::parse_document(&app.get("/login", Some(&flash)).await.text().await.unwrap());
+    assert!(text_of(&html, ".error-summary").is_empty(), "a stale flash is ignored");
     app.stop().await;
 }
 

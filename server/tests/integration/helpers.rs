@@ -196,7 +196,7 @@ pub fn set_cookie_header(response: &Response) -> Option<String> {
     set_cookie_named(response, "session")
 }
 
-fn set_cookie_named(response: &Response, name: &str) -> Option<String> {
+pub fn set_cookie_named(response: &Response, name: &str) -> Option<String> {
     response
         .headers()
         .get_all(SET_COOKIE)
@@ -213,6 +213,23 @@ pub fn session_cookie(response: &Response) -> Option<String> {
 /// The device cookie's `name=value` pair (set by a successful login).
 pub fn device_cookie(response: &Response) -> Option<String> {
     set_cookie_named(response, "device").map(|header| header.split(';').next().unwrap().to_owned())
+}
+
+/// The flash cookie's `name=value` pair (set by a failed plain-HTML form post).
+pub fn flash_cookie(response: &Response) -> Option<String> {
+    set_cookie_named(response, "flash").map(|header| header.split(';').next().unwrap().to_owned())
+}
+
+/// The text of every element `selector` matches.
+pub fn text_of(html: &scraper::Html, selector: &str) -> Vec<String> {
+    let selector = scraper::Selector::parse(selector).unwrap();
+    html.select(&selector).map(|element| element.text().collect()).collect()
+}
+
+/// The attribute `name` of the first element `selector` matches.
+pub fn attribute_of(html: &scraper::Html, selector: &str, name: &str) -> Option<String> {
+    let selector = scraper::Selector::parse(selector).unwrap();
+    html.select(&selector).next()?.attr(name).map(str::to_owned)
 }
 
 /// Every byte of `value` percent-encoded, for a query string.

@@ -571,17 +571,20 @@ async fn the_client_address_is_the_peer_unless_a_proxy_is_trusted() {
 }
 
 #[tokio::test]
-async fn an_error_planted_in_a_link_is_never_shown_as_written() {
+async fn an_error_planted_in_a_link_is_never_shown() {
     let app = TestApp::start().await;
-    // `{"error":"Your account is locked, call +1 555 0100"}`, as a plain form post's
-    // error travels back to its page.
-    let planted = "/login?__path=%2Fapi%2Fauth%2Flogin&__err=eyJlcnJvciI6IllvdXIgYWNjb3VudCBpcyBsb2NrZWQsIGNhbGwgKzEgNTU1IDAxMDAifQ%3D%3D";
-    let html = app.get(planted, None).await.text().await.unwrap();
-    assert!(!html.contains("555 0100"), "planted text rendered");
-    assert!(html.contains("The request could not be processed"));
-    // A real error in the same place is shown.
-    let genuine = "/login?__path=%2Fapi%2Fauth%2Flogin&__err=eyJlcnJvciI6IkludmFsaWQgZW1haWwgb3IgcGFzc3dvcmQifQ%3D%3D";
-    let html = app.get(genuine, None).await.text().await.unwrap();
-    assert!(html.contains("Invalid email or password"));
+    // Leptos' own way for a plain form post's error to reach its page is the
+    // link (`?__err=`); this product's forms use a sealed flash cookie instead,
+    // so a link can put no words on the page at all, genuine or not:
+    // `{"error":"Your account is locked, call +1 555 0100"}`, then `{"error":"Invalid email or password"}`.
+    for planted in [
+        "/login?__path=%2Fapi%2Fauth%2Flogin&__err=eyJlcnJvciI6IllvdXIgYWNjb3VudCBpcyBsb2NrZWQsIGNhbGwgKzEgNTU1IDAxMDAifQ%3D%3D",
+        "/login?__path=%2Fapi%2Fauth%2Flogin&__err=eyJlcnJvciI6IkludmFsaWQgZW1haWwgb3IgcGFzc3dvcmQifQ%3D%3D",
+    ] {
+        let html = app.get(planted, None).await.text().await.unwrap();
+        assert!(!html.contains("555 0100"), "planted text rendered");
+        assert!(!html.contains("Invalid email or password"), "planted error rendered");
+        assert!(!html.contains("There is a problem"));
+    }
     app.stop().await;
 }

@@ -3,6 +3,7 @@
 use super::{database_error, Database};
 use crate::{
     backend::random_id,
+    domain::{Cursor, PageRequest},
     error::AppError,
     model::{UserProfile, UserSummary},
 };
@@ -94,11 +95,20 @@ impl Database {
         Ok(stamp)
     }
 
-    /// One page of users in id order, starting after the `after` cursor.
-    pub async fn list_users(&self, after: i64, limit: i64) -> Result<Vec<UserSummary>, AppError> {
-        let rows: Vec<(i64, String)> = sqlx::query_as("SELECT id, name FROM users WHERE id > $1 ORDER BY id LIMIT $2")
-            .bind(after)
-            .bind(limit)
+    /// One page of users in id order, next to `page`'s cursor.
+    pub async fn list_users(&self, page: PageRequest) -> Result<Vec<UserSummary>, AppError> {
+        let query = match page.cursor {
+            Cursor::After(id) => {
+                sqlx::query_as("SELECT id, name FROM users WHERE id > $1 ORDER BY id LIMIT $2").bind(id)
+            }
+            // The nearest users below the cursor, put back in id order.
+            Cursor::Before(id) => sqlx::query_as(
+                "SELECT id, name FROM (SELECT id, name FROM users WHERE id < $1 ORDER BY id DESC LIMIT $2) AS page ORDER BY id",
+            )
+            .bind(id),
+        };
+        let rows: Vec<(i64, String)> = query
+            .bind(page.limit)
             .fetch_all(&self.pool)
             .await
             .map_err(database_error)?;

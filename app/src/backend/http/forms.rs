@@ -1,11 +1,23 @@
 //! Pages and forms that work without JavaScript: real redirects of
-//! server-rendered pages, and 303s that bring a failed form back filled in.
+//! server-rendered pages, and 303s that bring a failed form back filled in,
+//! by way of a flash cookie.
 
-use crate::error::AppError;
+use crate::{
+    backend::{sealed::SealedCookie, session::CookieKeys, AppState},
+    domain::Problems,
+    error::AppError,
+    model::FormFlash,
+};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
-use leptos::{prelude::use_context, server_fn::error::ServerFnUrlError};
+use axum_extra::extract::cookie::SameSite;
+use leptos::prelude::use_context;
 use leptos_axum::ResponseOptions;
+use serde::{Deserialize, Serialize};
+use time::{Duration, OffsetDateTime};
 use url::{Position, Url};
+
+/// Long enough for the redirect back to the form on a slow connection.
+const FLASH_LIFETIME: Duration = Duration::minutes(2);
 
 /// Redirects a server-rendered page (the route guards use it). Always a real HTTP
 /// redirect: a page request is a navigation whatever its `Accept` header says.
@@ -16,28 +28,60 @@ pub fn redirect_page(path: &str) {
     }
 }
 
+/// A form that can be posted without JavaScript, as its server function sees it.
+pub struct FormPost<'a> {
+    /// The server function's path, which tells the forms of a page apart.
+    pub form: &'static str,
+    /// The form's page, for a post that does not say where it came from.
+    pub page: &'static str,
+    /// Where a successful post lands.
+    pub success: &'a str,
+    /// What was typed that may come back into the form: never a password.
+    pub kept: &'a [(&'static str, &'a str)],
+}
+
 /// Finishes a server function that a `<form>` can post without JavaScript.
 ///
 /// A script calling the API gets `result` as JSON. A plain HTML form post gets a
-/// 303: on success to `success_path`; on failure back to the form's page with
-/// the error (read by the page's `ServerAction`) and the non-secret values the
-/// user typed (`echo`), so the form comes back filled in.
-pub fn respond_to_form<T>(
+/// 303: on success to `post.success`; on failure back to the page it came from,
+/// with a flash cookie for that page holding every problem `check` finds in the
+/// input (or, if it finds none, the error itself) and the kept values.
+pub fn respond_to_form<T, V>(
     result: Result<T, AppError>,
-    server_fn_path: &str,
-    success_path: &str,
-    echo: &[(&str, &str)],
+    post: FormPost<'_>,
+    check: impl FnOnce() -> Result<V, Problems>,
 ) -> Result<T, AppError> {
-    let (Some(request), Some(options)) = (use_context::<http::request::Parts>(), use_context::<ResponseOptions>())
-    else {
+    let (Some(request), Some(options), Some(state)) = (
+        use_context::<http::request::Parts>(),
+        use_context::<ResponseOptions>(),
+        use_context::<AppState>(),
+    ) else {
         return result;
     };
     if !is_html_form_post(&request.headers) {
         return result;
     }
     let location = match &result {
-        Ok(_) => success_path.to_owned(),
-        Err(err) => form_error_location(&request.headers, server_fn_path, err, echo),
+        Ok(_) => post.success.to_owned(),
+        Err(err) => {
+            let problems = match check() {
+                Err(problems) => problems.into_vec().into_iter().map(AppError::from).collect(),
+                Ok(_) => vec![err.clone()],
+            };
+            let flash = FormFlash {
+                form: post.form.to_owned(),
+                values: post
+                    .kept
+                    .iter()
+                    .map(|(field, value)| ((*field).to_owned(), (*value).to_owned()))
+                    .collect(),
+                problems,
+            };
+            if let Some(cookie) = state.flashes.seal(flash, state.clock.now()) {
+                options.append_header(header::SET_COOKIE, cookie);
+            }
+            referring_page(&request.headers).unwrap_or_else(|| post.page.to_owned())
+        }
     };
     if let Ok(location) = HeaderValue::from_str(&location) {
         options.set_status(StatusCode::SEE_OTHER);
@@ -53,30 +97,70 @@ fn is_html_form_post(headers: &HeaderMap) -> bool {
         .is_some_and(|accept| accept.contains("text/html"))
 }
 
-/// The path (never the host) of the page that posted the form, with this
-/// failure's error and echoed values in place of any earlier ones.
-fn form_error_location(headers: &HeaderMap, server_fn_path: &str, err: &AppError, echo: &[(&str, &str)]) -> String {
-    let origin = Url::parse("http://form.invalid/").expect("a valid base URL");
-    let mut page = headers
-        .get(header::REFERER)
-        .and_then(|referer| referer.to_str().ok())
-        .and_then(|referer| Url::parse(referer).ok())
-        .and_then(|referer| origin.join(&referer[Position::BeforePath..Position::AfterQuery]).ok())
-        .unwrap_or_else(|| origin.clone());
-    let kept: Vec<(String, String)> = page
-        .query_pairs()
-        .filter(|(key, _)| key != "__err" && key != "__path" && !echo.iter().any(|(name, _)| key == name))
-        .map(|(key, value)| (key.into_owned(), value.into_owned()))
-        .collect();
-    page.query_pairs_mut()
-        .clear()
-        .extend_pairs(kept)
-        .extend_pairs(echo.iter().filter(|(_, value)| !value.is_empty()));
-    let page = page.as_str().trim_end_matches('?').to_owned();
-    match ServerFnUrlError::new(server_fn_path, err.clone()).to_url(&page) {
-        Ok(url) => url[Position::BeforePath..].to_owned(),
-        Err(_) => "/".to_owned(),
+/// The path and query (never the host) of the page that posted the form.
+fn referring_page(headers: &HeaderMap) -> Option<String> {
+    let referer = Url::parse(headers.get(header::REFERER)?.to_str().ok()?).ok()?;
+    let page = &referer[Position::BeforePath..Position::AfterQuery];
+    // `//host/path` would be read as another host.
+    Some(format!("/{}", page.trim_start_matches('/')))
+}
+
+/// How form flashes are sealed: with the session keys, fixed at startup.
+pub struct FormFlashes(SealedCookie);
+
+/// A flash as sealed: it expires however the browser treats Max-Age.
+#[derive(Serialize, Deserialize)]
+struct SealedFlash {
+    flash: FormFlash,
+    #[serde(with = "time::serde::timestamp")]
+    expires_at: OffsetDateTime,
+}
+
+impl FormFlashes {
+    pub fn new(keys: CookieKeys, secure: bool) -> Self {
+        // Lax: sent on the redirect back, whatever brought the user to the form.
+        Self(SealedCookie::new(keys, "flash", secure, SameSite::Lax, FLASH_LIFETIME))
     }
+
+    /// The flash cookie for `flash`. If what was typed makes it too large
+    /// for a browser to keep, the problems go without the values.
+    fn seal(&self, mut flash: FormFlash, now: OffsetDateTime) -> Option<HeaderValue> {
+        let expires_at = now + FLASH_LIFETIME;
+        self.0
+            .seal(&SealedFlash {
+                flash: flash.clone(),
+                expires_at,
+            })
+            .or_else(|_| {
+                flash.values.clear();
+                self.0.seal(&SealedFlash { flash, expires_at })
+            })
+            .ok()
+    }
+
+    /// The request's flash, if it is genuine and fresh.
+    fn open(&self, headers: &HeaderMap, now: OffsetDateTime) -> Option<FormFlash> {
+        self.0
+            .open::<SealedFlash>(headers)
+            .filter(|sealed| sealed.expires_at > now)
+            .map(|sealed| sealed.flash)
+    }
+}
+
+/// The flash a failed form post left for the page being rendered, taken: the
+/// response deletes the cookie, so a reload shows a clean form. The page then
+/// holds what the user typed, so no cache may keep it.
+pub fn take_form_flash() -> Option<FormFlash> {
+    let request = use_context::<http::request::Parts>()?;
+    let state = use_context::<AppState>()?;
+    if !state.flashes.0.is_sent_in(&request.headers) {
+        return None;
+    }
+    if let Some(options) = use_context::<ResponseOptions>() {
+        options.append_header(header::SET_COOKIE, state.flashes.0.removal());
+        options.insert_header(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    state.flashes.open(&request.headers, state.clock.now())
 }
 
 #[cfg(test)]
@@ -90,25 +174,54 @@ mod tests {
     }
 
     #[test]
-    fn error_location_keeps_the_page_and_its_query_but_never_the_host() {
-        let headers = headers_with_referer("https://evil.example/login?redirect=%2Fusers%2F3&email=old%40x.io");
-        let location = form_error_location(
-            &headers,
-            "/api/auth/login",
-            &AppError::InvalidCredentials,
-            &[("email", "ada@example.com")],
+    fn the_referring_page_keeps_its_path_and_query_but_never_the_host() {
+        let page = |referer| referring_page(&headers_with_referer(referer));
+        assert_eq!(
+            page("https://evil.example/login?redirect=%2Fusers%2F3").as_deref(),
+            Some("/login?redirect=%2Fusers%2F3")
         );
-        assert!(
-            location.starts_with("/login?redirect=%2Fusers%2F3&email=ada%40example.com&__path="),
-            "{location}"
-        );
-        assert!(location.contains("__err="));
-        assert!(!location.contains("old%40x.io"));
+        assert_eq!(page("https://site.example//evil.example/x").as_deref(), Some("/evil.example/x"));
+        assert_eq!(page("not a url"), None);
+        assert_eq!(referring_page(&HeaderMap::new()), None);
+    }
+
+    fn flashes() -> FormFlashes {
+        FormFlashes::new(CookieKeys::derive(&"a test password that is long enough!".into(), &[]), false)
+    }
+
+    fn request_with(set_cookie: &HeaderValue) -> HeaderMap {
+        let pair = set_cookie.to_str().unwrap().split(';').next().unwrap().to_owned();
+        let mut headers = HeaderMap::new();
+        headers.insert(header::COOKIE, HeaderValue::from_str(&pair).unwrap());
+        headers
+    }
+
+    fn flash(name: &str) -> FormFlash {
+        FormFlash {
+            form: "/api/register".into(),
+            values: vec![("name".into(), name.into())],
+            problems: vec![AppError::EmailTaken],
+        }
     }
 
     #[test]
-    fn error_location_without_referer_is_the_home_page() {
-        let location = form_error_location(&HeaderMap::new(), "/api/register", &AppError::EmailTaken, &[]);
-        assert!(location.starts_with("/?__path=%2Fapi%2Fregister&__err="), "{location}");
+    fn a_flash_opens_until_it_expires() {
+        let now = OffsetDateTime::from_unix_timestamp(1_800_000_000).unwrap();
+        let cookie = flashes().seal(flash("Ada"), now).unwrap();
+        let headers = request_with(&cookie);
+        assert_eq!(flashes().open(&headers, now + Duration::seconds(119)), Some(flash("Ada")));
+        assert_eq!(flashes().open(&headers, now + FLASH_LIFETIME), None);
+        let text = cookie.to_str().unwrap();
+        assert!(text.contains("HttpOnly") && text.contains("Max-Age=120"), "{text}");
+    }
+
+    #[test]
+    fn a_flash_too_large_for_a_browser_keeps_its_problems_and_drops_the_values() {
+        let now = OffsetDateTime::from_unix_timestamp(1_800_000_000).unwrap();
+        let cookie = flashes().seal(flash(&"\u{1F600}".repeat(2000)), now).unwrap();
+        assert!(cookie.len() <= 4096);
+        let opened = flashes().open(&request_with(&cookie), now).unwrap();
+        assert_eq!(opened.problems, [AppError::EmailTaken]);
+        assert!(opened.values.is_empty());
     }
 }

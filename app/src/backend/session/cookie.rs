@@ -3,7 +3,7 @@
 //! gives it: expiries are sealed to the second.
 
 use crate::{
-    backend::random_id,
+    backend::{random_id, sealed::MAX_COOKIE_BYTES},
     error::AppError,
     model::{SessionInfo, UserSummary},
 };
@@ -13,9 +13,6 @@ use http::{header::SET_COOKIE, HeaderMap, HeaderValue};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use time::{format_description::well_known::Rfc3339, Duration, OffsetDateTime};
-
-/// Browsers drop a cookie larger than this without telling anyone.
-const MAX_COOKIE_BYTES: usize = 4096;
 
 /// What the cookie holds once opened.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
