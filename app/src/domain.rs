@@ -492,8 +492,14 @@ mod tests {
     #[test]
     fn new_account_reports_every_invalid_field_in_form_order() {
         let fields = |problems: Problems| problems.into_vec().iter().map(|p| p.field).collect::<Vec<_>>();
-        assert_eq!(fields(NewAccount::parse("", "bad", "short").unwrap_err()), ["name", "email", "password"]);
-        assert_eq!(fields(NewAccount::parse("Ada", "bad", "short").unwrap_err()), ["email", "password"]);
+        assert_eq!(
+            fields(NewAccount::parse("", "bad", "short").unwrap_err()),
+            ["name", "email", "password"]
+        );
+        assert_eq!(
+            fields(NewAccount::parse("Ada", "bad", "short").unwrap_err()),
+            ["email", "password"]
+        );
         let problems = NewAccount::parse("", "ada@example.com", "short").unwrap_err();
         assert_eq!(problems.first().message, NAME_REQUIRED);
         assert_eq!(fields(problems), ["name", "password"]);
@@ -525,13 +531,19 @@ mod tests {
                 ValidationError::new("new_password", PASSWORD_TOO_SHORT)
             ]
         );
-        assert_eq!(check_password_change("old", "long enough").unwrap().expose(), "long enough");
+        assert_eq!(
+            check_password_change("old", "long enough").unwrap().expose(),
+            "long enough"
+        );
     }
 
     #[test]
     fn page_request_defaults_and_bounds() {
         let page = |limit, cursor| PageRequest { cursor, limit };
-        assert_eq!(PageRequest::parse(None, None, None).unwrap(), page(10, Cursor::After(0)));
+        assert_eq!(
+            PageRequest::parse(None, None, None).unwrap(),
+            page(10, Cursor::After(0))
+        );
         assert_eq!(
             PageRequest::parse(Some("100"), Some("42"), None).unwrap(),
             page(100, Cursor::After(42))
@@ -541,7 +553,11 @@ mod tests {
             page(10, Cursor::Before(42))
         );
         for bad in ["0", "101", "-1", "ten", "1.5"] {
-            assert_eq!(PageRequest::parse(Some(bad), None, None).unwrap_err().field, "limit", "{bad}");
+            assert_eq!(
+                PageRequest::parse(Some(bad), None, None).unwrap_err().field,
+                "limit",
+                "{bad}"
+            );
         }
         for bad in ["x", "-3"] {
             assert_eq!(PageRequest::parse(None, Some(bad), None).unwrap_err().field, "after");

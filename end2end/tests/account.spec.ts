@@ -1,4 +1,4 @@
-import { test, expect, PASSWORD, uniqueEmail, hydrated, registerThroughForm, loginThroughForm, at } from "./fixtures";
+import { test, expect, PASSWORD, uniqueEmail, hydrated, registerThroughForm, loginThroughForm, at, expectProblems } from "./fixtures";
 
 test("logging out everywhere ends the other browser's session and keeps this one", async ({ page, browser }) => {
   const email = uniqueEmail("everywhere");
@@ -34,7 +34,7 @@ test.describe("password change", () => {
     await page.getByLabel("Current password").fill("not the password");
     await page.getByLabel("New password").fill(newPassword);
     await page.getByRole("button", { name: "Change password" }).click();
-    await expect(page.getByRole("alert")).toHaveText("Current password is incorrect");
+    await expectProblems(page, ["Current password is incorrect"]);
     await expect(page.getByLabel("Current password")).toHaveAttribute("aria-invalid", "true");
 
     await page.getByLabel("Current password").fill(PASSWORD);

@@ -65,10 +65,17 @@ export async function hydrated(page: Page) {
   await page.locator("body[data-hydrated]").waitFor({ state: "attached" });
 }
 
-/** Registers through the form, on `base` when given (a test's own server). */
-export async function registerThroughForm(page: Page, name: string, email: string, password = PASSWORD, base = "") {
+/** Registers through the form, on `base` when given (a test's own server); `scripted`: JavaScript runs. */
+export async function registerThroughForm(
+  page: Page,
+  name: string,
+  email: string,
+  password = PASSWORD,
+  base = "",
+  scripted = true,
+) {
   await page.goto(`${base}/register`);
-  await hydrated(page);
+  if (scripted) await hydrated(page);
   await page.getByLabel("Name").fill(name);
   await page.getByLabel("Email").fill(email);
   await page.getByLabel("Password").fill(password);
@@ -81,4 +88,18 @@ export async function loginThroughForm(page: Page, email: string, password = PAS
   await page.getByLabel("Email").fill(email);
   await page.getByLabel("Password").fill(password);
   await page.getByRole("button", { name: "Login" }).click();
+}
+
+/**
+ * The page reports exactly `messages`, in order, the GOV.UK way: a summary
+ * (`role="alert"`, "There is a problem") that has focus, and a title that
+ * starts "Error: ".
+ */
+export async function expectProblems(page: Page, messages: string[]) {
+  const summary = page.locator(".error-summary");
+  await expect(summary).toHaveAttribute("role", "alert");
+  await expect(summary.getByRole("heading", { name: "There is a problem" })).toBeVisible();
+  await expect(summary.getByRole("listitem")).toHaveText(messages);
+  await expect(summary).toBeFocused();
+  await expect(page).toHaveTitle(/^Error: /);
 }

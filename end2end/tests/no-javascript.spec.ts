@@ -1,4 +1,4 @@
-import { test, expect, PASSWORD, uniqueEmail, at } from "./fixtures";
+import { test, expect, PASSWORD, uniqueEmail, at, expectProblems } from "./fixtures";
 
 test.use({ javaScriptEnabled: false });
 
@@ -33,7 +33,7 @@ test("a failed login without JavaScript shows the error and keeps the email", as
   await page.getByLabel("Email").fill("nobody@example.com");
   await page.getByLabel("Password").fill("wrong password");
   await page.getByRole("button", { name: "Login" }).click();
-  await expect(page.getByRole("alert")).toHaveText("Invalid email or password");
+  await expectProblems(page, ["Invalid email or password"]);
   await expect(page.getByLabel("Email")).toHaveValue("nobody@example.com");
   await expect(page.getByLabel("Password")).toHaveValue("");
 });

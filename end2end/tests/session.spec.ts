@@ -1,4 +1,4 @@
-import { test, expect, PASSWORD, uniqueEmail, hydrated, registerThroughForm, loginThroughForm, at } from "./fixtures";
+import { test, expect, PASSWORD, uniqueEmail, hydrated, registerThroughForm, loginThroughForm, at, expectProblems } from "./fixtures";
 
 test("registering through the form lands on /users with the user's name listed and in the nav", async ({ page }) => {
   const email = uniqueEmail("register");
@@ -69,7 +69,7 @@ test.describe("form errors", () => {
     await page.getByRole("button", { name: "Logout" }).click();
     await expect(page).toHaveURL(at("/login"));
     await loginThroughForm(page, email, "not the password");
-    await expect(page.getByRole("alert")).toHaveText("Invalid email or password");
+    await expectProblems(page, ["Invalid email or password"]);
     await expect(page.getByLabel("Password")).toHaveValue("");
     await expect(page.getByLabel("Email")).toHaveValue(email);
     await expect(page).toHaveURL(at("/login"));
@@ -87,7 +87,7 @@ test.describe("form errors", () => {
     await page.getByLabel("Email").fill(email.toUpperCase());
     await page.getByLabel("Password").fill(PASSWORD);
     await page.getByRole("button", { name: "Register" }).click();
-    await expect(page.getByRole("alert")).toHaveText("Email already registered");
+    await expectProblems(page, ["Email already registered"]);
     await expect(page.getByLabel("Email")).toHaveAttribute("aria-invalid", "true");
     await expect(page.getByLabel("Name")).toHaveValue("Second Owner");
     await expect(page).toHaveURL(at("/register"));

@@ -29,7 +29,11 @@ impl SealedCookie {
     pub fn new(keys: CookieKeys, name: &str, secure: bool, same_site: SameSite, max_age: Duration) -> Self {
         Self {
             keys,
-            name: if secure { format!("__Host-{name}") } else { name.to_owned() },
+            name: if secure {
+                format!("__Host-{name}")
+            } else {
+                name.to_owned()
+            },
             secure,
             same_site,
             max_age,

@@ -17,10 +17,10 @@ use leptos::{
     form::FromFormData,
     html,
     prelude::*,
-    text_prop::TextProp,
     server::SharedValue,
     server_fn::{codec::PostUrl, Http, ServerFn},
     task::spawn_local,
+    text_prop::TextProp,
 };
 use serde::de::DeserializeOwned;
 

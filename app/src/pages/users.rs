@@ -80,8 +80,8 @@ fn UserList(mut list: Vec<UserSummary>, position: ListPosition) -> impl IntoView
         2 => "/users".to_owned(),
         _ => format!("/users?before={}&page={}", list[0].id, number - 1),
     });
-    let next = (has_next && !list.is_empty())
-        .then(|| format!("/users?after={}&page={}", list[list.len() - 1].id, number + 1));
+    let next =
+        (has_next && !list.is_empty()).then(|| format!("/users?after={}&page={}", list[list.len() - 1].id, number + 1));
     let title = match number {
         1 => "Users".to_owned(),
         number => format!("Users (page {number})"),
@@ -94,9 +94,9 @@ fn UserList(mut list: Vec<UserSummary>, position: ListPosition) -> impl IntoView
                 .map(|user| view! { <li><a href=format!("/users/{}", user.id)>{user.name}</a></li> })
                 .collect_view()}
         </ul>
+        <p class="position">"Page " {number}</p>
         <nav aria-label="Pages" class="pages">
             {previous.map(|href| view! { <a href=href rel="prev">"Previous page"</a> })}
-            <p class="position">"Page " {number}</p>
             {next.map(|href| view! { <a href=href rel="next">"Next page"</a> })}
         </nav>
     }

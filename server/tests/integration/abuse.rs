@@ -89,7 +89,10 @@ fn query(rng: &mut StdRng) -> &'static str {
 fn cookie(rng: &mut StdRng) -> Option<String> {
     match rng.random_range(0..7) {
         0 => Some(format!("session={}", "A".repeat(rng.random_range(1..12_000)))),
-        4 => Some(format!("flash={}; __Host-flash=x", "B".repeat(rng.random_range(1..6_000)))),
+        4 => Some(format!(
+            "flash={}; __Host-flash=x",
+            "B".repeat(rng.random_range(1..6_000))
+        )),
         1 => Some("session=%%%%; session=; __Host-session=x".to_owned()),
         2 => Some((0..300).map(|n| format!("c{n}=v")).collect::<Vec<_>>().join("; ")),
         3 => Some("session=\u{e9}\u{80}\u{fffd}".to_owned()),

@@ -494,7 +494,11 @@ async fn failed_form_post_without_javascript_returns_to_the_form_with_the_error(
 
     let page = app.get(&location, Some(&flash)).await;
     assert_eq!(page.status(), StatusCode::OK);
-    assert_eq!(page.headers()[CACHE_CONTROL], "no-store", "the page holds what was typed");
+    assert_eq!(
+        page.headers()[CACHE_CONTROL],
+        "no-store",
+        "the page holds what was typed"
+    );
     let removal = set_cookie_named(&page, "flash").expect("the flash is deleted once read");
     assert!(removal.contains("Max-Age=0"), "{removal}");
     let html = Html::parse_document(&page.text().await.unwrap());
@@ -503,10 +507,20 @@ async fn failed_form_post_without_javascript_returns_to_the_form_with_the_error(
         ["Invalid email or password"]
     );
     assert_eq!(text_of(&html, "title"), ["Error: Login – Sessions"]);
-    assert_eq!(attribute_of(&html, "input#email", "value"), Some("ada@example.com".into()));
+    assert_eq!(
+        attribute_of(&html, "input#email", "value"),
+        Some("ada@example.com".into())
+    );
     assert_eq!(attribute_of(&html, "input#email", "aria-invalid"), Some("true".into()));
-    assert_eq!(attribute_of(&html, "input#password", "value"), None, "the password is never echoed");
-    assert_eq!(attribute_of(&html, "input[name=redirect]", "value"), Some("/users/1".into()));
+    assert_eq!(
+        attribute_of(&html, "input#password", "value"),
+        None,
+        "the password is never echoed"
+    );
+    assert_eq!(
+        attribute_of(&html, "input[name=redirect]", "value"),
+        Some("/users/1".into())
+    );
 
     // The flash is for its own form only, and a reload shows a clean form.
     let register = Html::parse_document(&app.get("/register", Some(&flash)).await.text().await.unwrap());
@@ -535,7 +549,10 @@ async fn a_plain_html_post_reports_every_problem_of_the_form_at_once() {
         ]
     );
     for field in ["name", "email", "password"] {
-        assert_eq!(attribute_of(&html, &format!("input#{field}"), "aria-invalid"), Some("true".into()));
+        assert_eq!(
+            attribute_of(&html, &format!("input#{field}"), "aria-invalid"),
+            Some("true".into())
+        );
         let described = attribute_of(&html, &format!("input#{field}"), "aria-describedby").unwrap();
         assert!(described.contains(&format!("{field}-error")), "{field}: {described}");
         assert_eq!(text_of(&html, &format!("#{field}-error")).len(), 1, "{field}");
@@ -552,7 +569,10 @@ async fn a_plain_html_post_reports_every_problem_of_the_form_at_once() {
     let response = html_form_post(&app, "/api/auth/login", &[], "/login", None).await;
     let flash = flash_cookie(&response).unwrap();
     let html = Html::parse_document(&app.get("/login", Some(&flash)).await.text().await.unwrap());
-    assert_eq!(text_of(&html, ".error-summary li"), ["Email is required", "Password is required"]);
+    assert_eq!(
+        text_of(&html, ".error-summary li"),
+        ["Email is required", "Password is required"]
+    );
     let api = app.post_form("/api/auth/login", &[], None).await;
     assert_eq!(api.status(), StatusCode::UNAUTHORIZED);
     app.stop().await;

@@ -173,7 +173,11 @@ async fn typed_values_echoed_into_forms_stay_attribute_values() {
         }
     };
     let register = |name: &str, email: &str| {
-        let form = vec![("name", name.to_owned()), ("email", email.to_owned()), ("password", "short".to_owned())];
+        let form = vec![
+            ("name", name.to_owned()),
+            ("email", email.to_owned()),
+            ("password", "short".to_owned()),
+        ];
         failed_form("/api/register", "/register", form)
     };
     let login = |email: &str| failed_form("/api/auth/login", "/login", vec![("email", email.to_owned())]);

@@ -180,13 +180,19 @@ mod tests {
             page("https://evil.example/login?redirect=%2Fusers%2F3").as_deref(),
             Some("/login?redirect=%2Fusers%2F3")
         );
-        assert_eq!(page("https://site.example//evil.example/x").as_deref(), Some("/evil.example/x"));
+        assert_eq!(
+            page("https://site.example//evil.example/x").as_deref(),
+            Some("/evil.example/x")
+        );
         assert_eq!(page("not a url"), None);
         assert_eq!(referring_page(&HeaderMap::new()), None);
     }
 
     fn flashes() -> FormFlashes {
-        FormFlashes::new(CookieKeys::derive(&"a test password that is long enough!".into(), &[]), false)
+        FormFlashes::new(
+            CookieKeys::derive(&"a test password that is long enough!".into(), &[]),
+            false,
+        )
     }
 
     fn request_with(set_cookie: &HeaderValue) -> HeaderMap {
@@ -209,7 +215,10 @@ mod tests {
         let now = OffsetDateTime::from_unix_timestamp(1_800_000_000).unwrap();
         let cookie = flashes().seal(flash("Ada"), now).unwrap();
         let headers = request_with(&cookie);
-        assert_eq!(flashes().open(&headers, now + Duration::seconds(119)), Some(flash("Ada")));
+        assert_eq!(
+            flashes().open(&headers, now + Duration::seconds(119)),
+            Some(flash("Ada"))
+        );
         assert_eq!(flashes().open(&headers, now + FLASH_LIFETIME), None);
         let text = cookie.to_str().unwrap();
         assert!(text.contains("HttpOnly") && text.contains("Max-Age=120"), "{text}");

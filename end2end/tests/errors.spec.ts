@@ -1,0 +1,146 @@
+// The GOV.UK error pattern on every form, with and without JavaScript: every
+// problem at once in a focused summary whose links lead to the fields, each
+// message above its field and tied to it, "Error: " in the title. With
+// JavaScript nothing is sent until the fields pass the domain's rules; without,
+// the page comes back from the server with the same problems and what was
+// typed (never the password), and nothing typed lands in the URL.
+import { test, expect, uniqueEmail, hydrated, expectProblems, registerThroughForm, PASSWORD, at, type Page } from "./fixtures";
+
+/** The field's message stands between its label (and hint) and its input, and describes the input. */
+async function expectMessageAt(page: Page, field: string, message: string) {
+  const input = page.locator(`input#${field}`);
+  await expect(input).toHaveAttribute("aria-invalid", "true");
+  const parts = await page.locator(`.field:has(#${field}) > *`).evaluateAll((nodes) =>
+    nodes.map((node) => node.className || node.tagName.toLowerCase()),
+  );
+  expect(parts.indexOf("error-message"), parts.join(" ")).toBe(parts.length - 2);
+  await expect(page.locator(`#${field}-error`)).toHaveText(`Error: ${message}`);
+  await expect(input).toHaveAttribute("aria-describedby", new RegExp(`(^| )${field}-error$`));
+}
+
+/** Loads `path`, and waits for hydration when scripts run. */
+async function open(page: Page, path: string, scripted: boolean) {
+  await page.goto(path);
+  if (scripted) await hydrated(page);
+}
+
+for (const javaScriptEnabled of [true, false]) {
+  test.describe(javaScriptEnabled ? "with JavaScript" : "without JavaScript", () => {
+    test.use({ javaScriptEnabled, expectedHttpErrors: [401, 409, 422] });
+
+    test("registering reports every problem at once, each at its field", async ({ page }) => {
+      const sent: string[] = [];
+      page.on("request", (request) => {
+        if (request.url().includes("/api/")) sent.push(request.url());
+      });
+      await open(page, "/register", javaScriptEnabled);
+      await expect(page.locator("form")).toHaveAttribute("novalidate", "");
+      await page.getByLabel("Email").fill("not an email");
+      await page.getByLabel("Password").fill("short");
+      await page.getByRole("button", { name: "Register" }).click();
+      await expectProblems(page, [
+        "Name is required",
+        "Enter a valid email address",
+        "Password must be at least 8 characters",
+      ]);
+      await expect(page).toHaveTitle("Error: Register – Sessions");
+      await expect(page).toHaveURL(at("/register"));
+      await expectMessageAt(page, "name", "Name is required");
+      await expectMessageAt(page, "email", "Enter a valid email address");
+      await expectMessageAt(page, "password", "Password must be at least 8 characters");
+      await expect(page.getByLabel("Password")).toHaveAccessibleDescription(
+        "Use 8 to 72 characters (fewer if you use accents or emoji). Error: Password must be at least 8 characters",
+      );
+      await expect(page.getByLabel("Email")).toHaveValue("not an email");
+      await expect(page.getByLabel("Password")).toHaveValue("");
+      // Checked in the browser by the domain's own rules: nothing was sent.
+      expect(sent).toEqual(javaScriptEnabled ? [] : [expect.stringContaining("/api/register")]);
+
+      if (javaScriptEnabled) {
+        await page.locator(".error-summary").getByRole("link", { name: "Enter a valid email address" }).click();
+        await expect(page.getByLabel("Email")).toBeFocused();
+      }
+
+      // Put right, the form goes through.
+      await page.getByLabel("Name").fill("Put Right");
+      await page.getByLabel("Email").fill(uniqueEmail("errors"));
+      await page.getByLabel("Password").fill(PASSWORD);
+      await page.getByRole("button", { name: "Register" }).click();
+      await expect(page).toHaveURL(at("/users"));
+      await expect(page).toHaveTitle("Users – Sessions");
+    });
+
+    test("a taken email is reported at the email, keeping the password", async ({ page, browser }) => {
+      const email = uniqueEmail("taken");
+      const first = await browser.newContext();
+      await registerThroughForm(await first.newPage(), "First Owner", email);
+      await first.close();
+      await open(page, "/register", javaScriptEnabled);
+      await page.getByLabel("Name").fill("Second Comer");
+      await page.getByLabel("Email").fill(email);
+      await page.getByLabel("Password").fill("a generated passphrase");
+      await page.getByRole("button", { name: "Register" }).click();
+      await expectProblems(page, ["Email already registered"]);
+      await expectMessageAt(page, "email", "Email already registered");
+      await expect(page.getByLabel("Name")).toHaveValue("Second Comer");
+      // Without JavaScript a password never comes back from the server.
+      await expect(page.getByLabel("Password")).toHaveValue(javaScriptEnabled ? "a generated passphrase" : "");
+    });
+
+    test("logging in reports empty fields, then a wrong password at the email", async ({ page }) => {
+      await open(page, "/login?redirect=/account", javaScriptEnabled);
+      await page.getByRole("button", { name: "Login" }).click();
+      await expectProblems(page, ["Email is required", "Password is required"]);
+      await expect(page).toHaveTitle("Error: Login – Sessions");
+      await expectMessageAt(page, "email", "Email is required");
+      await expectMessageAt(page, "password", "Password is required");
+      await expect(page).toHaveURL(at("/login\\?redirect=/account"));
+
+      await page.getByLabel("Email").fill("nobody@example.com");
+      await page.getByLabel("Password").fill("not the password");
+      await page.getByRole("button", { name: "Login" }).click();
+      await expectProblems(page, ["Invalid email or password"]);
+      await expectMessageAt(page, "email", "Invalid email or password");
+      // Both fields are marked; the password's description is the message at the email.
+      await expect(page.getByLabel("Password")).toHaveAttribute("aria-invalid", "true");
+      await expect(page.getByLabel("Password")).toHaveAccessibleDescription("Error: Invalid email or password");
+      await expect(page.getByLabel("Email")).toHaveValue("nobody@example.com");
+      await expect(page.getByLabel("Password")).toHaveValue("");
+      await expect(page).toHaveURL(at("/login\\?redirect=/account"));
+    });
+
+    test("changing the password reports every problem at once", async ({ page }) => {
+      await registerThroughForm(page, "Changing Mind", uniqueEmail("change"), PASSWORD, "", javaScriptEnabled);
+      await open(page, "/account", javaScriptEnabled);
+      await page.getByLabel("New password").fill("short");
+      await page.getByRole("button", { name: "Change password" }).click();
+      await expectProblems(page, ["Current password is required", "Password must be at least 8 characters"]);
+      await expect(page).toHaveTitle("Error: Account – Sessions");
+      await expectMessageAt(page, "current_password", "Current password is required");
+      await expectMessageAt(page, "new_password", "Password must be at least 8 characters");
+
+      await page.getByLabel("Current password").fill("not the password");
+      await page.getByLabel("New password").fill("a brand new passphrase");
+      await page.getByRole("button", { name: "Change password" }).click();
+      await expectProblems(page, ["Current password is incorrect"]);
+      await expectMessageAt(page, "current_password", "Current password is incorrect");
+      await expect(page.getByLabel("New password")).not.toHaveAttribute("aria-invalid");
+    });
+  });
+}
+
+test.describe("a plain form's failure", () => {
+  test.use({ javaScriptEnabled: false, expectedHttpErrors: [401] });
+
+  test("is shown once: a reload shows a clean form", async ({ page }) => {
+    await page.goto("/login");
+    await page.getByLabel("Email").fill("nobody@example.com");
+    await page.getByLabel("Password").fill("not the password");
+    await page.getByRole("button", { name: "Login" }).click();
+    await expectProblems(page, ["Invalid email or password"]);
+    await page.reload();
+    await expect(page.locator(".error-summary")).toHaveCount(0);
+    await expect(page).toHaveTitle("Login – Sessions");
+    await expect(page.getByLabel("Email")).toHaveValue("");
+  });
+});
