@@ -125,6 +125,14 @@ for (const javaScriptEnabled of [true, false]) {
       await expectProblems(page, ["Current password is incorrect"]);
       await expectMessageAt(page, "current_password", "Current password is incorrect");
       await expect(page.getByLabel("New password")).not.toHaveAttribute("aria-invalid");
+
+      // Put right, the problems go.
+      await page.getByLabel("Current password").fill(PASSWORD);
+      await page.getByLabel("New password").fill("a brand new passphrase");
+      await page.getByRole("button", { name: "Change password" }).click();
+      await expect(page.getByRole("status").filter({ hasText: "Password changed" })).toBeVisible();
+      await expect(page.locator(".error-summary")).toHaveCount(0);
+      await expect(page).toHaveTitle("Account – Sessions");
     });
   });
 }

@@ -129,13 +129,12 @@ where
     Effect::watch(
         move || action.version().get(),
         move |_, _, _| {
+            // The server's answer replaces the earlier problems: none after a success.
             let failure = action.value().with_untracked(|outcome| match outcome {
                 Some(Err(err)) => Some(err.clone()),
                 _ => None,
             });
-            if let Some(err) = failure {
-                problems.show(vec![err]);
-            }
+            problems.show(failure.into_iter().collect());
         },
         false,
     );

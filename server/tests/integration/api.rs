@@ -237,14 +237,20 @@ async fn users_list_is_paginated_by_id_cursor() {
         rest,
         json!([{"id": 11, "name": "User 11"}, {"id": 12, "name": "User 12"}])
     );
+    let ids = |list: serde_json::Value| -> Vec<i64> {
+        list.as_array()
+            .unwrap()
+            .iter()
+            .map(|u| u["id"].as_i64().unwrap())
+            .collect()
+    };
     let three = json(app.get("/api/users?limit=3&after=4", Some(&cookie)).await).await;
-    let ids: Vec<i64> = three
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|u| u["id"].as_i64().unwrap())
-        .collect();
-    assert_eq!(ids, [5, 6, 7]);
+    assert_eq!(ids(three), [5, 6, 7]);
+    // Going back: the nearest users below the cursor, still in id order.
+    let before = json(app.get("/api/users?limit=3&before=8", Some(&cookie)).await).await;
+    assert_eq!(ids(before), [5, 6, 7]);
+    let start = json(app.get("/api/users?limit=5&before=3", Some(&cookie)).await).await;
+    assert_eq!(ids(start), [1, 2]);
     app.stop().await;
 }
 
@@ -260,6 +266,8 @@ async fn users_list_rejects_bad_paging_and_anonymous_callers() {
         ("limit=101", "limit"),
         ("limit=abc", "limit"),
         ("after=-1", "after"),
+        ("before=x", "before"),
+        ("after=1&before=9", "before"),
     ] {
         let response = app.get(&format!("/api/users?{query}"), Some(&cookie)).await;
         assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY, "{query}");
