@@ -126,7 +126,8 @@ pub fn App() -> impl IntoView {
 
 /// After a navigation inside the app (nothing reloads, so nothing tells a
 /// screen reader that the page changed), focus moves to the new page's heading,
-/// or to `<main>` while the heading is still loading.
+/// or to `<main>` while the heading is still loading and then to the heading
+/// when it comes, unless the user has moved on meanwhile.
 #[component]
 fn FocusOnNavigation() -> impl IntoView {
     let location = leptos_router::hooks::use_location();
@@ -134,25 +135,43 @@ fn FocusOnNavigation() -> impl IntoView {
         let here = format!("{}{}", location.pathname.get(), location.search.get());
         if previous.is_some_and(|previous| previous != here) {
             #[cfg(feature = "hydrate")]
-            request_animation_frame(focus_heading);
+            request_animation_frame(|| focus_heading(HEADING_WAITS));
         }
         here
     });
 }
 
+/// How many times, 50 ms apart, to look for a heading that is still loading.
 #[cfg(feature = "hydrate")]
-fn focus_heading() {
+const HEADING_WAITS: u32 = 60;
+
+#[cfg(feature = "hydrate")]
+fn focus_heading(waits_left: u32) {
     use wasm_bindgen::JsCast;
-    let target = document()
-        .query_selector("main h1")
-        .ok()
-        .flatten()
-        .or_else(|| document().get_element_by_id("main"));
-    if let Some(target) = target.and_then(|element| element.dyn_into::<web_sys::HtmlElement>().ok()) {
-        // Focusable from script only, not a stop in the tab order.
-        if !target.has_attribute("tabindex") {
-            let _ = target.set_attribute("tabindex", "-1");
+    let focus = |element: web_sys::Element| {
+        if let Ok(target) = element.dyn_into::<web_sys::HtmlElement>() {
+            // Focusable from script only, not a stop in the tab order.
+            if !target.has_attribute("tabindex") {
+                let _ = target.set_attribute("tabindex", "-1");
+            }
+            let _ = target.focus();
         }
-        let _ = target.focus();
+    };
+    let main = document().get_element_by_id("main");
+    if let Some(heading) = document().query_selector("main h1").ok().flatten() {
+        return focus(heading);
+    }
+    let first_look = waits_left == HEADING_WAITS;
+    if first_look {
+        if let Some(main) = main.clone() {
+            focus(main);
+        }
+    }
+    let still_on_main = document().active_element() == main;
+    if waits_left > 0 && still_on_main {
+        set_timeout(
+            move || focus_heading(waits_left - 1),
+            std::time::Duration::from_millis(50),
+        );
     }
 }

@@ -73,7 +73,7 @@ for (const javaScriptEnabled of [true, false]) {
     test("a taken email is reported at the email, keeping the password", async ({ page, browser }) => {
       const email = uniqueEmail("taken");
       const first = await browser.newContext();
-      await registerThroughForm(await first.newPage(), "First Owner", email);
+      await registerThroughForm(await first.newPage(), "First Owner", email, PASSWORD, "", javaScriptEnabled);
       await first.close();
       await open(page, "/register", javaScriptEnabled);
       await page.getByLabel("Name").fill("Second Comer");

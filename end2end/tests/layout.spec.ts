@@ -27,6 +27,13 @@ test.describe("reflow", () => {
         await hydrated(page);
         await expectNoSidewaysScroll(page, `${path}, logged out`);
       }
+      // A form's problems, with an email as long as allowed and without a break point.
+      await page.goto("/register");
+      await hydrated(page);
+      await page.getByLabel("Email").fill(`${"e".repeat(240)}@example.com`);
+      await page.getByRole("button", { name: "Register" }).click();
+      await expect(page.locator(".error-summary")).toBeFocused();
+      await expectNoSidewaysScroll(page, "/register with problems");
       await registerThroughForm(page, LONG_NAME, uniqueEmail("reflow"));
       const own = page.getByRole("main").getByRole("link", { name: LONG_NAME });
       const id = (await own.getAttribute("href"))!.split("/").pop();

@@ -23,7 +23,7 @@ pub fn RegisterPage() -> impl IntoView {
         <CheckedForm
             action
             problems
-            check=|input: &Register| NewAccount::parse(&input.name, &input.email, &input.password)
+            check=|input: &Register| NewAccount::check(&input.name, &input.email, &input.password)
         >
             <Field name="name" label="Name" autocomplete="name" value=name problems/>
             <Field name="email" label="Email" kind="email" autocomplete="email" value=email problems/>
