@@ -17,8 +17,21 @@ cargo clippy --all-targets -- -D warnings
 step "Lints of the browser side: the hydrate build for wasm32 (cargo clippy)"
 cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
 
-step "Unit and integration tests (cargo test)"
+step "Unit and integration tests, on SQLite (cargo test)"
 cargo test
+
+# The HTTP integration suite again, each test on a PostgreSQL database of its
+# own. Without a PostgreSQL (a laptop without one) it is skipped, except in CI.
+postgres_url=${TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}
+if [ -n "${TEST_POSTGRES_URL:-}" ] || (exec 3<>/dev/tcp/127.0.0.1/5432) 2>/dev/null; then
+  step "HTTP integration tests on PostgreSQL (${postgres_url%%@*}@...)"
+  TEST_DATABASE=postgres TEST_POSTGRES_URL=$postgres_url cargo test -p server --test integration
+elif [ "${CI:-}" = "true" ]; then
+  echo "No PostgreSQL answers at 127.0.0.1:5432, and CI=true: the PostgreSQL tests cannot be skipped." >&2
+  exit 1
+else
+  step "SKIPPED: the HTTP integration tests on PostgreSQL (nothing answers at 127.0.0.1:5432; set TEST_POSTGRES_URL to use another server)"
+fi
 
 build_release
 

@@ -15,10 +15,16 @@ pub const MIN_SESSION_PASSWORD_CHARS: usize = 32;
 pub struct Config {
     /// Listen address; port 0 picks a free port.
     pub site_addr: SocketAddr,
-    /// `sqlite:` URL (the default is a file in `data/`).
+    /// `sqlite:` URL (the default is a file in `data/`) or `postgres:` URL.
     pub database_url: String,
     /// How long a write waits for SQLite's lock before the request is answered 503.
     pub database_busy_timeout: Duration,
+    /// Most connections the pool opens (per server: with N servers on one
+    /// PostgreSQL, N times this must stay under its `max_connections`).
+    pub database_max_connections: u32,
+    /// Longest a request waits for a connection (including opening one)
+    /// before it is answered 503.
+    pub database_acquire_timeout: Duration,
     /// Key material for sealing session cookies.
     pub session_password: SecretString,
     /// Earlier passwords, still accepted for opening cookies (which are then
@@ -128,6 +134,16 @@ impl Config {
             site_addr,
             database_url: var("DATABASE_URL").unwrap_or_else(|| "sqlite://data/app.db".to_owned()),
             database_busy_timeout: seconds_or(&var, "DATABASE_BUSY_TIMEOUT", Duration::from_secs(5))?,
+            database_max_connections: parse_or(&var, "DATABASE_MAX_CONNECTIONS", 10, "a number of connections from 1")
+                .and_then(|max: u32| match max {
+                    0 => Err(invalid(
+                        "DATABASE_MAX_CONNECTIONS",
+                        "0",
+                        "a number of connections from 1",
+                    )),
+                    max => Ok(max),
+                })?,
+            database_acquire_timeout: seconds_or(&var, "DATABASE_ACQUIRE_TIMEOUT", Duration::from_secs(5))?,
             session_password: session_password.into(),
             previous_session_passwords,
             session_max_age: Duration::from_secs(max_age_secs),

@@ -6,7 +6,7 @@ pub mod connections;
 use app::error::AppError;
 use app::{
     backend::{
-        db::{ConnectError, Database},
+        db::{ConnectError, Database, DatabaseSettings},
         device::DeviceCookies,
         http::{
             api_not_found, json_errors, limit_body, panic_response, refuse_cross_site, resolve_client_address,
@@ -82,7 +82,13 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
 /// [`start`], with `extra` routes served beside the app's own, under the same
 /// layers (tests use it to add a handler that misbehaves).
 pub async fn start_with(config: Config, extra: Router<AppState>) -> Result<RunningServer, StartError> {
-    let db = Database::connect(&config.database_url, config.database_busy_timeout).await?;
+    let db = Database::connect(&DatabaseSettings {
+        url: config.database_url.clone(),
+        max_connections: config.database_max_connections,
+        acquire_timeout: config.database_acquire_timeout,
+        busy_timeout: config.database_busy_timeout,
+    })
+    .await?;
     let keys = CookieKeys::derive(&config.session_password, &config.previous_session_passwords);
     let state = AppState {
         leptos_options: config.leptos_options(),

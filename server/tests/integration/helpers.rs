@@ -1,7 +1,12 @@
 //! The harness shared by the integration tests: a real server on port 0 with a
-//! fresh SQLite database, and a client that keeps cookies by hand.
+//! fresh database, and a client that keeps cookies by hand.
+//!
+//! The database is a SQLite file in a temporary folder, or, with
+//! `TEST_DATABASE=postgres`, a PostgreSQL database of the test's own, created
+//! under a random name on the server `TEST_POSTGRES_URL` names (by default the
+//! machine's, `postgres://postgres@127.0.0.1:5432/postgres`) and dropped after.
 
-use app::backend::clock::Clock;
+use app::backend::{clock::Clock, db::Backend};
 use reqwest::{
     header::{ACCEPT, CONTENT_TYPE, COOKIE, REFERER, SET_COOKIE},
     redirect::Policy,
@@ -13,12 +18,99 @@ use server::{config::Config, RunningServer};
 pub const SESSION_PASSWORD: &str = "integration-test-session-password-0123456789";
 pub const PASSWORD: &str = "correct horse battery";
 
+/// The backend the suite runs against this time.
+pub fn backend() -> Backend {
+    match std::env::var("TEST_DATABASE").as_deref() {
+        Ok("postgres") => Backend::Postgres,
+        Ok("sqlite") | Err(_) => Backend::Sqlite,
+        Ok(other) => panic!("TEST_DATABASE={other}: expected sqlite or postgres"),
+    }
+}
+
+/// Whether the test at hand must be skipped, being about SQLite alone.
+pub fn sqlite_only(why: &str) -> bool {
+    let skip = backend() != Backend::Sqlite;
+    if skip {
+        eprintln!("skipped on PostgreSQL: {why}");
+    }
+    skip
+}
+
+/// A test server's database, and the folder for anything else it keeps.
+pub struct TestStore {
+    pub url: String,
+    _folder: tempfile::TempDir,
+    /// The PostgreSQL database this store created, dropped with it.
+    created: Option<(String, String)>,
+}
+
+impl TestStore {
+    pub async fn new() -> Self {
+        let folder = tempfile::tempdir().unwrap();
+        match backend() {
+            Backend::Sqlite => Self {
+                url: format!("sqlite://{}/app.db", folder.path().display()),
+                _folder: folder,
+                created: None,
+            },
+            Backend::Postgres => {
+                use sqlx::{Connection, Executor};
+                let admin = std::env::var("TEST_POSTGRES_URL")
+                    .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned());
+                let name = format!("leptos_sessions_test_{}", app::backend::random_id());
+                let mut connection = sqlx::PgConnection::connect(&admin)
+                    .await
+                    .unwrap_or_else(|err| panic!("no PostgreSQL at TEST_POSTGRES_URL ({admin}): {err}"));
+                connection
+                    .execute(format!("CREATE DATABASE {name}").as_str())
+                    .await
+                    .unwrap();
+                let mut url = url::Url::parse(&admin).unwrap();
+                url.set_path(&name);
+                Self {
+                    url: url.to_string(),
+                    _folder: folder,
+                    created: Some((admin, name)),
+                }
+            }
+        }
+    }
+}
+
+impl Drop for TestStore {
+    /// Drops the PostgreSQL database, from a thread of its own: a `Drop` cannot
+    /// wait on the test's runtime.
+    fn drop(&mut self) {
+        let Some((admin, name)) = self.created.take() else {
+            return;
+        };
+        let dropped = std::thread::spawn(move || {
+            use sqlx::{Connection, Executor};
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            runtime.block_on(async {
+                let mut connection = sqlx::PgConnection::connect(&admin).await?;
+                connection
+                    .execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str())
+                    .await
+                    .map(drop)
+            })
+        });
+        if let Ok(Err(err)) = dropped.join() {
+            eprintln!("could not drop a test database: {err}");
+        }
+    }
+}
+
 pub struct TestApp {
     pub server: Option<RunningServer>,
     pub client: reqwest::Client,
     pub base: String,
     pub database_url: String,
-    _data: tempfile::TempDir,
+    /// `None` for a server beside another, on the other's database.
+    store: Option<TestStore>,
 }
 
 impl TestApp {
@@ -27,26 +119,29 @@ impl TestApp {
     }
 
     pub async fn start_with(overrides: &[(&str, &str)]) -> Self {
-        Self::start_on(tempfile::tempdir().unwrap(), overrides).await
+        Self::start_on(TestStore::new().await, overrides).await
     }
 
-    /// Starts on an existing data folder (to restart over the same database).
-    pub async fn start_on(data: tempfile::TempDir, overrides: &[(&str, &str)]) -> Self {
-        Self::start_serving(data, overrides, axum::Router::new(), new_clock()).await
+    /// Starts on an existing store (to restart over the same database).
+    pub async fn start_on(store: TestStore, overrides: &[(&str, &str)]) -> Self {
+        let url = store.url.clone();
+        Self::start_serving(Some(store), url, overrides, axum::Router::new(), new_clock()).await
     }
 
     /// Starts with `extra` routes beside the app's own.
     pub async fn start_with_routes(overrides: &[(&str, &str)], extra: axum::Router<app::backend::AppState>) -> Self {
-        Self::start_serving(tempfile::tempdir().unwrap(), overrides, extra, new_clock()).await
+        let store = TestStore::new().await;
+        let url = store.url.clone();
+        Self::start_serving(Some(store), url, overrides, extra, new_clock()).await
     }
 
     async fn start_serving(
-        data: tempfile::TempDir,
+        store: Option<TestStore>,
+        database_url: String,
         overrides: &[(&str, &str)],
         extra: axum::Router<app::backend::AppState>,
         clock: Clock,
     ) -> Self {
-        let database_url = format!("sqlite://{}/app.db", data.path().display());
         let overrides: Vec<(String, String)> = overrides.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         let mut config = Config::from_vars(|name| {
             if let Some((_, value)) = overrides.iter().find(|(k, _)| k == name) {
@@ -70,17 +165,28 @@ impl TestApp {
             client,
             base,
             database_url,
-            _data: data,
+            store,
         }
     }
 
     /// A second server on this one's database, as two app servers behind one
     /// load balancer would be.
     pub async fn start_beside(&self, overrides: &[(&str, &str)]) -> Self {
-        let mut all = vec![("DATABASE_URL", self.database_url.as_str())];
-        all.extend_from_slice(overrides);
         let clock = self.state().clock.clone();
-        Self::start_serving(tempfile::tempdir().unwrap(), &all, axum::Router::new(), clock).await
+        Self::start_serving(None, self.database_url.clone(), overrides, axum::Router::new(), clock).await
+    }
+
+    /// Runs `sqlite` or `postgres`, whichever is this server's database's, as
+    /// another client of that database would.
+    pub async fn execute_sql(&self, sqlite: &str, postgres: &str) {
+        use sqlx::{Connection, Executor};
+        sqlx::any::install_default_drivers();
+        let mut connection = sqlx::AnyConnection::connect(&self.database_url).await.unwrap();
+        let statement = match backend() {
+            Backend::Sqlite => sqlite,
+            Backend::Postgres => postgres,
+        };
+        connection.execute(statement).await.unwrap();
     }
 
     /// Moves the server's clock (a manual one, standing still otherwise) forward.
@@ -179,10 +285,10 @@ impl TestApp {
         self.server.take().unwrap().stop().await.unwrap();
     }
 
-    /// Stops the server and hands back its data folder.
-    pub async fn stop_keeping_data(mut self) -> tempfile::TempDir {
+    /// Stops the server and hands back its store.
+    pub async fn stop_keeping_data(mut self) -> TestStore {
         self.server.take().unwrap().stop().await.unwrap();
-        self._data
+        self.store.take().expect("a server with a store of its own")
     }
 }
 

@@ -2,8 +2,8 @@
 //! (`users.rs`), session standing (`sessions.rs`), limit counters
 //! (`attempts.rs`). Queries use `$N` placeholders and `ON CONFLICT ...
 //! RETURNING`, which both SQLite and PostgreSQL understand, and run through
-//! sqlx's `Any` driver so the PostgreSQL backend can join them; today only
-//! `sqlite:` URLs are accepted.
+//! sqlx's `Any` driver: one set of statements and one `Database` type for both
+//! backends, chosen by the URL's scheme alone.
 
 mod attempts;
 mod sessions;
@@ -22,15 +22,45 @@ use sqlx::{
 use std::{str::FromStr, time::Duration};
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/sqlite");
+static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/postgres");
 
 #[derive(Clone)]
 pub struct Database {
     pool: AnyPool,
 }
 
+/// How the pool connects, from the configuration.
+#[derive(Debug, Clone)]
+pub struct DatabaseSettings {
+    /// `sqlite:` or `postgres:` (`postgresql:`).
+    pub url: String,
+    pub max_connections: u32,
+    /// Longest a request waits for a connection, opening one included.
+    pub acquire_timeout: Duration,
+    /// How long a SQLite write waits for the lock.
+    pub busy_timeout: Duration,
+}
+
+/// The database server the URL names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn of(url: &str) -> Option<Self> {
+        match url.split_once(':').map(|(scheme, _)| scheme) {
+            Some("sqlite") => Some(Self::Sqlite),
+            Some("postgres" | "postgresql") => Some(Self::Postgres),
+            _ => None,
+        }
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum ConnectError {
-    #[error("unsupported DATABASE_URL scheme in {0:?}: expected sqlite: (postgres: support comes later)")]
+    #[error("unsupported DATABASE_URL scheme in {0:?}: expected sqlite: or postgres:")]
     UnsupportedScheme(String),
     #[error("cannot create the SQLite folder {0}: {1}")]
     CreateFolder(String, std::io::Error),
@@ -43,39 +73,58 @@ pub enum ConnectError {
 impl Database {
     /// Opens the pool (creating a SQLite file and its folder when missing) and
     /// applies pending migrations.
-    pub async fn connect(url: &str, busy_timeout: Duration) -> Result<Self, ConnectError> {
+    pub async fn connect(settings: &DatabaseSettings) -> Result<Self, ConnectError> {
         sqlx::any::install_default_drivers();
-        if !url.starts_with("sqlite:") {
-            return Err(ConnectError::UnsupportedScheme(url.to_owned()));
+        let url = settings.url.as_str();
+        let backend = Backend::of(url).ok_or_else(|| ConnectError::UnsupportedScheme(redacted(url)))?;
+        let pool_options = AnyPoolOptions::new()
+            .max_connections(settings.max_connections)
+            .acquire_timeout(settings.acquire_timeout);
+        let pool = match backend {
+            Backend::Sqlite => {
+                let busy_timeout = settings.busy_timeout;
+                pool_options
+                    .after_connect(move |conn, _meta| {
+                        Box::pin(async move {
+                            // WAL lets readers run while one writer commits; the busy timeout
+                            // makes concurrent writers wait instead of failing.
+                            conn.execute(
+                                format!(
+                                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                                     PRAGMA busy_timeout = {}; PRAGMA foreign_keys = ON;",
+                                    busy_timeout.as_millis()
+                                )
+                                .as_str(),
+                            )
+                            .await?;
+                            Ok(())
+                        })
+                    })
+                    .connect_with(sqlite_options(url)?)
+                    .await?
+            }
+            Backend::Postgres => pool_options.connect_with(AnyConnectOptions::from_str(url)?).await?,
+        };
+        match backend {
+            Backend::Sqlite => SQLITE_MIGRATIONS.run(&pool).await?,
+            Backend::Postgres => POSTGRES_MIGRATIONS.run(&pool).await?,
         }
-        let options = sqlite_options(url)?;
-        let pool = AnyPoolOptions::new()
-            .max_connections(8)
-            .acquire_timeout(Duration::from_secs(5))
-            .after_connect(move |conn, _meta| {
-                Box::pin(async move {
-                    // WAL lets readers run while one writer commits; the busy timeout
-                    // makes concurrent writers wait instead of failing.
-                    conn.execute(
-                        format!(
-                            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-                             PRAGMA busy_timeout = {}; PRAGMA foreign_keys = ON;",
-                            busy_timeout.as_millis()
-                        )
-                        .as_str(),
-                    )
-                    .await?;
-                    Ok(())
-                })
-            })
-            .connect_with(options)
-            .await?;
-        SQLITE_MIGRATIONS.run(&pool).await?;
         Ok(Self { pool })
     }
 
     pub async fn close(&self) {
         self.pool.close().await;
+    }
+}
+
+/// `url` without its password, for messages.
+fn redacted(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(Some("***"));
+            parsed.to_string()
+        }
+        _ => url.to_owned(),
     }
 }
 
@@ -109,8 +158,48 @@ fn database_error(err: sqlx::Error) -> AppError {
 }
 
 /// SQLite's `SQLITE_BUSY` (5) and `SQLITE_LOCKED` (6), in any extended form
-/// (the low byte is the primary code).
+/// (the low byte is the primary code); PostgreSQL's classes 08 (connection
+/// exception), 53 (insufficient resources) and 57P (operator intervention:
+/// the server shutting down or restarting), and a serialization failure or
+/// deadlock (40001, 40P01).
 fn is_busy(code: Option<&str>) -> bool {
-    code.and_then(|code| code.parse::<i32>().ok())
-        .is_some_and(|code| matches!(code & 0xff, 5 | 6))
+    match code {
+        // A SQLSTATE is always five characters; SQLite's codes are at most four digits.
+        Some(sqlstate) if sqlstate.len() == 5 => {
+            ["08", "53", "57P"].iter().any(|class| sqlstate.starts_with(class)) || matches!(sqlstate, "40001" | "40P01")
+        }
+        Some(sqlite) => sqlite.parse::<i32>().is_ok_and(|code| matches!(code & 0xff, 5 | 6)),
+        None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_backend_comes_from_the_scheme_alone() {
+        assert_eq!(Backend::of("sqlite://data/app.db"), Some(Backend::Sqlite));
+        assert_eq!(Backend::of("postgres://app@db/app"), Some(Backend::Postgres));
+        assert_eq!(Backend::of("postgresql://app@db/app"), Some(Backend::Postgres));
+        assert_eq!(Backend::of("mysql://app@db/app"), None);
+        assert_eq!(Backend::of("data/app.db"), None);
+    }
+
+    #[test]
+    fn busy_and_unreachable_databases_are_told_from_bugs() {
+        for busy in ["5", "517", "6", "262", "08006", "53300", "57P01", "40001", "40P01"] {
+            assert!(is_busy(Some(busy)), "{busy}");
+        }
+        for bug in ["2067", "1555", "23505", "42P01", "42601", "19"] {
+            assert!(!is_busy(Some(bug)), "{bug}");
+        }
+        assert!(!is_busy(None));
+    }
+
+    #[test]
+    fn a_password_in_a_url_is_never_shown() {
+        assert_eq!(redacted("postgres://app:hunter2@db/app"), "postgres://app:***@db/app");
+        assert_eq!(redacted("sqlite://data/app.db"), "sqlite://data/app.db");
+    }
 }
