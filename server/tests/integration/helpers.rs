@@ -169,6 +169,18 @@ impl TestApp {
         }
     }
 
+    /// A client of a server running elsewhere (a process of its own): the
+    /// HTTP helpers work, nothing that needs the server's state does.
+    pub fn client_of(base: String, database_url: String) -> Self {
+        Self {
+            server: None,
+            client: reqwest::Client::builder().redirect(Policy::none()).build().unwrap(),
+            base,
+            database_url,
+            store: None,
+        }
+    }
+
     /// A second server on this one's database, as two app servers behind one
     /// load balancer would be.
     pub async fn start_beside(&self, overrides: &[(&str, &str)]) -> Self {
@@ -375,4 +387,78 @@ pub async fn html_form_post(
         request = request.header(COOKIE, cookie);
     }
     request.send().await.unwrap()
+}
+
+/// The server binary running as a process of its own, as in production;
+/// killed when dropped.
+pub struct ServerProcess {
+    pub child: std::process::Child,
+    pub base: String,
+    /// The lines it has logged so far, for tests that read them.
+    pub log: std::sync::mpsc::Receiver<String>,
+    _folder: tempfile::TempDir,
+}
+
+impl ServerProcess {
+    /// Starts the binary on `database_url` with the suite's session password
+    /// and `env`, and waits until it listens.
+    pub fn start(database_url: &str, env: &[(&str, &str)]) -> Self {
+        use std::io::{BufRead, BufReader};
+        let folder = tempfile::tempdir().unwrap();
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_server"))
+            .current_dir(folder.path())
+            .env("SESSION_PASSWORD", SESSION_PASSWORD)
+            .env("DATABASE_URL", database_url)
+            .env("BCRYPT_COST", "4")
+            .env("LEPTOS_SITE_ADDR", "127.0.0.1:0")
+            .env("RUST_LOG", "info")
+            .env("NO_COLOR", "1")
+            .envs(env.iter().copied())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let (said, log) = std::sync::mpsc::channel();
+        for output in [
+            Box::new(child.stdout.take().unwrap()) as Box<dyn std::io::Read + Send>,
+            Box::new(child.stderr.take().unwrap()),
+        ] {
+            let said = said.clone();
+            std::thread::spawn(move || {
+                for line in BufReader::new(output).lines().map_while(Result::ok) {
+                    let _ = said.send(line);
+                }
+            });
+        }
+        let mut seen = Vec::new();
+        let address = loop {
+            match log.recv_timeout(std::time::Duration::from_secs(60)) {
+                Ok(line) => {
+                    if let Some((_, rest)) = line.split_once("listening on http://") {
+                        break rest.split_whitespace().next().unwrap().to_owned();
+                    }
+                    seen.push(line);
+                }
+                Err(_) => panic!("the server did not start: {seen:#?}"),
+            }
+        };
+        Self {
+            child,
+            base: format!("http://{address}"),
+            log,
+            _folder: folder,
+        }
+    }
+
+    /// A client speaking HTTP to it.
+    pub fn client(&self, database_url: &str) -> TestApp {
+        TestApp::client_of(self.base.clone(), database_url.to_owned())
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }

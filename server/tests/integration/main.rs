@@ -6,6 +6,7 @@ mod abuse;
 mod api;
 mod attacks;
 mod audit;
+mod cluster;
 mod helpers;
 mod hostile_names;
 mod security;
