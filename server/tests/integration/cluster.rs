@@ -10,7 +10,10 @@ use reqwest::StatusCode;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_server_processes_on_one_database_are_one_site() {
     let store = TestStore::new().await;
-    let limits = [("LOGIN_MAX_FAILURES_PER_EMAIL", "5"), ("LOGIN_MAX_FAILURES_PER_ADDRESS", "1000")];
+    let limits = [
+        ("LOGIN_MAX_FAILURES_PER_EMAIL", "5"),
+        ("LOGIN_MAX_FAILURES_PER_ADDRESS", "1000"),
+    ];
     let (process_a, process_b) = (
         ServerProcess::start(&store.url, &limits),
         ServerProcess::start(&store.url, &limits),
@@ -31,13 +34,15 @@ async fn two_server_processes_on_one_database_are_one_site() {
     // "Log out everywhere" on A ends B's sessions at once.
     let on_b = b.login_cookie("ada@example.com", PASSWORD).await;
     let on_a = a.login_cookie("ada@example.com", PASSWORD).await;
-    let everywhere = a
-        .post_form("/api/account/logout-everywhere", &[], Some(&on_a))
-        .await;
+    let everywhere = a.post_form("/api/account/logout-everywhere", &[], Some(&on_a)).await;
     assert_eq!(everywhere.status(), StatusCode::OK);
     assert_eq!(b.session_status(&on_b).await, StatusCode::UNAUTHORIZED);
     let kept = session_cookie(&everywhere).unwrap();
-    assert_eq!(b.session_status(&kept).await, StatusCode::OK, "the one that asked stays");
+    assert_eq!(
+        b.session_status(&kept).await,
+        StatusCode::OK,
+        "the one that asked stays"
+    );
 
     // So does a password change on A.
     let on_b = b.login_cookie("ada@example.com", PASSWORD).await;
@@ -61,7 +66,10 @@ async fn two_server_processes_on_one_database_are_one_site() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_per_address_limit_counts_attempts_on_both_servers() {
     let store = TestStore::new().await;
-    let limits = [("LOGIN_MAX_FAILURES_PER_ADDRESS", "5"), ("LOGIN_MAX_FAILURES_PER_EMAIL", "1000")];
+    let limits = [
+        ("LOGIN_MAX_FAILURES_PER_ADDRESS", "5"),
+        ("LOGIN_MAX_FAILURES_PER_EMAIL", "1000"),
+    ];
     let (process_a, process_b) = (
         ServerProcess::start(&store.url, &limits),
         ServerProcess::start(&store.url, &limits),

@@ -7,6 +7,7 @@ mod api;
 mod attacks;
 mod audit;
 mod cluster;
+mod concurrency;
 mod helpers;
 mod hostile_names;
 mod security;
