@@ -25,6 +25,9 @@ pub struct Config {
     /// Longest a request waits for a connection (including opening one)
     /// before it is answered 503.
     pub database_acquire_timeout: Duration,
+    /// How long a starting server keeps trying to reach the database before it
+    /// gives up (and exits non-zero).
+    pub database_startup_timeout: Duration,
     /// Key material for sealing session cookies.
     pub session_password: SecretString,
     /// Earlier passwords, still accepted for opening cookies (which are then
@@ -144,6 +147,7 @@ impl Config {
                     max => Ok(max),
                 })?,
             database_acquire_timeout: seconds_or(&var, "DATABASE_ACQUIRE_TIMEOUT", Duration::from_secs(5))?,
+            database_startup_timeout: seconds_or(&var, "DATABASE_STARTUP_TIMEOUT", Duration::from_secs(30))?,
             session_password: session_password.into(),
             previous_session_passwords,
             session_max_age: Duration::from_secs(max_age_secs),

@@ -82,13 +82,13 @@ pub async fn start(config: Config) -> Result<RunningServer, StartError> {
 /// [`start`], with `extra` routes served beside the app's own, under the same
 /// layers (tests use it to add a handler that misbehaves).
 pub async fn start_with(config: Config, extra: Router<AppState>) -> Result<RunningServer, StartError> {
-    let db = Database::connect(&DatabaseSettings {
+    let settings = DatabaseSettings {
         url: config.database_url.clone(),
         max_connections: config.database_max_connections,
         acquire_timeout: config.database_acquire_timeout,
         busy_timeout: config.database_busy_timeout,
-    })
-    .await?;
+    };
+    let db = connect_database(&settings, config.database_startup_timeout).await?;
     let keys = CookieKeys::derive(&config.session_password, &config.previous_session_passwords);
     let state = AppState {
         leptos_options: config.leptos_options(),
@@ -123,6 +123,33 @@ pub async fn start_with(config: Config, extra: Router<AppState>) -> Result<Runni
         task,
         state,
     })
+}
+
+/// Opens the database. One that cannot be reached yet (it may be starting
+/// beside this server) is tried again with growing pauses, each try logged,
+/// until `give_up_after` has passed: then the error is returned and the server
+/// does not start. Any other error (a bad URL, a failed migration) is returned at once.
+async fn connect_database(settings: &DatabaseSettings, give_up_after: Duration) -> Result<Database, ConnectError> {
+    const LONGEST_PAUSE: Duration = Duration::from_secs(5);
+    let started = tokio::time::Instant::now();
+    let mut pause = Duration::from_millis(250);
+    let mut attempt = 0_u32;
+    loop {
+        attempt += 1;
+        match Database::connect(settings).await {
+            Err(err) if err.is_unreachable() && started.elapsed() + pause < give_up_after => {
+                tracing::warn!(
+                    attempt,
+                    retry_in_ms = pause.as_millis() as u64,
+                    error = %err,
+                    "the database cannot be reached yet; trying again"
+                );
+                tokio::time::sleep(pause).await;
+                pause = (pause * 2).min(LONGEST_PAUSE);
+            }
+            result => return result,
+        }
+    }
 }
 
 /// Files of the built site, sent precompressed (`.br`, `.gz`, written at build

@@ -29,9 +29,18 @@ pub fn backend() -> Backend {
 
 /// Whether the test at hand must be skipped, being about SQLite alone.
 pub fn sqlite_only(why: &str) -> bool {
-    let skip = backend() != Backend::Sqlite;
+    skip_unless(Backend::Sqlite, why)
+}
+
+/// Whether the test at hand must be skipped, being about PostgreSQL alone.
+pub fn postgres_only(why: &str) -> bool {
+    skip_unless(Backend::Postgres, why)
+}
+
+fn skip_unless(needed: Backend, why: &str) -> bool {
+    let skip = backend() != needed;
     if skip {
-        eprintln!("skipped on PostgreSQL: {why}");
+        eprintln!("skipped on {:?}: {why}", backend());
     }
     skip
 }
@@ -126,6 +135,18 @@ impl TestApp {
     pub async fn start_on(store: TestStore, overrides: &[(&str, &str)]) -> Self {
         let url = store.url.clone();
         Self::start_serving(Some(store), url, overrides, axum::Router::new(), new_clock()).await
+    }
+
+    /// Starts on a database of someone else's (a relay to a test's store).
+    pub async fn start_on_url(database_url: &str, overrides: &[(&str, &str)]) -> Self {
+        Self::start_serving(
+            None,
+            database_url.to_owned(),
+            overrides,
+            axum::Router::new(),
+            new_clock(),
+        )
+        .await
     }
 
     /// Starts with `extra` routes beside the app's own.
@@ -403,6 +424,25 @@ impl ServerProcess {
     /// Starts the binary on `database_url` with the suite's session password
     /// and `env`, and waits until it listens.
     pub fn start(database_url: &str, env: &[(&str, &str)]) -> Self {
+        let mut process = Self::spawn(database_url, env);
+        let mut seen = Vec::new();
+        let address = loop {
+            match process.log.recv_timeout(std::time::Duration::from_secs(60)) {
+                Ok(line) => {
+                    if let Some((_, rest)) = line.split_once("listening on http://") {
+                        break rest.split_whitespace().next().unwrap().to_owned();
+                    }
+                    seen.push(line);
+                }
+                Err(_) => panic!("the server did not start: {seen:#?}"),
+            }
+        };
+        process.base = format!("http://{address}");
+        process
+    }
+
+    /// Starts the binary without waiting for anything.
+    pub fn spawn(database_url: &str, env: &[(&str, &str)]) -> Self {
         use std::io::{BufRead, BufReader};
         let folder = tempfile::tempdir().unwrap();
         let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_server"))
@@ -430,21 +470,9 @@ impl ServerProcess {
                 }
             });
         }
-        let mut seen = Vec::new();
-        let address = loop {
-            match log.recv_timeout(std::time::Duration::from_secs(60)) {
-                Ok(line) => {
-                    if let Some((_, rest)) = line.split_once("listening on http://") {
-                        break rest.split_whitespace().next().unwrap().to_owned();
-                    }
-                    seen.push(line);
-                }
-                Err(_) => panic!("the server did not start: {seen:#?}"),
-            }
-        };
         Self {
             child,
-            base: format!("http://{address}"),
+            base: String::new(),
             log,
             _folder: folder,
         }
@@ -453,6 +481,95 @@ impl ServerProcess {
     /// A client speaking HTTP to it.
     pub fn client(&self, database_url: &str) -> TestApp {
         TestApp::client_of(self.base.clone(), database_url.to_owned())
+    }
+
+    /// Waits at most `limit` for the process to exit.
+    pub fn exit_status(&mut self, limit: std::time::Duration) -> Option<std::process::ExitStatus> {
+        let started = std::time::Instant::now();
+        while started.elapsed() < limit {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return Some(status);
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        None
+    }
+
+    /// Every line logged so far.
+    pub fn logged(&self) -> Vec<String> {
+        self.log.try_iter().collect()
+    }
+}
+
+/// A TCP relay to the database, which a test can cut (every connection
+/// through it closed, new ones refused) and restore: the database becoming
+/// unreachable and coming back, without touching the machine's shared server.
+pub struct Relay {
+    pub addr: std::net::SocketAddr,
+    open: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    links: std::sync::Arc<std::sync::Mutex<Vec<tokio::task::AbortHandle>>>,
+    accepting: tokio::task::JoinHandle<()>,
+}
+
+impl Relay {
+    /// A relay to the host and port of `database_url`.
+    pub async fn to(database_url: &str) -> Self {
+        use std::sync::{atomic::Ordering, Arc, Mutex};
+        let target = url::Url::parse(database_url).unwrap();
+        let target = format!("{}:{}", target.host_str().unwrap(), target.port().unwrap_or(5432));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let open = Arc::new(std::sync::atomic::AtomicBool::new(true));
+        let links: Arc<Mutex<Vec<tokio::task::AbortHandle>>> = Arc::default();
+        let accepting = tokio::spawn({
+            let (open, links) = (open.clone(), links.clone());
+            async move {
+                while let Ok((mut client, _)) = listener.accept().await {
+                    if !open.load(Ordering::SeqCst) {
+                        continue;
+                    }
+                    let target = target.clone();
+                    let link = tokio::spawn(async move {
+                        if let Ok(mut server) = tokio::net::TcpStream::connect(&target).await {
+                            let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
+                        }
+                    });
+                    links.lock().unwrap().push(link.abort_handle());
+                }
+            }
+        });
+        Self {
+            addr,
+            open,
+            links,
+            accepting,
+        }
+    }
+
+    /// `database_url` with its host and port replaced by the relay's.
+    pub fn url_through(&self, database_url: &str) -> String {
+        let mut url = url::Url::parse(database_url).unwrap();
+        url.set_host(Some(&self.addr.ip().to_string())).unwrap();
+        url.set_port(Some(self.addr.port())).unwrap();
+        url.to_string()
+    }
+
+    pub fn cut(&self) {
+        self.open.store(false, std::sync::atomic::Ordering::SeqCst);
+        for link in self.links.lock().unwrap().drain(..) {
+            link.abort();
+        }
+    }
+
+    pub fn restore(&self) {
+        self.open.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+impl Drop for Relay {
+    fn drop(&mut self) {
+        self.accepting.abort();
+        self.cut();
     }
 }
 

@@ -8,6 +8,7 @@ mod attacks;
 mod audit;
 mod cluster;
 mod concurrency;
+mod faults;
 mod helpers;
 mod hostile_names;
 mod security;

@@ -70,6 +70,19 @@ pub enum ConnectError {
     Migrate(#[from] sqlx::migrate::MigrateError),
 }
 
+impl ConnectError {
+    /// Whether the database is not there (yet), rather than wrong: worth
+    /// trying again.
+    pub fn is_unreachable(&self) -> bool {
+        match self {
+            Self::Connect(sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut) => true,
+            // 57P03: the server is starting up.
+            Self::Connect(sqlx::Error::Database(err)) => err.code().as_deref() == Some("57P03"),
+            _ => false,
+        }
+    }
+}
+
 impl Database {
     /// Opens the pool (creating a SQLite file and its folder when missing) and
     /// applies pending migrations.

@@ -81,6 +81,26 @@ impl IntoResponse for AppError {
     }
 }
 
+/// What a page request gets while the database cannot be reached: a page in
+/// the site's style (its stylesheet, no script), 503 with `Retry-After`.
+pub fn unavailable_page() -> Response {
+    const PAGE: &str = "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
+        <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+        <title>Service unavailable – Sessions</title><link rel=\"stylesheet\" href=\"/pkg/app.css\"></head>\
+        <body><main id=\"main\"><h1>Service unavailable</h1>\
+        <p>The service is temporarily unavailable. Try again in a moment.</p>\
+        <p><a href=\"\">Try again</a></p></main></body></html>";
+    let mut response = (StatusCode::SERVICE_UNAVAILABLE, axum::response::Html(PAGE)).into_response();
+    response.headers_mut().insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'none'; style-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+        ),
+    );
+    suggest_retry(&mut response, None);
+    response
+}
+
 /// The answer to a request whose handler panicked (`CatchPanicLayer`): logged,
 /// and a 500 with the usual JSON body instead of a dropped connection.
 pub fn panic_response(panic: Box<dyn std::any::Any + Send + 'static>) -> Response {

@@ -13,6 +13,6 @@ mod headers;
 pub use body::{limit_body, MAX_BODY_BYTES};
 pub use client::{client_address, resolve_client_address, ClientAddress};
 pub use cross_site::{refuse_cross_site, PublicOrigin};
-pub use errors::{api_not_found, json_errors, panic_response};
+pub use errors::{api_not_found, json_errors, panic_response, unavailable_page};
 pub use forms::{redirect_page, respond_to_form, take_form_flash, FormFlashes, FormPost};
 pub use headers::{page_content_security_policy, provide_page_security_policy, security_headers};

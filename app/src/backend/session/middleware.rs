@@ -1,7 +1,10 @@
 //! The middleware that opens the session cookie once per request.
 
 use super::{OpenedCookie, Session};
-use crate::backend::AppState;
+use crate::{
+    backend::{http::unavailable_page, AppState},
+    error::AppError,
+};
 use axum::{
     extract::{Request, State},
     middleware::Next,
@@ -35,6 +38,10 @@ pub async fn load_session(State(state): State<AppState>, mut request: Request, n
                     (Some(session), false, reseal)
                 }
                 Ok(_) => (None, true, false),
+                // A page is answered with a page, an API call with JSON.
+                Err(AppError::Unavailable) if !request.uri().path().starts_with("/api/") => {
+                    return unavailable_page();
+                }
                 Err(err) => return err.into_response(),
             }
         }
