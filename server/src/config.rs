@@ -28,6 +28,9 @@ pub struct Config {
     /// How long a starting server keeps trying to reach the database before it
     /// gives up (and exits non-zero).
     pub database_startup_timeout: Duration,
+    /// Longest a stopping server (SIGTERM, Ctrl-C) waits for the requests in
+    /// flight before it exits anyway.
+    pub shutdown_timeout: Duration,
     /// Key material for sealing session cookies.
     pub session_password: SecretString,
     /// Earlier passwords, still accepted for opening cookies (which are then
@@ -148,6 +151,7 @@ impl Config {
                 })?,
             database_acquire_timeout: seconds_or(&var, "DATABASE_ACQUIRE_TIMEOUT", Duration::from_secs(5))?,
             database_startup_timeout: seconds_or(&var, "DATABASE_STARTUP_TIMEOUT", Duration::from_secs(30))?,
+            shutdown_timeout: seconds_or(&var, "SHUTDOWN_TIMEOUT", Duration::from_secs(10))?,
             session_password: session_password.into(),
             previous_session_passwords,
             session_max_age: Duration::from_secs(max_age_secs),

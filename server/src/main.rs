@@ -22,10 +22,15 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    runtime.block_on(serve(config))
+    let exit = runtime.block_on(serve(config));
+    // Past the shutdown timeout a hash may still be running on a blocking
+    // thread; dropping the runtime would wait for it.
+    runtime.shutdown_background();
+    exit
 }
 
 async fn serve(config: Config) -> ExitCode {
+    let shutdown_timeout = config.shutdown_timeout;
     let server = match server::start(config).await {
         Ok(server) => server,
         Err(err) => {
@@ -35,11 +40,17 @@ async fn serve(config: Config) -> ExitCode {
     };
     tracing::info!("listening on http://{}", server.addr);
     shutdown_signal().await;
-    tracing::info!("shutting down");
-    match server.stop().await {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(err) => {
+    tracing::info!("shutting down: no new connections; waiting for the requests in flight");
+    match tokio::time::timeout(shutdown_timeout, server.stop()).await {
+        Ok(Ok(())) => ExitCode::SUCCESS,
+        Ok(Err(err)) => {
             eprintln!("error: {err}");
+            ExitCode::FAILURE
+        }
+        Err(_) => {
+            eprintln!(
+                "error: requests still in flight after SHUTDOWN_TIMEOUT ({shutdown_timeout:?}); exiting without them"
+            );
             ExitCode::FAILURE
         }
     }

@@ -139,3 +139,32 @@ async fn sigterm_lets_the_login_in_flight_finish_then_exits_0() {
         "no longer listening"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stop_waits_no_longer_than_the_shutdown_timeout() {
+    let store = TestStore::new().await;
+    // A login (of an unknown email: the same bcrypt work) costing seconds
+    // outlasts the half second the server is given to stop.
+    let mut server = ServerProcess::start(&store.url, &[("BCRYPT_COST", "16"), ("SHUTDOWN_TIMEOUT", "0.5")]);
+    let slow = tokio::spawn(
+        server
+            .client(&store.url)
+            .login_owned("nobody@example.com", "a wrong password"),
+    );
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let stopped = Instant::now();
+    assert!(std::process::Command::new("kill")
+        .args(["-TERM", &server.child.id().to_string()])
+        .status()
+        .unwrap()
+        .success());
+    let status = server.exit_status(Duration::from_secs(5)).expect("exited in time");
+    assert!(stopped.elapsed() < Duration::from_secs(3), "{:?}", stopped.elapsed());
+    assert!(!status.success(), "requests were cut: not a clean exit");
+    let logged = server.logged().join("\n");
+    assert!(
+        logged.contains("requests still in flight after SHUTDOWN_TIMEOUT"),
+        "{logged}"
+    );
+    assert!(slow.await.unwrap().is_err(), "the cut request gets no answer");
+}

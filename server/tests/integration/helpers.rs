@@ -289,6 +289,15 @@ impl TestApp {
     }
 
     /// Logs in, which must succeed, and returns the new session cookie.
+    /// [`TestApp::login`] that owns its client, for a task of its own.
+    pub async fn login_owned(self, email: &'static str, password: &'static str) -> reqwest::Result<Response> {
+        self.client
+            .post(self.url("/api/auth/login"))
+            .form(&[("email", email), ("password", password)])
+            .send()
+            .await
+    }
+
     pub async fn login_cookie(&self, email: &str, password: &str) -> String {
         let response = self.login(email, password).await;
         assert_eq!(response.status(), StatusCode::OK);
