@@ -84,6 +84,16 @@ ensure_chromium() {
   fi
 }
 
+# nginx, for the test of the example configuration of several servers
+# (deploy/nginx.conf); the test runs its own, on a free port.
+ensure_nginx() {
+  if [ ! -x /usr/sbin/nginx ]; then
+    step "Installing nginx from Debian's packages"
+    need_root_or_sudo apt-get update -qq
+    need_root_or_sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nginx-light
+  fi
+}
+
 ensure_build_tools() {
   ensure_wasm_target
   ensure_npm_packages

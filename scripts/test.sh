@@ -7,6 +7,7 @@ source "$(dirname "$0")/lib.sh"
 
 ensure_build_tools
 ensure_chromium
+ensure_nginx
 
 step "Formatting (cargo fmt --check)"
 cargo fmt --all -- --check

@@ -89,3 +89,105 @@ async fn the_per_address_limit_counts_attempts_on_both_servers() {
     let checked = statuses.iter().filter(|s| **s == StatusCode::UNAUTHORIZED).count();
     assert_eq!(checked, 5, "{statuses:?}");
 }
+
+/// The example nginx configuration (`deploy/nginx.conf`), with the test's
+/// ports: nginx accepts it, and a person registers and logs in through it,
+/// served by two instances. Skipped where nginx is not installed, except in CI.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_example_nginx_configuration_serves_two_instances() {
+    let Ok(nginx) = which_nginx() else {
+        assert_ne!(
+            std::env::var("CI").as_deref(),
+            Ok("true"),
+            "CI has nginx (the test script installs it)"
+        );
+        eprintln!("skipped: nginx is not installed");
+        return;
+    };
+    let store = TestStore::new().await;
+    let env = [("TRUST_FORWARDED_FOR", "true")];
+    let instances = [
+        ServerProcess::start(&store.url, &env),
+        ServerProcess::start(&store.url, &env),
+    ];
+    let folder = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let example = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../deploy/nginx.conf")).unwrap();
+    let upstreams = instances
+        .iter()
+        .map(|instance| format!("server {};", instance.base.trim_start_matches("http://")))
+        .collect::<Vec<_>>()
+        .join("\n        ");
+    let dir = folder.path().display();
+    let config = example
+        .replace("server 127.0.0.1:3001;\n        server 127.0.0.1:3002;", &upstreams)
+        .replace("listen 8080;", &format!("listen 127.0.0.1:{port};"))
+        .replace(
+            "events {}",
+            &format!("pid {dir}/nginx.pid;\nerror_log {dir}/error.log;\nevents {{}}"),
+        );
+    assert!(
+        config.contains(&upstreams) && config.contains(&port.to_string()),
+        "the example changed shape"
+    );
+    let path = folder.path().join("nginx.conf");
+    std::fs::write(&path, &config).unwrap();
+    let nginx_with = |extra: &[&str]| {
+        let mut command = std::process::Command::new(&nginx);
+        command.arg("-p").arg(folder.path()).arg("-c").arg(&path).args(extra);
+        command
+    };
+    let checked = nginx_with(&["-t"]).output().unwrap();
+    assert!(checked.status.success(), "{}", String::from_utf8_lossy(&checked.stderr));
+    // Its workers must never hold the test's output open, and must stop with it.
+    let running = nginx_with(&["-g", "daemon off;"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let _nginx = StopsOnDrop(running, nginx_with(&["-s", "stop"]));
+
+    let listening = async {
+        while tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_err() {
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    };
+    tokio::time::timeout(std::time::Duration::from_secs(10), listening)
+        .await
+        .expect("nginx listens");
+
+    let proxied = TestApp::client_of(format!("http://127.0.0.1:{port}"), store.url.clone());
+    proxied.register("Ada", "ada@example.com").await;
+    let cookie = proxied.login_cookie("ada@example.com", PASSWORD).await;
+    // Round robin: every request lands on the other instance, each accepts the cookie.
+    for _ in 0..4 {
+        assert_eq!(proxied.session_status(&cookie).await, StatusCode::OK);
+    }
+}
+
+/// nginx, stopped by its own command (which stops its workers too; killing
+/// the master alone would leave them running), even when the test fails.
+struct StopsOnDrop(std::process::Child, std::process::Command);
+
+impl Drop for StopsOnDrop {
+    fn drop(&mut self) {
+        let _ = self
+            .1
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status();
+        let _ = self.0.wait();
+    }
+}
+
+fn which_nginx() -> Result<std::path::PathBuf, ()> {
+    ["/usr/sbin/nginx", "/usr/bin/nginx"]
+        .into_iter()
+        .map(std::path::PathBuf::from)
+        .find(|path| path.exists())
+        .ok_or(())
+}
