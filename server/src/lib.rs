@@ -158,6 +158,21 @@ fn built_files(folder: impl AsRef<Path>) -> ServeDir {
     ServeDir::new(folder).precompressed_br().precompressed_gzip()
 }
 
+/// Responses smaller than this go out as they are. Measured (GET /api/users,
+/// 252 bytes, wrk on 2 cores): gzip cost 9% of the request rate and brotli
+/// 17%, to save about 150 bytes, less than one packet. Pages (a few KB) are
+/// still compressed, and anything streamed without a length.
+const MIN_COMPRESSED_BYTES: u16 = 1024;
+
+/// tower-http's default rule, with a higher size floor.
+fn worth_compressing() -> impl tower_http::compression::Predicate {
+    use tower_http::compression::predicate::{NotForContentType, Predicate, SizeAbove};
+    SizeAbove::new(MIN_COMPRESSED_BYTES)
+        .and(NotForContentType::GRPC)
+        .and(NotForContentType::IMAGES)
+        .and(NotForContentType::SSE)
+}
+
 /// Longest file name Linux file systems hold, in bytes.
 const MAX_FILE_NAME_BYTES: usize = 255;
 
@@ -237,7 +252,7 @@ pub fn router(state: AppState, config: &Config, extra: Router<AppState>) -> Rout
         router = router.layer(SetResponseHeaderLayer::if_not_present(name, value));
     }
     router
-        .layer(CompressionLayer::new())
+        .layer(CompressionLayer::new().compress_when(worth_compressing()))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

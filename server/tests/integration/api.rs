@@ -741,3 +741,30 @@ async fn the_built_files_are_served_apart_from_the_session() {
     assert_eq!(page.headers()["cache-control"], "no-store");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn pages_are_compressed_and_small_api_answers_are_not() {
+    let app = TestApp::start().await;
+    let (_, cookie) = app.register("Ada", "ada@example.com").await;
+    // A page of ten users: a few hundred bytes of JSON.
+    for n in 2..=10 {
+        app.register(&format!("User {n}"), &format!("user{n}@example.com"))
+            .await;
+    }
+    let fetch = |path: &'static str| {
+        app.client
+            .get(app.url(path))
+            .header("cookie", &cookie)
+            .header("accept-encoding", "br, gzip")
+            .send()
+    };
+    let small = fetch("/api/users").await.unwrap();
+    assert_eq!(small.status(), StatusCode::OK);
+    assert!(
+        small.headers().get("content-encoding").is_none(),
+        "a few hundred bytes go as they are"
+    );
+    let page = fetch("/users").await.unwrap();
+    assert_eq!(page.headers()["content-encoding"], "br");
+    app.stop().await;
+}
