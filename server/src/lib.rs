@@ -15,7 +15,7 @@ use app::{
         limits::Limits,
         password::PasswordHasher,
         session::{load_session, CookieKeys, Lifetimes, SessionConfig},
-        AppState,
+        AppState, SharedState,
     },
     shell, App,
 };
@@ -90,7 +90,7 @@ pub async fn start_with(config: Config, extra: Router<AppState>) -> Result<Runni
     };
     let db = connect_database(&settings, config.database_startup_timeout).await?;
     let keys = CookieKeys::derive(&config.session_password, &config.previous_session_passwords);
-    let state = AppState {
+    let state = AppState::new(SharedState {
         leptos_options: config.leptos_options(),
         db: db.clone(),
         sessions: Arc::new(SessionConfig::new(
@@ -107,7 +107,7 @@ pub async fn start_with(config: Config, extra: Router<AppState>) -> Result<Runni
         live_reload_port: config.live_reload_port,
         limits: Arc::new(Limits::new(config.limits, config.clock.clone())),
         clock: config.clock.clone(),
-    };
+    });
     let listener = TcpListener::bind(config.site_addr)
         .await
         .map_err(|err| StartError::Bind(config.site_addr, err))?;
