@@ -1,17 +1,31 @@
 //! Small cookies sealed (encrypted and authenticated) with the session keys:
 //! state that lives in the browser with no server-side store, which the
-//! browser can neither read nor forge. Device cookies and form flashes use it;
-//! the session cookie has its own rules (renewal, rejection) in `session`.
+//! browser can neither read nor forge: the session, device cookies and form
+//! flashes. What each holds and how long it lives is its owner's business.
 
-use super::session::{set_cookie_header, CookieKeys};
+use super::session::CookieKeys;
 use crate::error::AppError;
+use axum::response::IntoResponse;
 use axum_extra::extract::cookie::{Cookie, CookieJar, PrivateCookieJar, SameSite};
-use http::{HeaderMap, HeaderValue};
+use http::{header::SET_COOKIE, HeaderMap, HeaderValue};
 use serde::{de::DeserializeOwned, Serialize};
 use time::Duration;
 
 /// Browsers drop a cookie larger than this without telling anyone.
 pub const MAX_COOKIE_BYTES: usize = 4096;
+
+/// What the request's cookie turned out to be.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Opened<T> {
+    Absent,
+    /// Present but tampered, truncated, sealed with an unknown key, or not a `T`.
+    Rejected,
+    /// `key_index`: which key opened it (0: the current one).
+    Valid {
+        value: T,
+        key_index: usize,
+    },
+}
 
 /// One kind of sealed cookie: its name and attributes, fixed at startup.
 pub struct SealedCookie {
@@ -42,10 +56,28 @@ impl SealedCookie {
 
     /// The value of the request's cookie, if it opens under any key.
     pub fn open<T: DeserializeOwned>(&self, headers: &HeaderMap) -> Option<T> {
-        self.keys.all().find_map(|key| {
-            let cookie = PrivateCookieJar::from_headers(headers, key.clone()).get(&self.name)?;
-            serde_json::from_str(cookie.value()).ok()
-        })
+        match self.open_telling(headers) {
+            Opened::Valid { value, .. } => Some(value),
+            Opened::Absent | Opened::Rejected => None,
+        }
+    }
+
+    /// The request's cookie, telling a missing one from one that does not
+    /// open, and which key opened it (0: the current one).
+    pub fn open_telling<T: DeserializeOwned>(&self, headers: &HeaderMap) -> Opened<T> {
+        let opened = self.keys.all().enumerate().find_map(|(key_index, key)| {
+            PrivateCookieJar::from_headers(headers, key.clone())
+                .get(&self.name)
+                .map(|cookie| (key_index, cookie))
+        });
+        match opened {
+            Some((key_index, cookie)) => match serde_json::from_str(cookie.value()) {
+                Ok(value) => Opened::Valid { value, key_index },
+                Err(_) => Opened::Rejected,
+            },
+            None if self.is_sent_in(headers) => Opened::Rejected,
+            None => Opened::Absent,
+        }
     }
 
     /// Whether the request carries this cookie at all, valid or not.
@@ -53,12 +85,27 @@ impl SealedCookie {
         CookieJar::from_headers(headers).get(&self.name).is_some()
     }
 
+    /// Whether `response` already sets (or deletes) this cookie.
+    pub fn is_set_by(&self, response: &HeaderMap) -> bool {
+        let prefix = format!("{}=", self.name);
+        response
+            .get_all(SET_COOKIE)
+            .iter()
+            .any(|value| value.as_bytes().starts_with(prefix.as_bytes()))
+    }
+
     /// A `Set-Cookie` holding `value`, sealed under the current key; an error
     /// if it is too large for a browser to keep.
     pub fn seal<T: Serialize>(&self, value: &T) -> Result<HeaderValue, AppError> {
+        self.seal_for(value, self.max_age)
+    }
+
+    /// [`SealedCookie::seal`], with a `Max-Age` of its own.
+    pub fn seal_for<T: Serialize>(&self, value: &T, max_age: Duration) -> Result<HeaderValue, AppError> {
         let payload = serde_json::to_string(value).map_err(|_| AppError::Internal)?;
-        let jar = PrivateCookieJar::new(self.keys.current().clone()).add(self.cookie(payload));
-        let header = set_cookie_header(jar)?;
+        let mut cookie = self.cookie(payload);
+        cookie.set_max_age(max_age);
+        let header = set_cookie_header(PrivateCookieJar::new(self.keys.current().clone()).add(cookie))?;
         match header.len() <= MAX_COOKIE_BYTES {
             true => Ok(header),
             false => Err(AppError::Internal),
@@ -83,4 +130,13 @@ impl SealedCookie {
             .secure(self.secure)
             .build()
     }
+}
+
+/// The `Set-Cookie` header a jar with one added cookie answers with.
+fn set_cookie_header(jar: PrivateCookieJar) -> Result<HeaderValue, AppError> {
+    jar.into_response()
+        .headers()
+        .get(SET_COOKIE)
+        .cloned()
+        .ok_or(AppError::Internal)
 }

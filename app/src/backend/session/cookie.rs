@@ -3,13 +3,16 @@
 //! gives it: expiries are sealed to the second.
 
 use crate::{
-    backend::{random_id, sealed::MAX_COOKIE_BYTES},
+    backend::{
+        random_id,
+        sealed::{Opened, SealedCookie},
+    },
     error::AppError,
     model::{SessionInfo, UserSummary},
 };
-use axum::response::{IntoResponse, Response};
-use axum_extra::extract::cookie::{Cookie, CookieJar, Key, PrivateCookieJar, SameSite};
-use http::{header::SET_COOKIE, HeaderMap, HeaderValue};
+use axum::response::Response;
+use axum_extra::extract::cookie::{Key, SameSite};
+use http::{HeaderMap, HeaderValue};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use time::{format_description::well_known::Rfc3339, Duration, OffsetDateTime};
@@ -104,39 +107,25 @@ impl CookieKeys {
 
 /// How sessions are sealed, fixed at startup.
 pub struct SessionConfig {
-    keys: CookieKeys,
-    cookie_name: &'static str,
+    cookie: SealedCookie,
     lifetimes: Lifetimes,
-    secure: bool,
 }
 
 impl SessionConfig {
     pub fn new(keys: CookieKeys, lifetimes: Lifetimes, secure: bool) -> Self {
         Self {
-            keys,
-            // The `__Host-` prefix makes the browser refuse the cookie unless it is
-            // Secure, host-only and for Path=/, which stops subdomains planting one.
-            cookie_name: if secure { "__Host-session" } else { "session" },
+            cookie: SealedCookie::new(keys, "session", secure, SameSite::Lax, lifetimes.max_age),
             lifetimes,
-            secure,
         }
     }
 
     pub fn open(&self, headers: &HeaderMap, now: OffsetDateTime) -> OpenedCookie {
-        let opened = self.keys.all().enumerate().find_map(|(index, key)| {
-            PrivateCookieJar::from_headers(headers, key.clone())
-                .get(self.cookie_name)
-                .map(|cookie| (index, cookie))
-        });
-        let Some((key_index, cookie)) = opened else {
-            return if CookieJar::from_headers(headers).get(self.cookie_name).is_some() {
-                OpenedCookie::Rejected
-            } else {
-                OpenedCookie::Absent
-            };
-        };
-        match serde_json::from_str::<Session>(cookie.value()) {
-            Ok(session) if session.expires_at > now && session.absolute_expires_at > now => {
+        match self.cookie.open_telling::<Session>(headers) {
+            Opened::Absent => OpenedCookie::Absent,
+            Opened::Valid {
+                value: session,
+                key_index,
+            } if session.expires_at > now && session.absolute_expires_at > now => {
                 let half_used = session.expires_at - now < self.lifetimes.max_age / 2;
                 // Near the absolute expiry renewing changes nothing: no new cookie then.
                 let renewable = self.renewed_expiry(&session, now) > session.expires_at;
@@ -145,7 +134,7 @@ impl SessionConfig {
                     session,
                 }
             }
-            _ => OpenedCookie::Rejected,
+            Opened::Valid { .. } | Opened::Rejected => OpenedCookie::Rejected,
         }
     }
 
@@ -190,57 +179,20 @@ impl SessionConfig {
 
     /// The `Set-Cookie` value carrying `session`, sealed with the current key.
     pub fn seal(&self, session: &Session, now: OffsetDateTime) -> Result<HeaderValue, AppError> {
-        let payload = serde_json::to_string(session).map_err(|err| {
-            tracing::error!(error = %err, "cannot serialise the session");
-            AppError::Internal
-        })?;
-        let mut cookie = self.cookie(payload);
-        cookie.set_max_age((session.expires_at - now).max(Duration::ZERO));
-        let value = set_cookie_header(PrivateCookieJar::new(self.keys.current().clone()).add(cookie))?;
-        if value.len() > MAX_COOKIE_BYTES {
-            tracing::error!(
-                bytes = value.len(),
-                "sealed session exceeds the browser's cookie size limit"
-            );
-            return Err(AppError::Internal);
-        }
-        Ok(value)
+        self.cookie
+            .seal_for(session, (session.expires_at - now).max(Duration::ZERO))
+            .inspect_err(|_| tracing::error!("cannot seal the session: too large for a browser's cookie?"))
     }
 
     /// The `Set-Cookie` value that deletes the session cookie.
     pub fn removal(&self) -> HeaderValue {
-        let mut cookie = self.cookie(String::new());
-        cookie.make_removal();
-        HeaderValue::from_str(&cookie.encoded().to_string()).expect("a removal cookie is a valid header")
-    }
-
-    /// The session cookie's attributes, the same when set and when deleted (a
-    /// browser deletes only a cookie whose name, path and domain match).
-    fn cookie(&self, value: String) -> Cookie<'static> {
-        Cookie::build((self.cookie_name, value))
-            .http_only(true)
-            .same_site(SameSite::Lax)
-            .path("/")
-            .secure(self.secure)
-            .build()
+        self.cookie.removal()
     }
 
     /// Whether `response` already sets this cookie.
     pub(super) fn is_set_by(&self, response: &Response) -> bool {
-        response.headers().get_all(SET_COOKIE).iter().any(|value| {
-            value
-                .as_bytes()
-                .starts_with(format!("{}=", self.cookie_name).as_bytes())
-        })
+        self.cookie.is_set_by(response.headers())
     }
-}
-
-pub(in crate::backend) fn set_cookie_header(jar: PrivateCookieJar) -> Result<HeaderValue, AppError> {
-    jar.into_response()
-        .headers()
-        .get(SET_COOKIE)
-        .cloned()
-        .ok_or(AppError::Internal)
 }
 
 #[cfg(test)]

@@ -17,7 +17,6 @@ mod cookie;
 mod helpers;
 mod middleware;
 
-pub(in crate::backend) use cookie::set_cookie_header;
 pub use cookie::{CookieKeys, Lifetimes, OpenedCookie, SecureData, Session, SessionConfig};
 pub use helpers::{
     clear_user_session, get_user_session, reissue_user_session, replace_user_session, require_user_session, sign_in,
