@@ -14,10 +14,7 @@ async fn two_server_processes_on_one_database_are_one_site() {
         ("LOGIN_MAX_FAILURES_PER_EMAIL", "5"),
         ("LOGIN_MAX_FAILURES_PER_ADDRESS", "1000"),
     ];
-    let (process_a, process_b) = (
-        ServerProcess::start(&store.url, &limits),
-        ServerProcess::start(&store.url, &limits),
-    );
+    let [process_a, process_b] = two_processes(&store.url, &limits);
     let (a, b) = (process_a.client(&store.url), process_b.client(&store.url));
 
     // Registered on A, the cookie works on B.
@@ -53,11 +50,7 @@ async fn two_server_processes_on_one_database_are_one_site() {
 
     // The per-account limit counts the attempts made on both: of 30 parallel
     // wrong passwords split over A and B, at most 5 are even checked.
-    let attempts = (0..30).map(|n| {
-        let server = if n % 2 == 0 { &a } else { &b };
-        async move { server.login("ada@example.com", "wrong password").await.status() }
-    });
-    let statuses = futures::future::join_all(attempts).await;
+    let statuses = thirty_wrong_passwords(&a, &b, |_| "ada@example.com".to_owned()).await;
     let checked = statuses.iter().filter(|s| **s == StatusCode::UNAUTHORIZED).count();
     let limited = statuses.iter().filter(|s| **s == StatusCode::TOO_MANY_REQUESTS).count();
     assert_eq!((checked, limited), (5, 25), "{statuses:?}");
@@ -70,24 +63,30 @@ async fn the_per_address_limit_counts_attempts_on_both_servers() {
         ("LOGIN_MAX_FAILURES_PER_ADDRESS", "5"),
         ("LOGIN_MAX_FAILURES_PER_EMAIL", "1000"),
     ];
-    let (process_a, process_b) = (
-        ServerProcess::start(&store.url, &limits),
-        ServerProcess::start(&store.url, &limits),
-    );
+    let [process_a, process_b] = two_processes(&store.url, &limits);
     let (a, b) = (process_a.client(&store.url), process_b.client(&store.url));
     // Different accounts, one address: only the address limit applies.
-    let attempts = (0..30).map(|n| {
-        let server = if n % 2 == 0 { &a } else { &b };
-        async move {
-            server
-                .login(&format!("user{n}@example.com"), "wrong password")
-                .await
-                .status()
-        }
-    });
-    let statuses = futures::future::join_all(attempts).await;
+    let statuses = thirty_wrong_passwords(&a, &b, |n| format!("user{n}@example.com")).await;
     let checked = statuses.iter().filter(|s| **s == StatusCode::UNAUTHORIZED).count();
     assert_eq!(checked, 5, "{statuses:?}");
+}
+
+/// Two server processes on `database_url`, each with `env`.
+fn two_processes(database_url: &str, env: &[(&str, &str)]) -> [ServerProcess; 2] {
+    [
+        ServerProcess::start(database_url, env),
+        ServerProcess::start(database_url, env),
+    ]
+}
+
+/// The statuses of 30 wrong passwords sent at once for `email_of(n)`,
+/// alternately to `a` and `b`.
+async fn thirty_wrong_passwords(a: &TestApp, b: &TestApp, email_of: impl Fn(usize) -> String) -> Vec<StatusCode> {
+    let attempts = (0..30).map(|n| {
+        let (server, email) = (if n % 2 == 0 { a } else { b }, email_of(n));
+        async move { server.login(&email, "wrong password").await.status() }
+    });
+    futures::future::join_all(attempts).await
 }
 
 /// The example nginx configuration (`deploy/nginx.conf`), with the test's
@@ -106,10 +105,7 @@ async fn the_example_nginx_configuration_serves_two_instances() {
     };
     let store = TestStore::new().await;
     let env = [("TRUST_FORWARDED_FOR", "true")];
-    let instances = [
-        ServerProcess::start(&store.url, &env),
-        ServerProcess::start(&store.url, &env),
-    ];
+    let instances = two_processes(&store.url, &env);
     let folder = tempfile::tempdir().unwrap();
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
