@@ -103,7 +103,7 @@ ensure_build_tools() {
 
 build_release() {
   step "Building the release (server and wasm; a cold build takes about 6 minutes)"
-  cargo leptos build --release
+  cargo leptos build --release --split
   step "Precompressing the site's js, wasm and css"
   node scripts/precompress.mjs target/site/pkg
 }

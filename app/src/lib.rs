@@ -7,14 +7,15 @@ pub mod backend;
 pub mod domain;
 pub mod error;
 pub mod model;
+#[macro_use]
 mod pages;
 pub mod session;
 
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
-    path, SsrMode,
+    path, Lazy, SsrMode,
 };
 use pages::{
     account::AccountPage,
@@ -37,6 +38,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
                 <AutoReload options=options.clone()/>
+                <HashedStylesheet options=options.clone() id="leptos"/>
                 <HydrationScripts options/>
                 <MetaTags/>
             </head>
@@ -80,64 +82,63 @@ pub fn App() -> impl IntoView {
     }
     session::provide_user_session();
     pages::form::provide_form_flash();
+    let (is_routing, set_is_routing) = signal(false);
 
     view! {
-        <Stylesheet id="leptos" href="/pkg/app.css"/>
         <Title formatter=page_title text=SITE_NAME/>
-        <Router>
+        <Router set_is_routing>
             // `target` keeps the router's hands off: the browser follows the
             // fragment itself, and moves focus to <main>.
             <a class="skip-link" href="#main" target="_self">"Skip to main content"</a>
             <Nav/>
-            <FocusOnNavigation/>
+            <FocusOnNavigation is_routing/>
             <main id="main" tabindex="-1">
                 <Routes fallback=NotFound>
                     <Route path=path!("/") view=HomePage ssr=SsrMode::Async/>
-                    <Route
-                        path=path!("/register")
-                        view=|| view! { <GuestOnly><RegisterPage/></GuestOnly> }
-                        ssr=SsrMode::Async
-                    />
+                    <Route path=path!("/register") view={Lazy::<RegisterRoute>::new()} ssr=SsrMode::Async/>
                     <Route
                         path=path!("/login")
                         view=|| view! { <GuestOnly><LoginPage/></GuestOnly> }
                         ssr=SsrMode::Async
                     />
-                    <Route
-                        path=path!("/users")
-                        view=|| view! { <RequireUser><UsersPage/></RequireUser> }
-                        ssr=SsrMode::Async
-                    />
-                    <Route
-                        path=path!("/account")
-                        view=|| view! { <RequireUser><AccountPage/></RequireUser> }
-                        ssr=SsrMode::Async
-                    />
-                    <Route
-                        path=path!("/users/:id")
-                        view=|| view! { <RequireUser><UserPage/></RequireUser> }
-                        ssr=SsrMode::Async
-                    />
+                    <Route path=path!("/users") view={Lazy::<UsersRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/account") view={Lazy::<AccountRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/users/:id") view={Lazy::<UserRoute>::new()} ssr=SsrMode::Async/>
                 </Routes>
             </main>
         </Router>
     }
 }
 
+// The first page a visitor loads is usually `/` or `/login`: those, the
+// navigation and the guards come in the main wasm. Each page below comes in a
+// chunk of its own the first time it is shown (cargo leptos `--split`).
+lazy_page!(RegisterRoute => view! { <GuestOnly><RegisterPage/></GuestOnly> });
+lazy_page!(UsersRoute => view! { <RequireUser><UsersPage/></RequireUser> });
+lazy_page!(AccountRoute => view! { <RequireUser><AccountPage/></RequireUser> });
+lazy_page!(UserRoute => view! { <RequireUser><UserPage/></RequireUser> });
+
 /// After a navigation inside the app (nothing reloads, so nothing tells a
 /// screen reader that the page changed), focus moves to the new page's heading,
 /// or to `<main>` while the heading is still loading and then to the heading
-/// when it comes, unless the user has moved on meanwhile.
+/// when it comes, unless the user has moved on meanwhile. A page in a wasm
+/// chunk of its own is shown only once the chunk has come (`is_routing` until
+/// then): the old page's heading must not be the one focused.
 #[component]
-fn FocusOnNavigation() -> impl IntoView {
+fn FocusOnNavigation(is_routing: ReadSignal<bool>) -> impl IntoView {
     let location = leptos_router::hooks::use_location();
-    Effect::new(move |previous: Option<String>| {
+    Effect::new(move |focused_for: Option<String>| {
         let here = format!("{}{}", location.pathname.get(), location.search.get());
-        if previous.is_some_and(|previous| previous != here) {
-            #[cfg(feature = "hydrate")]
-            request_animation_frame(|| focus_heading(HEADING_WAITS));
+        let routing = is_routing.get();
+        match focused_for {
+            Some(focused_for) if routing => focused_for,
+            Some(focused_for) if focused_for != here => {
+                #[cfg(feature = "hydrate")]
+                request_animation_frame(|| focus_heading(HEADING_WAITS));
+                here
+            }
+            _ => here,
         }
-        here
     });
 }
 

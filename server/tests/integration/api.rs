@@ -724,7 +724,11 @@ async fn the_built_files_are_served_apart_from_the_session() {
     for cookie in [cookie.as_str(), "session=tampered"] {
         let response = app.get("/pkg/app.js", Some(cookie)).await;
         assert_eq!(response.status(), StatusCode::OK);
-        assert!(response.headers().get("cache-control").is_none(), "{cookie}");
+        assert_eq!(
+            response.headers()["cache-control"],
+            "no-cache",
+            "plain names: revalidated"
+        );
         assert!(response.headers().get(SET_COOKIE).is_none(), "{cookie}");
     }
     let compressed = app
@@ -739,6 +743,27 @@ async fn the_built_files_are_served_apart_from_the_session() {
     // Pages still carry the session.
     let page = app.get("/users", Some(&cookie)).await;
     assert_eq!(page.headers()["cache-control"], "no-store");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn built_files_named_by_their_content_are_kept_for_good() {
+    let site = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(site.path().join("pkg")).unwrap();
+    std::fs::write(site.path().join("pkg/app.0123abcd.js"), "export {};").unwrap();
+    let root = site.path().display().to_string();
+    let app = TestApp::start_adjusted(&[("LEPTOS_SITE_ROOT", &root)], |config| {
+        config.hashed_asset_names = true
+    })
+    .await;
+
+    let file = app.get("/pkg/app.0123abcd.js", None).await;
+    assert_eq!(file.status(), StatusCode::OK);
+    assert_eq!(file.headers()["cache-control"], "public, max-age=31536000, immutable");
+    // A name no build wrote (yet) must not be remembered as missing.
+    let missing = app.get("/pkg/app.fedcba98.js", None).await;
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+    assert_eq!(missing.headers()["cache-control"], "no-store");
     app.stop().await;
 }
 

@@ -134,26 +134,26 @@ impl TestApp {
     /// Starts on an existing store (to restart over the same database).
     pub async fn start_on(store: TestStore, overrides: &[(&str, &str)]) -> Self {
         let url = store.url.clone();
-        Self::start_serving(Some(store), url, overrides, axum::Router::new(), new_clock()).await
+        Self::start_serving(Some(store), url, overrides, axum::Router::new(), |_| {}).await
+    }
+
+    /// Starts with a configuration the environment cannot give (facts of the build).
+    pub async fn start_adjusted(overrides: &[(&str, &str)], adjust: impl FnOnce(&mut Config)) -> Self {
+        let store = TestStore::new().await;
+        let url = store.url.clone();
+        Self::start_serving(Some(store), url, overrides, axum::Router::new(), adjust).await
     }
 
     /// Starts on a database of someone else's (a relay to a test's store).
     pub async fn start_on_url(database_url: &str, overrides: &[(&str, &str)]) -> Self {
-        Self::start_serving(
-            None,
-            database_url.to_owned(),
-            overrides,
-            axum::Router::new(),
-            new_clock(),
-        )
-        .await
+        Self::start_serving(None, database_url.to_owned(), overrides, axum::Router::new(), |_| {}).await
     }
 
     /// Starts with `extra` routes beside the app's own.
     pub async fn start_with_routes(overrides: &[(&str, &str)], extra: axum::Router<app::backend::AppState>) -> Self {
         let store = TestStore::new().await;
         let url = store.url.clone();
-        Self::start_serving(Some(store), url, overrides, extra, new_clock()).await
+        Self::start_serving(Some(store), url, overrides, extra, |_| {}).await
     }
 
     async fn start_serving(
@@ -161,7 +161,7 @@ impl TestApp {
         database_url: String,
         overrides: &[(&str, &str)],
         extra: axum::Router<app::backend::AppState>,
-        clock: Clock,
+        adjust: impl FnOnce(&mut Config),
     ) -> Self {
         let overrides: Vec<(String, String)> = overrides.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         let mut config = Config::from_vars(|name| {
@@ -177,7 +177,8 @@ impl TestApp {
             }
         })
         .unwrap();
-        config.clock = clock;
+        config.clock = new_clock();
+        adjust(&mut config);
         let server = server::start_with(config, extra).await.unwrap();
         let base = format!("http://{}", server.addr);
         let client = reqwest::Client::builder().redirect(Policy::none()).build().unwrap();
@@ -206,7 +207,14 @@ impl TestApp {
     /// load balancer would be.
     pub async fn start_beside(&self, overrides: &[(&str, &str)]) -> Self {
         let clock = self.state().clock.clone();
-        Self::start_serving(None, self.database_url.clone(), overrides, axum::Router::new(), clock).await
+        Self::start_serving(
+            None,
+            self.database_url.clone(),
+            overrides,
+            axum::Router::new(),
+            |config| config.clock = clock,
+        )
+        .await
     }
 
     /// Runs `sqlite` or `postgres`, whichever is this server's database's, as
