@@ -30,14 +30,7 @@ rss_mib() { awk '/^VmRSS/ { printf "%.1f", $2 / 1024 }' "/proc/$server_pid/statu
 
 step "Starting the server on a fresh database (bcrypt cost 12)"
 started=$(now_ms)
-# The limits are raised: the benchmark logs in thousands of times from one
-# address and one device, which they exist to stop.
-env -i PATH="$PATH" HOME="$HOME" \
-  DATABASE_URL="sqlite://$work/app.db" LEPTOS_SITE_ROOT="$ROOT/target/site" \
-  LEPTOS_SITE_ADDR="127.0.0.1:$PORT" SESSION_PASSWORD="benchmark-session-password-0123456789abcdef" \
-  BCRYPT_COST=12 RUST_LOG=warn REGISTER_MAX_PER_ADDRESS=1000000 LOGIN_MAX_FAILURES_PER_ADDRESS=1000000 \
-  LOGIN_MAX_FAILURES_PER_EMAIL=1000000 LOGIN_MAX_FAILURES_PER_DEVICE=1000000 \
-  "$CARGO_TARGET_DIR/release/server" >"$work/server.log" 2>&1 &
+BENCH_DATA_DIR=$work "$ROOT/scripts/bench-server.sh" "$PORT" >"$work/server.log" 2>&1 &
 server_pid=$!
 until curl -fso /dev/null "$BASE/"; do
   kill -0 "$server_pid" 2>/dev/null || { cat "$work/server.log"; exit 1; }
@@ -106,11 +99,8 @@ run api_users_during_logins 1 4 -H "Cookie: $cookie" "$BASE/api/users"
 wait "$saturating"
 rss_loaded=$(rss_mib)
 
-gz() { gzip -9 -c "$1" | wc -c; }
-js_gz=$(gz target/site/pkg/app.js)
-wasm_gz=$(gz target/site/pkg/app.wasm)
-wasm_raw=$(wc -c <target/site/pkg/app.wasm)
-wasm_br=$(wc -c <target/site/pkg/app.wasm.br)
+first_load=$(node scripts/first-load.mjs target/site/pkg)
+first_load_of() { node -e 'const r = JSON.parse(process.argv[1])[process.argv[2]]; console.log(r.gzip, r.brotli)' "$first_load" "$1"; }
 
 login_ceiling=$(awk -v c="$cores" -v s="$single" 'BEGIN { printf "%.1f", c / s }')
 printf '\n== Benchmark (%s, %s cores, %s s runs) ==\n' "$(date -u +%Y-%m-%dT%H:%MZ)" "$cores" "$DURATION"
@@ -121,8 +111,11 @@ done
 printf 'one login alone (cost-12 hash + round trip): %s ms; cores / that = %s logins/s ceiling; measured %s/s\n' \
   "$hash_ms" "$login_ceiling" "${rate[login]}"
 printf 'RSS idle %s MiB, after load %s MiB; start to first 200: %s ms\n' "$rss_idle" "$rss_loaded" "$start_ms"
-printf 'first load of /login: app.js %s B + app.wasm %s B gzip -9 (wasm raw %s B, brotli %s B)\n' \
-  "$js_gz" "$wasm_gz" "$wasm_raw" "$wasm_br"
+printf 'first load (js + wasm), bytes gzip -9 / brotli as served:\n'
+for page in /login /register /users /users/ID /account; do
+  read -r gzip brotli <<<"$(first_load_of "$page")"
+  printf '  %-10s %8s / %8s\n' "$page" "$gzip" "$brotli"
+done
 
 json_runs=""
 for name in api_users page_users page_login login api_users_during_logins; do
@@ -134,8 +127,7 @@ cat >"$OUT" <<JSON
   ${json_runs}
   "login_alone_ms": $hash_ms, "login_ceiling_per_s": $login_ceiling,
   "rss_idle_mib": $rss_idle, "rss_after_load_mib": $rss_loaded, "start_to_first_200_ms": $start_ms,
-  "first_load_gzip_bytes": {"js": $js_gz, "wasm": $wasm_gz, "total": $((js_gz + wasm_gz))},
-  "wasm_raw_bytes": $wasm_raw, "wasm_brotli_bytes": $wasm_br
+  "first_load_bytes": $first_load
 }
 JSON
 echo "Written to $OUT"
