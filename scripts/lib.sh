@@ -103,7 +103,9 @@ ensure_build_tools() {
 
 build_release() {
   step "Building the release (server and wasm; a cold build takes about 6 minutes)"
-  cargo leptos build --release --split
+  # --split: pages in wasm chunks of their own (lazy routes). Hashed names:
+  # browsers keep the files for good (the server reads hash.txt at start).
+  LEPTOS_HASH_FILES=true cargo leptos build --release --split
   step "Precompressing the site's js, wasm and css"
   node scripts/precompress.mjs target/site/pkg
 }

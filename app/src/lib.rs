@@ -12,7 +12,9 @@ mod pages;
 pub mod session;
 
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
+use leptos_meta::{provide_meta_context, Title};
+#[cfg(feature = "ssr")]
+use leptos_meta::MetaTags;
 use leptos_router::{
     components::{Route, Router, Routes},
     path, Lazy, SsrMode,
@@ -29,7 +31,9 @@ use pages::{
 };
 
 /// The HTML document around the app, rendered on the server.
+#[cfg(feature = "ssr")]
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    let assets = backend::state().map(|state| state.assets.clone()).ok();
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -37,15 +41,29 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
-                <AutoReload options=options.clone()/>
-                <HashedStylesheet options=options.clone() id="leptos"/>
-                <HydrationScripts options/>
+                <AutoReload options/>
+                {assets.map(|assets| view! { <BuiltFiles assets/> })}
                 <MetaTags/>
             </head>
             <body>
                 <App/>
             </body>
         </html>
+    }
+}
+
+/// The page's css, and the module that loads the js and the wasm and
+/// hydrates the page: what leptos' `HashedStylesheet` and `HydrationScripts`
+/// write, from names read once at start (see `backend::assets`).
+#[cfg(feature = "ssr")]
+#[component]
+fn BuiltFiles(assets: backend::assets::BuiltAssets) -> impl IntoView {
+    let script = assets.hydration_script();
+    view! {
+        <link id="leptos" rel="stylesheet" href=assets.css/>
+        <link rel="modulepreload" href=assets.js/>
+        <link rel="preload" href=assets.wasm r#as="fetch" r#type="application/wasm" crossorigin="anonymous"/>
+        <script type="module" nonce=leptos::nonce::use_nonce()>{script}</script>
     }
 }
 

@@ -134,20 +134,15 @@ async function shown(viewer: Viewer, path: string): Promise<Shown> {
     const attributes = (element: Element) => Array.from(element.attributes);
     const text = (selector: string) => document.querySelector(selector)?.textContent ?? undefined;
     return {
-      // Hints to fetch files early are left out: they hold nothing of a user's,
-      // and leptos adds the ones for a page's wasm chunk only when the page's
-      // view started before the head was sent. The per-response nonce, which
-      // leptos also writes as `crossorigin`, by name only.
-      head: Array.from(document.head.children)
-        .filter((element) => !(element.localName === "link" && /preload/.test(element.getAttribute("rel") ?? "")))
-        .map((element) =>
-          [
-            element.localName,
-            ...attributes(element).map((a) =>
-              ["nonce", "crossorigin"].includes(a.name) ? a.name : `${a.name}=${a.value}`,
-            ),
-          ].join(" "),
-        ),
+      // The per-response nonce by name only (and `crossorigin`, alike on every page).
+      head: Array.from(document.head.children, (element) =>
+        [
+          element.localName,
+          ...attributes(element).map((a) =>
+            ["nonce", "crossorigin"].includes(a.name) ? a.name : `${a.name}=${a.value}`,
+          ),
+        ].join(" "),
+      ),
       body: shape(document.body),
       handlers: Array.from(document.querySelectorAll("*")).flatMap((element) =>
         attributes(element)

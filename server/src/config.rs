@@ -45,9 +45,9 @@ pub struct Config {
     pub cookie_secure: bool,
     /// Where the built site (`pkg/`, static files) is served from.
     pub site_root: String,
-    /// The built js, wasm and css carry a hash of their content in their names
-    /// (cargo-leptos `hash-files`), so browsers may keep them for good.
-    pub hashed_asset_names: bool,
+    /// The content hashes in the names of the built js, wasm and css, as
+    /// cargo-leptos listed them (`hash.txt`); `None`: the names are plain.
+    pub asset_hashes: Option<String>,
     /// Brute-force limits on logins and registrations.
     pub limits: LimitSettings,
     /// Take the client address from the last `X-Forwarded-For` entry (only
@@ -162,7 +162,7 @@ impl Config {
             bcrypt_cost,
             cookie_secure: parse_or(&var, "COOKIE_SECURE", false, "true or false")?,
             site_root: var("LEPTOS_SITE_ROOT").unwrap_or_else(|| "target/site".to_owned()),
-            hashed_asset_names: built_with_hashed_names(),
+            asset_hashes: asset_hashes_of_this_build(),
             limits: limit_settings(&var)?,
             trust_forwarded_for: parse_or(&var, "TRUST_FORWARDED_FOR", false, "true or false")?,
             public_origin: var("PUBLIC_ORIGIN").map(|value| public_origin(&value)).transpose()?,
@@ -186,20 +186,18 @@ impl Config {
             .site_root(self.site_root.as_str())
             .site_pkg_dir("pkg")
             .site_addr(self.site_addr)
-            .hash_files(self.hashed_asset_names)
             .build()
     }
 }
 
-/// cargo-leptos, asked to hash file names (`hash-files` in Cargo.toml), lists
-/// the names it gave in `hash.txt` beside the server binary, where leptos
-/// reads them to link the files from each page. A fact of the build, not a
-/// setting: without that file the names are plain.
-fn built_with_hashed_names() -> bool {
-    std::env::current_exe()
-        .ok()
-        .and_then(|exe| exe.parent().map(|dir| dir.join("hash.txt").is_file()))
-        .unwrap_or(false)
+/// The release build (`LEPTOS_HASH_FILES=true cargo leptos build`, see
+/// scripts/lib.sh) names the built files by their content and lists the
+/// hashes in `hash.txt` beside the server binary. A fact of the build, not a
+/// setting. `cargo leptos watch` keeps plain names: a style edit rebuilds
+/// the css without restarting the server, which would still link the old name.
+fn asset_hashes_of_this_build() -> Option<String> {
+    let exe = std::env::current_exe().ok()?;
+    std::fs::read_to_string(exe.parent()?.join("hash.txt")).ok()
 }
 
 fn limit_settings(var: &impl Fn(&str) -> Option<String>) -> Result<LimitSettings, ConfigError> {

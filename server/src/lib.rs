@@ -6,6 +6,7 @@ pub mod connections;
 use app::error::AppError;
 use app::{
     backend::{
+        assets::BuiltAssets,
         db::{ConnectError, Database, DatabaseSettings},
         device::DeviceCookies,
         http::{
@@ -106,6 +107,7 @@ pub async fn start_with(config: Config, extra: Router<AppState>) -> Result<Runni
         passwords: PasswordHasher::new(config.bcrypt_cost),
         live_reload_port: config.live_reload_port,
         limits: Arc::new(Limits::new(config.limits, config.clock.clone())),
+        assets: BuiltAssets::named("app", config.asset_hashes.as_deref()),
         clock: config.clock.clone(),
     });
     let listener = TcpListener::bind(config.site_addr)
@@ -251,7 +253,7 @@ pub fn router(state: AppState, config: &Config, extra: Router<AppState>) -> Rout
         // so a page load does not check the session once per file.
         .nest_service(
             &format!("/{}", state.leptos_options.site_pkg_dir),
-            SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, asset_caching(config.hashed_asset_names)).layer(
+            SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, asset_caching(state.assets.hashed)).layer(
                 built_files(Path::new(&*state.leptos_options.site_root).join(&*state.leptos_options.site_pkg_dir)),
             ),
         )

@@ -1,6 +1,7 @@
 //! Server-only code: compiled with the `ssr` feature and never into the wasm.
 
 pub mod accounts;
+pub mod assets;
 pub mod clock;
 pub mod db;
 pub mod device;
@@ -53,6 +54,8 @@ pub struct SharedState {
     pub flashes: Arc<http::FormFlashes>,
     pub passwords: password::PasswordHasher,
     pub limits: Arc<limits::Limits>,
+    /// The built files pages link.
+    pub assets: assets::BuiltAssets,
     /// The live-reload websocket's port under `cargo leptos watch`.
     pub live_reload_port: Option<u16>,
     pub clock: clock::Clock,
