@@ -72,3 +72,24 @@ test("a page in a chunk of its own is fetched when first shown, and works", asyn
   await expect(page.getByRole("link", { name: "Chunk Visitor" })).toBeVisible();
   expect(chunks()).toContainEqual(expect.stringMatching(/^split___users_route_view_/));
 });
+
+test("a first load of a page in a chunk asks for its chunks with the main wasm, once", async ({ page }) => {
+  const registered = await page.request.post("/api/register", {
+    form: { name: "Preload Visitor", email: uniqueEmail("preload"), password: PASSWORD },
+  });
+  expect(registered.status()).toBe(200);
+  const files = builtFiles(page);
+  const document = await page.goto("/users");
+  await hydrated(page);
+  await expect(page.getByRole("link", { name: "Preload Visitor" })).toBeVisible();
+
+  const hinted = await page.locator('head link[rel="preload"][type="application/wasm"]').evaluateAll((links) =>
+    links.map((link) => new URL((link as HTMLLinkElement).href).pathname.slice("/pkg/".length)),
+  );
+  expect(hinted).toContainEqual(expect.stringMatching(/^split___users_route_view_/));
+  expect(hinted.filter((name) => name.startsWith("split___") && !name.startsWith("split___users_"))).toEqual([]);
+  // Each chunk is fetched once: the hint's fetch is the one hydration uses.
+  const fetched = files.map(fileName).filter((name) => hinted.includes(name));
+  expect(fetched.sort()).toEqual([...hinted].sort());
+  expect(document?.status()).toBe(200);
+});

@@ -107,7 +107,11 @@ pub async fn start_with(config: Config, extra: Router<AppState>) -> Result<Runni
         passwords: PasswordHasher::new(config.bcrypt_cost),
         live_reload_port: config.live_reload_port,
         limits: Arc::new(Limits::new(config.limits, config.clock.clone())),
-        assets: BuiltAssets::named("app", config.asset_hashes.as_deref()),
+        assets: BuiltAssets::read(
+            &Path::new(&config.site_root).join("pkg"),
+            "app",
+            config.asset_hashes.as_deref(),
+        ),
         clock: config.clock.clone(),
     });
     let listener = TcpListener::bind(config.site_addr)

@@ -1,10 +1,13 @@
 //! The built js, wasm and css every page links, named once at start.
 //!
-//! cargo-leptos (`hash-files` in Cargo.toml) puts a hash of each file's
-//! content in its name and lists the hashes in `hash.txt` beside the server
-//! binary. leptos' own head components (`HydrationScripts`,
+//! The release build (`LEPTOS_HASH_FILES=true cargo leptos build`) puts a hash
+//! of each file's content in its name and lists the hashes in `hash.txt`
+//! beside the server binary. leptos' own head components (`HydrationScripts`,
 //! `HashedStylesheet`) read that file again on every render, which cost 18% of
 //! the rate of `GET /login` (12,800 against 15,600 req/s): here it is read once.
+//! Likewise the split manifest, which names the wasm chunks of each lazy page.
+
+use std::{collections::HashMap, path::Path};
 
 /// Where the built files are served from (`site-pkg-dir` in Cargo.toml).
 const PKG: &str = "/pkg";
@@ -17,19 +20,16 @@ pub struct BuiltAssets {
     pub css: String,
     /// The names carry content hashes, so browsers may keep the files for good.
     pub hashed: bool,
+    /// The wasm chunks each lazy page needs, by the page's split point
+    /// (`__users_route_view_<hash>`), as paths.
+    chunks: HashMap<String, Vec<String>>,
 }
 
 impl BuiltAssets {
     /// The files cargo-leptos writes for `output_name`: plain names, or with
     /// `hashes` (the contents of `hash.txt`: `js: <hash>` lines) hashed ones.
     pub fn named(output_name: &str, hashes: Option<&str>) -> Self {
-        let hash_of = |kind: &str| {
-            hashes?.lines().find_map(|line| {
-                let (file, hash) = line.split_once(':')?;
-                (file.trim() == kind).then(|| hash.trim().to_owned())
-            })
-        };
-        let name = |kind: &str| match hash_of(kind) {
+        let name = |kind: &str| match hashes.and_then(|hashes| hash_in(hashes, kind)) {
             Some(hash) => format!("{PKG}/{output_name}.{hash}.{kind}"),
             None => format!("{PKG}/{output_name}.{kind}"),
         };
@@ -38,7 +38,49 @@ impl BuiltAssets {
             wasm: name("wasm"),
             css: name("css"),
             hashed: hashes.is_some(),
+            chunks: HashMap::new(),
         }
+    }
+
+    /// [`named`](Self::named), plus the chunks listed by the split manifest
+    /// in `pkg_dir` (none without one: a build without `--split`).
+    pub fn read(pkg_dir: &Path, output_name: &str, hashes: Option<&str>) -> Self {
+        let manifest = match hashes.and_then(|hashes| hash_in(hashes, "manifest")) {
+            Some(hash) => format!("__wasm_split_manifest.{hash}.json"),
+            None => "__wasm_split_manifest.json".to_owned(),
+        };
+        let mut assets = Self::named(output_name, hashes);
+        if let Ok(text) = std::fs::read_to_string(pkg_dir.join(&manifest)) {
+            assets = assets.with_split_manifest(&text);
+        }
+        assets
+    }
+
+    /// The chunks a split manifest (`{"<split point>": ["<module>", ...]}`) lists.
+    pub fn with_split_manifest(mut self, manifest: &str) -> Self {
+        match serde_json::from_str::<HashMap<String, Vec<String>>>(manifest) {
+            Ok(manifest) => {
+                self.chunks = manifest
+                    .into_iter()
+                    .map(|(split, modules)| {
+                        let paths = modules.iter().map(|module| format!("{PKG}/{module}.wasm")).collect();
+                        (split, paths)
+                    })
+                    .collect();
+            }
+            Err(err) => tracing::warn!(error = %err, "the split manifest cannot be read: no chunk is preloaded"),
+        }
+        self
+    }
+
+    /// The chunks of the lazy page declared as `route` (`lazy_page!(UsersRoute
+    /// => ...)`): leptos names its split point `__<route in snake case>_view_<hash>`.
+    pub fn chunks_of(&self, route: &str) -> &[String] {
+        let prefix = format!("__{}_view_", snake_case(route));
+        self.chunks
+            .iter()
+            .find(|(split, _)| split.starts_with(&prefix))
+            .map_or(&[], |(_, paths)| paths.as_slice())
     }
 
     /// The inline module that starts the app: loads the js and the wasm it
@@ -51,16 +93,33 @@ impl BuiltAssets {
     }
 }
 
+/// The hash `hash.txt` lists for `kind` (`js: <hash>` lines).
+fn hash_in(hashes: &str, kind: &str) -> Option<String> {
+    hashes.lines().find_map(|line| {
+        let (file, hash) = line.split_once(':')?;
+        (file.trim() == kind).then(|| hash.trim().to_owned())
+    })
+}
+
+/// `UsersRoute` to `users_route`, for type names.
+fn snake_case(name: &str) -> String {
+    let mut snake = String::with_capacity(name.len() + 4);
+    for (index, character) in name.chars().enumerate() {
+        if character.is_uppercase() && index > 0 {
+            snake.push('_');
+        }
+        snake.extend(character.to_lowercase());
+    }
+    snake
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn names_carry_the_hashes_cargo_leptos_listed() {
-        let assets = BuiltAssets::named(
-            "app",
-            Some("js: Aa1\nwasm: Bb2\ncss: Cc3\nmanifest: Dd4\nsplit: Ee5\n"),
-        );
+        let assets = BuiltAssets::named("app", Some("js: Aa1\nwasm: Bb2\ncss: Cc3\nmanifest: Dd4\nsplit: Ee5\n"));
         assert_eq!(assets.js, "/pkg/app.Aa1.js");
         assert_eq!(assets.wasm, "/pkg/app.Bb2.wasm");
         assert_eq!(assets.css, "/pkg/app.Cc3.css");
@@ -75,6 +134,26 @@ mod tests {
             ("/pkg/app.js", "/pkg/app.wasm", "/pkg/app.css")
         );
         assert!(!assets.hashed);
+    }
+
+    #[test]
+    fn each_lazy_page_has_the_chunks_the_manifest_lists() {
+        let assets = BuiltAssets::named("app", None).with_split_manifest(
+            r#"{"__users_route_view_61":["chunk_7.Aa","split___users_route_view_61.Bb"],
+                "__user_route_view_61":["chunk_6.Cc"]}"#,
+        );
+        assert_eq!(
+            assets.chunks_of("UsersRoute"),
+            ["/pkg/chunk_7.Aa.wasm", "/pkg/split___users_route_view_61.Bb.wasm"]
+        );
+        assert_eq!(assets.chunks_of("UserRoute"), ["/pkg/chunk_6.Cc.wasm"]);
+        assert!(assets.chunks_of("AccountRoute").is_empty());
+    }
+
+    #[test]
+    fn a_manifest_that_cannot_be_read_preloads_nothing() {
+        let assets = BuiltAssets::named("app", None).with_split_manifest("{not json");
+        assert!(assets.chunks_of("UsersRoute").is_empty());
     }
 
     #[test]

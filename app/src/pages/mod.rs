@@ -15,10 +15,38 @@ macro_rules! lazy_page {
             }
 
             fn view(_this: Self) -> AnyView {
+                $crate::pages::preload_chunks_of(stringify!($route));
                 $view.into_any()
             }
         }
     };
+}
+
+/// On the server, hints the browser to fetch the wasm chunks of the lazy page
+/// `route` beside the main wasm: without the hints it would ask for them only
+/// once hydration reached the page. (leptos adds such hints itself only when
+/// the page's view happens to start before the head is written.)
+pub fn preload_chunks_of(route: &'static str) {
+    #[cfg(feature = "ssr")]
+    if let Ok(state) = crate::backend::state() {
+        use leptos::prelude::*;
+        for href in state.assets.chunks_of(route) {
+            // A `leptos_meta` tag rendered to HTML registers itself for the
+            // head instead of returning markup.
+            let _ = view! {
+                <leptos_meta::Link
+                    rel="preload"
+                    href=href.clone()
+                    as_="fetch"
+                    type_="application/wasm"
+                    crossorigin="anonymous"
+                />
+            }
+            .to_html();
+        }
+    }
+    #[cfg(not(feature = "ssr"))]
+    let _ = route;
 }
 
 pub mod account;
