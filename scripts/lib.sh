@@ -94,6 +94,16 @@ ensure_nginx() {
   fi
 }
 
+# A real SMTP server for the mail tests (they start it on ports of their own).
+AIOSMTPD_VERSION=1.4.6
+ensure_smtp_server() {
+  if ! python3 -c "import aiosmtpd, sys; sys.exit(aiosmtpd.__version__ != '$AIOSMTPD_VERSION')" 2>/dev/null; then
+    step "Installing the aiosmtpd SMTP server $AIOSMTPD_VERSION from PyPI, for the tests"
+    python3 -m pip install --quiet --disable-pip-version-check --user "aiosmtpd==$AIOSMTPD_VERSION" 2>/dev/null ||
+      python3 -m pip install --quiet --disable-pip-version-check "aiosmtpd==$AIOSMTPD_VERSION"
+  fi
+}
+
 ensure_build_tools() {
   ensure_wasm_target
   ensure_npm_packages

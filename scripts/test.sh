@@ -8,6 +8,7 @@ source "$(dirname "$0")/lib.sh"
 ensure_build_tools
 ensure_chromium
 ensure_nginx
+ensure_smtp_server
 
 step "Formatting (cargo fmt --check)"
 cargo fmt --all -- --check

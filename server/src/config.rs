@@ -1,7 +1,7 @@
 //! Configuration, read once at startup from the environment (and `.env`).
 
 use crate::connections::ConnectionLimits;
-use app::backend::{clock::Clock, limits::LimitSettings};
+use app::backend::{clock::Clock, limits::LimitSettings, mail::MailSettings};
 use leptos::config::LeptosOptions;
 use secrecy::{ExposeSecret, SecretString};
 use std::{net::SocketAddr, time::Duration};
@@ -53,6 +53,8 @@ pub struct Config {
     /// Take the client address from the last `X-Forwarded-For` entry (only
     /// behind a proxy that appends it).
     pub trust_forwarded_for: bool,
+    /// Where mail goes (`SMTP_URL`, `MAIL_FROM`).
+    pub mail: MailSettings,
     /// The site's origin as browsers see it (`https://app.example.com`): when
     /// set, state-changing requests must come from it.
     pub public_origin: Option<String>,
@@ -74,6 +76,8 @@ pub enum ConfigError {
          the output of `openssl rand -base64 48`"
     )]
     MissingSessionPassword,
+    #[error("SMTP_URL is set but MAIL_FROM is not: set it to the sender, e.g. `Sessions <no-reply@example.com>`")]
+    MissingMailFrom,
     #[error("{0} is too short: each password needs at least {MIN_SESSION_PASSWORD_CHARS} characters")]
     ShortSessionPassword(&'static str),
     #[error("{name} has an invalid value {value:?}: {expected}")]
@@ -166,6 +170,7 @@ impl Config {
             limits: limit_settings(&var)?,
             trust_forwarded_for: parse_or(&var, "TRUST_FORWARDED_FOR", false, "true or false")?,
             public_origin: var("PUBLIC_ORIGIN").map(|value| public_origin(&value)).transpose()?,
+            mail: mail_settings(&var)?,
             connections: connection_limits(&var)?,
             live_reload_port: var("LEPTOS_WATCH")
                 .map(|_| parse_or(&var, "LEPTOS_RELOAD_PORT", 3001, "a port number"))
@@ -198,6 +203,20 @@ impl Config {
 fn asset_hashes_of_this_build() -> Option<String> {
     let exe = std::env::current_exe().ok()?;
     std::fs::read_to_string(exe.parent()?.join("hash.txt")).ok()
+}
+
+fn mail_settings(var: &impl Fn(&str) -> Option<String>) -> Result<MailSettings, ConfigError> {
+    let smtp_url = var("SMTP_URL").filter(|url| !url.trim().is_empty());
+    let from = match (var("MAIL_FROM"), &smtp_url) {
+        (Some(from), _) => from,
+        (None, Some(_)) => return Err(ConfigError::MissingMailFrom),
+        (None, None) => "Sessions <no-reply@localhost>".to_owned(),
+    };
+    Ok(MailSettings {
+        smtp_url: smtp_url.map(SecretString::from),
+        from,
+        first_retry: Duration::from_secs(1),
+    })
 }
 
 fn limit_settings(var: &impl Fn(&str) -> Option<String>) -> Result<LimitSettings, ConfigError> {
@@ -414,6 +433,27 @@ mod tests {
                 other => panic!("{name}={value}: {other:?}"),
             }
         }
+    }
+
+    #[test]
+    fn mail_needs_a_sender_once_it_is_sent() {
+        let unsent = from(&[PASSWORD]).unwrap();
+        assert!(unsent.mail.smtp_url.is_none());
+        assert_eq!(
+            from(&[PASSWORD, ("SMTP_URL", "smtp://127.0.0.1:2525")]).unwrap_err(),
+            ConfigError::MissingMailFrom
+        );
+        let sent = from(&[
+            PASSWORD,
+            ("SMTP_URL", "smtps://user:secret@mail.example.com:465"),
+            ("MAIL_FROM", "Sessions <no-reply@example.com>"),
+        ])
+        .unwrap();
+        assert_eq!(sent.mail.from, "Sessions <no-reply@example.com>");
+        assert!(
+            !format!("{sent:?}").contains("secret"),
+            "the SMTP password stays out of Debug"
+        );
     }
 
     #[test]

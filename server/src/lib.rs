@@ -10,10 +10,11 @@ use app::{
         db::{ConnectError, Database, DatabaseSettings},
         device::DeviceCookies,
         http::{
-            api_not_found, json_errors, limit_body, panic_response, refuse_cross_site, resolve_client_address,
-            security_headers, FormFlashes, PublicOrigin, MAX_BODY_BYTES,
+            api_not_found, dev_mailbox_page, json_errors, limit_body, panic_response, refuse_cross_site,
+            resolve_client_address, security_headers, FormFlashes, PublicOrigin, MAX_BODY_BYTES,
         },
         limits::Limits,
+        mail::{MailSetupError, Mailer},
         password::PasswordHasher,
         session::{load_session, CookieKeys, Lifetimes, SessionConfig},
         AppState, SharedState,
@@ -26,7 +27,7 @@ use axum::{
     http::{header, HeaderValue, StatusCode},
     middleware::{self, Next},
     response::{IntoResponse, Response},
-    routing::any,
+    routing::{any, get},
     Router,
 };
 use config::Config;
@@ -52,6 +53,8 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 pub enum StartError {
     #[error(transparent)]
     Database(#[from] ConnectError),
+    #[error(transparent)]
+    Mail(#[from] MailSetupError),
     #[error("cannot listen on {0}: {1}")]
     Bind(SocketAddr, std::io::Error),
 }
@@ -89,6 +92,7 @@ pub async fn start_with(config: Config, extra: Router<AppState>) -> Result<Runni
         acquire_timeout: config.database_acquire_timeout,
         busy_timeout: config.database_busy_timeout,
     };
+    let mailer = Mailer::start(config.mail.clone())?;
     let db = connect_database(&settings, config.database_startup_timeout).await?;
     let keys = CookieKeys::derive(&config.session_password, &config.previous_session_passwords);
     let state = AppState::new(SharedState {
@@ -107,6 +111,7 @@ pub async fn start_with(config: Config, extra: Router<AppState>) -> Result<Runni
         passwords: PasswordHasher::new(config.bcrypt_cost),
         live_reload_port: config.live_reload_port,
         limits: Arc::new(Limits::new(config.limits, config.clock.clone())),
+        mailer,
         assets: BuiltAssets::read(
             &Path::new(&config.site_root).join("pkg"),
             "app",
@@ -240,7 +245,11 @@ pub fn router(state: AppState, config: &Config, extra: Router<AppState>) -> Rout
         let options = state.leptos_options.clone();
         move || shell(options.clone())
     };
-    let mut router = extra
+    let mut router = extra;
+    if state.mailer.mailbox().is_some() {
+        router = router.route("/dev/mailbox", get(dev_mailbox_page));
+    }
+    let mut router = router
         .route("/api/{*rest}", any(api_not_found))
         .leptos_routes_with_context(&state, ROUTES.clone(), provide_state.clone(), render)
         // Other static files (the favicon), and the app's 404 page for the rest.

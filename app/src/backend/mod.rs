@@ -8,6 +8,7 @@ pub mod device;
 pub mod http;
 pub mod limits;
 pub mod log_safe;
+pub mod mail;
 pub mod password;
 pub mod sealed;
 pub mod session;
@@ -56,6 +57,7 @@ pub struct SharedState {
     pub limits: Arc<limits::Limits>,
     /// The built files pages link.
     pub assets: assets::BuiltAssets,
+    pub mailer: mail::Mailer,
     /// The live-reload websocket's port under `cargo leptos watch`.
     pub live_reload_port: Option<u16>,
     pub clock: clock::Clock,

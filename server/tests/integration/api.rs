@@ -752,7 +752,7 @@ async fn built_files_named_by_their_content_are_kept_for_good() {
     std::fs::create_dir_all(site.path().join("pkg")).unwrap();
     std::fs::write(site.path().join("pkg/app.0123abcd.js"), "export {};").unwrap();
     let root = site.path().display().to_string();
-    let app = TestApp::start_adjusted(&[("LEPTOS_SITE_ROOT", &root)], |config| {
+    let app = TestApp::start_adjusted(&[("LEPTOS_SITE_ROOT", &root)], axum::Router::new(), |config| {
         config.asset_hashes = Some("js: 0123abcd\n".into())
     })
     .await;

@@ -137,11 +137,16 @@ impl TestApp {
         Self::start_serving(Some(store), url, overrides, axum::Router::new(), |_| {}).await
     }
 
-    /// Starts with a configuration the environment cannot give (facts of the build).
-    pub async fn start_adjusted(overrides: &[(&str, &str)], adjust: impl FnOnce(&mut Config)) -> Self {
+    /// Starts with a configuration the environment cannot give (facts of the
+    /// build, pauses too short to set in seconds), and `extra` routes.
+    pub async fn start_adjusted(
+        overrides: &[(&str, &str)],
+        extra: axum::Router<app::backend::AppState>,
+        adjust: impl FnOnce(&mut Config),
+    ) -> Self {
         let store = TestStore::new().await;
         let url = store.url.clone();
-        Self::start_serving(Some(store), url, overrides, axum::Router::new(), adjust).await
+        Self::start_serving(Some(store), url, overrides, extra, adjust).await
     }
 
     /// Starts on a database of someone else's (a relay to a test's store).
@@ -595,4 +600,77 @@ impl Drop for ServerProcess {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// A real SMTP server (aiosmtpd, installed by scripts/test.sh) on a port of
+/// its own, keeping what it receives in a maildir; stopped when dropped.
+pub struct SmtpServer {
+    child: std::process::Child,
+    pub port: u16,
+    maildir: tempfile::TempDir,
+}
+
+impl SmtpServer {
+    pub async fn start() -> Self {
+        Self::start_on(free_port()).await
+    }
+
+    pub async fn start_on(port: u16) -> Self {
+        let maildir = tempfile::tempdir().unwrap();
+        let child = std::process::Command::new("python3")
+            .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}")])
+            .args(["-c", "aiosmtpd.handlers.Mailbox"])
+            .arg(maildir.path().join("mail"))
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .expect("python3 -m aiosmtpd (scripts/test.sh installs it)");
+        let server = Self { child, port, maildir };
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+        while tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_err() {
+            assert!(std::time::Instant::now() < deadline, "the SMTP server did not start");
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        server
+    }
+
+    pub fn url(&self) -> String {
+        format!("smtp://127.0.0.1:{}", self.port)
+    }
+
+    /// The messages delivered so far, as sent; waits up to `within` for `count`.
+    pub async fn wait_for(&self, count: usize, within: std::time::Duration) -> Vec<String> {
+        let deadline = std::time::Instant::now() + within;
+        loop {
+            let delivered = self.delivered();
+            if delivered.len() >= count || std::time::Instant::now() >= deadline {
+                return delivered;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    }
+
+    fn delivered(&self) -> Vec<String> {
+        let Ok(entries) = std::fs::read_dir(self.maildir.path().join("mail/new")) else {
+            return Vec::new();
+        };
+        entries
+            .filter_map(|entry| std::fs::read_to_string(entry.ok()?.path()).ok())
+            .collect()
+    }
+}
+
+impl Drop for SmtpServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A port nothing listens on (for the moment).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }

@@ -11,5 +11,6 @@ mod concurrency;
 mod faults;
 mod helpers;
 mod hostile_names;
+mod mail;
 mod security;
 mod startup;

@@ -1,7 +1,8 @@
 //! Where the API meets HTTP, a concern a file: errors become responses
 //! (`errors`), the body limit (`body`), the cross-site check (`cross_site`),
 //! the client's address (`client`), security headers and the pages' CSP
-//! (`headers`), and pages and forms without JavaScript (`forms`).
+//! (`headers`), pages and forms without JavaScript (`forms`), and the
+//! development mailbox (`mailbox`).
 
 mod body;
 mod client;
@@ -9,6 +10,7 @@ mod cross_site;
 mod errors;
 mod forms;
 mod headers;
+mod mailbox;
 
 pub use body::{limit_body, MAX_BODY_BYTES};
 pub use client::{client_address, resolve_client_address, ClientAddress};
@@ -16,3 +18,4 @@ pub use cross_site::{refuse_cross_site, PublicOrigin};
 pub use errors::{api_not_found, json_errors, panic_response, unavailable_page};
 pub use forms::{redirect_page, respond_to_form, take_form_flash, FormFlashes, FormPost};
 pub use headers::{page_content_security_policy, provide_page_security_policy, security_headers};
+pub use mailbox::dev_mailbox_page;

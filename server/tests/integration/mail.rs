@@ -1,0 +1,92 @@
+//! Mail through a real SMTP server: delivered in both bodies, never holding a
+//! request up while the server is down, sent once it is back; without SMTP, a
+//! debug build's mailbox page shows it as text.
+
+use crate::helpers::{free_port, SmtpServer, TestApp};
+use app::backend::{mail::Mail, AppState};
+use axum::{extract::State, routing::post, Router};
+use reqwest::StatusCode;
+use std::time::Duration;
+
+/// A route that queues one message, as a feature will.
+fn sending_route(subject: &'static str) -> Router<AppState> {
+    Router::new().route(
+        "/test/send",
+        post(move |State(state): State<AppState>| async move {
+            state.mailer.send(Mail {
+                to: "ada@example.com".into(),
+                subject: subject.into(),
+                text: "Open http://localhost:3000/verify-email?token=abc to go on.\n".into(),
+                html: "<p>Open <a href=\"http://localhost:3000/verify-email?token=abc\">the link</a>.</p>".into(),
+            });
+        }),
+    )
+}
+
+async fn send(app: &TestApp) {
+    let response = app.client.post(app.url("/test/send")).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn mail_reaches_a_real_smtp_server_in_text_and_html() {
+    let smtp = SmtpServer::start().await;
+    let url = smtp.url();
+    let app = TestApp::start_adjusted(
+        &[("SMTP_URL", &url), ("MAIL_FROM", "Sessions <no-reply@example.com>")],
+        sending_route("Confirm your email"),
+        |_| {},
+    )
+    .await;
+    send(&app).await;
+    let delivered = smtp.wait_for(1, Duration::from_secs(10)).await;
+    assert_eq!(delivered.len(), 1);
+    let message = &delivered[0];
+    assert!(message.contains("Subject: Confirm your email"), "{message}");
+    assert!(message.contains("From: Sessions <no-reply@example.com>"), "{message}");
+    assert!(message.contains("To: ada@example.com"), "{message}");
+    assert!(
+        message.contains("text/plain") && message.contains("text/html"),
+        "{message}"
+    );
+    // No mailbox page when mail is really sent.
+    assert_eq!(app.get("/dev/mailbox", None).await.status(), StatusCode::NOT_FOUND);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_dead_mail_server_holds_no_request_up_and_gets_the_mail_once_back() {
+    let port = free_port();
+    let url = format!("smtp://127.0.0.1:{port}");
+    let app = TestApp::start_adjusted(
+        &[("SMTP_URL", &url), ("MAIL_FROM", "Sessions <no-reply@example.com>")],
+        sending_route("Your password was changed"),
+        |config| config.mail.first_retry = Duration::from_millis(200),
+    )
+    .await;
+    // Answered while nothing listens for mail.
+    send(&app).await;
+    let smtp = SmtpServer::start_on(port).await;
+    let delivered = smtp.wait_for(1, Duration::from_secs(20)).await;
+    assert_eq!(delivered.len(), 1, "sent by a later try");
+    assert!(delivered[0].contains("Subject: Your password was changed"));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn without_smtp_a_debug_build_shows_mail_as_text_at_dev_mailbox() {
+    let app = TestApp::start_adjusted(&[], sending_route("<script>alert(1)</script>"), |_| {}).await;
+    let empty = app.get("/dev/mailbox", None).await;
+    assert_eq!(empty.status(), StatusCode::OK);
+    assert!(empty.text().await.unwrap().contains("No mail yet."));
+
+    send(&app).await;
+    let page = app.get("/dev/mailbox", None).await.text().await.unwrap();
+    assert!(page.contains("&lt;script&gt;alert(1)&lt;/script&gt;"), "{page}");
+    assert!(!page.contains("<script>"), "{page}");
+    assert!(
+        page.contains("<a href=\"http://localhost:3000/verify-email?token=abc\">"),
+        "{page}"
+    );
+    app.stop().await;
+}
