@@ -33,6 +33,7 @@ test("built files are named by their content and kept for good; pages are not", 
     expect(file.status(), fileName(file)).toBe(200);
     expect(file.headers()["cache-control"], fileName(file)).toBe("public, max-age=31536000, immutable");
     expect(file.headers()["content-encoding"], fileName(file)).toBe("br");
+    expect(file.headers()["vary"], fileName(file)).toContain("accept-encoding");
   }
 });
 

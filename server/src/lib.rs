@@ -73,6 +73,7 @@ impl RunningServer {
     pub async fn stop(self) -> std::io::Result<()> {
         let _ = self.stop.send(());
         let served = self.task.await.unwrap_or_else(|err| Err(std::io::Error::other(err)));
+        self.state.mailer.stop();
         self.state.db.close().await;
         served
     }
@@ -92,8 +93,8 @@ pub async fn start_with(config: Config, extra: Router<AppState>) -> Result<Runni
         acquire_timeout: config.database_acquire_timeout,
         busy_timeout: config.database_busy_timeout,
     };
-    let mailer = Mailer::start(config.mail.clone())?;
     let db = connect_database(&settings, config.database_startup_timeout).await?;
+    let mailer = Mailer::start(config.mail.clone(), db.clone())?;
     let keys = CookieKeys::derive(&config.session_password, &config.previous_session_passwords);
     let state = AppState::new(SharedState {
         leptos_options: config.leptos_options(),
@@ -266,9 +267,15 @@ pub fn router(state: AppState, config: &Config, extra: Router<AppState>) -> Rout
         // so a page load does not check the session once per file.
         .nest_service(
             &format!("/{}", state.leptos_options.site_pkg_dir),
-            SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, asset_caching(state.assets.hashed)).layer(
-                built_files(Path::new(&*state.leptos_options.site_root).join(&*state.leptos_options.site_pkg_dir)),
-            ),
+            (
+                SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, asset_caching(state.assets.hashed)),
+                // One name, a brotli, a gzip and a plain body: a shared cache
+                // must key them by what the browser accepts.
+                SetResponseHeaderLayer::if_not_present(header::VARY, HeaderValue::from_static("accept-encoding")),
+            )
+                .layer(built_files(
+                    Path::new(&*state.leptos_options.site_root).join(&*state.leptos_options.site_pkg_dir),
+                )),
         )
         .layer(middleware::from_fn_with_state(
             PublicOrigin(config.public_origin.clone()),

@@ -1,11 +1,13 @@
-//! Mail, sent off the request path: a request queues a message and goes on;
-//! one task sends the queue over SMTP, trying again with growing pauses while
-//! the mail server is down. So a slow or dead mail server never slows a
-//! request, and how long a request takes never tells whether it sent mail.
-//!
-//! The queue is in memory: messages still waiting when the server stops are
-//! lost (and logged as such).
+//! Mail, sent off the request path: a request puts its message in the outbox
+//! (a table, `db/outbox.rs`) and goes on; a task on each server sends what is
+//! due over SMTP, trying again with growing pauses while the mail server is
+//! down. So a slow or dead mail server never slows a request, how long a
+//! request takes never tells whether it sent mail, and a restart (or a crash)
+//! loses no mail: a message a stopped server had claimed is sent by any
+//! server once its claim runs out.
 
+use super::db::{ClaimedMail, Database};
+use crate::error::AppError;
 use lettre::{
     message::{Mailbox, MultiPart},
     AsyncSmtpTransport, AsyncTransport, Tokio1Executor,
@@ -14,16 +16,21 @@ use secrecy::{ExposeSecret, SecretString};
 use std::{
     collections::VecDeque,
     sync::{Arc, Mutex},
-    time::Duration,
+    time::{Duration, SystemTime, UNIX_EPOCH},
 };
-use tokio::sync::mpsc::{self, error::TrySendError};
+use tokio::sync::Notify;
 
-/// Messages waiting to be sent; past this, new ones are dropped (and logged)
-/// rather than held without bound while the mail server is down.
-const BACKLOG: usize = 1000;
+/// Messages the outbox holds at most; past this, new ones are dropped (and
+/// logged) rather than piled up without bound while the mail server is down.
+const BACKLOG: i64 = 1000;
 /// Tries per message: with pauses doubling from [`MailSettings::first_retry`]
 /// (1 s in service), the last is about a minute after the first.
-const ATTEMPTS: u32 = 7;
+const ATTEMPTS: i64 = 7;
+/// How long a claim on a message lasts: longer than one SMTP exchange may take.
+const CLAIM: Duration = Duration::from_secs(120);
+/// How often the outbox is looked at without being woken: for retries that
+/// came due, and for messages other servers queued.
+const POLL: Duration = Duration::from_secs(1);
 /// Messages the development mailbox keeps, newest first.
 const MAILBOX_SIZE: usize = 100;
 
@@ -55,102 +62,158 @@ pub enum MailSetupError {
     From(String),
 }
 
-/// Where mail goes: queued for SMTP, kept for the development mailbox, or nowhere.
+/// Where mail goes: the outbox, the development mailbox, or nowhere.
 #[derive(Clone)]
-pub struct Mailer {
-    queue: Option<mpsc::Sender<Mail>>,
-    mailbox: Option<DevMailbox>,
+pub struct Mailer(Delivery);
+
+#[derive(Clone)]
+enum Delivery {
+    Outbox(Outbox),
+    Mailbox(DevMailbox),
+    Nowhere,
+}
+
+#[derive(Clone)]
+struct Outbox {
+    db: Database,
+    /// Wakes the sending task when a message is queued.
+    queued: Arc<Notify>,
+    stop: Arc<Notify>,
 }
 
 impl Mailer {
     /// Starts the sending task on the current runtime when `SMTP_URL` is set.
     /// Without it, says once that mail is not being sent; a debug build then
     /// keeps mail for `/dev/mailbox`.
-    pub fn start(settings: MailSettings) -> Result<Self, MailSetupError> {
+    pub fn start(settings: MailSettings, db: Database) -> Result<Self, MailSetupError> {
         let Some(url) = settings.smtp_url else {
-            let mailbox = cfg!(debug_assertions).then(DevMailbox::default);
+            let kept = cfg!(debug_assertions);
             tracing::warn!(
-                kept_at = mailbox.as_ref().map(|_| "/dev/mailbox"),
+                kept_at = kept.then_some("/dev/mailbox"),
                 "mail is not being sent: SMTP_URL is not set"
             );
-            return Ok(Self { queue: None, mailbox });
+            return Ok(Self(if kept {
+                Delivery::Mailbox(DevMailbox::default())
+            } else {
+                Delivery::Nowhere
+            }));
         };
-        // The URL's own error could quote it, password included.
-        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url.expose_secret())
-            .map_err(|_| MailSetupError::Url)?
-            .build();
+        let transport = smtp_transport(&url)?;
         let from: Mailbox = settings
             .from
             .parse()
             .map_err(|err: lettre::address::AddressError| MailSetupError::From(err.to_string()))?;
-        let (queue, waiting) = mpsc::channel(BACKLOG);
-        tokio::spawn(deliver(transport, from, waiting, settings.first_retry));
-        Ok(Self {
-            queue: Some(queue),
-            mailbox: None,
-        })
+        let outbox = Outbox {
+            db,
+            queued: Arc::new(Notify::new()),
+            stop: Arc::new(Notify::new()),
+        };
+        tokio::spawn(deliver(transport, from, outbox.clone(), settings.first_retry));
+        Ok(Self(Delivery::Outbox(outbox)))
     }
 
-    /// Queues `mail` and returns at once.
-    pub fn send(&self, mail: Mail) {
-        if let Some(mailbox) = &self.mailbox {
-            return mailbox.keep(mail);
-        }
-        let Some(queue) = &self.queue else {
-            return;
-        };
-        match queue.try_send(mail) {
-            Ok(()) => {}
-            Err(TrySendError::Full(_)) => {
-                tracing::error!(backlog = BACKLOG, "the mail backlog is full: a message was dropped")
+    /// Queues `mail`: one insert, no SMTP.
+    pub async fn send(&self, mail: Mail) -> Result<(), AppError> {
+        match &self.0 {
+            Delivery::Outbox(outbox) => {
+                if outbox.db.queue_mail(&mail, unix_millis(), BACKLOG).await? {
+                    outbox.queued.notify_one();
+                } else {
+                    tracing::error!(backlog = BACKLOG, "the mail outbox is full: a message was dropped");
+                }
             }
-            Err(TrySendError::Closed(_)) => tracing::error!("the mail task has stopped: a message was dropped"),
+            Delivery::Mailbox(mailbox) => mailbox.keep(mail),
+            Delivery::Nowhere => {}
+        }
+        Ok(())
+    }
+
+    /// Stops the sending task (messages stay in the outbox).
+    pub fn stop(&self) {
+        if let Delivery::Outbox(outbox) = &self.0 {
+            outbox.stop.notify_one();
         }
     }
 
     /// The development mailbox, in a debug build without SMTP.
     pub fn mailbox(&self) -> Option<&DevMailbox> {
-        self.mailbox.as_ref()
+        match &self.0 {
+            Delivery::Mailbox(mailbox) => Some(mailbox),
+            _ => None,
+        }
     }
 }
 
-/// Sends the queue, in order. A message the server refuses for good (a 5xx
-/// reply) is dropped at once; any other failure is tried again.
-async fn deliver(
-    transport: AsyncSmtpTransport<Tokio1Executor>,
-    from: Mailbox,
-    mut waiting: mpsc::Receiver<Mail>,
-    first_retry: Duration,
-) {
-    while let Some(mail) = waiting.recv().await {
-        let message = match message(&from, &mail) {
-            Ok(message) => message,
-            Err(err) => {
-                tracing::error!(error = %err, "a message could not be written: dropped");
+fn smtp_transport(url: &SecretString) -> Result<AsyncSmtpTransport<Tokio1Executor>, MailSetupError> {
+    // The URL's own error could quote it, password included.
+    AsyncSmtpTransport::<Tokio1Executor>::from_url(url.expose_secret())
+        .map(|builder| builder.build())
+        .map_err(|_| MailSetupError::Url)
+}
+
+/// The outbox's times are the system's, not the app's [`Clock`](super::clock::Clock):
+/// they pace real sockets and real sleeps.
+fn unix_millis() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |since| since.as_millis() as i64)
+}
+
+/// Sends what is due, oldest first, until stopped.
+async fn deliver(transport: AsyncSmtpTransport<Tokio1Executor>, from: Mailbox, outbox: Outbox, first_retry: Duration) {
+    loop {
+        match outbox.db.claim_due_mail(unix_millis(), CLAIM.as_millis() as i64).await {
+            Ok(Some(claimed)) => {
+                send_one(&transport, &from, &outbox.db, claimed, first_retry).await;
                 continue;
             }
-        };
-        let mut pause = first_retry;
-        for attempt in 1..=ATTEMPTS {
-            match transport.send(message.clone()).await {
-                Ok(_) => {
-                    tracing::info!(attempt, "mail sent");
-                    break;
-                }
-                Err(err) if err.is_permanent() || attempt == ATTEMPTS => {
-                    tracing::error!(attempt, error = %err, "mail could not be sent: dropped");
-                    break;
-                }
-                Err(err) => {
-                    tracing::warn!(attempt, retry_in_ms = pause.as_millis() as u64, error = %err, "mail not sent yet");
-                    tokio::time::sleep(pause).await;
-                    pause *= 2;
-                }
-            }
+            Ok(None) => {}
+            Err(err) => tracing::warn!(error = %err, "the mail outbox cannot be read"),
+        }
+        tokio::select! {
+            () = outbox.queued.notified() => {}
+            () = tokio::time::sleep(POLL) => {}
+            () = outbox.stop.notified() => return,
         }
     }
-    if !waiting.is_empty() {
-        tracing::warn!(left = waiting.len(), "stopping with mail not sent");
+}
+
+/// One try: sent or refused for good, the message leaves the outbox; any
+/// other failure puts it back for later, until the last try.
+async fn send_one(
+    transport: &AsyncSmtpTransport<Tokio1Executor>,
+    from: &Mailbox,
+    db: &Database,
+    claimed: ClaimedMail,
+    first_retry: Duration,
+) {
+    let attempt = claimed.attempts;
+    let sent = match message(from, &claimed.mail) {
+        Ok(message) => transport.send(message).await.map(drop),
+        Err(err) => {
+            tracing::error!(error = %err, "a message could not be written: dropped");
+            Ok(())
+        }
+    };
+    let outcome = match sent {
+        Ok(()) => {
+            tracing::info!(attempt, "mail sent");
+            db.remove_mail(claimed.id).await
+        }
+        Err(err) if err.is_permanent() || attempt >= ATTEMPTS => {
+            tracing::error!(attempt, error = %err, "mail could not be sent: dropped");
+            db.remove_mail(claimed.id).await
+        }
+        Err(err) => {
+            let pause = first_retry * 2_u32.pow((attempt - 1).clamp(0, 20) as u32);
+            tracing::warn!(attempt, retry_in_ms = pause.as_millis() as u64, error = %err, "mail not sent yet");
+            db.retry_mail(claimed.id, unix_millis() + pause.as_millis() as i64)
+                .await
+        }
+    };
+    if let Err(err) = outcome {
+        // The claim runs out and the message is tried again: sent at least once.
+        tracing::warn!(error = %err, "the mail outbox could not be updated");
     }
 }
 
@@ -224,14 +287,14 @@ mod tests {
         assert!(message(&from, &bad).is_err());
     }
 
-    #[test]
-    fn an_smtp_url_with_a_password_is_never_quoted_in_its_error() {
-        let settings = MailSettings {
-            smtp_url: Some("ftp://user:hunter2secret@mail.example.com".into()),
-            from: "Sessions <no-reply@example.com>".into(),
-            first_retry: Duration::from_secs(1),
+    // A transport starts its connection pool on the runtime.
+    #[tokio::test]
+    async fn an_smtp_url_with_a_password_is_never_quoted_in_its_error() {
+        let url = SecretString::from("ftp://user:hunter2secret@mail.example.com");
+        let Err(err) = smtp_transport(&url) else {
+            panic!("not an SMTP URL")
         };
-        let err = Mailer::start(settings).err().expect("not an SMTP URL");
         assert!(!err.to_string().contains("hunter2secret"), "{err}");
+        assert!(smtp_transport(&SecretString::from("smtps://user:pw@mail.example.com:465")).is_ok());
     }
 }

@@ -739,6 +739,11 @@ async fn the_built_files_are_served_apart_from_the_session() {
         .await
         .unwrap();
     assert_eq!(compressed.headers()["content-encoding"], "br", "the build-time copy");
+    assert_eq!(
+        compressed.headers()["vary"],
+        "accept-encoding",
+        "a shared cache keeps each encoding apart"
+    );
 
     // Pages still carry the session.
     let page = app.get("/users", Some(&cookie)).await;

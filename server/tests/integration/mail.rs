@@ -13,12 +13,16 @@ fn sending_route(subject: &'static str) -> Router<AppState> {
     Router::new().route(
         "/test/send",
         post(move |State(state): State<AppState>| async move {
-            state.mailer.send(Mail {
-                to: "ada@example.com".into(),
-                subject: subject.into(),
-                text: "Open http://localhost:3000/verify-email?token=abc to go on.\n".into(),
-                html: "<p>Open <a href=\"http://localhost:3000/verify-email?token=abc\">the link</a>.</p>".into(),
-            });
+            state
+                .mailer
+                .send(Mail {
+                    to: "ada@example.com".into(),
+                    subject: subject.into(),
+                    text: "Open http://localhost:3000/verify-email?token=abc to go on.\n".into(),
+                    html: "<p>Open <a href=\"http://localhost:3000/verify-email?token=abc\">the link</a>.</p>".into(),
+                })
+                .await
+                .unwrap();
         }),
     )
 }
@@ -89,4 +93,50 @@ async fn without_smtp_a_debug_build_shows_mail_as_text_at_dev_mailbox() {
         "{page}"
     );
     app.stop().await;
+}
+
+#[tokio::test]
+async fn mail_waiting_for_a_dead_mail_server_survives_a_restart() {
+    let port = free_port();
+    let url = format!("smtp://127.0.0.1:{port}");
+    let mail_from = ("MAIL_FROM", "Sessions <no-reply@example.com>");
+    let app = TestApp::start_adjusted(
+        &[("SMTP_URL", &url), mail_from],
+        sending_route("Reset your password"),
+        |config| config.mail.first_retry = Duration::from_millis(200),
+    )
+    .await;
+    send(&app).await;
+    let store = app.stop_keeping_data().await;
+
+    let smtp = SmtpServer::start_on(port).await;
+    let restarted = TestApp::start_on(store, &[("SMTP_URL", &url), mail_from]).await;
+    let delivered = smtp.wait_for(1, Duration::from_secs(20)).await;
+    assert_eq!(delivered.len(), 1, "sent by the restarted server");
+    assert!(delivered[0].contains("Subject: Reset your password"));
+    // Sent once, and gone from the outbox.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(smtp.wait_for(2, Duration::ZERO).await.len(), 1);
+    restarted.stop().await;
+}
+
+#[tokio::test]
+async fn two_servers_on_one_database_send_each_message_once() {
+    let smtp = SmtpServer::start().await;
+    let url = smtp.url();
+    let settings = [
+        ("SMTP_URL", url.as_str()),
+        ("MAIL_FROM", "Sessions <no-reply@example.com>"),
+    ];
+    let first = TestApp::start_adjusted(&settings, sending_route("One of many"), |_| {}).await;
+    let second = first.start_beside(&settings).await;
+    futures::future::join_all((0..20).map(|_| send(&first))).await;
+
+    let delivered = smtp.wait_for(20, Duration::from_secs(20)).await;
+    assert_eq!(delivered.len(), 20);
+    // Both servers have looked at the outbox again by now: no second copies.
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    assert_eq!(smtp.wait_for(21, Duration::ZERO).await.len(), 20);
+    second.stop().await;
+    first.stop().await;
 }

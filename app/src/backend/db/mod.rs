@@ -1,6 +1,6 @@
 //! Every SQL statement of the product, a file per table group: accounts
 //! (`users.rs`), session standing (`sessions.rs`), limit counters
-//! (`attempts.rs`). Queries use `$N` placeholders and `ON CONFLICT ...
+//! (`attempts.rs`), the mail outbox (`outbox.rs`). Queries use `$N` placeholders and `ON CONFLICT ...
 //! RETURNING`, which both SQLite and PostgreSQL understand, and run through
 //! sqlx's `Any` driver: one set of statements and one `Database` type for both
 //! backends, chosen by the URL's scheme alone.
@@ -16,9 +16,11 @@
 //! database is the bottleneck, which it is not here.
 
 mod attempts;
+mod outbox;
 mod sessions;
 mod users;
 
+pub use outbox::ClaimedMail;
 pub use sessions::SessionStanding;
 pub use users::Credentials;
 
