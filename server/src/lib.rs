@@ -73,7 +73,7 @@ impl RunningServer {
     pub async fn stop(self) -> std::io::Result<()> {
         let _ = self.stop.send(());
         let served = self.task.await.unwrap_or_else(|err| Err(std::io::Error::other(err)));
-        self.state.mailer.stop();
+        self.state.mailer.stop().await;
         self.state.db.close().await;
         served
     }

@@ -18,7 +18,10 @@ use std::{
     sync::{Arc, Mutex},
     time::{Duration, SystemTime, UNIX_EPOCH},
 };
-use tokio::sync::Notify;
+use tokio::{
+    sync::{watch, Notify},
+    task::JoinHandle,
+};
 
 /// Messages the outbox holds at most; past this, new ones are dropped (and
 /// logged) rather than piled up without bound while the mail server is down.
@@ -31,6 +34,8 @@ const CLAIM: Duration = Duration::from_secs(120);
 /// How often the outbox is looked at without being woken: for retries that
 /// came due, and for messages other servers queued.
 const POLL: Duration = Duration::from_secs(1);
+/// Longest a stopping server waits for the message being sent.
+const STOP_WAIT: Duration = Duration::from_secs(5);
 /// Messages the development mailbox keeps, newest first.
 const MAILBOX_SIZE: usize = 100;
 
@@ -78,7 +83,8 @@ struct Outbox {
     db: Database,
     /// Wakes the sending task when a message is queued.
     queued: Arc<Notify>,
-    stop: Arc<Notify>,
+    stop: Arc<watch::Sender<bool>>,
+    task: Arc<Mutex<Option<JoinHandle<()>>>>,
 }
 
 impl Mailer {
@@ -103,12 +109,15 @@ impl Mailer {
             .from
             .parse()
             .map_err(|err: lettre::address::AddressError| MailSetupError::From(err.to_string()))?;
+        let (stop, stopped) = watch::channel(false);
         let outbox = Outbox {
             db,
             queued: Arc::new(Notify::new()),
-            stop: Arc::new(Notify::new()),
+            stop: Arc::new(stop),
+            task: Arc::default(),
         };
-        tokio::spawn(deliver(transport, from, outbox.clone(), settings.first_retry));
+        let task = tokio::spawn(deliver(transport, from, outbox.clone(), stopped, settings.first_retry));
+        *lock(&outbox.task) = Some(task);
         Ok(Self(Delivery::Outbox(outbox)))
     }
 
@@ -128,10 +137,18 @@ impl Mailer {
         Ok(())
     }
 
-    /// Stops the sending task (messages stay in the outbox).
-    pub fn stop(&self) {
-        if let Delivery::Outbox(outbox) = &self.0 {
-            outbox.stop.notify_one();
+    /// Stops the sending task once the message in hand is sent and its row
+    /// updated (waiting [`STOP_WAIT`] at most); the rest stays in the outbox.
+    pub async fn stop(&self) {
+        let Delivery::Outbox(outbox) = &self.0 else {
+            return;
+        };
+        let _ = outbox.stop.send(true);
+        let task = lock(&outbox.task).take();
+        if let Some(task) = task {
+            if tokio::time::timeout(STOP_WAIT, task).await.is_err() {
+                tracing::warn!("stopping with a message being sent: its claim runs out and it is sent again");
+            }
         }
     }
 
@@ -160,8 +177,14 @@ fn unix_millis() -> i64 {
 }
 
 /// Sends what is due, oldest first, until stopped.
-async fn deliver(transport: AsyncSmtpTransport<Tokio1Executor>, from: Mailbox, outbox: Outbox, first_retry: Duration) {
-    loop {
+async fn deliver(
+    transport: AsyncSmtpTransport<Tokio1Executor>,
+    from: Mailbox,
+    outbox: Outbox,
+    mut stop: watch::Receiver<bool>,
+    first_retry: Duration,
+) {
+    while !*stop.borrow() {
         match outbox.db.claim_due_mail(unix_millis(), CLAIM.as_millis() as i64).await {
             Ok(Some(claimed)) => {
                 send_one(&transport, &from, &outbox.db, claimed, first_retry).await;
@@ -173,7 +196,7 @@ async fn deliver(transport: AsyncSmtpTransport<Tokio1Executor>, from: Mailbox, o
         tokio::select! {
             () = outbox.queued.notified() => {}
             () = tokio::time::sleep(POLL) => {}
-            () = outbox.stop.notified() => return,
+            _ = stop.changed() => {}
         }
     }
 }
@@ -230,16 +253,20 @@ fn message(from: &Mailbox, mail: &Mail) -> Result<lettre::Message, lettre::error
 #[derive(Clone, Default)]
 pub struct DevMailbox(Arc<Mutex<VecDeque<Mail>>>);
 
+/// A lock whose holder never panics while holding it; taken even if one did.
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
 impl DevMailbox {
     fn keep(&self, mail: Mail) {
-        let mut kept = self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut kept = lock(&self.0);
         kept.push_front(mail);
         kept.truncate(MAILBOX_SIZE);
     }
 
     pub fn messages(&self) -> Vec<Mail> {
-        let kept = self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        kept.iter().cloned().collect()
+        lock(&self.0).iter().cloned().collect()
     }
 }
 
