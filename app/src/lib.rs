@@ -33,7 +33,7 @@ use pages::{
 /// The HTML document around the app, rendered on the server.
 #[cfg(feature = "ssr")]
 pub fn shell(options: LeptosOptions) -> impl IntoView {
-    let assets = backend::state().map(|state| state.assets.clone()).ok();
+    let state = backend::state().ok();
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -42,7 +42,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
                 <AutoReload options/>
-                {assets.map(|assets| view! { <BuiltFiles assets/> })}
+                {state.map(|state| view! { <BuiltFiles state/> })}
                 <MetaTags/>
             </head>
             <body>
@@ -57,12 +57,19 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 /// write, from names read once at start (see `backend::assets`).
 #[cfg(feature = "ssr")]
 #[component]
-fn BuiltFiles(assets: backend::assets::BuiltAssets) -> impl IntoView {
+fn BuiltFiles(state: backend::AppState) -> impl IntoView {
+    let assets = &state.assets;
     let script = assets.hydration_script();
     view! {
-        <link id="leptos" rel="stylesheet" href=assets.css/>
-        <link rel="modulepreload" href=assets.js/>
-        <link rel="preload" href=assets.wasm r#as="fetch" r#type="application/wasm" crossorigin="anonymous"/>
+        <link id="leptos" rel="stylesheet" href=assets.css.clone()/>
+        <link rel="modulepreload" href=assets.js.clone()/>
+        <link
+            rel="preload"
+            href=assets.wasm.clone()
+            r#as="fetch"
+            r#type="application/wasm"
+            crossorigin="anonymous"
+        />
         <script type="module" nonce=leptos::nonce::use_nonce()>{script}</script>
     }
 }
