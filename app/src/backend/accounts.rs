@@ -3,7 +3,14 @@
 //! the client address, never a password, hash or cookie; text the client typed
 //! is logged only through [`Untrusted`].
 
-use super::{device::TrustedDevice, limits::Counter, log_safe::Untrusted, session::Session, AppState};
+use super::{
+    device::TrustedDevice,
+    limits::Counter,
+    log_safe::Untrusted,
+    notices::{notify, Notice},
+    session::Session,
+    AppState,
+};
 use crate::{
     domain::{Email, NewAccount, Password, CURRENT_PASSWORD_WRONG},
     error::AppError,
@@ -153,6 +160,7 @@ async fn rehash(state: &AppState, user_id: i64, password: &str, old_hash: &str) 
 pub async fn log_out_everywhere(state: &AppState, session: &Session, client: IpAddr) -> Result<String, AppError> {
     let stamp = state.db.rotate_security_stamp(session.user.id).await?;
     tracing::info!(target: "audit", action = "logout_everywhere", outcome = "success", user_id = session.user.id, %client);
+    notify(state, session.user.id, Notice::LoggedOutEverywhere, client).await;
     Ok(stamp)
 }
 
@@ -190,5 +198,6 @@ pub async fn change_password(
         .limits
         .succeeded(&state.db, own_counter, Some(address_counter))
         .await;
+    notify(state, user_id, Notice::PasswordChanged, client).await;
     Ok(stamp)
 }

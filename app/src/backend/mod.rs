@@ -9,6 +9,7 @@ pub mod http;
 pub mod limits;
 pub mod log_safe;
 pub mod mail;
+pub mod notices;
 pub mod password;
 pub mod sealed;
 pub mod session;

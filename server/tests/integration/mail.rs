@@ -2,7 +2,7 @@
 //! request up while the server is down, sent once it is back; without SMTP, a
 //! debug build's mailbox page shows it as text.
 
-use crate::helpers::{free_port, SmtpServer, TestApp};
+use crate::helpers::{free_port, SmtpServer, TestApp, PASSWORD};
 use app::backend::{mail::Mail, AppState};
 use axum::{extract::State, routing::post, Router};
 use reqwest::StatusCode;
@@ -27,6 +27,13 @@ fn sending_route(subject: &'static str) -> Router<AppState> {
     )
 }
 
+const MAIL_FROM: (&str, &str) = ("MAIL_FROM", "Sessions <no-reply@example.com>");
+
+/// A server sending its mail to `smtp`, with `extra` routes.
+async fn start_sending_to(smtp: &SmtpServer, extra: Router<AppState>) -> TestApp {
+    TestApp::start_adjusted(&[("SMTP_URL", &smtp.url()), MAIL_FROM], extra, |_| {}).await
+}
+
 async fn send(app: &TestApp) {
     let response = app.client.post(app.url("/test/send")).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::OK);
@@ -35,13 +42,7 @@ async fn send(app: &TestApp) {
 #[tokio::test]
 async fn mail_reaches_a_real_smtp_server_in_text_and_html() {
     let smtp = SmtpServer::start().await;
-    let url = smtp.url();
-    let app = TestApp::start_adjusted(
-        &[("SMTP_URL", &url), ("MAIL_FROM", "Sessions <no-reply@example.com>")],
-        sending_route("Confirm your email"),
-        |_| {},
-    )
-    .await;
+    let app = start_sending_to(&smtp, sending_route("Confirm your email")).await;
     send(&app).await;
     let delivered = smtp.wait_for(1, Duration::from_secs(10)).await;
     assert_eq!(delivered.len(), 1);
@@ -63,7 +64,7 @@ async fn a_dead_mail_server_holds_no_request_up_and_gets_the_mail_once_back() {
     let port = free_port();
     let url = format!("smtp://127.0.0.1:{port}");
     let app = TestApp::start_adjusted(
-        &[("SMTP_URL", &url), ("MAIL_FROM", "Sessions <no-reply@example.com>")],
+        &[("SMTP_URL", &url), MAIL_FROM],
         sending_route("Your password was changed"),
         |config| config.mail.first_retry = Duration::from_millis(200),
     )
@@ -99,9 +100,8 @@ async fn without_smtp_a_debug_build_shows_mail_as_text_at_dev_mailbox() {
 async fn mail_waiting_for_a_dead_mail_server_survives_a_restart() {
     let port = free_port();
     let url = format!("smtp://127.0.0.1:{port}");
-    let mail_from = ("MAIL_FROM", "Sessions <no-reply@example.com>");
     let app = TestApp::start_adjusted(
-        &[("SMTP_URL", &url), mail_from],
+        &[("SMTP_URL", &url), MAIL_FROM],
         sending_route("Reset your password"),
         |config| config.mail.first_retry = Duration::from_millis(200),
     )
@@ -110,7 +110,7 @@ async fn mail_waiting_for_a_dead_mail_server_survives_a_restart() {
     let store = app.stop_keeping_data().await;
 
     let smtp = SmtpServer::start_on(port).await;
-    let restarted = TestApp::start_on(store, &[("SMTP_URL", &url), mail_from]).await;
+    let restarted = TestApp::start_on(store, &[("SMTP_URL", &url), MAIL_FROM]).await;
     let delivered = smtp.wait_for(1, Duration::from_secs(20)).await;
     assert_eq!(delivered.len(), 1, "sent by the restarted server");
     assert!(delivered[0].contains("Subject: Reset your password"));
@@ -123,13 +123,8 @@ async fn mail_waiting_for_a_dead_mail_server_survives_a_restart() {
 #[tokio::test]
 async fn two_servers_on_one_database_send_each_message_once() {
     let smtp = SmtpServer::start().await;
-    let url = smtp.url();
-    let settings = [
-        ("SMTP_URL", url.as_str()),
-        ("MAIL_FROM", "Sessions <no-reply@example.com>"),
-    ];
-    let first = TestApp::start_adjusted(&settings, sending_route("One of many"), |_| {}).await;
-    let second = first.start_beside(&settings).await;
+    let first = start_sending_to(&smtp, sending_route("One of many")).await;
+    let second = first.start_beside(&[("SMTP_URL", &smtp.url()), MAIL_FROM]).await;
     futures::future::join_all((0..20).map(|_| send(&first))).await;
 
     let delivered = smtp.wait_for(20, Duration::from_secs(20)).await;
@@ -139,4 +134,52 @@ async fn two_servers_on_one_database_send_each_message_once() {
     assert_eq!(smtp.wait_for(21, Duration::ZERO).await.len(), 20);
     second.stop().await;
     first.stop().await;
+}
+
+#[tokio::test]
+async fn password_changes_and_logging_out_everywhere_are_told_by_mail() {
+    let smtp = SmtpServer::start().await;
+    let app = start_sending_to(&smtp, Router::new()).await;
+    let (_, cookie) = app.register("Ada", "ada@example.com").await;
+    let new_password = "a brand new passphrase";
+    let changed = app.change_password(&cookie, PASSWORD, new_password).await;
+    assert_eq!(changed.status(), StatusCode::OK);
+    let cookie = app.login_cookie("ada@example.com", new_password).await;
+    let everywhere = app
+        .post_form("/api/account/logout-everywhere", &[], Some(&cookie))
+        .await;
+    assert_eq!(everywhere.status(), StatusCode::OK);
+
+    let delivered = smtp.wait_for(2, Duration::from_secs(10)).await;
+    assert_eq!(delivered.len(), 2, "{delivered:?}");
+    let subjects: Vec<bool> = [
+        "Subject: Your Sessions password was changed",
+        "Subject: Your Sessions account was logged out everywhere",
+    ]
+    .iter()
+    .map(|subject| delivered.iter().any(|message| message.contains(subject)))
+    .collect();
+    assert_eq!(subjects, [true, true], "{delivered:?}");
+    for message in &delivered {
+        assert!(message.contains("To: ada@example.com"), "{message}");
+        assert!(message.contains("127.0.0.1"), "from where: {message}");
+        assert!(
+            !message.contains(new_password) && !message.contains(PASSWORD),
+            "no password in a notice"
+        );
+    }
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_wrong_current_password_sends_no_notice() {
+    let smtp = SmtpServer::start().await;
+    let app = start_sending_to(&smtp, Router::new()).await;
+    let (_, cookie) = app.register("Ada", "ada@example.com").await;
+    let refused = app
+        .change_password(&cookie, "not the password", "a brand new passphrase")
+        .await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(smtp.wait_for(1, Duration::from_secs(2)).await.is_empty());
+    app.stop().await;
 }

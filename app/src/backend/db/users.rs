@@ -82,6 +82,15 @@ impl Database {
         Ok(updated.rows_affected() == 1)
     }
 
+    /// Where the user's mail goes; `None` when the user no longer exists.
+    pub async fn email_of(&self, user_id: i64) -> Result<Option<String>, AppError> {
+        sqlx::query_scalar("SELECT email FROM users WHERE id = $1")
+            .bind(user_id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(database_error)
+    }
+
     /// Replaces the password and revokes every session; returns the new security stamp.
     pub async fn change_password(&self, user_id: i64, password_hash: &str) -> Result<String, AppError> {
         let stamp = random_id();

@@ -1,0 +1,83 @@
+//! Security notices: mail telling a user that their account changed, so that
+//! a change they did not make does not go unnoticed. Sent after the change is
+//! committed: a notice that cannot be queued is logged, never an error of the
+//! change. No notice holds a password or a token.
+
+use super::{mail::Mail, AppState};
+use crate::{pages::time::time_in_words, SITE_NAME};
+use std::net::IpAddr;
+use time::format_description::well_known::Rfc3339;
+
+/// What happened to the account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Notice {
+    PasswordChanged,
+    LoggedOutEverywhere,
+}
+
+impl Notice {
+    /// The message to `to`, about a change made at `when` from `client`.
+    fn mail(self, to: &str, when: &str, client: IpAddr) -> Mail {
+        let (subject, what, advice) = match self {
+            Notice::PasswordChanged => (
+                format!("Your {SITE_NAME} password was changed"),
+                "The password of your account was changed",
+                "If it was not you, someone else knows your password: every other session of your account \
+                 ended when it changed. Ask the site's administrators to get your account back.",
+            ),
+            Notice::LoggedOutEverywhere => (
+                format!("Your {SITE_NAME} account was logged out everywhere"),
+                "Every session of your account was ended, except the browser that asked",
+                "If it was not you, someone else is logged in to your account: change your password at once.",
+            ),
+        };
+        let happened = format!("{what} on {when}, from the network address {client}.");
+        let fine = "If it was you, there is nothing to do.";
+        Mail {
+            to: to.to_owned(),
+            text: format!("{happened}\n\n{fine}\n\n{advice}\n"),
+            html: format!(
+                "<p>{}</p><p>{fine}</p><p>{advice}</p>",
+                html_escape::encode_text(&happened)
+            ),
+            subject,
+        }
+    }
+}
+
+/// Queues `notice` to the user's address.
+pub async fn notify(state: &AppState, user_id: i64, notice: Notice, client: IpAddr) {
+    let email = match state.db.email_of(user_id).await {
+        Ok(Some(email)) => email,
+        Ok(None) => return,
+        Err(err) => return tracing::warn!(user_id, ?notice, error = %err, "security notice not sent"),
+    };
+    let when = state
+        .clock
+        .now()
+        .format(&Rfc3339)
+        .map(|now| time_in_words(&now))
+        .unwrap_or_default();
+    if let Err(err) = state.mailer.send(notice.mail(&email, &when, client)).await {
+        tracing::warn!(user_id, ?notice, error = %err, "security notice not queued");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_notice_says_what_when_and_from_where() {
+        let client: IpAddr = "203.0.113.9".parse().unwrap();
+        let mail = Notice::PasswordChanged.mail("ada@example.com", "28 November 2026, 15:49 UTC", client);
+        assert_eq!(mail.to, "ada@example.com");
+        assert_eq!(mail.subject, "Your Sessions password was changed");
+        assert!(mail
+            .text
+            .contains("on 28 November 2026, 15:49 UTC, from the network address 203.0.113.9."));
+        assert!(mail.html.starts_with("<p>The password of your account was changed"));
+        let everywhere = Notice::LoggedOutEverywhere.mail("ada@example.com", "now", client);
+        assert_eq!(everywhere.subject, "Your Sessions account was logged out everywhere");
+    }
+}
