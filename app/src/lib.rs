@@ -59,7 +59,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 fn BuiltFiles(state: backend::AppState) -> impl IntoView {
     let assets = &state.assets;
-    let script = assets.hydration_script();
+    let script = assets.hydration_script().to_owned();
     view! {
         <link id="leptos" rel="stylesheet" href=assets.css.clone()/>
         <link rel="modulepreload" href=assets.js.clone()/>

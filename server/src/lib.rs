@@ -96,8 +96,10 @@ pub async fn start_with(config: Config, extra: Router<AppState>) -> Result<Runni
     let db = connect_database(&settings, config.database_startup_timeout).await?;
     let mailer = Mailer::start(config.mail.clone(), db.clone())?;
     let keys = CookieKeys::derive(&config.session_password, &config.previous_session_passwords);
+    let leptos_options = config.leptos_options();
     let state = AppState::new(SharedState {
-        leptos_options: config.leptos_options(),
+        assets: BuiltAssets::read(&leptos_options, config.asset_hashes.as_deref()),
+        leptos_options,
         db: db.clone(),
         sessions: Arc::new(SessionConfig::new(
             keys.clone(),
@@ -113,11 +115,6 @@ pub async fn start_with(config: Config, extra: Router<AppState>) -> Result<Runni
         live_reload_port: config.live_reload_port,
         limits: Arc::new(Limits::new(config.limits, config.clock.clone())),
         mailer,
-        assets: BuiltAssets::read(
-            &Path::new(&config.site_root).join("pkg"),
-            "app",
-            config.asset_hashes.as_deref(),
-        ),
         clock: config.clock.clone(),
     });
     let listener = TcpListener::bind(config.site_addr)

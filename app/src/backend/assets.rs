@@ -7,10 +7,8 @@
 //! the rate of `GET /login` (12,800 against 15,600 req/s): here it is read once.
 //! Likewise the split manifest, which names the wasm chunks of each lazy page.
 
+use leptos::config::LeptosOptions;
 use std::{collections::HashMap, path::Path};
-
-/// Where the built files are served from (`site-pkg-dir` in Cargo.toml).
-const PKG: &str = "/pkg";
 
 /// The names of the built files, as pages link them.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,36 +18,48 @@ pub struct BuiltAssets {
     pub css: String,
     /// The names carry content hashes, so browsers may keep the files for good.
     pub hashed: bool,
+    /// The inline module that starts the app, written once.
+    script: String,
+    /// The URL folder of the built files (`/pkg`).
+    pkg: String,
     /// The wasm chunks each lazy page needs, by the page's split point
     /// (`__users_route_view_<hash>`), as paths.
     chunks: HashMap<String, Vec<String>>,
 }
 
 impl BuiltAssets {
-    /// The files cargo-leptos writes for `output_name`: plain names, or with
-    /// `hashes` (the contents of `hash.txt`: `js: <hash>` lines) hashed ones.
-    pub fn named(output_name: &str, hashes: Option<&str>) -> Self {
+    /// The files cargo-leptos writes for `output_name` into the URL folder
+    /// `pkg`: plain names, or with `hashes` (the contents of `hash.txt`:
+    /// `js: <hash>` lines) hashed ones.
+    pub fn named(pkg: &str, output_name: &str, hashes: Option<&str>) -> Self {
         let name = |kind: &str| match hashes.and_then(|hashes| hash_in(hashes, kind)) {
-            Some(hash) => format!("{PKG}/{output_name}.{hash}.{kind}"),
-            None => format!("{PKG}/{output_name}.{kind}"),
+            Some(hash) => format!("{pkg}/{output_name}.{hash}.{kind}"),
+            None => format!("{pkg}/{output_name}.{kind}"),
         };
+        let (js, wasm) = (name("js"), name("wasm"));
         Self {
-            js: name("js"),
-            wasm: name("wasm"),
+            script: format!(
+                "import init, {{ hydrate }} from \"{js}\"; init({{ module_or_path: \"{wasm}\" }}).then(hydrate);"
+            ),
+            js,
+            wasm,
             css: name("css"),
             hashed: hashes.is_some(),
+            pkg: pkg.to_owned(),
             chunks: HashMap::new(),
         }
     }
 
-    /// [`named`](Self::named), plus the chunks listed by the split manifest
-    /// in `pkg_dir` (none without one: a build without `--split`).
-    pub fn read(pkg_dir: &Path, output_name: &str, hashes: Option<&str>) -> Self {
+    /// The files of the site `options` describe (`site-pkg-dir` and
+    /// `output-name` in Cargo.toml), plus the chunks listed by its split
+    /// manifest (none without one: a build without `--split`).
+    pub fn read(options: &LeptosOptions, hashes: Option<&str>) -> Self {
         let manifest = match hashes.and_then(|hashes| hash_in(hashes, "manifest")) {
             Some(hash) => format!("__wasm_split_manifest.{hash}.json"),
             None => "__wasm_split_manifest.json".to_owned(),
         };
-        let mut assets = Self::named(output_name, hashes);
+        let mut assets = Self::named(&format!("/{}", options.site_pkg_dir), &options.output_name, hashes);
+        let pkg_dir = Path::new(&*options.site_root).join(&*options.site_pkg_dir);
         if let Ok(text) = std::fs::read_to_string(pkg_dir.join(&manifest)) {
             assets = assets.with_split_manifest(&text);
         }
@@ -63,7 +73,10 @@ impl BuiltAssets {
                 self.chunks = manifest
                     .into_iter()
                     .map(|(split, modules)| {
-                        let paths = modules.iter().map(|module| format!("{PKG}/{module}.wasm")).collect();
+                        let paths = modules
+                            .iter()
+                            .map(|module| format!("{}/{module}.wasm", self.pkg))
+                            .collect();
                         (split, paths)
                     })
                     .collect();
@@ -85,11 +98,8 @@ impl BuiltAssets {
 
     /// The inline module that starts the app: loads the js and the wasm it
     /// binds, then hydrates the page.
-    pub fn hydration_script(&self) -> String {
-        format!(
-            "import init, {{ hydrate }} from \"{}\"; init({{ module_or_path: \"{}\" }}).then(hydrate);",
-            self.js, self.wasm
-        )
+    pub fn hydration_script(&self) -> &str {
+        &self.script
     }
 }
 
@@ -119,7 +129,11 @@ mod tests {
 
     #[test]
     fn names_carry_the_hashes_cargo_leptos_listed() {
-        let assets = BuiltAssets::named("app", Some("js: Aa1\nwasm: Bb2\ncss: Cc3\nmanifest: Dd4\nsplit: Ee5\n"));
+        let assets = BuiltAssets::named(
+            "/pkg",
+            "app",
+            Some("js: Aa1\nwasm: Bb2\ncss: Cc3\nmanifest: Dd4\nsplit: Ee5\n"),
+        );
         assert_eq!(assets.js, "/pkg/app.Aa1.js");
         assert_eq!(assets.wasm, "/pkg/app.Bb2.wasm");
         assert_eq!(assets.css, "/pkg/app.Cc3.css");
@@ -128,7 +142,7 @@ mod tests {
 
     #[test]
     fn without_hashes_the_names_are_plain() {
-        let assets = BuiltAssets::named("app", None);
+        let assets = BuiltAssets::named("/pkg", "app", None);
         assert_eq!(
             (assets.js.as_str(), assets.wasm.as_str(), assets.css.as_str()),
             ("/pkg/app.js", "/pkg/app.wasm", "/pkg/app.css")
@@ -138,7 +152,7 @@ mod tests {
 
     #[test]
     fn each_lazy_page_has_the_chunks_the_manifest_lists() {
-        let assets = BuiltAssets::named("app", None).with_split_manifest(
+        let assets = BuiltAssets::named("/pkg", "app", None).with_split_manifest(
             r#"{"__users_route_view_61":["chunk_7.Aa","split___users_route_view_61.Bb"],
                 "__user_route_view_61":["chunk_6.Cc"]}"#,
         );
@@ -152,13 +166,14 @@ mod tests {
 
     #[test]
     fn a_manifest_that_cannot_be_read_preloads_nothing() {
-        let assets = BuiltAssets::named("app", None).with_split_manifest("{not json");
+        let assets = BuiltAssets::named("/pkg", "app", None).with_split_manifest("{not json");
         assert!(assets.chunks_of("UsersRoute").is_empty());
     }
 
     #[test]
     fn the_script_loads_the_named_files() {
-        let script = BuiltAssets::named("app", Some("js: J\nwasm: W\n")).hydration_script();
+        let assets = BuiltAssets::named("/pkg", "app", Some("js: J\nwasm: W\n"));
+        let script = assets.hydration_script();
         assert!(script.contains("from \"/pkg/app.J.js\""), "{script}");
         assert!(script.contains("module_or_path: \"/pkg/app.W.wasm\""), "{script}");
         assert!(script.ends_with(".then(hydrate);"), "{script}");
