@@ -152,6 +152,11 @@ impl Mailer {
         }
     }
 
+    /// Whether mail goes anywhere (SMTP, or the development mailbox).
+    pub fn delivers(&self) -> bool {
+        !matches!(self.0, Delivery::Nowhere)
+    }
+
     /// The development mailbox, in a debug build without SMTP.
     pub fn mailbox(&self) -> Option<&DevMailbox> {
         match &self.0 {
@@ -211,27 +216,26 @@ async fn send_one(
     first_retry: Duration,
 ) {
     let attempt = claimed.attempts;
-    let sent = match message(from, &claimed.mail) {
-        Ok(message) => transport.send(message).await.map(drop),
+    let outcome = match message(from, &claimed.mail) {
+        Ok(message) => match transport.send(message).await {
+            Ok(_) => {
+                tracing::info!(attempt, "mail sent");
+                db.remove_mail(claimed.id).await
+            }
+            Err(err) if err.is_permanent() || attempt >= ATTEMPTS => {
+                tracing::error!(attempt, error = %err, "mail could not be sent: dropped");
+                db.remove_mail(claimed.id).await
+            }
+            Err(err) => {
+                let pause = first_retry * 2_u32.pow((attempt - 1).clamp(0, 20) as u32);
+                tracing::warn!(attempt, retry_in_ms = pause.as_millis() as u64, error = %err, "mail not sent yet");
+                db.retry_mail(claimed.id, unix_millis() + pause.as_millis() as i64)
+                    .await
+            }
+        },
         Err(err) => {
             tracing::error!(error = %err, "a message could not be written: dropped");
-            Ok(())
-        }
-    };
-    let outcome = match sent {
-        Ok(()) => {
-            tracing::info!(attempt, "mail sent");
             db.remove_mail(claimed.id).await
-        }
-        Err(err) if err.is_permanent() || attempt >= ATTEMPTS => {
-            tracing::error!(attempt, error = %err, "mail could not be sent: dropped");
-            db.remove_mail(claimed.id).await
-        }
-        Err(err) => {
-            let pause = first_retry * 2_u32.pow((attempt - 1).clamp(0, 20) as u32);
-            tracing::warn!(attempt, retry_in_ms = pause.as_millis() as u64, error = %err, "mail not sent yet");
-            db.retry_mail(claimed.id, unix_millis() + pause.as_millis() as i64)
-                .await
         }
     };
     if let Err(err) = outcome {

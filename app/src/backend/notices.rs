@@ -47,6 +47,9 @@ impl Notice {
 
 /// Queues `notice` to the user's address.
 pub async fn notify(state: &AppState, user_id: i64, notice: Notice, client: IpAddr) {
+    if !state.mailer.delivers() {
+        return;
+    }
     let email = match state.db.email_of(user_id).await {
         Ok(Some(email)) => email,
         Ok(None) => return,
