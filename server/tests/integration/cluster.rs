@@ -107,11 +107,7 @@ async fn the_example_nginx_configuration_serves_two_instances() {
     let env = [("TRUST_FORWARDED_FOR", "true")];
     let instances = two_processes(&store.url, &env);
     let folder = tempfile::tempdir().unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = free_port();
     let example = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../deploy/nginx.conf")).unwrap();
     let upstreams = instances
         .iter()

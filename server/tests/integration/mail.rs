@@ -34,6 +34,19 @@ async fn start_sending_to(smtp: &SmtpServer, extra: Router<AppState>) -> TestApp
     TestApp::start_adjusted(&[("SMTP_URL", &smtp.url()), MAIL_FROM], extra, |_| {}).await
 }
 
+/// A server whose mail server (on the port returned) is not there yet; it
+/// tries again after 200 ms, then 400, 800...
+async fn start_sending_nowhere(extra: Router<AppState>) -> (TestApp, u16) {
+    let port = free_port();
+    let app = TestApp::start_adjusted(
+        &[("SMTP_URL", &format!("smtp://127.0.0.1:{port}")), MAIL_FROM],
+        extra,
+        |config| config.mail.first_retry = Duration::from_millis(200),
+    )
+    .await;
+    (app, port)
+}
+
 async fn send(app: &TestApp) {
     let response = app.client.post(app.url("/test/send")).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::OK);
@@ -61,14 +74,7 @@ async fn mail_reaches_a_real_smtp_server_in_text_and_html() {
 
 #[tokio::test]
 async fn a_dead_mail_server_holds_no_request_up_and_gets_the_mail_once_back() {
-    let port = free_port();
-    let url = format!("smtp://127.0.0.1:{port}");
-    let app = TestApp::start_adjusted(
-        &[("SMTP_URL", &url), MAIL_FROM],
-        sending_route("Your password was changed"),
-        |config| config.mail.first_retry = Duration::from_millis(200),
-    )
-    .await;
+    let (app, port) = start_sending_nowhere(sending_route("Your password was changed")).await;
     // Answered while nothing listens for mail.
     send(&app).await;
     let smtp = SmtpServer::start_on(port).await;
@@ -98,19 +104,12 @@ async fn without_smtp_a_debug_build_shows_mail_as_text_at_dev_mailbox() {
 
 #[tokio::test]
 async fn mail_waiting_for_a_dead_mail_server_survives_a_restart() {
-    let port = free_port();
-    let url = format!("smtp://127.0.0.1:{port}");
-    let app = TestApp::start_adjusted(
-        &[("SMTP_URL", &url), MAIL_FROM],
-        sending_route("Reset your password"),
-        |config| config.mail.first_retry = Duration::from_millis(200),
-    )
-    .await;
+    let (app, port) = start_sending_nowhere(sending_route("Reset your password")).await;
     send(&app).await;
     let store = app.stop_keeping_data().await;
 
     let smtp = SmtpServer::start_on(port).await;
-    let restarted = TestApp::start_on(store, &[("SMTP_URL", &url), MAIL_FROM]).await;
+    let restarted = TestApp::start_on(store, &[("SMTP_URL", &smtp.url()), MAIL_FROM]).await;
     let delivered = smtp.wait_for(1, Duration::from_secs(20)).await;
     assert_eq!(delivered.len(), 1, "sent by the restarted server");
     assert!(delivered[0].contains("Subject: Reset your password"));
