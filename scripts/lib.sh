@@ -1,5 +1,6 @@
 # Shared by serve.sh and test.sh: installs what is missing, idempotently, from the
-# package registries only (crates.io, npm, Debian). Sourced, not run.
+# package registries only (the Rust package registry, npm, PyPI, Debian's
+# packages). Sourced, not run.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
