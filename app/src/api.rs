@@ -6,7 +6,7 @@
 
 use crate::{
     error::AppError,
-    model::{SessionView, UserProfile, UserSummary},
+    model::{ActiveSession, Done, SessionView, UserProfile, UserSummary},
 };
 use leptos::prelude::*;
 use leptos::server_fn::codec::{DeleteUrl, GetUrl};
@@ -14,11 +14,11 @@ use leptos::server_fn::codec::{DeleteUrl, GetUrl};
 #[cfg(feature = "ssr")]
 use crate::{
     backend::{
-        accounts,
+        accounts, active_sessions,
         http::{client_address, respond_to_form, FormPost},
-        session, state,
+        recovery, session, state,
     },
-    domain::{check_login_form, check_password_change, NewAccount},
+    domain::{check_login_form, check_password_change, Email, NewAccount, Password, Problems},
 };
 #[cfg(feature = "ssr")]
 use leptos::server_fn::ServerFn;
@@ -32,8 +32,9 @@ pub async fn register(
 ) -> Result<UserSummary, AppError> {
     let result = async {
         let account = NewAccount::parse(&name, &email, &password)?;
-        let signed_in = accounts::register(&state()?, account, client_address()).await?;
-        session::sign_in(&signed_in)?;
+        let state = state()?;
+        let signed_in = accounts::register(&state, account, client_address()).await?;
+        session::sign_in(&state, &signed_in).await?;
         Ok(signed_in.user)
     }
     .await;
@@ -55,9 +56,9 @@ pub async fn login(
     #[server(default)] redirect: String,
 ) -> Result<UserSummary, AppError> {
     let result = async {
-        let signed_in =
-            accounts::login(&state()?, &email, &password, client_address(), session::trusted_device).await?;
-        session::sign_in(&signed_in)?;
+        let state = state()?;
+        let signed_in = accounts::login(&state, &email, &password, client_address(), session::trusted_device).await?;
+        session::sign_in(&state, &signed_in).await?;
         Ok(signed_in.user)
     }
     .await;
@@ -89,24 +90,26 @@ pub async fn list_users(
     after: Option<String>,
     before: Option<String>,
 ) -> Result<Vec<UserSummary>, AppError> {
-    session::require_user_session()?;
+    let state = state()?;
+    session::require_verified_user(&state)?;
     let page = crate::domain::PageRequest::parse(limit.as_deref(), after.as_deref(), before.as_deref())?;
-    state()?.db.list_users(page).await
+    state.db.list_users(page).await
 }
 
 /// `GET /api/user?id=`: one user's profile.
 #[server(prefix = "/api", endpoint = "user", input = GetUrl)]
 pub async fn get_user(#[server(default)] id: String) -> Result<UserProfile, AppError> {
-    session::require_user_session()?;
+    let state = state()?;
+    session::require_verified_user(&state)?;
     let id = crate::domain::parse_user_id(&id)?;
-    state()?.db.find_user(id).await?.ok_or(AppError::NotFound)
+    state.db.find_user(id).await?.ok_or(AppError::NotFound)
 }
 
 /// `GET /api/_auth/session`: the public part of the session, `{}` when logged out.
 #[server(prefix = "/api", endpoint = "_auth/session", input = GetUrl)]
 pub async fn get_session() -> Result<SessionView, AppError> {
     Ok(SessionView {
-        session: session::get_user_session().map(|s| s.info()),
+        session: session::session_info(),
     })
 }
 
@@ -122,9 +125,10 @@ pub async fn end_session() -> Result<(), AppError> {
 pub async fn logout_everywhere() -> Result<(), AppError> {
     let result = async {
         let current = session::require_user_session()?;
-        let stamp = accounts::log_out_everywhere(&state()?, &current, client_address()).await?;
-        session::reissue_user_session(&current, stamp)?;
-        Ok(())
+        let state = state()?;
+        let successor = session::successor_session(&state, &current);
+        accounts::log_out_everywhere(&state, &successor.record, client_address()).await?;
+        session::issue(&state, &successor.session)
     }
     .await;
     let post = FormPost {
@@ -146,9 +150,10 @@ pub async fn change_password(
     let result = async {
         let current = session::require_user_session()?;
         let new = check_password_change(&current_password, &new_password)?;
-        let stamp = accounts::change_password(&state()?, &current, &current_password, new, client_address()).await?;
-        session::replace_user_session(current.user, stamp)?;
-        Ok(())
+        let state = state()?;
+        let next = session::new_session(&state, current.user.clone());
+        accounts::change_password(&state, &current, &current_password, new, client_address(), &next.record).await?;
+        session::issue(&state, &next.session)
     }
     .await;
     let post = FormPost {
@@ -158,4 +163,119 @@ pub async fn change_password(
         kept: &[],
     };
     respond_to_form(result, post, || check_password_change(&current_password, &new_password))
+}
+
+/// `POST /api/auth/forgot-password`: mails a reset link if an account has
+/// this email; the answer is the same either way.
+#[server(prefix = "/api", endpoint = "auth/forgot-password")]
+pub async fn forgot_password(#[server(default)] email: String) -> Result<Done, AppError> {
+    let result = async {
+        let email = Email::parse(&email)?;
+        recovery::request_password_reset(&state()?, email, client_address()).await?;
+        Ok(Done {})
+    }
+    .await;
+    let post = FormPost {
+        form: ForgotPassword::PATH,
+        page: "/forgot-password",
+        success: "/forgot-password?sent=1",
+        kept: &[("email", &email)],
+    };
+    respond_to_form(result, post, || Email::parse(&email).map_err(Problems::from))
+}
+
+/// `POST /api/auth/reset-password`: sets a new password with a mailed token,
+/// ends every other session and logs this browser in.
+#[server(prefix = "/api", endpoint = "auth/reset-password")]
+pub async fn reset_password(
+    #[server(default)] token: String,
+    #[server(default)] password: String,
+) -> Result<UserSummary, AppError> {
+    let result = async {
+        let password = Password::parse(&password)?;
+        let state = state()?;
+        let started = recovery::reset_password(&state, &token, password, client_address(), |user| {
+            session::new_session(&state, user)
+        })
+        .await?;
+        session::issue(&state, &started.session)?;
+        Ok(started.session.user)
+    }
+    .await;
+    let post = FormPost {
+        form: ResetPassword::PATH,
+        page: "/reset-password",
+        success: "/account?done=password",
+        kept: &[],
+    };
+    respond_to_form(result, post, || Password::parse(&password).map_err(Problems::from))
+}
+
+/// `POST /api/auth/verify-email`: confirms the address a verification link was sent to.
+#[server(prefix = "/api", endpoint = "auth/verify-email")]
+pub async fn verify_email(#[server(default)] token: String) -> Result<Done, AppError> {
+    let result = async {
+        recovery::verify_email(&state()?, &token, client_address()).await?;
+        Ok(Done {})
+    }
+    .await;
+    let post = FormPost {
+        form: VerifyEmail::PATH,
+        page: "/verify-email",
+        success: "/verify-email?done=1",
+        kept: &[],
+    };
+    respond_to_form(result, post, || Ok(()))
+}
+
+/// `POST /api/account/verification-email`: mails a new verification link.
+#[server(prefix = "/api", endpoint = "account/verification-email")]
+pub async fn send_verification_email() -> Result<Done, AppError> {
+    let result = async {
+        let current = session::require_user_session()?;
+        recovery::resend_verification_link(&state()?, current.user.id, client_address()).await?;
+        Ok(Done {})
+    }
+    .await;
+    let post = FormPost {
+        form: SendVerificationEmail::PATH,
+        page: "/account",
+        success: "/account?done=verification-sent",
+        kept: &[],
+    };
+    respond_to_form(result, post, || Ok(()))
+}
+
+/// `GET /api/account/sessions`: the user's sessions, newest first.
+#[server(prefix = "/api", endpoint = "account/sessions", input = GetUrl)]
+pub async fn list_sessions() -> Result<Vec<ActiveSession>, AppError> {
+    let current = session::require_user_session()?;
+    active_sessions::list(&state()?, &current).await
+}
+
+/// `POST /api/account/end-session`: what `DELETE /api/account/sessions/{id}`
+/// does, for the account page's forms. Ending this very session logs out.
+#[server(prefix = "/api", endpoint = "account/end-session")]
+pub async fn end_listed_session(#[server(default)] id: String) -> Result<Done, AppError> {
+    let result = async {
+        let current = session::require_user_session()?;
+        let state = state()?;
+        let itself = active_sessions::end(&state, &current, &id, client_address()).await?;
+        if itself {
+            session::forget_cookie(&state)?;
+        }
+        Ok(itself)
+    }
+    .await;
+    let post = FormPost {
+        form: EndListedSession::PATH,
+        page: "/account",
+        success: if matches!(result, Ok(true)) {
+            "/login"
+        } else {
+            "/account?done=session-ended"
+        },
+        kept: &[],
+    };
+    respond_to_form(result.map(|_| Done {}), post, || Ok(()))
 }

@@ -77,6 +77,12 @@ impl Problems {
     }
 }
 
+impl From<ValidationError> for Problems {
+    fn from(err: ValidationError) -> Self {
+        Self(vec![err])
+    }
+}
+
 impl fmt::Display for ValidationError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.message)

@@ -23,6 +23,12 @@ pub enum AppError {
     Forbidden,
     #[error("{}", Self::NOT_FOUND)]
     NotFound,
+    /// A mailed link (reset, verification) that is bad, used or expired.
+    #[error("{}", Self::INVALID_LINK)]
+    InvalidLink,
+    /// The configuration requires a verified email, and the user's is not.
+    #[error("{}", Self::EMAIL_UNVERIFIED)]
+    EmailUnverified,
     /// Past a brute-force limit; `retry_after`: seconds until the limit's window ends.
     #[error("{}", Self::TOO_MANY_REQUESTS)]
     TooManyRequests { retry_after: Option<u64> },
@@ -41,6 +47,8 @@ impl AppError {
     const UNAUTHORIZED: &'static str = "Not logged in";
     const FORBIDDEN: &'static str = "Cross-site request refused";
     const NOT_FOUND: &'static str = "Not found";
+    const INVALID_LINK: &'static str = "This link is invalid or has expired";
+    const EMAIL_UNVERIFIED: &'static str = "Verify your email address to continue";
     const TOO_MANY_REQUESTS: &'static str = "Too many attempts, try again later";
     const UNAVAILABLE: &'static str = "Service temporarily unavailable, try again shortly";
     const INTERNAL: &'static str = "Internal server error";
@@ -53,8 +61,9 @@ impl AppError {
             Self::Validation { .. } => 422,
             Self::EmailTaken => 409,
             Self::InvalidCredentials | Self::Unauthorized => 401,
-            Self::Forbidden => 403,
+            Self::Forbidden | Self::EmailUnverified => 403,
             Self::NotFound => 404,
+            Self::InvalidLink => 400,
             Self::TooManyRequests { .. } => 429,
             Self::Unavailable => 503,
             Self::Internal => 500,
@@ -141,6 +150,8 @@ impl From<ErrorBody> for AppError {
             Self::UNAUTHORIZED => Self::Unauthorized,
             Self::FORBIDDEN => Self::Forbidden,
             Self::NOT_FOUND => Self::NotFound,
+            Self::INVALID_LINK => Self::InvalidLink,
+            Self::EMAIL_UNVERIFIED => Self::EmailUnverified,
             Self::TOO_MANY_REQUESTS => Self::TooManyRequests {
                 retry_after: body.retry_after,
             },
@@ -193,6 +204,8 @@ mod tests {
             AppError::Unauthorized,
             AppError::Forbidden,
             AppError::NotFound,
+            AppError::InvalidLink,
+            AppError::EmailUnverified,
             AppError::TooManyRequests { retry_after: Some(900) },
             AppError::TooManyRequests { retry_after: None },
             AppError::Unavailable,

@@ -26,6 +26,7 @@ use pages::{
     login::LoginPage,
     nav::Nav,
     not_found::NotFound,
+    recovery::{ForgotPasswordPage, ResetPasswordPage, VerifyEmailPage},
     register::RegisterPage,
     users::{UserPage, UsersPage},
 };
@@ -129,6 +130,17 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/users") view={Lazy::<UsersRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/account") view={Lazy::<AccountRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/users/:id") view={Lazy::<UserRoute>::new()} ssr=SsrMode::Async/>
+                    <Route
+                        path=path!("/forgot-password")
+                        view={Lazy::<ForgotPasswordRoute>::new()}
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=path!("/reset-password")
+                        view={Lazy::<ResetPasswordRoute>::new()}
+                        ssr=SsrMode::Async
+                    />
+                    <Route path=path!("/verify-email") view={Lazy::<VerifyEmailRoute>::new()} ssr=SsrMode::Async/>
                 </Routes>
             </main>
         </Router>
@@ -142,6 +154,9 @@ lazy_page!(RegisterRoute => view! { <GuestOnly><RegisterPage/></GuestOnly> });
 lazy_page!(UsersRoute => view! { <RequireUser><UsersPage/></RequireUser> });
 lazy_page!(AccountRoute => view! { <RequireUser><AccountPage/></RequireUser> });
 lazy_page!(UserRoute => view! { <RequireUser><UserPage/></RequireUser> });
+lazy_page!(ForgotPasswordRoute => view! { <ForgotPasswordPage/> });
+lazy_page!(ResetPasswordRoute => view! { <ResetPasswordPage/> });
+lazy_page!(VerifyEmailRoute => view! { <VerifyEmailPage/> });
 
 /// After a navigation inside the app (nothing reloads, so nothing tells a
 /// screen reader that the page changed), focus moves to the new page's heading,

@@ -10,6 +10,10 @@ pub struct UserSummary {
     pub name: String,
 }
 
+/// The answer of an action with nothing more to say: `{}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Done {}
+
 /// One user's page.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UserProfile {
@@ -19,10 +23,18 @@ pub struct UserProfile {
     pub created_at: String,
 }
 
+/// The logged-in user, as the session tells the browser.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionUser {
+    pub id: i64,
+    pub name: String,
+    pub email_verified: bool,
+}
+
 /// The public part of a session: everything the browser may know about it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SessionInfo {
-    pub user: UserSummary,
+    pub user: SessionUser,
     /// RFC 3339, UTC.
     pub logged_in_at: String,
 }
@@ -32,6 +44,20 @@ pub struct SessionInfo {
 pub struct SessionView {
     #[serde(flatten, default)]
     pub session: Option<SessionInfo>,
+}
+
+/// One of the user's sessions, as the account page lists them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActiveSession {
+    pub id: String,
+    /// The session of the request that asked.
+    pub current: bool,
+    /// RFC 3339, UTC.
+    pub created_at: String,
+    /// RFC 3339, UTC; to the minute.
+    pub last_seen_at: String,
+    pub user_agent: String,
+    pub address: String,
 }
 
 /// What a form posted without JavaScript leaves for its page when it fails (in
@@ -73,9 +99,10 @@ mod tests {
     fn logged_in_session_is_flat() {
         let view = SessionView {
             session: Some(SessionInfo {
-                user: UserSummary {
+                user: SessionUser {
                     id: 1,
                     name: "Ada".into(),
+                    email_verified: false,
                 },
                 logged_in_at: "2026-01-01T00:00:00Z".into(),
             }),
@@ -83,7 +110,7 @@ mod tests {
         let json = serde_json::to_value(&view).unwrap();
         assert_eq!(
             json,
-            serde_json::json!({"user": {"id": 1, "name": "Ada"}, "logged_in_at": "2026-01-01T00:00:00Z"})
+            serde_json::json!({"user": {"id": 1, "name": "Ada", "email_verified": false}, "logged_in_at": "2026-01-01T00:00:00Z"})
         );
         assert_eq!(serde_json::from_value::<SessionView>(json).unwrap(), view);
     }

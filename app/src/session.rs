@@ -8,7 +8,7 @@
 use crate::{
     api::{end_session, get_session},
     error::AppError,
-    model::{SessionInfo, SessionView, UserSummary},
+    model::{SessionInfo, SessionUser, SessionView},
 };
 use leptos::{prelude::*, server::SharedValue};
 
@@ -18,7 +18,7 @@ pub struct UserSession {
     /// `false` until the session is known.
     pub ready: Signal<bool>,
     pub logged_in: Signal<bool>,
-    pub user: Signal<Option<UserSummary>>,
+    pub user: Signal<Option<SessionUser>>,
     pub session: Signal<Option<SessionInfo>>,
     /// `None` until known, then the session or its absence.
     known: Signal<Option<Option<SessionInfo>>>,
@@ -106,7 +106,7 @@ impl UserSession {
 fn rendered_session() -> Option<SessionView> {
     #[cfg(feature = "ssr")]
     let known = Some(SessionView {
-        session: crate::backend::session::get_user_session().map(|session| session.info()),
+        session: crate::backend::session::session_info(),
     });
     #[cfg(not(feature = "ssr"))]
     let known = None;

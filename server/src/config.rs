@@ -58,6 +58,9 @@ pub struct Config {
     /// The site's origin as browsers see it (`https://app.example.com`): when
     /// set, state-changing requests must come from it.
     pub public_origin: Option<String>,
+    /// Keep users whose email is not verified out of guarded pages and data
+    /// (`REQUIRE_VERIFIED_EMAIL`, default false).
+    pub require_verified_email: bool,
     /// Timeouts and caps on client connections.
     pub connections: ConnectionLimits,
     /// Under `cargo leptos watch` (which sets `LEPTOS_WATCH`): the port of its
@@ -171,6 +174,7 @@ impl Config {
             trust_forwarded_for: parse_or(&var, "TRUST_FORWARDED_FOR", false, "true or false")?,
             public_origin: var("PUBLIC_ORIGIN").map(|value| public_origin(&value)).transpose()?,
             mail: mail_settings(&var)?,
+            require_verified_email: parse_or(&var, "REQUIRE_VERIFIED_EMAIL", false, "true or false")?,
             connections: connection_limits(&var)?,
             live_reload_port: var("LEPTOS_WATCH")
                 .map(|_| parse_or(&var, "LEPTOS_RELOAD_PORT", 3001, "a port number"))
@@ -381,6 +385,7 @@ mod tests {
         assert_eq!(config.bcrypt_cost, 12);
         assert!(config.database_url.starts_with("sqlite:"));
         assert!(!config.cookie_secure);
+        assert!(!config.require_verified_email);
         assert_eq!(config.limits, LimitSettings::default());
         assert_eq!(config.limits.login_failures_per_email, 5);
         assert_eq!(config.limits.login_failures_per_address, 50);

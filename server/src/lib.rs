@@ -10,8 +10,8 @@ use app::{
         db::{ConnectError, Database, DatabaseSettings},
         device::DeviceCookies,
         http::{
-            api_not_found, dev_mailbox_page, json_errors, limit_body, panic_response, refuse_cross_site,
-            resolve_client_address, security_headers, FormFlashes, PublicOrigin, MAX_BODY_BYTES,
+            api_not_found, delete_listed_session, dev_mailbox_page, json_errors, limit_body, panic_response,
+            refuse_cross_site, resolve_client_address, security_headers, FormFlashes, PublicOrigin, MAX_BODY_BYTES,
         },
         limits::Limits,
         mail::{MailSetupError, Mailer},
@@ -27,7 +27,7 @@ use axum::{
     http::{header, HeaderValue, StatusCode},
     middleware::{self, Next},
     response::{IntoResponse, Response},
-    routing::{any, get},
+    routing::{any, delete, get},
     Router,
 };
 use config::Config;
@@ -94,6 +94,12 @@ pub async fn start_with(config: Config, extra: Router<AppState>) -> Result<Runni
         busy_timeout: config.database_busy_timeout,
     };
     let db = connect_database(&settings, config.database_startup_timeout).await?;
+    let listener = TcpListener::bind(config.site_addr)
+        .await
+        .map_err(|err| StartError::Bind(config.site_addr, err))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|err| StartError::Bind(config.site_addr, err))?;
     let mailer = Mailer::start(config.mail.clone(), db.clone())?;
     let keys = CookieKeys::derive(&config.session_password, &config.previous_session_passwords);
     let leptos_options = config.leptos_options();
@@ -115,14 +121,13 @@ pub async fn start_with(config: Config, extra: Router<AppState>) -> Result<Runni
         live_reload_port: config.live_reload_port,
         limits: Arc::new(Limits::new(config.limits, config.clock.clone())),
         mailer,
+        public_origin: config
+            .public_origin
+            .clone()
+            .unwrap_or_else(|| format!("http://localhost:{}", addr.port())),
+        require_verified_email: config.require_verified_email,
         clock: config.clock.clone(),
     });
-    let listener = TcpListener::bind(config.site_addr)
-        .await
-        .map_err(|err| StartError::Bind(config.site_addr, err))?;
-    let addr = listener
-        .local_addr()
-        .map_err(|err| StartError::Bind(config.site_addr, err))?;
     let (stop, stopped) = oneshot::channel::<()>();
     let app = router(state.clone(), &config, extra);
     let task = tokio::spawn(connections::serve(listener, app, config.connections, stopped));
@@ -248,6 +253,7 @@ pub fn router(state: AppState, config: &Config, extra: Router<AppState>) -> Rout
         router = router.route("/dev/mailbox", get(dev_mailbox_page));
     }
     let mut router = router
+        .route("/api/account/sessions/{id}", delete(delete_listed_session))
         .route("/api/{*rest}", any(api_not_found))
         .leptos_routes_with_context(&state, ROUTES.clone(), provide_state.clone(), render)
         // Other static files (the favicon), and the app's 404 page for the rest.

@@ -4,10 +4,12 @@
 //! is logged only through [`Untrusted`].
 
 use super::{
+    db::SessionRecord,
     device::TrustedDevice,
     limits::Counter,
     log_safe::Untrusted,
     notices::{notify, Notice},
+    recovery,
     session::Session,
     AppState,
 };
@@ -21,18 +23,17 @@ use time::format_description::well_known::Rfc3339;
 
 /// Passes a limit reservation's result on, recording a refusal past the limits
 /// with `audit` (each caller names its action and subject).
-fn audit_refusal(reserved: Result<(), AppError>, audit: impl FnOnce()) -> Result<(), AppError> {
+pub(super) fn audit_refusal(reserved: Result<(), AppError>, audit: impl FnOnce()) -> Result<(), AppError> {
     if matches!(reserved, Err(AppError::TooManyRequests { .. })) {
         audit();
     }
     reserved
 }
 
-/// A user who has just proved who they are, with the security stamp their new
-/// session must carry and the normalised email their browser may be trusted for.
+/// A user who has just proved who they are, with the normalised email their
+/// browser may be trusted for.
 pub struct SignedIn {
     pub user: UserSummary,
-    pub security_stamp: String,
     pub email: String,
 }
 
@@ -48,10 +49,9 @@ pub async fn register(state: &AppState, account: NewAccount, client: IpAddr) -> 
     )?;
     let hash = state.passwords.hash(&account.password).await?;
     let created_at = state.clock.now().format(&Rfc3339).map_err(|_| AppError::Internal)?;
-    let security_stamp = super::random_id();
     let inserted = state
         .db
-        .insert_user(account.name.as_str(), &email, &hash, &created_at, &security_stamp)
+        .insert_user(account.name.as_str(), &email, &hash, &created_at)
         .await;
     match &inserted {
         Ok(user) => {
@@ -61,11 +61,13 @@ pub async fn register(state: &AppState, account: NewAccount, client: IpAddr) -> 
             tracing::info!(target: "audit", action = "register", outcome = "failure", reason = %err, email = %Untrusted(&email), %client)
         }
     }
-    Ok(SignedIn {
-        user: inserted?,
-        security_stamp,
-        email,
-    })
+    let user = inserted?;
+    // The account exists: a verification mail that cannot be queued is logged,
+    // and the user can ask for another from the account page.
+    if let Err(err) = recovery::send_verification_link(state, user.id).await {
+        tracing::warn!(user_id = user.id, error = %err, "verification mail not queued");
+    }
+    Ok(SignedIn { user, email })
 }
 
 /// The user whose email and password these are. Any mismatch, including an email
@@ -103,7 +105,7 @@ pub async fn login(
         Err(_) => None,
     };
     let (account, stored_hash) = match credentials {
-        Some(found) => (Some((found.user, found.security_stamp)), Some(found.password_hash)),
+        Some(found) => (Some(found.user), Some(found.password_hash)),
         None => (None, None),
     };
     let outdated = stored_hash
@@ -112,17 +114,13 @@ pub async fn login(
         .map(str::to_owned);
     let matched = state.passwords.verify(password, stored_hash).await?;
     match account {
-        Some((user, security_stamp)) if matched => {
+        Some(user) if matched => {
             state.limits.succeeded(&state.db, own_counter, address_counter).await;
             if let Some(old_hash) = outdated {
                 rehash(state, user.id, password, &old_hash).await;
             }
             tracing::info!(target: "audit", action = "login", outcome = "success", user_id = user.id, email = %Untrusted(&email), trusted_device = device.is_some(), %client);
-            Ok(SignedIn {
-                user,
-                security_stamp,
-                email,
-            })
+            Ok(SignedIn { user, email })
         }
         _ => {
             tracing::info!(target: "audit", action = "login", outcome = "failure", email = %Untrusted(&email), trusted_device = device.is_some(), %client);
@@ -154,19 +152,19 @@ async fn rehash(state: &AppState, user_id: i64, password: &str, old_hash: &str) 
     }
 }
 
-/// Ends every session of the user, this one included; the caller carries this
-/// one over to the returned security stamp.
-#[tracing::instrument(skip_all, fields(user_id = session.user.id, %client))]
-pub async fn log_out_everywhere(state: &AppState, session: &Session, client: IpAddr) -> Result<String, AppError> {
-    let stamp = state.db.rotate_security_stamp(session.user.id).await?;
-    tracing::info!(target: "audit", action = "logout_everywhere", outcome = "success", user_id = session.user.id, %client);
-    notify(state, session.user.id, Notice::LoggedOutEverywhere, client).await;
-    Ok(stamp)
+/// Ends every session of the user, this one included, and stores `successor`
+/// (see `session::successor_session`) as the only one.
+#[tracing::instrument(skip_all, fields(user_id = successor.user_id, %client))]
+pub async fn log_out_everywhere(state: &AppState, successor: &SessionRecord, client: IpAddr) -> Result<(), AppError> {
+    state.db.replace_sessions(successor).await?;
+    tracing::info!(target: "audit", action = "logout_everywhere", outcome = "success", user_id = successor.user_id, %client);
+    notify(state, successor.user_id, Notice::LoggedOutEverywhere, client).await;
+    Ok(())
 }
 
-/// Replaces the password once the current one is proved, ending every session;
-/// the caller issues a new one with the returned security stamp. Wrong current
-/// passwords are limited like failed logins.
+/// Replaces the password once the current one is proved: every session ends
+/// but `next`, a new one for this browser. Wrong current passwords are
+/// limited like failed logins.
 #[tracing::instrument(skip_all, fields(user_id = session.user.id, %client))]
 pub async fn change_password(
     state: &AppState,
@@ -174,7 +172,8 @@ pub async fn change_password(
     current: &str,
     new: Password,
     client: IpAddr,
-) -> Result<String, AppError> {
+    next: &SessionRecord,
+) -> Result<(), AppError> {
     let user_id = session.user.id;
     let own_counter = Counter::PasswordChangeByUser(user_id);
     let address_counter = Counter::LoginByAddress(client);
@@ -191,7 +190,7 @@ pub async fn change_password(
         });
     }
     let hash = state.passwords.hash(&new).await?;
-    let stamp = state.db.change_password(user_id, &hash).await?;
+    state.db.change_password(&hash, next).await?;
     // The change is committed: nothing after this point may turn it into an error.
     tracing::info!(target: "audit", action = "password_change", outcome = "success", user_id, %client);
     state
@@ -199,5 +198,5 @@ pub async fn change_password(
         .succeeded(&state.db, own_counter, Some(address_counter))
         .await;
     notify(state, user_id, Notice::PasswordChanged, client).await;
-    Ok(stamp)
+    Ok(())
 }

@@ -1,6 +1,7 @@
 //! Brute-force limits: login attempts per account, per trusted device and per
-//! client network, password changes per user, and registrations per network,
-//! each counted over a fixed window.
+//! client network, password changes per user, registrations per network, and
+//! mailed links (reset per email and network, verification per user), each
+//! counted over a fixed window. Mailed links share the login limits' numbers.
 //!
 //! An attempt is reserved (counted) before any bcrypt work, by one statement
 //! that returns the new count, so a burst sent in parallel cannot slip past the
@@ -60,6 +61,12 @@ pub enum Counter<'a> {
     /// Password-change attempts of a logged-in user.
     PasswordChangeByUser(i64),
     RegistrationByAddress(IpAddr),
+    /// Reset links asked for a normalised email.
+    RecoveryByEmail(&'a str),
+    /// Reset links asked from a client network.
+    RecoveryByAddress(IpAddr),
+    /// Verification links a logged-in user asked to be sent again.
+    VerificationMailByUser(i64),
 }
 
 impl Counter<'_> {
@@ -70,14 +77,20 @@ impl Counter<'_> {
             Self::LoginByAddress(address) => format!("login-address:{}", network(*address)),
             Self::PasswordChangeByUser(user_id) => format!("password-change-user:{user_id}"),
             Self::RegistrationByAddress(address) => format!("register-address:{}", network(*address)),
+            Self::RecoveryByEmail(email) => format!("recovery-account:{}", digest(email)),
+            Self::RecoveryByAddress(address) => format!("recovery-address:{}", network(*address)),
+            Self::VerificationMailByUser(user_id) => format!("verification-user:{user_id}"),
         }
     }
 
     fn max(&self, settings: &LimitSettings) -> u32 {
         match self {
-            Self::LoginByAccount(_) | Self::PasswordChangeByUser(_) => settings.login_failures_per_email,
+            Self::LoginByAccount(_)
+            | Self::PasswordChangeByUser(_)
+            | Self::RecoveryByEmail(_)
+            | Self::VerificationMailByUser(_) => settings.login_failures_per_email,
             Self::LoginByDevice(_) => settings.login_failures_per_device,
-            Self::LoginByAddress(_) => settings.login_failures_per_address,
+            Self::LoginByAddress(_) | Self::RecoveryByAddress(_) => settings.login_failures_per_address,
             Self::RegistrationByAddress(_) => settings.registrations_per_address,
         }
     }
@@ -179,6 +192,9 @@ mod tests {
             Counter::PasswordChangeByUser(5).key(),
             Counter::LoginByAddress("10.0.0.5".parse().unwrap()).key(),
             Counter::RegistrationByAddress("10.0.0.5".parse().unwrap()).key(),
+            Counter::RecoveryByEmail("user:5").key(),
+            Counter::RecoveryByAddress("10.0.0.5".parse().unwrap()).key(),
+            Counter::VerificationMailByUser(5).key(),
         ];
         for (i, a) in keys.iter().enumerate() {
             for b in &keys[i + 1..] {

@@ -1,6 +1,7 @@
 //! Server-only code: compiled with the `ssr` feature and never into the wasm.
 
 pub mod accounts;
+pub mod active_sessions;
 pub mod assets;
 pub mod clock;
 pub mod db;
@@ -11,6 +12,7 @@ pub mod log_safe;
 pub mod mail;
 pub mod notices;
 pub mod password;
+pub mod recovery;
 pub mod sealed;
 pub mod session;
 
@@ -59,12 +61,17 @@ pub struct SharedState {
     /// The built files pages link.
     pub assets: assets::BuiltAssets,
     pub mailer: mail::Mailer,
+    /// Where links in mail point: `PUBLIC_ORIGIN`, or this server's own
+    /// `http://localhost:<port>`; never taken from a request's `Host`.
+    pub public_origin: String,
+    /// Whether guarded pages and data need a verified email (`REQUIRE_VERIFIED_EMAIL`).
+    pub require_verified_email: bool,
     /// The live-reload websocket's port under `cargo leptos watch`.
     pub live_reload_port: Option<u16>,
     pub clock: clock::Clock,
 }
 
-/// 128 random bits in hex: session ids, device ids and security stamps.
+/// 128 random bits in hex: session ids and device ids.
 pub fn random_id() -> String {
     hex(&rand::random::<[u8; 16]>())
 }

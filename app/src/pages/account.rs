@@ -1,15 +1,24 @@
-use super::form::{take_flash, title_of, CheckedForm, ErrorSummary, Field, FormProblems, SubmitButton, PASSWORD_HINT};
+use super::{
+    form::{
+        nothing_to_check, take_flash, title_of, CheckedForm, ErrorSummary, Field, FormProblems, SubmitButton,
+        PASSWORD_HINT,
+    },
+    recovery::SendVerificationForm,
+    time::time_in_words,
+};
 use crate::{
-    api::{ChangePassword, LogoutEverywhere},
-    domain::{check_password_change, Problems},
+    api::{list_sessions, ChangePassword, EndListedSession, LogoutEverywhere},
+    domain::check_password_change,
     error::AppError,
+    model::ActiveSession,
     session::use_user_session,
 };
-use leptos::{html, prelude::*, task::spawn_local};
+use leptos::{either::Either, html, prelude::*, task::spawn_local};
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-/// `/account`: change the password, or log out every other browser and device.
+/// `/account`: the email's state, the password, and the sessions: each can be
+/// ended, or all of them but this one.
 #[component]
 pub fn AccountPage() -> impl IntoView {
     let session = use_user_session();
@@ -21,14 +30,22 @@ pub fn AccountPage() -> impl IntoView {
     };
     let password_problems = FormProblems::new(take_flash::<ChangePassword>().as_ref());
     let sessions_problems = FormProblems::new(take_flash::<LogoutEverywhere>().as_ref());
+    let end_problems = FormProblems::new(take_flash::<EndListedSession>().as_ref());
+    let failed = move || password_problems.any() || sessions_problems.any() || end_problems.any();
     view! {
-        <Title text=title_of("Account", move || password_problems.any() || sessions_problems.any())/>
+        <Title text=title_of("Account", failed)/>
         <ErrorSummary problems=password_problems/>
         <ErrorSummary problems=sessions_problems/>
+        <ErrorSummary problems=end_problems/>
         <h1>"Account"</h1>
         <p>"Logged in since " {since} "."</p>
+        <EmailSection/>
         <ChangePasswordForm problems=password_problems/>
-        <LogoutEverywhereForm problems=sessions_problems/>
+        <section aria-labelledby="sessions">
+            <h2 id="sessions">"Sessions"</h2>
+            <SessionList problems=end_problems/>
+            <LogoutEverywhereForm problems=sessions_problems/>
+        </section>
     }
 }
 
@@ -99,18 +116,101 @@ fn LogoutEverywhereForm(problems: FormProblems) -> impl IntoView {
     let action = ServerAction::<LogoutEverywhere>::new();
     let done = track_account_change(move || action.value().get(), "logout-everywhere", || {});
     view! {
-        <section aria-labelledby="sessions">
-            <h2 id="sessions">"Sessions"</h2>
-            <p>"Logs out every other browser and device where you are logged in. This one stays logged in."</p>
-            <CheckedForm action problems check=nothing_to_check>
-                <p role="status">{move || done.get().then_some("Every other session has been logged out.")}</p>
-                <SubmitButton label="Log out everywhere" pending=action.pending()/>
-            </CheckedForm>
+        <p>"Logs out every other browser and device where you are logged in. This one stays logged in."</p>
+        <CheckedForm action problems check={nothing_to_check::<LogoutEverywhere>}>
+            <p role="status">{move || done.get().then_some("Every other session has been logged out.")}</p>
+            <SubmitButton label="Log out everywhere" pending=action.pending()/>
+        </CheckedForm>
+    }
+}
+
+/// Whether the email is verified, with a way to have the link sent again.
+#[component]
+fn EmailSection() -> impl IntoView {
+    let session = use_user_session();
+    let verified = move || session.user.get().is_some_and(|user| user.email_verified);
+    view! {
+        <section aria-labelledby="email">
+            <h2 id="email">"Email address"</h2>
+            <Show
+                when=verified
+                fallback=|| view! {
+                    <p>"Not verified yet: follow the link we sent to your email address."</p>
+                    <SendVerificationForm/>
+                }
+            >
+                <p>"Verified."</p>
+            </Show>
         </section>
     }
 }
 
-/// The form has no fields: nothing can be wrong with it before it is sent.
-fn nothing_to_check(_: &LogoutEverywhere) -> Result<(), Problems> {
-    Ok(())
+/// The user's sessions, this one marked, each with an `End` button. Ending
+/// this one logs out here; ending another logs that browser out at its next
+/// request.
+#[component]
+fn SessionList(problems: FormProblems) -> impl IntoView {
+    let action = ServerAction::<EndListedSession>::new();
+    let session = use_user_session();
+    let sessions = Resource::new(move || action.version().get(), |_| list_sessions());
+    let ended_before = use_query_map().read_untracked().get("done").as_deref() == Some("session-ended");
+    let ended = move || match action.value().get() {
+        Some(outcome) => outcome.is_ok(),
+        None => ended_before,
+    };
+    view! {
+        <Transition fallback=|| view! { <p>"Loading sessions…"</p> }>
+            {move || Suspend::new(async move {
+                match sessions.await {
+                    Ok(list) => Either::Left(view! {
+                        <ul class="sessions">
+                            {list
+                                .into_iter()
+                                .map(|listed| view! { <SessionItem listed action problems/> })
+                                .collect_view()}
+                        </ul>
+                    }),
+                    Err(err) => {
+                        session.note_error(&err);
+                        Either::Right(view! { <p role="alert">{err.to_string()}</p> })
+                    }
+                }
+            })}
+        </Transition>
+        <p role="status">{move || ended().then_some("The session has been ended.")}</p>
+    }
+}
+
+#[component]
+fn SessionItem(listed: ActiveSession, action: ServerAction<EndListedSession>, problems: FormProblems) -> impl IntoView {
+    let session = use_user_session();
+    let current = listed.current;
+    // Ending this very session is logging out.
+    Effect::watch(
+        move || action.version().get(),
+        move |_, _, _| {
+            if current && action.value().with_untracked(|outcome| matches!(outcome, Some(Ok(_)))) {
+                session.logged_out_here();
+            }
+        },
+        false,
+    );
+    let label = if listed.user_agent.is_empty() {
+        "Unknown browser".to_owned()
+    } else {
+        listed.user_agent
+    };
+    view! {
+        <li class="session">
+            <p class="user-agent">{label} {current.then_some(view! { " " <strong>"(this browser)"</strong> })}</p>
+            <p class="session-details">
+                "From " {listed.address} ". Logged in " {time_in_words(&listed.created_at)}
+                ", last seen " {time_in_words(&listed.last_seen_at)} "."
+            </p>
+            <CheckedForm action problems check={nothing_to_check::<EndListedSession>}>
+                <input type="hidden" name="id" value=listed.id/>
+                <SubmitButton label="End" pending=action.pending()/>
+            </CheckedForm>
+        </li>
+    }
 }

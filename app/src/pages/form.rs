@@ -363,6 +363,12 @@ fn message(err: &AppError) -> String {
     }
 }
 
+/// The check of a form without fields to fill: nothing can be wrong with it
+/// before it is sent.
+pub fn nothing_to_check<S>(_: &S) -> Result<(), Problems> {
+    Ok(())
+}
+
 /// After a login or registration succeeds, the session is re-read, after
 /// which the page's guard moves the user on.
 pub fn refresh_session_on_success<S>(action: ServerAction<S>)

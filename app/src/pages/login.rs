@@ -26,6 +26,7 @@ pub fn LoginPage() -> impl IntoView {
             <Field name="password" label="Password" kind="password" autocomplete="current-password" problems/>
             <SubmitButton label="Login" pending=action.pending()/>
         </CheckedForm>
+        <p><a href="/forgot-password">"Forgot your password?"</a></p>
         <p>"No account yet? " <a href="/register">"Register"</a></p>
     }
 }

@@ -56,6 +56,7 @@ pub mod home;
 pub mod login;
 pub mod nav;
 pub mod not_found;
+pub mod recovery;
 pub mod register;
 pub mod time;
 pub mod users;

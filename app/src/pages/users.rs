@@ -1,11 +1,11 @@
-use super::not_found::NotFound;
+use super::{not_found::NotFound, recovery::VerifyEmailFirst};
 use crate::{
     api::{get_user, list_users},
     error::AppError,
     model::UserSummary,
     session::use_user_session,
 };
-use leptos::{either::Either, prelude::*};
+use leptos::{either::EitherOf3, prelude::*};
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
@@ -46,14 +46,14 @@ pub fn UsersPage() -> impl IntoView {
     let session = use_user_session();
 
     view! {
-        <h1>"Users"</h1>
         <Transition fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match users.await {
-                    Ok(list) => Either::Left(view! { <UserList list position=position.get_untracked()/> }),
+                    Ok(list) => EitherOf3::A(view! { <h1>"Users"</h1><UserList list position=position.get_untracked()/> }),
+                    Err(AppError::EmailUnverified) => EitherOf3::B(view! { <VerifyEmailFirst/> }),
                     Err(err) => {
                         session.note_error(&err);
-                        Either::Right(view! { <Title text="Users"/><p role="alert">{err.to_string()}</p> })
+                        EitherOf3::C(view! { <Title text="Users"/><h1>"Users"</h1><p role="alert">{err.to_string()}</p> })
                     }
                 }
             })}
@@ -125,6 +125,7 @@ pub fn UserPage() -> impl IntoView {
                         .into_any()
                     }
                     Err(AppError::NotFound | AppError::Validation { .. }) => view! { <NotFound/> }.into_any(),
+                    Err(AppError::EmailUnverified) => view! { <VerifyEmailFirst/> }.into_any(),
                     Err(err) => {
                         session.note_error(&err);
                         view! { <p role="alert">{err.to_string()}</p> }.into_any()

@@ -235,6 +235,17 @@ impl TestApp {
         connection.execute(statement).await.unwrap();
     }
 
+    /// How many rows `table` holds, as another client of the database sees it.
+    pub async fn count_rows(&self, table: &str) -> i64 {
+        use sqlx::Connection;
+        sqlx::any::install_default_drivers();
+        let mut connection = sqlx::AnyConnection::connect(&self.database_url).await.unwrap();
+        sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
+            .fetch_one(&mut connection)
+            .await
+            .unwrap()
+    }
+
     /// Moves the server's clock (a manual one, standing still otherwise) forward.
     pub fn advance_clock(&self, seconds: i64) {
         self.state().clock.advance(time::Duration::seconds(seconds));
@@ -649,6 +660,33 @@ impl SmtpServer {
         }
     }
 
+    /// The delivered messages whose subject contains `subject`, once there
+    /// are `count` of them or `within` has passed.
+    pub async fn wait_for_about(&self, subject: &str, count: usize, within: std::time::Duration) -> Vec<Delivered> {
+        let deadline = std::time::Instant::now() + within;
+        loop {
+            let about: Vec<Delivered> = self
+                .delivered()
+                .iter()
+                .map(|raw| Delivered::parse(raw))
+                .filter(|mail| mail.subject.contains(subject))
+                .collect();
+            if about.len() >= count || std::time::Instant::now() >= deadline {
+                return about;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    }
+
+    /// The one message about `subject`, waiting up to 10 s for it.
+    pub async fn one_about(&self, subject: &str) -> Delivered {
+        let mut about = self
+            .wait_for_about(subject, 1, std::time::Duration::from_secs(10))
+            .await;
+        assert_eq!(about.len(), 1, "one message about {subject:?}: {about:?}");
+        about.remove(0)
+    }
+
     fn delivered(&self) -> Vec<String> {
         let Ok(entries) = std::fs::read_dir(self.maildir.path().join("mail/new")) else {
             return Vec::new();
@@ -656,6 +694,56 @@ impl SmtpServer {
         entries
             .filter_map(|entry| std::fs::read_to_string(entry.ok()?.path()).ok())
             .collect()
+    }
+}
+
+/// A delivered message, its bodies decoded from their transfer encoding.
+#[derive(Debug, Clone)]
+pub struct Delivered {
+    pub to: String,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+impl Delivered {
+    fn parse(raw: &str) -> Self {
+        use mailparse::MailHeaderMap;
+        let parsed = mailparse::parse_mail(raw.as_bytes()).expect("a well-formed message");
+        let part = |mime: &str| {
+            parsed
+                .subparts
+                .iter()
+                .find(|part| part.ctype.mimetype == mime)
+                .map(|part| part.get_body().unwrap())
+                .unwrap_or_default()
+        };
+        Self {
+            to: parsed.headers.get_first_value("To").unwrap_or_default(),
+            subject: parsed.headers.get_first_value("Subject").unwrap_or_default(),
+            text: part("text/plain"),
+            html: part("text/html"),
+        }
+    }
+
+    /// The first link in the text body starting with `prefix`.
+    pub fn link(&self, prefix: &str) -> String {
+        self.text
+            .split_whitespace()
+            .find(|word| word.starts_with(prefix))
+            .unwrap_or_else(|| panic!("no link to {prefix} in {}", self.text))
+            .to_owned()
+    }
+
+    /// The token of the first link in the text body to `path`.
+    pub fn token(&self, path: &str) -> String {
+        let marker = format!("{path}?token=");
+        let link = self
+            .text
+            .split_whitespace()
+            .find(|word| word.contains(&marker))
+            .unwrap_or_else(|| panic!("no link to {path} in {}", self.text));
+        link.rsplit_once("token=").unwrap().1.to_owned()
     }
 }
 

@@ -12,5 +12,7 @@ mod faults;
 mod helpers;
 mod hostile_names;
 mod mail;
+mod recovery;
 mod security;
+mod session_list;
 mod startup;

@@ -1,67 +1,157 @@
-//! Whether a session may still be used: the user's security stamp and the
-//! sessions logged out before their expiry.
+//! Session records: one row per live session, named by the id its sealed
+//! cookie carries.
 
+use super::Tx;
 use super::{database_error, Database};
-use crate::{backend::random_id, error::AppError};
+use crate::error::AppError;
+use sqlx::Any;
 
-/// Whether a session may still be used.
-pub struct SessionStanding {
-    /// The user's current security stamp: a random value (so that no two users,
-    /// nor one user before and after a database reset, ever share one) replaced
-    /// by "log out everywhere" and password changes, which a session must carry
-    /// to be valid.
-    pub security_stamp: String,
-    /// Logged out.
-    pub ended: bool,
+/// A session as stored. Times are Unix seconds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionRecord {
+    pub id: String,
+    pub user_id: i64,
+    pub created_at: i64,
+    pub last_seen_at: i64,
+    /// The absolute expiry.
+    pub expires_at: i64,
+    pub user_agent: String,
+    pub address: String,
 }
+
+/// What the per-request check learns about a valid session.
+pub struct SessionStanding {
+    pub last_seen_at: i64,
+    pub email_verified: bool,
+}
+
+const INSERT_SESSION: &str =
+    "INSERT INTO sessions (id, user_id, created_at, last_seen_at, expires_at, user_agent, address) \
+                              VALUES ($1, $2, $3, $4, $5, $6, $7)";
 
 impl Database {
     /// The check made on every request with a valid cookie: one statement, a
-    /// primary-key lookup in `users` and a primary-key probe in `ended_sessions`.
-    /// `None` when the user no longer exists.
-    pub async fn session_standing(&self, user_id: i64, session_id: &str) -> Result<Option<SessionStanding>, AppError> {
-        let row: Option<(String, i64)> = sqlx::query_as(
-            "SELECT security_stamp, \
-                    (SELECT COUNT(*) FROM ended_sessions WHERE session_id = $2) \
-             FROM users WHERE id = $1",
+    /// primary-key lookup in `sessions` and one in `users`. `None` when the
+    /// session was ended, has expired or its user is gone.
+    pub async fn session_standing(
+        &self,
+        user_id: i64,
+        session_id: &str,
+        now: i64,
+    ) -> Result<Option<SessionStanding>, AppError> {
+        let row: Option<(i64, Option<String>)> = sqlx::query_as(
+            "SELECT sessions.last_seen_at, users.email_verified_at \
+             FROM sessions JOIN users ON users.id = sessions.user_id \
+             WHERE sessions.id = $1 AND sessions.user_id = $2 AND sessions.expires_at > $3",
         )
-        .bind(user_id)
         .bind(session_id)
+        .bind(user_id)
+        .bind(now)
         .fetch_optional(&self.pool)
         .await
         .map_err(database_error)?;
-        Ok(row.map(|(security_stamp, ended)| SessionStanding {
-            security_stamp,
-            ended: ended > 0,
+        Ok(row.map(|(last_seen_at, verified_at)| SessionStanding {
+            last_seen_at,
+            email_verified: verified_at.is_some(),
         }))
     }
 
-    /// Records a logged-out session until `expires_at` (Unix seconds), and forgets
-    /// the ones whose time has passed by `now` (their cookies are refused as expired).
-    pub async fn end_session(&self, session_id: &str, expires_at: i64, now: i64) -> Result<(), AppError> {
-        sqlx::query("DELETE FROM ended_sessions WHERE expires_at < $1")
-            .bind(now)
-            .execute(&self.pool)
-            .await
-            .map_err(database_error)?;
-        sqlx::query("INSERT INTO ended_sessions (session_id, expires_at) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+    pub async fn touch_session(&self, session_id: &str, now: i64) -> Result<(), AppError> {
+        sqlx::query("UPDATE sessions SET last_seen_at = $2 WHERE id = $1")
             .bind(session_id)
-            .bind(expires_at)
+            .bind(now)
             .execute(&self.pool)
             .await
             .map_err(database_error)?;
         Ok(())
     }
 
-    /// Revokes every session of the user; returns the new security stamp.
-    pub async fn rotate_security_stamp(&self, user_id: i64) -> Result<String, AppError> {
-        let stamp = random_id();
-        sqlx::query("UPDATE users SET security_stamp = $2 WHERE id = $1")
-            .bind(user_id)
-            .bind(&stamp)
+    /// Stores a new session beside the user's others, sweeping every
+    /// session past its absolute expiry by `now`.
+    pub async fn insert_session(&self, record: &SessionRecord, now: i64) -> Result<(), AppError> {
+        sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
+            .bind(now)
             .execute(&self.pool)
             .await
             .map_err(database_error)?;
-        Ok(stamp)
+        bind_record(sqlx::query(INSERT_SESSION), record)
+            .execute(&self.pool)
+            .await
+            .map_err(database_error)?;
+        Ok(())
     }
+
+    /// Ends every session of the record's user and stores the record as the
+    /// only one, in one transaction.
+    pub async fn replace_sessions(&self, record: &SessionRecord) -> Result<(), AppError> {
+        let mut tx = self.pool.begin().await.map_err(database_error)?;
+        replace_sessions_in(&mut tx, record).await?;
+        tx.commit().await.map_err(database_error)
+    }
+
+    /// The user's sessions that have not expired by `now`, newest first.
+    pub async fn sessions_of(&self, user_id: i64, now: i64) -> Result<Vec<SessionRecord>, AppError> {
+        let rows: Vec<(String, i64, i64, i64, String, String)> = sqlx::query_as(
+            "SELECT id, created_at, last_seen_at, expires_at, user_agent, address FROM sessions \
+             WHERE user_id = $1 AND expires_at > $2 ORDER BY created_at DESC, id",
+        )
+        .bind(user_id)
+        .bind(now)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(database_error)?;
+        Ok(rows
+            .into_iter()
+            .map(
+                |(id, created_at, last_seen_at, expires_at, user_agent, address)| SessionRecord {
+                    id,
+                    user_id,
+                    created_at,
+                    last_seen_at,
+                    expires_at,
+                    user_agent,
+                    address,
+                },
+            )
+            .collect())
+    }
+
+    /// Ends one session of the user; `false` when the user has none by that id.
+    pub async fn end_session(&self, user_id: i64, session_id: &str) -> Result<bool, AppError> {
+        let deleted = sqlx::query("DELETE FROM sessions WHERE id = $1 AND user_id = $2")
+            .bind(session_id)
+            .bind(user_id)
+            .execute(&self.pool)
+            .await
+            .map_err(database_error)?;
+        Ok(deleted.rows_affected() > 0)
+    }
+}
+
+/// [`Database::replace_sessions`] inside a larger transaction.
+pub(super) async fn replace_sessions_in(tx: &mut Tx<'_>, record: &SessionRecord) -> Result<(), AppError> {
+    sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+        .bind(record.user_id)
+        .execute(&mut **tx)
+        .await
+        .map_err(database_error)?;
+    bind_record(sqlx::query(INSERT_SESSION), record)
+        .execute(&mut **tx)
+        .await
+        .map_err(database_error)?;
+    Ok(())
+}
+
+fn bind_record<'q>(
+    query: sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>>,
+    record: &'q SessionRecord,
+) -> sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>> {
+    query
+        .bind(&record.id)
+        .bind(record.user_id)
+        .bind(record.created_at)
+        .bind(record.last_seen_at)
+        .bind(record.expires_at)
+        .bind(&record.user_agent)
+        .bind(&record.address)
 }

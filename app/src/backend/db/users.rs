@@ -1,8 +1,12 @@
 //! Accounts: creating them, finding them, their passwords.
 
-use super::{database_error, Database};
+use super::{
+    database_error,
+    sessions::replace_sessions_in,
+    tokens::{spend_token, TokenPurpose},
+    Database, SessionRecord, Tx,
+};
 use crate::{
-    backend::random_id,
     domain::{Cursor, PageRequest},
     error::AppError,
     model::{UserProfile, UserSummary},
@@ -12,7 +16,6 @@ use crate::{
 pub struct Credentials {
     pub user: UserSummary,
     pub password_hash: String,
-    pub security_stamp: String,
 }
 
 impl Database {
@@ -23,17 +26,14 @@ impl Database {
         email: &str,
         password_hash: &str,
         created_at: &str,
-        security_stamp: &str,
     ) -> Result<UserSummary, AppError> {
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO users (name, email, password, created_at, security_stamp) \
-             VALUES ($1, $2, $3, $4, $5) RETURNING id",
+            "INSERT INTO users (name, email, password, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
         )
         .bind(name)
         .bind(email)
         .bind(password_hash)
         .bind(created_at)
-        .bind(security_stamp)
         .fetch_one(&self.pool)
         .await
         .map_err(|err| match err.as_database_error() {
@@ -47,16 +47,15 @@ impl Database {
     }
 
     pub async fn find_credentials(&self, email: &str) -> Result<Option<Credentials>, AppError> {
-        let row: Option<(i64, String, String, String)> =
-            sqlx::query_as("SELECT id, name, password, security_stamp FROM users WHERE email = $1")
+        let row: Option<(i64, String, String)> =
+            sqlx::query_as("SELECT id, name, password FROM users WHERE email = $1")
                 .bind(email)
                 .fetch_optional(&self.pool)
                 .await
                 .map_err(database_error)?;
-        Ok(row.map(|(id, name, password_hash, security_stamp)| Credentials {
+        Ok(row.map(|(id, name, password_hash)| Credentials {
             user: UserSummary { id, name },
             password_hash,
-            security_stamp,
         }))
     }
 
@@ -84,24 +83,55 @@ impl Database {
 
     /// Where the user's mail goes; `None` when the user no longer exists.
     pub async fn email_of(&self, user_id: i64) -> Result<Option<String>, AppError> {
-        sqlx::query_scalar("SELECT email FROM users WHERE id = $1")
-            .bind(user_id)
+        Ok(self.email_state(user_id).await?.map(|(email, _)| email))
+    }
+
+    /// The user's email and whether it is verified.
+    pub async fn email_state(&self, user_id: i64) -> Result<Option<(String, bool)>, AppError> {
+        let row: Option<(String, Option<String>)> =
+            sqlx::query_as("SELECT email, email_verified_at FROM users WHERE id = $1")
+                .bind(user_id)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(database_error)?;
+        Ok(row.map(|(email, verified_at)| (email, verified_at.is_some())))
+    }
+
+    /// The id of the account with this (normalised) email.
+    pub async fn user_id_by_email(&self, email: &str) -> Result<Option<i64>, AppError> {
+        sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
+            .bind(email)
             .fetch_optional(&self.pool)
             .await
             .map_err(database_error)
     }
 
-    /// Replaces the password and revokes every session; returns the new security stamp.
-    pub async fn change_password(&self, user_id: i64, password_hash: &str) -> Result<String, AppError> {
-        let stamp = random_id();
-        sqlx::query("UPDATE users SET password = $2, security_stamp = $3 WHERE id = $1")
-            .bind(user_id)
-            .bind(password_hash)
-            .bind(&stamp)
-            .execute(&self.pool)
-            .await
-            .map_err(database_error)?;
-        Ok(stamp)
+    /// Spends a live reset token of `session`'s user and sets the password
+    /// as [`Database::change_password`] does; `false`, with nothing changed,
+    /// when the token is no longer live (spent by a parallel request, say).
+    pub async fn reset_password(
+        &self,
+        token_hash: &str,
+        now: i64,
+        password_hash: &str,
+        session: &SessionRecord,
+    ) -> Result<bool, AppError> {
+        let mut tx = self.pool.begin().await.map_err(database_error)?;
+        let spent = spend_token(&mut tx, TokenPurpose::PasswordReset, token_hash, now).await?;
+        if spent != Some(session.user_id) {
+            return Ok(false);
+        }
+        set_password_in(&mut tx, password_hash, session).await?;
+        tx.commit().await.map_err(database_error)?;
+        Ok(true)
+    }
+
+    /// Replaces the password; every session of the user ends but `session`,
+    /// stored as the only one, and every reset link sent before is void.
+    pub async fn change_password(&self, password_hash: &str, session: &SessionRecord) -> Result<(), AppError> {
+        let mut tx = self.pool.begin().await.map_err(database_error)?;
+        set_password_in(&mut tx, password_hash, session).await?;
+        tx.commit().await.map_err(database_error)
     }
 
     /// One page of users in id order, next to `page`'s cursor.
@@ -132,4 +162,20 @@ impl Database {
             .map_err(database_error)?;
         Ok(row.map(|(id, name, created_at)| UserProfile { id, name, created_at }))
     }
+}
+
+async fn set_password_in(tx: &mut Tx<'_>, password_hash: &str, session: &SessionRecord) -> Result<(), AppError> {
+    sqlx::query("UPDATE users SET password = $2 WHERE id = $1")
+        .bind(session.user_id)
+        .bind(password_hash)
+        .execute(&mut **tx)
+        .await
+        .map_err(database_error)?;
+    sqlx::query("DELETE FROM account_tokens WHERE user_id = $1 AND purpose = $2")
+        .bind(session.user_id)
+        .bind(TokenPurpose::PasswordReset.as_str())
+        .execute(&mut **tx)
+        .await
+        .map_err(database_error)?;
+    replace_sessions_in(tx, session).await
 }

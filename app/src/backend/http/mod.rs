@@ -1,8 +1,8 @@
 //! Where the API meets HTTP, a concern a file: errors become responses
 //! (`errors`), the body limit (`body`), the cross-site check (`cross_site`),
 //! the client's address (`client`), security headers and the pages' CSP
-//! (`headers`), pages and forms without JavaScript (`forms`), and the
-//! development mailbox (`mailbox`).
+//! (`headers`), pages and forms without JavaScript (`forms`), the
+//! development mailbox (`mailbox`), and ending a listed session (`sessions`).
 
 mod body;
 mod client;
@@ -11,6 +11,7 @@ mod errors;
 mod forms;
 mod headers;
 mod mailbox;
+mod sessions;
 
 pub use body::{limit_body, MAX_BODY_BYTES};
 pub use client::{client_address, resolve_client_address, ClientAddress};
@@ -19,3 +20,4 @@ pub use errors::{api_not_found, json_errors, panic_response, unavailable_page};
 pub use forms::{redirect_page, respond_to_form, take_form_flash, FormFlashes, FormPost};
 pub use headers::{page_content_security_policy, provide_page_security_policy, security_headers};
 pub use mailbox::dev_mailbox_page;
+pub use sessions::delete_listed_session;

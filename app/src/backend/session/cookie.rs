@@ -8,7 +8,7 @@ use crate::{
         sealed::{Opened, SealedCookie},
     },
     error::AppError,
-    model::{SessionInfo, UserSummary},
+    model::{SessionInfo, SessionUser, UserSummary},
 };
 use axum::response::Response;
 use axum_extra::extract::cookie::{Key, SameSite};
@@ -37,18 +37,20 @@ pub struct Session {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SecureData {
-    /// Random per login: what logout records as ended.
+    /// Random per login: the id of the session's record, without which the
+    /// session is over.
     pub session_id: String,
-    /// The user's security stamp at login; another one in the database means
-    /// this session was revoked.
-    pub security_stamp: String,
 }
 
 impl Session {
     /// The part the browser may see.
-    pub fn info(&self) -> SessionInfo {
+    pub fn info(&self, email_verified: bool) -> SessionInfo {
         SessionInfo {
-            user: self.user.clone(),
+            user: SessionUser {
+                id: self.user.id,
+                name: self.user.name.clone(),
+                email_verified,
+            },
             logged_in_at: self.logged_in_at.format(&Rfc3339).unwrap_or_default(),
         }
     }
@@ -140,7 +142,7 @@ impl SessionConfig {
 
     /// A fresh session for `user`, who has just proved who they are: a new
     /// random id and a full absolute lifetime.
-    pub fn start(&self, user: UserSummary, security_stamp: String, now: OffsetDateTime) -> Session {
+    pub fn start(&self, user: UserSummary, now: OffsetDateTime) -> Session {
         let absolute_expires_at = now + self.lifetimes.absolute_max_age;
         Session {
             user,
@@ -149,20 +151,18 @@ impl SessionConfig {
             absolute_expires_at,
             secure: SecureData {
                 session_id: random_id(),
-                security_stamp,
             },
         }
     }
 
-    /// The session that replaces `previous` when its stamp changes without the
-    /// user proving who they are ("log out everywhere"): a new id, but the login
-    /// time and absolute expiry of `previous`, so a stolen cookie cannot buy
-    /// itself a new lifetime.
-    pub fn succeed(&self, previous: &Session, security_stamp: String, now: OffsetDateTime) -> Session {
+    /// The session that replaces `previous` when every session of the user
+    /// ends without the user proving who they are ("log out everywhere"): a
+    /// new id, but the login time and absolute expiry of `previous`, so a
+    /// stolen cookie cannot buy itself a new lifetime.
+    pub fn succeed(&self, previous: &Session, now: OffsetDateTime) -> Session {
         let mut session = previous.clone();
         session.secure = SecureData {
             session_id: random_id(),
-            security_stamp,
         };
         self.renew(session, now)
     }
@@ -220,7 +220,7 @@ mod tests {
     }
 
     fn sealed(config: &SessionConfig, now: OffsetDateTime) -> (Session, HeaderValue) {
-        let session = config.start(ada(), "stamp".into(), now);
+        let session = config.start(ada(), now);
         let cookie = config.seal(&session, now).unwrap();
         (session, cookie)
     }
@@ -370,7 +370,7 @@ mod tests {
     fn rolling_never_passes_the_absolute_expiry() {
         let config = config();
         let login = Clock::default().now();
-        let mut session = config.start(ada(), "stamp".into(), login);
+        let mut session = config.start(ada(), login);
         let mut now = login;
         // Used every 4 days, the session still ends 30 days after login.
         while now < login + Duration::days(40) {
@@ -394,7 +394,7 @@ mod tests {
     fn near_the_absolute_expiry_the_cookie_is_not_resealed() {
         let config = config();
         let login = Clock::default().now();
-        let session = config.start(ada(), "stamp".into(), login);
+        let session = config.start(ada(), login);
         // Renewed at day 26: its idle expiry is now capped at the absolute one.
         let day_26 = login + Duration::days(26);
         let capped = config.renew(session, day_26);
@@ -409,11 +409,10 @@ mod tests {
     fn a_successor_session_keeps_the_login_time_and_absolute_expiry() {
         let config = config();
         let login = Clock::default().now();
-        let session = config.start(ada(), "old".into(), login);
+        let session = config.start(ada(), login);
         let later = login + Duration::days(20);
-        let successor = config.succeed(&session, "new".into(), later);
+        let successor = config.succeed(&session, later);
         assert_ne!(successor.secure.session_id, session.secure.session_id);
-        assert_eq!(successor.secure.security_stamp, "new");
         assert_eq!(successor.logged_in_at, session.logged_in_at);
         assert_eq!(successor.absolute_expires_at, session.absolute_expires_at);
         assert!(successor.expires_at <= successor.absolute_expires_at);
@@ -432,8 +431,8 @@ mod tests {
     #[test]
     fn each_login_gets_a_new_session_id() {
         let now = Clock::default().now();
-        let first = config().start(ada(), "stamp".into(), now);
-        let second = config().start(ada(), "stamp".into(), now);
+        let first = config().start(ada(), now);
+        let second = config().start(ada(), now);
         assert_ne!(first.secure.session_id, second.secure.session_id);
     }
 
@@ -445,17 +444,14 @@ mod tests {
             id: 1,
             name: "x".repeat(4000),
         };
-        assert_eq!(
-            config.seal(&config.start(user, "stamp".into(), now), now),
-            Err(AppError::Internal)
-        );
+        assert_eq!(config.seal(&config.start(user, now), now), Err(AppError::Internal));
     }
 
     #[test]
     fn public_info_has_no_secure_section() {
-        let session = config().start(ada(), "a-stamp".into(), Clock::default().now());
-        let json = serde_json::to_string(&session.info()).unwrap();
-        assert!(!json.contains(&session.secure.session_id) && !json.contains("secure") && !json.contains("a-stamp"));
+        let session = config().start(ada(), Clock::default().now());
+        let json = serde_json::to_string(&session.info(true)).unwrap();
+        assert!(!json.contains(&session.secure.session_id) && !json.contains("secure"));
     }
 
     #[test]

@@ -2,21 +2,27 @@
 
 use super::{CurrentSession, Session};
 use crate::{
-    backend::{accounts::SignedIn, device::TrustedDevice, http::client_address, AppState},
+    backend::{accounts::SignedIn, db::SessionRecord, device::TrustedDevice, http::client_address, AppState},
     error::AppError,
-    model::UserSummary,
+    model::{SessionInfo, UserSummary},
 };
-use http::header::SET_COOKIE;
+use http::header::{SET_COOKIE, USER_AGENT};
 use leptos::prelude::use_context;
-use time::OffsetDateTime;
+
+/// Longest user agent kept with a session, in characters: enough to tell
+/// browsers apart, and a bound on what a client can make the server store.
+const MAX_USER_AGENT_CHARS: usize = 256;
+
+fn current() -> Option<CurrentSession> {
+    use_context::<http::request::Parts>()?
+        .extensions
+        .get::<CurrentSession>()
+        .cloned()
+}
 
 /// The session of the request being served, if it has a valid one.
 pub fn get_user_session() -> Option<Session> {
-    use_context::<http::request::Parts>()?
-        .extensions
-        .get::<CurrentSession>()?
-        .0
-        .clone()
+    current()?.session
 }
 
 /// The session of the request being served, or 401.
@@ -24,30 +30,82 @@ pub fn require_user_session() -> Result<Session, AppError> {
     get_user_session().ok_or(AppError::Unauthorized)
 }
 
-/// Logs `user` in: a brand-new session (new id, the user's current security
-/// stamp, a full lifetime) replaces whatever the request carried.
-pub fn replace_user_session(user: UserSummary, security_stamp: String) -> Result<Session, AppError> {
-    let state = crate::backend::state()?;
-    let now = state.clock.now();
-    issue(&state, state.sessions.start(user, security_stamp, now), now)
+/// The session of the request being served, or 401; or 403 when the
+/// configuration requires a verified email and the user's is not.
+pub fn require_verified_user(state: &AppState) -> Result<Session, AppError> {
+    let current = current().unwrap_or(CurrentSession {
+        session: None,
+        email_verified: false,
+    });
+    let session = current.session.ok_or(AppError::Unauthorized)?;
+    if state.require_verified_email && !current.email_verified {
+        return Err(AppError::EmailUnverified);
+    }
+    Ok(session)
 }
 
-/// Carries `current` over to the user's new security stamp, keeping its
-/// lifetime: see [`SessionConfig::succeed`].
-pub fn reissue_user_session(current: &Session, security_stamp: String) -> Result<Session, AppError> {
-    let state = crate::backend::state()?;
-    let now = state.clock.now();
-    issue(&state, state.sessions.succeed(current, security_stamp, now), now)
+/// The public part of the request's session.
+pub fn session_info() -> Option<SessionInfo> {
+    let current = current()?;
+    Some(current.session?.info(current.email_verified))
 }
 
-/// Logs in a user who has just proved who they are, and marks this browser
-/// as one they log in from (see `device`).
-pub fn sign_in(signed_in: &SignedIn) -> Result<Session, AppError> {
-    let session = replace_user_session(signed_in.user.clone(), signed_in.security_stamp.clone())?;
-    let state = crate::backend::state()?;
+/// A session about to start, and its record.
+pub struct NewSession {
+    pub session: Session,
+    pub record: SessionRecord,
+}
+
+/// A brand-new session for `user`, who has just proved who they are (new id,
+/// a full lifetime), described by the request being served.
+pub fn new_session(state: &AppState, user: UserSummary) -> NewSession {
+    described(state, state.sessions.start(user, state.clock.now()))
+}
+
+/// The session that carries `current` on once every session of its user has
+/// ended: see [`SessionConfig::succeed`](super::SessionConfig::succeed).
+pub fn successor_session(state: &AppState, current: &Session) -> NewSession {
+    described(state, state.sessions.succeed(current, state.clock.now()))
+}
+
+fn described(state: &AppState, session: Session) -> NewSession {
+    let user_agent = use_context::<http::request::Parts>()
+        .and_then(|request| request.headers.get(USER_AGENT).cloned())
+        .map(|value| {
+            String::from_utf8_lossy(value.as_bytes())
+                .chars()
+                .take(MAX_USER_AGENT_CHARS)
+                .collect()
+        })
+        .unwrap_or_default();
+    let record = SessionRecord {
+        id: session.secure.session_id.clone(),
+        user_id: session.user.id,
+        created_at: session.logged_in_at.unix_timestamp(),
+        last_seen_at: state.clock.unix_now(),
+        expires_at: session.absolute_expires_at.unix_timestamp(),
+        user_agent,
+        address: client_address().to_string(),
+    };
+    NewSession { session, record }
+}
+
+/// Sends the cookie of a session whose record is stored.
+pub fn issue(state: &AppState, session: &Session) -> Result<(), AppError> {
+    let cookie = state.sessions.seal(session, state.clock.now())?;
+    response_options()?.append_header(SET_COOKIE, cookie);
+    Ok(())
+}
+
+/// Logs in a user who has just proved who they are, beside their other
+/// sessions, and marks this browser as one they log in from (see `device`).
+pub async fn sign_in(state: &AppState, signed_in: &SignedIn) -> Result<Session, AppError> {
+    let started = new_session(state, signed_in.user.clone());
+    state.db.insert_session(&started.record, state.clock.unix_now()).await?;
+    issue(state, &started.session)?;
     let device = state.devices.issue(&signed_in.email, state.clock.now())?;
     response_options()?.append_header(SET_COOKIE, device);
-    Ok(session)
+    Ok(started.session)
 }
 
 /// The device cookie of the request being served, if it vouches for `email`.
@@ -57,24 +115,14 @@ pub fn trusted_device(email: &str) -> Option<TrustedDevice> {
     state.devices.trusted_for(&request.headers, email, state.clock.now())
 }
 
-fn issue(state: &AppState, session: Session, now: OffsetDateTime) -> Result<Session, AppError> {
-    let cookie = state.sessions.seal(&session, now)?;
-    response_options()?.append_header(SET_COOKIE, cookie);
-    Ok(session)
-}
-
-/// Logs out: the session is recorded as ended (so a copy of the cookie is
+/// Logs out: the session's record is deleted (so a copy of the cookie is
 /// refused from now on) and the browser is told to delete the cookie.
 pub async fn clear_user_session() -> Result<(), AppError> {
     let state = crate::backend::state()?;
     if let Some(session) = get_user_session() {
         state
             .db
-            .end_session(
-                &session.secure.session_id,
-                session.absolute_expires_at.unix_timestamp(),
-                state.clock.unix_now(),
-            )
+            .end_session(session.user.id, &session.secure.session_id)
             .await?;
         tracing::info!(
             target: "audit",
@@ -84,6 +132,11 @@ pub async fn clear_user_session() -> Result<(), AppError> {
             client = %client_address(),
         );
     }
+    forget_cookie(&state)
+}
+
+/// Tells the browser to delete the session cookie.
+pub fn forget_cookie(state: &AppState) -> Result<(), AppError> {
     response_options()?.append_header(SET_COOKIE, state.sessions.removal());
     Ok(())
 }

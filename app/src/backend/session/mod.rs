@@ -4,14 +4,15 @@
 //!
 //! Lifetime: a session expires after `max_age` without use, is re-sealed (rolled
 //! forward) once half of that has passed, and never outlives `absolute_max_age`
-//! from login. Revocation: each request with a valid cookie costs one SQL
-//! statement (two primary-key probes, see `db::session_standing`) that checks
-//! the user's security stamp, replaced by "log out everywhere" and password
-//! changes, and the small table of sessions ended by logout.
+//! from login. Revocation: every login has a record in the `sessions` table
+//! (who, when, from where), named by an id the cookie carries; ending a session
+//! deletes its record. Each request with a valid cookie costs one SQL statement
+//! (two primary-key probes, see `db::session_standing`), and a write at most
+//! once a minute to note when the session was last seen.
 //!
 //! `cookie` is the pure logic of sealing and opening, `middleware` opens the
 //! cookie once per request, and `helpers` are what server functions call
-//! (`get`, `require`, `replace`, `clear`).
+//! (`get`, `require`, `sign_in`, `clear`...).
 
 mod cookie;
 mod helpers;
@@ -19,7 +20,7 @@ mod middleware;
 
 pub use cookie::{CookieKeys, Lifetimes, OpenedCookie, SecureData, Session, SessionConfig};
 pub use helpers::{
-    clear_user_session, get_user_session, reissue_user_session, replace_user_session, require_user_session, sign_in,
-    trusted_device,
+    clear_user_session, forget_cookie, get_user_session, issue, new_session, require_user_session,
+    require_verified_user, session_info, sign_in, successor_session, trusted_device, NewSession,
 };
 pub use middleware::{load_session, CurrentSession};

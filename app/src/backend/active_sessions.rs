@@ -1,0 +1,45 @@
+//! The account page's list of sessions, and ending one of them.
+
+use super::{db::SessionRecord, session::Session, AppState};
+use crate::{error::AppError, model::ActiveSession};
+use std::net::IpAddr;
+use time::{format_description::well_known::Rfc3339, OffsetDateTime};
+
+/// The user's live sessions, newest first, `current` marked.
+pub async fn list(state: &AppState, current: &Session) -> Result<Vec<ActiveSession>, AppError> {
+    let records = state.db.sessions_of(current.user.id, state.clock.unix_now()).await?;
+    Ok(records
+        .into_iter()
+        .map(|record| shown(record, &current.secure.session_id))
+        .collect())
+}
+
+fn shown(record: SessionRecord, current_id: &str) -> ActiveSession {
+    let time = |unix: i64| {
+        OffsetDateTime::from_unix_timestamp(unix)
+            .ok()
+            .and_then(|at| at.format(&Rfc3339).ok())
+            .unwrap_or_default()
+    };
+    ActiveSession {
+        current: record.id == current_id,
+        created_at: time(record.created_at),
+        last_seen_at: time(record.last_seen_at),
+        id: record.id,
+        user_agent: record.user_agent,
+        address: record.address,
+    }
+}
+
+/// Ends the session `id` of `current`'s user, on every server from its next
+/// request; [`AppError::NotFound`] if the user has no live session by that
+/// id. Returns whether it was `current` itself.
+#[tracing::instrument(skip_all, fields(user_id = current.user.id, %client))]
+pub async fn end(state: &AppState, current: &Session, id: &str, client: IpAddr) -> Result<bool, AppError> {
+    if !state.db.end_session(current.user.id, id).await? {
+        return Err(AppError::NotFound);
+    }
+    let itself = id == current.secure.session_id;
+    tracing::info!(target: "audit", action = "end_session", outcome = "success", user_id = current.user.id, current = itself, %client);
+    Ok(itself)
+}

@@ -1,0 +1,248 @@
+//! Links mailed to a user: a password reset for someone who forgot theirs,
+//! and the proof that an email address belongs to its account. A link carries
+//! 256 random bits; the database keeps only their SHA-256, with the user, the
+//! purpose and an expiry, and a link works once.
+
+use super::{
+    accounts::audit_refusal,
+    db::TokenPurpose,
+    limits::Counter,
+    log_safe::Untrusted,
+    mail::Mail,
+    notices::{notify, Notice},
+    session::NewSession,
+    AppState,
+};
+use crate::{
+    domain::{Email, Password},
+    error::AppError,
+    model::UserSummary,
+    SITE_NAME,
+};
+use sha2::{Digest, Sha256};
+use std::net::IpAddr;
+use time::format_description::well_known::Rfc3339;
+
+/// How long a reset link works, in seconds.
+const RESET_LIFETIME: i64 = 60 * 60;
+/// How long a verification link works, in seconds.
+const VERIFICATION_LIFETIME: i64 = 24 * 60 * 60;
+
+/// A new token, as mailed, and the hash the database keeps.
+fn new_token() -> (String, String) {
+    let token = super::hex(&rand::random::<[u8; 32]>());
+    let hash = token_hash(&token);
+    (token, hash)
+}
+
+fn token_hash(token: &str) -> String {
+    super::hex(&Sha256::digest(token.as_bytes()))
+}
+
+/// Handles "forgot password" for `email`: limited per email and per client
+/// network, and otherwise answered alike whether an account has that email or
+/// not. The lookup, the token and the mail happen after the answer, in a task
+/// of their own, so neither the answer nor its timing says which it was.
+#[tracing::instrument(skip_all, fields(%client))]
+pub async fn request_password_reset(state: &AppState, email: Email, client: IpAddr) -> Result<(), AppError> {
+    let email = email.as_str().to_owned();
+    audit_refusal(
+        state
+            .limits
+            .reserve(
+                &state.db,
+                &[Counter::RecoveryByEmail(&email), Counter::RecoveryByAddress(client)],
+            )
+            .await,
+        || tracing::warn!(target: "audit", action = "password_reset_request", outcome = "rate_limited", email = %Untrusted(&email), %client),
+    )?;
+    tracing::info!(target: "audit", action = "password_reset_request", outcome = "accepted", email = %Untrusted(&email), %client);
+    let state = state.clone();
+    tokio::spawn(async move {
+        if let Err(err) = mail_reset_link(&state, &email).await {
+            tracing::warn!(email = %Untrusted(&email), error = %err, "reset link not sent");
+        }
+    });
+    Ok(())
+}
+
+async fn mail_reset_link(state: &AppState, email: &str) -> Result<(), AppError> {
+    if !state.mailer.delivers() {
+        return Ok(());
+    }
+    let Some(user_id) = state.db.user_id_by_email(email).await? else {
+        return Ok(());
+    };
+    let (token, hash) = new_token();
+    let now = state.clock.unix_now();
+    state
+        .db
+        .replace_token(TokenPurpose::PasswordReset, user_id, &hash, now + RESET_LIFETIME, now)
+        .await?;
+    let link = format!("{}/reset-password?token={token}", state.public_origin);
+    state.mailer.send(reset_mail(email, &link)).await
+}
+
+fn reset_mail(to: &str, link: &str) -> Mail {
+    link_mail(
+        to,
+        format!("Reset your {SITE_NAME} password"),
+        &format!(
+            "Someone, hopefully you, asked to reset the password of the {SITE_NAME} account for this address. \
+             This link sets a new one; it works once, for an hour:"
+        ),
+        link,
+        "If it was not you, ignore this message: your password stays as it is.",
+    )
+}
+
+fn verification_mail(to: &str, link: &str) -> Mail {
+    link_mail(
+        to,
+        format!("Confirm your email address for {SITE_NAME}"),
+        &format!(
+            "Confirm that this address belongs to your {SITE_NAME} account. \
+             This link works once, for 24 hours:"
+        ),
+        link,
+        "If you did not create an account, ignore this message.",
+    )
+}
+
+/// A message whose point is one link.
+fn link_mail(to: &str, subject: String, intro: &str, link: &str, outro: &str) -> Mail {
+    let escaped = html_escape::encode_double_quoted_attribute(link);
+    Mail {
+        to: to.to_owned(),
+        subject,
+        text: format!("{intro}\n\n{link}\n\n{outro}\n"),
+        html: format!(
+            "<p>{}</p><p><a href=\"{escaped}\">{}</a></p><p>{}</p>",
+            html_escape::encode_text(intro),
+            html_escape::encode_text(link),
+            html_escape::encode_text(outro)
+        ),
+    }
+}
+
+/// Sets a new password with a reset token: every session of the user ends,
+/// and `start(user)` becomes the only one. Any token that is not live (bad,
+/// used, expired, replaced, or void since the password changed) is
+/// [`AppError::InvalidLink`].
+#[tracing::instrument(skip_all, fields(%client))]
+pub async fn reset_password(
+    state: &AppState,
+    token: &str,
+    password: Password,
+    client: IpAddr,
+    start: impl FnOnce(UserSummary) -> NewSession,
+) -> Result<NewSession, AppError> {
+    let hash = token_hash(token);
+    let now = state.clock.unix_now();
+    let refused = || {
+        tracing::info!(target: "audit", action = "password_reset", outcome = "failure", %client);
+        AppError::InvalidLink
+    };
+    // Looked up before the bcrypt work, so that bad tokens cost none.
+    let user = state
+        .db
+        .token_owner(TokenPurpose::PasswordReset, &hash, now)
+        .await?
+        .ok_or_else(refused)?;
+    let password_hash = state.passwords.hash(&password).await?;
+    let started = start(user);
+    if !state
+        .db
+        .reset_password(&hash, now, &password_hash, &started.record)
+        .await?
+    {
+        return Err(refused());
+    }
+    let user_id = started.record.user_id;
+    tracing::info!(target: "audit", action = "password_reset", outcome = "success", user_id, %client);
+    notify(state, user_id, Notice::PasswordChanged, client).await;
+    Ok(started)
+}
+
+/// Marks the email of the token's user verified.
+#[tracing::instrument(skip_all, fields(%client))]
+pub async fn verify_email(state: &AppState, token: &str, client: IpAddr) -> Result<(), AppError> {
+    let now = state.clock.now();
+    let verified_at = now.format(&Rfc3339).map_err(|_| AppError::Internal)?;
+    if state
+        .db
+        .verify_email(&token_hash(token), now.unix_timestamp(), &verified_at)
+        .await?
+    {
+        tracing::info!(target: "audit", action = "verify_email", outcome = "success", %client);
+        Ok(())
+    } else {
+        tracing::info!(target: "audit", action = "verify_email", outcome = "failure", %client);
+        Err(AppError::InvalidLink)
+    }
+}
+
+/// Mails the user a new verification link (the earlier one stops working),
+/// unless the email is verified already.
+pub async fn send_verification_link(state: &AppState, user_id: i64) -> Result<(), AppError> {
+    if !state.mailer.delivers() {
+        return Ok(());
+    }
+    let Some((email, false)) = state.db.email_state(user_id).await? else {
+        return Ok(());
+    };
+    let (token, hash) = new_token();
+    let now = state.clock.unix_now();
+    state
+        .db
+        .replace_token(
+            TokenPurpose::EmailVerification,
+            user_id,
+            &hash,
+            now + VERIFICATION_LIFETIME,
+            now,
+        )
+        .await?;
+    let link = format!("{}/verify-email?token={token}", state.public_origin);
+    state.mailer.send(verification_mail(&email, &link)).await
+}
+
+/// "Send again" on the account page, limited per user.
+#[tracing::instrument(skip_all, fields(user_id, %client))]
+pub async fn resend_verification_link(state: &AppState, user_id: i64, client: IpAddr) -> Result<(), AppError> {
+    audit_refusal(
+        state
+            .limits
+            .reserve(&state.db, &[Counter::VerificationMailByUser(user_id)])
+            .await,
+        || tracing::warn!(target: "audit", action = "verification_mail", outcome = "rate_limited", user_id, %client),
+    )?;
+    tracing::info!(target: "audit", action = "verification_mail", outcome = "accepted", user_id, %client);
+    send_verification_link(state, user_id).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_token_is_256_random_bits_and_only_its_hash_is_kept() {
+        let (token, hash) = new_token();
+        assert_eq!(token.len(), 64);
+        assert!(token.chars().all(|c| c.is_ascii_hexdigit()));
+        assert_eq!(hash, token_hash(&token));
+        assert_ne!(hash, token);
+        assert_ne!(new_token().0, token);
+    }
+
+    #[test]
+    fn a_link_mail_escapes_its_link_in_html() {
+        let mail = reset_mail("ada@example.com", "https://site.example/reset-password?token=ab\"<cd>");
+        assert!(mail.text.contains("https://site.example/reset-password?token=ab\"<cd>"));
+        assert!(mail
+            .html
+            .contains("href=\"https://site.example/reset-password?token=ab&quot;&lt;cd&gt;\""));
+        assert!(!mail.html.contains("<cd>"));
+        assert_eq!(mail.subject, "Reset your Sessions password");
+    }
+}

@@ -1,0 +1,164 @@
+//! Pages reached from mailed links, and the one that sends a reset link:
+//! `/forgot-password`, `/reset-password`, `/verify-email`.
+
+use super::form::{
+    nothing_to_check, take_flash, title_of, CheckedForm, ErrorSummary, Field, FormProblems, SubmitButton, PASSWORD_HINT,
+};
+use crate::{
+    api::{ForgotPassword, ResetPassword, SendVerificationEmail, VerifyEmail},
+    domain::{Email, Password, Problems},
+    session::use_user_session,
+};
+use leptos::{prelude::*, task::spawn_local};
+use leptos_meta::Title;
+use leptos_router::hooks::{use_navigate, use_query_map};
+
+/// The query parameter `name` of the page's URL, as first loaded.
+fn query_value(name: &str) -> Option<String> {
+    use_query_map().read_untracked().get(name)
+}
+
+/// `/forgot-password`: mails a reset link to the address typed, if it is an account's.
+#[component]
+pub fn ForgotPasswordPage() -> impl IntoView {
+    let action = ServerAction::<ForgotPassword>::new();
+    let flash = take_flash::<ForgotPassword>();
+    let problems = FormProblems::new(flash.as_ref());
+    let email = flash.as_ref().map(|flash| flash.value("email")).unwrap_or_default();
+    let sent_before = query_value("sent").is_some();
+    let sent = move || sent_before || matches!(action.value().get(), Some(Ok(_)));
+    view! {
+        <Title text=title_of("Forgot password", move || problems.any())/>
+        <ErrorSummary problems/>
+        <h1>"Forgot your password?"</h1>
+        <p>"Type the email address of your account: we will send it a link to set a new password."</p>
+        <CheckedForm
+            action
+            problems
+            check=|input: &ForgotPassword| Email::check(&input.email).map(|_| ()).map_err(Problems::from)
+        >
+            <Field name="email" label="Email" kind="email" autocomplete="username" value=email problems/>
+            <p role="status">
+                {move || sent().then_some(
+                    "If an account uses that address, a link to reset its password is on its way. \
+                     It works for an hour.",
+                )}
+            </p>
+            <SubmitButton label="Send reset link" pending=action.pending()/>
+        </CheckedForm>
+        <p><a href="/login">"Back to login"</a></p>
+    }
+}
+
+/// `/reset-password?token=...`: sets a new password, and logs in.
+#[component]
+pub fn ResetPasswordPage() -> impl IntoView {
+    let action = ServerAction::<ResetPassword>::new();
+    let problems = FormProblems::new(take_flash::<ResetPassword>().as_ref());
+    let token = query_value("token").unwrap_or_default();
+    let session = use_user_session();
+    let navigate = use_navigate();
+    Effect::watch(
+        move || action.version().get(),
+        move |_, _, _| {
+            if action.value().with_untracked(|outcome| matches!(outcome, Some(Ok(_)))) {
+                let navigate = navigate.clone();
+                // The account page is guarded: it must see the new session.
+                spawn_local(async move {
+                    session.fetch().await;
+                    navigate("/account?done=password", Default::default());
+                });
+            }
+        },
+        false,
+    );
+    view! {
+        <Title text=title_of("Set a new password", move || problems.any())/>
+        <ErrorSummary problems/>
+        <h1>"Set a new password"</h1>
+        <p>"Every other browser and device logged in to your account will be logged out."</p>
+        <CheckedForm
+            action
+            problems
+            check=|input: &ResetPassword| Password::parse(&input.password).map_err(Problems::from)
+        >
+            <input type="hidden" name="token" value=token/>
+            <Field name="password" label="New password" kind="password" autocomplete="new-password"
+                hint=PASSWORD_HINT problems/>
+            <SubmitButton label="Set new password" pending=action.pending()/>
+        </CheckedForm>
+        <p><a href="/forgot-password">"Ask for a new link"</a></p>
+    }
+}
+
+/// `/verify-email?token=...`: confirms the address with a button, never on
+/// merely opening the link (which mail scanners do).
+#[component]
+pub fn VerifyEmailPage() -> impl IntoView {
+    let action = ServerAction::<VerifyEmail>::new();
+    let problems = FormProblems::new(take_flash::<VerifyEmail>().as_ref());
+    let token = query_value("token").unwrap_or_default();
+    let done_before = query_value("done").is_some();
+    let session = use_user_session();
+    Effect::watch(
+        move || action.version().get(),
+        move |_, _, _| {
+            if action.value().with_untracked(|outcome| matches!(outcome, Some(Ok(_)))) {
+                spawn_local(session.fetch());
+            }
+        },
+        false,
+    );
+    let done = move || done_before || matches!(action.value().get(), Some(Ok(_)));
+    view! {
+        <Title text=title_of("Verify email", move || problems.any())/>
+        <ErrorSummary problems/>
+        <h1>"Verify your email address"</h1>
+        <Show
+            when=done
+            fallback=move || {
+                let token = token.clone();
+                view! {
+                    <CheckedForm action problems check={nothing_to_check::<VerifyEmail>}>
+                        <input type="hidden" name="token" value=token/>
+                        <SubmitButton label="Verify email" pending=action.pending()/>
+                    </CheckedForm>
+                }
+            }
+        >
+            <p role="status">"Your email address is verified."</p>
+            <p><a href="/account">"Go to your account"</a></p>
+        </Show>
+    }
+}
+
+/// A "Send again" button for a new verification link, with its outcome.
+#[component]
+pub fn SendVerificationForm() -> impl IntoView {
+    let action = ServerAction::<SendVerificationEmail>::new();
+    let problems = FormProblems::new(take_flash::<SendVerificationEmail>().as_ref());
+    let sent_before = query_value("done").as_deref() == Some("verification-sent");
+    let sent = move || sent_before || matches!(action.value().get(), Some(Ok(_)));
+    view! {
+        <ErrorSummary problems/>
+        <CheckedForm action problems check={nothing_to_check::<SendVerificationEmail>}>
+            <p role="status">{move || sent().then_some("A new link is on its way. It works for 24 hours.")}</p>
+            <SubmitButton label="Send again" pending=action.pending()/>
+        </CheckedForm>
+    }
+}
+
+/// What a guarded page shows instead of itself when the site requires a
+/// verified email and the user's is not.
+#[component]
+pub fn VerifyEmailFirst() -> impl IntoView {
+    view! {
+        <Title text="Verify your email address"/>
+        <h1>"Verify your email address"</h1>
+        <p>
+            "This site lets you in once you have followed the link we sent to your email address. "
+            "Did it not arrive? Look in your spam folder, or have it sent again."
+        </p>
+        <SendVerificationForm/>
+    }
+}

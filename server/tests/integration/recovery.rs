@@ -1,0 +1,397 @@
+//! Password reset and email verification through a real SMTP server: the
+//! tests read the delivered messages and follow their links.
+
+use crate::helpers::{json, session_cookie, SmtpServer, TestApp, PASSWORD};
+use reqwest::StatusCode;
+use serde_json::json;
+use std::time::Duration;
+
+const MAIL_FROM: (&str, &str) = ("MAIL_FROM", "Sessions <no-reply@example.com>");
+const RESET: &str = "Reset your Sessions password";
+const VERIFY: &str = "Confirm your email address";
+const CHANGED: &str = "Your Sessions password was changed";
+const INVALID_LINK: &str = "This link is invalid or has expired";
+const NEW_PASSWORD: &str = "a brand new passphrase";
+
+async fn start_mailing(smtp: &SmtpServer, overrides: &[(&str, &str)]) -> TestApp {
+    let smtp_url = smtp.url();
+    let mut all = vec![("SMTP_URL", smtp_url.as_str()), MAIL_FROM];
+    all.extend_from_slice(overrides);
+    TestApp::start_with(&all).await
+}
+
+async fn forgot(app: &TestApp, email: &str) -> reqwest::Response {
+    app.post_form("/api/auth/forgot-password", &[("email", email)], None)
+        .await
+}
+
+async fn reset(app: &TestApp, token: &str, password: &str) -> reqwest::Response {
+    app.post_form(
+        "/api/auth/reset-password",
+        &[("token", token), ("password", password)],
+        None,
+    )
+    .await
+}
+
+async fn assert_invalid_link(response: reqwest::Response) {
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(json(response).await, json!({"error": INVALID_LINK}));
+}
+
+/// Asks for a reset link for `email` and returns the token of the mail that
+/// comes, the one not among `seen`, which it joins.
+async fn reset_token(app: &TestApp, smtp: &SmtpServer, email: &str, seen: &mut Vec<String>) -> String {
+    assert_eq!(forgot(app, email).await.status(), StatusCode::OK);
+    let mails = smtp
+        .wait_for_about(RESET, seen.len() + 1, Duration::from_secs(10))
+        .await;
+    let token = mails
+        .iter()
+        .map(|mail| mail.token("/reset-password"))
+        .find(|token| !seen.contains(token))
+        .expect("a new reset mail");
+    seen.push(token.clone());
+    token
+}
+
+#[tokio::test]
+async fn a_forgotten_password_is_reset_through_the_mailed_link() {
+    let smtp = SmtpServer::start().await;
+    let app = start_mailing(&smtp, &[]).await;
+    let (id, first_browser) = app.register("Ada", "ada@example.com").await;
+    let second_browser = app.login_cookie("ada@example.com", PASSWORD).await;
+
+    let asked = forgot(&app, "ADA@example.com ").await;
+    assert_eq!(asked.status(), StatusCode::OK);
+    assert_eq!(json(asked).await, json!({}));
+    let mail = smtp.one_about(RESET).await;
+    assert_eq!(mail.to, "ada@example.com");
+    let port = app.base.rsplit(':').next().unwrap();
+    let link = mail.link("http://");
+    assert!(
+        link.starts_with(&format!("http://localhost:{port}/reset-password?token=")),
+        "absolute, from the configured origin: {link}"
+    );
+    assert!(mail.html.contains(&format!("href=\"{link}\"")), "{}", mail.html);
+    let token = mail.token("/reset-password");
+    assert_eq!(token.len(), 64);
+
+    let page = app.get(&format!("/reset-password?token={token}"), None).await;
+    assert_eq!(page.status(), StatusCode::OK);
+    assert!(page.text().await.unwrap().contains("Set new password"));
+
+    let done = reset(&app, &token, NEW_PASSWORD).await;
+    assert_eq!(done.status(), StatusCode::OK);
+    let new_cookie = session_cookie(&done).expect("logged in");
+    assert_eq!(json(done).await, json!({"id": id, "name": "Ada"}));
+    assert_eq!(app.session_status(&new_cookie).await, StatusCode::OK);
+    for ended in [&first_browser, &second_browser] {
+        assert_eq!(app.session_status(ended).await, StatusCode::UNAUTHORIZED);
+    }
+    assert_eq!(
+        app.login("ada@example.com", PASSWORD).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    app.login_cookie("ada@example.com", NEW_PASSWORD).await;
+    let notice = smtp.one_about(CHANGED).await;
+    assert!(!notice.text.contains(NEW_PASSWORD) && !notice.text.contains(&token));
+
+    // Single use.
+    assert_invalid_link(reset(&app, &token, "yet another passphrase").await).await;
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn every_bad_reset_token_gets_the_same_400() {
+    let smtp = SmtpServer::start().await;
+    let app = start_mailing(&smtp, &[]).await;
+    app.register("Ada", "ada@example.com").await;
+    let token = reset_token(&app, &smtp, "ada@example.com", &mut Vec::new()).await;
+    let verification = smtp.one_about(VERIFY).await.token("/verify-email");
+
+    let mut tampered = token.clone().into_bytes();
+    tampered[10] = if tampered[10] == b'a' { b'b' } else { b'a' };
+    let tampered = String::from_utf8(tampered).unwrap();
+    let huge = "f".repeat(10_000);
+    for bad in [
+        tampered.as_str(),
+        &token[..63],
+        &token.to_uppercase(),
+        "",
+        "not a token",
+        &huge,
+        // A token for something else.
+        &verification,
+    ] {
+        assert_invalid_link(reset(&app, bad, NEW_PASSWORD).await).await;
+    }
+    // A weak password is refused as such, and the token is not spent by it.
+    let weak = reset(&app, &token, "short").await;
+    assert_eq!(weak.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(json(weak).await["field"], "password");
+
+    // Expired after an hour.
+    app.advance_clock(3601);
+    assert_invalid_link(reset(&app, &token, NEW_PASSWORD).await).await;
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_reset_link_is_void_once_a_newer_one_is_sent_or_the_password_changes() {
+    let smtp = SmtpServer::start().await;
+    let app = start_mailing(&smtp, &[]).await;
+    app.register("Ada", "ada@example.com").await;
+    let mut seen = Vec::new();
+    let older = reset_token(&app, &smtp, "ada@example.com", &mut seen).await;
+    let newer = reset_token(&app, &smtp, "ada@example.com", &mut seen).await;
+    assert_invalid_link(reset(&app, &older, NEW_PASSWORD).await).await;
+
+    // The password changes by another route while a link waits.
+    let cookie = app.login_cookie("ada@example.com", PASSWORD).await;
+    let changed = app
+        .change_password(&cookie, PASSWORD, "changed while a link waits")
+        .await;
+    assert_eq!(changed.status(), StatusCode::OK);
+    assert_invalid_link(reset(&app, &newer, NEW_PASSWORD).await).await;
+
+    // And by another reset.
+    let first = reset_token(&app, &smtp, "ada@example.com", &mut seen).await;
+    let spent = reset(&app, &first, NEW_PASSWORD).await;
+    assert_eq!(spent.status(), StatusCode::OK);
+    assert_invalid_link(reset(&app, &first, "one more passphrase").await).await;
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn two_resets_with_one_token_in_parallel_succeed_once() {
+    let smtp = SmtpServer::start().await;
+    let app = start_mailing(&smtp, &[]).await;
+    app.register("Ada", "ada@example.com").await;
+    let token = reset_token(&app, &smtp, "ada@example.com", &mut Vec::new()).await;
+    let attempts = (0..8).map(|i| {
+        let app = &app;
+        let token = &token;
+        async move { reset(app, token, &format!("parallel passphrase {i}")).await.status() }
+    });
+    let statuses = futures::future::join_all(attempts).await;
+    let succeeded = statuses.iter().filter(|status| **status == StatusCode::OK).count();
+    assert_eq!(succeeded, 1, "{statuses:?}");
+    assert!(statuses
+        .iter()
+        .all(|status| *status == StatusCode::OK || *status == StatusCode::BAD_REQUEST));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn forgot_password_answers_alike_for_unknown_emails_and_sends_nothing() {
+    let smtp = SmtpServer::start().await;
+    let app = start_mailing(&smtp, &[]).await;
+    app.register("Ada", "ada@example.com").await;
+    let known = forgot(&app, "ada@example.com").await;
+    let unknown = forgot(&app, "nobody@example.com").await;
+    assert_eq!(known.status(), unknown.status());
+    let (known_headers, unknown_headers) = (known.headers().clone(), unknown.headers().clone());
+    assert_eq!(json(known).await, json(unknown).await);
+    for name in ["content-type", "content-length", "set-cookie", "cache-control"] {
+        assert_eq!(known_headers.get(name), unknown_headers.get(name), "{name}");
+    }
+    smtp.one_about(RESET).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let resets = smtp.wait_for_about(RESET, 2, Duration::ZERO).await;
+    assert_eq!(resets.len(), 1, "nothing for the unknown address: {resets:?}");
+
+    let malformed = forgot(&app, "not an email").await;
+    assert_eq!(malformed.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(json(malformed).await["field"], "email");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn forgot_password_is_limited_per_email_and_per_address_even_in_a_burst() {
+    let smtp = SmtpServer::start().await;
+    let app = start_mailing(
+        &smtp,
+        &[
+            ("LOGIN_MAX_FAILURES_PER_EMAIL", "3"),
+            ("LOGIN_MAX_FAILURES_PER_ADDRESS", "6"),
+        ],
+    )
+    .await;
+    app.register("Ada", "ada@example.com").await;
+    let burst = futures::future::join_all((0..10).map(|_| forgot(&app, "ada@example.com"))).await;
+    let statuses: Vec<StatusCode> = burst.iter().map(|response| response.status()).collect();
+    assert_eq!(
+        statuses.iter().filter(|s| **s == StatusCode::OK).count(),
+        3,
+        "{statuses:?}"
+    );
+    let refused = burst
+        .iter()
+        .find(|response| response.status() == StatusCode::TOO_MANY_REQUESTS)
+        .unwrap();
+    assert!(refused.headers().get("retry-after").is_some());
+    // Other emails from the same address, up to the address's limit.
+    let others = futures::future::join_all((0..6).map(|i| {
+        let app = &app;
+        async move { forgot(app, &format!("someone{i}@example.com")).await.status() }
+    }))
+    .await;
+    assert_eq!(others.iter().filter(|s| **s == StatusCode::OK).count(), 3, "{others:?}");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn registration_sends_a_verification_link_that_verifies_the_email_once() {
+    let smtp = SmtpServer::start().await;
+    let app = start_mailing(&smtp, &[]).await;
+    let (_, cookie) = app.register("Ada", "ada@example.com").await;
+    let session = json(app.get("/api/_auth/session", Some(&cookie)).await).await;
+    assert_eq!(session["user"]["email_verified"], false);
+
+    let mail = smtp.one_about(VERIFY).await;
+    assert_eq!(mail.to, "ada@example.com");
+    let token = mail.token("/verify-email");
+    let page = app.get(&format!("/verify-email?token={token}"), None).await;
+    assert_eq!(page.status(), StatusCode::OK);
+    // Opening the link (as a mail scanner does) verifies nothing by itself.
+    let session = json(app.get("/api/_auth/session", Some(&cookie)).await).await;
+    assert_eq!(session["user"]["email_verified"], false);
+
+    // From any browser, logged in or not.
+    let verified = app
+        .post_form("/api/auth/verify-email", &[("token", &token)], None)
+        .await;
+    assert_eq!(verified.status(), StatusCode::OK);
+    let session = json(app.get("/api/_auth/session", Some(&cookie)).await).await;
+    assert_eq!(
+        session["user"]["email_verified"], true,
+        "on the next request, same cookie"
+    );
+    assert_invalid_link(
+        app.post_form("/api/auth/verify-email", &[("token", &token)], None)
+            .await,
+    )
+    .await;
+    // Verified: asking again sends nothing.
+    let again = app
+        .post_form("/api/account/verification-email", &[], Some(&cookie))
+        .await;
+    assert_eq!(again.status(), StatusCode::OK);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(smtp.wait_for_about(VERIFY, 2, Duration::ZERO).await.len(), 1);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_verification_link_expires_and_send_again_replaces_it_within_limits() {
+    let smtp = SmtpServer::start().await;
+    let app = start_mailing(&smtp, &[("LOGIN_MAX_FAILURES_PER_EMAIL", "2")]).await;
+    let (_, cookie) = app.register("Ada", "ada@example.com").await;
+    let first = smtp.one_about(VERIFY).await.token("/verify-email");
+    let anonymous = app.post_form("/api/account/verification-email", &[], None).await;
+    assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
+    let again = app
+        .post_form("/api/account/verification-email", &[], Some(&cookie))
+        .await;
+    assert_eq!(again.status(), StatusCode::OK);
+    let mails = smtp.wait_for_about(VERIFY, 2, Duration::from_secs(10)).await;
+    let second = mails
+        .iter()
+        .map(|mail| mail.token("/verify-email"))
+        .find(|token| *token != first)
+        .unwrap();
+    assert_invalid_link(
+        app.post_form("/api/auth/verify-email", &[("token", &first)], None)
+            .await,
+    )
+    .await;
+
+    app.post_form("/api/account/verification-email", &[], Some(&cookie))
+        .await;
+    let limited = app
+        .post_form("/api/account/verification-email", &[], Some(&cookie))
+        .await;
+    assert_eq!(limited.status(), StatusCode::TOO_MANY_REQUESTS);
+
+    // The link of the last mail sent (the third) works for 24 hours only.
+    let third = smtp
+        .wait_for_about(VERIFY, 3, Duration::from_secs(10))
+        .await
+        .iter()
+        .map(|mail| mail.token("/verify-email"))
+        .find(|token| *token != first && *token != second)
+        .unwrap();
+    assert_invalid_link(
+        app.post_form("/api/auth/verify-email", &[("token", &second)], None)
+            .await,
+    )
+    .await;
+    app.advance_clock(24 * 3600 + 1);
+    assert_invalid_link(
+        app.post_form("/api/auth/verify-email", &[("token", &third)], None)
+            .await,
+    )
+    .await;
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_site_requiring_verified_emails_keeps_unverified_users_out_until_they_verify() {
+    let smtp = SmtpServer::start().await;
+    let app = start_mailing(&smtp, &[("REQUIRE_VERIFIED_EMAIL", "true")]).await;
+    let (id, cookie) = app.register("Ada", "ada@example.com").await;
+    for path in ["/api/users".to_owned(), format!("/api/user?id={id}")] {
+        let refused = app.get(&path, Some(&cookie)).await;
+        assert_eq!(refused.status(), StatusCode::FORBIDDEN, "{path}");
+        assert_eq!(
+            json(refused).await,
+            json!({"error": "Verify your email address to continue"})
+        );
+    }
+    let page = app.get("/users", Some(&cookie)).await.text().await.unwrap();
+    assert!(
+        page.contains("Verify your email address") && page.contains("Send again"),
+        "{page}"
+    );
+    let account = app.get("/account", Some(&cookie)).await;
+    assert_eq!(account.status(), StatusCode::OK, "the account page stays open");
+
+    let token = smtp.one_about(VERIFY).await.token("/verify-email");
+    assert_eq!(
+        app.post_form("/api/auth/verify-email", &[("token", &token)], None)
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    assert_eq!(app.get("/api/users", Some(&cookie)).await.status(), StatusCode::OK);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn by_default_unverified_users_are_let_in() {
+    let smtp = SmtpServer::start().await;
+    let app = start_mailing(&smtp, &[]).await;
+    let (_, cookie) = app.register("Ada", "ada@example.com").await;
+    assert_eq!(app.get("/api/users", Some(&cookie)).await.status(), StatusCode::OK);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn forgot_password_is_answered_at_once_while_the_mail_server_is_down() {
+    let port = crate::helpers::free_port();
+    let app = TestApp::start_adjusted(
+        &[("SMTP_URL", &format!("smtp://127.0.0.1:{port}")), MAIL_FROM],
+        axum::Router::new(),
+        |config| config.mail.first_retry = Duration::from_millis(200),
+    )
+    .await;
+    app.register("Ada", "ada@example.com").await;
+    let asked = std::time::Instant::now();
+    assert_eq!(forgot(&app, "ada@example.com").await.status(), StatusCode::OK);
+    assert!(asked.elapsed() < Duration::from_secs(2), "{:?}", asked.elapsed());
+    let smtp = SmtpServer::start_on(port).await;
+    let mail = smtp.wait_for_about(RESET, 1, Duration::from_secs(20)).await;
+    assert_eq!(mail.len(), 1, "sent once the mail server is back");
+    app.stop().await;
+}
