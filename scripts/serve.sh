@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds the release and serves it on
-# http://127.0.0.1:3000 with the embedded SQLite database (data/app.db).
+# http://localhost:3000 with the embedded SQLite database (data/app.db).
 source "$(dirname "$0")/lib.sh"
 
 ensure_build_tools
@@ -13,6 +13,7 @@ if ! grep -q '^SESSION_PASSWORD=' .env 2>/dev/null && [ -z "${SESSION_PASSWORD:-
   echo "SESSION_PASSWORD=$(head -c 36 /dev/urandom | base64 | tr -d '\n/+=')" >> .env
 fi
 
-step "Serving on http://${LEPTOS_SITE_ADDR:-127.0.0.1:3000} (Ctrl-C stops)"
+addr=${LEPTOS_SITE_ADDR:-127.0.0.1:3000}
+step "Serving on $addr: browse http://localhost:${addr##*:} (Ctrl-C stops)"
 export LEPTOS_SITE_ROOT="$ROOT/target/site"
 exec "$CARGO_TARGET_DIR/release/server"

@@ -21,10 +21,10 @@ async function expectNoViolations(page: Page) {
 }
 
 /** The README's pictures: refreshed only on request (`UPDATE_SCREENSHOTS=1`), so a test run leaves the tree as it was. */
-async function screenshot(page: Page, name: string) {
+async function screenshot(page: Page, name: string, fullPage = false) {
   if (!process.env.UPDATE_SCREENSHOTS) return;
   mkdirSync(SCREENSHOTS, { recursive: true });
-  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`) });
+  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage });
 }
 
 test.describe("every page", () => {
@@ -58,10 +58,20 @@ test.describe("every page", () => {
     await expectNoViolations(page);
     await screenshot(page, "user");
 
+    // A second browser, so the account page lists two sessions.
+    const phone = await browser.newContext({
+      userAgent: "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) Mobile/15E148 Safari/604.1",
+    });
+    const phonePage = await phone.newPage();
+    await phonePage.goto("/login");
+    await loginThroughForm(phonePage, email);
+    await expect(phonePage).toHaveURL(at("/users"));
+    await phone.close();
     await page.goto("/account");
     await hydrated(page);
+    await expect(page.getByRole("region", { name: "Sessions" }).getByRole("listitem")).toHaveCount(2);
     await expectNoViolations(page);
-    await screenshot(page, "account");
+    await screenshot(page, "account", true);
 
     // A phone.
     await page.setViewportSize({ width: 390, height: 720 });
@@ -70,6 +80,12 @@ test.describe("every page", () => {
     await expectNoViolations(page);
     await screenshot(page, "users-phone");
     await page.setViewportSize({ width: 900, height: 560 });
+
+    for (const path of ["/forgot-password", "/reset-password?token=0", "/verify-email?token=0"]) {
+      await page.goto(path);
+      await hydrated(page);
+      await expectNoViolations(page);
+    }
 
     await page.goto("/users/999999");
     await expect(page.getByRole("heading", { name: "Not found" })).toBeVisible();

@@ -21,6 +21,32 @@ test("logging out everywhere ends the other browser's session and keeps this one
   await otherContext.close();
 });
 
+test("ending a listed session logs that browser out", async ({ page, browser }) => {
+  const email = uniqueEmail("listed");
+  await registerThroughForm(page, "Listed Sessions", email);
+  const otherContext = await browser.newContext({ userAgent: "Other Browser/1.0" });
+  const other = await otherContext.newPage();
+  await other.goto("/login");
+  await loginThroughForm(other, email);
+  await expect(other).toHaveURL(at("/users"));
+
+  await page.goto("/account");
+  await hydrated(page);
+  const sessions = page.getByRole("region", { name: "Sessions" }).getByRole("listitem");
+  await expect(sessions).toHaveCount(2);
+  await expect(sessions.filter({ hasText: "(this browser)" })).toHaveCount(1);
+  const theOther = sessions.filter({ hasText: "Other Browser/1.0" });
+  await theOther.getByRole("button", { name: "End" }).click();
+  await expect(page.getByRole("status").filter({ hasText: "The session has been ended." })).toBeVisible();
+  await expect(sessions).toHaveCount(1);
+
+  await other.goto("/users");
+  await expect(other).toHaveURL(at("/login\\?redirect=/users"));
+  await page.goto("/users");
+  await expect(page).toHaveURL(at("/users"));
+  await otherContext.close();
+});
+
 test.describe("password change", () => {
   test.use({ expectedHttpErrors: [422] });
 

@@ -2,10 +2,13 @@
 // and a page that fails the test on any console error or uncaught page error.
 import { test as base, expect, type Page } from "@playwright/test";
 import { startServer } from "../server";
+import { startSmtp, type SmtpServer } from "../smtp";
 
 export const PASSWORD = "correct horse battery";
 
 type Fixtures = {
+  /** A real SMTP server, started for the tests that ask for it (see `mailingTo`). */
+  smtp: SmtpServer;
   /** Environment for this test's server, over the defaults in server.ts. */
   serverEnv: Record<string, string>;
   /** HTTP statuses this test provokes on purpose (the browser logs them as errors). */
@@ -15,6 +18,11 @@ type Fixtures = {
 
 export const test = base.extend<Fixtures>({
   serverEnv: [{}, { option: true }],
+  smtp: async ({}, use) => {
+    const smtp = await startSmtp();
+    await use(smtp);
+    await smtp.stop();
+  },
   baseURL: async ({ serverEnv }, use) => {
     const server = await startServer({ env: serverEnv });
     await use(server.baseURL);
@@ -46,6 +54,12 @@ export const test = base.extend<Fixtures>({
 });
 
 export { expect };
+
+/** `test.use` options for a server that mails to the test's SMTP server. */
+export const mailingTo = {
+  serverEnv: async ({ smtp }: { smtp: SmtpServer }, use: (env: Record<string, string>) => Promise<void>) =>
+    use({ SMTP_URL: smtp.url, MAIL_FROM: "Sessions <no-reply@example.com>" }),
+};
 export type { Page } from "@playwright/test";
 
 /** Matches a page URL whose path (and query) is exactly `path`, a regex source. */

@@ -1,7 +1,7 @@
 use super::{
     form::{
-        nothing_to_check, take_flash, title_of, CheckedForm, ErrorSummary, Field, FormProblems, SubmitButton,
-        PASSWORD_HINT,
+        nothing_to_check, refresh_session_on_success, take_flash, title_of, CheckedForm, ErrorSummary, Field,
+        FormProblems, SubmitButton, PASSWORD_HINT,
     },
     recovery::SendVerificationForm,
     time::time_in_words,
@@ -41,11 +41,7 @@ pub fn AccountPage() -> impl IntoView {
         <p>"Logged in since " {since} "."</p>
         <EmailSection/>
         <ChangePasswordForm problems=password_problems/>
-        <section aria-labelledby="sessions">
-            <h2 id="sessions">"Sessions"</h2>
-            <SessionList problems=end_problems/>
-            <LogoutEverywhereForm problems=sessions_problems/>
-        </section>
+        <SessionsSection end_problems everywhere_problems=sessions_problems/>
     }
 }
 
@@ -111,9 +107,21 @@ fn ChangePasswordForm(problems: FormProblems) -> impl IntoView {
     }
 }
 
+/// The user's sessions, and the way to end all but this one.
 #[component]
-fn LogoutEverywhereForm(problems: FormProblems) -> impl IntoView {
-    let action = ServerAction::<LogoutEverywhere>::new();
+fn SessionsSection(end_problems: FormProblems, everywhere_problems: FormProblems) -> impl IntoView {
+    let everywhere = ServerAction::<LogoutEverywhere>::new();
+    view! {
+        <section aria-labelledby="sessions">
+            <h2 id="sessions">"Sessions"</h2>
+            <SessionList problems=end_problems everywhere/>
+            <LogoutEverywhereForm action=everywhere problems=everywhere_problems/>
+        </section>
+    }
+}
+
+#[component]
+fn LogoutEverywhereForm(action: ServerAction<LogoutEverywhere>, problems: FormProblems) -> impl IntoView {
     let done = track_account_change(move || action.value().get(), "logout-everywhere", || {});
     view! {
         <p>"Logs out every other browser and device where you are logged in. This one stays logged in."</p>
@@ -145,14 +153,19 @@ fn EmailSection() -> impl IntoView {
     }
 }
 
-/// The user's sessions, this one marked, each with an `End` button. Ending
-/// this one logs out here; ending another logs that browser out at its next
-/// request.
+/// The user's sessions, this one marked, each with an `End` button; read
+/// again after each change. Ending another session logs that browser out at
+/// its next request; ending this one logs out here, which the session, read
+/// again, shows.
 #[component]
-fn SessionList(problems: FormProblems) -> impl IntoView {
+fn SessionList(problems: FormProblems, everywhere: ServerAction<LogoutEverywhere>) -> impl IntoView {
     let action = ServerAction::<EndListedSession>::new();
     let session = use_user_session();
-    let sessions = Resource::new(move || action.version().get(), |_| list_sessions());
+    refresh_session_on_success(action);
+    let sessions = Resource::new(
+        move || (action.version().get(), everywhere.version().get()),
+        |_| list_sessions(),
+    );
     let ended_before = use_query_map().read_untracked().get("done").as_deref() == Some("session-ended");
     let ended = move || match action.value().get() {
         Some(outcome) => outcome.is_ok(),
@@ -183,18 +196,7 @@ fn SessionList(problems: FormProblems) -> impl IntoView {
 
 #[component]
 fn SessionItem(listed: ActiveSession, action: ServerAction<EndListedSession>, problems: FormProblems) -> impl IntoView {
-    let session = use_user_session();
     let current = listed.current;
-    // Ending this very session is logging out.
-    Effect::watch(
-        move || action.version().get(),
-        move |_, _, _| {
-            if current && action.value().with_untracked(|outcome| matches!(outcome, Some(Ok(_)))) {
-                session.logged_out_here();
-            }
-        },
-        false,
-    );
     let label = if listed.user_agent.is_empty() {
         "Unknown browser".to_owned()
     } else {

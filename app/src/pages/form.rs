@@ -9,7 +9,7 @@
 use crate::{
     domain::{Problems, PASSWORD_TOO_LONG},
     error::AppError,
-    model::{FormFlash, UserSummary},
+    model::FormFlash,
     session::use_user_session,
 };
 use leptos::{
@@ -369,11 +369,13 @@ pub fn nothing_to_check<S>(_: &S) -> Result<(), Problems> {
     Ok(())
 }
 
-/// After a login or registration succeeds, the session is re-read, after
-/// which the page's guard moves the user on.
+/// After an action that changes the session succeeds (a login, a
+/// registration, a verified email, an ended session), the session is re-read;
+/// the page's guard then moves the user on if it must.
 pub fn refresh_session_on_success<S>(action: ServerAction<S>)
 where
-    S: ServerFn<Output = UserSummary, Error = AppError> + Clone + Send + Sync + 'static,
+    S: ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
+    S::Output: Send + Sync + 'static,
 {
     let session = use_user_session();
     Effect::watch(

@@ -2,7 +2,8 @@
 //! `/forgot-password`, `/reset-password`, `/verify-email`.
 
 use super::form::{
-    nothing_to_check, take_flash, title_of, CheckedForm, ErrorSummary, Field, FormProblems, SubmitButton, PASSWORD_HINT,
+    nothing_to_check, refresh_session_on_success, take_flash, title_of, CheckedForm, ErrorSummary, Field, FormProblems,
+    SubmitButton, PASSWORD_HINT,
 };
 use crate::{
     api::{ForgotPassword, ResetPassword, SendVerificationEmail, VerifyEmail},
@@ -99,16 +100,7 @@ pub fn VerifyEmailPage() -> impl IntoView {
     let problems = FormProblems::new(take_flash::<VerifyEmail>().as_ref());
     let token = query_value("token").unwrap_or_default();
     let done_before = query_value("done").is_some();
-    let session = use_user_session();
-    Effect::watch(
-        move || action.version().get(),
-        move |_, _, _| {
-            if action.value().with_untracked(|outcome| matches!(outcome, Some(Ok(_)))) {
-                spawn_local(session.fetch());
-            }
-        },
-        false,
-    );
+    refresh_session_on_success(action);
     let done = move || done_before || matches!(action.value().get(), Some(Ok(_)));
     view! {
         <Title text=title_of("Verify email", move || problems.any())/>
