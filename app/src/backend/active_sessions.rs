@@ -36,7 +36,10 @@ fn shown(record: SessionRecord, current_id: &str) -> ActiveSession {
 /// id. Returns whether it was `current` itself.
 #[tracing::instrument(skip_all, fields(user_id = current.user.id, %client))]
 pub async fn end(state: &AppState, current: &Session, id: &str, client: IpAddr) -> Result<bool, AppError> {
-    if !state.db.end_session(current.user.id, id).await? {
+    // Only what could be a session id reaches the database (PostgreSQL
+    // refuses text holding a NUL byte outright).
+    let plausible = id.len() == 32 && id.bytes().all(|byte| matches!(byte, b'0'..=b'9' | b'a'..=b'f'));
+    if !plausible || !state.db.end_session(current.user.id, id).await? {
         return Err(AppError::NotFound);
     }
     let itself = id == current.secure.session_id;

@@ -111,10 +111,12 @@ async fn no_one_ends_a_session_that_is_not_theirs() {
         );
     }
     assert_eq!(delete(&app, &bobs, None).await.status(), StatusCode::UNAUTHORIZED);
-    let form = app
-        .post_form("/api/account/end-session", &[("id", &bobs)], Some(&ada))
-        .await;
-    assert_eq!(form.status(), StatusCode::NOT_FOUND);
+    for id in [bobs.as_str(), "\0", "\u{feff}"] {
+        let form = app
+            .post_form("/api/account/end-session", &[("id", id)], Some(&ada))
+            .await;
+        assert_eq!(form.status(), StatusCode::NOT_FOUND, "{id:?}");
+    }
     assert_eq!(app.session_status(&bob).await, StatusCode::OK);
     app.stop().await;
 }
