@@ -226,6 +226,12 @@ async fn refuse_overlong_file_names(request: Request, next: Next) -> Response {
     next.run(request).await
 }
 
+/// The span of a request in the logs: its method and path, never its query,
+/// which may hold a mailed token (`/reset-password?token=...`).
+fn request_span<B>(request: &axum::http::Request<B>) -> tracing::Span {
+    tracing::debug_span!("request", method = %request.method(), path = %request.uri().path())
+}
+
 fn duration(std: Duration) -> time::Duration {
     time::Duration::try_from(std).unwrap_or(time::Duration::MAX)
 }
@@ -302,6 +308,6 @@ pub fn router(state: AppState, config: &Config, extra: Router<AppState>) -> Rout
     }
     router
         .layer(CompressionLayer::new().compress_when(worth_compressing()))
-        .layer(TraceLayer::new_for_http())
+        .layer(TraceLayer::new_for_http().make_span_with(request_span))
         .with_state(state)
 }

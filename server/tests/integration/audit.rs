@@ -210,3 +210,24 @@ async fn authentication_events_are_logged_without_secrets() {
         assert!(!all.contains(value), "{secret:?} leaked into the logs");
     }
 }
+
+#[tokio::test]
+async fn a_mailed_token_never_reaches_a_log_line_even_at_debug_level() {
+    let store = TestStore::new().await;
+    let server = ServerProcess::start(&store.url, &[("RUST_LOG", "debug")]);
+    let app = server.client(&store.url);
+    let token = "5ec7e75ec7e75ec7e75ec7e75ec7e75ec7e75ec7e75ec7e75ec7e75ec7e75ec7";
+    app.get(&format!("/reset-password?token={token}"), None).await;
+    app.get(&format!("/verify-email?token={token}"), None).await;
+    let form = [("token", token), ("password", "a brand new passphrase")];
+    app.post_form("/api/auth/reset-password", &form, None).await;
+    app.post_form("/api/auth/verify-email", &form[..1], None).await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let logged = server.logged();
+    assert!(
+        logged.iter().any(|line| line.contains("/reset-password")),
+        "the requests were logged: {logged:#?}"
+    );
+    let leaks: Vec<&String> = logged.iter().filter(|line| line.contains(token)).collect();
+    assert!(leaks.is_empty(), "{leaks:#?}");
+}

@@ -121,9 +121,10 @@ async fn the_example_nginx_configuration_serves_two_instances() {
         .replace(
             "events {}",
             &format!("pid {dir}/nginx.pid;\nerror_log {dir}/error.log;\nevents {{}}"),
-        );
+        )
+        .replace("/var/log/nginx/access.log", &format!("{dir}/access.log"));
     assert!(
-        config.contains(&upstreams) && config.contains(&port.to_string()),
+        config.contains(&upstreams) && config.contains(&port.to_string()) && config.contains("access.log no_query"),
         "the example changed shape"
     );
     let path = folder.path().join("nginx.conf");
@@ -159,6 +160,13 @@ async fn the_example_nginx_configuration_serves_two_instances() {
     for _ in 0..4 {
         assert_eq!(proxied.session_status(&cookie).await, StatusCode::OK);
     }
+    // A mailed link's token stays out of the access log.
+    let token = "0123456789abcdef".repeat(4);
+    proxied.get(&format!("/reset-password?token={token}"), None).await;
+    drop(_nginx);
+    let access = std::fs::read_to_string(folder.path().join("access.log")).unwrap();
+    assert!(access.contains("\"GET /reset-password\""), "{access}");
+    assert!(!access.contains(&token), "{access}");
 }
 
 /// nginx, stopped by its own command (which stops its workers too; killing
