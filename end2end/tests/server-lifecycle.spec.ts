@@ -65,3 +65,22 @@ test("a release server refuses to start without a proper SESSION_PASSWORD", asyn
     expect(run.stderr).toMatch(/^error: SESSION_PASSWORD/);
   }
 });
+
+test("a release server that must verify emails refuses to start without a way to mail them", async () => {
+  const data = mkdtempSync(join(tmpdir(), "sessions-e2e-"));
+  const run = spawnSync(SERVER_BIN, [], {
+    env: {
+      PATH: process.env.PATH ?? "",
+      LEPTOS_SITE_ADDR: "127.0.0.1:0",
+      SESSION_PASSWORD: TEST_SESSION_PASSWORD,
+      DATABASE_URL: `sqlite://${data}/app.db`,
+      REQUIRE_VERIFIED_EMAIL: "true",
+    },
+    cwd: tmpdir(),
+    encoding: "utf8",
+    timeout: 10_000,
+  });
+  rmSync(data, { recursive: true, force: true });
+  expect(run.status).toBe(1);
+  expect(run.stderr).toContain("error: REQUIRE_VERIFIED_EMAIL=true needs SMTP_URL");
+});

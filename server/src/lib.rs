@@ -57,6 +57,8 @@ pub enum StartError {
     Mail(#[from] MailSetupError),
     #[error("cannot listen on {0}: {1}")]
     Bind(SocketAddr, std::io::Error),
+    #[error("REQUIRE_VERIFIED_EMAIL=true needs SMTP_URL: without mail no one could verify an address")]
+    VerificationWithoutMail,
 }
 
 /// A server accepting connections, until [`RunningServer::stop`].
@@ -101,6 +103,10 @@ pub async fn start_with(config: Config, extra: Router<AppState>) -> Result<Runni
         .local_addr()
         .map_err(|err| StartError::Bind(config.site_addr, err))?;
     let mailer = Mailer::start(config.mail.clone(), db.clone())?;
+    // A debug build's mailbox page counts: there the links can be followed.
+    if config.require_verified_email && !mailer.delivers() {
+        return Err(StartError::VerificationWithoutMail);
+    }
     let keys = CookieKeys::derive(&config.session_password, &config.previous_session_passwords);
     let leptos_options = config.leptos_options();
     let state = AppState::new(SharedState {
