@@ -1,8 +1,11 @@
 //! Password reset and email verification through a real SMTP server: the
 //! tests read the delivered messages and follow their links.
 
-use crate::helpers::{json, session_cookie, SmtpServer, TestApp, PASSWORD};
-use reqwest::StatusCode;
+use crate::helpers::{
+    attribute_of, flash_cookie, html_form_post, json, session_cookie, text_of, SmtpServer, TestApp, PASSWORD,
+};
+use reqwest::{header::LOCATION, StatusCode};
+use scraper::Html;
 use serde_json::json;
 use std::time::Duration;
 
@@ -394,5 +397,90 @@ async fn forgot_password_is_answered_at_once_while_the_mail_server_is_down() {
     let smtp = SmtpServer::start_on(port).await;
     let mail = smtp.wait_for_about(RESET, 1, Duration::from_secs(20)).await;
     assert_eq!(mail.len(), 1, "sent once the mail server is back");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn without_javascript_the_forgot_form_comes_back_with_what_was_typed_as_text() {
+    let app = TestApp::start().await;
+    let hostile = "\"><script>alert(1)</script>";
+    let response = html_form_post(
+        &app,
+        "/api/auth/forgot-password",
+        &[("email", hostile)],
+        "/forgot-password",
+        None,
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(response.headers()[LOCATION], "/forgot-password");
+    let flash = flash_cookie(&response).expect("a flash cookie");
+    let page = app.get("/forgot-password", Some(&flash)).await.text().await.unwrap();
+    assert!(!page.contains("<script>alert(1)"), "{page}");
+    let html = Html::parse_document(&page);
+    assert_eq!(attribute_of(&html, "input#email", "value").as_deref(), Some(hostile));
+    assert_eq!(
+        text_of(&html, ".error-summary li a[href='#email']"),
+        ["Enter a valid email address"]
+    );
+
+    let sent = html_form_post(
+        &app,
+        "/api/auth/forgot-password",
+        &[("email", "ada@example.com")],
+        "/forgot-password",
+        None,
+    )
+    .await;
+    assert_eq!(sent.headers()[LOCATION], "/forgot-password?sent=1");
+    let page = app.get("/forgot-password?sent=1", None).await.text().await.unwrap();
+    assert!(page.contains("a link to reset its password is on its way"), "{page}");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn without_javascript_a_bad_reset_link_comes_back_to_its_page_saying_so() {
+    let app = TestApp::start().await;
+    let link = "/reset-password?token=0123";
+    let response = html_form_post(
+        &app,
+        "/api/auth/reset-password",
+        &[("token", "0123"), ("password", NEW_PASSWORD)],
+        link,
+        None,
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(response.headers()[LOCATION], link, "back to the same link");
+    let flash = flash_cookie(&response).unwrap();
+    let html = Html::parse_document(&app.get(link, Some(&flash)).await.text().await.unwrap());
+    assert_eq!(text_of(&html, ".error-summary li"), [INVALID_LINK]);
+    assert_eq!(
+        attribute_of(&html, "input[name=token]", "value").as_deref(),
+        Some("0123")
+    );
+}
+
+#[tokio::test]
+async fn a_burst_of_send_again_gets_no_more_mails_through_than_the_limit() {
+    let smtp = SmtpServer::start().await;
+    let app = start_mailing(&smtp, &[("LOGIN_MAX_FAILURES_PER_EMAIL", "3")]).await;
+    let (_, cookie) = app.register("Ada", "ada@example.com").await;
+    let burst = futures::future::join_all(
+        (0..12).map(|_| app.post_form("/api/account/verification-email", &[], Some(&cookie))),
+    )
+    .await;
+    let through = burst
+        .iter()
+        .filter(|response| response.status() == StatusCode::OK)
+        .count();
+    assert!((1..=3).contains(&through), "{through}");
+    assert!(burst
+        .iter()
+        .all(|r| r.status() == StatusCode::OK || r.status() == StatusCode::TOO_MANY_REQUESTS));
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    // The registration's mail, and one per request let through.
+    let mails = smtp.wait_for_about(VERIFY, through + 2, Duration::ZERO).await;
+    assert_eq!(mails.len(), through + 1, "{mails:?}");
     app.stop().await;
 }
