@@ -36,6 +36,8 @@ test("ending a listed session logs that browser out", async ({ page, browser }) 
   await expect(sessions).toHaveCount(2);
   await expect(sessions.filter({ hasText: "(this browser)" })).toHaveCount(1);
   const theOther = sessions.filter({ hasText: "Other Browser/1.0" });
+  // Each "End" says which session it ends.
+  await expect(theOther.getByRole("button", { name: "End" })).toHaveAccessibleDescription("Other Browser/1.0");
   await theOther.getByRole("button", { name: "End" }).click();
   await expect(page.getByRole("status").filter({ hasText: "The session has been ended." })).toBeVisible();
   await expect(sessions).toHaveCount(1);

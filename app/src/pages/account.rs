@@ -202,16 +202,20 @@ fn SessionItem(listed: ActiveSession, action: ServerAction<EndListedSession>, pr
     } else {
         listed.user_agent
     };
+    // Every button says "End": each is described by the session it ends.
+    let described = format!("session-{}", listed.id);
     view! {
         <li class="session">
-            <p class="user-agent">{label} {current.then_some(view! { " " <strong>"(this browser)"</strong> })}</p>
+            <p class="user-agent" id=described.clone()>
+                {label} {current.then_some(view! { " " <strong>"(this browser)"</strong> })}
+            </p>
             <p class="session-details">
                 "From " {listed.address} ". Logged in " {time_in_words(&listed.created_at)}
                 ", last seen " {time_in_words(&listed.last_seen_at)} "."
             </p>
             <CheckedForm action problems check={nothing_to_check::<EndListedSession>}>
                 <input type="hidden" name="id" value=listed.id/>
-                <SubmitButton label="End" pending=action.pending()/>
+                <SubmitButton label="End" pending=action.pending() {..} aria-describedby=described/>
             </CheckedForm>
         </li>
     }
