@@ -24,6 +24,13 @@ const PATHS: &[&str] = &[
     "/api/_auth/session",
     "/api/account/logout-everywhere",
     "/api/account/password",
+    "/api/auth/forgot-password",
+    "/api/auth/reset-password",
+    "/api/auth/verify-email",
+    "/api/account/verification-email",
+    "/api/account/sessions",
+    "/api/account/sessions/%00",
+    "/api/account/end-session",
     "/api/unknown",
     "/",
     "/login",
@@ -31,6 +38,9 @@ const PATHS: &[&str] = &[
     "/users",
     "/users/1",
     "/account",
+    "/forgot-password",
+    "/reset-password",
+    "/verify-email",
     "/pkg/app.wasm",
 ];
 
@@ -60,7 +70,7 @@ fn body(rng: &mut StdRng) -> Vec<u8> {
     match rng.random_range(0..10) {
         0 => (0..rng.random_range(0..400)).map(|_| rng.random()).collect(),
         1 => b"email=\xff\xfe&password=\xc3\x28".to_vec(),
-        2 => b"name=a%00b&email=x%00%40y.z&password=\x00\x00\x00\x00\x00\x00\x00\x00".to_vec(),
+        2 => b"name=a%00b&email=x%00%40y.z&password=\x00\x00\x00\x00\x00\x00\x00\x00&token=%00&id=%00%ff".to_vec(),
         3 => b"email=%&password=%ZZ%G1%".to_vec(),
         4 => b"a[b][c][d][e][f][g][h]=1&name[]=x&email[0]=y".to_vec(),
         5 => "name=x&".repeat(rng.random_range(1..2000)).into_bytes(),
@@ -83,11 +93,15 @@ fn query(rng: &mut StdRng) -> &'static str {
         "?__err=eyJlcnJvciI6MX0&__path=%2Fapi%2Fregister",
         "?a[b][c][d][e][f][g]=1",
         "?before=-1&after=%00&page=0",
-    ][rng.random_range(0..10)]
+        "?token=%00%ff&done=%00",
+    ][rng.random_range(0..11)]
 }
 
-fn cookie(rng: &mut StdRng) -> Option<String> {
-    match rng.random_range(0..7) {
+/// A broken cookie, none, or now and then `valid` (a real session's), so that
+/// the endpoints behind a login see the garbage too.
+fn cookie(rng: &mut StdRng, valid: &str) -> Option<String> {
+    match rng.random_range(0..8) {
+        5 => Some(valid.to_owned()),
         0 => Some(format!("session={}", "A".repeat(rng.random_range(1..12_000)))),
         4 => Some(format!(
             "flash={}; __Host-flash=x",
@@ -103,6 +117,7 @@ fn cookie(rng: &mut StdRng) -> Option<String> {
 #[tokio::test]
 async fn ten_thousand_malformed_requests_never_cause_a_server_error() {
     let app = Arc::new(TestApp::start().await);
+    let (_, valid) = app.register("Target", "target@example.com").await;
     let permits = Arc::new(Semaphore::new(16));
     let mut tasks = JoinSet::new();
     let mut rng = StdRng::seed_from_u64(0x5e55_1075);
@@ -117,7 +132,7 @@ async fn ten_thousand_malformed_requests_never_cause_a_server_error() {
         let url = app.url(&format!("{path}{}", query(&mut rng)));
         let content_type = CONTENT_TYPES[rng.random_range(0..CONTENT_TYPES.len())];
         let body = body(&mut rng);
-        let cookie = cookie(&mut rng);
+        let cookie = cookie(&mut rng, &valid);
         let origin = rng.random_bool(0.1).then_some("https://evil.example");
         let app = app.clone();
         let permit = permits.clone().acquire_owned().await.unwrap();
