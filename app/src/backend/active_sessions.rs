@@ -38,8 +38,7 @@ fn shown(record: SessionRecord, current_id: &str) -> ActiveSession {
 pub async fn end(state: &AppState, current: &Session, id: &str, client: IpAddr) -> Result<bool, AppError> {
     // Only what could be a session id reaches the database (PostgreSQL
     // refuses text holding a NUL byte outright).
-    let plausible = id.len() == 32 && id.bytes().all(|byte| matches!(byte, b'0'..=b'9' | b'a'..=b'f'));
-    if !plausible || !state.db.end_session(current.user.id, id).await? {
+    if !super::is_random_id(id) || !state.db.end_session(current.user.id, id).await? {
         return Err(AppError::NotFound);
     }
     let itself = id == current.secure.session_id;

@@ -76,6 +76,11 @@ pub fn random_id() -> String {
     hex(&rand::random::<[u8; 16]>())
 }
 
+/// Whether `text` has the form [`random_id`] gives: 32 lower-case hex digits.
+pub fn is_random_id(text: &str) -> bool {
+    text.len() == 32 && text.bytes().all(|byte| matches!(byte, b'0'..=b'9' | b'a'..=b'f'))
+}
+
 /// Lower-case hex of `bytes`.
 pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|byte| format!("{byte:02x}")).collect()

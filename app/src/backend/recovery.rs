@@ -73,14 +73,24 @@ async fn mail_reset_link(state: &AppState, email: &str) -> Result<(), AppError> 
     let Some(user_id) = state.db.user_id_by_email(email).await? else {
         return Ok(());
     };
+    mail_new_link(state, TokenPurpose::PasswordReset, user_id, email).await
+}
+
+/// Stores a new token of `purpose` for the user, which voids the one sent
+/// before, and mails its link to `email`.
+async fn mail_new_link(state: &AppState, purpose: TokenPurpose, user_id: i64, email: &str) -> Result<(), AppError> {
+    let (lifetime, page, mail): (i64, &str, fn(&str, &str) -> Mail) = match purpose {
+        TokenPurpose::PasswordReset => (RESET_LIFETIME, "reset-password", reset_mail),
+        TokenPurpose::EmailVerification => (VERIFICATION_LIFETIME, "verify-email", verification_mail),
+    };
     let (token, hash) = new_token();
     let now = state.clock.unix_now();
     state
         .db
-        .replace_token(TokenPurpose::PasswordReset, user_id, &hash, now + RESET_LIFETIME, now)
+        .replace_token(purpose, user_id, &hash, now + lifetime, now)
         .await?;
-    let link = format!("{}/reset-password?token={token}", state.public_origin);
-    state.mailer.send(reset_mail(email, &link)).await
+    let link = format!("{}/{page}?token={token}", state.public_origin);
+    state.mailer.send(mail(email, &link)).await
 }
 
 fn reset_mail(to: &str, link: &str) -> Mail {
@@ -191,20 +201,7 @@ pub async fn send_verification_link(state: &AppState, user_id: i64) -> Result<()
     let Some((email, false)) = state.db.email_state(user_id).await? else {
         return Ok(());
     };
-    let (token, hash) = new_token();
-    let now = state.clock.unix_now();
-    state
-        .db
-        .replace_token(
-            TokenPurpose::EmailVerification,
-            user_id,
-            &hash,
-            now + VERIFICATION_LIFETIME,
-            now,
-        )
-        .await?;
-    let link = format!("{}/verify-email?token={token}", state.public_origin);
-    state.mailer.send(verification_mail(&email, &link)).await
+    mail_new_link(state, TokenPurpose::EmailVerification, user_id, &email).await
 }
 
 /// "Send again" on the account page, limited per user.

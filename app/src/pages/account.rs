@@ -1,4 +1,5 @@
 use super::{
+    done_without_javascript,
     form::{
         nothing_to_check, refresh_session_on_success, take_flash, title_of, CheckedForm, ErrorSummary, Field,
         FormProblems, SubmitButton, PASSWORD_HINT,
@@ -15,7 +16,6 @@ use crate::{
 };
 use leptos::{either::Either, html, prelude::*, task::spawn_local};
 use leptos_meta::Title;
-use leptos_router::hooks::use_query_map;
 
 /// `/account`: the email's state, the password, and the sessions: each can be
 /// ended, or all of them but this one.
@@ -65,7 +65,7 @@ fn track_account_change(
         Some(Err(err)) => session.note_error(&err),
         None => {}
     });
-    let after_plain_post = use_query_map().read_untracked().get("done").as_deref() == Some(done);
+    let after_plain_post = done_without_javascript(done);
     Signal::derive(move || match outcome() {
         Some(result) => result.is_ok(),
         None => after_plain_post,
@@ -166,7 +166,7 @@ fn SessionList(problems: FormProblems, everywhere: ServerAction<LogoutEverywhere
         move || (action.version().get(), everywhere.version().get()),
         |_| list_sessions(),
     );
-    let ended_before = use_query_map().read_untracked().get("done").as_deref() == Some("session-ended");
+    let ended_before = done_without_javascript("session-ended");
     let ended = move || match action.value().get() {
         Some(outcome) => outcome.is_ok(),
         None => ended_before,

@@ -4,7 +4,6 @@ use super::form::{
 use crate::{api::Login, domain::check_login_form};
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_query_map;
 
 /// `/login`, optionally `?redirect=/path` to land on after logging in.
 #[component]
@@ -14,7 +13,7 @@ pub fn LoginPage() -> impl IntoView {
     let flash = take_flash::<Login>();
     let problems = FormProblems::new(flash.as_ref());
     let email = flash.as_ref().map(|flash| flash.value("email")).unwrap_or_default();
-    let redirect = use_query_map().read_untracked().get("redirect").unwrap_or_default();
+    let redirect = super::query_value("redirect").unwrap_or_default();
 
     view! {
         <Title text=title_of("Login", move || problems.any())/>

@@ -49,6 +49,17 @@ pub fn preload_chunks_of(route: &'static str) {
     let _ = route;
 }
 
+/// The query parameter `name` of the page's URL, as first loaded.
+pub fn query_value(name: &str) -> Option<String> {
+    use leptos::prelude::ReadUntracked;
+    leptos_router::hooks::use_query_map().read_untracked().get(name)
+}
+
+/// Whether a form posted without JavaScript landed here with `?done=<what>`.
+pub fn done_without_javascript(what: &str) -> bool {
+    query_value("done").as_deref() == Some(what)
+}
+
 pub mod account;
 pub mod form;
 pub mod guards;

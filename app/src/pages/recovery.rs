@@ -1,9 +1,13 @@
 //! Pages reached from mailed links, and the one that sends a reset link:
 //! `/forgot-password`, `/reset-password`, `/verify-email`.
 
-use super::form::{
-    nothing_to_check, refresh_session_on_success, take_flash, title_of, CheckedForm, ErrorSummary, Field, FormProblems,
-    SubmitButton, PASSWORD_HINT,
+use super::{
+    done_without_javascript,
+    form::{
+        nothing_to_check, refresh_session_on_success, take_flash, title_of, CheckedForm, ErrorSummary, Field,
+        FormProblems, SubmitButton, PASSWORD_HINT,
+    },
+    query_value,
 };
 use crate::{
     api::{ForgotPassword, ResetPassword, SendVerificationEmail, VerifyEmail},
@@ -12,12 +16,7 @@ use crate::{
 };
 use leptos::{prelude::*, task::spawn_local};
 use leptos_meta::Title;
-use leptos_router::hooks::{use_navigate, use_query_map};
-
-/// The query parameter `name` of the page's URL, as first loaded.
-fn query_value(name: &str) -> Option<String> {
-    use_query_map().read_untracked().get(name)
-}
+use leptos_router::hooks::use_navigate;
 
 /// `/forgot-password`: mails a reset link to the address typed, if it is an account's.
 #[component]
@@ -129,7 +128,7 @@ pub fn VerifyEmailPage() -> impl IntoView {
 pub fn SendVerificationForm() -> impl IntoView {
     let action = ServerAction::<SendVerificationEmail>::new();
     let problems = FormProblems::new(take_flash::<SendVerificationEmail>().as_ref());
-    let sent_before = query_value("done").as_deref() == Some("verification-sent");
+    let sent_before = done_without_javascript("verification-sent");
     let sent = move || sent_before || matches!(action.value().get(), Some(Ok(_)));
     view! {
         <ErrorSummary problems/>

@@ -1,8 +1,7 @@
 //! Session records: one row per live session, named by the id its sealed
 //! cookie carries.
 
-use super::Tx;
-use super::{database_error, Database};
+use super::{database_error, Database, Tx};
 use crate::error::AppError;
 use sqlx::Any;
 
@@ -27,7 +26,7 @@ pub struct SessionStanding {
 
 const INSERT_SESSION: &str =
     "INSERT INTO sessions (id, user_id, created_at, last_seen_at, expires_at, user_agent, address) \
-                              VALUES ($1, $2, $3, $4, $5, $6, $7)";
+     VALUES ($1, $2, $3, $4, $5, $6, $7)";
 
 impl Database {
     /// The check made on every request with a valid cookie: one statement, a

@@ -33,12 +33,14 @@ pub fn require_user_session() -> Result<Session, AppError> {
 /// The session of the request being served, or 401; or 403 when the
 /// configuration requires a verified email and the user's is not.
 pub fn require_verified_user(state: &AppState) -> Result<Session, AppError> {
-    let current = current().unwrap_or(CurrentSession {
-        session: None,
-        email_verified: false,
-    });
-    let session = current.session.ok_or(AppError::Unauthorized)?;
-    if state.require_verified_email && !current.email_verified {
+    let Some(CurrentSession {
+        session: Some(session),
+        email_verified,
+    }) = current()
+    else {
+        return Err(AppError::Unauthorized);
+    };
+    if state.require_verified_email && !email_verified {
         return Err(AppError::EmailUnverified);
     }
     Ok(session)
