@@ -191,6 +191,9 @@ test("a tab re-reads the session when it regains focus", async ({ page, context 
 test("a redirect that resolves to another host is dropped and the app keeps working", async ({ page }) => {
   const email = uniqueEmail("dot-segments");
   await registerThroughForm(page, "Dot Segments", email);
+  // The list has loaded: no request of the page is still in flight when the
+  // logout ends the session (it would get a 401, logged as a console error).
+  await expect(page.getByRole("heading", { name: "Users" })).toBeVisible();
   await page.getByRole("button", { name: "Logout" }).click();
   await expect(page).toHaveURL(at("/login"));
   // `/.//evil.invalid` is `//evil.invalid` once its dot segment is resolved:
