@@ -6,7 +6,9 @@
 
 use crate::{
     error::AppError,
-    model::{ActiveSession, Done, SessionView, UserProfile, UserSummary},
+    model::{
+        ActiveSession, Done, PasskeyChallenge, PasskeySummary, SessionView, SignInMethods, UserProfile, UserSummary,
+    },
 };
 use leptos::prelude::*;
 use leptos::server_fn::codec::{DeleteUrl, GetUrl};
@@ -16,9 +18,11 @@ use crate::{
     backend::{
         accounts, active_sessions,
         http::{client_address, respond_to_form, FormPost},
-        recovery, session, state,
+        passkeys, recovery, session, state,
     },
-    domain::{check_login_form, check_password_change, Email, NewAccount, Password, Problems},
+    domain::{
+        check_login_form, check_password_change, Email, NewAccount, NewPasskeyAccount, PasskeyName, Password, Problems,
+    },
 };
 #[cfg(feature = "ssr")]
 use leptos::server_fn::ServerFn;
@@ -278,4 +282,126 @@ pub async fn end_listed_session(#[server(default)] id: String) -> Result<Done, A
         kept: &[],
     };
     respond_to_form(result.map(|_| Done {}), post, || Ok(()))
+}
+
+/// `POST /api/auth/passkey/register/options`: the first step of "Create
+/// account with a passkey", for this name and email.
+#[server(prefix = "/api", endpoint = "auth/passkey/register/options")]
+pub async fn passkey_sign_up_options(
+    #[server(default)] name: String,
+    #[server(default)] email: String,
+) -> Result<PasskeyChallenge, AppError> {
+    let account = NewPasskeyAccount::parse(&name, &email)?;
+    passkeys::start_sign_up(&state()?, account, client_address()).await
+}
+
+/// `POST /api/auth/passkey/register`: creates the account with the new
+/// passkey (`credential`: the browser's `PublicKeyCredential.toJSON()`) and
+/// logs it in.
+#[server(prefix = "/api", endpoint = "auth/passkey/register")]
+pub async fn passkey_sign_up(
+    #[server(default)] ceremony: String,
+    #[server(default)] credential: String,
+) -> Result<UserSummary, AppError> {
+    let state = state()?;
+    let signed_in = passkeys::finish_sign_up(&state, &ceremony, &credential, client_address()).await?;
+    session::sign_in(&state, &signed_in).await?;
+    Ok(signed_in.user)
+}
+
+/// `POST /api/auth/passkey/login/options`: a challenge for any passkey of
+/// this site (the button, and autofill on the login form).
+#[server(prefix = "/api", endpoint = "auth/passkey/login/options")]
+pub async fn passkey_sign_in_options() -> Result<PasskeyChallenge, AppError> {
+    passkeys::start_sign_in(&state()?, client_address()).await
+}
+
+/// `POST /api/auth/passkey/login`: signs in with the passkey that answered
+/// the challenge, starting a new session like a password login.
+#[server(prefix = "/api", endpoint = "auth/passkey/login")]
+pub async fn passkey_sign_in(
+    #[server(default)] ceremony: String,
+    #[server(default)] credential: String,
+) -> Result<UserSummary, AppError> {
+    let state = state()?;
+    let signed_in = passkeys::finish_sign_in(&state, &ceremony, &credential, client_address()).await?;
+    session::sign_in(&state, &signed_in).await?;
+    Ok(signed_in.user)
+}
+
+/// `GET /api/account/passkeys`: whether the user has a password, and their passkeys.
+#[server(prefix = "/api", endpoint = "account/passkeys", input = GetUrl)]
+pub async fn list_passkeys() -> Result<SignInMethods, AppError> {
+    let current = session::require_user_session()?;
+    passkeys::sign_in_methods(&state()?, current.user.id).await
+}
+
+/// `POST /api/account/passkeys/options`: the first step of "Add a passkey".
+#[server(prefix = "/api", endpoint = "account/passkeys/options")]
+pub async fn add_passkey_options() -> Result<PasskeyChallenge, AppError> {
+    let current = session::require_user_session()?;
+    passkeys::start_adding(&state()?, &current.user, client_address()).await
+}
+
+/// `POST /api/account/passkeys`: stores the new passkey under `passkey_name`.
+#[server(prefix = "/api", endpoint = "account/passkeys")]
+pub async fn add_passkey(
+    #[server(default)] ceremony: String,
+    #[server(default)] credential: String,
+    #[server(default)] passkey_name: String,
+) -> Result<PasskeySummary, AppError> {
+    let current = session::require_user_session()?;
+    let name = PasskeyName::parse(&passkey_name)?;
+    passkeys::finish_adding(
+        &state()?,
+        current.user.id,
+        &ceremony,
+        &credential,
+        name,
+        client_address(),
+    )
+    .await
+}
+
+/// `POST /api/account/remove-passkey`: removes one of the user's passkeys,
+/// unless it is their only way to sign in (409).
+#[server(prefix = "/api", endpoint = "account/remove-passkey")]
+pub async fn remove_passkey(#[server(default)] id: String) -> Result<Done, AppError> {
+    let result = async {
+        let current = session::require_user_session()?;
+        passkeys::remove(&state()?, current.user.id, &id, client_address()).await?;
+        Ok(Done {})
+    }
+    .await;
+    let post = FormPost {
+        form: RemovePasskey::PATH,
+        page: "/account",
+        success: "/account?done=passkey-removed",
+        kept: &[],
+    };
+    respond_to_form(result, post, || Ok(()))
+}
+
+/// `POST /api/account/set-password`: the first password of an account made
+/// with a passkey; every other session ends, as with any new password.
+#[server(prefix = "/api", endpoint = "account/set-password")]
+pub async fn set_password(#[server(default)] new_password: String) -> Result<Done, AppError> {
+    let parse = || Password::parse(&new_password).map_err(|err| Problems::from(err.in_field("new_password")));
+    let result = async {
+        let current = session::require_user_session()?;
+        let new = parse()?;
+        let state = state()?;
+        let next = session::new_session(&state, current.user.clone());
+        accounts::set_first_password(&state, new, client_address(), &next.record).await?;
+        session::issue(&state, &next.session)?;
+        Ok(Done {})
+    }
+    .await;
+    let post = FormPost {
+        form: SetPassword::PATH,
+        page: "/account",
+        success: "/account?done=password",
+        kept: &[],
+    };
+    respond_to_form(result, post, parse)
 }

@@ -16,6 +16,11 @@ impl ValidationError {
     fn new(field: &'static str, message: &'static str) -> Self {
         Self { field, message }
     }
+
+    /// The same problem, reported on the form field `field`.
+    pub fn in_field(self, field: &'static str) -> Self {
+        Self { field, ..self }
+    }
 }
 
 const EMAIL_REQUIRED: &str = "Email is required";
@@ -24,6 +29,9 @@ const EMAIL_INVALID: &str = "Enter a valid email address";
 const NAME_REQUIRED: &str = "Name is required";
 const NAME_TOO_LONG: &str = "Name must be at most 100 characters";
 const NAME_UNUSABLE: &str = "Name contains a character that cannot be used, such as an invisible or control character";
+const PASSKEY_NAME_TOO_LONG: &str = "Passkey name must be at most 64 characters";
+const PASSKEY_NAME_UNUSABLE: &str =
+    "Passkey name contains a character that cannot be used, such as an invisible or control character";
 const PASSWORD_TOO_SHORT: &str = "Password must be at least 8 characters";
 pub const PASSWORD_TOO_LONG: &str =
     "Password must be at most 72 bytes (bcrypt's limit; letters outside English take 2 to 4 bytes each)";
@@ -45,6 +53,8 @@ pub const MESSAGES: &[&str] = &[
     NAME_REQUIRED,
     NAME_TOO_LONG,
     NAME_UNUSABLE,
+    PASSKEY_NAME_TOO_LONG,
+    PASSKEY_NAME_UNUSABLE,
     PASSWORD_TOO_SHORT,
     PASSWORD_TOO_LONG,
     PASSWORD_REQUIRED,
@@ -172,19 +182,67 @@ impl UserName {
     }
 
     pub fn parse(input: &str) -> Result<Self, ValidationError> {
-        use precis_core::profile::PrecisFastInvocation;
-        let trimmed = Self::check(input)?;
-        let name =
-            precis_profiles::Nickname::enforce(trimmed).map_err(|_| ValidationError::new("name", NAME_UNUSABLE))?;
-        // Compatibility forms can expand (one ligature becomes several letters).
-        if name.chars().count() > Self::MAX_CHARS {
-            return Err(ValidationError::new("name", NAME_TOO_LONG));
-        }
-        Ok(Self(name.into_owned()))
+        let name = nickname(Self::check(input)?, Self::MAX_CHARS)
+            .map_err(|too_long| ValidationError::new("name", if too_long { NAME_TOO_LONG } else { NAME_UNUSABLE }))?;
+        Ok(Self(name))
     }
 
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+}
+
+/// `text` under the PRECIS `Nickname` profile, at most `max_chars` long after
+/// it (compatibility forms can expand: one ligature becomes several
+/// letters); the error says whether it was too long (else unusable).
+fn nickname(text: &str, max_chars: usize) -> Result<String, bool> {
+    use precis_core::profile::PrecisFastInvocation;
+    let name = precis_profiles::Nickname::enforce(text).map_err(|_| false)?;
+    if name.chars().count() > max_chars {
+        return Err(true);
+    }
+    Ok(name.into_owned())
+}
+
+/// What the account page lists a passkey as: the user's own words for it,
+/// under the rules of [`UserName`], at most 64 characters; left empty, it is
+/// "Passkey".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PasskeyName(String);
+
+impl PasskeyName {
+    pub const MAX_CHARS: usize = 64;
+    const UNNAMED: &str = "Passkey";
+
+    pub fn parse(input: &str) -> Result<Self, ValidationError> {
+        let trimmed = input.trim();
+        if trimmed.is_empty() {
+            return Ok(Self::default());
+        }
+        if trimmed.chars().count() > Self::MAX_CHARS {
+            return Err(ValidationError::new("passkey_name", PASSKEY_NAME_TOO_LONG));
+        }
+        let name = nickname(trimmed, Self::MAX_CHARS).map_err(|too_long| {
+            ValidationError::new(
+                "passkey_name",
+                if too_long {
+                    PASSKEY_NAME_TOO_LONG
+                } else {
+                    PASSKEY_NAME_UNUSABLE
+                },
+            )
+        })?;
+        Ok(Self(name))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl Default for PasskeyName {
+    fn default() -> Self {
+        Self(Self::UNNAMED.to_owned())
     }
 }
 
@@ -250,6 +308,30 @@ impl NewAccount {
     }
 }
 
+/// An account to be made with a passkey: a name and an email, no password.
+#[derive(Debug, Clone)]
+pub struct NewPasskeyAccount {
+    pub name: UserName,
+    pub email: Email,
+}
+
+impl NewPasskeyAccount {
+    pub fn parse(name: &str, email: &str) -> Result<Self, Problems> {
+        match (UserName::parse(name), Email::parse(email)) {
+            (Ok(name), Ok(email)) => Ok(Self { name, email }),
+            (name, email) => Err(Problems::among([name.err(), email.err()])),
+        }
+    }
+
+    /// The checks the browser makes before asking for a passkey.
+    pub fn check(name: &str, email: &str) -> Result<(), Problems> {
+        match (UserName::check(name), Email::check(email)) {
+            (Ok(_), Ok(_)) => Ok(()),
+            (name, email) => Err(Problems::among([name.err(), email.err()])),
+        }
+    }
+}
+
 /// What the login form needs before it is worth sending: both fields filled
 /// in. (Whether they match an account is for the server to say, with one
 /// answer for every way of being wrong.)
@@ -270,7 +352,7 @@ pub fn check_password_change(current: &str, new: &str) -> Result<Password, Probl
     let current_missing = current
         .is_empty()
         .then(|| ValidationError::new("current_password", CURRENT_PASSWORD_REQUIRED));
-    let new = Password::parse(new).map_err(|err| ValidationError::new("new_password", err.message));
+    let new = Password::parse(new).map_err(|err| err.in_field("new_password"));
     match (current_missing, new) {
         (None, Ok(new)) => Ok(new),
         (current_missing, new) => Err(Problems::among([current_missing, new.err()])),

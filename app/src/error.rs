@@ -29,6 +29,22 @@ pub enum AppError {
     /// The configuration requires a verified email, and the user's is not.
     #[error("{}", Self::EMAIL_UNVERIFIED)]
     EmailUnverified,
+    /// A passkey sign-in that does not verify: an unknown or removed passkey,
+    /// a bad signature, a signature counter gone backwards.
+    #[error("{}", Self::PASSKEY_REFUSED)]
+    PasskeyRefused,
+    /// A new passkey whose registration does not verify.
+    #[error("{}", Self::PASSKEY_INVALID)]
+    PasskeyInvalid,
+    /// A passkey ceremony that is unknown, already finished or past its 5 minutes.
+    #[error("{}", Self::PASSKEY_EXPIRED)]
+    PasskeyExpired,
+    /// A passkey some account already has.
+    #[error("{}", Self::PASSKEY_TAKEN)]
+    PasskeyTaken,
+    /// Removing the passkey would leave the account no way to sign in.
+    #[error("{}", Self::LAST_SIGN_IN_METHOD)]
+    LastSignInMethod,
     /// Past a brute-force limit; `retry_after`: seconds until the limit's window ends.
     #[error("{}", Self::TOO_MANY_REQUESTS)]
     TooManyRequests { retry_after: Option<u64> },
@@ -49,6 +65,12 @@ impl AppError {
     const NOT_FOUND: &'static str = "Not found";
     const INVALID_LINK: &'static str = "This link is invalid or has expired";
     const EMAIL_UNVERIFIED: &'static str = "Verify your email address to continue";
+    const PASSKEY_REFUSED: &'static str = "This passkey was not accepted";
+    const PASSKEY_INVALID: &'static str = "The new passkey could not be verified";
+    const PASSKEY_EXPIRED: &'static str = "The passkey request expired or was already used, try again";
+    const PASSKEY_TAKEN: &'static str = "This passkey is already registered";
+    const LAST_SIGN_IN_METHOD: &'static str =
+        "This is your only way to sign in: add another passkey or set a password first";
     const TOO_MANY_REQUESTS: &'static str = "Too many attempts, try again later";
     const UNAVAILABLE: &'static str = "Service temporarily unavailable, try again shortly";
     const INTERNAL: &'static str = "Internal server error";
@@ -59,11 +81,11 @@ impl AppError {
     pub fn status(&self) -> u16 {
         match self {
             Self::Validation { .. } => 422,
-            Self::EmailTaken => 409,
-            Self::InvalidCredentials | Self::Unauthorized => 401,
+            Self::EmailTaken | Self::PasskeyTaken | Self::LastSignInMethod => 409,
+            Self::InvalidCredentials | Self::Unauthorized | Self::PasskeyRefused => 401,
             Self::Forbidden | Self::EmailUnverified => 403,
             Self::NotFound => 404,
-            Self::InvalidLink => 400,
+            Self::InvalidLink | Self::PasskeyInvalid | Self::PasskeyExpired => 400,
             Self::TooManyRequests { .. } => 429,
             Self::Unavailable => 503,
             Self::Internal => 500,
@@ -152,6 +174,11 @@ impl From<ErrorBody> for AppError {
             Self::NOT_FOUND => Self::NotFound,
             Self::INVALID_LINK => Self::InvalidLink,
             Self::EMAIL_UNVERIFIED => Self::EmailUnverified,
+            Self::PASSKEY_REFUSED => Self::PasskeyRefused,
+            Self::PASSKEY_INVALID => Self::PasskeyInvalid,
+            Self::PASSKEY_EXPIRED => Self::PasskeyExpired,
+            Self::PASSKEY_TAKEN => Self::PasskeyTaken,
+            Self::LAST_SIGN_IN_METHOD => Self::LastSignInMethod,
             Self::TOO_MANY_REQUESTS => Self::TooManyRequests {
                 retry_after: body.retry_after,
             },
@@ -206,6 +233,11 @@ mod tests {
             AppError::NotFound,
             AppError::InvalidLink,
             AppError::EmailUnverified,
+            AppError::PasskeyRefused,
+            AppError::PasskeyInvalid,
+            AppError::PasskeyExpired,
+            AppError::PasskeyTaken,
+            AppError::LastSignInMethod,
             AppError::TooManyRequests { retry_after: Some(900) },
             AppError::TooManyRequests { retry_after: None },
             AppError::Unavailable,

@@ -60,6 +60,36 @@ pub struct ActiveSession {
     pub address: String,
 }
 
+/// The first step of a passkey ceremony: the options the browser hands to
+/// `navigator.credentials`, and the id that names the ceremony when the
+/// browser's answer comes back.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PasskeyChallenge {
+    pub ceremony: String,
+    /// `{"publicKey": {...}}` in the JSON form of WebAuthn Level 3 (binary
+    /// fields as base64url), for `PublicKeyCredential.parse…OptionsFromJSON`.
+    pub options: Box<serde_json::value::RawValue>,
+}
+
+/// One of the user's passkeys, as the account page lists them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PasskeySummary {
+    /// The credential id, base64url.
+    pub id: String,
+    pub name: String,
+    /// RFC 3339, UTC.
+    pub created_at: String,
+    /// RFC 3339, UTC; `None` until it is first used to sign in.
+    pub last_used_at: Option<String>,
+}
+
+/// How the user can sign in: a password or not, and their passkeys.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignInMethods {
+    pub has_password: bool,
+    pub passkeys: Vec<PasskeySummary>,
+}
+
 /// What a form posted without JavaScript leaves for its page when it fails (in
 /// a short-lived sealed cookie, read once): the problems to show and what was
 /// typed, never a password. Nothing of it goes into the URL, so it stays out

@@ -15,6 +15,7 @@ use app::{
         },
         limits::Limits,
         mail::{MailSetupError, Mailer},
+        passkeys::{RelyingParty, UnfitOrigin},
         password::PasswordHasher,
         session::{load_session, CookieKeys, Lifetimes, SessionConfig},
         AppState, SharedState,
@@ -57,6 +58,8 @@ pub enum StartError {
     Mail(#[from] MailSetupError),
     #[error("cannot listen on {0}: {1}")]
     Bind(SocketAddr, std::io::Error),
+    #[error(transparent)]
+    Passkeys(#[from] UnfitOrigin),
     #[error("REQUIRE_VERIFIED_EMAIL=true needs SMTP_URL: without mail no one could verify an address")]
     VerificationWithoutMail,
 }
@@ -107,6 +110,11 @@ pub async fn start_with(config: Config, extra: Router<AppState>) -> Result<Runni
     if config.require_verified_email && !mailer.delivers() {
         return Err(StartError::VerificationWithoutMail);
     }
+    let public_origin = config
+        .public_origin
+        .clone()
+        .unwrap_or_else(|| format!("http://localhost:{}", addr.port()));
+    let passkeys = RelyingParty::for_origin(&public_origin, app::SITE_NAME)?;
     let keys = CookieKeys::derive(&config.session_password, &config.previous_session_passwords);
     let leptos_options = config.leptos_options();
     let state = AppState::new(SharedState {
@@ -127,10 +135,8 @@ pub async fn start_with(config: Config, extra: Router<AppState>) -> Result<Runni
         live_reload_port: config.live_reload_port,
         limits: Arc::new(Limits::new(config.limits, config.clock.clone())),
         mailer,
-        public_origin: config
-            .public_origin
-            .clone()
-            .unwrap_or_else(|| format!("http://localhost:{}", addr.port())),
+        public_origin,
+        passkeys,
         require_verified_email: config.require_verified_email,
         clock: config.clock.clone(),
     });

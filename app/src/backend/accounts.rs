@@ -105,7 +105,7 @@ pub async fn login(
         Err(_) => None,
     };
     let (account, stored_hash) = match credentials {
-        Some(found) => (Some(found.user), Some(found.password_hash)),
+        Some(found) => (Some(found.user), found.password_hash),
         None => (None, None),
     };
     let outdated = stored_hash
@@ -119,11 +119,11 @@ pub async fn login(
             if let Some(old_hash) = outdated {
                 rehash(state, user.id, password, &old_hash).await;
             }
-            tracing::info!(target: "audit", action = "login", outcome = "success", user_id = user.id, email = %Untrusted(&email), trusted_device = device.is_some(), %client);
+            tracing::info!(target: "audit", action = "login", outcome = "success", method = "password", user_id = user.id, email = %Untrusted(&email), trusted_device = device.is_some(), %client);
             Ok(SignedIn { user, email })
         }
         _ => {
-            tracing::info!(target: "audit", action = "login", outcome = "failure", email = %Untrusted(&email), trusted_device = device.is_some(), %client);
+            tracing::info!(target: "audit", action = "login", outcome = "failure", method = "password", email = %Untrusted(&email), trusted_device = device.is_some(), %client);
             Err(AppError::InvalidCredentials)
         }
     }
@@ -181,8 +181,10 @@ pub async fn change_password(
         state.limits.reserve(&state.db, &[own_counter, address_counter]).await,
         || tracing::warn!(target: "audit", action = "password_change", outcome = "rate_limited", user_id, %client),
     )?;
-    let stored = state.db.password_hash(user_id).await?.ok_or(AppError::Unauthorized)?;
-    if !state.passwords.verify(current, Some(stored)).await? {
+    // An account without a password (made with a passkey) has no current
+    // password to give: it sets its first one with `set_first_password`.
+    let stored = state.db.password_hash(user_id).await?;
+    if !state.passwords.verify(current, stored).await? {
         tracing::info!(target: "audit", action = "password_change", outcome = "failure", user_id, %client);
         return Err(AppError::Validation {
             field: "current_password".into(),
@@ -197,6 +199,29 @@ pub async fn change_password(
         .limits
         .succeeded(&state.db, own_counter, Some(address_counter))
         .await;
+    notify(state, user_id, Notice::PasswordChanged, client).await;
+    Ok(())
+}
+
+/// Gives an account made with a passkey its first password: every session
+/// ends but `next`, as with any new password. Refused as a wrong current
+/// password once the account has one (it must be changed, proving the old).
+#[tracing::instrument(skip_all, fields(user_id = next.user_id, %client))]
+pub async fn set_first_password(
+    state: &AppState,
+    new: Password,
+    client: IpAddr,
+    next: &SessionRecord,
+) -> Result<(), AppError> {
+    let user_id = next.user_id;
+    let hash = state.passwords.hash(&new).await?;
+    if !state.db.set_first_password(&hash, next).await? {
+        return Err(AppError::Validation {
+            field: "current_password".into(),
+            message: CURRENT_PASSWORD_WRONG.into(),
+        });
+    }
+    tracing::info!(target: "audit", action = "password_set", outcome = "success", user_id, %client);
     notify(state, user_id, Notice::PasswordChanged, client).await;
     Ok(())
 }

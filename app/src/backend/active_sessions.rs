@@ -1,9 +1,8 @@
 //! The account page's list of sessions, and ending one of them.
 
-use super::{db::SessionRecord, session::Session, AppState};
+use super::{clock::rfc3339_of, db::SessionRecord, session::Session, AppState};
 use crate::{error::AppError, model::ActiveSession};
 use std::net::IpAddr;
-use time::{format_description::well_known::Rfc3339, OffsetDateTime};
 
 /// The user's live sessions, newest first, `current` marked.
 pub async fn list(state: &AppState, current: &Session) -> Result<Vec<ActiveSession>, AppError> {
@@ -15,16 +14,10 @@ pub async fn list(state: &AppState, current: &Session) -> Result<Vec<ActiveSessi
 }
 
 fn shown(record: SessionRecord, current_id: &str) -> ActiveSession {
-    let time = |unix: i64| {
-        OffsetDateTime::from_unix_timestamp(unix)
-            .ok()
-            .and_then(|at| at.format(&Rfc3339).ok())
-            .unwrap_or_default()
-    };
     ActiveSession {
         current: record.id == current_id,
-        created_at: time(record.created_at),
-        last_seen_at: time(record.last_seen_at),
+        created_at: rfc3339_of(record.created_at),
+        last_seen_at: rfc3339_of(record.last_seen_at),
         id: record.id,
         user_agent: record.user_agent,
         address: record.address,

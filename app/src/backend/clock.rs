@@ -3,6 +3,15 @@
 use std::sync::{Arc, Mutex, PoisonError};
 use time::{Duration, OffsetDateTime};
 
+/// Unix seconds as RFC 3339, UTC, as the API shows times.
+pub fn rfc3339_of(unix: i64) -> String {
+    use time::format_description::well_known::Rfc3339;
+    OffsetDateTime::from_unix_timestamp(unix)
+        .ok()
+        .and_then(|at| at.format(&Rfc3339).ok())
+        .unwrap_or_default()
+}
+
 /// Where "now" comes from: the system clock, or a manual one that moves only
 /// when told to, so tests step over a session's lifetime or a limit's window
 /// instead of sleeping through it.

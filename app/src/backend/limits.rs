@@ -13,9 +13,8 @@
 //! "N attempts, forgotten on success", which a token bucket cannot express, and
 //! governor keeps its state in one process's memory.
 
-use super::{clock::Clock, db::Database};
+use super::{clock::Clock, db::Database, sha256_hex};
 use crate::error::AppError;
-use sha2::{Digest, Sha256};
 use std::{
     net::{IpAddr, Ipv6Addr},
     time::Duration,
@@ -67,19 +66,24 @@ pub enum Counter<'a> {
     RecoveryByAddress(IpAddr),
     /// Verification links a logged-in user asked to be sent again.
     VerificationMailByUser(i64),
+    /// Passkey ceremonies started from a client network and not (yet)
+    /// finished with success: a bound on the challenges one network can
+    /// make the database hold.
+    PasskeyCeremonyByAddress(IpAddr),
 }
 
 impl Counter<'_> {
     pub fn key(&self) -> String {
         match self {
-            Self::LoginByAccount(email) => format!("login-account:{}", digest(email)),
-            Self::LoginByDevice(device) => format!("login-device:{}", digest(device)),
+            Self::LoginByAccount(email) => format!("login-account:{}", sha256_hex(email)),
+            Self::LoginByDevice(device) => format!("login-device:{}", sha256_hex(device)),
             Self::LoginByAddress(address) => format!("login-address:{}", network(*address)),
             Self::PasswordChangeByUser(user_id) => format!("password-change-user:{user_id}"),
             Self::RegistrationByAddress(address) => format!("register-address:{}", network(*address)),
-            Self::RecoveryByEmail(email) => format!("recovery-account:{}", digest(email)),
+            Self::RecoveryByEmail(email) => format!("recovery-account:{}", sha256_hex(email)),
             Self::RecoveryByAddress(address) => format!("recovery-address:{}", network(*address)),
             Self::VerificationMailByUser(user_id) => format!("verification-user:{user_id}"),
+            Self::PasskeyCeremonyByAddress(address) => format!("passkey-address:{}", network(*address)),
         }
     }
 
@@ -92,12 +96,11 @@ impl Counter<'_> {
             Self::LoginByDevice(_) => settings.login_failures_per_device,
             Self::LoginByAddress(_) | Self::RecoveryByAddress(_) => settings.login_failures_per_address,
             Self::RegistrationByAddress(_) => settings.registrations_per_address,
+            // Every view of /login with JavaScript starts one (passkey
+            // autofill), so four times the login failures a network may make.
+            Self::PasskeyCeremonyByAddress(_) => settings.login_failures_per_address.saturating_mul(4),
         }
     }
-}
-
-fn digest(text: &str) -> String {
-    super::hex(&Sha256::digest(text.as_bytes()))
 }
 
 /// The network a client is counted under: its IPv4 address, or the /64 of an
@@ -175,6 +178,14 @@ impl Limits {
     }
 
     /// The start of the window ending at `now`: one that began at or before it is over.
+    /// Takes back one attempt counted under `counter`: an attempt that
+    /// turned out to be a success.
+    pub async fn refund(&self, db: &Database, counter: Counter<'_>) {
+        if let Err(err) = db.refund_attempt(&counter.key()).await {
+            tracing::warn!(error = %err, "could not refund an attempt after a success");
+        }
+    }
+
     fn window_start(&self, now: i64) -> i64 {
         now - i64::try_from(self.settings.window.as_secs()).unwrap_or(i64::MAX)
     }
@@ -195,6 +206,7 @@ mod tests {
             Counter::RecoveryByEmail("user:5").key(),
             Counter::RecoveryByAddress("10.0.0.5".parse().unwrap()).key(),
             Counter::VerificationMailByUser(5).key(),
+            Counter::PasskeyCeremonyByAddress("10.0.0.5".parse().unwrap()).key(),
         ];
         for (i, a) in keys.iter().enumerate() {
             for b in &keys[i + 1..] {

@@ -11,6 +11,7 @@ pub mod limits;
 pub mod log_safe;
 pub mod mail;
 pub mod notices;
+pub mod passkeys;
 pub mod password;
 pub mod recovery;
 pub mod sealed;
@@ -57,6 +58,8 @@ pub struct SharedState {
     pub devices: Arc<device::DeviceCookies>,
     pub flashes: Arc<http::FormFlashes>,
     pub passwords: password::PasswordHasher,
+    /// The site as WebAuthn knows it (from `public_origin`).
+    pub passkeys: passkeys::RelyingParty,
     pub limits: Arc<limits::Limits>,
     /// The built files pages link.
     pub assets: assets::BuiltAssets,
@@ -79,6 +82,13 @@ pub fn random_id() -> String {
 /// Whether `text` has the form [`random_id`] gives: 32 lower-case hex digits.
 pub fn is_random_id(text: &str) -> bool {
     text.len() == 32 && text.bytes().all(|byte| matches!(byte, b'0'..=b'9' | b'a'..=b'f'))
+}
+
+/// The SHA-256 of `text` in hex: how secrets handed to clients (mailed
+/// tokens, ceremony ids) are kept, and how counters name an email.
+pub fn sha256_hex(text: &str) -> String {
+    use sha2::{Digest, Sha256};
+    hex(&Sha256::digest(text.as_bytes()))
 }
 
 /// Lower-case hex of `bytes`.

@@ -13,6 +13,7 @@ use time::format_description::well_known::Rfc3339;
 pub enum Notice {
     PasswordChanged,
     LoggedOutEverywhere,
+    PasskeyAdded,
 }
 
 impl Notice {
@@ -29,6 +30,12 @@ impl Notice {
                 format!("Your {SITE_NAME} account was logged out everywhere"),
                 "Every session of your account was ended, except the browser that asked",
                 "If it was not you, someone else is logged in to your account: change your password at once.",
+            ),
+            Notice::PasskeyAdded => (
+                format!("A passkey was added to your {SITE_NAME} account"),
+                "A new passkey was added to your account",
+                "If it was not you, someone else is logged in to your account and can now sign in with \
+                 that passkey: remove it on your account page and log out everywhere at once.",
             ),
         };
         let happened = format!("{what} on {when}, from the network address {client}.");

@@ -11,7 +11,7 @@ use super::{
     mail::Mail,
     notices::{notify, Notice},
     session::NewSession,
-    AppState,
+    sha256_hex, AppState,
 };
 use crate::{
     domain::{Email, Password},
@@ -19,7 +19,6 @@ use crate::{
     model::UserSummary,
     SITE_NAME,
 };
-use sha2::{Digest, Sha256};
 use std::net::IpAddr;
 use time::format_description::well_known::Rfc3339;
 
@@ -31,12 +30,8 @@ const VERIFICATION_LIFETIME: i64 = 24 * 60 * 60;
 /// A new token, as mailed, and the hash the database keeps.
 fn new_token() -> (String, String) {
     let token = super::hex(&rand::random::<[u8; 32]>());
-    let hash = token_hash(&token);
+    let hash = sha256_hex(&token);
     (token, hash)
-}
-
-fn token_hash(token: &str) -> String {
-    super::hex(&Sha256::digest(token.as_bytes()))
 }
 
 /// Handles "forgot password" for `email`: limited per email and per client
@@ -147,7 +142,7 @@ pub async fn reset_password(
     client: IpAddr,
     start: impl FnOnce(UserSummary) -> NewSession,
 ) -> Result<NewSession, AppError> {
-    let hash = token_hash(token);
+    let hash = sha256_hex(token);
     let now = state.clock.unix_now();
     let refused = || {
         tracing::info!(target: "audit", action = "password_reset", outcome = "failure", %client);
@@ -181,7 +176,7 @@ pub async fn verify_email(state: &AppState, token: &str, client: IpAddr) -> Resu
     let verified_at = now.format(&Rfc3339).map_err(|_| AppError::Internal)?;
     if state
         .db
-        .verify_email(&token_hash(token), now.unix_timestamp(), &verified_at)
+        .verify_email(&sha256_hex(token), now.unix_timestamp(), &verified_at)
         .await?
     {
         tracing::info!(target: "audit", action = "verify_email", outcome = "success", %client);
@@ -227,7 +222,7 @@ mod tests {
         let (token, hash) = new_token();
         assert_eq!(token.len(), 64);
         assert!(token.chars().all(|c| c.is_ascii_hexdigit()));
-        assert_eq!(hash, token_hash(&token));
+        assert_eq!(hash, sha256_hex(&token));
         assert_ne!(hash, token);
         assert_ne!(new_token().0, token);
     }

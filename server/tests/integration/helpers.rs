@@ -113,6 +113,27 @@ impl Drop for TestStore {
     }
 }
 
+/// The configuration tests start servers with: the test key, bcrypt's
+/// lowest cost, port 0, a manual clock, and `overrides`.
+pub fn test_config(database_url: &str, overrides: &[(&str, &str)]) -> Config {
+    let overrides: Vec<(String, String)> = overrides.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    let mut config = Config::from_vars(|name| {
+        if let Some((_, value)) = overrides.iter().find(|(k, _)| k == name) {
+            return Some(value.clone());
+        }
+        match name {
+            "SESSION_PASSWORD" => Some(SESSION_PASSWORD.into()),
+            "BCRYPT_COST" => Some("4".into()),
+            "LEPTOS_SITE_ADDR" => Some("127.0.0.1:0".into()),
+            "DATABASE_URL" => Some(database_url.to_owned()),
+            _ => None,
+        }
+    })
+    .unwrap();
+    config.clock = new_clock();
+    config
+}
+
 pub struct TestApp {
     pub server: Option<RunningServer>,
     pub client: reqwest::Client,
@@ -168,21 +189,7 @@ impl TestApp {
         extra: axum::Router<app::backend::AppState>,
         adjust: impl FnOnce(&mut Config),
     ) -> Self {
-        let overrides: Vec<(String, String)> = overrides.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-        let mut config = Config::from_vars(|name| {
-            if let Some((_, value)) = overrides.iter().find(|(k, _)| k == name) {
-                return Some(value.clone());
-            }
-            match name {
-                "SESSION_PASSWORD" => Some(SESSION_PASSWORD.into()),
-                "BCRYPT_COST" => Some("4".into()),
-                "LEPTOS_SITE_ADDR" => Some("127.0.0.1:0".into()),
-                "DATABASE_URL" => Some(database_url.clone()),
-                _ => None,
-            }
-        })
-        .unwrap();
-        config.clock = new_clock();
+        let mut config = test_config(&database_url, overrides);
         adjust(&mut config);
         let server = server::start_with(config, extra).await.unwrap();
         let base = format!("http://{}", server.addr);

@@ -12,6 +12,7 @@ mod faults;
 mod helpers;
 mod hostile_names;
 mod mail;
+mod passkeys;
 mod recovery;
 mod security;
 mod session_list;

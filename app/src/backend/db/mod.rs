@@ -1,6 +1,6 @@
 //! Every SQL statement of the product, a file per table group: accounts
 //! (`users.rs`), session records (`sessions.rs`), mailed single-use tokens
-//! (`tokens.rs`), limit counters (`attempts.rs`), the mail outbox (`outbox.rs`). Queries use `$N` placeholders and `ON CONFLICT ...
+//! (`tokens.rs`), passkeys and their ceremonies (`passkeys.rs`), limit counters (`attempts.rs`), the mail outbox (`outbox.rs`). Queries use `$N` placeholders and `ON CONFLICT ...
 //! RETURNING`, which both SQLite and PostgreSQL understand, and run through
 //! sqlx's `Any` driver: one set of statements and one `Database` type for both
 //! backends, chosen by the URL's scheme alone.
@@ -17,11 +17,13 @@
 
 mod attempts;
 mod outbox;
+mod passkeys;
 mod sessions;
 mod tokens;
 mod users;
 
 pub use outbox::ClaimedMail;
+pub use passkeys::{NewPasskey, PasskeyOwner, PasskeyRecord, Removal};
 pub use sessions::{SessionRecord, SessionStanding};
 pub use tokens::TokenPurpose;
 pub use users::Credentials;

@@ -15,7 +15,8 @@ use crate::{
 /// What login needs to know about an account.
 pub struct Credentials {
     pub user: UserSummary,
-    pub password_hash: String,
+    /// `None` for an account made with a passkey that has not set a password.
+    pub password_hash: Option<String>,
 }
 
 impl Database {
@@ -55,17 +56,19 @@ impl Database {
                 .map_err(database_error)?;
         Ok(row.map(|(id, name, password_hash)| Credentials {
             user: UserSummary { id, name },
-            password_hash,
+            password_hash: Some(password_hash).filter(|hash| !hash.is_empty()),
         }))
     }
 
-    /// The stored password hash of a user.
+    /// The stored password hash of a user; `None` when the user is gone or
+    /// has no password (see the passkeys migration: stored as '').
     pub async fn password_hash(&self, user_id: i64) -> Result<Option<String>, AppError> {
-        sqlx::query_scalar("SELECT password FROM users WHERE id = $1")
+        let hash: Option<String> = sqlx::query_scalar("SELECT password FROM users WHERE id = $1")
             .bind(user_id)
             .fetch_optional(&self.pool)
             .await
-            .map_err(database_error)
+            .map_err(database_error)?;
+        Ok(hash.filter(|hash| !hash.is_empty()))
     }
 
     /// Replaces the stored hash of the same password (a rehash at a new cost),
@@ -171,6 +174,12 @@ async fn set_password_in(tx: &mut Tx<'_>, password_hash: &str, session: &Session
         .execute(&mut **tx)
         .await
         .map_err(database_error)?;
+    after_password_set_in(tx, session).await
+}
+
+/// What every new password brings: reset links sent before are void, and
+/// every session of the user ends but `session`, stored as the only one.
+pub(super) async fn after_password_set_in(tx: &mut Tx<'_>, session: &SessionRecord) -> Result<(), AppError> {
     sqlx::query("DELETE FROM account_tokens WHERE user_id = $1 AND purpose = $2")
         .bind(session.user_id)
         .bind(TokenPurpose::PasswordReset.as_str())

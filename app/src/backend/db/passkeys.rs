@@ -1,0 +1,325 @@
+//! Passkeys and the WebAuthn ceremonies that create and use them.
+
+use super::{database_error, Database, SessionRecord, Tx};
+use crate::error::AppError;
+
+/// A passkey as the account page lists it. Times are Unix seconds.
+pub struct PasskeyRecord {
+    pub id: String,
+    pub name: String,
+    pub created_at: i64,
+    pub last_used_at: Option<i64>,
+}
+
+/// A new passkey, verified, about to be stored.
+pub struct NewPasskey<'a> {
+    /// The credential id, base64url.
+    pub id: &'a str,
+    pub name: &'a str,
+    /// The credential as webauthn-rs keeps it, JSON.
+    pub credential: &'a str,
+    pub created_at: i64,
+}
+
+/// What signing in with a passkey needs: its owner and its stored credential.
+pub struct PasskeyOwner {
+    pub user_id: i64,
+    pub user_name: String,
+    pub email: String,
+    pub user_handle: String,
+    pub credential: String,
+}
+
+/// What removing a passkey came to.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Removal {
+    Removed,
+    /// The user has no passkey by that id.
+    NotFound,
+    /// It is the user's only way to sign in: nothing was removed.
+    LastSignInMethod,
+}
+
+impl Database {
+    /// Stores a ceremony's state until `expires_at`, sweeping every expired one.
+    pub async fn insert_ceremony(
+        &self,
+        id_hash: &str,
+        purpose: &str,
+        user_id: Option<i64>,
+        state: &str,
+        expires_at: i64,
+        now: i64,
+    ) -> Result<(), AppError> {
+        sqlx::query("DELETE FROM passkey_ceremonies WHERE expires_at <= $1")
+            .bind(now)
+            .execute(&self.pool)
+            .await
+            .map_err(database_error)?;
+        sqlx::query(
+            "INSERT INTO passkey_ceremonies (id_hash, purpose, user_id, state, expires_at) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(id_hash)
+        .bind(purpose)
+        .bind(user_id)
+        .bind(state)
+        .bind(expires_at)
+        .execute(&self.pool)
+        .await
+        .map_err(database_error)?;
+        Ok(())
+    }
+
+    /// Deletes a live ceremony of `purpose`, returning its user and state: the
+    /// delete is the spending, so two answers to one challenge cannot both
+    /// be checked against it.
+    pub async fn take_ceremony(
+        &self,
+        id_hash: &str,
+        purpose: &str,
+        now: i64,
+    ) -> Result<Option<(Option<i64>, String)>, AppError> {
+        sqlx::query_as(
+            "DELETE FROM passkey_ceremonies WHERE id_hash = $1 AND purpose = $2 AND expires_at > $3 \
+             RETURNING user_id, state",
+        )
+        .bind(id_hash)
+        .bind(purpose)
+        .bind(now)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(database_error)
+    }
+
+    /// The user's WebAuthn user handle, once a first passkey has set it.
+    pub async fn passkey_user_handle(&self, user_id: i64) -> Result<Option<String>, AppError> {
+        let handle: Option<Option<String>> = sqlx::query_scalar("SELECT passkey_user_handle FROM users WHERE id = $1")
+            .bind(user_id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(database_error)?;
+        Ok(handle.flatten())
+    }
+
+    /// The credential ids of the user's passkeys: an authenticator holding
+    /// one of them is not asked to make another.
+    pub async fn passkey_ids_of(&self, user_id: i64) -> Result<Vec<String>, AppError> {
+        sqlx::query_scalar("SELECT id FROM passkeys WHERE user_id = $1")
+            .bind(user_id)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(database_error)
+    }
+
+    /// The user's passkeys, oldest first.
+    pub async fn passkeys_of(&self, user_id: i64) -> Result<Vec<PasskeyRecord>, AppError> {
+        let rows: Vec<(String, String, i64, Option<i64>)> = sqlx::query_as(
+            "SELECT id, name, created_at, last_used_at FROM passkeys WHERE user_id = $1 ORDER BY created_at, id",
+        )
+        .bind(user_id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(database_error)?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, name, created_at, last_used_at)| PasskeyRecord {
+                id,
+                name,
+                created_at,
+                last_used_at,
+            })
+            .collect())
+    }
+
+    /// Whether the user can sign in with a password.
+    pub async fn has_password(&self, user_id: i64) -> Result<bool, AppError> {
+        let password: Option<String> = sqlx::query_scalar("SELECT password FROM users WHERE id = $1")
+            .bind(user_id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(database_error)?;
+        Ok(password.is_some_and(|password| !password.is_empty()))
+    }
+
+    /// Creates an account without a password, with its first passkey, in
+    /// one transaction; a taken email is [`AppError::EmailTaken`].
+    pub async fn insert_passkey_user(
+        &self,
+        name: &str,
+        email: &str,
+        user_handle: &str,
+        created_at: &str,
+        passkey: &NewPasskey<'_>,
+    ) -> Result<i64, AppError> {
+        let mut tx = self.pool.begin().await.map_err(database_error)?;
+        let user_id: i64 = sqlx::query_scalar(
+            "INSERT INTO users (name, email, password, created_at, passkey_user_handle) \
+             VALUES ($1, $2, '', $3, $4) RETURNING id",
+        )
+        .bind(name)
+        .bind(email)
+        .bind(created_at)
+        .bind(user_handle)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(|err| match err.as_database_error() {
+            Some(db_err) if db_err.is_unique_violation() => AppError::EmailTaken,
+            _ => database_error(err),
+        })?;
+        insert_passkey_in(&mut tx, user_id, passkey).await?;
+        tx.commit().await.map_err(database_error)?;
+        Ok(user_id)
+    }
+
+    /// Adds a passkey made for `user_handle` to the user, setting the handle
+    /// if it is the first; refused as [`AppError::PasskeyExpired`] if another
+    /// first passkey set a different handle meanwhile.
+    pub async fn add_passkey(&self, user_id: i64, user_handle: &str, passkey: &NewPasskey<'_>) -> Result<(), AppError> {
+        let mut tx = self.pool.begin().await.map_err(database_error)?;
+        let stored: Option<Option<String>> = sqlx::query_scalar(
+            "UPDATE users SET passkey_user_handle = COALESCE(passkey_user_handle, $2) WHERE id = $1 \
+             RETURNING passkey_user_handle",
+        )
+        .bind(user_id)
+        .bind(user_handle)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(database_error)?;
+        match stored.flatten() {
+            Some(stored) if stored == user_handle => {}
+            Some(_) => return Err(AppError::PasskeyExpired),
+            None => return Err(AppError::Unauthorized),
+        }
+        insert_passkey_in(&mut tx, user_id, passkey).await?;
+        tx.commit().await.map_err(database_error)
+    }
+
+    /// The passkey with this credential id and its owner.
+    pub async fn passkey_owner(&self, credential_id: &str) -> Result<Option<PasskeyOwner>, AppError> {
+        let row: Option<(i64, String, String, Option<String>, String)> = sqlx::query_as(
+            "SELECT users.id, users.name, users.email, users.passkey_user_handle, passkeys.credential \
+             FROM passkeys JOIN users ON users.id = passkeys.user_id WHERE passkeys.id = $1",
+        )
+        .bind(credential_id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(database_error)?;
+        Ok(row.and_then(|(user_id, user_name, email, user_handle, credential)| {
+            Some(PasskeyOwner {
+                user_id,
+                user_name,
+                email,
+                user_handle: user_handle?,
+                credential,
+            })
+        }))
+    }
+
+    /// Records a sign-in with the passkey: its credential becomes `updated`
+    /// (a higher signature counter, new backup flags) only if it is still
+    /// `checked`, the one the signature was verified against; `false`, with
+    /// nothing changed, when a parallel sign-in changed it first or it was removed.
+    pub async fn record_passkey_use(
+        &self,
+        credential_id: &str,
+        checked: &str,
+        updated: &str,
+        now: i64,
+    ) -> Result<bool, AppError> {
+        let updated =
+            sqlx::query("UPDATE passkeys SET credential = $3, last_used_at = $4 WHERE id = $1 AND credential = $2")
+                .bind(credential_id)
+                .bind(checked)
+                .bind(updated)
+                .bind(now)
+                .execute(&self.pool)
+                .await
+                .map_err(database_error)?;
+        Ok(updated.rows_affected() == 1)
+    }
+
+    /// Removes one of the user's passkeys, unless it is their last way to
+    /// sign in (no password and no other passkey).
+    pub async fn remove_passkey(&self, user_id: i64, credential_id: &str) -> Result<Removal, AppError> {
+        let mut tx = self.pool.begin().await.map_err(database_error)?;
+        // A write to the user's row first: it locks the row (PostgreSQL) or the
+        // database (SQLite) until commit, so two removals of a user's last two
+        // passkeys run one after the other and the second sees the first.
+        let password: Option<String> =
+            sqlx::query_scalar("UPDATE users SET password = password WHERE id = $1 RETURNING password")
+                .bind(user_id)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(database_error)?;
+        let Some(password) = password else {
+            return Ok(Removal::NotFound);
+        };
+        let has_password = !password.is_empty();
+        let others: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM passkeys WHERE user_id = $1 AND id <> $2")
+            .bind(user_id)
+            .bind(credential_id)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(database_error)?;
+        if !has_password && others == 0 {
+            let owned: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM passkeys WHERE user_id = $1 AND id = $2")
+                .bind(user_id)
+                .bind(credential_id)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(database_error)?;
+            return Ok(if owned > 0 {
+                Removal::LastSignInMethod
+            } else {
+                Removal::NotFound
+            });
+        }
+        let deleted = sqlx::query("DELETE FROM passkeys WHERE user_id = $1 AND id = $2")
+            .bind(user_id)
+            .bind(credential_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(database_error)?;
+        tx.commit().await.map_err(database_error)?;
+        Ok(if deleted.rows_affected() == 1 {
+            Removal::Removed
+        } else {
+            Removal::NotFound
+        })
+    }
+
+    /// Sets the first password of an account that has none, as
+    /// [`Database::change_password`] does; `false`, with nothing changed,
+    /// when the account has a password by now.
+    pub async fn set_first_password(&self, password_hash: &str, session: &SessionRecord) -> Result<bool, AppError> {
+        let mut tx = self.pool.begin().await.map_err(database_error)?;
+        let set = sqlx::query("UPDATE users SET password = $2 WHERE id = $1 AND password = ''")
+            .bind(session.user_id)
+            .bind(password_hash)
+            .execute(&mut *tx)
+            .await
+            .map_err(database_error)?;
+        if set.rows_affected() != 1 {
+            return Ok(false);
+        }
+        super::users::after_password_set_in(&mut tx, session).await?;
+        tx.commit().await.map_err(database_error)?;
+        Ok(true)
+    }
+}
+
+async fn insert_passkey_in(tx: &mut Tx<'_>, user_id: i64, passkey: &NewPasskey<'_>) -> Result<(), AppError> {
+    sqlx::query("INSERT INTO passkeys (id, user_id, name, credential, created_at) VALUES ($1, $2, $3, $4, $5)")
+        .bind(passkey.id)
+        .bind(user_id)
+        .bind(passkey.name)
+        .bind(passkey.credential)
+        .bind(passkey.created_at)
+        .execute(&mut **tx)
+        .await
+        .map_err(|err| match err.as_database_error() {
+            Some(db_err) if db_err.is_unique_violation() => AppError::PasskeyTaken,
+            _ => database_error(err),
+        })?;
+    Ok(())
+}
