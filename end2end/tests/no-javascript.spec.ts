@@ -57,3 +57,24 @@ test("the account page works with plain form posts", async ({ page }) => {
   await expect(page).toHaveURL(at("/account\\?done=password"));
   await expect(page.getByRole("status").filter({ hasText: "Password changed" })).toBeVisible();
 });
+
+test("passkey buttons say they need JavaScript, and the password forms still work", async ({ page }) => {
+  for (const [path, button] of [
+    ["/login", "Sign in with a passkey"],
+    ["/register", "Create account with a passkey"],
+  ]) {
+    await page.goto(path);
+    await expect(page.getByText("Passkeys need JavaScript")).toBeVisible();
+    await expect(page.getByRole("button", { name: button })).toBeDisabled();
+  }
+  const email = uniqueEmail("nojs-passkey");
+  await page.getByLabel("Name").fill("No Script");
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Register" }).click();
+  await expect(page).toHaveURL(at("/users"));
+  await page.goto("/account");
+  const adding = page.getByRole("region", { name: "Add a passkey" });
+  await expect(adding.getByText("Passkeys need JavaScript")).toBeVisible();
+  await expect(adding.getByRole("button", { name: "Add a passkey" })).toBeDisabled();
+});

@@ -4,21 +4,24 @@ use super::{
         nothing_to_check, refresh_session_on_success, take_flash, title_of, CheckedForm, ErrorSummary, Field,
         FormProblems, SubmitButton, PASSWORD_HINT,
     },
+    passkeys::AddPasskeyForm,
     recovery::SendVerificationForm,
     time::time_in_words,
 };
 use crate::{
-    api::{list_sessions, ChangePassword, EndListedSession, LogoutEverywhere},
-    domain::check_password_change,
+    api::{
+        list_passkeys, list_sessions, ChangePassword, EndListedSession, LogoutEverywhere, RemovePasskey, SetPassword,
+    },
+    domain::{check_password_change, Password, Problems},
     error::AppError,
-    model::ActiveSession,
+    model::{ActiveSession, PasskeySummary},
     session::use_user_session,
 };
 use leptos::{either::Either, html, prelude::*, task::spawn_local};
 use leptos_meta::Title;
 
-/// `/account`: the email's state, the password, and the sessions: each can be
-/// ended, or all of them but this one.
+/// `/account`: the email's state, the password, the passkeys, and the
+/// sessions: each can be ended, or all of them but this one.
 #[component]
 pub fn AccountPage() -> impl IntoView {
     let session = use_user_session();
@@ -31,16 +34,55 @@ pub fn AccountPage() -> impl IntoView {
     let password_problems = FormProblems::new(take_flash::<ChangePassword>().as_ref());
     let sessions_problems = FormProblems::new(take_flash::<LogoutEverywhere>().as_ref());
     let end_problems = FormProblems::new(take_flash::<EndListedSession>().as_ref());
-    let failed = move || password_problems.any() || sessions_problems.any() || end_problems.any();
+    let set_password_problems = FormProblems::new(take_flash::<SetPassword>().as_ref());
+    let remove_problems = FormProblems::new(take_flash::<RemovePasskey>().as_ref());
+    let failed = move || {
+        [
+            password_problems,
+            sessions_problems,
+            end_problems,
+            set_password_problems,
+            remove_problems,
+        ]
+        .iter()
+        .any(FormProblems::any)
+    };
+    let set_password = ServerAction::<SetPassword>::new();
+    let remove = ServerAction::<RemovePasskey>::new();
+    let added = RwSignal::new(0_u32);
+    let methods = Resource::new(
+        move || (set_password.version().get(), remove.version().get(), added.get()),
+        |_| list_passkeys(),
+    );
     view! {
         <Title text=title_of("Account", failed)/>
         <ErrorSummary problems=password_problems/>
+        <ErrorSummary problems=set_password_problems/>
+        <ErrorSummary problems=remove_problems/>
         <ErrorSummary problems=sessions_problems/>
         <ErrorSummary problems=end_problems/>
         <h1>"Account"</h1>
         <p>"Logged in since " {since} "."</p>
         <EmailSection/>
-        <ChangePasswordForm problems=password_problems/>
+        <Transition fallback=|| view! { <p>"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match methods.await {
+                    Ok(methods) => Either::Left(view! {
+                        {if methods.has_password {
+                            Either::Left(view! { <ChangePasswordForm problems=password_problems/> })
+                        } else {
+                            Either::Right(view! { <SetPasswordForm action=set_password problems=set_password_problems/> })
+                        }}
+                        <PasskeysSection passkeys=methods.passkeys remove problems=remove_problems/>
+                    }),
+                    Err(err) => {
+                        use_user_session().note_error(&err);
+                        Either::Right(view! { <p role="alert">{err.to_string()}</p> })
+                    }
+                }
+            })}
+        </Transition>
+        <AddPasskeyForm added/>
         <SessionsSection end_problems everywhere_problems=sessions_problems/>
     }
 }
@@ -104,6 +146,90 @@ fn ChangePasswordForm(problems: FormProblems) -> impl IntoView {
                 <SubmitButton label="Change password" pending=action.pending()/>
             </CheckedForm>
         </section>
+    }
+}
+
+/// The first password of an account made with a passkey.
+#[component]
+fn SetPasswordForm(action: ServerAction<SetPassword>, problems: FormProblems) -> impl IntoView {
+    let done = track_account_change(
+        move || action.value().get().map(|outcome| outcome.map(|_| ())),
+        "password",
+        || {},
+    );
+    view! {
+        <section aria-labelledby="set-password">
+            <h2 id="set-password">"Password"</h2>
+            <p>"This account signs in with passkeys only. A password is a second way in."</p>
+            <CheckedForm
+                action
+                problems
+                check=|input: &SetPassword| {
+                    Password::parse(&input.new_password).map_err(|err| Problems::from(err.in_field("new_password")))
+                }
+            >
+                <Field name="new_password" label="New password" kind="password" autocomplete="new-password"
+                    hint=PASSWORD_HINT problems/>
+                <p role="status">
+                    {move || done.get().then_some("Password set. Every other session has been logged out.")}
+                </p>
+                <SubmitButton label="Set password" pending=action.pending()/>
+            </CheckedForm>
+        </section>
+    }
+}
+
+/// The user's passkeys, each with `Remove` (read again after each change,
+/// while `Add a passkey` stays put, so that its outcome stays shown).
+#[component]
+fn PasskeysSection(
+    passkeys: Vec<PasskeySummary>,
+    remove: ServerAction<RemovePasskey>,
+    problems: FormProblems,
+) -> impl IntoView {
+    let removed = track_account_change(
+        move || remove.value().get().map(|outcome| outcome.map(|_| ())),
+        "passkey-removed",
+        || {},
+    );
+    let list = if passkeys.is_empty() {
+        Either::Left(view! { <p>"No passkeys yet."</p> })
+    } else {
+        Either::Right(view! {
+            <ul class="passkeys">
+                {passkeys
+                    .into_iter()
+                    .map(|passkey| view! { <PasskeyItem passkey remove problems/> })
+                    .collect_view()}
+            </ul>
+        })
+    };
+    view! {
+        <section aria-labelledby="passkeys">
+            <h2 id="passkeys">"Passkeys"</h2>
+            {list}
+            <p role="status">{move || removed.get().then_some("The passkey has been removed.")}</p>
+        </section>
+    }
+}
+
+#[component]
+fn PasskeyItem(passkey: PasskeySummary, remove: ServerAction<RemovePasskey>, problems: FormProblems) -> impl IntoView {
+    // Every button says "Remove": each is described by the passkey it removes.
+    let described = format!("passkey-{}", passkey.id);
+    let last_used = passkey.last_used_at.as_deref().map_or_else(
+        || "never used to sign in".to_owned(),
+        |at| format!("last used {}", time_in_words(at)),
+    );
+    view! {
+        <li class="passkey-item">
+            <p class="passkey-name" id=described.clone()>{passkey.name}</p>
+            <p class="passkey-details">"Added " {time_in_words(&passkey.created_at)} ", " {last_used} "."</p>
+            <CheckedForm action=remove problems check={nothing_to_check::<RemovePasskey>}>
+                <input type="hidden" name="id" value=passkey.id/>
+                <SubmitButton label="Remove" pending=remove.pending() {..} aria-describedby=described/>
+            </CheckedForm>
+        </li>
     }
 }
 

@@ -49,7 +49,7 @@ impl FormProblems {
         self.0.try_with(|problems| !problems.is_empty()).unwrap_or(false)
     }
 
-    fn show(&self, problems: Vec<AppError>) {
+    pub fn show(&self, problems: Vec<AppError>) {
         self.0.set(problems);
     }
 

@@ -1,6 +1,7 @@
 use super::form::{
     refresh_session_on_success, take_flash, title_of, CheckedForm, ErrorSummary, Field, FormProblems, SubmitButton,
 };
+use super::passkeys::PasskeySignIn;
 use crate::{api::Login, domain::check_login_form};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -21,10 +22,12 @@ pub fn LoginPage() -> impl IntoView {
         <h1>"Login"</h1>
         <CheckedForm action problems check=|input: &Login| check_login_form(&input.email, &input.password)>
             <input type="hidden" name="redirect" value=redirect/>
-            <Field name="email" label="Email" kind="email" autocomplete="username" value=email problems/>
+            <Field name="email" label="Email" kind="email" autocomplete="username webauthn" value=email
+                problems/>
             <Field name="password" label="Password" kind="password" autocomplete="current-password" problems/>
             <SubmitButton label="Login" pending=action.pending()/>
         </CheckedForm>
+        <PasskeySignIn/>
         <p><a href="/forgot-password">"Forgot your password?"</a></p>
         <p>"No account yet? " <a href="/register">"Register"</a></p>
     }

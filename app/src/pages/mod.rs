@@ -67,6 +67,7 @@ pub mod home;
 pub mod login;
 pub mod nav;
 pub mod not_found;
+pub mod passkeys;
 pub mod recovery;
 pub mod register;
 pub mod time;

@@ -2,6 +2,7 @@ use super::form::{
     refresh_session_on_success, take_flash, title_of, CheckedForm, ErrorSummary, Field, FormProblems, SubmitButton,
     PASSWORD_HINT,
 };
+use super::passkeys::PasskeySignUp;
 use crate::{api::Register, domain::NewAccount};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -31,6 +32,7 @@ pub fn RegisterPage() -> impl IntoView {
                 hint=PASSWORD_HINT problems/>
             <SubmitButton label="Register" pending=action.pending()/>
         </CheckedForm>
+        <PasskeySignUp problems/>
         <p>"Already registered? " <a href="/login">"Login"</a></p>
     }
 }

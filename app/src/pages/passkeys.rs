@@ -1,0 +1,461 @@
+//! Passkeys in the browser: the buttons of `/login`, `/register` and
+//! `/account`, and the calls to `navigator.credentials` they make. The
+//! server's options go to the browser's own JSON parsers
+//! (`PublicKeyCredential.parse…OptionsFromJSON`, WebAuthn Level 3) and the
+//! credential comes back through its `toJSON()`, so no WebAuthn types are
+//! compiled into the wasm.
+//!
+//! Passkeys need JavaScript: until the page is live the buttons are
+//! disabled and a note says so; the password forms work either way.
+
+use super::form::{Field, FormProblems};
+use crate::{
+    api::{passkey_sign_in, passkey_sign_in_options, passkey_sign_up, passkey_sign_up_options},
+    domain::NewPasskeyAccount,
+    error::AppError,
+    model::PasskeyChallenge,
+    session::{use_user_session, UserSession},
+};
+use leptos::{prelude::*, task::spawn_local};
+
+/// Why a passkey ceremony did not succeed.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PasskeyProblem {
+    /// The browser or the authenticator said no, in plain words.
+    Browser(&'static str),
+    /// The server refused.
+    Server(AppError),
+    /// Stopped by this page (autofill gave way to the button): nothing to say.
+    Aborted,
+}
+
+impl From<AppError> for PasskeyProblem {
+    fn from(err: AppError) -> Self {
+        Self::Server(err)
+    }
+}
+
+impl PasskeyProblem {
+    /// What the page says, if anything.
+    pub fn message(&self) -> Option<String> {
+        match self {
+            Self::Browser(text) => Some((*text).to_owned()),
+            Self::Server(err) => Some(err.to_string()),
+            Self::Aborted => None,
+        }
+    }
+}
+
+/// Whether the page is live (hydrated): effects run only in the browser.
+fn live() -> ReadSignal<bool> {
+    let (live, set_live) = signal(false);
+    Effect::new(move |_| set_live.set(true));
+    live
+}
+
+/// What the browser offers, once the page is live.
+#[derive(Clone, Copy, PartialEq)]
+enum Support {
+    /// Server-rendered, or not yet known.
+    NotYet,
+    Yes,
+    No,
+}
+
+fn support() -> Signal<Support> {
+    let live = live();
+    Signal::derive(move || match (live.get(), browser::supported()) {
+        (false, _) => Support::NotYet,
+        (true, true) => Support::Yes,
+        (true, false) => Support::No,
+    })
+}
+
+/// The note beside a passkey button while it cannot be used.
+#[component]
+fn SupportNote(support: Signal<Support>) -> impl IntoView {
+    move || match support.get() {
+        Support::NotYet => {
+            Some(view! { <p class="hint">"Passkeys need JavaScript, which is off or still loading."</p> })
+        }
+        Support::No => Some(view! { <p class="hint">"This browser cannot use passkeys."</p> }),
+        Support::Yes => None,
+    }
+}
+
+/// A ceremony's outcome in `role="alert"`.
+#[component]
+fn ProblemAlert(problem: RwSignal<Option<PasskeyProblem>>) -> impl IntoView {
+    view! {
+        <p role="alert" class="passkey-problem">
+            {move || problem.get().and_then(|problem| problem.message())}
+        </p>
+    }
+}
+
+/// Signs in with a passkey the browser has for this site: with `autofill`,
+/// offered in the email field's suggestions (conditional mediation).
+async fn sign_in(session: UserSession, autofill: Option<browser::Abort>) -> Result<(), PasskeyProblem> {
+    let PasskeyChallenge { ceremony, options } = passkey_sign_in_options().await?;
+    let credential = browser::get(options.get(), autofill.as_ref()).await?;
+    passkey_sign_in(ceremony, credential).await?;
+    // The guard then takes the user where the login would have.
+    session.fetch().await;
+    Ok(())
+}
+
+/// `/login`'s "Sign in with a passkey", and passkey autofill on its email
+/// field (`autocomplete="username webauthn"`) where the browser has it.
+#[component]
+pub fn PasskeySignIn() -> impl IntoView {
+    let support = support();
+    let problem = RwSignal::new(None::<PasskeyProblem>);
+    let pending = RwSignal::new(false);
+    let autofill = StoredValue::new_local(None::<browser::Abort>);
+    let session = use_user_session();
+    on_cleanup(move || {
+        autofill.try_update_value(|waiting| waiting.take().map(|waiting| waiting.abort()));
+    });
+    let finished = move |outcome: Result<(), PasskeyProblem>| {
+        if let Err(PasskeyProblem::Server(err)) = &outcome {
+            session.note_error(err);
+        }
+        problem.set(outcome.err());
+    };
+    // Autofill waits for the user for as long as the page is open.
+    Effect::new(move |_| {
+        if support.get() != Support::Yes {
+            return;
+        }
+        spawn_local(async move {
+            if !browser::autofill_available().await {
+                return;
+            }
+            let abort = browser::Abort::new();
+            autofill.set_value(Some(abort.clone()));
+            let outcome = sign_in(session, Some(abort)).await;
+            if outcome != Err(PasskeyProblem::Aborted) {
+                finished(outcome);
+            }
+        });
+    });
+    let on_click = move |_| {
+        if pending.get_untracked() {
+            return;
+        }
+        // One request at a time: the button's replaces autofill's.
+        autofill.update_value(|waiting| {
+            if let Some(waiting) = waiting.take() {
+                waiting.abort();
+            }
+        });
+        pending.set(true);
+        problem.set(None);
+        spawn_local(async move {
+            finished(sign_in(session, None).await);
+            pending.set(false);
+        });
+    };
+    view! {
+        <section aria-labelledby="passkey-sign-in" class="passkey">
+            <h2 id="passkey-sign-in">"Or use a passkey"</h2>
+            <SupportNote support/>
+            <button
+                type="button"
+                disabled=move || support.get() != Support::Yes
+                aria-disabled=move || pending.get().then_some("true")
+                on:click=on_click
+            >
+                "Sign in with a passkey"
+            </button>
+            <ProblemAlert problem/>
+        </section>
+    }
+}
+
+/// `/register`'s "Create account with a passkey": the name and email typed
+/// in the form above, checked by the form's rules, and no password.
+#[component]
+pub fn PasskeySignUp(problems: FormProblems) -> impl IntoView {
+    let support = support();
+    let session = use_user_session();
+    let problem = RwSignal::new(None::<PasskeyProblem>);
+    let pending = RwSignal::new(false);
+    let on_click = move |_| {
+        if pending.get_untracked() {
+            return;
+        }
+        let (name, email) = (browser::input_value("name"), browser::input_value("email"));
+        if let Err(found) = NewPasskeyAccount::check(&name, &email) {
+            problems.show(found.into_vec().into_iter().map(AppError::from).collect());
+            return;
+        }
+        pending.set(true);
+        problem.set(None);
+        spawn_local(async move {
+            let outcome = async {
+                let PasskeyChallenge { ceremony, options } = passkey_sign_up_options(name, email).await?;
+                let credential = browser::create(options.get()).await?;
+                passkey_sign_up(ceremony, credential).await?;
+                session.fetch().await;
+                Ok(())
+            }
+            .await;
+            match outcome {
+                // Problems with the name or email show at their fields.
+                Err(PasskeyProblem::Server(err))
+                    if matches!(err, AppError::Validation { .. } | AppError::EmailTaken) =>
+                {
+                    problems.show(vec![err])
+                }
+                outcome => problem.set(outcome.err()),
+            }
+            pending.set(false);
+        });
+    };
+    view! {
+        <section aria-labelledby="passkey-sign-up" class="passkey">
+            <h2 id="passkey-sign-up">"Or use a passkey"</h2>
+            <p>
+                "No password to remember: your device keeps the passkey and unlocks it with your fingerprint, "
+                "face or screen lock."
+            </p>
+            <SupportNote support/>
+            <button
+                type="button"
+                disabled=move || support.get() != Support::Yes
+                aria-disabled=move || pending.get().then_some("true")
+                on:click=on_click
+            >
+                "Create account with a passkey"
+            </button>
+            <ProblemAlert problem/>
+        </section>
+    }
+}
+
+/// Creates a passkey for the logged-in user and stores it under `name`.
+async fn add_passkey(name: String) -> Result<crate::model::PasskeySummary, PasskeyProblem> {
+    let PasskeyChallenge { ceremony, options } = crate::api::add_passkey_options().await?;
+    let credential = browser::create(options.get()).await?;
+    Ok(crate::api::add_passkey(ceremony, credential, name).await?)
+}
+
+/// Names and makes a passkey. JavaScript only: the button is disabled
+/// until the page is live.
+#[component]
+pub fn AddPasskeyForm(added: RwSignal<u32>) -> impl IntoView {
+    let problems = FormProblems::new(None);
+    let problem = RwSignal::new(None::<PasskeyProblem>);
+    let pending = RwSignal::new(false);
+    let done = RwSignal::new(false);
+    let session = use_user_session();
+    let support = support();
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if pending.get_untracked() {
+            return;
+        }
+        let name = browser::input_value("passkey_name");
+        pending.set(true);
+        problem.set(None);
+        done.set(false);
+        problems.show(Vec::new());
+        spawn_local(async move {
+            match add_passkey(name).await {
+                Ok(_) => {
+                    done.set(true);
+                    added.update(|count| *count += 1);
+                }
+                Err(PasskeyProblem::Server(err @ AppError::Validation { .. })) => problems.show(vec![err]),
+                Err(PasskeyProblem::Server(err)) => {
+                    session.note_error(&err);
+                    problem.set(Some(PasskeyProblem::Server(err)));
+                }
+                Err(other) => problem.set(Some(other)),
+            }
+            pending.set(false);
+        });
+    };
+    view! {
+        <section aria-labelledby="add-passkey">
+        <h2 id="add-passkey">"Add a passkey"</h2>
+        <form on:submit=on_submit novalidate>
+            <Field name="passkey_name" label="Name" autocomplete="off"
+                hint="Say where it is kept, such as “Work laptop”." problems/>
+            <p role="status">{move || done.get().then_some("Passkey added.")}</p>
+            <ProblemAlert problem/>
+            <SupportNote support/>
+            <button
+                type="submit"
+                disabled=move || support.get() != Support::Yes
+                aria-disabled=move || pending.get().then_some("true")
+            >
+                "Add a passkey"
+            </button>
+        </form>
+        </section>
+    }
+}
+
+/// The few WebAuthn calls the pages make, through JavaScript reflection.
+#[cfg(feature = "hydrate")]
+mod browser {
+    use super::PasskeyProblem;
+    use js_sys::{Function, Object, Promise, Reflect, JSON};
+    use wasm_bindgen::{JsCast, JsValue};
+    use wasm_bindgen_futures::JsFuture;
+
+    /// Stops a waiting `navigator.credentials.get`.
+    #[derive(Clone)]
+    pub struct Abort(web_sys::AbortController);
+
+    impl Abort {
+        pub fn new() -> Self {
+            Self(web_sys::AbortController::new().expect("AbortController"))
+        }
+
+        pub fn abort(&self) {
+            self.0.abort();
+        }
+    }
+
+    fn global(name: &str) -> Option<JsValue> {
+        Reflect::get(&js_sys::global(), &name.into())
+            .ok()
+            .filter(|value| !value.is_undefined())
+    }
+
+    fn call(target: &JsValue, method: &str, args: &[&JsValue]) -> Result<JsValue, JsValue> {
+        let function: Function = Reflect::get(target, &method.into())?.dyn_into()?;
+        function.apply(target, &args.iter().copied().collect())
+    }
+
+    async fn settle(promise: JsValue) -> Result<JsValue, JsValue> {
+        JsFuture::from(promise.dyn_into::<Promise>()?).await
+    }
+
+    fn credential_api() -> Option<JsValue> {
+        global("PublicKeyCredential")
+    }
+
+    /// WebAuthn with the Level 3 JSON methods (Chrome 129, Firefox 119, Safari 18).
+    pub fn supported() -> bool {
+        credential_api().is_some_and(|api| {
+            ["parseCreationOptionsFromJSON", "parseRequestOptionsFromJSON"]
+                .iter()
+                .all(|method| Reflect::get(&api, &(*method).into()).is_ok_and(|f| f.is_function()))
+        })
+    }
+
+    pub async fn autofill_available() -> bool {
+        let Some(api) = credential_api() else { return false };
+        match call(&api, "isConditionalMediationAvailable", &[]) {
+            Ok(promise) => settle(promise).await.is_ok_and(|available| available.is_truthy()),
+            Err(_) => false,
+        }
+    }
+
+    /// The value of the page's input with this id.
+    pub fn input_value(id: &str) -> String {
+        leptos::prelude::document()
+            .get_element_by_id(id)
+            .and_then(|element| Reflect::get(&element, &"value".into()).ok())
+            .and_then(|value| value.as_string())
+            .unwrap_or_default()
+    }
+
+    /// `{"publicKey": …}` from the server, parsed by the browser with `parse`.
+    fn options(json: &str, parse: &str) -> Result<Object, JsValue> {
+        let api = credential_api().ok_or_else(|| JsValue::from_str("NotSupportedError"))?;
+        let public_key = Reflect::get(&JSON::parse(json)?, &"publicKey".into())?;
+        let request = Object::new();
+        Reflect::set(&request, &"publicKey".into(), &call(&api, parse, &[&public_key])?)?;
+        Ok(request)
+    }
+
+    async fn ask(method: &str, request: Object) -> Result<String, PasskeyProblem> {
+        let outcome = async {
+            let navigator = Reflect::get(&js_sys::global(), &"navigator".into())?;
+            let credentials = Reflect::get(&navigator, &"credentials".into())?;
+            let credential = settle(call(&credentials, method, &[&request])?).await?;
+            let json = JSON::stringify(&call(&credential, "toJSON", &[])?)?;
+            Ok::<_, JsValue>(String::from(json))
+        }
+        .await;
+        outcome.map_err(in_words)
+    }
+
+    pub async fn create(options_json: &str) -> Result<String, PasskeyProblem> {
+        let request = options(options_json, "parseCreationOptionsFromJSON").map_err(in_words)?;
+        ask("create", request).await
+    }
+
+    pub async fn get(options_json: &str, autofill: Option<&Abort>) -> Result<String, PasskeyProblem> {
+        let request = options(options_json, "parseRequestOptionsFromJSON").map_err(in_words)?;
+        if let Some(abort) = autofill {
+            let set = |key: &str, value: &JsValue| Reflect::set(&request, &key.into(), value);
+            set("mediation", &"conditional".into())
+                .and_then(|_| set("signal", &abort.0.signal()))
+                .map_err(in_words)?;
+        }
+        ask("get", request).await
+    }
+
+    /// A browser's refusal (a `DOMException`, by name) in plain words.
+    fn in_words(err: JsValue) -> PasskeyProblem {
+        let name = Reflect::get(&err, &"name".into())
+            .ok()
+            .and_then(|name| name.as_string())
+            .or_else(|| err.as_string())
+            .unwrap_or_default();
+        PasskeyProblem::Browser(match name.as_str() {
+            "AbortError" => return PasskeyProblem::Aborted,
+            "NotAllowedError" => "The passkey request was cancelled or took too long. Try again when you are ready.",
+            "InvalidStateError" => "This device already has a passkey for this account.",
+            "NotSupportedError" => "This browser or device cannot make the kind of passkey this site needs.",
+            "SecurityError" => "Passkeys cannot be used at this address of the site.",
+            _ => "The passkey request failed. Try again, or use your password.",
+        })
+    }
+}
+
+/// On the server nothing here ever runs: the buttons are disabled until the
+/// page is live in a browser.
+#[cfg(not(feature = "hydrate"))]
+mod browser {
+    use super::PasskeyProblem;
+
+    #[derive(Clone)]
+    pub struct Abort;
+
+    impl Abort {
+        pub fn new() -> Self {
+            Self
+        }
+
+        pub fn abort(&self) {}
+    }
+
+    const NO_BROWSER: PasskeyProblem = PasskeyProblem::Browser("Passkeys need a browser.");
+
+    pub fn supported() -> bool {
+        false
+    }
+
+    pub async fn autofill_available() -> bool {
+        false
+    }
+
+    pub fn input_value(_id: &str) -> String {
+        String::new()
+    }
+
+    pub async fn create(_options_json: &str) -> Result<String, PasskeyProblem> {
+        Err(NO_BROWSER)
+    }
+
+    pub async fn get(_options_json: &str, _autofill: Option<&Abort>) -> Result<String, PasskeyProblem> {
+        Err(NO_BROWSER)
+    }
+}

@@ -1,0 +1,220 @@
+// Passkeys in real Chromium, with a CDP virtual authenticator (a fresh one
+// per test) standing in for the device's own. WebAuthn works only on a
+// secure context with a domain name, so these tests use
+// http://localhost:<port>, never 127.0.0.1.
+import AxeBuilder from "@axe-core/playwright";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import type { CDPSession } from "@playwright/test";
+import { test as base, expect, uniqueEmail, hydrated, registerThroughForm, loginThroughForm, at, type Page } from "./fixtures";
+
+type Authenticator = {
+  cdp: CDPSession;
+  id: string;
+  /** Swaps this authenticator for a fresh one: another device. */
+  replace(): Promise<void>;
+  /** The passkeys it holds. */
+  credentials(): Promise<{ credentialId: string; signCount: number }[]>;
+};
+
+const test = base.extend<{ authenticator: Authenticator }>({
+  baseURL: async ({ baseURL }, use) => use(baseURL!.replace("://127.0.0.1:", "://localhost:")),
+  authenticator: async ({ page }, use) => {
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send("WebAuthn.enable");
+    const add = async () =>
+      (
+        await cdp.send("WebAuthn.addVirtualAuthenticator", {
+          options: {
+            protocol: "ctap2",
+            transport: "internal",
+            hasResidentKey: true,
+            hasUserVerification: true,
+            isUserVerified: true,
+            automaticPresenceSimulation: true,
+          },
+        })
+      ).authenticatorId;
+    const authenticator: Authenticator = {
+      cdp,
+      id: await add(),
+      credentials: async () =>
+        (await cdp.send("WebAuthn.getCredentials", { authenticatorId: authenticator.id })).credentials,
+      replace: async () => {
+        await cdp.send("WebAuthn.removeVirtualAuthenticator", { authenticatorId: authenticator.id });
+        authenticator.id = await add();
+      },
+    };
+    await use(authenticator);
+  },
+});
+
+/** A browser without passkey autofill: only the button signs in. */
+async function withoutAutofill(page: Page) {
+  await page.addInitScript(() => {
+    PublicKeyCredential.isConditionalMediationAvailable = async () => false;
+  });
+}
+
+async function expectNoViolations(page: Page) {
+  const results = await new AxeBuilder({ page })
+    .withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"])
+    .analyze();
+  expect(results.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.length})`)).toEqual([]);
+}
+
+async function createAccountWithPasskey(page: Page, name: string, email: string) {
+  await page.goto("/register");
+  await hydrated(page);
+  await page.getByLabel("Name").fill(name);
+  await page.getByLabel("Email").fill(email);
+  await page.getByRole("button", { name: "Create account with a passkey" }).click();
+  await expect(page).toHaveURL(at("/users"));
+  await expect(page.getByRole("navigation", { name: "Main" })).toContainText(name);
+}
+
+async function logOut(page: Page) {
+  await page.getByRole("button", { name: "Logout" }).click();
+  await expect(page).toHaveURL(at("/login"));
+}
+
+test("an account made with a passkey signs in again with the passkey button", async ({ page, authenticator }) => {
+  await withoutAutofill(page);
+  await createAccountWithPasskey(page, "Passkey Person", uniqueEmail("passkey"));
+  expect(await authenticator.credentials()).toHaveLength(1);
+  await logOut(page);
+
+  await hydrated(page);
+  await page.getByRole("button", { name: "Sign in with a passkey" }).click();
+  await expect(page).toHaveURL(at("/users"));
+  await expect(page.getByRole("navigation", { name: "Main" })).toContainText("Passkey Person");
+
+  // The account has no password to change: it can set one.
+  await page.goto("/account");
+  await expect(page.getByRole("heading", { name: "Password" })).toBeVisible();
+  await expect(page.getByRole("button", { name: "Set password" })).toBeVisible();
+  await expect(page.getByLabel("Current password")).toHaveCount(0);
+});
+
+test("passkey autofill on the login form signs in by itself once chosen", async ({ page, authenticator }) => {
+  await page.goto("/login");
+  await expect(page.getByLabel("Email")).toHaveAttribute("autocomplete", "username webauthn");
+  await createAccountWithPasskey(page, "Autofill Person", uniqueEmail("autofill"));
+  await page.context().clearCookies();
+  // The virtual authenticator picks its passkey for the waiting request, as a
+  // person would from the email field's suggestions.
+  await page.goto("/login?redirect=/account");
+  await expect(page).toHaveURL(at("/account"));
+  await expect(page.getByRole("heading", { name: "Account" })).toBeVisible();
+  const [passkey] = await authenticator.credentials();
+  expect(passkey.signCount).toBeGreaterThan(0);
+});
+
+test.describe("a removed passkey", () => {
+  test.use({ expectedHttpErrors: [401] });
+
+test("a password account adds a named passkey, signs in with it, and removes it", async ({ page, authenticator }) => {
+  await withoutAutofill(page);
+  const email = uniqueEmail("addpasskey");
+  await registerThroughForm(page, "Two Ways", email);
+  await page.goto("/account");
+  await hydrated(page);
+  const passkeys = page.getByRole("region", { name: "Passkeys" });
+  const adding = page.getByRole("region", { name: "Add a passkey" });
+  await expect(passkeys.getByText("No passkeys yet.")).toBeVisible();
+  await adding.getByLabel("Name").fill("Work laptop");
+  await adding.getByRole("button", { name: "Add a passkey" }).click();
+  await expect(adding.getByRole("status").filter({ hasText: "Passkey added." })).toBeVisible();
+  const item = passkeys.getByRole("listitem").filter({ hasText: "Work laptop" });
+  await expect(item).toContainText("never used to sign in");
+  await expect(item.getByRole("button", { name: "Remove" })).toHaveAccessibleDescription("Work laptop");
+  expect(await authenticator.credentials()).toHaveLength(1);
+
+  await logOut(page);
+  await hydrated(page);
+  await page.getByRole("button", { name: "Sign in with a passkey" }).click();
+  await expect(page).toHaveURL(at("/users"));
+  await page.goto("/account");
+  await expect(item).toContainText("last used");
+
+  await item.getByRole("button", { name: "Remove" }).click();
+  await expect(passkeys.getByRole("status").filter({ hasText: "The passkey has been removed." })).toBeVisible();
+  await expect(passkeys.getByText("No passkeys yet.")).toBeVisible();
+
+  // The authenticator still holds it, but the site no longer accepts it.
+  await logOut(page);
+  await hydrated(page);
+  await page.getByRole("button", { name: "Sign in with a passkey" }).click();
+  await expect(page.getByRole("alert").filter({ hasText: "This passkey was not accepted" })).toBeVisible();
+  await expect(page).toHaveURL(at("/login"));
+  await loginThroughForm(page, email);
+  await expect(page).toHaveURL(at("/users"));
+});
+});
+
+test.describe("refusals", () => {
+  test.use({ expectedHttpErrors: [401, 409] });
+
+  test("the only passkey of an account cannot be removed, nor made twice on one device", async ({
+    page,
+    authenticator,
+  }) => {
+    void authenticator;
+    await createAccountWithPasskey(page, "Only Passkey", uniqueEmail("onlypasskey"));
+    await page.goto("/account");
+    await hydrated(page);
+    const passkeys = page.getByRole("region", { name: "Passkeys" });
+    const adding = page.getByRole("region", { name: "Add a passkey" });
+    await adding.getByRole("button", { name: "Add a passkey" }).click();
+    await expect(adding.getByRole("alert").filter({ hasText: "already has a passkey" })).toBeVisible();
+    await passkeys.getByRole("button", { name: "Remove" }).click();
+    await expect(page.locator(".error-summary")).toContainText(
+      "This is your only way to sign in: add another passkey or set a password first",
+    );
+    await expect(passkeys.getByRole("listitem")).toHaveCount(1);
+  });
+
+  test("a refused verification is said in plain words", async ({ page, authenticator }) => {
+    await authenticator.cdp.send("WebAuthn.setUserVerified", { authenticatorId: authenticator.id, isUserVerified: false });
+    await page.goto("/register");
+    await hydrated(page);
+    await page.getByLabel("Name").fill("Cancelled");
+    await page.getByLabel("Email").fill(uniqueEmail("cancelled"));
+    await page.getByRole("button", { name: "Create account with a passkey" }).click();
+    await expect(page.getByRole("alert").filter({ hasText: "cancelled or took too long" })).toBeVisible();
+    await expect(page).toHaveURL(at("/register"));
+  });
+});
+
+test("the name and email are checked before the device is asked", async ({ page, authenticator }) => {
+  await page.goto("/register");
+  await hydrated(page);
+  await page.getByRole("button", { name: "Create account with a passkey" }).click();
+  await expect(page.locator(".error-summary")).toContainText("Name is required");
+  expect(await authenticator.credentials()).toHaveLength(0);
+});
+
+test("the passkey UI passes axe, and the account page is photographed for the README", async ({ page, authenticator }) => {
+  await withoutAutofill(page);
+  await page.goto("/register");
+  await hydrated(page);
+  await expectNoViolations(page);
+  await createAccountWithPasskey(page, "Ada Lovelace", "ada@example.com");
+  await authenticator.replace();
+  await page.goto("/account");
+  await hydrated(page);
+  const passkeys = page.getByRole("region", { name: "Passkeys" });
+  const adding = page.getByRole("region", { name: "Add a passkey" });
+  await adding.getByLabel("Name").fill("Phone");
+  await adding.getByRole("button", { name: "Add a passkey" }).click();
+  await expect(adding.getByRole("status").filter({ hasText: "Passkey added." })).toBeVisible();
+  await expectNoViolations(page);
+  if (process.env.UPDATE_SCREENSHOTS) {
+    const folder = join(__dirname, "..", "screenshots");
+    mkdirSync(folder, { recursive: true });
+    await passkeys.screenshot({ path: join(folder, "passkeys.png") });
+  }
+  await logOut(page);
+  await hydrated(page);
+  await expectNoViolations(page);
+});
