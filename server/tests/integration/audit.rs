@@ -212,6 +212,48 @@ async fn authentication_events_are_logged_without_secrets() {
 }
 
 #[tokio::test]
+async fn passkey_events_name_their_method() {
+    use crate::passkeys::{finish, sign_in, sign_up, signed_challenge, Device};
+    let captured = capture_this_thread();
+    let app = TestApp::start().await;
+    let mut device = Device::new(&app);
+    let (id, _) = sign_up(&app, &mut device, "Ada", "Ada@Example.com").await;
+    assert_eq!(sign_in(&app, &mut device).await.status(), StatusCode::OK);
+    let (ceremony, mut assertion) = signed_challenge(&app, &mut device).await;
+    assertion["response"]["signature"] = "AAAA".into();
+    finish(&app, "/api/auth/passkey/login", &ceremony, &assertion, None).await;
+    app.stop().await;
+
+    let lines = captured.lines();
+    let user = format!("user_id={id}");
+    let passkey = "method=\"passkey\"";
+    find(
+        &lines,
+        &[
+            "action=\"register\"",
+            "outcome=\"success\"",
+            passkey,
+            &user,
+            "email=ada@example.com",
+        ],
+    );
+    find(
+        &lines,
+        &[
+            "action=\"login\"",
+            "outcome=\"success\"",
+            passkey,
+            &user,
+            "client=127.0.0.1",
+        ],
+    );
+    find(
+        &lines,
+        &["action=\"login\"", "outcome=\"failure\"", passkey, "client=127.0.0.1"],
+    );
+}
+
+#[tokio::test]
 async fn a_mailed_token_never_reaches_a_log_line_even_at_debug_level() {
     let store = TestStore::new().await;
     let server = ServerProcess::start(&store.url, &[("RUST_LOG", "debug")]);

@@ -47,13 +47,13 @@ impl UserValidationMethod for Consenting {
 
 /// One authenticator holding at most one passkey, and the browser using it
 /// on the server's origin.
-struct Device {
+pub(crate) struct Device {
     client: Client<Option<Passkey>, Consenting, RustCryptoBackend, public_suffix::PublicSuffixList, ()>,
     origin: url::Url,
 }
 
 impl Device {
-    fn new(app: &TestApp) -> Self {
+    pub(crate) fn new(app: &TestApp) -> Self {
         let mut authenticator = Authenticator::new(Aaguid::new_empty(), None, Consenting, RustCryptoBackend);
         // A hardware-like key: its signature counter goes up with each use.
         authenticator.set_make_credentials_with_signature_counter(true);
@@ -102,7 +102,7 @@ async fn options(app: &TestApp, path: &str, form: &[(&str, &str)], cookie: Optio
     (body["ceremony"].as_str().unwrap().to_owned(), body["options"].clone())
 }
 
-async fn finish(
+pub(crate) async fn finish(
     app: &TestApp,
     path: &str,
     ceremony: &str,
@@ -118,7 +118,7 @@ async fn finish(
 }
 
 /// Creates an account with a new passkey on `device`: its id and cookie.
-async fn sign_up(app: &TestApp, device: &mut Device, name: &str, email: &str) -> (i64, String) {
+pub(crate) async fn sign_up(app: &TestApp, device: &mut Device, name: &str, email: &str) -> (i64, String) {
     let (ceremony, options) = options(
         app,
         "/api/auth/passkey/register/options",
@@ -134,12 +134,12 @@ async fn sign_up(app: &TestApp, device: &mut Device, name: &str, email: &str) ->
 }
 
 /// A signed answer to a fresh sign-in challenge, not yet sent.
-async fn signed_challenge(app: &TestApp, device: &mut Device) -> (String, Value) {
+pub(crate) async fn signed_challenge(app: &TestApp, device: &mut Device) -> (String, Value) {
     let (ceremony, options) = options(app, "/api/auth/passkey/login/options", &[], None).await;
     (ceremony, device.sign(&options).await)
 }
 
-async fn sign_in(app: &TestApp, device: &mut Device) -> reqwest::Response {
+pub(crate) async fn sign_in(app: &TestApp, device: &mut Device) -> reqwest::Response {
     let (ceremony, assertion) = signed_challenge(app, device).await;
     finish(app, "/api/auth/passkey/login", &ceremony, &assertion, None).await
 }
@@ -613,4 +613,49 @@ async fn an_origin_that_cannot_host_passkeys_stops_the_start() {
         let err = server::start(config).await.err().expect(origin).to_string();
         assert!(err.contains(origin) && err.contains("cannot host passkeys"), "{err}");
     }
+}
+
+#[tokio::test]
+async fn a_ceremony_started_on_one_server_finishes_on_another() {
+    // Servers behind one name share the site's origin.
+    let origin = [("PUBLIC_ORIGIN", "http://localhost:3999")];
+    let first = TestApp::start_with(&origin).await;
+    let second = first.start_beside(&origin).await;
+    let mut device = Device::new(&first);
+    sign_up(&first, &mut device, "Ada", "ada@example.com").await;
+    let (ceremony, assertion) = signed_challenge(&first, &mut device).await;
+    let response = finish(&second, "/api/auth/passkey/login", &ceremony, &assertion, None).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    // Spent on the second, so gone on the first.
+    let again = finish(&first, "/api/auth/passkey/login", &ceremony, &assertion, None).await;
+    assert_eq!(again.status(), StatusCode::BAD_REQUEST);
+    second.stop().await;
+    first.stop().await;
+}
+
+#[tokio::test]
+async fn a_new_passkey_sends_the_security_notice_and_a_passkey_account_its_verification_link() {
+    let smtp = SmtpServer::start().await;
+    let app = TestApp::start_with(&[
+        ("SMTP_URL", &smtp.url()),
+        ("MAIL_FROM", "Sessions <no-reply@example.com>"),
+    ])
+    .await;
+    let mut phone = Device::new(&app);
+    let (_, cookie) = sign_up(&app, &mut phone, "Ada", "ada@example.com").await;
+    let link = smtp.one_about("Confirm your email address").await;
+    assert_eq!(link.to, "ada@example.com");
+    let mut laptop = Device::new(&app);
+    assert_eq!(
+        add_passkey(&app, &mut laptop, &cookie, "Laptop").await.status(),
+        StatusCode::OK
+    );
+    let notice = smtp.one_about("A passkey was added").await;
+    assert_eq!(notice.to, "ada@example.com");
+    assert!(
+        notice.text.contains("remove it on your account page"),
+        "{}",
+        notice.text
+    );
+    app.stop().await;
 }

@@ -47,7 +47,8 @@ async fn the_list_shows_each_session_newest_first_with_this_one_marked() {
     let current: Vec<bool> = listed.iter().map(|s| s["current"].as_bool().unwrap()).collect();
     assert_eq!(current, [false, true, false]);
     for session in &listed {
-        let keys: Vec<&String> = session.as_object().unwrap().keys().collect();
+        let mut keys: Vec<&String> = session.as_object().unwrap().keys().collect();
+        keys.sort();
         assert_eq!(
             keys,
             ["address", "created_at", "current", "id", "last_seen_at", "user_agent"],
