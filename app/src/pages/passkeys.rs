@@ -83,6 +83,35 @@ fn SupportNote(support: Signal<Support>) -> impl IntoView {
     }
 }
 
+/// A passkey button: disabled, with a note saying why, until passkeys can be
+/// used; announced as unavailable while its ceremony runs; its outcome in
+/// `role="alert"` below it. A submit button when it has no `on_press`.
+#[component]
+fn PasskeyButton(
+    label: &'static str,
+    support: Signal<Support>,
+    pending: RwSignal<bool>,
+    problem: RwSignal<Option<PasskeyProblem>>,
+    #[prop(optional)] on_press: Option<Callback<()>>,
+) -> impl IntoView {
+    view! {
+        <SupportNote support/>
+        <button
+            type=if on_press.is_some() { "button" } else { "submit" }
+            disabled=move || support.get() != Support::Yes
+            aria-disabled=move || pending.get().then_some("true")
+            on:click=move |_| {
+                if let Some(on_press) = on_press {
+                    on_press.run(());
+                }
+            }
+        >
+            {label}
+        </button>
+        <ProblemAlert problem/>
+    }
+}
+
 /// A ceremony's outcome in `role="alert"`.
 #[component]
 fn ProblemAlert(problem: RwSignal<Option<PasskeyProblem>>) -> impl IntoView {
@@ -139,7 +168,7 @@ pub fn PasskeySignIn() -> impl IntoView {
             }
         });
     });
-    let on_click = move |_| {
+    let on_click = Callback::new(move |()| {
         if pending.get_untracked() {
             return;
         }
@@ -155,20 +184,11 @@ pub fn PasskeySignIn() -> impl IntoView {
             finished(sign_in(session, None).await);
             pending.set(false);
         });
-    };
+    });
     view! {
         <section aria-labelledby="passkey-sign-in" class="passkey">
             <h2 id="passkey-sign-in">"Or use a passkey"</h2>
-            <SupportNote support/>
-            <button
-                type="button"
-                disabled=move || support.get() != Support::Yes
-                aria-disabled=move || pending.get().then_some("true")
-                on:click=on_click
-            >
-                "Sign in with a passkey"
-            </button>
-            <ProblemAlert problem/>
+            <PasskeyButton label="Sign in with a passkey" support pending problem on_press=on_click/>
         </section>
     }
 }
@@ -181,7 +201,7 @@ pub fn PasskeySignUp(problems: FormProblems) -> impl IntoView {
     let session = use_user_session();
     let problem = RwSignal::new(None::<PasskeyProblem>);
     let pending = RwSignal::new(false);
-    let on_click = move |_| {
+    let on_click = Callback::new(move |()| {
         if pending.get_untracked() {
             return;
         }
@@ -212,7 +232,7 @@ pub fn PasskeySignUp(problems: FormProblems) -> impl IntoView {
             }
             pending.set(false);
         });
-    };
+    });
     view! {
         <section aria-labelledby="passkey-sign-up" class="passkey">
             <h2 id="passkey-sign-up">"Or use a passkey"</h2>
@@ -220,16 +240,7 @@ pub fn PasskeySignUp(problems: FormProblems) -> impl IntoView {
                 "No password to remember: your device keeps the passkey and unlocks it with your fingerprint, "
                 "face or screen lock."
             </p>
-            <SupportNote support/>
-            <button
-                type="button"
-                disabled=move || support.get() != Support::Yes
-                aria-disabled=move || pending.get().then_some("true")
-                on:click=on_click
-            >
-                "Create account with a passkey"
-            </button>
-            <ProblemAlert problem/>
+            <PasskeyButton label="Create account with a passkey" support pending problem on_press=on_click/>
         </section>
     }
 }
@@ -284,15 +295,7 @@ pub fn AddPasskeyForm(added: RwSignal<u32>) -> impl IntoView {
             <Field name="passkey_name" label="Name" autocomplete="off"
                 hint="Say where it is kept, such as “Work laptop”." problems/>
             <p role="status">{move || done.get().then_some("Passkey added.")}</p>
-            <ProblemAlert problem/>
-            <SupportNote support/>
-            <button
-                type="submit"
-                disabled=move || support.get() != Support::Yes
-                aria-disabled=move || pending.get().then_some("true")
-            >
-                "Add a passkey"
-            </button>
+            <PasskeyButton label="Add a passkey" support pending problem/>
         </form>
         </section>
     }

@@ -1,0 +1,162 @@
+//! Passkeys (WebAuthn): creating an account with one, signing in with one
+//! (usernameless: the authenticator says whose passkey it is), and adding
+//! and removing them on the account page. webauthn-rs checks every
+//! signature, origin, challenge and counter; this module decides what is
+//! stored and who is signed in.
+//!
+//! Each ceremony is two requests: the first stores the challenge's state in
+//! the database under a random id and sends the options; the second takes
+//! that row away (`DELETE … RETURNING`) and checks the browser's answer
+//! against it. The database rather than a cookie, because spending must be
+//! seen by every app server at once: a sealed cookie could be replayed until
+//! it expired. A ceremony lives 5 minutes.
+//!
+//! `ceremony` keeps a ceremony between its two requests, `registration`
+//! makes passkeys (a new account's, or one more for a logged-in user), and
+//! `sign_in` uses them.
+
+mod ceremony;
+mod registration;
+mod sign_in;
+
+use ceremony::internal;
+
+pub use registration::{finish_adding, finish_sign_up, start_adding, start_sign_up};
+pub use sign_in::{finish_sign_in, start_sign_in};
+
+use super::{clock::rfc3339_of, db::Removal, AppState};
+use crate::{
+    error::AppError,
+    model::{PasskeySummary, SignInMethods},
+};
+use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
+use std::{net::IpAddr, time::Duration};
+use webauthn_rs::prelude::{Passkey, Url, Webauthn, WebauthnBuilder};
+
+/// How long a ceremony waits for the browser's answer; also the timeout the
+/// browser is given.
+pub const CEREMONY_LIFETIME: Duration = Duration::from_secs(5 * 60);
+
+/// The site as passkeys know it: its relying party id (the host name) and
+/// origin, fixed at startup.
+pub struct RelyingParty {
+    webauthn: Webauthn,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "{0} cannot host passkeys: browsers allow them only on https with a domain name, or on http://localhost; \
+     set PUBLIC_ORIGIN to such an origin"
+)]
+pub struct UnfitOrigin(String);
+
+impl RelyingParty {
+    /// For the site at `origin` (`PUBLIC_ORIGIN`, or `http://localhost:<port>`).
+    pub fn for_origin(origin: &str, site_name: &str) -> Result<Self, UnfitOrigin> {
+        let unfit = || UnfitOrigin(origin.to_owned());
+        let url = Url::parse(origin).map_err(|_| unfit())?;
+        let host = url.domain().ok_or_else(unfit)?;
+        let local = host == "localhost" || host.ends_with(".localhost");
+        if !(url.scheme() == "https" || (url.scheme() == "http" && local)) {
+            return Err(unfit());
+        }
+        let webauthn = WebauthnBuilder::new(host, &url)
+            .map_err(|_| unfit())?
+            .rp_name(site_name)
+            .timeout(CEREMONY_LIFETIME)
+            .build()
+            .map_err(|_| unfit())?;
+        Ok(Self { webauthn })
+    }
+}
+
+pub(super) fn credential_id(bytes: &[u8]) -> String {
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// Whether `id` could be a credential id as [`credential_id`] writes it (at
+/// most 1023 bytes, WebAuthn's bound): nothing else reaches the database.
+fn is_credential_id(id: &str) -> bool {
+    (1..=1364).contains(&id.len())
+        && id
+            .bytes()
+            .all(|byte| byte.is_ascii_alphanumeric() || byte == b'-' || byte == b'_')
+}
+
+fn stored_credential(passkey: &Passkey) -> Result<String, AppError> {
+    serde_json::to_string(passkey).map_err(internal)
+}
+
+fn webauthn_internal(err: webauthn_rs::prelude::WebauthnError) -> AppError {
+    tracing::error!(error = %err, "webauthn");
+    AppError::Internal
+}
+
+/// The user's password (or not) and passkeys, for the account page.
+pub async fn sign_in_methods(state: &AppState, user_id: i64) -> Result<SignInMethods, AppError> {
+    let passkeys = state.db.passkeys_of(user_id).await?;
+    Ok(SignInMethods {
+        has_password: state.db.has_password(user_id).await?,
+        passkeys: passkeys
+            .into_iter()
+            .map(|record| PasskeySummary {
+                id: record.id,
+                name: record.name,
+                created_at: rfc3339_of(record.created_at),
+                last_used_at: record.last_used_at.map(rfc3339_of),
+            })
+            .collect(),
+    })
+}
+
+/// Removes one of the user's passkeys, never their last way to sign in.
+#[tracing::instrument(skip_all, fields(user_id, %client))]
+pub async fn remove(state: &AppState, user_id: i64, id: &str, client: IpAddr) -> Result<(), AppError> {
+    if !is_credential_id(id) {
+        return Err(AppError::NotFound);
+    }
+    match state.db.remove_passkey(user_id, id).await? {
+        Removal::Removed => {
+            tracing::info!(target: "audit", action = "passkey_removed", outcome = "success", user_id, %client);
+            Ok(())
+        }
+        Removal::NotFound => Err(AppError::NotFound),
+        Removal::LastSignInMethod => Err(AppError::LastSignInMethod),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passkeys_need_https_with_a_domain_or_localhost() {
+        for fit in [
+            "https://app.example.com",
+            "https://app.example.com:8443",
+            "http://localhost:3000",
+            "http://app.localhost:3000",
+        ] {
+            assert!(RelyingParty::for_origin(fit, "Sessions").is_ok(), "{fit}");
+        }
+        for unfit in [
+            "http://127.0.0.1:3000",
+            "https://127.0.0.1",
+            "https://[::1]:3000",
+            "http://app.example.com",
+            "not an origin",
+        ] {
+            let err = RelyingParty::for_origin(unfit, "Sessions").err().expect(unfit);
+            assert!(err.to_string().contains(unfit), "{err}");
+        }
+    }
+
+    #[test]
+    fn only_base64url_reaches_the_database_as_a_credential_id() {
+        assert!(is_credential_id(&credential_id(&[0xfb; 64])));
+        assert!(is_credential_id("AbC-_9"));
+        for bad in ["", "a b", "a+b", "a/b", "a=", "a\0b", &"a".repeat(1365)] {
+            assert!(!is_credential_id(bad), "{bad:?}");
+        }
+    }
+}

@@ -1,0 +1,206 @@
+//! Making passkeys: a new account's first, or one more for a logged-in user.
+
+use super::{
+    ceremony::{begin, parse_answer, take, AddPasskey, SignUp},
+    credential_id, stored_credential, webauthn_internal,
+};
+use crate::{
+    backend::{
+        accounts::SignedIn,
+        clock::rfc3339_of,
+        db::NewPasskey,
+        limits::Counter,
+        log_safe::Untrusted,
+        notices::{notify, Notice},
+        recovery, AppState,
+    },
+    domain::{NewPasskeyAccount, PasskeyName},
+    error::AppError,
+    model::{PasskeyChallenge, PasskeySummary, UserSummary},
+};
+use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
+use std::net::IpAddr;
+use time::format_description::well_known::Rfc3339;
+use webauthn_rs::prelude::{
+    CreationChallengeResponse, Passkey, PasskeyRegistration, RegisterPublicKeyCredential, Uuid,
+};
+use webauthn_rs_proto::ResidentKeyRequirement;
+
+/// Registration options for a discoverable credential: usernameless sign-in
+/// needs the authenticator to keep the user handle, which webauthn-rs'
+/// passkey defaults do not ask for.
+fn require_resident_key(mut options: CreationChallengeResponse) -> CreationChallengeResponse {
+    if let Some(selection) = options.public_key.authenticator_selection.as_mut() {
+        selection.resident_key = Some(ResidentKeyRequirement::Required);
+        selection.require_resident_key = true;
+    }
+    options
+}
+
+/// "Create account with a passkey", first step: the name and email are
+/// checked now, so a taken email is said before the authenticator is asked.
+#[tracing::instrument(skip_all, fields(%client))]
+pub async fn start_sign_up(
+    state: &AppState,
+    account: NewPasskeyAccount,
+    client: IpAddr,
+) -> Result<PasskeyChallenge, AppError> {
+    if state.db.user_id_by_email(account.email.as_str()).await?.is_some() {
+        return Err(AppError::EmailTaken);
+    }
+    let user_handle = Uuid::new_v4();
+    let (options, registration) = state
+        .passkeys
+        .webauthn
+        .start_passkey_registration(user_handle, account.email.as_str(), account.name.as_str(), None)
+        .map_err(webauthn_internal)?;
+    let ceremony = SignUp {
+        name: account.name.as_str().to_owned(),
+        email: account.email.as_str().to_owned(),
+        user_handle,
+        registration,
+    };
+    begin(state, &ceremony, None, &require_resident_key(options), client).await
+}
+
+/// "Create account with a passkey", second step: the account and its
+/// passkey are stored together, and the caller signs the user in.
+#[tracing::instrument(skip_all, fields(%client))]
+pub async fn finish_sign_up(
+    state: &AppState,
+    ceremony: &str,
+    credential: &str,
+    client: IpAddr,
+) -> Result<SignedIn, AppError> {
+    let (_, sign_up) = take::<SignUp>(state, ceremony).await?;
+    let answer: RegisterPublicKeyCredential = parse_answer(credential, AppError::PasskeyInvalid)?;
+    let passkey = verify_registration(state, &answer, &sign_up.registration, client)?;
+    let now = state.clock.now();
+    let created_at = now.format(&Rfc3339).map_err(|_| AppError::Internal)?;
+    let credential = stored_credential(&passkey)?;
+    let id = credential_id(passkey.cred_id());
+    let unnamed = PasskeyName::default();
+    let new = NewPasskey {
+        id: &id,
+        name: unnamed.as_str(),
+        credential: &credential,
+        created_at: now.unix_timestamp(),
+    };
+    let user_handle = sign_up.user_handle.to_string();
+    let email = sign_up.email;
+    let inserted = state
+        .db
+        .insert_passkey_user(&sign_up.name, &email, &user_handle, &created_at, &new)
+        .await;
+    let user_id = match inserted {
+        Ok(user_id) => user_id,
+        Err(err) => {
+            tracing::info!(target: "audit", action = "register", outcome = "failure", method = "passkey", reason = %err, email = %Untrusted(&email), %client);
+            return Err(err);
+        }
+    };
+    tracing::info!(target: "audit", action = "register", outcome = "success", method = "passkey", user_id, email = %Untrusted(&email), %client);
+    state
+        .limits
+        .refund(&state.db, Counter::PasskeyCeremonyByAddress(client))
+        .await;
+    if let Err(err) = recovery::send_verification_link(state, user_id).await {
+        tracing::warn!(user_id, error = %err, "verification mail not queued");
+    }
+    Ok(SignedIn {
+        user: UserSummary {
+            id: user_id,
+            name: sign_up.name,
+        },
+        email,
+    })
+}
+
+fn verify_registration(
+    state: &AppState,
+    answer: &RegisterPublicKeyCredential,
+    registration: &PasskeyRegistration,
+    client: IpAddr,
+) -> Result<Passkey, AppError> {
+    state
+        .passkeys
+        .webauthn
+        .finish_passkey_registration(answer, registration)
+        .map_err(|err| {
+            tracing::info!(target: "audit", action = "passkey_registration", outcome = "failure", reason = %err, %client);
+            AppError::PasskeyInvalid
+        })
+}
+
+/// "Add a passkey", first step, for the logged-in `user`.
+#[tracing::instrument(skip_all, fields(user_id = user.id, %client))]
+pub async fn start_adding(state: &AppState, user: &UserSummary, client: IpAddr) -> Result<PasskeyChallenge, AppError> {
+    let Some((email, _)) = state.db.email_state(user.id).await? else {
+        return Err(AppError::Unauthorized);
+    };
+    let user_handle = match state.db.passkey_user_handle(user.id).await? {
+        Some(stored) => Uuid::parse_str(&stored).map_err(|_| AppError::Internal)?,
+        None => Uuid::new_v4(),
+    };
+    let known = state
+        .db
+        .passkey_ids_of(user.id)
+        .await?
+        .iter()
+        .filter_map(|id| URL_SAFE_NO_PAD.decode(id).ok())
+        .collect();
+    let (options, registration) = state
+        .passkeys
+        .webauthn
+        .start_passkey_registration(user_handle, &email, &user.name, Some(known))
+        .map_err(webauthn_internal)?;
+    let ceremony = AddPasskey {
+        user_handle,
+        registration,
+    };
+    begin(state, &ceremony, Some(user.id), &require_resident_key(options), client).await
+}
+
+/// "Add a passkey", second step: only the user who started the ceremony can
+/// finish it. Sends the security notice.
+#[tracing::instrument(skip_all, fields(user_id, %client))]
+pub async fn finish_adding(
+    state: &AppState,
+    user_id: i64,
+    ceremony: &str,
+    credential: &str,
+    name: PasskeyName,
+    client: IpAddr,
+) -> Result<PasskeySummary, AppError> {
+    let (started_by, adding) = take::<AddPasskey>(state, ceremony).await?;
+    if started_by != Some(user_id) {
+        return Err(AppError::PasskeyExpired);
+    }
+    let answer: RegisterPublicKeyCredential = parse_answer(credential, AppError::PasskeyInvalid)?;
+    let passkey = verify_registration(state, &answer, &adding.registration, client)?;
+    let now = state.clock.unix_now();
+    let id = credential_id(passkey.cred_id());
+    let stored = stored_credential(&passkey)?;
+    let new = NewPasskey {
+        id: &id,
+        name: name.as_str(),
+        credential: &stored,
+        created_at: now,
+    };
+    state
+        .db
+        .add_passkey(user_id, &adding.user_handle.to_string(), &new)
+        .await?;
+    tracing::info!(target: "audit", action = "passkey_added", outcome = "success", user_id, %client);
+    state
+        .limits
+        .refund(&state.db, Counter::PasskeyCeremonyByAddress(client))
+        .await;
+    notify(state, user_id, Notice::PasskeyAdded, client).await;
+    Ok(PasskeySummary {
+        id,
+        name: name.as_str().to_owned(),
+        created_at: rfc3339_of(now),
+        last_used_at: None,
+    })
+}
