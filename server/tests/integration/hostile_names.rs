@@ -223,3 +223,41 @@ async fn typed_values_echoed_into_forms_stay_attribute_values() {
     }
     app.stop().await;
 }
+
+/// A passkey's name is the user's own text too, shown on their account page:
+/// every breakout that is a valid name stays that list item's text.
+#[tokio::test]
+async fn passkey_names_are_only_ever_text_on_the_account_page() {
+    use crate::passkeys::{add_passkey, Device};
+    let app = TestApp::start_with(&[("REGISTER_MAX_PER_ADDRESS", "100000")]).await;
+    let account_with_passkey = |n: usize, name: &'static str| {
+        let app = &app;
+        async move {
+            let (_, cookie) = app.register("Ada", &format!("passkey{n}@example.com")).await;
+            let added = add_passkey(app, &mut Device::new(app), &cookie, name).await;
+            let stored = match added.status() {
+                StatusCode::OK => added.json::<Value>().await.unwrap()["name"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned(),
+                status => {
+                    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{name:?}");
+                    return None;
+                }
+            };
+            Some((stored, page(app, "/account", &cookie).await))
+        }
+    };
+    let (_, benign) = account_with_passkey(0, "Plain").await.unwrap();
+    let mut shown = 0;
+    for (n, name) in BREAKOUTS.iter().enumerate() {
+        let Some((stored, account)) = account_with_passkey(n + 1, name).await else {
+            continue;
+        };
+        shown += 1;
+        assert_eq!(shape(&account), shape(&benign), "{name:?} on the account page");
+        assert_eq!(text_of(&account, ".passkey-name"), [stored], "{name:?}");
+    }
+    assert!(shown > 10, "most breakouts are valid passkey names: {shown}");
+    app.stop().await;
+}

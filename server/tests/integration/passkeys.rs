@@ -144,7 +144,7 @@ pub(crate) async fn sign_in(app: &TestApp, device: &mut Device) -> reqwest::Resp
     finish(app, "/api/auth/passkey/login", &ceremony, &assertion, None).await
 }
 
-async fn add_passkey(app: &TestApp, device: &mut Device, cookie: &str, name: &str) -> reqwest::Response {
+pub(crate) async fn add_passkey(app: &TestApp, device: &mut Device, cookie: &str, name: &str) -> reqwest::Response {
     let (ceremony, options) = options(app, "/api/account/passkeys/options", &[], Some(cookie)).await;
     let credential = device.create(&options).await;
     app.post_form(
@@ -657,5 +657,30 @@ async fn a_new_passkey_sends_the_security_notice_and_a_passkey_account_its_verif
         "{}",
         notice.text
     );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn passkey_sign_ups_count_against_the_network_registration_limit() {
+    let app = TestApp::start_with(&[("REGISTER_MAX_PER_ADDRESS", "2")]).await;
+    for n in 0..2 {
+        sign_up(&app, &mut Device::new(&app), "Ada", &format!("ada{n}@example.com")).await;
+    }
+    let mut device = Device::new(&app);
+    let (ceremony, options) = options(
+        &app,
+        "/api/auth/passkey/register/options",
+        &[("name", "Eve"), ("email", "eve@example.com")],
+        None,
+    )
+    .await;
+    let credential = device.create(&options).await;
+    let refused = finish(&app, "/api/auth/passkey/register", &ceremony, &credential, None).await;
+    assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(
+        app.try_register("Eve", "eve@example.com").await.status(),
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    assert_eq!(app.count_rows("users").await, 2);
     app.stop().await;
 }

@@ -6,7 +6,7 @@ use super::{
 };
 use crate::{
     backend::{
-        accounts::SignedIn,
+        accounts::{audit_refusal, SignedIn},
         clock::rfc3339_of,
         db::NewPasskey,
         limits::Counter,
@@ -75,6 +75,14 @@ pub async fn finish_sign_up(
     let (_, sign_up) = take::<SignUp>(state, ceremony).await?;
     let answer: RegisterPublicKeyCredential = parse_answer(credential, AppError::PasskeyInvalid)?;
     let passkey = verify_registration(state, &answer, &sign_up.registration, client)?;
+    // Registrations from a network are limited whichever way they are made.
+    audit_refusal(
+        state
+            .limits
+            .reserve(&state.db, &[Counter::RegistrationByAddress(client)])
+            .await,
+        || tracing::warn!(target: "audit", action = "register", outcome = "rate_limited", method = "passkey", email = %Untrusted(&sign_up.email), %client),
+    )?;
     let now = state.clock.now();
     let created_at = now.format(&Rfc3339).map_err(|_| AppError::Internal)?;
     let credential = stored_credential(&passkey)?;
