@@ -5,8 +5,13 @@
 import { test, expect, hydrated, uniqueEmail, at, PASSWORD, type Page } from "./fixtures";
 import type { Response } from "@playwright/test";
 
-/** Most bytes (as sent, compressed) of js and wasm that loading /login may cost. */
-const LOGIN_SCRIPT_BUDGET = 240 * 1024;
+/**
+ * Most bytes (as sent, compressed) of js and wasm that loading /login may
+ * cost, passkey autofill's sign-in chunk included: 240 KiB until passkeys,
+ * which add about 13 KB (the button and autofill in the main wasm, the
+ * ceremony in a chunk of its own that autofill fetches once the page is live).
+ */
+const LOGIN_SCRIPT_BUDGET = 250 * 1024;
 
 /** Records every response for a built file (`/pkg/...`) the page receives. */
 function builtFiles(page: Page): Response[] {
@@ -41,7 +46,10 @@ test("/login loads no other page's code, and stays within its budget", async ({ 
   const files = builtFiles(page);
   await page.goto("/login");
   await hydrated(page);
-  expect(files.map(fileName).filter((name) => name.startsWith("split_"))).toEqual([]);
+  // Autofill's request for a passkey fetches the sign-in ceremony's chunk.
+  await page.waitForLoadState("networkidle");
+  // Lazy pages' chunks are `split___<route>_view…`; lazy functions' `split_<name>…`.
+  expect(files.map(fileName).filter((name) => name.startsWith("split___"))).toEqual([]);
 
   let sent = 0;
   for (const file of files.filter((file) => /\.(js|wasm)$/.test(fileName(file)))) {
