@@ -117,7 +117,7 @@ fn ProblemAlert(problem: RwSignal<Option<String>>) -> impl IntoView {
 ///
 /// The ceremonies are `#[lazy]`: each comes in a wasm chunk of its own,
 /// fetched the first time it runs, so a page's first load carries only the
-/// buttons (measured: 8.7 KB brotli on `/login` for the whole sign-in).
+/// buttons (the bytes: `docs/performance.md`).
 #[leptos::lazy]
 async fn sign_in(session: UserSession, autofill: Option<browser::Abort>) -> Result<(), PasskeyProblem> {
     let PasskeyChallenge { ceremony, options } = passkey_sign_in_options().await?;
