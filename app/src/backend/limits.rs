@@ -177,7 +177,6 @@ impl Limits {
         }
     }
 
-    /// The start of the window ending at `now`: one that began at or before it is over.
     /// Takes back one attempt counted under `counter`: an attempt that
     /// turned out to be a success.
     pub async fn refund(&self, db: &Database, counter: Counter<'_>) {
@@ -186,6 +185,7 @@ impl Limits {
         }
     }
 
+    /// The start of the window ending at `now`: one that began at or before it is over.
     fn window_start(&self, now: i64) -> i64 {
         now - i64::try_from(self.settings.window.as_secs()).unwrap_or(i64::MAX)
     }
