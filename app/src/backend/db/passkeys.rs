@@ -1,6 +1,6 @@
 //! Passkeys and the WebAuthn ceremonies that create and use them.
 
-use super::{database_error, Database, SessionRecord, Tx};
+use super::{database_error, users::password_of, Database, SessionRecord, Tx};
 use crate::error::AppError;
 
 /// A passkey as the account page lists it. Times are Unix seconds.
@@ -131,16 +131,6 @@ impl Database {
             .collect())
     }
 
-    /// Whether the user can sign in with a password.
-    pub async fn has_password(&self, user_id: i64) -> Result<bool, AppError> {
-        let password: Option<String> = sqlx::query_scalar("SELECT password FROM users WHERE id = $1")
-            .bind(user_id)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(database_error)?;
-        Ok(password.is_some_and(|password| !password.is_empty()))
-    }
-
     /// Creates an account without a password, with its first passkey, in
     /// one transaction; a taken email is [`AppError::EmailTaken`].
     pub async fn insert_passkey_user(
@@ -251,41 +241,28 @@ impl Database {
                 .fetch_optional(&mut *tx)
                 .await
                 .map_err(database_error)?;
-        let Some(password) = password else {
-            return Ok(Removal::NotFound);
-        };
-        let has_password = !password.is_empty();
-        let others: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM passkeys WHERE user_id = $1 AND id <> $2")
-            .bind(user_id)
-            .bind(credential_id)
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(database_error)?;
-        if !has_password && others == 0 {
-            let owned: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM passkeys WHERE user_id = $1 AND id = $2")
-                .bind(user_id)
-                .bind(credential_id)
-                .fetch_one(&mut *tx)
-                .await
-                .map_err(database_error)?;
-            return Ok(if owned > 0 {
-                Removal::LastSignInMethod
-            } else {
-                Removal::NotFound
-            });
-        }
         let deleted = sqlx::query("DELETE FROM passkeys WHERE user_id = $1 AND id = $2")
             .bind(user_id)
             .bind(credential_id)
             .execute(&mut *tx)
             .await
             .map_err(database_error)?;
+        if deleted.rows_affected() == 0 {
+            return Ok(Removal::NotFound);
+        }
+        if password.and_then(password_of).is_none() {
+            let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM passkeys WHERE user_id = $1")
+                .bind(user_id)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(database_error)?;
+            // Returning without a commit rolls the delete back.
+            if left == 0 {
+                return Ok(Removal::LastSignInMethod);
+            }
+        }
         tx.commit().await.map_err(database_error)?;
-        Ok(if deleted.rows_affected() == 1 {
-            Removal::Removed
-        } else {
-            Removal::NotFound
-        })
+        Ok(Removal::Removed)
     }
 
     /// Sets the first password of an account that has none, as

@@ -56,7 +56,7 @@ impl Database {
                 .map_err(database_error)?;
         Ok(row.map(|(id, name, password_hash)| Credentials {
             user: UserSummary { id, name },
-            password_hash: Some(password_hash).filter(|hash| !hash.is_empty()),
+            password_hash: password_of(password_hash),
         }))
     }
 
@@ -68,7 +68,7 @@ impl Database {
             .fetch_optional(&self.pool)
             .await
             .map_err(database_error)?;
-        Ok(hash.filter(|hash| !hash.is_empty()))
+        Ok(hash.and_then(password_of))
     }
 
     /// Replaces the stored hash of the same password (a rehash at a new cost),
@@ -165,6 +165,13 @@ impl Database {
             .map_err(database_error)?;
         Ok(row.map(|(id, name, created_at)| UserProfile { id, name, created_at }))
     }
+}
+
+/// The `password` column as a hash, if the account has a password: one
+/// made with a passkey stores '' until it sets one (see the passkeys
+/// migration), which no bcrypt hash is.
+pub(super) fn password_of(stored: String) -> Option<String> {
+    Some(stored).filter(|hash| !hash.is_empty())
 }
 
 async fn set_password_in(tx: &mut Tx<'_>, password_hash: &str, session: &SessionRecord) -> Result<(), AppError> {

@@ -96,7 +96,7 @@ fn webauthn_internal(err: webauthn_rs::prelude::WebauthnError) -> AppError {
 pub async fn sign_in_methods(state: &AppState, user_id: i64) -> Result<SignInMethods, AppError> {
     let passkeys = state.db.passkeys_of(user_id).await?;
     Ok(SignInMethods {
-        has_password: state.db.has_password(user_id).await?,
+        has_password: state.db.password_hash(user_id).await?.is_some(),
         passkeys: passkeys
             .into_iter()
             .map(|record| PasskeySummary {
