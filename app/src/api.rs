@@ -21,7 +21,8 @@ use crate::{
         passkeys, recovery, session, state,
     },
     domain::{
-        check_login_form, check_password_change, Email, NewAccount, NewPasskeyAccount, PasskeyName, Password, Problems,
+        check_first_password, check_login_form, check_password_change, Email, NewAccount, NewPasskeyAccount,
+        PasskeyName, Password, Problems,
     },
 };
 #[cfg(feature = "ssr")]
@@ -386,10 +387,9 @@ pub async fn remove_passkey(#[server(default)] id: String) -> Result<Done, AppEr
 /// with a passkey; every other session ends, as with any new password.
 #[server(prefix = "/api", endpoint = "account/set-password")]
 pub async fn set_password(#[server(default)] new_password: String) -> Result<Done, AppError> {
-    let parse = || Password::parse(&new_password).map_err(|err| Problems::from(err.in_field("new_password")));
     let result = async {
         let current = session::require_user_session()?;
-        let new = parse()?;
+        let new = check_first_password(&new_password)?;
         let state = state()?;
         let next = session::new_session(&state, current.user.clone());
         accounts::set_first_password(&state, new, client_address(), &next.record).await?;
@@ -403,5 +403,5 @@ pub async fn set_password(#[server(default)] new_password: String) -> Result<Don
         success: "/account?done=password",
         kept: &[],
     };
-    respond_to_form(result, post, parse)
+    respond_to_form(result, post, || check_first_password(&new_password))
 }

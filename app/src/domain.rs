@@ -182,8 +182,13 @@ impl UserName {
     }
 
     pub fn parse(input: &str) -> Result<Self, ValidationError> {
-        let name = nickname(Self::check(input)?, Self::MAX_CHARS)
-            .map_err(|too_long| ValidationError::new("name", if too_long { NAME_TOO_LONG } else { NAME_UNUSABLE }))?;
+        let name = nickname(
+            Self::check(input)?,
+            Self::MAX_CHARS,
+            "name",
+            NAME_TOO_LONG,
+            NAME_UNUSABLE,
+        )?;
         Ok(Self(name))
     }
 
@@ -194,12 +199,18 @@ impl UserName {
 
 /// `text` under the PRECIS `Nickname` profile, at most `max_chars` long after
 /// it (compatibility forms can expand: one ligature becomes several
-/// letters); the error says whether it was too long (else unusable).
-fn nickname(text: &str, max_chars: usize) -> Result<String, bool> {
+/// letters); otherwise the problem with `field`, `too_long` or `unusable`.
+fn nickname(
+    text: &str,
+    max_chars: usize,
+    field: &'static str,
+    too_long: &'static str,
+    unusable: &'static str,
+) -> Result<String, ValidationError> {
     use precis_core::profile::PrecisFastInvocation;
-    let name = precis_profiles::Nickname::enforce(text).map_err(|_| false)?;
+    let name = precis_profiles::Nickname::enforce(text).map_err(|_| ValidationError::new(field, unusable))?;
     if name.chars().count() > max_chars {
-        return Err(true);
+        return Err(ValidationError::new(field, too_long));
     }
     Ok(name.into_owned())
 }
@@ -222,16 +233,13 @@ impl PasskeyName {
         if trimmed.chars().count() > Self::MAX_CHARS {
             return Err(ValidationError::new("passkey_name", PASSKEY_NAME_TOO_LONG));
         }
-        let name = nickname(trimmed, Self::MAX_CHARS).map_err(|too_long| {
-            ValidationError::new(
-                "passkey_name",
-                if too_long {
-                    PASSKEY_NAME_TOO_LONG
-                } else {
-                    PASSKEY_NAME_UNUSABLE
-                },
-            )
-        })?;
+        let name = nickname(
+            trimmed,
+            Self::MAX_CHARS,
+            "passkey_name",
+            PASSKEY_NAME_TOO_LONG,
+            PASSKEY_NAME_UNUSABLE,
+        )?;
         Ok(Self(name))
     }
 
@@ -357,6 +365,11 @@ pub fn check_password_change(current: &str, new: &str) -> Result<Password, Probl
         (None, Ok(new)) => Ok(new),
         (current_missing, new) => Err(Problems::among([current_missing, new.err()])),
     }
+}
+
+/// The first password of an account made with a passkey, as typed.
+pub fn check_first_password(new: &str) -> Result<Password, Problems> {
+    Password::parse(new).map_err(|err| err.in_field("new_password").into())
 }
 
 /// Which page of the user list: at most `limit` users next to `cursor`.

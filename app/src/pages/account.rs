@@ -12,7 +12,7 @@ use crate::{
     api::{
         list_passkeys, list_sessions, ChangePassword, EndListedSession, LogoutEverywhere, RemovePasskey, SetPassword,
     },
-    domain::{check_password_change, Password, Problems},
+    domain::{check_first_password, check_password_change},
     error::AppError,
     model::{ActiveSession, PasskeySummary},
     session::use_user_session,
@@ -164,9 +164,7 @@ fn SetPasswordForm(action: ServerAction<SetPassword>, problems: FormProblems) ->
             <CheckedForm
                 action
                 problems
-                check=|input: &SetPassword| {
-                    Password::parse(&input.new_password).map_err(|err| Problems::from(err.in_field("new_password")))
-                }
+                check=|input: &SetPassword| check_first_password(&input.new_password)
             >
                 <Field name="new_password" label="New password" kind="password" autocomplete="new-password"
                     hint=PASSWORD_HINT problems/>
