@@ -137,9 +137,12 @@ pub fn PasskeySignIn() -> impl IntoView {
     let pending = RwSignal::new(false);
     let autofill = StoredValue::new_local(None::<browser::Abort>);
     let session = use_user_session();
-    on_cleanup(move || {
+    // One request at a time: the button's replaces autofill's, and leaving
+    // the page ends it.
+    let stop_autofill = move || {
         autofill.try_update_value(|waiting| waiting.take().map(|waiting| waiting.abort()));
-    });
+    };
+    on_cleanup(stop_autofill);
     let finished = move |outcome: Result<(), PasskeyProblem>| {
         if let Err(PasskeyProblem::Server(err)) = &outcome {
             session.note_error(err);
@@ -170,12 +173,7 @@ pub fn PasskeySignIn() -> impl IntoView {
         if pending.get_untracked() {
             return;
         }
-        // One request at a time: the button's replaces autofill's.
-        autofill.update_value(|waiting| {
-            if let Some(waiting) = waiting.take() {
-                waiting.abort();
-            }
-        });
+        stop_autofill();
         pending.set(true);
         problem.set(None);
         spawn_local(async move {
