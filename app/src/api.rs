@@ -7,7 +7,8 @@
 use crate::{
     error::AppError,
     model::{
-        ActiveSession, Done, PasskeyChallenge, PasskeySummary, SessionView, SignInMethods, UserProfile, UserSummary,
+        ActiveSession, Done, IdentityProviderLink, PasskeyChallenge, PasskeySummary, SessionView, SignInMethods,
+        UserProfile, UserSummary,
     },
 };
 use leptos::prelude::*;
@@ -18,7 +19,7 @@ use crate::{
     backend::{
         accounts, active_sessions,
         http::{client_address, respond_to_form, FormPost},
-        passkeys, recovery, session, state,
+        oidc, passkeys, recovery, session, state,
     },
     domain::{
         check_first_password, check_login_form, check_password_change, Email, NewAccount, NewPasskeyAccount,
@@ -404,4 +405,33 @@ pub async fn set_password(#[server(default)] new_password: String) -> Result<Don
         kept: &[],
     };
     respond_to_form(result, post, || check_first_password(&new_password))
+}
+
+/// `GET /api/auth/providers`: the configured identity providers, for the
+/// `Continue with` links.
+#[server(prefix = "/api", endpoint = "auth/providers", input = GetUrl)]
+pub async fn identity_providers() -> Result<Vec<IdentityProviderLink>, AppError> {
+    Ok(state()?.identity_providers.links())
+}
+
+/// `POST /api/account/unlink-identity`: unlinks one of the user's accounts at
+/// a provider, unless it is their only way to sign in (409).
+#[server(prefix = "/api", endpoint = "account/unlink-identity")]
+pub async fn unlink_identity(
+    #[server(default)] provider: String,
+    #[server(default)] subject: String,
+) -> Result<Done, AppError> {
+    let result = async {
+        let current = session::require_user_session()?;
+        oidc::unlink(&state()?, current.user.id, &provider, &subject, client_address()).await?;
+        Ok(Done {})
+    }
+    .await;
+    let post = FormPost {
+        form: UnlinkIdentity::PATH,
+        page: "/account",
+        success: "/account?done=identity-unlinked",
+        kept: &[],
+    };
+    respond_to_form(result, post, || Ok(()))
 }

@@ -45,6 +45,27 @@ pub enum AppError {
     /// Removing the passkey would leave the account no way to sign in.
     #[error("{}", Self::LAST_SIGN_IN_METHOD)]
     LastSignInMethod,
+    /// Sign-in at an identity provider refused or cancelled there (`error=access_denied`).
+    #[error("{}", Self::PROVIDER_DENIED)]
+    ProviderDenied,
+    /// An identity provider that cannot be reached, or whose answer does not
+    /// verify (its token, its signature, its issuer).
+    #[error("{}", Self::PROVIDER_FAILED)]
+    ProviderFailed,
+    /// The provider shared no email address, which an account needs.
+    #[error("{}", Self::PROVIDER_NO_EMAIL)]
+    ProviderNoEmail,
+    /// A return from a provider this browser did not start, or past its 10
+    /// minutes, or already used.
+    #[error("{}", Self::SIGN_IN_EXPIRED)]
+    SignInExpired,
+    /// An identity already linked to another user.
+    #[error("{}", Self::IDENTITY_TAKEN)]
+    IdentityTaken,
+    /// A first sign-in with an identity whose email belongs to an account it
+    /// may not join by itself (see `oidc::accounts`).
+    #[error("{}", Self::IDENTITY_NEEDS_LINK)]
+    IdentityNeedsLink,
     /// Past a brute-force limit; `retry_after`: seconds until the limit's window ends.
     #[error("{}", Self::TOO_MANY_REQUESTS)]
     TooManyRequests { retry_after: Option<u64> },
@@ -71,6 +92,13 @@ impl AppError {
     const PASSKEY_TAKEN: &'static str = "This passkey is already registered";
     const LAST_SIGN_IN_METHOD: &'static str =
         "This is your only way to sign in: add another passkey or set a password first";
+    const PROVIDER_DENIED: &'static str = "Sign-in was cancelled at the identity provider";
+    const PROVIDER_FAILED: &'static str = "The identity provider could not sign you in, try again later";
+    const PROVIDER_NO_EMAIL: &'static str = "The identity provider did not share your email address";
+    const SIGN_IN_EXPIRED: &'static str = "This sign-in expired or was already used, try again";
+    const IDENTITY_TAKEN: &'static str = "This account at the provider is already linked to another user";
+    const IDENTITY_NEEDS_LINK: &'static str =
+        "An account with this email already exists: log in to it, then link the provider from your account page";
     const TOO_MANY_REQUESTS: &'static str = "Too many attempts, try again later";
     const UNAVAILABLE: &'static str = "Service temporarily unavailable, try again shortly";
     const INTERNAL: &'static str = "Internal server error";
@@ -81,11 +109,20 @@ impl AppError {
     pub fn status(&self) -> u16 {
         match self {
             Self::Validation { .. } => 422,
-            Self::EmailTaken | Self::PasskeyTaken | Self::LastSignInMethod => 409,
-            Self::InvalidCredentials | Self::Unauthorized | Self::PasskeyRefused => 401,
+            Self::EmailTaken
+            | Self::PasskeyTaken
+            | Self::LastSignInMethod
+            | Self::IdentityTaken
+            | Self::IdentityNeedsLink => 409,
+            Self::InvalidCredentials | Self::Unauthorized | Self::PasskeyRefused | Self::ProviderDenied => 401,
             Self::Forbidden | Self::EmailUnverified => 403,
             Self::NotFound => 404,
-            Self::InvalidLink | Self::PasskeyInvalid | Self::PasskeyExpired => 400,
+            Self::InvalidLink
+            | Self::PasskeyInvalid
+            | Self::PasskeyExpired
+            | Self::SignInExpired
+            | Self::ProviderNoEmail => 400,
+            Self::ProviderFailed => 502,
             Self::TooManyRequests { .. } => 429,
             Self::Unavailable => 503,
             Self::Internal => 500,
@@ -179,6 +216,12 @@ impl From<ErrorBody> for AppError {
             Self::PASSKEY_EXPIRED => Self::PasskeyExpired,
             Self::PASSKEY_TAKEN => Self::PasskeyTaken,
             Self::LAST_SIGN_IN_METHOD => Self::LastSignInMethod,
+            Self::PROVIDER_DENIED => Self::ProviderDenied,
+            Self::PROVIDER_FAILED => Self::ProviderFailed,
+            Self::PROVIDER_NO_EMAIL => Self::ProviderNoEmail,
+            Self::SIGN_IN_EXPIRED => Self::SignInExpired,
+            Self::IDENTITY_TAKEN => Self::IdentityTaken,
+            Self::IDENTITY_NEEDS_LINK => Self::IdentityNeedsLink,
             Self::TOO_MANY_REQUESTS => Self::TooManyRequests {
                 retry_after: body.retry_after,
             },
@@ -238,6 +281,12 @@ mod tests {
             AppError::PasskeyExpired,
             AppError::PasskeyTaken,
             AppError::LastSignInMethod,
+            AppError::ProviderDenied,
+            AppError::ProviderFailed,
+            AppError::ProviderNoEmail,
+            AppError::SignInExpired,
+            AppError::IdentityTaken,
+            AppError::IdentityNeedsLink,
             AppError::TooManyRequests { retry_after: Some(900) },
             AppError::TooManyRequests { retry_after: None },
             AppError::Unavailable,

@@ -83,12 +83,41 @@ pub struct PasskeySummary {
     pub last_used_at: Option<String>,
 }
 
-/// How the user can sign in: a password or not, and their passkeys.
+/// One of the user's accounts at identity providers, as the account page lists them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IdentitySummary {
+    /// The provider's configured id.
+    pub provider: String,
+    pub label: String,
+    /// The provider's subject for the user: with `provider`, what unlinking names.
+    pub subject: String,
+    /// The address the provider gave when the identity was linked.
+    pub email: String,
+    /// RFC 3339, UTC.
+    pub created_at: String,
+    /// RFC 3339, UTC; `None` until it is first used to sign in.
+    pub last_used_at: Option<String>,
+}
+
+/// A configured identity provider: a `Continue with <label>` link to `/auth/<id>`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IdentityProviderLink {
+    pub id: String,
+    pub label: String,
+}
+
+/// How the user can sign in: a password or not, their passkeys, and their
+/// identities at providers.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SignInMethods {
     pub has_password: bool,
     pub passkeys: Vec<PasskeySummary>,
+    pub identities: Vec<IdentitySummary>,
 }
+
+/// The `form` of the flash a sign-in at an identity provider leaves when it
+/// fails: the pages it returns to (`/login`, `/account`) show it.
+pub const IDENTITY_FLASH: &str = "/auth";
 
 /// What a form posted without JavaScript leaves for its page when it fails (in
 /// a short-lived sealed cookie, read once): the problems to show and what was

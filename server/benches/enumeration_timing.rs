@@ -18,17 +18,18 @@ async fn main() {
     // Mail is queued for an SMTP server that is not there: the outbox write
     // happens as it would in production, and nothing is sent.
     let smtp = format!("smtp://127.0.0.1:{}", unused_port());
-    let config = Config::from_vars(|name| match name {
-        "SESSION_PASSWORD" => Some("benchmark-session-password-0123456789abcdef".into()),
-        "LEPTOS_SITE_ADDR" => Some("127.0.0.1:0".into()),
-        "DATABASE_URL" => Some(url.clone()),
-        "SMTP_URL" => Some(smtp.clone()),
-        "MAIL_FROM" => Some("Bench <bench@example.com>".into()),
+    let vars = [
+        ("SESSION_PASSWORD", "benchmark-session-password-0123456789abcdef"),
+        ("LEPTOS_SITE_ADDR", "127.0.0.1:0"),
+        ("DATABASE_URL", &url),
+        ("SMTP_URL", &smtp),
+        ("MAIL_FROM", "Bench <bench@example.com>"),
         // The limits would stop the benchmark long before it has its samples.
-        "LOGIN_MAX_FAILURES_PER_EMAIL" | "LOGIN_MAX_FAILURES_PER_ADDRESS" => Some("1000000".into()),
-        _ => None,
-    })
-    .unwrap();
+        ("LOGIN_MAX_FAILURES_PER_EMAIL", "1000000"),
+        ("LOGIN_MAX_FAILURES_PER_ADDRESS", "1000000"),
+    ]
+    .map(|(name, value)| (name.to_owned(), value.to_owned()));
+    let config = Config::from_vars(&vars.into_iter().collect()).unwrap();
     let cost = config.bcrypt_cost;
     let server = server::start(config).await.unwrap();
     let base = format!("http://{}", server.addr);

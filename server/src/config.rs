@@ -1,10 +1,10 @@
 //! Configuration, read once at startup from the environment (and `.env`).
 
 use crate::connections::ConnectionLimits;
-use app::backend::{clock::Clock, limits::LimitSettings, mail::MailSettings};
+use app::backend::{clock::Clock, limits::LimitSettings, mail::MailSettings, oidc::ProviderSettings};
 use leptos::config::LeptosOptions;
 use secrecy::{ExposeSecret, SecretString};
-use std::{net::SocketAddr, time::Duration};
+use std::{collections::HashMap, net::SocketAddr, time::Duration};
 
 /// Shortest accepted `SESSION_PASSWORD`: the cookie key is derived from it.
 pub const MIN_SESSION_PASSWORD_CHARS: usize = 32;
@@ -61,6 +61,9 @@ pub struct Config {
     /// Keep users whose email is not verified out of guarded pages and data
     /// (`REQUIRE_VERIFIED_EMAIL`, default false).
     pub require_verified_email: bool,
+    /// OpenID Connect providers (`OIDC_<ID>_ISSUER`, `_CLIENT_ID`,
+    /// `_CLIENT_SECRET`, `_LABEL`, `_SCOPES`), by id.
+    pub identity_providers: Vec<ProviderSettings>,
     /// Timeouts and caps on client connections.
     pub connections: ConnectionLimits,
     /// Under `cargo leptos watch` (which sets `LEPTOS_WATCH`): the port of its
@@ -83,6 +86,8 @@ pub enum ConfigError {
     MissingMailFrom,
     #[error("{0} is too short: each password needs at least {MIN_SESSION_PASSWORD_CHARS} characters")]
     ShortSessionPassword(&'static str),
+    #[error("{name} {problem}")]
+    IdentityProvider { name: String, problem: &'static str },
     #[error("{name} has an invalid value {value:?}: {expected}")]
     Invalid {
         name: &'static str,
@@ -97,12 +102,16 @@ impl Config {
     /// one for a machine, once, and keeps it in `.env`.
     pub fn from_env() -> Result<Self, ConfigError> {
         let _ = dotenvy::dotenv();
-        Self::from_vars(|name| std::env::var(name).ok())
+        let vars: HashMap<String, String> = std::env::vars_os()
+            .filter_map(|(name, value)| Some((name.into_string().ok()?, value.into_string().ok()?)))
+            .collect();
+        Self::from_vars(&vars)
     }
 
-    /// Builds the configuration from a variable lookup (the environment, or a
+    /// Builds the configuration from variables (the environment's, or a
     /// map in tests).
-    pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+    pub fn from_vars(vars: &HashMap<String, String>) -> Result<Self, ConfigError> {
+        let var = |name: &str| vars.get(name).cloned();
         let site_addr = parse_or(
             &var,
             "LEPTOS_SITE_ADDR",
@@ -175,6 +184,7 @@ impl Config {
             public_origin: var("PUBLIC_ORIGIN").map(|value| public_origin(&value)).transpose()?,
             mail: mail_settings(&var)?,
             require_verified_email: parse_or(&var, "REQUIRE_VERIFIED_EMAIL", false, "true or false")?,
+            identity_providers: identity_providers(vars)?,
             connections: connection_limits(&var)?,
             live_reload_port: var("LEPTOS_WATCH")
                 .map(|_| parse_or(&var, "LEPTOS_RELOAD_PORT", 3001, "a port number"))
@@ -338,6 +348,84 @@ fn public_origin(value: &str) -> Result<String, ConfigError> {
         .ok_or_else(|| invalid("PUBLIC_ORIGIN", value, EXPECTED))
 }
 
+/// The providers named by `OIDC_<ID>_ISSUER` variables, in the order of
+/// their ids. `<ID>` is upper-case letters and digits.
+fn identity_providers(vars: &HashMap<String, String>) -> Result<Vec<ProviderSettings>, ConfigError> {
+    let mut ids: Vec<&str> = vars
+        .keys()
+        .filter_map(|name| name.strip_prefix("OIDC_")?.strip_suffix("_ISSUER"))
+        .collect();
+    ids.sort_unstable();
+    ids.into_iter()
+        .map(|id| {
+            let name = |field: &str| format!("OIDC_{id}_{field}");
+            let problem = |field: &str, problem| ConfigError::IdentityProvider {
+                name: name(field),
+                problem,
+            };
+            if id.is_empty()
+                || !id
+                    .bytes()
+                    .all(|byte| byte.is_ascii_uppercase() || byte.is_ascii_digit())
+            {
+                return Err(problem(
+                    "ISSUER",
+                    "names a provider id that is not upper-case letters and digits",
+                ));
+            }
+            let value = |field: &str| {
+                vars.get(&name(field))
+                    .map(|value| value.trim())
+                    .filter(|value| !value.is_empty())
+            };
+            let issuer = value("ISSUER").ok_or_else(|| problem("ISSUER", "is empty"))?;
+            if !is_secure_issuer(issuer) {
+                return Err(problem(
+                    "ISSUER",
+                    "must be an https URL (http only on localhost or 127.0.0.1), without a query",
+                ));
+            }
+            let client_id = value("CLIENT_ID").ok_or_else(|| problem("CLIENT_ID", "is not set"))?;
+            let client_secret = value("CLIENT_SECRET").ok_or_else(|| problem("CLIENT_SECRET", "is not set"))?;
+            let label = value("LABEL").map_or_else(|| title_case(id), str::to_owned);
+            let scopes = value("SCOPES").unwrap_or("email profile");
+            let scopes = scopes
+                .split([' ', ','])
+                .filter(|scope| !scope.is_empty() && *scope != "openid")
+                .map(str::to_owned)
+                .collect();
+            Ok(ProviderSettings {
+                id: id.to_ascii_lowercase(),
+                label,
+                issuer: issuer.to_owned(),
+                client_id: client_id.to_owned(),
+                client_secret: SecretString::from(client_secret),
+                scopes,
+            })
+        })
+        .collect()
+}
+
+/// Whether tokens may be fetched from `issuer`: over https, or plain http
+/// to this machine (a provider in development or tests).
+fn is_secure_issuer(issuer: &str) -> bool {
+    url::Url::parse(issuer).is_ok_and(|url| {
+        url.query().is_none()
+            && (url.scheme() == "https"
+                || (url.scheme() == "http" && matches!(url.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"))))
+    })
+}
+
+/// `GITLAB` as `Gitlab`: a label for a provider configured without one.
+fn title_case(id: &str) -> String {
+    let lower = id.to_ascii_lowercase();
+    let mut chars = lower.chars();
+    chars
+        .next()
+        .map(|first| first.to_ascii_uppercase().to_string() + chars.as_str())
+        .unwrap_or_default()
+}
+
 /// The bcrypt crate's own default, so the two can never disagree.
 fn bcrypt_default_cost() -> u32 {
     app::backend::password::DEFAULT_COST
@@ -370,7 +458,7 @@ mod tests {
 
     fn from(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
         let map: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-        Config::from_vars(|name| map.get(name).cloned())
+        Config::from_vars(&map)
     }
 
     const PASSWORD: (&str, &str) = ("SESSION_PASSWORD", "0123456789abcdef0123456789abcdef");

@@ -10,11 +10,13 @@ use app::{
         db::{ConnectError, Database, DatabaseSettings},
         device::DeviceCookies,
         http::{
-            api_not_found, delete_listed_session, dev_mailbox_page, json_errors, limit_body, panic_response,
-            refuse_cross_site, resolve_client_address, security_headers, FormFlashes, PublicOrigin, MAX_BODY_BYTES,
+            api_not_found, delete_listed_session, dev_mailbox_page, finish_identity_sign_in, json_errors, limit_body,
+            panic_response, refuse_cross_site, resolve_client_address, security_headers, start_identity_link,
+            start_identity_sign_in, FormFlashes, PublicOrigin, MAX_BODY_BYTES,
         },
         limits::Limits,
         mail::{MailSetupError, Mailer},
+        oidc::{IdentityProviders, ProviderSetupError},
         passkeys::{RelyingParty, UnfitOrigin},
         password::PasswordHasher,
         session::{load_session, CookieKeys, Lifetimes, SessionConfig},
@@ -28,7 +30,7 @@ use axum::{
     http::{header, HeaderValue, StatusCode},
     middleware::{self, Next},
     response::{IntoResponse, Response},
-    routing::{any, delete, get},
+    routing::{any, delete, get, post},
     Router,
 };
 use config::Config;
@@ -60,6 +62,8 @@ pub enum StartError {
     Bind(SocketAddr, std::io::Error),
     #[error(transparent)]
     Passkeys(#[from] UnfitOrigin),
+    #[error(transparent)]
+    IdentityProvider(#[from] ProviderSetupError),
     #[error("REQUIRE_VERIFIED_EMAIL=true needs SMTP_URL: without mail no one could verify an address")]
     VerificationWithoutMail,
 }
@@ -78,6 +82,7 @@ impl RunningServer {
     pub async fn stop(self) -> std::io::Result<()> {
         let _ = self.stop.send(());
         let served = self.task.await.unwrap_or_else(|err| Err(std::io::Error::other(err)));
+        self.state.identity_providers.stop();
         self.state.mailer.stop().await;
         self.state.db.close().await;
         served
@@ -116,6 +121,13 @@ pub async fn start_with(config: Config, extra: Router<AppState>) -> Result<Runni
         .unwrap_or_else(|| format!("http://localhost:{}", addr.port()));
     let passkeys = RelyingParty::for_origin(&public_origin, app::SITE_NAME)?;
     let keys = CookieKeys::derive(&config.session_password, &config.previous_session_passwords);
+    let identity_providers = IdentityProviders::new(
+        config.identity_providers.clone(),
+        &public_origin,
+        keys.clone(),
+        config.cookie_secure,
+    )?;
+    identity_providers.discover_in_background();
     let leptos_options = config.leptos_options();
     let state = AppState::new(SharedState {
         assets: BuiltAssets::read(&leptos_options, config.asset_hashes.as_deref()),
@@ -137,6 +149,7 @@ pub async fn start_with(config: Config, extra: Router<AppState>) -> Result<Runni
         mailer,
         public_origin,
         passkeys,
+        identity_providers,
         require_verified_email: config.require_verified_email,
         clock: config.clock.clone(),
     });
@@ -272,6 +285,9 @@ pub fn router(state: AppState, config: &Config, extra: Router<AppState>) -> Rout
     }
     let mut router = router
         .route("/api/account/sessions/{id}", delete(delete_listed_session))
+        .route("/auth/{provider}", get(start_identity_sign_in))
+        .route("/auth/{provider}/link", post(start_identity_link))
+        .route("/auth/{provider}/callback", get(finish_identity_sign_in))
         .route("/api/{*rest}", any(api_not_found))
         .leptos_routes_with_context(&state, ROUTES.clone(), provide_state.clone(), render)
         // Other static files (the favicon), and the app's 404 page for the rest.

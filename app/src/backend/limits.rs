@@ -66,10 +66,10 @@ pub enum Counter<'a> {
     RecoveryByAddress(IpAddr),
     /// Verification links a logged-in user asked to be sent again.
     VerificationMailByUser(i64),
-    /// Passkey ceremonies started from a client network and not (yet)
-    /// finished with success: a bound on the challenges one network can
-    /// make the database hold.
-    PasskeyCeremonyByAddress(IpAddr),
+    /// Ceremonies (passkey challenges, sign-ins at identity providers)
+    /// started from a client network and not (yet) finished with success: a
+    /// bound on the state one network can make the database hold.
+    CeremonyByAddress(IpAddr),
 }
 
 impl Counter<'_> {
@@ -83,7 +83,7 @@ impl Counter<'_> {
             Self::RecoveryByEmail(email) => format!("recovery-account:{}", sha256_hex(email)),
             Self::RecoveryByAddress(address) => format!("recovery-address:{}", network(*address)),
             Self::VerificationMailByUser(user_id) => format!("verification-user:{user_id}"),
-            Self::PasskeyCeremonyByAddress(address) => format!("passkey-address:{}", network(*address)),
+            Self::CeremonyByAddress(address) => format!("ceremony-address:{}", network(*address)),
         }
     }
 
@@ -98,7 +98,7 @@ impl Counter<'_> {
             Self::RegistrationByAddress(_) => settings.registrations_per_address,
             // Every view of /login with JavaScript starts one (passkey
             // autofill), so four times the login failures a network may make.
-            Self::PasskeyCeremonyByAddress(_) => settings.login_failures_per_address.saturating_mul(4),
+            Self::CeremonyByAddress(_) => settings.login_failures_per_address.saturating_mul(4),
         }
     }
 }
@@ -206,7 +206,7 @@ mod tests {
             Counter::RecoveryByEmail("user:5").key(),
             Counter::RecoveryByAddress("10.0.0.5".parse().unwrap()).key(),
             Counter::VerificationMailByUser(5).key(),
-            Counter::PasskeyCeremonyByAddress("10.0.0.5".parse().unwrap()).key(),
+            Counter::CeremonyByAddress("10.0.0.5".parse().unwrap()).key(),
         ];
         for (i, a) in keys.iter().enumerate() {
             for b in &keys[i + 1..] {

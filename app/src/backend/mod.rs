@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod active_sessions;
 pub mod assets;
+pub mod ceremony;
 pub mod clock;
 pub mod db;
 pub mod device;
@@ -11,6 +12,7 @@ pub mod limits;
 pub mod log_safe;
 pub mod mail;
 pub mod notices;
+pub mod oidc;
 pub mod passkeys;
 pub mod password;
 pub mod recovery;
@@ -60,6 +62,8 @@ pub struct SharedState {
     pub passwords: password::PasswordHasher,
     /// The site as WebAuthn knows it (from `public_origin`).
     pub passkeys: passkeys::RelyingParty,
+    /// The configured OpenID Connect providers.
+    pub identity_providers: oidc::IdentityProviders,
     pub limits: Arc<limits::Limits>,
     /// The built files pages link.
     pub assets: assets::BuiltAssets,

@@ -14,6 +14,8 @@ pub enum Notice {
     PasswordChanged,
     LoggedOutEverywhere,
     PasskeyAdded,
+    /// An account at an identity provider can now sign in to this one.
+    IdentityLinked,
 }
 
 impl Notice {
@@ -36,6 +38,12 @@ impl Notice {
                 "A new passkey was added to your account",
                 "If it was not you, someone else is logged in to your account and can now sign in with \
                  that passkey: remove it on your account page and log out everywhere at once.",
+            ),
+            Notice::IdentityLinked => (
+                format!("A sign-in provider was linked to your {SITE_NAME} account"),
+                "An account at an identity provider was linked to your account",
+                "If it was not you, someone else can now sign in to your account: unlink the provider on \
+                 your account page and log out everywhere at once.",
             ),
         };
         let happened = format!("{what} on {when}, from the network address {client}.");

@@ -1,27 +1,30 @@
 use super::{
     done_without_javascript,
     form::{
-        nothing_to_check, refresh_session_on_success, take_flash, title_of, CheckedForm, ErrorSummary, Field,
-        FormProblems, SubmitButton, PASSWORD_HINT,
+        nothing_to_check, refresh_session_on_success, take_flash, take_flash_of, title_of, CheckedForm, ErrorSummary,
+        Field, FormProblems, SubmitButton, PASSWORD_HINT,
     },
     passkeys::AddPasskeyForm,
+    providers::IdentitiesSection,
     recovery::SendVerificationForm,
     time::time_in_words,
 };
 use crate::{
     api::{
         list_passkeys, list_sessions, ChangePassword, EndListedSession, LogoutEverywhere, RemovePasskey, SetPassword,
+        UnlinkIdentity,
     },
     domain::{check_first_password, check_password_change},
     error::AppError,
-    model::{ActiveSession, PasskeySummary},
+    model::{ActiveSession, PasskeySummary, IDENTITY_FLASH},
     session::use_user_session,
 };
 use leptos::{either::Either, html, prelude::*, task::spawn_local};
 use leptos_meta::Title;
 
-/// `/account`: the email's state, the password, the passkeys, and the
-/// sessions: each can be ended, or all of them but this one.
+/// `/account`: the email's state, the password, the passkeys, the linked
+/// identity providers, and the sessions: each can be ended, or all of them
+/// but this one.
 #[component]
 pub fn AccountPage() -> impl IntoView {
     let session = use_user_session();
@@ -36,6 +39,12 @@ pub fn AccountPage() -> impl IntoView {
     let end_problems = FormProblems::new(take_flash::<EndListedSession>().as_ref());
     let set_password_problems = FormProblems::new(take_flash::<SetPassword>().as_ref());
     let remove_problems = FormProblems::new(take_flash::<RemovePasskey>().as_ref());
+    // A linking that failed at the provider comes back here to say why.
+    let unlink_problems = FormProblems::new(
+        take_flash::<UnlinkIdentity>()
+            .or_else(|| take_flash_of(IDENTITY_FLASH))
+            .as_ref(),
+    );
     let failed = move || {
         [
             password_problems,
@@ -43,15 +52,24 @@ pub fn AccountPage() -> impl IntoView {
             end_problems,
             set_password_problems,
             remove_problems,
+            unlink_problems,
         ]
         .iter()
         .any(FormProblems::any)
     };
     let set_password = ServerAction::<SetPassword>::new();
     let remove = ServerAction::<RemovePasskey>::new();
+    let unlink = ServerAction::<UnlinkIdentity>::new();
     let added = RwSignal::new(0_u32);
     let methods = Resource::new(
-        move || (set_password.version().get(), remove.version().get(), added.get()),
+        move || {
+            (
+                set_password.version().get(),
+                remove.version().get(),
+                unlink.version().get(),
+                added.get(),
+            )
+        },
         |_| list_passkeys(),
     );
     view! {
@@ -59,6 +77,7 @@ pub fn AccountPage() -> impl IntoView {
         <ErrorSummary problems=password_problems/>
         <ErrorSummary problems=set_password_problems/>
         <ErrorSummary problems=remove_problems/>
+        <ErrorSummary problems=unlink_problems/>
         <ErrorSummary problems=sessions_problems/>
         <ErrorSummary problems=end_problems/>
         <h1>"Account"</h1>
@@ -74,6 +93,7 @@ pub fn AccountPage() -> impl IntoView {
                             Either::Right(view! { <SetPasswordForm action=set_password problems=set_password_problems/> })
                         }}
                         <PasskeysSection passkeys=methods.passkeys remove problems=remove_problems/>
+                        <IdentitiesSection identities=methods.identities unlink problems=unlink_problems/>
                     }),
                     Err(err) => {
                         use_user_session().note_error(&err);

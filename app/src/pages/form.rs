@@ -62,10 +62,15 @@ impl FormProblems {
 /// The flash a failed plain-HTML post of the form posting to `S` left for
 /// this page, taken (a later visit to the page starts clean).
 pub fn take_flash<S: ServerFn>() -> Option<FormFlash> {
+    take_flash_of(S::PATH)
+}
+
+/// The flash this page was sent with for `form`, taken.
+pub fn take_flash_of(form: &str) -> Option<FormFlash> {
     let pending = use_context::<PendingFlash>()?.0;
     let mut taken = None;
     pending.update_value(|slot| {
-        if slot.as_ref().is_some_and(|flash| flash.form == S::PATH) {
+        if slot.as_ref().is_some_and(|flash| flash.form == form) {
             taken = slot.take();
         }
     });

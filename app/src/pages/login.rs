@@ -1,8 +1,9 @@
 use super::form::{
-    refresh_session_on_success, take_flash, title_of, CheckedForm, ErrorSummary, Field, FormProblems, SubmitButton,
+    refresh_session_on_success, take_flash, take_flash_of, title_of, CheckedForm, ErrorSummary, Field, FormProblems,
+    SubmitButton,
 };
-use super::passkeys::PasskeySignIn;
-use crate::{api::Login, domain::check_login_form};
+use super::{passkeys::PasskeySignIn, providers::ContinueWithProvider};
+use crate::{api::Login, domain::check_login_form, model::IDENTITY_FLASH};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -11,7 +12,8 @@ use leptos_meta::Title;
 pub fn LoginPage() -> impl IntoView {
     let action = ServerAction::<Login>::new();
     refresh_session_on_success(action);
-    let flash = take_flash::<Login>();
+    // A sign-in at a provider that failed comes back here to say why.
+    let flash = take_flash::<Login>().or_else(|| take_flash_of(IDENTITY_FLASH));
     let problems = FormProblems::new(flash.as_ref());
     let email = flash.as_ref().map(|flash| flash.value("email")).unwrap_or_default();
     let redirect = super::query_value("redirect").unwrap_or_default();
@@ -28,6 +30,7 @@ pub fn LoginPage() -> impl IntoView {
             <SubmitButton label="Login" pending=action.pending()/>
         </CheckedForm>
         <PasskeySignIn/>
+        <ContinueWithProvider/>
         <p><a href="/forgot-password">"Forgot your password?"</a></p>
         <p>"No account yet? " <a href="/register">"Register"</a></p>
     }

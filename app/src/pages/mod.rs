@@ -68,6 +68,7 @@ pub mod login;
 pub mod nav;
 pub mod not_found;
 pub mod passkeys;
+pub mod providers;
 pub mod recovery;
 pub mod register;
 pub mod time;

@@ -2,7 +2,7 @@ use super::form::{
     refresh_session_on_success, take_flash, title_of, CheckedForm, ErrorSummary, Field, FormProblems, SubmitButton,
     PASSWORD_HINT,
 };
-use super::passkeys::PasskeySignUp;
+use super::{passkeys::PasskeySignUp, providers::ContinueWithProvider};
 use crate::{api::Register, domain::NewAccount};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -33,6 +33,7 @@ pub fn RegisterPage() -> impl IntoView {
             <SubmitButton label="Register" pending=action.pending()/>
         </CheckedForm>
         <PasskeySignUp problems/>
+        <ContinueWithProvider/>
         <p>"Already registered? " <a href="/login">"Login"</a></p>
     }
 }

@@ -647,13 +647,13 @@ async fn data_folder_and_database_are_created_on_first_start() {
     let data = tempfile::tempdir().unwrap();
     let nested = data.path().join("nested/folder/app.db");
     let url = format!("sqlite://{}", nested.display());
-    let config = Config::from_vars(|name| match name {
-        "SESSION_PASSWORD" => Some(SESSION_PASSWORD.into()),
-        "LEPTOS_SITE_ADDR" => Some("127.0.0.1:0".into()),
-        "DATABASE_URL" => Some(url.clone()),
-        _ => None,
-    })
-    .unwrap();
+    let vars = [
+        ("SESSION_PASSWORD", SESSION_PASSWORD),
+        ("LEPTOS_SITE_ADDR", "127.0.0.1:0"),
+        ("DATABASE_URL", &url),
+    ]
+    .map(|(name, value)| (name.to_owned(), value.to_owned()));
+    let config = Config::from_vars(&vars.into_iter().collect()).unwrap();
     let server = server::start(config.clone()).await.unwrap();
     assert!(nested.exists());
     server.stop().await.unwrap();

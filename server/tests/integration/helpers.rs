@@ -116,20 +116,18 @@ impl Drop for TestStore {
 /// The configuration tests start servers with: the test key, bcrypt's
 /// lowest cost, port 0, a manual clock, and `overrides`.
 pub fn test_config(database_url: &str, overrides: &[(&str, &str)]) -> Config {
-    let overrides: Vec<(String, String)> = overrides.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-    let mut config = Config::from_vars(|name| {
-        if let Some((_, value)) = overrides.iter().find(|(k, _)| k == name) {
-            return Some(value.clone());
-        }
-        match name {
-            "SESSION_PASSWORD" => Some(SESSION_PASSWORD.into()),
-            "BCRYPT_COST" => Some("4".into()),
-            "LEPTOS_SITE_ADDR" => Some("127.0.0.1:0".into()),
-            "DATABASE_URL" => Some(database_url.to_owned()),
-            _ => None,
-        }
-    })
-    .unwrap();
+    let defaults = [
+        ("SESSION_PASSWORD", SESSION_PASSWORD),
+        ("BCRYPT_COST", "4"),
+        ("LEPTOS_SITE_ADDR", "127.0.0.1:0"),
+        ("DATABASE_URL", database_url),
+    ];
+    let vars = defaults
+        .iter()
+        .chain(overrides)
+        .map(|(name, value)| (name.to_string(), value.to_string()))
+        .collect();
+    let mut config = Config::from_vars(&vars).unwrap();
     config.clock = new_clock();
     config
 }

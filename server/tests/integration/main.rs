@@ -11,6 +11,7 @@ mod concurrency;
 mod faults;
 mod helpers;
 mod hostile_names;
+mod identity;
 mod mail;
 mod passkeys;
 mod recovery;

@@ -1,6 +1,9 @@
 //! Every SQL statement of the product, a file per table group: accounts
 //! (`users.rs`), session records (`sessions.rs`), mailed single-use tokens
-//! (`tokens.rs`), passkeys and their ceremonies (`passkeys.rs`), limit counters (`attempts.rs`), the mail outbox (`outbox.rs`). Queries use `$N` placeholders and `ON CONFLICT ...
+//! (`tokens.rs`), passkeys (`passkeys.rs`), identities at providers
+//! (`identities.rs`), ceremonies waiting between requests
+//! (`ceremonies.rs`), limit counters (`attempts.rs`), the mail outbox
+//! (`outbox.rs`). Queries use `$N` placeholders and `ON CONFLICT ...
 //! RETURNING`, which both SQLite and PostgreSQL understand, and run through
 //! sqlx's `Any` driver: one set of statements and one `Database` type for both
 //! backends, chosen by the URL's scheme alone.
@@ -16,12 +19,15 @@
 //! database is the bottleneck, which it is not here.
 
 mod attempts;
+mod ceremonies;
+mod identities;
 mod outbox;
 mod passkeys;
 mod sessions;
 mod tokens;
 mod users;
 
+pub use identities::{IdentityRecord, NewIdentity};
 pub use outbox::ClaimedMail;
 pub use passkeys::{NewPasskey, PasskeyOwner, PasskeyRecord, Removal};
 pub use sessions::{SessionRecord, SessionStanding};

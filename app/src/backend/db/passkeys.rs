@@ -30,67 +30,17 @@ pub struct PasskeyOwner {
     pub credential: String,
 }
 
-/// What removing a passkey came to.
+/// What removing a passkey or an identity came to.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Removal {
     Removed,
-    /// The user has no passkey by that id.
+    /// The user has no such passkey or identity.
     NotFound,
     /// It is the user's only way to sign in: nothing was removed.
     LastSignInMethod,
 }
 
 impl Database {
-    /// Stores a ceremony's state until `expires_at`, sweeping every expired one.
-    pub async fn insert_ceremony(
-        &self,
-        id_hash: &str,
-        purpose: &str,
-        user_id: Option<i64>,
-        state: &str,
-        expires_at: i64,
-        now: i64,
-    ) -> Result<(), AppError> {
-        sqlx::query("DELETE FROM passkey_ceremonies WHERE expires_at <= $1")
-            .bind(now)
-            .execute(&self.pool)
-            .await
-            .map_err(database_error)?;
-        sqlx::query(
-            "INSERT INTO passkey_ceremonies (id_hash, purpose, user_id, state, expires_at) VALUES ($1, $2, $3, $4, $5)",
-        )
-        .bind(id_hash)
-        .bind(purpose)
-        .bind(user_id)
-        .bind(state)
-        .bind(expires_at)
-        .execute(&self.pool)
-        .await
-        .map_err(database_error)?;
-        Ok(())
-    }
-
-    /// Deletes a live ceremony of `purpose`, returning its user and state: the
-    /// delete is the spending, so two answers to one challenge cannot both
-    /// be checked against it.
-    pub async fn take_ceremony(
-        &self,
-        id_hash: &str,
-        purpose: &str,
-        now: i64,
-    ) -> Result<Option<(Option<i64>, String)>, AppError> {
-        sqlx::query_as(
-            "DELETE FROM passkey_ceremonies WHERE id_hash = $1 AND purpose = $2 AND expires_at > $3 \
-             RETURNING user_id, state",
-        )
-        .bind(id_hash)
-        .bind(purpose)
-        .bind(now)
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(database_error)
-    }
-
     /// The user's WebAuthn user handle, once a first passkey has set it.
     pub async fn passkey_user_handle(&self, user_id: i64) -> Result<Option<String>, AppError> {
         let handle: Option<Option<String>> = sqlx::query_scalar("SELECT passkey_user_handle FROM users WHERE id = $1")
@@ -229,35 +179,49 @@ impl Database {
     }
 
     /// Removes one of the user's passkeys, unless it is their last way to
-    /// sign in (no password and no other passkey).
+    /// sign in.
     pub async fn remove_passkey(&self, user_id: i64, credential_id: &str) -> Result<Removal, AppError> {
+        self.remove_sign_in_method(
+            user_id,
+            sqlx::query("DELETE FROM passkeys WHERE user_id = $1 AND id = $2")
+                .bind(user_id)
+                .bind(credential_id),
+        )
+        .await
+    }
+
+    /// Runs `delete`, which removes one of the user's ways to sign in, and
+    /// keeps its effect only if the user has another left (a password, a
+    /// passkey or an identity).
+    pub(super) async fn remove_sign_in_method<'q>(
+        &self,
+        user_id: i64,
+        delete: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+    ) -> Result<Removal, AppError> {
         let mut tx = self.pool.begin().await.map_err(database_error)?;
         // A write to the user's row first: it locks the row (PostgreSQL) or the
         // database (SQLite) until commit, so two removals of a user's last two
-        // passkeys run one after the other and the second sees the first.
+        // ways to sign in run one after the other and the second sees the first.
         let password: Option<String> =
             sqlx::query_scalar("UPDATE users SET password = password WHERE id = $1 RETURNING password")
                 .bind(user_id)
                 .fetch_optional(&mut *tx)
                 .await
                 .map_err(database_error)?;
-        let deleted = sqlx::query("DELETE FROM passkeys WHERE user_id = $1 AND id = $2")
-            .bind(user_id)
-            .bind(credential_id)
-            .execute(&mut *tx)
-            .await
-            .map_err(database_error)?;
-        if deleted.rows_affected() == 0 {
+        if delete.execute(&mut *tx).await.map_err(database_error)?.rows_affected() == 0 {
             return Ok(Removal::NotFound);
         }
         if password.and_then(password_of).is_none() {
-            let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM passkeys WHERE user_id = $1")
-                .bind(user_id)
-                .fetch_one(&mut *tx)
-                .await
-                .map_err(database_error)?;
+            let others: i64 = sqlx::query_scalar(
+                "SELECT (SELECT COUNT(*) FROM passkeys WHERE user_id = $1) \
+                 + (SELECT COUNT(*) FROM identities WHERE user_id = $1)",
+            )
+            .bind(user_id)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(database_error)?;
             // Returning without a commit rolls the delete back.
-            if left == 0 {
+            if others == 0 {
                 return Ok(Removal::LastSignInMethod);
             }
         }

@@ -36,7 +36,8 @@ pub async fn resolve_client_address(
     next.run(request).await
 }
 
-pub(super) fn address_in(extensions: &http::Extensions) -> IpAddr {
+/// The client address [`resolve_client_address`] recorded in a request's extensions.
+pub fn address_in(extensions: &http::Extensions) -> IpAddr {
     extensions
         .get::<ClientAddress>()
         .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |address| address.0)

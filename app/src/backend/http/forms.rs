@@ -124,7 +124,7 @@ impl FormFlashes {
 
     /// The flash cookie for `flash`. If what was typed makes it too large
     /// for a browser to keep, the problems go without the values.
-    fn seal(&self, mut flash: FormFlash, now: OffsetDateTime) -> Option<HeaderValue> {
+    pub fn seal(&self, mut flash: FormFlash, now: OffsetDateTime) -> Option<HeaderValue> {
         let expires_at = now + FLASH_LIFETIME;
         self.0
             .seal(&SealedFlash {

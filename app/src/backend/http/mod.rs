@@ -2,7 +2,8 @@
 //! (`errors`), the body limit (`body`), the cross-site check (`cross_site`),
 //! the client's address (`client`), security headers and the pages' CSP
 //! (`headers`), pages and forms without JavaScript (`forms`), the
-//! development mailbox (`mailbox`), and ending a listed session (`sessions`).
+//! development mailbox (`mailbox`), ending a listed session (`sessions`),
+//! and sign-in at identity providers (`identity`).
 
 mod body;
 mod client;
@@ -10,14 +11,16 @@ mod cross_site;
 mod errors;
 mod forms;
 mod headers;
+mod identity;
 mod mailbox;
 mod sessions;
 
 pub use body::{limit_body, MAX_BODY_BYTES};
-pub use client::{client_address, resolve_client_address, ClientAddress};
+pub use client::{address_in, client_address, resolve_client_address, ClientAddress};
 pub use cross_site::{refuse_cross_site, PublicOrigin};
 pub use errors::{api_not_found, json_errors, panic_response, unavailable_page};
 pub use forms::{redirect_page, respond_to_form, take_form_flash, FormFlashes, FormPost};
 pub use headers::{page_content_security_policy, provide_page_security_policy, security_headers};
+pub use identity::{finish_identity_sign_in, start_identity_link, start_identity_sign_in};
 pub use mailbox::dev_mailbox_page;
 pub use sessions::delete_listed_session;

@@ -1,15 +1,17 @@
-//! A ceremony between its two requests: stored under the SHA-256 of a
-//! random id, counted under the client's network until it succeeds, and
-//! spent by the request that finishes it.
+//! What each passkey ceremony keeps between its two requests (see
+//! `backend::ceremony`), and the browser's answer.
 
 use super::CEREMONY_LIFETIME;
 use crate::{
-    backend::{accounts::audit_refusal, limits::Counter, random_id, sha256_hex, AppState},
+    backend::{
+        ceremony::{self, Ceremony},
+        AppState,
+    },
     error::AppError,
     model::PasskeyChallenge,
 };
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
-use std::net::IpAddr;
+use std::{net::IpAddr, time::Duration};
 use webauthn_rs::prelude::{DiscoverableAuthentication, PasskeyRegistration, Uuid};
 
 /// What each kind of ceremony keeps between its two requests.
@@ -32,26 +34,22 @@ pub(super) struct SignIn {
     pub(super) authentication: DiscoverableAuthentication,
 }
 
-/// The `purpose` of each kind in the ceremonies table: an id of one kind
-/// never finishes another.
-pub(super) trait Ceremony: Serialize + DeserializeOwned {
-    const PURPOSE: &str;
-}
-
 impl Ceremony for SignUp {
     const PURPOSE: &str = "sign-up";
+    const LIFETIME: Duration = CEREMONY_LIFETIME;
 }
 
 impl Ceremony for AddPasskey {
     const PURPOSE: &str = "add-passkey";
+    const LIFETIME: Duration = CEREMONY_LIFETIME;
 }
 
 impl Ceremony for SignIn {
     const PURPOSE: &str = "sign-in";
+    const LIFETIME: Duration = CEREMONY_LIFETIME;
 }
 
-/// Stores a ceremony, counted under the client's network until it succeeds,
-/// and returns what the browser needs.
+/// Stores a ceremony and returns what the browser needs: its id and `options`.
 pub(super) async fn begin<C: Ceremony>(
     state: &AppState,
     ceremony: &C,
@@ -59,22 +57,8 @@ pub(super) async fn begin<C: Ceremony>(
     options: &impl Serialize,
     client: IpAddr,
 ) -> Result<PasskeyChallenge, AppError> {
-    audit_refusal(
-        state
-            .limits
-            .reserve(&state.db, &[Counter::PasskeyCeremonyByAddress(client)])
-            .await,
-        || tracing::warn!(target: "audit", action = "passkey_ceremony", outcome = "rate_limited", purpose = C::PURPOSE, %client),
-    )?;
-    let id = random_id();
-    let now = state.clock.unix_now();
-    let expires_at = now + CEREMONY_LIFETIME.as_secs() as i64;
-    let stored = serde_json::to_string(ceremony).map_err(internal)?;
-    state
-        .db
-        .insert_ceremony(&sha256_hex(&id), C::PURPOSE, user_id, &stored, expires_at, now)
-        .await?;
-    let options = serde_json::value::to_raw_value(options).map_err(internal)?;
+    let id = ceremony::begin(state, ceremony, user_id, client).await?;
+    let options = serde_json::value::to_raw_value(options).map_err(ceremony::internal)?;
     Ok(PasskeyChallenge { ceremony: id, options })
 }
 
@@ -82,23 +66,7 @@ pub(super) async fn begin<C: Ceremony>(
 /// [`AppError::PasskeyExpired`] for an id that is unknown, of another kind,
 /// already spent or expired.
 pub(super) async fn take<C: Ceremony>(state: &AppState, id: &str) -> Result<(Option<i64>, C), AppError> {
-    let taken = match crate::backend::is_random_id(id) {
-        true => {
-            state
-                .db
-                .take_ceremony(&sha256_hex(id), C::PURPOSE, state.clock.unix_now())
-                .await?
-        }
-        false => None,
-    };
-    let (user_id, stored) = taken.ok_or(AppError::PasskeyExpired)?;
-    let ceremony = serde_json::from_str(&stored).map_err(internal)?;
-    Ok((user_id, ceremony))
-}
-
-pub(super) fn internal(err: serde_json::Error) -> AppError {
-    tracing::error!(error = %err, "passkey ceremony state");
-    AppError::Internal
+    ceremony::take(state, id).await?.ok_or(AppError::PasskeyExpired)
 }
 
 /// The browser's JSON answer (`PublicKeyCredential.toJSON()`), parsed.

@@ -19,7 +19,7 @@ mod ceremony;
 mod registration;
 mod sign_in;
 
-use ceremony::internal;
+use super::ceremony::internal;
 
 pub use registration::{finish_adding, finish_sign_up, start_adding, start_sign_up};
 pub use sign_in::{finish_sign_in, start_sign_in};
@@ -27,7 +27,7 @@ pub use sign_in::{finish_sign_in, start_sign_in};
 use super::{clock::rfc3339_of, db::Removal, AppState};
 use crate::{
     error::AppError,
-    model::{PasskeySummary, SignInMethods},
+    model::{IdentitySummary, PasskeySummary, SignInMethods},
 };
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use std::{net::IpAddr, time::Duration};
@@ -92,10 +92,22 @@ fn webauthn_internal(err: webauthn_rs::prelude::WebauthnError) -> AppError {
     AppError::Internal
 }
 
-/// The user's password (or not) and passkeys, for the account page.
+/// The user's password (or not), passkeys and identities, for the account page.
 pub async fn sign_in_methods(state: &AppState, user_id: i64) -> Result<SignInMethods, AppError> {
     let passkeys = state.db.passkeys_of(user_id).await?;
+    let identities = state.db.identities_of(user_id).await?;
     Ok(SignInMethods {
+        identities: identities
+            .into_iter()
+            .map(|record| IdentitySummary {
+                label: state.identity_providers.label_of(&record.provider),
+                provider: record.provider,
+                subject: record.subject,
+                email: record.email,
+                created_at: rfc3339_of(record.created_at),
+                last_used_at: record.last_used_at.map(rfc3339_of),
+            })
+            .collect(),
         has_password: state.db.password_hash(user_id).await?.is_some(),
         passkeys: passkeys
             .into_iter()

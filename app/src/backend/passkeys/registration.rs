@@ -7,6 +7,7 @@ use super::{
 use crate::{
     backend::{
         accounts::{audit_refusal, SignedIn},
+        ceremony,
         clock::rfc3339_of,
         db::NewPasskey,
         limits::Counter,
@@ -108,10 +109,7 @@ pub async fn finish_sign_up(
         }
     };
     tracing::info!(target: "audit", action = "register", outcome = "success", method = "passkey", user_id, email = %Untrusted(&email), %client);
-    state
-        .limits
-        .refund(&state.db, Counter::PasskeyCeremonyByAddress(client))
-        .await;
+    ceremony::succeeded(state, client).await;
     if let Err(err) = recovery::send_verification_link(state, user_id).await {
         tracing::warn!(user_id, error = %err, "verification mail not queued");
     }
@@ -200,10 +198,7 @@ pub async fn finish_adding(
         .add_passkey(user_id, &adding.user_handle.to_string(), &new)
         .await?;
     tracing::info!(target: "audit", action = "passkey_added", outcome = "success", user_id, %client);
-    state
-        .limits
-        .refund(&state.db, Counter::PasskeyCeremonyByAddress(client))
-        .await;
+    ceremony::succeeded(state, client).await;
     notify(state, user_id, Notice::PasskeyAdded, client).await;
     Ok(PasskeySummary {
         id,

@@ -1,12 +1,13 @@
 //! Signing in with a passkey, usernameless: the authenticator says whose it is.
 
 use super::{
-    ceremony::{begin, internal, parse_answer, take, SignIn},
-    credential_id, stored_credential, webauthn_internal,
+    ceremony::{begin, parse_answer, take, SignIn},
+    credential_id, internal, stored_credential, webauthn_internal,
 };
 use crate::{
     backend::{
         accounts::{audit_refusal, SignedIn},
+        ceremony,
         limits::Counter,
         AppState,
     },
@@ -81,10 +82,7 @@ pub async fn finish_sign_in(
         return Err(refused("passkey changed meanwhile"));
     }
     state.limits.refund(&state.db, Counter::LoginByAddress(client)).await;
-    state
-        .limits
-        .refund(&state.db, Counter::PasskeyCeremonyByAddress(client))
-        .await;
+    ceremony::succeeded(state, client).await;
     tracing::info!(target: "audit", action = "login", outcome = "success", method = "passkey", user_id = owner.user_id, %client);
     Ok(SignedIn {
         user: UserSummary {

@@ -2,12 +2,22 @@
 
 use super::{CurrentSession, Session};
 use crate::{
-    backend::{accounts::SignedIn, db::SessionRecord, device::TrustedDevice, http::client_address, AppState},
+    backend::{
+        accounts::SignedIn,
+        db::SessionRecord,
+        device::TrustedDevice,
+        http::{address_in, client_address},
+        AppState,
+    },
     error::AppError,
     model::{SessionInfo, UserSummary},
 };
-use http::header::{SET_COOKIE, USER_AGENT};
+use http::{
+    header::{SET_COOKIE, USER_AGENT},
+    HeaderValue,
+};
 use leptos::prelude::use_context;
+use std::net::{IpAddr, Ipv4Addr};
 
 /// Longest user agent kept with a session, in characters: enough to tell
 /// browsers apart, and a bound on what a client can make the server store.
@@ -61,18 +71,27 @@ pub struct NewSession {
 /// A brand-new session for `user`, who has just proved who they are (new id,
 /// a full lifetime), described by the request being served.
 pub fn new_session(state: &AppState, user: UserSummary) -> NewSession {
-    described(state, state.sessions.start(user, state.clock.now()))
+    described(
+        state,
+        state.sessions.start(user, state.clock.now()),
+        use_context::<http::request::Parts>().as_ref(),
+    )
 }
 
 /// The session that carries `current` on once every session of its user has
 /// ended: see [`SessionConfig::succeed`](super::SessionConfig::succeed).
 pub fn successor_session(state: &AppState, current: &Session) -> NewSession {
-    described(state, state.sessions.succeed(current, state.clock.now()))
+    described(
+        state,
+        state.sessions.succeed(current, state.clock.now()),
+        use_context::<http::request::Parts>().as_ref(),
+    )
 }
 
-fn described(state: &AppState, session: Session) -> NewSession {
-    let user_agent = use_context::<http::request::Parts>()
-        .and_then(|request| request.headers.get(USER_AGENT).cloned())
+/// `session`, and its record describing the browser of `request`.
+fn described(state: &AppState, session: Session, request: Option<&http::request::Parts>) -> NewSession {
+    let user_agent = request
+        .and_then(|request| request.headers.get(USER_AGENT))
         .map(|value| {
             String::from_utf8_lossy(value.as_bytes())
                 .chars()
@@ -80,6 +99,9 @@ fn described(state: &AppState, session: Session) -> NewSession {
                 .collect()
         })
         .unwrap_or_default();
+    let address = request.map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |request| {
+        address_in(&request.extensions)
+    });
     let record = SessionRecord {
         id: session.secure.session_id.clone(),
         user_id: session.user.id,
@@ -87,7 +109,7 @@ fn described(state: &AppState, session: Session) -> NewSession {
         last_seen_at: state.clock.unix_now(),
         expires_at: session.absolute_expires_at.unix_timestamp(),
         user_agent,
-        address: client_address().to_string(),
+        address: address.to_string(),
     };
     NewSession { session, record }
 }
@@ -102,12 +124,31 @@ pub fn issue(state: &AppState, session: &Session) -> Result<(), AppError> {
 /// Logs in a user who has just proved who they are, beside their other
 /// sessions, and marks this browser as one they log in from (see `device`).
 pub async fn sign_in(state: &AppState, signed_in: &SignedIn) -> Result<Session, AppError> {
-    let started = new_session(state, signed_in.user.clone());
+    let request = use_context::<http::request::Parts>();
+    let (session, cookies) = start_session(state, signed_in, request.as_ref()).await?;
+    let options = response_options()?;
+    for cookie in cookies {
+        options.append_header(SET_COOKIE, cookie);
+    }
+    Ok(session)
+}
+
+/// [`sign_in`] for a handler outside the app's server functions: the
+/// session of the browser of `request`, stored, and the cookies to send.
+pub async fn start_session(
+    state: &AppState,
+    signed_in: &SignedIn,
+    request: Option<&http::request::Parts>,
+) -> Result<(Session, [HeaderValue; 2]), AppError> {
+    let started = described(
+        state,
+        state.sessions.start(signed_in.user.clone(), state.clock.now()),
+        request,
+    );
     state.db.insert_session(&started.record, state.clock.unix_now()).await?;
-    issue(state, &started.session)?;
+    let session_cookie = state.sessions.seal(&started.session, state.clock.now())?;
     let device = state.devices.issue(&signed_in.email, state.clock.now())?;
-    response_options()?.append_header(SET_COOKIE, device);
-    Ok(started.session)
+    Ok((started.session, [session_cookie, device]))
 }
 
 /// The device cookie of the request being served, if it vouches for `email`.

@@ -1,0 +1,163 @@
+//! Identities: accounts at identity providers, linked to users.
+
+use super::{database_error, Database, Removal, Tx};
+use crate::{error::AppError, model::UserSummary};
+
+/// An identity as a provider asserted it, about to be linked.
+pub struct NewIdentity<'a> {
+    /// The provider's configured id.
+    pub provider: &'a str,
+    pub subject: &'a str,
+    /// The address the provider gave.
+    pub email: &'a str,
+    pub created_at: i64,
+}
+
+/// A linked identity as the account page lists it. Times are Unix seconds.
+pub struct IdentityRecord {
+    pub provider: String,
+    pub subject: String,
+    pub email: String,
+    pub created_at: i64,
+    pub last_used_at: Option<i64>,
+}
+
+/// An account found by its email, for deciding whether an identity may join it.
+pub struct AccountByEmail {
+    pub user: UserSummary,
+    pub email_verified: bool,
+}
+
+impl Database {
+    /// The user the identity is linked to, and their email, recording the
+    /// sign-in with it.
+    pub async fn sign_in_with_identity(
+        &self,
+        provider: &str,
+        subject: &str,
+        now: i64,
+    ) -> Result<Option<(UserSummary, String)>, AppError> {
+        let user_id: Option<i64> = sqlx::query_scalar(
+            "UPDATE identities SET last_used_at = $3 WHERE provider = $1 AND subject = $2 RETURNING user_id",
+        )
+        .bind(provider)
+        .bind(subject)
+        .bind(now)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(database_error)?;
+        let Some(user_id) = user_id else {
+            return Ok(None);
+        };
+        let row: Option<(String, String)> = sqlx::query_as("SELECT name, email FROM users WHERE id = $1")
+            .bind(user_id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(database_error)?;
+        Ok(row.map(|(name, email)| (UserSummary { id: user_id, name }, email)))
+    }
+
+    /// The account with this (normalised) email, and whether it is verified.
+    pub async fn account_by_email(&self, email: &str) -> Result<Option<AccountByEmail>, AppError> {
+        let row: Option<(i64, String, Option<String>)> =
+            sqlx::query_as("SELECT id, name, email_verified_at FROM users WHERE email = $1")
+                .bind(email)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(database_error)?;
+        Ok(row.map(|(id, name, verified_at)| AccountByEmail {
+            user: UserSummary { id, name },
+            email_verified: verified_at.is_some(),
+        }))
+    }
+
+    /// Links the identity to the user; one linked to anyone already is
+    /// [`AppError::IdentityTaken`].
+    pub async fn link_identity(&self, user_id: i64, identity: &NewIdentity<'_>) -> Result<(), AppError> {
+        let mut tx = self.pool.begin().await.map_err(database_error)?;
+        insert_identity_in(&mut tx, user_id, identity).await?;
+        tx.commit().await.map_err(database_error)
+    }
+
+    /// Creates an account without a password, linked to the identity, in one
+    /// transaction; `verified_at` (RFC 3339) when the provider vouches for
+    /// the email. A taken email is [`AppError::EmailTaken`].
+    pub async fn insert_identity_user(
+        &self,
+        name: &str,
+        email: &str,
+        created_at: &str,
+        verified_at: Option<&str>,
+        identity: &NewIdentity<'_>,
+    ) -> Result<i64, AppError> {
+        let mut tx = self.pool.begin().await.map_err(database_error)?;
+        let user_id: i64 = sqlx::query_scalar(
+            "INSERT INTO users (name, email, password, created_at, email_verified_at) \
+             VALUES ($1, $2, '', $3, $4) RETURNING id",
+        )
+        .bind(name)
+        .bind(email)
+        .bind(created_at)
+        .bind(verified_at)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(|err| match err.as_database_error() {
+            Some(db_err) if db_err.is_unique_violation() => AppError::EmailTaken,
+            _ => database_error(err),
+        })?;
+        insert_identity_in(&mut tx, user_id, identity).await?;
+        tx.commit().await.map_err(database_error)?;
+        Ok(user_id)
+    }
+
+    /// The user's identities, oldest first.
+    pub async fn identities_of(&self, user_id: i64) -> Result<Vec<IdentityRecord>, AppError> {
+        let rows: Vec<(String, String, String, i64, Option<i64>)> = sqlx::query_as(
+            "SELECT provider, subject, email, created_at, last_used_at FROM identities \
+             WHERE user_id = $1 ORDER BY created_at, provider, subject",
+        )
+        .bind(user_id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(database_error)?;
+        Ok(rows
+            .into_iter()
+            .map(|(provider, subject, email, created_at, last_used_at)| IdentityRecord {
+                provider,
+                subject,
+                email,
+                created_at,
+                last_used_at,
+            })
+            .collect())
+    }
+
+    /// Unlinks one of the user's identities, unless it is their last way to
+    /// sign in.
+    pub async fn unlink_identity(&self, user_id: i64, provider: &str, subject: &str) -> Result<Removal, AppError> {
+        self.remove_sign_in_method(
+            user_id,
+            sqlx::query("DELETE FROM identities WHERE user_id = $1 AND provider = $2 AND subject = $3")
+                .bind(user_id)
+                .bind(provider)
+                .bind(subject),
+        )
+        .await
+    }
+}
+
+async fn insert_identity_in(tx: &mut Tx<'_>, user_id: i64, identity: &NewIdentity<'_>) -> Result<(), AppError> {
+    sqlx::query("INSERT INTO identities (provider, subject, user_id, email, created_at) VALUES ($1, $2, $3, $4, $5)")
+        .bind(identity.provider)
+        .bind(identity.subject)
+        .bind(user_id)
+        .bind(identity.email)
+        .bind(identity.created_at)
+        .execute(&mut **tx)
+        .await
+        .map_err(|err| match err.as_database_error() {
+            Some(db_err) if db_err.is_unique_violation() => AppError::IdentityTaken,
+            _ => database_error(err),
+        })?;
+    Ok(())
+}

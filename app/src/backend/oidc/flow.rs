@@ -1,0 +1,281 @@
+//! The authorization code flow: the redirect to the provider, with PKCE
+//! (S256), `state` and `nonce`; and the return, which must carry the
+//! `state` of a flow this browser started (its id is in the browser's
+//! sealed cookie, its secrets in the database, spent by the return), a code
+//! the provider exchanges for an id token that verifies, and userinfo about
+//! the same subject.
+
+use super::{IdentityProviders, Provider};
+use crate::{
+    backend::{
+        ceremony::{self, Ceremony},
+        log_safe::{Causes, Untrusted},
+        AppState,
+    },
+    error::AppError,
+};
+use openidconnect::{
+    core::{CoreAuthenticationFlow, CoreClient, CoreUserInfoClaims},
+    AccessTokenHash, AuthorizationCode, ClientId, ClientSecret, CsrfToken, Nonce, OAuth2TokenResponse,
+    PkceCodeChallenge, PkceCodeVerifier, Scope, TokenResponse,
+};
+use secrecy::ExposeSecret;
+use serde::{Deserialize, Serialize};
+use std::{net::IpAddr, time::Duration};
+
+/// How long a sign-in at a provider may take, from the redirect there to
+/// the return.
+pub const FLOW_LIFETIME: Duration = Duration::from_secs(10 * 60);
+
+/// What a flow keeps between the redirect and the return.
+#[derive(Serialize, Deserialize)]
+struct ProviderSignIn {
+    provider: String,
+    state: String,
+    nonce: String,
+    pkce_verifier: String,
+    return_to: String,
+}
+
+impl Ceremony for ProviderSignIn {
+    const PURPOSE: &str = "identity-provider";
+    const LIFETIME: Duration = FLOW_LIFETIME;
+}
+
+/// The query of the return from the provider: a code, or an error; and the
+/// `state` (and, from providers that send it, their issuer: RFC 9207).
+#[derive(Deserialize, Default)]
+pub struct Callback {
+    pub code: Option<String>,
+    pub state: Option<String>,
+    pub error: Option<String>,
+    pub iss: Option<String>,
+}
+
+/// A flow returned to with its own `state`: for whom and where to.
+pub struct Finished {
+    /// The logged-in user linking the identity; `None` for a sign-in.
+    pub link_user: Option<i64>,
+    /// A local path (`safe_redirect_target`).
+    pub return_to: String,
+    pub identity: ProviderIdentity,
+}
+
+/// Who the provider says signed in: its subject, verified in the id token;
+/// email and name from userinfo where it gives them, else from the id token.
+#[derive(Debug, Clone)]
+pub struct ProviderIdentity {
+    pub subject: String,
+    pub email: Option<String>,
+    pub email_verified: bool,
+    pub name: Option<String>,
+}
+
+/// Starts a sign-in (or, with `link_user`, a linking) at `provider`: the
+/// flow's id for the browser's cookie, and where to send the browser.
+#[tracing::instrument(skip_all, fields(provider = %provider.settings.id, %client))]
+pub async fn start(
+    state: &AppState,
+    provider: &Provider,
+    return_to: String,
+    link_user: Option<i64>,
+    client: IpAddr,
+) -> Result<(String, openidconnect::url::Url), AppError> {
+    let providers = &state.identity_providers;
+    let metadata = provider.metadata(providers.http()).await?;
+    let oidc = client_of(provider, (*metadata).clone());
+    let (pkce_challenge, pkce_verifier) = PkceCodeChallenge::new_random_sha256();
+    let mut request = oidc
+        .authorize_url(
+            CoreAuthenticationFlow::AuthorizationCode,
+            CsrfToken::new_random,
+            Nonce::new_random,
+        )
+        .set_pkce_challenge(pkce_challenge);
+    for scope in &provider.settings.scopes {
+        request = request.add_scope(Scope::new(scope.clone()));
+    }
+    let (url, csrf, nonce) = request.url();
+    let flow = ProviderSignIn {
+        provider: provider.settings.id.clone(),
+        state: csrf.secret().clone(),
+        nonce: nonce.secret().clone(),
+        pkce_verifier: pkce_verifier.secret().clone(),
+        return_to,
+    };
+    let id = ceremony::begin(state, &flow, link_user, client).await?;
+    Ok((id, url))
+}
+
+/// Finishes the flow `flow_id` (from the browser's cookie) that returned to
+/// `/auth/<provider_id>/callback` with `callback`. A return that is not the
+/// browser's own live flow is [`AppError::SignInExpired`]; a refusal at the
+/// provider [`AppError::ProviderDenied`]; anything that does not verify
+/// [`AppError::ProviderFailed`]. The error's `Option` is the flow's user
+/// when it was a linking.
+#[tracing::instrument(skip_all, fields(provider = provider_id, %client))]
+pub async fn finish(
+    state: &AppState,
+    provider_id: &str,
+    flow_id: Option<&str>,
+    callback: &Callback,
+    client: IpAddr,
+) -> Result<Finished, (AppError, Option<i64>)> {
+    let providers = &state.identity_providers;
+    let refuse = |reason: &str, err: AppError, link_user: Option<i64>| {
+        tracing::info!(target: "audit", action = action(link_user), outcome = "failure", method = %method(provider_id), reason, %client);
+        (err, link_user)
+    };
+    let taken = match flow_id {
+        Some(id) => ceremony::take::<ProviderSignIn>(state, id)
+            .await
+            .map_err(|err| (err, None))?,
+        None => None,
+    };
+    let Some((link_user, flow)) = taken else {
+        return Err(refuse("no live flow for this browser", AppError::SignInExpired, None));
+    };
+    // Spent either way: a flow is tried once.
+    if flow.provider != provider_id || callback.state.as_deref() != Some(flow.state.as_str()) {
+        return Err(refuse("state of another flow", AppError::SignInExpired, link_user));
+    }
+    let Some(provider) = providers.get(provider_id) else {
+        return Err(refuse(
+            "provider no longer configured",
+            AppError::SignInExpired,
+            link_user,
+        ));
+    };
+    if let Some(error) = &callback.error {
+        tracing::info!(target: "audit", action = action(link_user), outcome = "failure", method = %method(provider_id), reason = "refused at the provider", error = %Untrusted(error), %client);
+        let err = match error.as_str() {
+            "access_denied" | "login_required" | "consent_required" | "interaction_required" => {
+                AppError::ProviderDenied
+            }
+            _ => AppError::ProviderFailed,
+        };
+        return Err((err, link_user));
+    }
+    let identity = verify(providers, provider, flow.nonce, flow.pkce_verifier, callback)
+        .await
+        .map_err(|reason| refuse(&reason, AppError::ProviderFailed, link_user))?;
+    ceremony::succeeded(state, client).await;
+    Ok(Finished {
+        link_user,
+        return_to: flow.return_to,
+        identity,
+    })
+}
+
+/// The audit action of a flow.
+pub(super) fn action(link_user: Option<i64>) -> &'static str {
+    match link_user {
+        Some(_) => "identity_link",
+        None => "login",
+    }
+}
+
+/// The audit method of sign-ins with `provider_id`.
+pub(super) fn method(provider_id: &str) -> String {
+    format!("oidc:{provider_id}")
+}
+
+/// Exchanges the code and verifies what comes back; the reason it does
+/// not, for the audit log.
+async fn verify(
+    providers: &IdentityProviders,
+    provider: &Provider,
+    nonce: String,
+    pkce_verifier: String,
+    callback: &Callback,
+) -> Result<ProviderIdentity, String> {
+    let http = providers.http();
+    let metadata = provider
+        .metadata(http)
+        .await
+        .map_err(|_| "provider not discovered".to_owned())?;
+    // RFC 9207: a provider that names itself must be the one this flow went
+    // to; a code from another (a mix-up attack) is never sent here.
+    if let Some(iss) = &callback.iss {
+        if iss != metadata.issuer().as_str() {
+            return Err(format!("returned from issuer {:?}", Untrusted(iss).to_string()));
+        }
+    }
+    let code = callback.code.clone().ok_or("no code")?;
+    let oidc = client_of(provider, (*metadata).clone());
+    let tokens = oidc
+        .exchange_code(AuthorizationCode::new(code))
+        .map_err(|err| err.to_string())?
+        .set_pkce_verifier(PkceCodeVerifier::new(pkce_verifier))
+        .request_async(http)
+        .await
+        .map_err(|err| format!("code exchange: {}", Causes(&err)))?;
+    let id_token = tokens.id_token().ok_or("no id token")?;
+    let verifier = oidc.id_token_verifier();
+    let claims = id_token
+        .claims(&verifier, &Nonce::new(nonce))
+        .map_err(|err| format!("id token: {}", Causes(&err)))?;
+    if let Some(expected) = claims.access_token_hash() {
+        let algorithm = id_token.signing_alg().map_err(|err| err.to_string())?;
+        let key = id_token.signing_key(&verifier).map_err(|err| err.to_string())?;
+        let actual =
+            AccessTokenHash::from_token(tokens.access_token(), algorithm, key).map_err(|err| err.to_string())?;
+        if actual != *expected {
+            return Err("access token of another id token".into());
+        }
+    }
+    let userinfo: Option<CoreUserInfoClaims> =
+        match oidc.user_info(tokens.access_token().clone(), Some(claims.subject().clone())) {
+            Ok(request) => Some(
+                request
+                    .request_async(http)
+                    .await
+                    .map_err(|err| format!("userinfo: {}", Causes(&err)))?,
+            ),
+            // A provider without a userinfo endpoint puts it all in the id token.
+            Err(_) => None,
+        };
+    let email = userinfo
+        .as_ref()
+        .and_then(|info| info.email())
+        .or_else(|| claims.email())
+        .map(|email| email.as_str().to_owned());
+    let email_verified = userinfo
+        .as_ref()
+        .and_then(|info| info.email_verified())
+        .or_else(|| claims.email_verified())
+        .unwrap_or(false);
+    let name = userinfo
+        .as_ref()
+        .and_then(|info| info.name())
+        .or_else(|| claims.name())
+        .and_then(|name| name.get(None))
+        .map(|name| name.as_str().to_owned());
+    Ok(ProviderIdentity {
+        subject: claims.subject().as_str().to_owned(),
+        email,
+        email_verified,
+        name,
+    })
+}
+
+fn client_of(
+    provider: &Provider,
+    metadata: openidconnect::core::CoreProviderMetadata,
+) -> CoreClient<
+    openidconnect::EndpointSet,
+    openidconnect::EndpointNotSet,
+    openidconnect::EndpointNotSet,
+    openidconnect::EndpointNotSet,
+    openidconnect::EndpointMaybeSet,
+    openidconnect::EndpointMaybeSet,
+> {
+    CoreClient::from_provider_metadata(
+        metadata,
+        ClientId::new(provider.settings.client_id.clone()),
+        Some(ClientSecret::new(
+            provider.settings.client_secret.expose_secret().to_owned(),
+        )),
+    )
+    .set_redirect_uri(provider.redirect_uri.clone())
+}

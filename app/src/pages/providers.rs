@@ -1,0 +1,151 @@
+//! Identity providers on the pages: `Continue with <label>` on `/login` and
+//! `/register`, and the account page's linked providers. Starting a sign-in
+//! is a full navigation to the server (`/auth/<id>`), which sends the
+//! browser on to the provider: the links are `rel="external"`, so the
+//! router does not take them as pages of the app.
+
+use super::{
+    done_without_javascript,
+    form::{nothing_to_check, CheckedForm, FormProblems, SubmitButton},
+    time::time_in_words,
+};
+use crate::{
+    api::{identity_providers, UnlinkIdentity},
+    error::AppError,
+    model::{IdentityProviderLink, IdentitySummary},
+    session::use_user_session,
+};
+use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
+
+/// The configured providers, loaded with the page.
+fn providers() -> Resource<Result<Vec<IdentityProviderLink>, AppError>> {
+    Resource::new(|| (), |_| identity_providers())
+}
+
+/// One `Continue with <label>` link per configured provider, keeping the
+/// page's `?redirect=` for the return; nothing when none is configured.
+#[component]
+pub fn ContinueWithProvider() -> impl IntoView {
+    let providers = providers();
+    let query = use_query_map()
+        .read_untracked()
+        .get("redirect")
+        .map(|redirect| {
+            let encoded = percent_encoding::utf8_percent_encode(&redirect, percent_encoding::NON_ALPHANUMERIC);
+            format!("?redirect={encoded}")
+        })
+        .unwrap_or_default();
+    view! {
+        <Transition fallback=|| ()>
+            {move || {
+                let query = query.clone();
+                Suspend::new(async move {
+                let providers = providers.await.unwrap_or_default();
+                (!providers.is_empty()).then(|| view! {
+                    <ul class="providers" aria-label="Sign in with another account">
+                        {providers
+                            .into_iter()
+                            .map(|provider| view! {
+                                <li>
+                                    <a class="provider-link" rel="external" href=format!("/auth/{}{query}", provider.id)>
+                                        "Continue with " {provider.label}
+                                    </a>
+                                </li>
+                            })
+                            .collect_view()}
+                    </ul>
+                })
+            })}}
+        </Transition>
+    }
+}
+
+/// The account page's providers: those linked, each with `Unlink`, and a
+/// `Link <label>` button per configured provider.
+#[component]
+pub fn IdentitiesSection(
+    identities: Vec<IdentitySummary>,
+    unlink: ServerAction<UnlinkIdentity>,
+    problems: FormProblems,
+) -> impl IntoView {
+    let providers = providers();
+    let unlinked = Signal::derive(move || match unlink.value().get() {
+        Some(result) => result.is_ok(),
+        None => done_without_javascript("identity-unlinked"),
+    });
+    Effect::new(move |_| {
+        if let Some(Err(err)) = unlink.value().get() {
+            use_user_session().note_error(&err);
+        }
+    });
+    let linked = done_without_javascript("identity-linked");
+    let list = match identities.is_empty() {
+        true => view! { <p>"No linked providers."</p> }.into_any(),
+        false => view! {
+            <ul class="identities">
+                {identities
+                    .into_iter()
+                    .enumerate()
+                    .map(|(index, identity)| view! { <IdentityItem index identity unlink problems/> })
+                    .collect_view()}
+            </ul>
+        }
+        .into_any(),
+    };
+    view! {
+        <section aria-labelledby="identities">
+            <h2 id="identities">"Sign-in providers"</h2>
+            {list}
+            <p role="status">
+                {move || {
+                    if unlinked.get() {
+                        Some("The provider has been unlinked.")
+                    } else {
+                        linked.then_some("The provider has been linked: you can sign in with it.")
+                    }
+                }}
+            </p>
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
+                    providers
+                        .await
+                        .unwrap_or_default()
+                        .into_iter()
+                        .map(|provider| view! {
+                            <form method="post" action=format!("/auth/{}/link", provider.id)>
+                                <button type="submit">"Link " {provider.label}</button>
+                            </form>
+                        })
+                        .collect_view()
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn IdentityItem(
+    index: usize,
+    identity: IdentitySummary,
+    unlink: ServerAction<UnlinkIdentity>,
+    problems: FormProblems,
+) -> impl IntoView {
+    // Every button says "Unlink": each is described by the identity it unlinks.
+    let described = format!("identity-{index}");
+    let last_used = identity.last_used_at.as_deref().map_or_else(
+        || "never used to sign in".to_owned(),
+        |at| format!("last used {}", time_in_words(at)),
+    );
+    view! {
+        <li class="identity-item">
+            <p class="identity-name" id=described.clone()>{identity.label} ": " {identity.email}</p>
+            <p class="identity-details">"Linked " {time_in_words(&identity.created_at)} ", " {last_used} "."</p>
+            <CheckedForm action=unlink problems check={nothing_to_check::<UnlinkIdentity>}>
+                <input type="hidden" name="provider" value=identity.provider/>
+                <input type="hidden" name="subject" value=identity.subject/>
+                <SubmitButton label="Unlink" pending=unlink.pending() {..} aria-describedby=described/>
+            </CheckedForm>
+        </li>
+    }
+}

@@ -1,0 +1,634 @@
+//! Sign-in with an identity provider, against a real one: npm's
+//! oidc-provider (end2end/oidc/provider.mjs, installed by scripts/test.sh),
+//! driven through its own login and consent pages as a browser would.
+
+use crate::helpers::*;
+use reqwest::{header::LOCATION, redirect::Policy, StatusCode};
+use scraper::{Html, Selector};
+use std::{
+    io::{BufRead, BufReader},
+    process::{Child, Command, Stdio},
+};
+
+const CLIENT_ID: &str = "sessions-test";
+const CLIENT_SECRET: &str = "a-client-secret-for-the-tests-only-0123456789";
+
+/// The provider process, stopped when dropped.
+pub struct IdentityProvider {
+    child: Child,
+    pub issuer: String,
+    pub port: u16,
+}
+
+impl IdentityProvider {
+    /// A provider on `port` (0: any) that sends users back to `redirect_uris`.
+    pub fn start_on(port: u16, redirect_uris: &[String]) -> Self {
+        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../end2end/oidc/provider.mjs");
+        let options = serde_json::json!({
+            "port": port,
+            "clientId": CLIENT_ID,
+            "clientSecret": CLIENT_SECRET,
+            "redirectUris": redirect_uris,
+        });
+        let mut child = Command::new("node")
+            .arg(script)
+            .arg(options.to_string())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("node (scripts/test.sh installs oidc-provider)");
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let issuer = lines
+            .find_map(|line| line.ok()?.strip_prefix("listening ").map(str::to_owned))
+            .expect("the provider starts");
+        // Its later notices must find the pipe open, or writing them kills it.
+        std::thread::spawn(move || lines.for_each(drop));
+        let port = issuer.rsplit(':').next().unwrap().parse().unwrap();
+        Self { child, issuer, port }
+    }
+
+    /// The configuration of a provider `id` at this one.
+    pub fn config(&self, id: &str) -> Vec<(String, String)> {
+        let id = id.to_uppercase();
+        vec![
+            (format!("OIDC_{id}_ISSUER"), self.issuer.clone()),
+            (format!("OIDC_{id}_CLIENT_ID"), CLIENT_ID.into()),
+            (format!("OIDC_{id}_CLIENT_SECRET"), CLIENT_SECRET.into()),
+        ]
+    }
+}
+
+impl Drop for IdentityProvider {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// An app whose provider `test` is `provider` (started for it, unless given).
+pub struct WithProvider {
+    pub app: TestApp,
+    pub provider: IdentityProvider,
+    /// The app as browsers reach it: its public origin.
+    pub origin: String,
+}
+
+impl WithProvider {
+    pub async fn start() -> Self {
+        Self::start_with(&[]).await
+    }
+
+    pub async fn start_with(overrides: &[(&str, &str)]) -> Self {
+        let port = free_port();
+        let origin = format!("http://localhost:{port}");
+        let provider = IdentityProvider::start_on(0, &[format!("{origin}/auth/test/callback")]);
+        Self::start_beside_provider(provider, port, overrides).await
+    }
+
+    pub async fn start_beside_provider(provider: IdentityProvider, port: u16, overrides: &[(&str, &str)]) -> Self {
+        let origin = format!("http://localhost:{port}");
+        let config = provider.config("test");
+        let site = format!("127.0.0.1:{port}");
+        let mut all: Vec<(&str, &str)> = config.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        all.push(("LEPTOS_SITE_ADDR", &site));
+        all.extend_from_slice(overrides);
+        let app = TestApp::start_with(&all).await;
+        Self { app, provider, origin }
+    }
+
+    /// A browser: a cookie jar for both sites, following no redirect by itself.
+    pub fn browser() -> reqwest::Client {
+        reqwest::Client::builder()
+            .redirect(Policy::none())
+            .cookie_store(true)
+            .build()
+            .unwrap()
+    }
+}
+
+/// What the user does at the provider.
+#[derive(Clone, Copy)]
+pub enum AtProvider<'a> {
+    /// Logs in as `login` (see provider.mjs) and consents.
+    LogIn(&'a str),
+    /// Cancels at the login page.
+    Cancel,
+}
+
+/// Follows the browser from `start` (a URL) through the provider until it
+/// is sent back to the app's callback, and returns that callback's URL
+/// without visiting it.
+pub async fn through_provider(browser: &reqwest::Client, start: &str, origin: &str, user: AtProvider<'_>) -> String {
+    let mut next = Some((reqwest::Method::GET, start.to_owned(), Vec::<(String, String)>::new()));
+    for _ in 0..20 {
+        let (method, url, form) = next.take().unwrap();
+        if url.starts_with(origin) && url.contains("/callback") {
+            return url;
+        }
+        let response = browser.request(method, &url).form(&form).send().await.unwrap();
+        if response.status().is_redirection() {
+            let location = response.headers()[LOCATION].to_str().unwrap().to_owned();
+            let location = response.url().join(&location).unwrap().to_string();
+            next = Some((reqwest::Method::GET, location, Vec::new()));
+            continue;
+        }
+        let page_url = response.url().clone();
+        assert_eq!(response.status(), StatusCode::OK, "{page_url}");
+        let page = Html::parse_document(&response.text().await.unwrap());
+        if let AtProvider::Cancel = user {
+            let abort = page
+                .select(&Selector::parse("a[href*='abort']").unwrap())
+                .next()
+                .expect("a cancel link");
+            let href = abort.value().attr("href").unwrap();
+            next = Some((
+                reqwest::Method::GET,
+                page_url.join(href).unwrap().to_string(),
+                Vec::new(),
+            ));
+            continue;
+        }
+        let form = page
+            .select(&Selector::parse("form").unwrap())
+            .next()
+            .expect("a login or consent form");
+        let action = page_url.join(form.value().attr("action").unwrap()).unwrap().to_string();
+        let mut fields = Vec::new();
+        for input in form.select(&Selector::parse("input").unwrap()) {
+            let name = input.value().attr("name").unwrap_or_default().to_owned();
+            let value = match (name.as_str(), user) {
+                ("login", AtProvider::LogIn(login)) => login.to_owned(),
+                ("password", _) => "any password".to_owned(),
+                _ => input.value().attr("value").unwrap_or_default().to_owned(),
+            };
+            fields.push((name, value));
+        }
+        next = Some((reqwest::Method::POST, action, fields));
+    }
+    panic!("the provider never sent the browser back");
+}
+
+/// Signs in with provider `test` as `login`, landing at `redirect`: the
+/// callback's answer.
+pub async fn sign_in_with_provider(
+    setup: &WithProvider,
+    browser: &reqwest::Client,
+    login: &str,
+    redirect: &str,
+) -> reqwest::Response {
+    let start = format!("{}/auth/test?redirect={}", setup.origin, percent_encode(redirect));
+    let callback = through_provider(browser, &start, &setup.origin, AtProvider::LogIn(login)).await;
+    browser.get(&callback).send().await.unwrap()
+}
+
+fn location(response: &reqwest::Response) -> String {
+    response.headers()[LOCATION].to_str().unwrap().to_owned()
+}
+
+/// The problems a page shows after a failed flow, following the redirect
+/// back with the browser's cookies.
+async fn problems_shown(setup: &WithProvider, browser: &reqwest::Client, response: reqwest::Response) -> Vec<String> {
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let page = browser
+        .get(format!("{}{}", setup.origin, location(&response)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    text_of(&Html::parse_document(&page.text().await.unwrap()), ".error-summary li")
+}
+
+async fn session_of(setup: &WithProvider, browser: &reqwest::Client) -> serde_json::Value {
+    json(
+        browser
+            .get(format!("{}/api/_auth/session", setup.origin))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn a_first_sign_in_creates_the_account_and_lands_where_the_user_was_going() {
+    let setup = WithProvider::start().await;
+    let browser = WithProvider::browser();
+    let response = sign_in_with_provider(&setup, &browser, "Ada Lovelace <ada@example.com>", "/users?page=2").await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&response), "/users?page=2");
+    assert!(session_cookie(&response).is_some());
+    let session = session_of(&setup, &browser).await;
+    assert_eq!(session["user"]["name"], "Ada Lovelace", "{session}");
+    // The provider vouched for the address: no mail needed to verify it.
+    assert_eq!(session["user"]["email_verified"], true, "{session}");
+    // A second sign-in finds the same account.
+    let again = WithProvider::browser();
+    sign_in_with_provider(&setup, &again, "Ada Lovelace <ada@example.com>", "/users").await;
+    assert_eq!(session_of(&setup, &again).await["user"]["id"], session["user"]["id"]);
+    assert_eq!(setup.app.count_rows("users").await, 1);
+    assert_eq!(setup.app.count_rows("ceremonies").await, 0, "each flow is spent");
+}
+
+#[tokio::test]
+async fn the_return_target_is_kept_only_when_it_is_a_local_path() {
+    let setup = WithProvider::start().await;
+    for (asked, landed) in [
+        ("/account", "/account"),
+        ("https://evil.example/", "/users"),
+        ("//evil.example", "/users"),
+    ] {
+        let browser = WithProvider::browser();
+        let response = sign_in_with_provider(&setup, &browser, "ada@example.com", asked).await;
+        assert_eq!(location(&response), landed, "{asked}");
+    }
+}
+
+#[tokio::test]
+async fn cancelling_at_the_provider_comes_back_to_login_saying_so() {
+    let setup = WithProvider::start().await;
+    let browser = WithProvider::browser();
+    let start = format!("{}/auth/test", setup.origin);
+    let callback = through_provider(&browser, &start, &setup.origin, AtProvider::Cancel).await;
+    assert!(callback.contains("error=access_denied"), "{callback}");
+    let response = browser.get(&callback).send().await.unwrap();
+    assert_eq!(location(&response), "/login");
+    assert!(session_cookie(&response).is_none());
+    assert_eq!(
+        problems_shown(&setup, &browser, response).await,
+        ["Sign-in was cancelled at the identity provider"]
+    );
+}
+
+#[tokio::test]
+async fn a_replayed_return_is_refused() {
+    let setup = WithProvider::start().await;
+    let browser = WithProvider::browser();
+    let to_provider = browser.get(format!("{}/auth/test", setup.origin)).send().await.unwrap();
+    // The flow cookie, copied before its first use...
+    let flow_cookie = set_cookie_named(&to_provider, "oidc").unwrap();
+    let flow_cookie = flow_cookie.split(';').next().unwrap();
+    let callback = through_provider(
+        &browser,
+        &location(&to_provider),
+        &setup.origin,
+        AtProvider::LogIn("ada@example.com"),
+    )
+    .await;
+    let first = browser.get(&callback).send().await.unwrap();
+    assert!(session_cookie(&first).is_some());
+    // ...comes back with the same return.
+    let replay = WithProvider::browser()
+        .get(&callback)
+        .header("cookie", flow_cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(location(&replay), "/login");
+    assert!(session_cookie(&replay).is_none());
+}
+
+#[tokio::test]
+async fn a_return_this_browser_did_not_start_is_refused() {
+    let setup = WithProvider::start().await;
+    // The attacker's own flow, finished at the provider but not returned...
+    let attacker = WithProvider::browser();
+    let start = format!("{}/auth/test", setup.origin);
+    let callback = through_provider(
+        &attacker,
+        &start,
+        &setup.origin,
+        AtProvider::LogIn("mallory@example.com"),
+    )
+    .await;
+    // ...is handed to the victim, whose browser started a flow of its own.
+    let victim = WithProvider::browser();
+    victim.get(&start).send().await.unwrap();
+    let response = victim.get(&callback).send().await.unwrap();
+    assert_eq!(location(&response), "/login");
+    assert!(session_cookie(&response).is_none(), "no login as the attacker");
+    assert_eq!(
+        problems_shown(&setup, &victim, response).await,
+        ["This sign-in expired or was already used, try again"]
+    );
+    // And a return with no flow at all.
+    let response = WithProvider::browser().get(&callback).send().await.unwrap();
+    assert_eq!(location(&response), "/login");
+}
+
+#[tokio::test]
+async fn a_flow_expires_after_ten_minutes() {
+    let setup = WithProvider::start().await;
+    let browser = WithProvider::browser();
+    let start = format!("{}/auth/test", setup.origin);
+    let callback = through_provider(&browser, &start, &setup.origin, AtProvider::LogIn("ada@example.com")).await;
+    setup.app.advance_clock(10 * 60 + 1);
+    let response = browser.get(&callback).send().await.unwrap();
+    assert_eq!(location(&response), "/login");
+    assert!(session_cookie(&response).is_none());
+}
+
+#[tokio::test]
+async fn an_existing_account_is_joined_only_when_both_sides_verified_the_email() {
+    let smtp = SmtpServer::start().await;
+    let mail = [
+        ("SMTP_URL", smtp.url()),
+        ("MAIL_FROM", "Sessions <no-reply@example.com>".into()),
+    ];
+    let mail: Vec<(&str, &str)> = mail.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let setup = WithProvider::start_with(&mail).await;
+    let (user_id, _) = setup.app.register("Ada", "ada@example.com").await;
+    // Not verified here yet: the provider's word is not enough.
+    let browser = WithProvider::browser();
+    let response = sign_in_with_provider(&setup, &browser, "ada@example.com", "/users").await;
+    assert!(session_cookie(&response).is_none());
+    assert_eq!(
+        problems_shown(&setup, &browser, response).await,
+        ["An account with this email already exists: log in to it, then link the provider from your account page"]
+    );
+    // Verified here, but not at the provider: refused as well.
+    setup
+        .app
+        .execute_sql(
+            "UPDATE users SET email_verified_at = '2026-01-01T00:00:00Z'",
+            "UPDATE users SET email_verified_at = '2026-01-01T00:00:00Z'",
+        )
+        .await;
+    let browser = WithProvider::browser();
+    let response = sign_in_with_provider(&setup, &browser, "unverified:ada@example.com", "/users").await;
+    assert!(session_cookie(&response).is_none());
+    // Both: joined, and the owner is told.
+    let browser = WithProvider::browser();
+    let response = sign_in_with_provider(&setup, &browser, "ada@example.com", "/users").await;
+    assert!(session_cookie(&response).is_some());
+    assert_eq!(session_of(&setup, &browser).await["user"]["id"], user_id);
+    smtp.one_about("A sign-in provider was linked").await;
+}
+
+#[tokio::test]
+async fn a_provider_down_at_start_up_does_not_stop_the_server_and_is_found_once_it_is_up() {
+    let provider_port = free_port();
+    let port = free_port();
+    let origin = format!("http://localhost:{port}");
+    let issuer = format!("http://127.0.0.1:{provider_port}");
+    let site = format!("127.0.0.1:{port}");
+    let app = TestApp::start_with(&[
+        ("OIDC_TEST_ISSUER", &issuer),
+        ("OIDC_TEST_CLIENT_ID", CLIENT_ID),
+        ("OIDC_TEST_CLIENT_SECRET", CLIENT_SECRET),
+        ("LEPTOS_SITE_ADDR", &site),
+    ])
+    .await;
+    // Every other way to sign in works.
+    app.register("Ada", "ada@example.com").await;
+    let browser = WithProvider::browser();
+    let response = browser.get(format!("{origin}/auth/test")).send().await.unwrap();
+    assert_eq!(location(&response), "/login");
+    let page = browser
+        .get(format!("{origin}/login"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(
+        text_of(&Html::parse_document(&page), ".error-summary li"),
+        ["The identity provider could not sign you in, try again later"]
+    );
+    // The provider comes up: the next sign-in finds it.
+    let provider = IdentityProvider::start_on(provider_port, &[format!("{origin}/auth/test/callback")]);
+    let setup = WithProvider { app, provider, origin };
+    let mut response = None;
+    for _ in 0..50 {
+        let browser = WithProvider::browser();
+        let attempt = browser.get(format!("{}/auth/test", setup.origin)).send().await.unwrap();
+        if location(&attempt).starts_with(&setup.provider.issuer) {
+            response = Some(sign_in_with_provider(&setup, &browser, "grace@example.com", "/users").await);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    assert!(session_cookie(&response.expect("the provider was found")).is_some());
+}
+
+#[tokio::test]
+async fn a_provider_that_goes_down_during_sign_in_gives_a_message_not_an_error() {
+    let setup = WithProvider::start().await;
+    let browser = WithProvider::browser();
+    let start = format!("{}/auth/test", setup.origin);
+    let callback = through_provider(&browser, &start, &setup.origin, AtProvider::LogIn("ada@example.com")).await;
+    let WithProvider { app, provider, origin } = setup;
+    drop(provider);
+    let response = browser.get(&callback).send().await.unwrap();
+    assert_eq!(location(&response), "/login");
+    let page = browser
+        .get(format!("{origin}/login"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(
+        text_of(&Html::parse_document(&page), ".error-summary li"),
+        ["The identity provider could not sign you in, try again later"]
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_code_from_another_provider_is_never_accepted() {
+    // Mix-up: the flow started for `test` is finished at another provider
+    // (same client id and redirect), whose code comes back to `test`'s callback.
+    let setup = WithProvider::start().await;
+    let other = IdentityProvider::start_on(0, &[format!("{}/auth/test/callback", setup.origin)]);
+    let browser = WithProvider::browser();
+    let to_provider = browser.get(format!("{}/auth/test", setup.origin)).send().await.unwrap();
+    let authorize = location(&to_provider).replace(&setup.provider.issuer, &other.issuer);
+    let callback = through_provider(
+        &browser,
+        &authorize,
+        &setup.origin,
+        AtProvider::LogIn("ada@example.com"),
+    )
+    .await;
+    let response = browser.get(&callback).send().await.unwrap();
+    assert_eq!(location(&response), "/login");
+    assert!(session_cookie(&response).is_none());
+    // Without the issuer in the return (providers that do not send it), the
+    // code still fails at the right provider's token endpoint.
+    let browser = WithProvider::browser();
+    let to_provider = browser.get(format!("{}/auth/test", setup.origin)).send().await.unwrap();
+    let authorize = location(&to_provider).replace(&setup.provider.issuer, &other.issuer);
+    let callback = through_provider(
+        &browser,
+        &authorize,
+        &setup.origin,
+        AtProvider::LogIn("ada@example.com"),
+    )
+    .await;
+    let without_iss: String = callback
+        .split('&')
+        .filter(|pair| !pair.starts_with("iss="))
+        .collect::<Vec<_>>()
+        .join("&");
+    let response = browser.get(&without_iss).send().await.unwrap();
+    assert_eq!(location(&response), "/login");
+    assert!(session_cookie(&response).is_none());
+}
+
+#[tokio::test]
+async fn an_id_token_signed_with_keys_the_app_never_saw_is_refused() {
+    // The provider restarts with new keys between discovery and sign-in:
+    // its id token's signature does not verify with the keys the app holds.
+    let setup = WithProvider::start().await;
+    let browser = WithProvider::browser();
+    // Discovered (keys fetched) by a first flow.
+    browser.get(format!("{}/auth/test", setup.origin)).send().await.unwrap();
+    let WithProvider { app, provider, origin } = setup;
+    let port = provider.port;
+    drop(provider);
+    let provider = IdentityProvider::start_on(port, &[format!("{origin}/auth/test/callback")]);
+    let setup = WithProvider { app, provider, origin };
+    let browser = WithProvider::browser();
+    let response = sign_in_with_provider(&setup, &browser, "ada@example.com", "/users").await;
+    assert_eq!(location(&response), "/login");
+    assert!(session_cookie(&response).is_none());
+}
+
+#[tokio::test]
+async fn unknown_providers_are_not_found() {
+    let setup = WithProvider::start().await;
+    for path in ["/auth/nope", "/auth/nope/callback", "/auth/TEST"] {
+        let response = setup.app.get(path, None).await;
+        assert_ne!(response.status(), StatusCode::INTERNAL_SERVER_ERROR, "{path}");
+        assert!(session_cookie(&response).is_none(), "{path}");
+    }
+    assert_eq!(setup.app.get("/auth/nope", None).await.status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn a_linked_identity_signs_in_and_the_last_way_to_sign_in_cannot_be_unlinked() {
+    let setup = WithProvider::start().await;
+    let browser = WithProvider::browser();
+    sign_in_with_provider(&setup, &browser, "ada@example.com", "/users").await;
+    let methods = json(
+        browser
+            .get(format!("{}/api/account/passkeys", setup.origin))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(methods["has_password"], false, "{methods}");
+    let identity = &methods["identities"][0];
+    assert_eq!(identity["provider"], "test", "{methods}");
+    assert_eq!(identity["email"], "ada@example.com", "{methods}");
+    let unlink = browser
+        .post(format!("{}/api/account/unlink-identity", setup.origin))
+        .header("origin", &setup.origin)
+        .form(&[("provider", "test"), ("subject", identity["subject"].as_str().unwrap())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unlink.status(), StatusCode::CONFLICT);
+    assert_eq!(setup.app.count_rows("identities").await, 1);
+}
+
+#[tokio::test]
+async fn a_logged_in_user_links_an_identity_from_the_account_page_and_unlinks_it() {
+    let setup = WithProvider::start().await;
+    setup.app.register("Ada", "ada@example.com").await;
+    let browser = WithProvider::browser();
+    let login = browser
+        .post(format!("{}/api/auth/login", setup.origin))
+        .header("origin", &setup.origin)
+        .form(&[("email", "ada@example.com"), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status(), StatusCode::OK, "{}", login.text().await.unwrap());
+    // Linking is a POST from the account page: a link elsewhere cannot start it.
+    let cross_site = browser
+        .post(format!("{}/auth/test/link", setup.origin))
+        .header("origin", "https://evil.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cross_site.status(), StatusCode::FORBIDDEN);
+    let to_provider = browser
+        .post(format!("{}/auth/test/link", setup.origin))
+        .header("origin", &setup.origin)
+        .send()
+        .await
+        .unwrap();
+    let authorize = location(&to_provider);
+    // Another address at the provider: linking does not need them to match.
+    let callback = through_provider(
+        &browser,
+        &authorize,
+        &setup.origin,
+        AtProvider::LogIn("ada.work@example.org"),
+    )
+    .await;
+    let response = browser.get(&callback).send().await.unwrap();
+    assert_eq!(location(&response), "/account?done=identity-linked");
+    let methods = json(
+        browser
+            .get(format!("{}/api/account/passkeys", setup.origin))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(methods["identities"][0]["email"], "ada.work@example.org", "{methods}");
+    // It signs in to this account from now on.
+    let other_browser = WithProvider::browser();
+    sign_in_with_provider(&setup, &other_browser, "ada.work@example.org", "/users").await;
+    let session = session_of(&setup, &other_browser).await;
+    assert_eq!(session["user"]["name"], "Ada", "{session}");
+    // The password remains: the identity can go.
+    let unlink = browser
+        .post(format!("{}/api/account/unlink-identity", setup.origin))
+        .header("origin", &setup.origin)
+        .form(&[("provider", "test"), ("subject", "ada.work@example.org")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unlink.status(), StatusCode::OK);
+    assert_eq!(setup.app.count_rows("identities").await, 0);
+}
+
+#[tokio::test]
+async fn an_identity_linked_to_one_user_cannot_be_linked_to_another() {
+    let setup = WithProvider::start().await;
+    sign_in_with_provider(&setup, &WithProvider::browser(), "ada@example.com", "/users").await;
+    setup.app.register("Grace", "grace@example.com").await;
+    let browser = WithProvider::browser();
+    browser
+        .post(format!("{}/api/auth/login", setup.origin))
+        .header("origin", &setup.origin)
+        .form(&[("email", "grace@example.com"), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    let to_provider = browser
+        .post(format!("{}/auth/test/link", setup.origin))
+        .header("origin", &setup.origin)
+        .send()
+        .await
+        .unwrap();
+    let callback = through_provider(
+        &browser,
+        &location(&to_provider),
+        &setup.origin,
+        AtProvider::LogIn("ada@example.com"),
+    )
+    .await;
+    let response = browser.get(&callback).send().await.unwrap();
+    assert_eq!(location(&response), "/account");
+    assert_eq!(
+        problems_shown(&setup, &browser, response).await,
+        ["This account at the provider is already linked to another user"]
+    );
+}
