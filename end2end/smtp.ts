@@ -78,7 +78,8 @@ export function linkTo(mail: Mail, path: string): string {
   return url.pathname + url.search;
 }
 
-function freePort(): Promise<number> {
+/** A port nothing listens on (for the moment). */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.listen(0, "127.0.0.1", () => {

@@ -1,6 +1,3 @@
-import AxeBuilder from "@axe-core/playwright";
-import { mkdirSync } from "node:fs";
-import { join } from "node:path";
 import {
   test,
   expect,
@@ -9,23 +6,10 @@ import {
   registerThroughForm,
   loginThroughForm,
   expectProblems,
-  type Page,
   at,
+  expectNoViolations,
+  screenshot,
 } from "./fixtures";
-
-const SCREENSHOTS = join(__dirname, "..", "screenshots");
-
-async function expectNoViolations(page: Page) {
-  const results = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]).analyze();
-  expect(results.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.length})`)).toEqual([]);
-}
-
-/** The README's pictures: refreshed only on request (`UPDATE_SCREENSHOTS=1`), so a test run leaves the tree as it was. */
-async function screenshot(page: Page, name: string, fullPage = false) {
-  if (!process.env.UPDATE_SCREENSHOTS) return;
-  mkdirSync(SCREENSHOTS, { recursive: true });
-  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage });
-}
 
 test.describe("every page", () => {
   test.use({ expectedHttpErrors: [401, 404], viewport: { width: 900, height: 560 } });

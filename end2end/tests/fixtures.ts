@@ -1,6 +1,9 @@
 // Shared test set-up: a fresh server (and database) for every test as baseURL,
 // and a page that fails the test on any console error or uncaught page error.
-import { test as base, expect, type Page } from "@playwright/test";
+import AxeBuilder from "@axe-core/playwright";
+import { test as base, expect, type Locator, type Page } from "@playwright/test";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
 import { startServer } from "../server";
 import { startSmtp, type SmtpServer } from "../smtp";
 
@@ -116,4 +119,22 @@ export async function expectProblems(page: Page, messages: string[]) {
   await expect(summary.getByRole("listitem")).toHaveText(messages);
   await expect(summary).toBeFocused();
   await expect(page).toHaveTitle(/^Error: /);
+}
+
+/** axe-core finds nothing at WCAG 2.2 AA. */
+export async function expectNoViolations(page: Page) {
+  const results = await new AxeBuilder({ page })
+    .withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"])
+    .analyze();
+  expect(results.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.length})`)).toEqual([]);
+}
+
+const SCREENSHOTS = join(__dirname, "..", "screenshots");
+
+/** The README's pictures: refreshed only on request (`UPDATE_SCREENSHOTS=1`), so a test run leaves the tree as it was. */
+export async function screenshot(target: Page | Locator, name: string, fullPage = false) {
+  if (!process.env.UPDATE_SCREENSHOTS) return;
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  const path = join(SCREENSHOTS, `${name}.png`);
+  await ("goto" in target ? target.screenshot({ path, fullPage }) : target.screenshot({ path }));
 }

@@ -2,11 +2,19 @@
 // per test) standing in for the device's own. WebAuthn works only on a
 // secure context with a domain name, so these tests use
 // http://localhost:<port>, never 127.0.0.1.
-import AxeBuilder from "@axe-core/playwright";
-import { mkdirSync } from "node:fs";
-import { join } from "node:path";
 import type { CDPSession } from "@playwright/test";
-import { test as base, expect, uniqueEmail, hydrated, registerThroughForm, loginThroughForm, at, type Page } from "./fixtures";
+import {
+  test as base,
+  expect,
+  uniqueEmail,
+  hydrated,
+  registerThroughForm,
+  loginThroughForm,
+  at,
+  expectNoViolations,
+  screenshot,
+  type Page,
+} from "./fixtures";
 
 type Authenticator = {
   cdp: CDPSession;
@@ -54,13 +62,6 @@ async function withoutAutofill(page: Page) {
   await page.addInitScript(() => {
     PublicKeyCredential.isConditionalMediationAvailable = async () => false;
   });
-}
-
-async function expectNoViolations(page: Page) {
-  const results = await new AxeBuilder({ page })
-    .withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"])
-    .analyze();
-  expect(results.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.length})`)).toEqual([]);
 }
 
 async function createAccountWithPasskey(page: Page, name: string, email: string) {
@@ -209,11 +210,7 @@ test("the passkey UI passes axe, and the account page is photographed for the RE
   await adding.getByRole("button", { name: "Add a passkey" }).click();
   await expect(adding.getByRole("status").filter({ hasText: "Passkey added." })).toBeVisible();
   await expectNoViolations(page);
-  if (process.env.UPDATE_SCREENSHOTS) {
-    const folder = join(__dirname, "..", "screenshots");
-    mkdirSync(folder, { recursive: true });
-    await passkeys.screenshot({ path: join(folder, "passkeys.png") });
-  }
+  await screenshot(passkeys, "passkeys");
   await logOut(page);
   await hydrated(page);
   await expectNoViolations(page);

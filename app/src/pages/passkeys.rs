@@ -135,7 +135,7 @@ pub fn PasskeySignIn() -> impl IntoView {
     let support = support();
     let problem = RwSignal::new(None::<String>);
     let pending = RwSignal::new(false);
-    let autofill = StoredValue::new_local(None::<browser::Abort>);
+    let autofill = browser::abort_slot();
     let session = use_user_session();
     // One request at a time: the button's replaces autofill's, and leaving
     // the page ends it.
@@ -305,12 +305,19 @@ pub fn AddPasskeyForm(added: RwSignal<u32>) -> impl IntoView {
 mod browser {
     use super::PasskeyProblem;
     use js_sys::{Function, Object, Promise, Reflect, JSON};
+    use leptos::prelude::{LocalStorage, StoredValue};
     use wasm_bindgen::{JsCast, JsValue};
     use wasm_bindgen_futures::JsFuture;
 
     /// Stops a waiting `navigator.credentials.get`.
     #[derive(Clone)]
     pub struct Abort(web_sys::AbortController);
+
+    /// Where the page keeps the waiting request's [`Abort`]: a JavaScript
+    /// object, so a value of this thread alone.
+    pub fn abort_slot() -> StoredValue<Option<Abort>, LocalStorage> {
+        StoredValue::new_local(None)
+    }
 
     impl Abort {
         pub fn new() -> Self {
@@ -427,9 +434,17 @@ mod browser {
 #[cfg(not(feature = "hydrate"))]
 mod browser {
     use super::PasskeyProblem;
+    use leptos::prelude::StoredValue;
 
     #[derive(Clone)]
     pub struct Abort;
+
+    /// [`Abort`]'s slot, in thread-safe storage: a page waiting for its data
+    /// may finish rendering (and be disposed) on another worker thread than
+    /// it started on, where a thread's own value cannot be touched.
+    pub fn abort_slot() -> StoredValue<Option<Abort>> {
+        StoredValue::new(None)
+    }
 
     impl Abort {
         pub fn new() -> Self {

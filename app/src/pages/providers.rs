@@ -43,18 +43,21 @@ pub fn ContinueWithProvider() -> impl IntoView {
                 Suspend::new(async move {
                 let providers = providers.await.unwrap_or_default();
                 (!providers.is_empty()).then(|| view! {
-                    <ul class="providers" aria-label="Sign in with another account">
-                        {providers
-                            .into_iter()
-                            .map(|provider| view! {
-                                <li>
-                                    <a class="provider-link" rel="external" href=format!("/auth/{}{query}", provider.id)>
-                                        "Continue with " {provider.label}
-                                    </a>
-                                </li>
-                            })
-                            .collect_view()}
-                    </ul>
+                    <section aria-labelledby="providers" class="providers">
+                        <h2 id="providers">"Or use an account elsewhere"</h2>
+                        <ul>
+                            {providers
+                                .into_iter()
+                                .map(|provider| view! {
+                                    <li>
+                                        <a class="provider-link" rel="external" href=format!("/auth/{}{query}", provider.id)>
+                                            "Continue with " {provider.label}
+                                        </a>
+                                    </li>
+                                })
+                                .collect_view()}
+                        </ul>
+                    </section>
                 })
             })}}
         </Transition>

@@ -632,3 +632,19 @@ async fn an_identity_linked_to_one_user_cannot_be_linked_to_another() {
         ["This account at the provider is already linked to another user"]
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_waiting_for_the_provider_list_render_on_any_worker_thread() {
+    // The list of providers is data the page waits for: its render may end on
+    // another thread than it began, and must not touch a value of the first.
+    let setup = WithProvider::start().await;
+    let pages = futures::future::join_all((0..40).map(|n| {
+        let path = if n % 2 == 0 { "/login" } else { "/register" };
+        setup.app.get(path, None)
+    }))
+    .await;
+    for page in pages {
+        assert_eq!(page.status(), StatusCode::OK);
+        assert!(page.text().await.unwrap().contains("href=\"/auth/test\""));
+    }
+}

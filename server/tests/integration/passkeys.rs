@@ -237,7 +237,7 @@ async fn the_name_and_email_are_checked_before_the_authenticator_is_asked() {
         .await;
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(json(response).await["field"], "name");
-    assert_eq!(app.count_rows("passkey_ceremonies").await, 0);
+    assert_eq!(app.count_rows("ceremonies").await, 0);
     app.stop().await;
 }
 
@@ -323,7 +323,7 @@ async fn a_challenge_expires_after_five_minutes() {
     assert_eq!(in_time.status(), StatusCode::OK);
     app.advance_clock(5 * 60);
     options(&app, "/api/auth/passkey/login/options", &[], None).await;
-    assert_eq!(app.count_rows("passkey_ceremonies").await, 1);
+    assert_eq!(app.count_rows("ceremonies").await, 1);
     app.stop().await;
 }
 
@@ -438,7 +438,7 @@ async fn ceremonies_a_network_leaves_unfinished_are_bounded() {
         .collect();
     let started = statuses.iter().filter(|status| **status == StatusCode::OK).count();
     assert_eq!(started, 8, "four times the login limit: {statuses:?}");
-    assert_eq!(app.count_rows("passkey_ceremonies").await, 8);
+    assert_eq!(app.count_rows("ceremonies").await, 8);
     app.stop().await;
 }
 

@@ -68,6 +68,8 @@ pub struct Provider {
 /// cookie that binds a sign-in to the browser that started it.
 pub struct IdentityProviders {
     providers: Vec<Arc<Provider>>,
+    /// The providers' origins, space-separated, for the pages' `form-action`.
+    origins: String,
     http: reqwest::Client,
     flow_cookie: SealedCookie,
     discovery: std::sync::Mutex<Vec<JoinHandle<()>>>,
@@ -90,7 +92,7 @@ impl IdentityProviders {
         keys: CookieKeys,
         cookie_secure: bool,
     ) -> Result<Self, ProviderSetupError> {
-        let providers =
+        let providers: Vec<Arc<Provider>> =
             settings
                 .into_iter()
                 .map(|settings| {
@@ -117,7 +119,21 @@ impl IdentityProviders {
                 id: "*".into(),
                 problem: format!("no HTTP client: {err}"),
             })?;
+        let mut origins: Vec<String> = providers
+            .iter()
+            .filter_map(|provider| {
+                Some(
+                    url::Url::parse(&provider.settings.issuer)
+                        .ok()?
+                        .origin()
+                        .ascii_serialization(),
+                )
+            })
+            .collect();
+        origins.sort();
+        origins.dedup();
         Ok(Self {
+            origins: origins.join(" "),
             providers,
             http,
             // Lax: the return from the provider is a top-level navigation from
@@ -188,6 +204,12 @@ impl IdentityProviders {
     pub fn label_of(&self, id: &str) -> String {
         self.get(id)
             .map_or_else(|| id.to_owned(), |provider| provider.settings.label.clone())
+    }
+
+    /// Where the providers' sign-in pages are (their issuers' origins):
+    /// the browser goes there from this site's pages.
+    pub fn origins(&self) -> &str {
+        &self.origins
     }
 
     pub fn flow_cookie(&self) -> &SealedCookie {
