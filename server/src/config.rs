@@ -598,4 +598,64 @@ mod tests {
         let config = from(&[PASSWORD]).unwrap();
         assert!(!format!("{config:?}").contains(PASSWORD.1));
     }
+
+    #[test]
+    fn identity_providers_are_found_by_their_issuer_variable() {
+        let config = from(&[
+            PASSWORD,
+            ("OIDC_GITLAB_ISSUER", "https://gitlab.com"),
+            ("OIDC_GITLAB_CLIENT_ID", "app"),
+            ("OIDC_GITLAB_CLIENT_SECRET", "a client secret"),
+            ("OIDC_CORP2_ISSUER", "https://sso.example.com/realms/staff"),
+            ("OIDC_CORP2_CLIENT_ID", "app"),
+            ("OIDC_CORP2_CLIENT_SECRET", "another secret"),
+            ("OIDC_CORP2_LABEL", "Staff sign-in"),
+            ("OIDC_CORP2_SCOPES", "openid email, groups"),
+        ])
+        .unwrap();
+        let providers: Vec<(&str, &str, &[String])> = config
+            .identity_providers
+            .iter()
+            .map(|p| (p.id.as_str(), p.label.as_str(), p.scopes.as_slice()))
+            .collect();
+        assert_eq!(
+            providers,
+            [
+                ("corp2", "Staff sign-in", &["email".to_owned(), "groups".to_owned()][..]),
+                ("gitlab", "Gitlab", &["email".to_owned(), "profile".to_owned()][..]),
+            ]
+        );
+        assert!(!format!("{config:?}").contains("a client secret"));
+    }
+
+    #[test]
+    fn an_identity_provider_missing_a_setting_is_named() {
+        let issuer = ("OIDC_GOOGLE_ISSUER", "https://accounts.google.com");
+        let id = ("OIDC_GOOGLE_CLIENT_ID", "app");
+        let secret = ("OIDC_GOOGLE_CLIENT_SECRET", "secret");
+        let error = |pairs: &[(&str, &str)]| {
+            let mut all = vec![PASSWORD];
+            all.extend_from_slice(pairs);
+            from(&all).unwrap_err().to_string()
+        };
+        assert!(error(&[issuer, id]).starts_with("OIDC_GOOGLE_CLIENT_SECRET "));
+        assert!(error(&[issuer, secret]).starts_with("OIDC_GOOGLE_CLIENT_ID "));
+        for unsafe_issuer in [
+            "http://accounts.google.com",
+            "not a url",
+            "https://idp.example.com/?tenant=1",
+        ] {
+            let message = error(&[("OIDC_GOOGLE_ISSUER", unsafe_issuer), id, secret]);
+            assert!(message.starts_with("OIDC_GOOGLE_ISSUER "), "{message}");
+        }
+        let message = error(&[("OIDC_google_ISSUER", "https://accounts.google.com"), id, secret]);
+        assert!(message.starts_with("OIDC_google_ISSUER "), "{message}");
+        assert!(from(&[
+            PASSWORD,
+            ("OIDC_LOCAL_ISSUER", "http://localhost:8080"),
+            ("OIDC_LOCAL_CLIENT_ID", "a"),
+            ("OIDC_LOCAL_CLIENT_SECRET", "b")
+        ])
+        .is_ok());
+    }
 }

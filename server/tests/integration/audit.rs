@@ -273,3 +273,47 @@ async fn a_mailed_token_never_reaches_a_log_line_even_at_debug_level() {
     let leaks: Vec<&String> = logged.iter().filter(|line| line.contains(token)).collect();
     assert!(leaks.is_empty(), "{leaks:#?}");
 }
+
+#[tokio::test]
+async fn sign_ins_at_identity_providers_are_audited_with_their_outcome() {
+    use crate::identity::{sign_in_with_provider, through_provider, AtProvider, WithProvider};
+    let captured = capture_this_thread();
+    let setup = WithProvider::start().await;
+    sign_in_with_provider(&setup, &WithProvider::browser(), "ada@example.com", "/users").await;
+    let browser = WithProvider::browser();
+    let start = format!("{}/auth/test", setup.origin);
+    let cancelled = through_provider(&browser, &start, &setup.origin, AtProvider::Cancel).await;
+    browser.get(&cancelled).send().await.unwrap();
+    WithProvider::browser().get(&cancelled).send().await.unwrap();
+    setup.app.stop().await;
+
+    let lines = captured.lines();
+    for parts in [
+        &[
+            "action=\"register\"",
+            "outcome=\"success\"",
+            "method=oidc:test",
+            "user_id=1",
+        ][..],
+        &[
+            "action=\"login\"",
+            "outcome=\"success\"",
+            "method=oidc:test",
+            "user_id=1",
+            "client=127.0.0.1",
+        ],
+        &[
+            "action=\"login\"",
+            "outcome=\"failure\"",
+            "refused at the provider",
+            "error=access_denied",
+        ],
+        &[
+            "action=\"login\"",
+            "outcome=\"failure\"",
+            "no live flow for this browser",
+        ],
+    ] {
+        find(&lines, parts);
+    }
+}

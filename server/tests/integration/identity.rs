@@ -648,3 +648,23 @@ async fn pages_waiting_for_the_provider_list_render_on_any_worker_thread() {
         assert!(page.text().await.unwrap().contains("href=\"/auth/test\""));
     }
 }
+
+#[tokio::test]
+async fn a_hostile_name_from_the_provider_is_shown_as_text() {
+    let setup = WithProvider::start().await;
+    let browser = WithProvider::browser();
+    let hostile = "<img src=x onerror=alert(1)>";
+    sign_in_with_provider(&setup, &browser, &format!("{hostile} <ada@example.com>"), "/users").await;
+    let session = session_of(&setup, &browser).await;
+    assert_eq!(session["user"]["name"], hostile, "{session}");
+    let page = browser
+        .get(format!("{}/users", setup.origin))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!page.contains(hostile), "unescaped in the page");
+    assert!(page.contains("&lt;img src=x onerror=alert(1)&gt;"), "{page}");
+}
