@@ -108,6 +108,7 @@ pub fn App() -> impl IntoView {
     }
     session::provide_user_session();
     pages::form::provide_form_flash();
+    pages::providers::provide_identity_providers();
     let (is_routing, set_is_routing) = signal(false);
 
     view! {

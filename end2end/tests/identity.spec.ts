@@ -70,6 +70,7 @@ test("the page the user was going to survives the round trip", async ({ page, pr
 test("cancelling at the provider comes back to /login saying so", async ({ page, provider }) => {
   await page.goto("/register");
   await hydrated(page);
+  await expectNoViolations(page);
   await page.getByRole("link", { name: `Continue with ${LABEL}` }).click();
   await expect(page).toHaveURL(new RegExp(`^${provider.issuer}/interaction/`));
   await page.getByRole("link", { name: "Cancel" }).click();

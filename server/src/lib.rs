@@ -126,6 +126,7 @@ pub async fn start_with(config: Config, extra: Router<AppState>) -> Result<Runni
         &public_origin,
         keys.clone(),
         config.cookie_secure,
+        &config.clock,
     )?;
     identity_providers.discover_in_background();
     let leptos_options = config.leptos_options();

@@ -6,8 +6,11 @@
 use super::session::CookieKeys;
 use crate::error::AppError;
 use axum::response::IntoResponse;
-use axum_extra::extract::cookie::{Cookie, CookieJar, PrivateCookieJar, SameSite};
-use http::{header::SET_COOKIE, HeaderMap, HeaderValue};
+use axum_extra::extract::cookie::{Cookie, PrivateCookieJar, SameSite};
+use http::{
+    header::{COOKIE, SET_COOKIE},
+    HeaderMap, HeaderValue,
+};
 use serde::{de::DeserializeOwned, Serialize};
 use time::Duration;
 
@@ -80,9 +83,15 @@ impl SealedCookie {
         }
     }
 
-    /// Whether the request carries this cookie at all, valid or not.
+    /// Whether the request carries this cookie at all, valid or not: even one
+    /// whose value does not percent-decode, which a cookie jar leaves out.
     pub fn is_sent_in(&self, headers: &HeaderMap) -> bool {
-        CookieJar::from_headers(headers).get(&self.name).is_some()
+        headers
+            .get_all(COOKIE)
+            .iter()
+            .filter_map(|header| header.to_str().ok())
+            .flat_map(|header| header.split(';'))
+            .any(|pair| pair.split_once('=').is_some_and(|(name, _)| name.trim() == self.name))
     }
 
     /// Whether `response` already sets (or deletes) this cookie.

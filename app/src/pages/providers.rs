@@ -3,6 +3,10 @@
 //! is a full navigation to the server (`/auth/<id>`), which sends the
 //! browser on to the provider: the links are `rel="external"`, so the
 //! router does not take them as pages of the app.
+//!
+//! The configured providers are fixed at start-up: the first page a browser
+//! loads carries them, and every page of the app uses that list, without a
+//! request of its own (and without the code to wait for one).
 
 use super::{
     done_without_javascript,
@@ -10,24 +14,43 @@ use super::{
     time::time_in_words,
 };
 use crate::{
-    api::{identity_providers, UnlinkIdentity},
-    error::AppError,
+    api::UnlinkIdentity,
     model::{IdentityProviderLink, IdentitySummary},
     session::use_user_session,
 };
-use leptos::prelude::*;
+use leptos::{prelude::*, server::SharedValue};
 use leptos_router::hooks::use_query_map;
 
-/// The configured providers, loaded with the page.
-fn providers() -> Resource<Result<Vec<IdentityProviderLink>, AppError>> {
-    Resource::new(|| (), |_| identity_providers())
+/// The configured providers, as the first page load carried them.
+#[derive(Clone)]
+struct ConfiguredProviders(Vec<IdentityProviderLink>);
+
+/// Makes the configured providers available to the pages; called once, by
+/// the root component.
+pub fn provide_identity_providers() {
+    let providers = SharedValue::new(|| {
+        #[cfg(feature = "ssr")]
+        let providers = crate::backend::state()
+            .map(|state| state.identity_providers.links())
+            .unwrap_or_default();
+        #[cfg(not(feature = "ssr"))]
+        let providers = Vec::new();
+        providers
+    })
+    .into_inner();
+    provide_context(ConfiguredProviders(providers));
+}
+
+fn providers() -> Vec<IdentityProviderLink> {
+    use_context::<ConfiguredProviders>()
+        .map(|providers| providers.0)
+        .unwrap_or_default()
 }
 
 /// One `Continue with <label>` link per configured provider, keeping the
 /// page's `?redirect=` for the return; nothing when none is configured.
 #[component]
 pub fn ContinueWithProvider() -> impl IntoView {
-    let providers = providers();
     let query = use_query_map()
         .read_untracked()
         .get("redirect")
@@ -36,43 +59,39 @@ pub fn ContinueWithProvider() -> impl IntoView {
             format!("?redirect={encoded}")
         })
         .unwrap_or_default();
-    view! {
-        <Transition fallback=|| ()>
-            {move || {
-                let query = query.clone();
-                Suspend::new(async move {
-                let providers = providers.await.unwrap_or_default();
-                (!providers.is_empty()).then(|| view! {
-                    <section aria-labelledby="providers" class="providers">
-                        <h2 id="providers">"Or use an account elsewhere"</h2>
-                        <ul>
-                            {providers
-                                .into_iter()
-                                .map(|provider| view! {
-                                    <li>
-                                        <a class="provider-link" rel="external" href=format!("/auth/{}{query}", provider.id)>
-                                            "Continue with " {provider.label}
-                                        </a>
-                                    </li>
-                                })
-                                .collect_view()}
-                        </ul>
-                    </section>
-                })
-            })}}
-        </Transition>
-    }
+    let providers = providers();
+    (!providers.is_empty()).then(|| {
+        view! {
+            <section aria-labelledby="providers" class="providers">
+                <h2 id="providers">"Or use an account elsewhere"</h2>
+                <ul>
+                    {providers
+                        .into_iter()
+                        .map(|provider| {
+                            view! {
+                                <li>
+                                    <a class="provider-link" rel="external" href=format!("/auth/{}{query}", provider.id)>
+                                        "Continue with " {provider.label}
+                                    </a>
+                                </li>
+                            }
+                        })
+                        .collect_view()}
+                </ul>
+            </section>
+        }
+    })
 }
 
 /// The account page's providers: those linked, each with `Unlink`, and a
-/// `Link <label>` button per configured provider.
+/// `Link <label>` button per configured provider; nothing on a site without
+/// providers for a user without identities.
 #[component]
 pub fn IdentitiesSection(
     identities: Vec<IdentitySummary>,
     unlink: ServerAction<UnlinkIdentity>,
     problems: FormProblems,
 ) -> impl IntoView {
-    let providers = providers();
     let unlinked = Signal::derive(move || match unlink.value().get() {
         Some(result) => result.is_ok(),
         None => done_without_javascript("identity-unlinked"),
@@ -83,48 +102,55 @@ pub fn IdentitiesSection(
         }
     });
     let linked = done_without_javascript("identity-linked");
-    let list = match identities.is_empty() {
-        true => view! { <p>"No linked providers."</p> }.into_any(),
-        false => view! {
-            <ul class="identities">
-                {identities
+    let providers = providers();
+    (!(providers.is_empty() && identities.is_empty())).then(|| {
+        view! {
+            <section aria-labelledby="identities">
+                <h2 id="identities">"Sign-in providers"</h2>
+                <IdentityList identities unlink problems/>
+                <p role="status">
+                    {move || {
+                        if unlinked.get() {
+                            Some("The provider has been unlinked.")
+                        } else {
+                            linked.then_some("The provider has been linked: you can sign in with it.")
+                        }
+                    }}
+                </p>
+                {providers
                     .into_iter()
-                    .enumerate()
-                    .map(|(index, identity)| view! { <IdentityItem index identity unlink problems/> })
-                    .collect_view()}
-            </ul>
-        }
-        .into_any(),
-    };
-    view! {
-        <section aria-labelledby="identities">
-            <h2 id="identities">"Sign-in providers"</h2>
-            {list}
-            <p role="status">
-                {move || {
-                    if unlinked.get() {
-                        Some("The provider has been unlinked.")
-                    } else {
-                        linked.then_some("The provider has been linked: you can sign in with it.")
-                    }
-                }}
-            </p>
-            <Transition fallback=|| ()>
-                {move || Suspend::new(async move {
-                    providers
-                        .await
-                        .unwrap_or_default()
-                        .into_iter()
-                        .map(|provider| view! {
+                    .map(|provider| {
+                        view! {
                             <form method="post" action=format!("/auth/{}/link", provider.id)>
                                 <button type="submit">"Link " {provider.label}</button>
                             </form>
-                        })
-                        .collect_view()
-                })}
-            </Transition>
-        </section>
+                        }
+                    })
+                    .collect_view()}
+            </section>
+        }
+    })
+}
+
+#[component]
+fn IdentityList(
+    identities: Vec<IdentitySummary>,
+    unlink: ServerAction<UnlinkIdentity>,
+    problems: FormProblems,
+) -> impl IntoView {
+    if identities.is_empty() {
+        return view! { <p>"No linked providers."</p> }.into_any();
     }
+    view! {
+        <ul class="identities">
+            {identities
+                .into_iter()
+                .enumerate()
+                .map(|(index, identity)| view! { <IdentityItem index identity unlink problems/> })
+                .collect_view()}
+        </ul>
+    }
+    .into_any()
 }
 
 #[component]

@@ -478,22 +478,31 @@ async fn a_code_from_another_provider_is_never_accepted() {
 }
 
 #[tokio::test]
-async fn an_id_token_signed_with_keys_the_app_never_saw_is_refused() {
+async fn an_id_token_signed_with_an_unknown_key_is_refused_until_the_keys_are_read_again() {
     // The provider restarts with new keys between discovery and sign-in:
     // its id token's signature does not verify with the keys the app holds.
     let setup = WithProvider::start().await;
-    let browser = WithProvider::browser();
     // Discovered (keys fetched) by a first flow.
-    browser.get(format!("{}/auth/test", setup.origin)).send().await.unwrap();
+    WithProvider::browser()
+        .get(format!("{}/auth/test", setup.origin))
+        .send()
+        .await
+        .unwrap();
     let WithProvider { app, provider, origin } = setup;
     let port = provider.port;
     drop(provider);
     let provider = IdentityProvider::start_on(port, &[format!("{origin}/auth/test/callback")]);
     let setup = WithProvider { app, provider, origin };
-    let browser = WithProvider::browser();
-    let response = sign_in_with_provider(&setup, &browser, "ada@example.com", "/users").await;
+    // Just read: a forged token cannot make the app ask the provider again.
+    let response = sign_in_with_provider(&setup, &WithProvider::browser(), "ada@example.com", "/users").await;
     assert_eq!(location(&response), "/login");
     assert!(session_cookie(&response).is_none());
+    // Five minutes on, an unknown key is taken for a rotation: the keys are
+    // read again, and the token verifies with the new ones.
+    setup.app.advance_clock(5 * 60);
+    let response = sign_in_with_provider(&setup, &WithProvider::browser(), "ada@example.com", "/users").await;
+    assert_eq!(location(&response), "/users");
+    assert!(session_cookie(&response).is_some());
 }
 
 #[tokio::test]
@@ -634,9 +643,12 @@ async fn an_identity_linked_to_one_user_cannot_be_linked_to_another() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn pages_waiting_for_the_provider_list_render_on_any_worker_thread() {
-    // The list of providers is data the page waits for: its render may end on
-    // another thread than it began, and must not touch a value of the first.
+async fn sign_in_pages_render_on_any_worker_thread() {
+    // A page that waits for data may end its render (and be disposed) on
+    // another worker than it began on. /login once waited for the provider
+    // list, and its passkey button's browser-only value, kept for the thread
+    // that made it, panicked there: that value is now thread-safe on the
+    // server, and this keeps the sign-in pages under a multi-thread runtime.
     let setup = WithProvider::start().await;
     let pages = futures::future::join_all((0..40).map(|n| {
         let path = if n % 2 == 0 { "/login" } else { "/register" };

@@ -15,9 +15,9 @@ use crate::{
     error::AppError,
 };
 use openidconnect::{
-    core::{CoreAuthenticationFlow, CoreClient, CoreUserInfoClaims},
-    AccessTokenHash, AuthorizationCode, ClientId, ClientSecret, CsrfToken, Nonce, OAuth2TokenResponse,
-    PkceCodeChallenge, PkceCodeVerifier, Scope, TokenResponse,
+    core::{CoreAuthenticationFlow, CoreClient, CoreIdToken, CoreIdTokenClaims, CoreUserInfoClaims},
+    AccessToken, AccessTokenHash, AuthorizationCode, ClaimsVerificationError, ClientId, ClientSecret, CsrfToken, Nonce,
+    OAuth2TokenResponse, PkceCodeChallenge, PkceCodeVerifier, Scope, SignatureVerificationError, TokenResponse,
 };
 use secrecy::ExposeSecret;
 use serde::{Deserialize, Serialize};
@@ -211,19 +211,22 @@ async fn verify(
         .await
         .map_err(|err| format!("code exchange: {}", Causes(&err)))?;
     let id_token = tokens.id_token().ok_or("no id token")?;
-    let verifier = oidc.id_token_verifier();
-    let claims = id_token
-        .claims(&verifier, &Nonce::new(nonce))
-        .map_err(|err| format!("id token: {}", Causes(&err)))?;
-    if let Some(expected) = claims.access_token_hash() {
-        let algorithm = id_token.signing_alg().map_err(|err| err.to_string())?;
-        let key = id_token.signing_key(&verifier).map_err(|err| err.to_string())?;
-        let actual =
-            AccessTokenHash::from_token(tokens.access_token(), algorithm, key).map_err(|err| err.to_string())?;
-        if actual != *expected {
-            return Err("access token of another id token".into());
+    let nonce = Nonce::new(nonce);
+    let (oidc, claims) = match verified_claims(&oidc, id_token, &nonce, tokens.access_token()) {
+        Ok(claims) => (oidc, claims),
+        // A key the app has not seen: the provider may have rotated its keys.
+        Err(UnknownKey) => {
+            let fresh = provider
+                .refreshed_keys(http)
+                .await
+                .ok_or("id token signed with a key the provider does not list")?;
+            let oidc = client_of(provider, (*fresh).clone());
+            let claims =
+                verified_claims(&oidc, id_token, &nonce, tokens.access_token()).map_err(|err| err.to_string())?;
+            (oidc, claims)
         }
-    }
+        Err(err) => return Err(err.to_string()),
+    };
     let userinfo: Option<CoreUserInfoClaims> =
         match oidc.user_info(tokens.access_token().clone(), Some(claims.subject().clone())) {
             Ok(request) => Some(
@@ -259,17 +262,56 @@ async fn verify(
     })
 }
 
-fn client_of(
-    provider: &Provider,
-    metadata: openidconnect::core::CoreProviderMetadata,
-) -> CoreClient<
+/// Why an id token does not verify: a key the provider's metadata does
+/// not list (worth reading it again), or anything else.
+#[derive(Debug, thiserror::Error)]
+enum Rejected {
+    #[error("id token signed with a key the provider does not list")]
+    UnknownKey,
+    #[error("{0}")]
+    Other(String),
+}
+
+use Rejected::UnknownKey;
+
+/// The id token's claims, once its signature, issuer, audience, expiry and
+/// nonce verify, and its access token hash (when it has one) matches.
+fn verified_claims(
+    oidc: &ProviderClient,
+    id_token: &CoreIdToken,
+    nonce: &Nonce,
+    access_token: &AccessToken,
+) -> Result<CoreIdTokenClaims, Rejected> {
+    let verifier = oidc.id_token_verifier();
+    let claims = id_token.claims(&verifier, nonce).map_err(|err| match err {
+        ClaimsVerificationError::SignatureVerification(SignatureVerificationError::NoMatchingKey) => UnknownKey,
+        err => Rejected::Other(format!("id token: {}", Causes(&err))),
+    })?;
+    if let Some(expected) = claims.access_token_hash() {
+        let other = |err: &dyn std::fmt::Display| Rejected::Other(err.to_string());
+        let algorithm = id_token.signing_alg().map_err(|err| other(&err))?;
+        let key = id_token.signing_key(&verifier).map_err(|err| other(&err))?;
+        let actual = AccessTokenHash::from_token(access_token, algorithm, key).map_err(|err| other(&err))?;
+        if actual != *expected {
+            return Err(Rejected::Other("access token of another id token".into()));
+        }
+    }
+    Ok(claims.clone())
+}
+
+/// A client of a discovered provider, as openidconnect types it: its
+/// authorization endpoint known, its token and userinfo endpoints where the
+/// metadata gives them.
+type ProviderClient = CoreClient<
     openidconnect::EndpointSet,
     openidconnect::EndpointNotSet,
     openidconnect::EndpointNotSet,
     openidconnect::EndpointNotSet,
     openidconnect::EndpointMaybeSet,
     openidconnect::EndpointMaybeSet,
-> {
+>;
+
+fn client_of(provider: &Provider, metadata: openidconnect::core::CoreProviderMetadata) -> ProviderClient {
     CoreClient::from_provider_metadata(
         metadata,
         ClientId::new(provider.settings.client_id.clone()),

@@ -16,13 +16,16 @@ mod flow;
 pub use accounts::{link, sign_in, unlink};
 pub use flow::{finish, start, Callback, Finished, FLOW_LIFETIME};
 
-use super::{log_safe::Causes, sealed::SealedCookie, session::CookieKeys};
+use super::{clock::Clock, log_safe::Causes, sealed::SealedCookie, session::CookieKeys};
 use crate::{error::AppError, model::IdentityProviderLink};
 use axum_extra::extract::cookie::SameSite;
 use openidconnect::{core::CoreProviderMetadata, reqwest, IssuerUrl, RedirectUrl};
 use secrecy::SecretString;
 use std::{
-    sync::{Arc, RwLock},
+    sync::{
+        atomic::{AtomicI64, Ordering},
+        Arc, RwLock,
+    },
     time::{Duration, Instant},
 };
 use tokio::task::JoinHandle;
@@ -39,6 +42,11 @@ const REFRESH: Duration = Duration::from_secs(60 * 60);
 /// A sign-in does not ask a provider that just failed discovery again sooner
 /// than this: a burst of clicks is not a burst of requests to it.
 const ON_DEMAND_PAUSE: Duration = Duration::from_secs(2);
+/// An id token signed with a key the app has not seen makes it read the
+/// provider's keys again (the provider may have rotated them), but not
+/// sooner than this after the last reading: forged tokens cannot make the
+/// app hammer the provider.
+const KEY_REFRESH_PAUSE: i64 = 5 * 60;
 
 /// One provider's configuration (`OIDC_<ID>_*`).
 #[derive(Clone, Debug)]
@@ -62,6 +70,9 @@ pub struct Provider {
     metadata: RwLock<Option<Arc<CoreProviderMetadata>>>,
     /// One discovery at a time; when the last one failed.
     discovering: tokio::sync::Mutex<Option<Instant>>,
+    /// When the metadata was last read, in Unix seconds of `clock`.
+    discovered_at: AtomicI64,
+    clock: Clock,
 }
 
 /// Every configured provider, the HTTP client that speaks to them, and the
@@ -91,6 +102,7 @@ impl IdentityProviders {
         public_origin: &str,
         keys: CookieKeys,
         cookie_secure: bool,
+        clock: &Clock,
     ) -> Result<Self, ProviderSetupError> {
         let providers: Vec<Arc<Provider>> =
             settings
@@ -106,6 +118,8 @@ impl IdentityProviders {
                         redirect_uri,
                         metadata: RwLock::new(None),
                         discovering: tokio::sync::Mutex::new(None),
+                        discovered_at: AtomicI64::new(i64::MIN),
+                        clock: clock.clone(),
                     }))
                 })
                 .collect::<Result<_, ProviderSetupError>>()?;
@@ -236,6 +250,16 @@ impl Provider {
         self.discover(http).await
     }
 
+    /// The provider's metadata read anew, for an id token signed with a key
+    /// it did not list; `None` if it was read too recently to ask again.
+    async fn refreshed_keys(&self, http: &reqwest::Client) -> Option<Arc<CoreProviderMetadata>> {
+        let read_at = self.discovered_at.load(Ordering::Relaxed);
+        if self.clock.unix_now().saturating_sub(read_at) < KEY_REFRESH_PAUSE {
+            return None;
+        }
+        self.discover(http).await.ok()
+    }
+
     /// Reads the provider's metadata and signing keys anew: kept on success;
     /// on failure the earlier ones (if any) stay and the error is logged,
     /// naming the provider.
@@ -261,6 +285,7 @@ impl Provider {
                     tracing::info!(provider = %settings.id, issuer = %settings.issuer, "identity provider discovered");
                 }
                 *last_failure = None;
+                self.discovered_at.store(self.clock.unix_now(), Ordering::Relaxed);
                 Ok(metadata)
             }
             Err(error) => {
