@@ -73,6 +73,9 @@ pub enum AppError {
     Unavailable,
     #[error("{}", Self::INTERNAL)]
     Internal,
+    /// A body neither JSON nor a form.
+    #[error("{}", Self::UNSUPPORTED_MEDIA_TYPE)]
+    UnsupportedMediaType,
     /// A request the server could not decode (wrong encoding, malformed body).
     #[error("{0}")]
     BadRequest(String),
@@ -99,6 +102,8 @@ impl AppError {
     const IDENTITY_TAKEN: &'static str = "This account at the provider is already linked to another user";
     const IDENTITY_NEEDS_LINK: &'static str =
         "An account with this email already exists: log in to it, then link the provider from your account page";
+    const UNSUPPORTED_MEDIA_TYPE: &'static str =
+        "Send the body as application/json or application/x-www-form-urlencoded";
     const TOO_MANY_REQUESTS: &'static str = "Too many attempts, try again later";
     const UNAVAILABLE: &'static str = "Service temporarily unavailable, try again shortly";
     const INTERNAL: &'static str = "Internal server error";
@@ -123,6 +128,7 @@ impl AppError {
             | Self::SignInExpired
             | Self::ProviderNoEmail => 400,
             Self::ProviderFailed => 502,
+            Self::UnsupportedMediaType => 415,
             Self::TooManyRequests { .. } => 429,
             Self::Unavailable => 503,
             Self::Internal => 500,
@@ -222,6 +228,7 @@ impl From<ErrorBody> for AppError {
             Self::SIGN_IN_EXPIRED => Self::SignInExpired,
             Self::IDENTITY_TAKEN => Self::IdentityTaken,
             Self::IDENTITY_NEEDS_LINK => Self::IdentityNeedsLink,
+            Self::UNSUPPORTED_MEDIA_TYPE => Self::UnsupportedMediaType,
             Self::TOO_MANY_REQUESTS => Self::TooManyRequests {
                 retry_after: body.retry_after,
             },
@@ -287,6 +294,7 @@ mod tests {
             AppError::SignInExpired,
             AppError::IdentityTaken,
             AppError::IdentityNeedsLink,
+            AppError::UnsupportedMediaType,
             AppError::TooManyRequests { retry_after: Some(900) },
             AppError::TooManyRequests { retry_after: None },
             AppError::Unavailable,

@@ -10,9 +10,9 @@ use app::{
         db::{ConnectError, Database, DatabaseSettings},
         device::DeviceCookies,
         http::{
-            api_not_found, delete_listed_session, dev_mailbox_page, finish_identity_sign_in, json_errors, limit_body,
-            panic_response, refuse_cross_site, resolve_client_address, security_headers, start_identity_link,
-            start_identity_sign_in, FormFlashes, PublicOrigin, MAX_BODY_BYTES,
+            accept_json_bodies, api_not_found, delete_listed_session, dev_mailbox_page, finish_identity_sign_in,
+            json_errors, limit_body, panic_response, refuse_cross_site, resolve_client_address, security_headers,
+            start_identity_link, start_identity_sign_in, FormFlashes, PublicOrigin, MAX_BODY_BYTES,
         },
         limits::Limits,
         mail::{MailSetupError, Mailer},
@@ -315,6 +315,8 @@ pub fn router(state: AppState, config: &Config, extra: Router<AppState>) -> Rout
                     Path::new(&*state.leptos_options.site_root).join(&*state.leptos_options.site_pkg_dir),
                 )),
         )
+        // Inside the cross-site check: a refused request is not decoded.
+        .layer(middleware::from_fn(accept_json_bodies))
         .layer(middleware::from_fn_with_state(
             PublicOrigin(config.public_origin.clone()),
             refuse_cross_site,

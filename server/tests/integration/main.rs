@@ -12,6 +12,7 @@ mod faults;
 mod helpers;
 mod hostile_names;
 mod identity;
+mod json_bodies;
 mod mail;
 mod passkeys;
 mod recovery;
