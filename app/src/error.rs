@@ -94,7 +94,7 @@ impl AppError {
     const PASSKEY_EXPIRED: &'static str = "The passkey request expired or was already used, try again";
     const PASSKEY_TAKEN: &'static str = "This passkey is already registered";
     const LAST_SIGN_IN_METHOD: &'static str =
-        "This is your only way to sign in: add another passkey or set a password first";
+        "This is your only way to sign in: set a password, add a passkey or link a provider first";
     const PROVIDER_DENIED: &'static str = "Sign-in was cancelled at the identity provider";
     const PROVIDER_FAILED: &'static str = "The identity provider could not sign you in, try again later";
     const PROVIDER_NO_EMAIL: &'static str = "The identity provider did not share your email address";

@@ -170,7 +170,7 @@ test.describe("refusals", () => {
     await expect(adding.getByRole("alert").filter({ hasText: "already has a passkey" })).toBeVisible();
     await passkeys.getByRole("button", { name: "Remove" }).click();
     await expect(page.locator(".error-summary")).toContainText(
-      "This is your only way to sign in: add another passkey or set a password first",
+      "This is your only way to sign in: set a password, add a passkey or link a provider first",
     );
     await expect(passkeys.getByRole("listitem")).toHaveCount(1);
   });

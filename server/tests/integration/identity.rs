@@ -541,6 +541,10 @@ async fn a_linked_identity_signs_in_and_the_last_way_to_sign_in_cannot_be_unlink
         .await
         .unwrap();
     assert_eq!(unlink.status(), StatusCode::CONFLICT);
+    assert_eq!(
+        json(unlink).await["error"],
+        "This is your only way to sign in: set a password, add a passkey or link a provider first"
+    );
     assert_eq!(setup.app.count_rows("identities").await, 1);
 }
 

@@ -480,7 +480,7 @@ async fn the_last_way_to_sign_in_cannot_be_removed() {
     assert_eq!(refused.status(), StatusCode::CONFLICT);
     assert_eq!(
         json(refused).await["error"],
-        "This is your only way to sign in: add another passkey or set a password first"
+        "This is your only way to sign in: set a password, add a passkey or link a provider first"
     );
 
     // With a second passkey, either can go, but not both, even at once.
