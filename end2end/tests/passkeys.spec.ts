@@ -72,6 +72,9 @@ async function createAccountWithPasskey(page: Page, name: string, email: string)
   await page.getByRole("button", { name: "Create account with a passkey" }).click();
   await expect(page).toHaveURL(at("/users"));
   await expect(page.getByRole("navigation", { name: "Main" })).toContainText(name);
+  // The list's request has been answered: a test that then clears the
+  // cookies does not have it refused (401) on the way out.
+  await expect(page.getByRole("main").getByRole("link", { name })).toBeVisible();
 }
 
 async function logOut(page: Page) {
