@@ -29,8 +29,9 @@ struct ConfiguredProviders(Vec<IdentityProviderLink>);
 /// the root component.
 pub fn provide_identity_providers() {
     let providers = SharedValue::new(|| {
+        // Quietly none while the routes are listed at start-up, with no state.
         #[cfg(feature = "ssr")]
-        let providers = crate::backend::state()
+        let providers = use_context::<crate::backend::AppState>()
             .map(|state| state.identity_providers.links())
             .unwrap_or_default();
         #[cfg(not(feature = "ssr"))]

@@ -1,5 +1,5 @@
 //! Starting servers: the binary refuses to start without SESSION_PASSWORD, reads
-//! it from .env, and creates the SQLite file on first start; a server started
+//! it from .env, creates the SQLite file on first start and logs no error; a server started
 //! beside another in one process leaves the other undisturbed.
 
 use crate::helpers::{TestApp, SESSION_PASSWORD};
@@ -43,11 +43,19 @@ fn the_binary_reads_its_key_from_dotenv_and_creates_the_sqlite_file() {
             let _ = said.send(line);
         }
     });
-    let listening = std::iter::from_fn(|| heard.recv_timeout(std::time::Duration::from_secs(60)).ok())
-        .any(|line| line.contains("listening on http://127.0.0.1:"));
+    let mut start_up = Vec::new();
+    let listening = std::iter::from_fn(|| heard.recv_timeout(std::time::Duration::from_secs(60)).ok()).any(|line| {
+        let listening = line.contains("listening on http://127.0.0.1:");
+        start_up.push(line);
+        listening
+    });
     server.kill().unwrap();
     server.wait().unwrap();
     assert!(listening, "the server started");
+    assert!(
+        !start_up.iter().any(|line| line.contains("ERROR")),
+        "a clean start logs no error: {start_up:#?}"
+    );
     assert!(folder.path().join("data/app.db").exists(), "the default SQLite file");
 }
 
