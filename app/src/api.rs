@@ -335,7 +335,7 @@ pub async fn passkey_sign_in(
 #[server(prefix = "/api", endpoint = "account/passkeys", input = GetUrl)]
 pub async fn list_passkeys() -> Result<SignInMethods, AppError> {
     let current = session::require_user_session()?;
-    passkeys::sign_in_methods(&state()?, current.user.id).await
+    accounts::sign_in_methods(&state()?, current.user.id).await
 }
 
 /// `POST /api/account/passkeys/options`: the first step of "Add a passkey".

@@ -2,6 +2,7 @@
 // provider (npm's oidc-provider, its own login and consent pages). The app
 // is reached at http://localhost:<port>, the provider at 127.0.0.1: two
 // sites, as in production.
+import type { BrowserContext } from "@playwright/test";
 import { startProvider, type IdentityProvider } from "../oidc";
 import { freePort } from "../smtp";
 import {
@@ -18,6 +19,13 @@ import {
 
 const LABEL = "Test Provider";
 
+/** The provider's development pages link a web font this machine cannot fetch: answered here, empty. */
+async function answerProviderFont(target: Page | BrowserContext) {
+  await target.route("https://fonts.googleapis.com/**", (route) =>
+    route.fulfill({ status: 200, contentType: "text/css", body: "" }),
+  );
+}
+
 const test = base.extend<{ appPort: number; provider: IdentityProvider }>({
   appPort: async ({}, use) => use(await freePort()),
   provider: async ({ appPort }, use) => {
@@ -29,10 +37,7 @@ const test = base.extend<{ appPort: number; provider: IdentityProvider }>({
     use({ LEPTOS_SITE_ADDR: `127.0.0.1:${appPort}`, ...provider.env("TEST", LABEL) }),
   baseURL: async ({ baseURL }, use) => use(baseURL!.replace("://127.0.0.1:", "://localhost:")),
   page: async ({ page }, use) => {
-    // The provider's development pages link a web font this machine cannot fetch.
-    await page.route("https://fonts.googleapis.com/**", (route) =>
-      route.fulfill({ status: 200, contentType: "text/css", body: "" }),
-    );
+    await answerProviderFont(page);
     await use(page);
   },
 });
@@ -94,9 +99,7 @@ test("a provider is linked from /account, signs in, and is unlinked", async ({ p
 
   // Another browser signs in to the same account with it.
   const other = await browser.newContext({ baseURL: page.url().replace(/\/account.*$/, "") });
-  await other.route("https://fonts.googleapis.com/**", (route) =>
-    route.fulfill({ status: 200, contentType: "text/css", body: "" }),
-  );
+  await answerProviderFont(other);
   const otherPage = await other.newPage();
   await otherPage.goto("/login");
   await hydrated(otherPage);

@@ -4,6 +4,7 @@
 //! is logged only through [`Untrusted`].
 
 use super::{
+    clock::rfc3339_of,
     db::SessionRecord,
     device::TrustedDevice,
     limits::Counter,
@@ -16,7 +17,7 @@ use super::{
 use crate::{
     domain::{Email, NewAccount, Password, CURRENT_PASSWORD_WRONG},
     error::AppError,
-    model::UserSummary,
+    model::{IdentitySummary, PasskeySummary, SignInMethods, UserSummary},
 };
 use std::net::IpAddr;
 use time::format_description::well_known::Rfc3339;
@@ -224,4 +225,33 @@ pub async fn set_first_password(
     tracing::info!(target: "audit", action = "password_set", outcome = "success", user_id, %client);
     notify(state, user_id, Notice::PasswordChanged, client).await;
     Ok(())
+}
+
+/// The user's password (or not), passkeys and identities, for the account page.
+pub async fn sign_in_methods(state: &AppState, user_id: i64) -> Result<SignInMethods, AppError> {
+    let passkeys = state.db.passkeys_of(user_id).await?;
+    let identities = state.db.identities_of(user_id).await?;
+    Ok(SignInMethods {
+        has_password: state.db.password_hash(user_id).await?.is_some(),
+        passkeys: passkeys
+            .into_iter()
+            .map(|record| PasskeySummary {
+                id: record.id,
+                name: record.name,
+                created_at: rfc3339_of(record.created_at),
+                last_used_at: record.last_used_at.map(rfc3339_of),
+            })
+            .collect(),
+        identities: identities
+            .into_iter()
+            .map(|record| IdentitySummary {
+                label: state.identity_providers.label_of(&record.provider),
+                provider: record.provider,
+                subject: record.subject,
+                email: record.email,
+                created_at: rfc3339_of(record.created_at),
+                last_used_at: record.last_used_at.map(rfc3339_of),
+            })
+            .collect(),
+    })
 }

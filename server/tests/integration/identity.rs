@@ -189,24 +189,36 @@ fn location(response: &reqwest::Response) -> String {
 /// back with the browser's cookies.
 async fn problems_shown(setup: &WithProvider, browser: &reqwest::Client, response: reqwest::Response) -> Vec<String> {
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
-    let page = browser
-        .get(format!("{}{}", setup.origin, location(&response)))
-        .send()
-        .await
-        .unwrap();
+    problems_on(browser, &format!("{}{}", setup.origin, location(&response))).await
+}
+
+/// The problems the page at `url` shows this browser.
+async fn problems_on(browser: &reqwest::Client, url: &str) -> Vec<String> {
+    let page = browser.get(url).send().await.unwrap();
     assert_eq!(page.status(), StatusCode::OK);
     text_of(&Html::parse_document(&page.text().await.unwrap()), ".error-summary li")
 }
 
-async fn session_of(setup: &WithProvider, browser: &reqwest::Client) -> serde_json::Value {
-    json(
+impl WithProvider {
+    /// `GET path` from the browser, as JSON.
+    async fn json_of(&self, browser: &reqwest::Client, path: &str) -> serde_json::Value {
+        json(browser.get(format!("{}{path}", self.origin)).send().await.unwrap()).await
+    }
+
+    /// A POST of `form` to `path` from the app's own pages.
+    async fn post(&self, browser: &reqwest::Client, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
         browser
-            .get(format!("{}/api/_auth/session", setup.origin))
+            .post(format!("{}{path}", self.origin))
+            .header("origin", &self.origin)
+            .form(form)
             .send()
             .await
-            .unwrap(),
-    )
-    .await
+            .unwrap()
+    }
+}
+
+async fn session_of(setup: &WithProvider, browser: &reqwest::Client) -> serde_json::Value {
+    setup.json_of(browser, "/api/_auth/session").await
 }
 
 #[tokio::test]
@@ -383,16 +395,8 @@ async fn a_provider_down_at_start_up_does_not_stop_the_server_and_is_found_once_
     let browser = WithProvider::browser();
     let response = browser.get(format!("{origin}/auth/test")).send().await.unwrap();
     assert_eq!(location(&response), "/login");
-    let page = browser
-        .get(format!("{origin}/login"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
     assert_eq!(
-        text_of(&Html::parse_document(&page), ".error-summary li"),
+        problems_on(&browser, &format!("{origin}/login")).await,
         ["The identity provider could not sign you in, try again later"]
     );
     // The provider comes up: the next sign-in finds it.
@@ -421,16 +425,8 @@ async fn a_provider_that_goes_down_during_sign_in_gives_a_message_not_an_error()
     drop(provider);
     let response = browser.get(&callback).send().await.unwrap();
     assert_eq!(location(&response), "/login");
-    let page = browser
-        .get(format!("{origin}/login"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
     assert_eq!(
-        text_of(&Html::parse_document(&page), ".error-summary li"),
+        problems_on(&browser, &format!("{origin}/login")).await,
         ["The identity provider could not sign you in, try again later"]
     );
     app.stop().await;
@@ -521,25 +517,19 @@ async fn a_linked_identity_signs_in_and_the_last_way_to_sign_in_cannot_be_unlink
     let setup = WithProvider::start().await;
     let browser = WithProvider::browser();
     sign_in_with_provider(&setup, &browser, "ada@example.com", "/users").await;
-    let methods = json(
-        browser
-            .get(format!("{}/api/account/passkeys", setup.origin))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let methods = setup.json_of(&browser, "/api/account/passkeys").await;
     assert_eq!(methods["has_password"], false, "{methods}");
     let identity = &methods["identities"][0];
     assert_eq!(identity["provider"], "test", "{methods}");
     assert_eq!(identity["email"], "ada@example.com", "{methods}");
-    let unlink = browser
-        .post(format!("{}/api/account/unlink-identity", setup.origin))
-        .header("origin", &setup.origin)
-        .form(&[("provider", "test"), ("subject", identity["subject"].as_str().unwrap())])
-        .send()
-        .await
-        .unwrap();
+    let subject = identity["subject"].as_str().unwrap();
+    let unlink = setup
+        .post(
+            &browser,
+            "/api/account/unlink-identity",
+            &[("provider", "test"), ("subject", subject)],
+        )
+        .await;
     assert_eq!(unlink.status(), StatusCode::CONFLICT);
     assert_eq!(
         json(unlink).await["error"],
@@ -553,13 +543,13 @@ async fn a_logged_in_user_links_an_identity_from_the_account_page_and_unlinks_it
     let setup = WithProvider::start().await;
     setup.app.register("Ada", "ada@example.com").await;
     let browser = WithProvider::browser();
-    let login = browser
-        .post(format!("{}/api/auth/login", setup.origin))
-        .header("origin", &setup.origin)
-        .form(&[("email", "ada@example.com"), ("password", PASSWORD)])
-        .send()
-        .await
-        .unwrap();
+    let login = setup
+        .post(
+            &browser,
+            "/api/auth/login",
+            &[("email", "ada@example.com"), ("password", PASSWORD)],
+        )
+        .await;
     assert_eq!(login.status(), StatusCode::OK, "{}", login.text().await.unwrap());
     // Linking is a POST from the account page: a link elsewhere cannot start it.
     let cross_site = browser
@@ -569,12 +559,7 @@ async fn a_logged_in_user_links_an_identity_from_the_account_page_and_unlinks_it
         .await
         .unwrap();
     assert_eq!(cross_site.status(), StatusCode::FORBIDDEN);
-    let to_provider = browser
-        .post(format!("{}/auth/test/link", setup.origin))
-        .header("origin", &setup.origin)
-        .send()
-        .await
-        .unwrap();
+    let to_provider = setup.post(&browser, "/auth/test/link", &[]).await;
     let authorize = location(&to_provider);
     // Another address at the provider: linking does not need them to match.
     let callback = through_provider(
@@ -586,14 +571,7 @@ async fn a_logged_in_user_links_an_identity_from_the_account_page_and_unlinks_it
     .await;
     let response = browser.get(&callback).send().await.unwrap();
     assert_eq!(location(&response), "/account?done=identity-linked");
-    let methods = json(
-        browser
-            .get(format!("{}/api/account/passkeys", setup.origin))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let methods = setup.json_of(&browser, "/api/account/passkeys").await;
     assert_eq!(methods["identities"][0]["email"], "ada.work@example.org", "{methods}");
     // It signs in to this account from now on.
     let other_browser = WithProvider::browser();
@@ -601,13 +579,13 @@ async fn a_logged_in_user_links_an_identity_from_the_account_page_and_unlinks_it
     let session = session_of(&setup, &other_browser).await;
     assert_eq!(session["user"]["name"], "Ada", "{session}");
     // The password remains: the identity can go.
-    let unlink = browser
-        .post(format!("{}/api/account/unlink-identity", setup.origin))
-        .header("origin", &setup.origin)
-        .form(&[("provider", "test"), ("subject", "ada.work@example.org")])
-        .send()
-        .await
-        .unwrap();
+    let unlink = setup
+        .post(
+            &browser,
+            "/api/account/unlink-identity",
+            &[("provider", "test"), ("subject", "ada.work@example.org")],
+        )
+        .await;
     assert_eq!(unlink.status(), StatusCode::OK);
     assert_eq!(setup.app.count_rows("identities").await, 0);
 }
@@ -618,19 +596,15 @@ async fn an_identity_linked_to_one_user_cannot_be_linked_to_another() {
     sign_in_with_provider(&setup, &WithProvider::browser(), "ada@example.com", "/users").await;
     setup.app.register("Grace", "grace@example.com").await;
     let browser = WithProvider::browser();
-    browser
-        .post(format!("{}/api/auth/login", setup.origin))
-        .header("origin", &setup.origin)
-        .form(&[("email", "grace@example.com"), ("password", PASSWORD)])
-        .send()
-        .await
-        .unwrap();
-    let to_provider = browser
-        .post(format!("{}/auth/test/link", setup.origin))
-        .header("origin", &setup.origin)
-        .send()
-        .await
-        .unwrap();
+    let login = setup
+        .post(
+            &browser,
+            "/api/auth/login",
+            &[("email", "grace@example.com"), ("password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(login.status(), StatusCode::OK);
+    let to_provider = setup.post(&browser, "/auth/test/link", &[]).await;
     let callback = through_provider(
         &browser,
         &location(&to_provider),

@@ -1,6 +1,10 @@
 //! Identities: accounts at identity providers, linked to users.
 
-use super::{database_error, Database, Removal, Tx};
+use super::{
+    database_error,
+    users::{insert_passwordless_user_in, PasswordlessUser},
+    Database, Removal, Tx,
+};
 use crate::{error::AppError, model::UserSummary};
 
 /// An identity as a provider asserted it, about to be linked.
@@ -91,20 +95,14 @@ impl Database {
         identity: &NewIdentity<'_>,
     ) -> Result<i64, AppError> {
         let mut tx = self.pool.begin().await.map_err(database_error)?;
-        let user_id: i64 = sqlx::query_scalar(
-            "INSERT INTO users (name, email, password, created_at, email_verified_at) \
-             VALUES ($1, $2, '', $3, $4) RETURNING id",
-        )
-        .bind(name)
-        .bind(email)
-        .bind(created_at)
-        .bind(verified_at)
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(|err| match err.as_database_error() {
-            Some(db_err) if db_err.is_unique_violation() => AppError::EmailTaken,
-            _ => database_error(err),
-        })?;
+        let user = PasswordlessUser {
+            name,
+            email,
+            created_at,
+            passkey_user_handle: None,
+            email_verified_at: verified_at,
+        };
+        let user_id = insert_passwordless_user_in(&mut tx, &user).await?;
         insert_identity_in(&mut tx, user_id, identity).await?;
         tx.commit().await.map_err(database_error)?;
         Ok(user_id)

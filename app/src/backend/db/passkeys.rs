@@ -1,6 +1,10 @@
 //! Passkeys and the WebAuthn ceremonies that create and use them.
 
-use super::{database_error, users::password_of, Database, SessionRecord, Tx};
+use super::{
+    database_error,
+    users::{insert_passwordless_user_in, password_of, PasswordlessUser},
+    Database, SessionRecord, Tx,
+};
 use crate::error::AppError;
 
 /// A passkey as the account page lists it. Times are Unix seconds.
@@ -92,20 +96,14 @@ impl Database {
         passkey: &NewPasskey<'_>,
     ) -> Result<i64, AppError> {
         let mut tx = self.pool.begin().await.map_err(database_error)?;
-        let user_id: i64 = sqlx::query_scalar(
-            "INSERT INTO users (name, email, password, created_at, passkey_user_handle) \
-             VALUES ($1, $2, '', $3, $4) RETURNING id",
-        )
-        .bind(name)
-        .bind(email)
-        .bind(created_at)
-        .bind(user_handle)
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(|err| match err.as_database_error() {
-            Some(db_err) if db_err.is_unique_violation() => AppError::EmailTaken,
-            _ => database_error(err),
-        })?;
+        let user = PasswordlessUser {
+            name,
+            email,
+            created_at,
+            passkey_user_handle: Some(user_handle),
+            email_verified_at: None,
+        };
+        let user_id = insert_passwordless_user_in(&mut tx, &user).await?;
         insert_passkey_in(&mut tx, user_id, passkey).await?;
         tx.commit().await.map_err(database_error)?;
         Ok(user_id)

@@ -37,10 +37,7 @@ impl Database {
         .bind(created_at)
         .fetch_one(&self.pool)
         .await
-        .map_err(|err| match err.as_database_error() {
-            Some(db_err) if db_err.is_unique_violation() => AppError::EmailTaken,
-            _ => database_error(err),
-        })?;
+        .map_err(email_taken_or_database_error)?;
         Ok(UserSummary {
             id,
             name: name.to_owned(),
@@ -182,6 +179,43 @@ async fn set_password_in(tx: &mut Tx<'_>, password_hash: &str, session: &Session
         .await
         .map_err(database_error)?;
     after_password_set_in(tx, session).await
+}
+
+/// An account without a password (see the passkeys migration: stored as
+/// ''), made with a passkey or at an identity provider.
+pub(super) struct PasswordlessUser<'a> {
+    pub name: &'a str,
+    pub email: &'a str,
+    /// RFC 3339.
+    pub created_at: &'a str,
+    /// Set when it is made with a passkey.
+    pub passkey_user_handle: Option<&'a str>,
+    /// Set (RFC 3339) when its email is verified from the start.
+    pub email_verified_at: Option<&'a str>,
+}
+
+/// Inserts `user`, returning its id; a taken email is [`AppError::EmailTaken`].
+pub(super) async fn insert_passwordless_user_in(tx: &mut Tx<'_>, user: &PasswordlessUser<'_>) -> Result<i64, AppError> {
+    sqlx::query_scalar(
+        "INSERT INTO users (name, email, password, created_at, passkey_user_handle, email_verified_at) \
+         VALUES ($1, $2, '', $3, $4, $5) RETURNING id",
+    )
+    .bind(user.name)
+    .bind(user.email)
+    .bind(user.created_at)
+    .bind(user.passkey_user_handle)
+    .bind(user.email_verified_at)
+    .fetch_one(&mut **tx)
+    .await
+    .map_err(email_taken_or_database_error)
+}
+
+/// A unique violation on inserting a user is its email, taken.
+fn email_taken_or_database_error(err: sqlx::Error) -> AppError {
+    match err.as_database_error() {
+        Some(db_err) if db_err.is_unique_violation() => AppError::EmailTaken,
+        _ => database_error(err),
+    }
 }
 
 /// What every new password brings: reset links sent before are void, and

@@ -30,6 +30,18 @@ pub async fn sign_in(
     identity: &ProviderIdentity,
     client: IpAddr,
 ) -> Result<SignedIn, AppError> {
+    let signed_in = account_of(state, provider_id, identity, client).await?;
+    tracing::info!(target: "audit", action = "login", outcome = "success", method = %method(provider_id), user_id = signed_in.user.id, %client);
+    Ok(signed_in)
+}
+
+/// The account `identity` signs in to: its own, one it may join, or a new one.
+async fn account_of(
+    state: &AppState,
+    provider_id: &str,
+    identity: &ProviderIdentity,
+    client: IpAddr,
+) -> Result<SignedIn, AppError> {
     let now = state.clock.unix_now();
     let method = method(provider_id);
     if let Some((user, email)) = state
@@ -37,7 +49,6 @@ pub async fn sign_in(
         .sign_in_with_identity(provider_id, &identity.subject, now)
         .await?
     {
-        tracing::info!(target: "audit", action = "login", outcome = "success", %method, user_id = user.id, %client);
         return Ok(SignedIn { user, email });
     }
     let email = usable_email(identity)?;
@@ -55,7 +66,6 @@ pub async fn sign_in(
         state.db.link_identity(account.user.id, &new).await?;
         tracing::info!(target: "audit", action = "identity_link", outcome = "success", %method, user_id = account.user.id, automatic = true, %client);
         notify(state, account.user.id, Notice::IdentityLinked, client).await;
-        tracing::info!(target: "audit", action = "login", outcome = "success", %method, user_id = account.user.id, %client);
         return Ok(SignedIn {
             user: account.user,
             email: email.as_str().to_owned(),
@@ -75,7 +85,6 @@ pub async fn sign_in(
             tracing::warn!(user_id, error = %err, "verification mail not queued");
         }
     }
-    tracing::info!(target: "audit", action = "login", outcome = "success", %method, user_id, %client);
     Ok(SignedIn {
         user: UserSummary {
             id: user_id,

@@ -4,31 +4,23 @@
 //! signature, origin, challenge and counter; this module decides what is
 //! stored and who is signed in.
 //!
-//! Each ceremony is two requests: the first stores the challenge's state in
-//! the database under a random id and sends the options; the second takes
-//! that row away (`DELETE … RETURNING`) and checks the browser's answer
-//! against it. The database rather than a cookie, because spending must be
-//! seen by every app server at once: a sealed cookie could be replayed until
-//! it expired. A ceremony lives 5 minutes.
+//! Each ceremony is two requests: the first stores the challenge's state
+//! (see `backend::ceremony`) and sends the options; the second spends it and
+//! checks the browser's answer against it. A ceremony lives 5 minutes.
 //!
-//! `ceremony` keeps a ceremony between its two requests, `registration`
-//! makes passkeys (a new account's, or one more for a logged-in user), and
-//! `sign_in` uses them.
+//! `ceremony` says what each kind keeps between its two requests,
+//! `registration` makes passkeys (a new account's, or one more for a
+//! logged-in user), and `sign_in` uses them.
 
 mod ceremony;
 mod registration;
 mod sign_in;
 
-use super::ceremony::internal;
-
 pub use registration::{finish_adding, finish_sign_up, start_adding, start_sign_up};
 pub use sign_in::{finish_sign_in, start_sign_in};
 
-use super::{clock::rfc3339_of, db::Removal, AppState};
-use crate::{
-    error::AppError,
-    model::{IdentitySummary, PasskeySummary, SignInMethods},
-};
+use super::{ceremony::internal, db::Removal, AppState};
+use crate::error::AppError;
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use std::{net::IpAddr, time::Duration};
 use webauthn_rs::prelude::{Passkey, Url, Webauthn, WebauthnBuilder};
@@ -90,35 +82,6 @@ fn stored_credential(passkey: &Passkey) -> Result<String, AppError> {
 fn webauthn_internal(err: webauthn_rs::prelude::WebauthnError) -> AppError {
     tracing::error!(error = %err, "webauthn");
     AppError::Internal
-}
-
-/// The user's password (or not), passkeys and identities, for the account page.
-pub async fn sign_in_methods(state: &AppState, user_id: i64) -> Result<SignInMethods, AppError> {
-    let passkeys = state.db.passkeys_of(user_id).await?;
-    let identities = state.db.identities_of(user_id).await?;
-    Ok(SignInMethods {
-        identities: identities
-            .into_iter()
-            .map(|record| IdentitySummary {
-                label: state.identity_providers.label_of(&record.provider),
-                provider: record.provider,
-                subject: record.subject,
-                email: record.email,
-                created_at: rfc3339_of(record.created_at),
-                last_used_at: record.last_used_at.map(rfc3339_of),
-            })
-            .collect(),
-        has_password: state.db.password_hash(user_id).await?.is_some(),
-        passkeys: passkeys
-            .into_iter()
-            .map(|record| PasskeySummary {
-                id: record.id,
-                name: record.name,
-                created_at: rfc3339_of(record.created_at),
-                last_used_at: record.last_used_at.map(rfc3339_of),
-            })
-            .collect(),
-    })
 }
 
 /// Removes one of the user's passkeys, never their last way to sign in.
