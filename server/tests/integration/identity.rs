@@ -438,31 +438,26 @@ async fn a_code_from_another_provider_is_never_accepted() {
     // (same client id and redirect), whose code comes back to `test`'s callback.
     let setup = WithProvider::start().await;
     let other = IdentityProvider::start_on(0, &[format!("{}/auth/test/callback", setup.origin)]);
-    let browser = WithProvider::browser();
-    let to_provider = browser.get(format!("{}/auth/test", setup.origin)).send().await.unwrap();
-    let authorize = location(&to_provider).replace(&setup.provider.issuer, &other.issuer);
-    let callback = through_provider(
-        &browser,
-        &authorize,
-        &setup.origin,
-        AtProvider::LogIn("ada@example.com"),
-    )
-    .await;
+    let finished_at_other = || async {
+        let browser = WithProvider::browser();
+        let to_provider = browser.get(format!("{}/auth/test", setup.origin)).send().await.unwrap();
+        let authorize = location(&to_provider).replace(&setup.provider.issuer, &other.issuer);
+        let callback = through_provider(
+            &browser,
+            &authorize,
+            &setup.origin,
+            AtProvider::LogIn("ada@example.com"),
+        )
+        .await;
+        (browser, callback)
+    };
+    let (browser, callback) = finished_at_other().await;
     let response = browser.get(&callback).send().await.unwrap();
     assert_eq!(location(&response), "/login");
     assert!(session_cookie(&response).is_none());
     // Without the issuer in the return (providers that do not send it), the
     // code still fails at the right provider's token endpoint.
-    let browser = WithProvider::browser();
-    let to_provider = browser.get(format!("{}/auth/test", setup.origin)).send().await.unwrap();
-    let authorize = location(&to_provider).replace(&setup.provider.issuer, &other.issuer);
-    let callback = through_provider(
-        &browser,
-        &authorize,
-        &setup.origin,
-        AtProvider::LogIn("ada@example.com"),
-    )
-    .await;
+    let (browser, callback) = finished_at_other().await;
     let without_iss: String = callback
         .split('&')
         .filter(|pair| !pair.starts_with("iss="))
