@@ -171,8 +171,11 @@ impl From<Problems> for AppError {
 
 /// The JSON shape of every error response.
 #[derive(Serialize, Deserialize)]
-struct ErrorBody {
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub(crate) struct ErrorBody {
+    /// What went wrong, in words to show the user.
     error: String,
+    /// The input field the problem is in, for a field's problem.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     field: Option<String>,
     /// Also sent as `Retry-After`; in the body for scripts that see no headers

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 /// A user as listed: what any logged-in user may see of another.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct UserSummary {
     pub id: i64,
     pub name: String,
@@ -12,10 +13,12 @@ pub struct UserSummary {
 
 /// The answer of an action with nothing more to say: `{}`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Done {}
 
 /// One user's page.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct UserProfile {
     pub id: i64,
     pub name: String,
@@ -25,6 +28,7 @@ pub struct UserProfile {
 
 /// The logged-in user, as the session tells the browser.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct SessionUser {
     pub id: i64,
     pub name: String,
@@ -33,6 +37,7 @@ pub struct SessionUser {
 
 /// The public part of a session: everything the browser may know about it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct SessionInfo {
     pub user: SessionUser,
     /// RFC 3339, UTC.
@@ -41,6 +46,7 @@ pub struct SessionInfo {
 
 /// `GET /api/_auth/session`: the session's fields when logged in, `{}` otherwise.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct SessionView {
     #[serde(flatten, default)]
     pub session: Option<SessionInfo>,
@@ -48,6 +54,7 @@ pub struct SessionView {
 
 /// One of the user's sessions, as the account page lists them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ActiveSession {
     pub id: String,
     /// The session of the request that asked.
@@ -64,15 +71,18 @@ pub struct ActiveSession {
 /// `navigator.credentials`, and the id that names the ceremony when the
 /// browser's answer comes back.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct PasskeyChallenge {
     pub ceremony: String,
     /// `{"publicKey": {...}}` in the JSON form of WebAuthn Level 3 (binary
     /// fields as base64url), for `PublicKeyCredential.parse…OptionsFromJSON`.
+    #[cfg_attr(feature = "ssr", schema(value_type = Object))]
     pub options: Box<serde_json::value::RawValue>,
 }
 
 /// One of the user's passkeys, as the account page lists them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct PasskeySummary {
     /// The credential id, base64url.
     pub id: String,
@@ -85,6 +95,7 @@ pub struct PasskeySummary {
 
 /// One of the user's accounts at identity providers, as the account page lists them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct IdentitySummary {
     /// The provider's configured id.
     pub provider: String,
@@ -101,6 +112,7 @@ pub struct IdentitySummary {
 
 /// A configured identity provider: a `Continue with <label>` link to `/auth/<id>`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct IdentityProviderLink {
     pub id: String,
     pub label: String,
@@ -109,6 +121,7 @@ pub struct IdentityProviderLink {
 /// How the user can sign in: a password or not, their passkeys, and their
 /// identities at providers.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct SignInMethods {
     pub has_password: bool,
     pub passkeys: Vec<PasskeySummary>,

@@ -10,9 +10,8 @@ use app::{
         db::{ConnectError, Database, DatabaseSettings},
         device::DeviceCookies,
         http::{
-            accept_json_bodies, api_not_found, delete_listed_session, dev_mailbox_page, finish_identity_sign_in,
-            json_errors, limit_body, panic_response, refuse_cross_site, resolve_client_address, security_headers,
-            start_identity_link, start_identity_sign_in, FormFlashes, PublicOrigin, MAX_BODY_BYTES,
+            accept_json_bodies, api_not_found, api_routes, dev_mailbox_page, json_errors, limit_body, panic_response,
+            refuse_cross_site, resolve_client_address, security_headers, FormFlashes, PublicOrigin, MAX_BODY_BYTES,
         },
         limits::Limits,
         mail::{MailSetupError, Mailer},
@@ -30,7 +29,7 @@ use axum::{
     http::{header, HeaderValue, StatusCode},
     middleware::{self, Next},
     response::{IntoResponse, Response},
-    routing::{any, delete, get, post},
+    routing::{any, get},
     Router,
 };
 use config::Config;
@@ -285,10 +284,7 @@ pub fn router(state: AppState, config: &Config, extra: Router<AppState>) -> Rout
         router = router.route("/dev/mailbox", get(dev_mailbox_page));
     }
     let mut router = router
-        .route("/api/account/sessions/{id}", delete(delete_listed_session))
-        .route("/auth/{provider}", get(start_identity_sign_in))
-        .route("/auth/{provider}/link", post(start_identity_link))
-        .route("/auth/{provider}/callback", get(finish_identity_sign_in))
+        .merge(api_routes())
         .route("/api/{*rest}", any(api_not_found))
         .leptos_routes_with_context(&state, ROUTES.clone(), provide_state.clone(), render)
         // Other static files (the favicon), and the app's 404 page for the rest.

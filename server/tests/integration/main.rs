@@ -14,6 +14,7 @@ mod hostile_names;
 mod identity;
 mod json_bodies;
 mod mail;
+mod openapi;
 mod passkeys;
 mod recovery;
 mod security;

@@ -13,7 +13,7 @@ use crate::{
         AppState,
     },
     domain::safe_redirect_target,
-    error::AppError,
+    error::{AppError, ErrorBody},
     model::{FormFlash, IDENTITY_FLASH},
 };
 use axum::{
@@ -23,12 +23,24 @@ use axum::{
 use http::{header, request::Parts, HeaderValue, StatusCode};
 use serde::Deserialize;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SignInQuery {
+    /// The local path to land on once signed in.
     redirect: Option<String>,
 }
 
 /// `GET /auth/<id>?redirect=<path>`: to the provider, to sign in.
+#[utoipa::path(
+    get,
+    path = "/auth/{provider}",
+    tag = "providers",
+    params(("provider" = String, Path, description = "The provider's configured id"), SignInQuery),
+    responses(
+        (status = 303, description = "To the provider, with the flow's cookie; back to `/login` with the problem when the provider cannot be reached"),
+        (status = 404, description = "No such provider", body = ErrorBody),
+    )
+)]
 pub async fn start_identity_sign_in(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -41,6 +53,17 @@ pub async fn start_identity_sign_in(
 
 /// `POST /auth/<id>/link`: to the provider, to link an account there to the
 /// logged-in user.
+#[utoipa::path(
+    post,
+    path = "/auth/{provider}/link",
+    tag = "providers",
+    params(("provider" = String, Path, description = "The provider's configured id")),
+    responses(
+        (status = 303, description = "To the provider, with the flow's cookie; to `/login` when logged out; back to `/account` with the problem when the provider cannot be reached"),
+        (status = 404, description = "No such provider", body = ErrorBody),
+    ),
+    security((), ("session" = []))
+)]
 pub async fn start_identity_link(State(state): State<AppState>, Path(id): Path<String>, request: Parts) -> Response {
     let Some(user_id) = logged_in_user(&request) else {
         return see_other("/login?redirect=%2Faccount", Vec::new());
@@ -69,6 +92,15 @@ async fn to_provider(
 }
 
 /// `GET /auth/<id>/callback`: the return from the provider.
+#[utoipa::path(
+    get,
+    path = "/auth/{provider}/callback",
+    tag = "providers",
+    params(("provider" = String, Path, description = "The provider's configured id"), Callback),
+    responses(
+        (status = 303, description = "Signed in (a new session cookie) to the flow's `redirect` path, or linked to `/account`; otherwise back to `/login` (`/account` for a linking) with the problem"),
+    )
+)]
 pub async fn finish_identity_sign_in(
     State(state): State<AppState>,
     Path(id): Path<String>,

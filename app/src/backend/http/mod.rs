@@ -3,8 +3,8 @@
 //! the client's address (`client`), security headers and the pages' CSP
 //! (`headers`), pages and forms without JavaScript (`forms`), the
 //! development mailbox (`mailbox`), ending a listed session (`sessions`),
-//! sign-in at identity providers (`identity`), and JSON bodies read as
-//! forms (`json_bodies`).
+//! sign-in at identity providers (`identity`), JSON bodies read as forms
+//! (`json_bodies`), and the OpenAPI document (`openapi`).
 
 mod body;
 mod client;
@@ -15,6 +15,7 @@ mod headers;
 mod identity;
 mod json_bodies;
 mod mailbox;
+mod openapi;
 mod sessions;
 
 pub use body::{limit_body, MAX_BODY_BYTES};
@@ -23,7 +24,6 @@ pub use cross_site::{refuse_cross_site, PublicOrigin};
 pub use errors::{api_not_found, json_errors, panic_response, unavailable_page};
 pub use forms::{redirect_page, respond_to_form, take_form_flash, FormFlashes, FormPost};
 pub use headers::{page_content_security_policy, provide_page_security_policy, security_headers};
-pub use identity::{finish_identity_sign_in, start_identity_link, start_identity_sign_in};
 pub use json_bodies::accept_json_bodies;
 pub use mailbox::dev_mailbox_page;
-pub use sessions::delete_listed_session;
+pub use openapi::{api_document, api_routes};

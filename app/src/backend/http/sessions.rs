@@ -5,7 +5,7 @@
 use super::client::address_in;
 use crate::{
     backend::{active_sessions, session::CurrentSession, AppState},
-    error::AppError,
+    error::{AppError, ErrorBody},
     model::Done,
 };
 use axum::{
@@ -14,6 +14,18 @@ use axum::{
 };
 use http::header::SET_COOKIE;
 
+#[utoipa::path(
+    delete,
+    path = "/api/account/sessions/{id}",
+    tag = "account",
+    params(("id" = String, Path, description = "The session's id, as `GET /api/account/sessions` lists it")),
+    responses(
+        (status = 200, description = "Ended on every server; ending this session also clears its cookie", body = Done),
+        (status = 401, description = "Not logged in", body = ErrorBody),
+        (status = 404, description = "Not one of the user's sessions", body = ErrorBody),
+    ),
+    security(("session" = []))
+)]
 pub async fn delete_listed_session(
     State(state): State<AppState>,
     Path(id): Path<String>,

@@ -44,7 +44,8 @@ impl Ceremony for ProviderSignIn {
 
 /// The query of the return from the provider: a code, or an error; and the
 /// `state` (and, from providers that send it, their issuer: RFC 9207).
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct Callback {
     pub code: Option<String>,
     pub state: Option<String>,

@@ -1,0 +1,152 @@
+//! The OpenAPI document at `/api/openapi.json`: every endpoint is in it and
+//! nothing else, with both body encodings, its refusals and the session
+//! cookie as its security.
+
+use crate::helpers::*;
+use reqwest::StatusCode;
+use serde_json::Value;
+use std::collections::BTreeSet;
+
+/// The endpoints that are plain handlers rather than server functions.
+const HANDLERS: &[(&str, &str)] = &[
+    ("DELETE", "/api/account/sessions/{id}"),
+    ("GET", "/auth/{provider}"),
+    ("POST", "/auth/{provider}/link"),
+    ("GET", "/auth/{provider}/callback"),
+    ("GET", "/api/openapi.json"),
+];
+
+/// The document, as a client reads it.
+pub async fn api_document(app: &TestApp) -> Value {
+    let response = app.get("/api/openapi.json", None).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()["content-type"], "application/json");
+    json(response).await
+}
+
+/// Every `(method, path, operation)` of the document.
+pub fn operations(document: &Value) -> Vec<(String, String, &Value)> {
+    let mut operations = Vec::new();
+    for (path, item) in document["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            operations.push((method.to_uppercase(), path.clone(), operation));
+        }
+    }
+    operations
+}
+
+#[tokio::test]
+async fn the_document_lists_every_endpoint_and_nothing_else() {
+    let app = TestApp::start().await;
+    let document = api_document(&app).await;
+    assert!(document["openapi"].as_str().unwrap().starts_with("3.1."));
+    let documented: BTreeSet<(String, String)> = operations(&document)
+        .into_iter()
+        .map(|(method, path, _)| (method, path))
+        .collect();
+    let served: BTreeSet<(String, String)> = leptos::server_fn::axum::server_fn_paths()
+        .map(|(path, method)| (method.to_string(), path.to_owned()))
+        .chain(
+            HANDLERS
+                .iter()
+                .map(|(method, path)| ((*method).to_owned(), (*path).to_owned())),
+        )
+        .collect();
+    let undocumented: Vec<_> = served.difference(&documented).collect();
+    let not_served: Vec<_> = documented.difference(&served).collect();
+    assert!(undocumented.is_empty(), "served but not documented: {undocumented:?}");
+    assert!(not_served.is_empty(), "documented but not served: {not_served:?}");
+    // The handlers answer where the document says, not the router's fallback.
+    for (method, path) in HANDLERS {
+        let path = path.replace("{id}", "0123").replace("{provider}", "nope");
+        let response = app
+            .request(reqwest::Method::from_bytes(method.as_bytes()).unwrap(), &path, None)
+            .await;
+        assert_ne!(response.status(), StatusCode::METHOD_NOT_ALLOWED, "{method} {path}");
+        if response.status() == StatusCode::NOT_FOUND {
+            assert_eq!(json(response).await["error"], "Not found", "{method} {path}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn each_operation_has_its_fields_in_both_encodings_its_refusals_and_its_security() {
+    let app = TestApp::start().await;
+    let document = api_document(&app).await;
+    assert_eq!(
+        document["components"]["securitySchemes"]["session"],
+        serde_json::json!({"type": "apiKey", "in": "cookie", "name": "session",
+            "description": document["components"]["securitySchemes"]["session"]["description"]})
+    );
+    for (method, path, operation) in operations(&document) {
+        let at = format!("{method} {path}");
+        let responses = operation["responses"].as_object().unwrap();
+        assert!(responses.contains_key("200") || responses.contains_key("303"), "{at}");
+        for (status, response) in responses {
+            if status.starts_with('4') || status.starts_with('5') {
+                assert_eq!(
+                    response["content"]["application/json"]["schema"]["$ref"], "#/components/schemas/ErrorBody",
+                    "{at} {status}"
+                );
+            }
+        }
+        if let Some(body) = operation.get("requestBody") {
+            let content = &body["content"];
+            assert_eq!(
+                content["application/json"], content["application/x-www-form-urlencoded"],
+                "{at}"
+            );
+        }
+        if path.starts_with("/api/") && method != "GET" {
+            for status in ["400", "403", "413", "415"] {
+                assert!(responses.contains_key(status), "{at} lacks {status}");
+            }
+        }
+        let logged_in = operation["security"]
+            .as_array()
+            .is_some_and(|schemes| schemes.iter().any(|scheme| scheme.get("session").is_some()));
+        if logged_in && path.starts_with("/api/") {
+            assert!(responses.contains_key("401"), "{at}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn endpoints_for_logged_in_users_say_so_and_refuse_anyone_else() {
+    let app = TestApp::start().await;
+    let document = api_document(&app).await;
+    let logged_in: BTreeSet<(String, String)> = operations(&document)
+        .into_iter()
+        .filter(|(_, path, operation)| {
+            path.starts_with("/api/")
+                && operation["security"]
+                    .as_array()
+                    .is_some_and(|schemes| schemes.iter().any(|scheme| scheme.get("session").is_some()))
+        })
+        .map(|(method, path, _)| (method, path))
+        .collect();
+    assert!(logged_in.contains(&("GET".to_owned(), "/api/users".to_owned())));
+    for (method, path) in operations(&document)
+        .into_iter()
+        .map(|(method, path, _)| (method, path))
+    {
+        if !path.starts_with("/api/") {
+            continue;
+        }
+        let response = app
+            .request(
+                reqwest::Method::from_bytes(method.as_bytes()).unwrap(),
+                &path.replace("{id}", "0123"),
+                None,
+            )
+            .await;
+        let status = response.status();
+        let refused = status == StatusCode::UNAUTHORIZED && json(response).await["error"] == "Not logged in";
+        // Documented as needing a session exactly when it refuses one without.
+        assert_eq!(
+            refused,
+            logged_in.contains(&(method.clone(), path.clone())),
+            "{method} {path}: {status}"
+        );
+    }
+}
