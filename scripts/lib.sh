@@ -105,6 +105,18 @@ ensure_smtp_server() {
   fi
 }
 
+# schemathesis, the API fuzzer, in a virtual environment of its own.
+SCHEMATHESIS_VERSION=4.32.5
+SCHEMATHESIS="$HOME/.cache/leptos-sessions/schemathesis/bin/st"
+ensure_schemathesis() {
+  if [ "$("$SCHEMATHESIS" --version 2>/dev/null)" != "st, version $SCHEMATHESIS_VERSION" ]; then
+    step "Installing schemathesis $SCHEMATHESIS_VERSION from PyPI, for the API fuzzing"
+    python3 -m venv "$HOME/.cache/leptos-sessions/schemathesis"
+    "$HOME/.cache/leptos-sessions/schemathesis/bin/pip" install --quiet --disable-pip-version-check \
+      "schemathesis==$SCHEMATHESIS_VERSION"
+  fi
+}
+
 ensure_build_tools() {
   ensure_wasm_target
   ensure_npm_packages

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what is missing and runs every check: formatting and lints (server
-# and wasm sides), unit and HTTP integration tests, then the release build and
-# the browser tests against it. UPDATE_SCREENSHOTS=1 also refreshes the
+# and wasm sides), unit and HTTP integration tests, fuzzing of the API from
+# its OpenAPI document, then the release build and the browser tests against it. UPDATE_SCREENSHOTS=1 also refreshes the
 # README's screenshots.
 source "$(dirname "$0")/lib.sh"
 
@@ -34,6 +34,9 @@ elif [ "${CI:-}" = "true" ]; then
 else
   step "SKIPPED: the HTTP integration tests on PostgreSQL (nothing answers at 127.0.0.1:5432; set TEST_POSTGRES_URL to use another server)"
 fi
+
+step "Fuzzing the API from its OpenAPI document (schemathesis)"
+./scripts/fuzz-api.sh
 
 build_release
 

@@ -46,7 +46,6 @@ pub struct SessionInfo {
 
 /// `GET /api/_auth/session`: the session's fields when logged in, `{}` otherwise.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct SessionView {
     #[serde(flatten, default)]
     pub session: Option<SessionInfo>,

@@ -11,7 +11,13 @@
 //! ([`shared_refusals`]).
 
 use super::{identity, sessions};
-use crate::{api::*, backend::AppState, error::ErrorBody};
+use crate::{
+    api::*,
+    backend::AppState,
+    domain::{Email, PageRequest, PasskeyName, Password, UserName},
+    error::ErrorBody,
+    model::{SessionInfo, SessionView},
+};
 use axum::{http::header, response::IntoResponse, Router};
 use leptos::server_fn::{Protocol, ServerFn};
 use serde::Deserialize;
@@ -20,7 +26,7 @@ use utoipa::{
     openapi::{
         path::{HttpMethod, Operation, OperationBuilder, ParameterBuilder, ParameterIn},
         request_body::RequestBodyBuilder,
-        schema::{ObjectBuilder, Type},
+        schema::{KnownFormat, ObjectBuilder, OneOfBuilder, SchemaFormat, Type},
         security::{ApiKey, ApiKeyValue, SecurityRequirement, SecurityScheme},
         ContentBuilder, InfoBuilder, OpenApi, OpenApiBuilder, Ref, RefOr, Required, ResponseBuilder, Schema,
     },
@@ -69,7 +75,7 @@ fn server_functions() -> Vec<Documented> {
             .refuses(&[INVALID, UNVERIFIED]),
         endpoint::<GetUser>("One user's profile")
             .logged_in()
-            .refuses(&[(404, "No such user"), UNVERIFIED]),
+            .refuses(&[INVALID, (404, "No such user"), UNVERIFIED]),
         endpoint::<GetSession>("The session's public fields when logged in, `{}` otherwise"),
         endpoint::<EndSession>("Log out, as `POST /api/auth/logout`"),
         endpoint::<LogoutEverywhere>("End every other session of the user; this one gets a new cookie")
@@ -148,6 +154,8 @@ struct Documented {
     operation: OperationBuilder,
     logged_in: bool,
     refusals: Vec<Refusal>,
+    /// The schemas its answer refers to.
+    schemas: Vec<(String, RefOr<Schema>)>,
 }
 
 fn endpoint<F>(summary: &str) -> Documented
@@ -156,6 +164,9 @@ where
     F::Output: ToSchema,
 {
     let method = method_of::<F>();
+    let mut refusals = Vec::new();
+    let mut schemas = Vec::new();
+    F::Output::schemas(&mut schemas);
     // A server function's arguments default to empty: a missing field is
     // read as "" and refused by validation, so none is required on the wire.
     let fields = serde_aux::serde_introspection::serde_introspect::<F>();
@@ -165,19 +176,22 @@ where
         .tag(tag_of(F::PATH))
         .response("200", answer::<F::Output>("Done"));
     if method != HttpMethod::Post {
+        if !fields.is_empty() {
+            refusals.push((400, "The query cannot be decoded (a field given twice, say)"));
+        }
         for field in fields {
             operation = operation.parameter(
                 ParameterBuilder::new()
                     .name(*field)
                     .parameter_in(ParameterIn::Query)
                     .required(Required::False)
-                    .schema(Some(ObjectBuilder::new().schema_type(Type::String))),
+                    .schema(Some(field_schema(field))),
             );
         }
     } else if !fields.is_empty() {
         let mut object = ObjectBuilder::new();
         for field in fields {
-            object = object.property(*field, ObjectBuilder::new().schema_type(Type::String));
+            object = object.property(*field, field_schema(field));
         }
         let object: RefOr<Schema> = object.into();
         operation = operation.request_body(Some(
@@ -192,7 +206,8 @@ where
         method,
         operation,
         logged_in: false,
-        refusals: Vec::new(),
+        refusals,
+        schemas,
     }
 }
 
@@ -223,7 +238,8 @@ impl Documented {
         self
     }
 
-    fn into_operation(self) -> (&'static str, HttpMethod, Operation) {
+    fn into_operation(self, schemas: &mut Vec<(String, RefOr<Schema>)>) -> (&'static str, HttpMethod, Operation) {
+        schemas.extend(self.schemas);
         let mut refusals = self.refusals;
         if self.logged_in {
             refusals.push((401, "Not logged in"));
@@ -231,6 +247,33 @@ impl Documented {
         let mut operation = self.operation.build();
         add_refusals(&mut operation, &refusals);
         (self.path, self.method, operation)
+    }
+}
+
+/// A field's schema: a string, with the domain's rules where a field of that
+/// name has them.
+fn field_schema(name: &str) -> ObjectBuilder {
+    let string = ObjectBuilder::new().schema_type(Type::String);
+    match name {
+        "email" => string
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Email)))
+            .max_length(Some(Email::MAX_CHARS)),
+        "name" => string.min_length(Some(1)).max_length(Some(UserName::MAX_CHARS)),
+        "password" | "new_password" => string.min_length(Some(Password::MIN_CHARS)).description(Some(format!(
+            "At least {} characters and at most {} bytes in UTF-8",
+            Password::MIN_CHARS,
+            Password::MAX_BYTES
+        ))),
+        "passkey_name" => string.max_length(Some(PasskeyName::MAX_CHARS)),
+        "limit" => string.pattern(Some("^[0-9]*$")).description(Some(format!(
+            "1 to {}; {} when empty or not given",
+            PageRequest::MAX_LIMIT,
+            PageRequest::DEFAULT_LIMIT
+        ))),
+        "after" | "before" => string
+            .pattern(Some("^(-?[0-9]+)?$"))
+            .description(Some("A user's id; none when empty")),
+        _ => string,
     }
 }
 
@@ -354,15 +397,13 @@ pub fn api_document() -> OpenApi {
         )
         .build()
         .merge_from(handlers().into_openapi());
+    let mut schemas = vec![(ErrorBody::name().into_owned(), ErrorBody::schema())];
     for documented in server_functions() {
-        let (path, method, operation) = documented.into_operation();
+        let (path, method, operation) = documented.into_operation(&mut schemas);
         document.paths.add_path_operation(path, vec![method], operation);
     }
     shared_refusals(&mut document);
     let components = document.components.get_or_insert_with(Default::default);
-    let mut schemas = vec![(ErrorBody::name().into_owned(), ErrorBody::schema())];
-    crate::model::SignInMethods::schemas(&mut schemas);
-    crate::model::SessionView::schemas(&mut schemas);
     components.schemas.extend(schemas);
     components.add_security_scheme(
         SESSION,
@@ -372,6 +413,28 @@ pub fn api_document() -> OpenApi {
         ))),
     );
     document
+}
+
+/// The session's fields when logged in, an empty object otherwise: what the
+/// derived schema of its flattened `Option` cannot say.
+impl PartialSchema for SessionView {
+    fn schema() -> RefOr<Schema> {
+        let anonymous = ObjectBuilder::new()
+            .schema_type(Type::Object)
+            .max_properties(Some(0))
+            .description(Some("Not logged in"));
+        OneOfBuilder::new()
+            .item(Ref::from_schema_name(SessionInfo::name()))
+            .item(anonymous)
+            .into()
+    }
+}
+
+impl ToSchema for SessionView {
+    fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
+        schemas.push((SessionInfo::name().into_owned(), SessionInfo::schema()));
+        SessionInfo::schemas(schemas);
+    }
 }
 
 static DOCUMENT: LazyLock<String> =

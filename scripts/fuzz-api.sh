@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Property-based fuzzing of every endpoint of the API from its OpenAPI document
+# (schemathesis): a server of its own on a fresh SQLite database, every
+# operation anonymous, then logged in (the operations that end or replace the
+# session last, so the others keep theirs). Checks: no server error, every
+# status and header documented, every answer valid against its schema, and
+# the rest of schemathesis' checks but one: "schema-valid data is accepted"
+# cannot hold for fields whose validity is state (a mailed token, a passkey
+# ceremony, the current password). FUZZ_EXAMPLES bounds the examples per
+# operation (default 25). Run by test.sh; alone: ./scripts/fuzz-api.sh
+source "$(dirname "$0")/lib.sh"
+
+ensure_schemathesis
+examples=${FUZZ_EXAMPLES:-25}
+
+step "Building the server (debug: overflow checks on) for fuzzing"
+cargo build --quiet -p server --bin server
+
+data=$(mktemp -d)
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+base="http://127.0.0.1:$port"
+# The brute-force limits are raised: fuzzing sends thousands of bad logins
+# from one address, which they exist to stop, and would then see only 429s.
+env -i PATH="$PATH" HOME="$HOME" DATABASE_URL="sqlite://$data/app.db" LEPTOS_SITE_ROOT="$data" \
+  LEPTOS_SITE_ADDR="127.0.0.1:$port" SESSION_PASSWORD="fuzzing-session-password-0123456789abcdef" \
+  BCRYPT_COST=4 RUST_LOG=warn REGISTER_MAX_PER_ADDRESS=1000000 LOGIN_MAX_FAILURES_PER_ADDRESS=1000000 \
+  LOGIN_MAX_FAILURES_PER_EMAIL=1000000 LOGIN_MAX_FAILURES_PER_DEVICE=1000000 \
+  "$CARGO_TARGET_DIR/debug/server" >"$data/server.log" 2>&1 &
+server=$!
+trap 'kill $server 2>/dev/null; rm -rf "$data"' EXIT
+for _ in $(seq 100); do
+  curl -sf "$base/api/openapi.json" >/dev/null && break
+  sleep 0.1
+done
+
+# A fresh account's session cookie's value.
+new_session() {
+  local email="fuzz-$RANDOM$RANDOM@example.com"
+  curl -sf -D - -o /dev/null -H 'Content-Type: application/json' \
+    -d "{\"name\": \"Fuzz\", \"email\": \"$email\", \"password\": \"a fuzzing password\"}" \
+    "$base/api/register" | sed -n 's/^set-cookie: session=\([^;]*\).*/\1/ip'
+}
+
+# Runs schemathesis over the operations the options select. With a session
+# (`logged_in`), the cookie is given as the document's security scheme, so
+# that schemathesis also tries each operation without it.
+fuzz() {
+  local config=()
+  if [ "$1" = logged_in ]; then
+    printf '[auth.openapi.session]\napi_key = "%s"\n' "$(new_session)" >"$data/logged-in.toml"
+    config=(--config-file "$data/logged-in.toml")
+  fi
+  shift
+  "$SCHEMATHESIS" "${config[@]}" run "$base/api/openapi.json" \
+    --checks all --exclude-checks positive_data_acceptance \
+    --max-examples "$examples" --workers 2 --seed "${FUZZ_SEED:-1}" --no-color "$@"
+}
+
+# Those that end the session, or start another in its place.
+session_enders='^/api/(auth/(logout|login|reset-password|passkey/(login|register))|_auth/session|register|account/(logout-everywhere|password|set-password|end-session|sessions/\{id\}))$'
+
+step "Fuzzing every endpoint, anonymous ($examples examples an operation)"
+fuzz anonymous
+step "Fuzzing every endpoint but those that end the session, logged in"
+fuzz logged_in --exclude-path-regex "$session_enders"
+step "Fuzzing the endpoints that end the session, logged in"
+fuzz logged_in --include-path-regex "$session_enders"
+
+if grep -E 'ERROR|panicked' "$data/server.log"; then
+  echo "The server logged errors while being fuzzed (above)." >&2
+  exit 1
+fi
