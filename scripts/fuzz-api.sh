@@ -10,6 +10,7 @@
 # operation (default 25). Run by test.sh; alone: ./scripts/fuzz-api.sh
 source "$(dirname "$0")/lib.sh"
 
+ensure_npm_packages
 ensure_schemathesis
 examples=${FUZZ_EXAMPLES:-25}
 
@@ -19,15 +20,29 @@ cargo build --quiet -p server --bin server
 data=$(mktemp -d)
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 base="http://127.0.0.1:$port"
+pids=()
+trap 'kill "${pids[@]}" 2>/dev/null; rm -rf "$data"' EXIT
+
+# A real OpenID provider, configured as `demo`: the fuzzed /auth/{provider}
+# endpoints reach its discovery and its redirects, not only a 404.
+client_secret="a-client-secret-for-the-api-fuzzing-0123456789"
+node end2end/oidc/provider.mjs "{\"port\": 0, \"clientId\": \"fuzz\", \"clientSecret\": \"$client_secret\",
+  \"redirectUris\": [\"$base/auth/demo/callback\"]}" >"$data/provider.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 100); do
+  issuer=$(sed -n 's/^listening //p' "$data/provider.log")
+  [ -n "$issuer" ] && break
+  sleep 0.1
+done
 # The brute-force limits are raised: fuzzing sends thousands of bad logins
 # from one address, which they exist to stop, and would then see only 429s.
 env -i PATH="$PATH" HOME="$HOME" DATABASE_URL="sqlite://$data/app.db" LEPTOS_SITE_ROOT="$data" \
   LEPTOS_SITE_ADDR="127.0.0.1:$port" SESSION_PASSWORD="fuzzing-session-password-0123456789abcdef" \
   BCRYPT_COST=4 RUST_LOG=warn REGISTER_MAX_PER_ADDRESS=1000000 LOGIN_MAX_FAILURES_PER_ADDRESS=1000000 \
   LOGIN_MAX_FAILURES_PER_EMAIL=1000000 LOGIN_MAX_FAILURES_PER_DEVICE=1000000 \
+  OIDC_DEMO_ISSUER="$issuer" OIDC_DEMO_CLIENT_ID=fuzz OIDC_DEMO_CLIENT_SECRET="$client_secret" \
   "$CARGO_TARGET_DIR/debug/server" >"$data/server.log" 2>&1 &
-server=$!
-trap 'kill $server 2>/dev/null; rm -rf "$data"' EXIT
+pids+=($!)
 for _ in $(seq 100); do
   curl -sf "$base/api/openapi.json" >/dev/null && break
   sleep 0.1
@@ -45,15 +60,13 @@ new_session() {
 # (`logged_in`), the cookie is given as the document's security scheme, so
 # that schemathesis also tries each operation without it.
 fuzz() {
-  local config=()
+  printf '[parameters]\n"path.provider" = "demo"\n' >"$data/$1.toml"
   if [ "$1" = logged_in ]; then
-    printf '[auth.openapi.session]\napi_key = "%s"\n' "$(new_session)" >"$data/logged-in.toml"
-    config=(--config-file "$data/logged-in.toml")
+    printf '[auth.openapi.session]\napi_key = "%s"\n' "$(new_session)" >>"$data/$1.toml"
   fi
-  shift
-  "$SCHEMATHESIS" "${config[@]}" run "$base/api/openapi.json" \
+  "$SCHEMATHESIS" --config-file "$data/$1.toml" run "$base/api/openapi.json" \
     --checks all --exclude-checks positive_data_acceptance \
-    --max-examples "$examples" --workers 2 --seed "${FUZZ_SEED:-1}" --no-color "$@"
+    --max-examples "$examples" --workers 2 --seed "${FUZZ_SEED:-1}" --no-color "${@:2}"
 }
 
 # Those that end the session, or start another in its place.

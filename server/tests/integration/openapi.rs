@@ -150,3 +150,18 @@ async fn endpoints_for_logged_in_users_say_so_and_refuse_anyone_else() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_query_that_cannot_be_decoded_is_a_documented_400() {
+    // Found by fuzzing: the 400 of a field given twice was not in the document.
+    let app = TestApp::start().await;
+    let (_, cookie) = app.register("Ada", "ada@example.com").await;
+    let document = api_document(&app).await;
+    for path in ["/api/users", "/api/user"] {
+        let response = app
+            .get(&format!("{path}?id=1&id=2&limit=1&limit=2"), Some(&cookie))
+            .await;
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{path}");
+        assert!(document["paths"][path]["get"]["responses"]["400"].is_object(), "{path}");
+    }
+}

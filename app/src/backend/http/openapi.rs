@@ -495,4 +495,16 @@ mod tests {
         };
         assert!(limited.description.contains("Retry-After"));
     }
+
+    #[test]
+    fn the_anonymous_session_answer_has_a_schema_of_its_own() {
+        // Found by fuzzing: `{}` matched neither branch of the derived schema.
+        let schema = serde_json::to_value(SessionView::schema()).unwrap();
+        assert_eq!(
+            schema["oneOf"][0]["$ref"],
+            format!("#/components/schemas/{}", SessionInfo::name())
+        );
+        assert_eq!(schema["oneOf"][1]["type"], "object");
+        assert_eq!(schema["oneOf"][1]["maxProperties"], 0);
+    }
 }
