@@ -18,6 +18,9 @@ test.describe("with a server of its own", () => {
       await page.getByRole("main").getByRole("link", { name: "Short Lived" }).first().click();
       await expect(page).toHaveURL(at("/login\\?redirect=/users/\\d+"));
     } finally {
+      // Off the server's pages first: a request of the live page (a chunk, a
+      // session check) to a stopped server would fail on the console.
+      await page.goto("about:blank");
       await server.stop();
     }
   });
@@ -46,6 +49,7 @@ test.describe("with a server of its own", () => {
       await page.goto(`${third.baseURL}/users`);
       await expect(page).toHaveURL(at("/login\\?redirect=/users"));
     } finally {
+      await page.goto("about:blank");
       await third?.stop();
       rmSync(data, { recursive: true, force: true });
     }

@@ -174,7 +174,7 @@ where
         .operation_id(Some(type_name::<F>()))
         .summary(Some(summary))
         .tag(tag_of(F::PATH))
-        .response("200", answer::<F::Output>("Done"));
+        .response("200", answer::<F::Output>("Success"));
     if method != HttpMethod::Post {
         if !fields.is_empty() {
             refusals.push((400, "The query cannot be decoded (a field given twice, say)"));
