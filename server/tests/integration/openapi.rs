@@ -89,6 +89,9 @@ async fn each_operation_has_its_fields_in_both_encodings_its_refusals_and_its_se
                     "{at} {status}"
                 );
             }
+            if status == "429" || status == "503" {
+                assert!(response["headers"]["Retry-After"].is_object(), "{at} {status}");
+            }
         }
         if let Some(body) = operation.get("requestBody") {
             let content = &body["content"];

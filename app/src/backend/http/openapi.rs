@@ -24,6 +24,7 @@ use serde::Deserialize;
 use std::sync::LazyLock;
 use utoipa::{
     openapi::{
+        header::HeaderBuilder,
         path::{HttpMethod, Operation, OperationBuilder, ParameterBuilder, ParameterIn},
         request_body::RequestBodyBuilder,
         schema::{KnownFormat, ObjectBuilder, OneOfBuilder, SchemaFormat, Type},
@@ -328,12 +329,21 @@ fn add_refusals(operation: &mut Operation, refusals: &[Refusal]) {
             Some(_) => continue,
             None => (*when).to_owned(),
         };
-        let error = ResponseBuilder::new().description(description).content(
+        let mut error = ResponseBuilder::new().description(description).content(
             JSON,
             ContentBuilder::new()
                 .schema(Some(Ref::from_schema_name("ErrorBody")))
                 .build(),
         );
+        if matches!(status.as_str(), "429" | "503") {
+            error = error.header(
+                "Retry-After",
+                HeaderBuilder::new()
+                    .schema(ObjectBuilder::new().schema_type(Type::Integer).minimum(Some(0)))
+                    .description(Some("Seconds to wait before trying again"))
+                    .build(),
+            );
+        }
         operation.responses.responses.insert(status, error.build().into());
     }
 }
