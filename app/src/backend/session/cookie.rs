@@ -107,6 +107,9 @@ impl CookieKeys {
     }
 }
 
+/// The session cookie's name (`__Host-session` over HTTPS).
+pub const SESSION_COOKIE: &str = "session";
+
 /// How sessions are sealed, fixed at startup.
 pub struct SessionConfig {
     cookie: SealedCookie,
@@ -116,7 +119,7 @@ pub struct SessionConfig {
 impl SessionConfig {
     pub fn new(keys: CookieKeys, lifetimes: Lifetimes, secure: bool) -> Self {
         Self {
-            cookie: SealedCookie::new(keys, "session", secure, SameSite::Lax, lifetimes.max_age),
+            cookie: SealedCookie::new(keys, SESSION_COOKIE, secure, SameSite::Lax, lifetimes.max_age),
             lifetimes,
         }
     }

@@ -18,7 +18,7 @@ mod cookie;
 mod helpers;
 mod middleware;
 
-pub use cookie::{CookieKeys, Lifetimes, OpenedCookie, SecureData, Session, SessionConfig};
+pub use cookie::{CookieKeys, Lifetimes, OpenedCookie, SecureData, Session, SessionConfig, SESSION_COOKIE};
 pub use helpers::{
     clear_user_session, forget_cookie, get_user_session, issue, new_session, require_user_session,
     require_verified_user, session_info, sign_in, start_session, successor_session, trusted_device, NewSession,

@@ -12,9 +12,9 @@
 
 mod server_functions;
 
-use super::{identity, sessions};
+use super::{identity, sessions, MAX_BODY_BYTES};
 use crate::{
-    backend::AppState,
+    backend::{session::SESSION_COOKIE, AppState},
     error::ErrorBody,
     model::{SessionInfo, SessionView},
 };
@@ -43,7 +43,7 @@ type Refusal = (u16, &'static str);
 
 /// Adds each refusal as a JSON error response; refusals with one status
 /// share it, their descriptions joined.
-fn add_refusals(operation: &mut Operation, refusals: &[Refusal]) {
+fn add_refusals(operation: &mut Operation, refusals: &[(u16, &str)]) {
     for (status, when) in refusals {
         let status = status.to_string();
         let description = match operation.responses.responses.get(&status) {
@@ -74,6 +74,7 @@ fn add_refusals(operation: &mut Operation, refusals: &[Refusal]) {
 /// refused cross-site, and its body may be malformed, too large or of
 /// another media type; any may find the database unreachable.
 fn shared_refusals(document: &mut OpenApi) {
+    let too_large = format!("The body is over {} KiB", MAX_BODY_BYTES / 1024);
     for (_, item) in document.paths.paths.iter_mut() {
         for (operation, changes_state) in [(&mut item.get, false), (&mut item.post, true), (&mut item.delete, true)] {
             let Some(operation) = operation.as_mut() else { continue };
@@ -88,7 +89,7 @@ fn shared_refusals(document: &mut OpenApi) {
                         "The body is malformed (`Malformed JSON body: …`) or cannot be decoded",
                     ),
                     (403, "Sent by another site (`Origin`, or `Sec-Fetch-Site: cross-site`)"),
-                    (413, "The body is over 64 KiB"),
+                    (413, too_large.as_str()),
                     (415, "The body is neither JSON nor a form"),
                 ]);
             }
@@ -140,7 +141,7 @@ pub fn api_document() -> OpenApi {
     components.add_security_scheme(
         SESSION,
         SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
-            "session",
+            SESSION_COOKIE,
             "The sealed session cookie that logging in sets; named `__Host-session` when the site is served over HTTPS",
         ))),
     );

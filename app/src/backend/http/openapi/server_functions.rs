@@ -129,7 +129,6 @@ pub(super) struct Documented {
     path: &'static str,
     method: HttpMethod,
     operation: OperationBuilder,
-    logged_in: bool,
     refusals: Vec<Refusal>,
     /// The schemas its answer refers to.
     schemas: Vec<(String, RefOr<Schema>)>,
@@ -151,7 +150,7 @@ where
         .operation_id(Some(type_name::<F>()))
         .summary(Some(summary))
         .tag(tag_of(F::PATH))
-        .response("200", answer::<F::Output>("Success"));
+        .response("200", success::<F::Output>());
     if method != HttpMethod::Post {
         if !fields.is_empty() {
             refusals.push((400, "The query cannot be decoded (a field given twice, say)"));
@@ -182,7 +181,6 @@ where
         path: F::PATH,
         method,
         operation,
-        logged_in: false,
         refusals,
         schemas,
     }
@@ -191,7 +189,7 @@ where
 impl Documented {
     /// Needs the session cookie of a logged-in user.
     fn logged_in(mut self) -> Self {
-        self.logged_in = true;
+        self.refusals.push((401, "Not logged in"));
         self.operation = self
             .operation
             .security(SecurityRequirement::new(SESSION, Vec::<String>::new()));
@@ -220,12 +218,8 @@ impl Documented {
         schemas: &mut Vec<(String, RefOr<Schema>)>,
     ) -> (&'static str, HttpMethod, Operation) {
         schemas.extend(self.schemas);
-        let mut refusals = self.refusals;
-        if self.logged_in {
-            refusals.push((401, "Not logged in"));
-        }
         let mut operation = self.operation.build();
-        add_refusals(&mut operation, &refusals);
+        add_refusals(&mut operation, &self.refusals);
         (self.path, self.method, operation)
     }
 }
@@ -283,7 +277,7 @@ fn type_name<F>() -> &'static str {
 
 /// `/api/account/sessions` → `account`; `/api/users` → `users`.
 fn tag_of(path: &str) -> String {
-    let path = path.trim_start_matches("/api/").trim_start_matches("/auth/");
+    let path = path.trim_start_matches("/api/");
     path.split('/')
         .next()
         .unwrap_or(path)
@@ -291,9 +285,9 @@ fn tag_of(path: &str) -> String {
         .to_owned()
 }
 
-/// A JSON answer of type `T`.
-fn answer<T: ToSchema>(description: &str) -> ResponseBuilder {
+/// A successful JSON answer of type `T`.
+fn success<T: ToSchema>() -> ResponseBuilder {
     ResponseBuilder::new()
-        .description(description)
+        .description("Success")
         .content(JSON, ContentBuilder::new().schema(Some(T::schema())).build())
 }
