@@ -97,9 +97,20 @@ pub async fn list_users(
     before: Option<String>,
 ) -> Result<Vec<UserSummary>, AppError> {
     let state = state()?;
-    session::require_verified_user(&state)?;
+    let check = session::session_to_check()?;
     let page = crate::domain::PageRequest::parse(limit.as_deref(), after.as_deref(), before.as_deref())?;
-    state.db.list_users(page).await
+    let session = &check.session;
+    let (standing, users) = state
+        .db
+        .users_page_for_session(
+            session.user.id,
+            &session.secure.session_id,
+            state.clock.unix_now(),
+            page,
+        )
+        .await?;
+    check.settle(&state, standing)?;
+    Ok(users)
 }
 
 /// `GET /api/user?id=`: one user's profile.

@@ -325,6 +325,33 @@ async fn login_redirect_only_follows_local_paths() {
     app.stop().await;
 }
 
+/// `GET /api/users` checks the session in its page's statement, after
+/// reading its input: a dead cookie must still be found out and cleared when
+/// the input is refused first, and the page must never be served on it.
+#[tokio::test]
+async fn a_dead_cookie_gets_no_users_and_is_cleared_whatever_the_input() {
+    let app = TestApp::start().await;
+    app.register("Grace", "grace@example.com").await;
+    let (_, cookie) = app.register("Ada", "ada@example.com").await;
+    let copy = cookie.clone();
+    app.post_form("/api/auth/logout", &[], Some(&cookie)).await;
+    for (query, status) in [
+        ("", StatusCode::UNAUTHORIZED),
+        ("?before=1", StatusCode::UNAUTHORIZED),
+        ("?limit=0", StatusCode::UNPROCESSABLE_ENTITY),
+        ("?after=x", StatusCode::UNPROCESSABLE_ENTITY),
+    ] {
+        let response = app.get(&format!("/api/users{query}"), Some(&copy)).await;
+        assert_eq!(response.status(), status, "{query}");
+        let cleared = set_cookie_header(&response).unwrap_or_default();
+        assert!(cleared.contains("Max-Age=0"), "{query}: {cleared}");
+        assert_eq!(response.headers()[CACHE_CONTROL], "no-store");
+        let body = response.text().await.unwrap();
+        assert!(!body.contains("Grace"), "{query}: {body}");
+    }
+    app.stop().await;
+}
+
 #[tokio::test]
 async fn a_cookie_copied_before_logout_is_refused_after_it() {
     let app = TestApp::start().await;

@@ -160,6 +160,25 @@ async fn last_seen_is_written_at_most_once_a_minute() {
     app.stop().await;
 }
 
+/// The users page checks its session inside its own statement; it notes
+/// "last seen" all the same (read from the record here: a request for the
+/// list would note it itself).
+#[tokio::test]
+async fn the_users_page_notes_last_seen_like_any_request() {
+    let app = TestApp::start().await;
+    let (id, cookie) = app.register("Ada", "ada@example.com").await;
+    let last_seen = || async {
+        let now = app.state().clock.unix_now();
+        app.state().db.sessions_of(id, now).await.unwrap()[0].last_seen_at
+    };
+    let at_login = last_seen().await;
+    app.advance_clock(61);
+    let page = app.get("/api/users", Some(&cookie)).await;
+    assert_eq!(page.status(), StatusCode::OK);
+    assert_eq!(last_seen().await, at_login + 61);
+    app.stop().await;
+}
+
 #[tokio::test]
 async fn logout_and_password_changes_end_records_and_expired_ones_are_swept() {
     let app = TestApp::start().await;

@@ -19,10 +19,34 @@ pub struct SessionRecord {
 }
 
 /// What the per-request check learns about a valid session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SessionStanding {
     pub last_seen_at: i64,
     pub email_verified: bool,
 }
+
+impl SessionStanding {
+    /// From the columns [`session_standing_query`] selects.
+    pub(super) fn from_row(last_seen_at: i64, email_verified_at: Option<String>) -> Self {
+        Self {
+            last_seen_at,
+            email_verified: email_verified_at.is_some(),
+        }
+    }
+}
+
+/// The per-request session check, as a literal so that a query which makes
+/// it together with its own work can `concat!` it: `$1` the session id, `$2`
+/// its user, `$3` now; a row (`last_seen_at`, `email_verified_at`) only while
+/// the session is valid.
+macro_rules! session_standing_query {
+    () => {
+        "SELECT sessions.last_seen_at, users.email_verified_at \
+         FROM sessions JOIN users ON users.id = sessions.user_id \
+         WHERE sessions.id = $1 AND sessions.user_id = $2 AND sessions.expires_at > $3"
+    };
+}
+pub(super) use session_standing_query;
 
 const INSERT_SESSION: &str =
     "INSERT INTO sessions (id, user_id, created_at, last_seen_at, expires_at, user_agent, address) \
@@ -38,21 +62,14 @@ impl Database {
         session_id: &str,
         now: i64,
     ) -> Result<Option<SessionStanding>, AppError> {
-        let row: Option<(i64, Option<String>)> = sqlx::query_as(
-            "SELECT sessions.last_seen_at, users.email_verified_at \
-             FROM sessions JOIN users ON users.id = sessions.user_id \
-             WHERE sessions.id = $1 AND sessions.user_id = $2 AND sessions.expires_at > $3",
-        )
-        .bind(session_id)
-        .bind(user_id)
-        .bind(now)
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(database_error)?;
-        Ok(row.map(|(last_seen_at, verified_at)| SessionStanding {
-            last_seen_at,
-            email_verified: verified_at.is_some(),
-        }))
+        let row: Option<(i64, Option<String>)> = sqlx::query_as(session_standing_query!())
+            .bind(session_id)
+            .bind(user_id)
+            .bind(now)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(database_error)?;
+        Ok(row.map(|(last_seen_at, verified_at)| SessionStanding::from_row(last_seen_at, verified_at)))
     }
 
     pub async fn touch_session(&self, session_id: &str, now: i64) -> Result<(), AppError> {

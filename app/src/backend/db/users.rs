@@ -2,7 +2,7 @@
 
 use super::{
     database_error,
-    sessions::replace_sessions_in,
+    sessions::{replace_sessions_in, session_standing_query, SessionStanding},
     tokens::{spend_token, TokenPurpose},
     Database, SessionRecord, Tx,
 };
@@ -17,6 +17,16 @@ pub struct Credentials {
     pub user: UserSummary,
     /// `None` for an account made with a passkey that has not set a password.
     pub password_hash: Option<String>,
+}
+
+/// A row of [`Database::users_page_for_session`]: the session's standing,
+/// and a user of the page unless the page is empty.
+#[derive(sqlx::FromRow)]
+struct StandingBesideUser {
+    last_seen_at: i64,
+    email_verified_at: Option<String>,
+    id: Option<i64>,
+    name: Option<String>,
 }
 
 impl Database {
@@ -134,24 +144,66 @@ impl Database {
         tx.commit().await.map_err(database_error)
     }
 
-    /// One page of users in id order, next to `page`'s cursor.
-    pub async fn list_users(&self, page: PageRequest) -> Result<Vec<UserSummary>, AppError> {
-        let query = match page.cursor {
-            Cursor::After(id) => {
-                sqlx::query_as("SELECT id, name FROM users WHERE id > $1 ORDER BY id LIMIT $2").bind(id)
-            }
-            // The nearest users below the cursor, put back in id order.
-            Cursor::Before(id) => sqlx::query_as(
-                "SELECT id, name FROM (SELECT id, name FROM users WHERE id < $1 ORDER BY id DESC LIMIT $2) AS page ORDER BY id",
-            )
-            .bind(id),
+    /// One page of users in id order, next to `page`'s cursor, read in the
+    /// same statement as the check of the session asking for it (see
+    /// [`Database::session_standing`]): a statement is most of what a request
+    /// costs (`docs/performance.md`), and this is the most requested page.
+    /// `None` and no users when the session is not valid.
+    pub async fn users_page_for_session(
+        &self,
+        user_id: i64,
+        session_id: &str,
+        now: i64,
+        page: PageRequest,
+    ) -> Result<(Option<SessionStanding>, Vec<UserSummary>), AppError> {
+        // One row per user of the page beside the session's standing, or one
+        // row with no user when the page is empty, or none when the session
+        // is not valid.
+        macro_rules! beside_standing {
+            ($page:literal) => {
+                concat!(
+                    "SELECT standing.last_seen_at, standing.email_verified_at, page.id, page.name FROM (",
+                    session_standing_query!(),
+                    ") AS standing LEFT JOIN (",
+                    $page,
+                    ") AS page ON 1 = 1 ORDER BY page.id"
+                )
+            };
+        }
+        let (sql, cursor) = match page.cursor {
+            Cursor::After(id) => (
+                beside_standing!("SELECT id, name FROM users WHERE id > $4 ORDER BY id LIMIT $5"),
+                id,
+            ),
+            // The nearest users below the cursor (the outer query puts them
+            // back in id order).
+            Cursor::Before(id) => (
+                beside_standing!("SELECT id, name FROM users WHERE id < $4 ORDER BY id DESC LIMIT $5"),
+                id,
+            ),
         };
-        let rows: Vec<(i64, String)> = query
+        let rows: Vec<StandingBesideUser> = sqlx::query_as(sql)
+            .bind(session_id)
+            .bind(user_id)
+            .bind(now)
+            .bind(cursor)
             .bind(page.limit)
             .fetch_all(&self.pool)
             .await
             .map_err(database_error)?;
-        Ok(rows.into_iter().map(|(id, name)| UserSummary { id, name }).collect())
+        let standing = rows
+            .first()
+            .map(|row| SessionStanding::from_row(row.last_seen_at, row.email_verified_at.clone()));
+        let users = rows
+            .into_iter()
+            .filter_map(|row| {
+                Some(UserSummary {
+                    id: row.id?,
+                    name: row.name?,
+                })
+            })
+            .collect();
+        Ok((standing, users))
     }
 
     pub async fn find_user(&self, id: i64) -> Result<Option<UserProfile>, AppError> {

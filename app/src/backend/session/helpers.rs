@@ -1,10 +1,10 @@
 //! What server functions call: the request's session, and logging in and out.
 
-use super::{CurrentSession, Session};
+use super::{middleware::DeferredCheck, CurrentSession, Session};
 use crate::{
     backend::{
         accounts::SignedIn,
-        db::SessionRecord,
+        db::{SessionRecord, SessionStanding},
         device::TrustedDevice,
         http::{address_in, client_address},
         AppState,
@@ -46,14 +46,47 @@ pub fn require_verified_user(state: &AppState) -> Result<Session, AppError> {
     let Some(CurrentSession {
         session: Some(session),
         email_verified,
+        ..
     }) = current()
     else {
         return Err(AppError::Unauthorized);
     };
+    admit(state, email_verified)?;
+    Ok(session)
+}
+
+/// 403 when the configuration requires a verified email and the user's is not.
+fn admit(state: &AppState, email_verified: bool) -> Result<(), AppError> {
     if state.require_verified_email && !email_verified {
         return Err(AppError::EmailUnverified);
     }
-    Ok(session)
+    Ok(())
+}
+
+/// The request's session for a handler that checks it in the statement
+/// that reads its answer (see `middleware::checks_in_its_query`), or 401
+/// without one; the handler then passes what its statement found to
+/// [`DeferredCheck::settle`]. When the middleware has checked the session
+/// already (a page rendered on the server calls such a handler too), the
+/// handler's statement checks it again, at no cost beyond the statement
+/// the handler makes anyway.
+pub fn session_to_check() -> Result<DeferredCheck, AppError> {
+    let current = current().ok_or(AppError::Unauthorized)?;
+    current
+        .deferred
+        .or_else(|| current.session.map(DeferredCheck::new))
+        .ok_or(AppError::Unauthorized)
+}
+
+impl DeferredCheck {
+    /// The session, now that the handler's statement has found it valid
+    /// (`standing`); or 401 when it found it not, or 403 as
+    /// [`require_verified_user`].
+    pub fn settle(self, state: &AppState, standing: Option<SessionStanding>) -> Result<Session, AppError> {
+        self.record(standing);
+        admit(state, standing.ok_or(AppError::Unauthorized)?.email_verified)?;
+        Ok(self.session)
+    }
 }
 
 /// The public part of the request's session.

@@ -2,7 +2,8 @@
 
 use super::{OpenedCookie, Session};
 use crate::{
-    backend::{http::unavailable_page, AppState},
+    api::ListUsers,
+    backend::{db::SessionStanding, http::unavailable_page, AppState},
     error::AppError,
 };
 use axum::{
@@ -12,66 +13,123 @@ use axum::{
 };
 use http::{
     header::{CACHE_CONTROL, SET_COOKIE},
-    HeaderValue,
+    HeaderValue, Method,
 };
+use leptos::server_fn::ServerFn;
+use std::sync::{Arc, OnceLock};
 
 /// The request's session, as opened by [`load_session`].
 #[derive(Debug, Clone)]
 pub struct CurrentSession {
+    /// The session, checked against its record; `None` on a request whose
+    /// check is [`deferred`](Self::deferred).
     pub session: Option<Session>,
     /// Whether the user's email is verified, as of this request.
     pub email_verified: bool,
+    /// The cookie's session, not yet checked, on a request whose handler
+    /// checks it in its own statement (see [`checks_in_its_query`]).
+    pub deferred: Option<DeferredCheck>,
+}
+
+/// A session its handler checks in the same statement as its own query, and
+/// what that check found, for [`load_session`] to act on afterwards.
+#[derive(Debug, Clone)]
+pub struct DeferredCheck {
+    pub session: Session,
+    found: Arc<OnceLock<Option<SessionStanding>>>,
+}
+
+impl DeferredCheck {
+    pub(super) fn new(session: Session) -> Self {
+        Self {
+            session,
+            found: Arc::default(),
+        }
+    }
+
+    /// Records what the handler's check found: `None` when the session is
+    /// no longer valid.
+    pub(super) fn record(&self, standing: Option<SessionStanding>) {
+        // A second answer within one request can only repeat the first.
+        let _ = self.found.set(standing);
+    }
 }
 
 /// How stale a session's "last seen" may get: writing it on every request
 /// would make every request a write.
 const LAST_SEEN_RESOLUTION: i64 = 60;
 
-/// Opens the cookie once per request and puts the session in the request's
-/// extensions. A cookie that fails to open, or whose session was revoked, is
-/// deleted in the response; one sealed with an old key or half-way through its
-/// idle lifetime is re-sealed.
+/// The requests whose handler checks the session in the statement that
+/// reads its answer, one statement where two would be made (see
+/// `docs/performance.md`). Such a handler must take its session from
+/// [`helpers::session_to_check`](super::helpers::session_to_check); every
+/// other helper sees no session on these requests, so a handler that forgets
+/// is refused (401), never served unchecked.
+fn checks_in_its_query(request: &Request) -> bool {
+    request.method() == Method::GET && request.uri().path() == ListUsers::PATH
+}
+
+/// Opens the cookie once per request and puts the session, checked against
+/// its record, in the request's extensions (or leaves the check to the
+/// handler, see [`checks_in_its_query`]). A cookie that fails to open, or
+/// whose session was revoked, is deleted in the response; one sealed with an
+/// old key or half-way through its idle lifetime is re-sealed.
 pub async fn load_session(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
     let now = state.clock.now();
-    let unix_now = now.unix_timestamp();
-    let (session, email_verified, reject, reseal) = match state.sessions.open(request.headers(), now) {
-        OpenedCookie::Absent => (None, false, false, false),
-        OpenedCookie::Rejected => (None, false, true, false),
-        OpenedCookie::Valid { session, reseal } => {
-            let session_id = &session.secure.session_id;
-            let standing = state.db.session_standing(session.user.id, session_id, unix_now).await;
-            match standing {
-                Ok(Some(standing)) => {
-                    if unix_now - standing.last_seen_at >= LAST_SEEN_RESOLUTION {
-                        if let Err(err) = state.db.touch_session(session_id, unix_now).await {
-                            tracing::warn!(error = %err, "could not note when a session was last seen");
-                        }
-                    }
-                    (Some(session), standing.email_verified, false, reseal)
-                }
-                Ok(None) => (None, false, true, false),
-                // A page is answered with a page, an API call with JSON.
-                Err(AppError::Unavailable) if !request.uri().path().starts_with("/api/") => {
-                    return unavailable_page();
-                }
-                Err(err) => return err.into_response(),
-            }
-        }
+    let (opened, mut reject, reseal) = match state.sessions.open(request.headers(), now) {
+        OpenedCookie::Absent => (None, false, false),
+        OpenedCookie::Rejected => (None, true, false),
+        OpenedCookie::Valid { session, reseal } => (Some(session), false, reseal),
     };
+    let deferred = opened
+        .clone()
+        .filter(|_| checks_in_its_query(&request))
+        .map(DeferredCheck::new);
+    let mut standing = None;
+    if let (Some(session), None) = (&opened, &deferred) {
+        standing = match check(&state, session).await {
+            Ok(standing) => Some(standing),
+            // A page is answered with a page, an API call with JSON.
+            Err(AppError::Unavailable) if !request.uri().path().starts_with("/api/") => {
+                return unavailable_page();
+            }
+            Err(err) => return err.into_response(),
+        };
+        note_last_seen(&state, session, standing).await;
+    }
     request.extensions_mut().insert(CurrentSession {
-        session: session.clone(),
-        email_verified,
+        session: opened.clone().filter(|_| matches!(standing, Some(Some(_)))),
+        email_verified: matches!(
+            standing,
+            Some(Some(SessionStanding {
+                email_verified: true,
+                ..
+            }))
+        ),
+        deferred: deferred.clone(),
     });
     let mut response = next.run(request).await;
+    if let (Some(session), Some(deferred)) = (&opened, &deferred) {
+        // The handler answered without checking (bad input, say): the
+        // cookie is still to be judged.
+        standing = match deferred.found.get() {
+            Some(found) => Some(*found),
+            None => check(&state, session).await.ok(),
+        };
+        note_last_seen(&state, session, standing).await;
+    }
+    // `Some(None)`: a session the database no longer knows.
+    let valid = matches!(standing, Some(Some(_)));
+    reject |= matches!(standing, Some(None));
     let config = &state.sessions;
     let mut sets_cookie = config.is_set_by(&response);
     if !sets_cookie {
         let cookie = if reject {
             Some(config.removal())
         } else {
-            session
+            opened
                 .as_ref()
-                .filter(|_| reseal)
+                .filter(|_| valid && reseal)
                 .and_then(|session| config.seal(&config.renew(session.clone(), now), now).ok())
         };
         if let Some(cookie) = cookie {
@@ -81,10 +139,35 @@ pub async fn load_session(State(state): State<AppState>, mut request: Request, n
     }
     // Nothing personal may be kept by a shared cache or the back/forward cache
     // of a browser someone else uses next.
-    if session.is_some() || sets_cookie {
+    if opened.is_some() || sets_cookie {
         response
             .headers_mut()
             .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     response
+}
+
+/// The per-request check of a session that opened: `None` when its record
+/// is gone or expired.
+async fn check(state: &AppState, session: &Session) -> Result<Option<SessionStanding>, AppError> {
+    let unix_now = state.clock.unix_now();
+    state
+        .db
+        .session_standing(session.user.id, &session.secure.session_id, unix_now)
+        .await
+}
+
+/// Notes that `session` was seen now, if its record says otherwise by more
+/// than [`LAST_SEEN_RESOLUTION`].
+async fn note_last_seen(state: &AppState, session: &Session, standing: Option<Option<SessionStanding>>) {
+    let unix_now = state.clock.unix_now();
+    let Some(Some(standing)) = standing else {
+        return;
+    };
+    if unix_now - standing.last_seen_at < LAST_SEEN_RESOLUTION {
+        return;
+    }
+    if let Err(err) = state.db.touch_session(&session.secure.session_id, unix_now).await {
+        tracing::warn!(error = %err, "could not note when a session was last seen");
+    }
 }

@@ -7,8 +7,9 @@
 //! from login. Revocation: every login has a record in the `sessions` table
 //! (who, when, from where), named by an id the cookie carries; ending a session
 //! deletes its record. Each request with a valid cookie costs one SQL statement
-//! (two primary-key probes, see `db::session_standing`), and a write at most
-//! once a minute to note when the session was last seen.
+//! (two primary-key probes, see `db::session_standing`), made inside the
+//! handler's own statement where it has one (`middleware::checks_in_its_query`),
+//! and a write at most once a minute to note when the session was last seen.
 //!
 //! `cookie` is the pure logic of sealing and opening, `middleware` opens the
 //! cookie once per request, and `helpers` are what server functions call
@@ -21,6 +22,7 @@ mod middleware;
 pub use cookie::{CookieKeys, Lifetimes, OpenedCookie, SecureData, Session, SessionConfig, SESSION_COOKIE};
 pub use helpers::{
     clear_user_session, forget_cookie, get_user_session, issue, new_session, require_user_session,
-    require_verified_user, session_info, sign_in, start_session, successor_session, trusted_device, NewSession,
+    require_verified_user, session_info, session_to_check, sign_in, start_session, successor_session, trusted_device,
+    NewSession,
 };
-pub use middleware::{load_session, CurrentSession};
+pub use middleware::{load_session, CurrentSession, DeferredCheck};
