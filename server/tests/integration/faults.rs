@@ -145,13 +145,21 @@ async fn a_stop_waits_no_longer_than_the_shutdown_timeout() {
     let store = TestStore::new().await;
     // A login (of an unknown email: the same bcrypt work) costing seconds
     // outlasts the half second the server is given to stop.
-    let mut server = ServerProcess::start(&store.url, &[("BCRYPT_COST", "16"), ("SHUTDOWN_TIMEOUT", "0.5")]);
+    // The request's trace line says when the server has it in hand.
+    let mut server = ServerProcess::start(
+        &store.url,
+        &[
+            ("BCRYPT_COST", "16"),
+            ("SHUTDOWN_TIMEOUT", "0.5"),
+            ("RUST_LOG", "info,tower_http=debug"),
+        ],
+    );
     let slow = tokio::spawn(
         server
             .client(&store.url)
             .login_owned("nobody@example.com", "a wrong password"),
     );
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(server.wait_for_line("started processing request", Duration::from_secs(10)));
     let stopped = Instant::now();
     assert!(std::process::Command::new("kill")
         .args(["-TERM", &server.child.id().to_string()])

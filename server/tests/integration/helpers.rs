@@ -533,6 +533,20 @@ impl ServerProcess {
         None
     }
 
+    /// Waits at most `limit` for a line containing `needle`, passing over
+    /// the lines before it; whether it came.
+    pub fn wait_for_line(&self, needle: &str, limit: std::time::Duration) -> bool {
+        let deadline = std::time::Instant::now() + limit;
+        while let Some(left) = deadline.checked_duration_since(std::time::Instant::now()) {
+            match self.log.recv_timeout(left) {
+                Ok(line) if line.contains(needle) => return true,
+                Ok(_) => {}
+                Err(_) => return false,
+            }
+        }
+        false
+    }
+
     /// Every line logged so far.
     pub fn logged(&self) -> Vec<String> {
         self.log.try_iter().collect()
