@@ -52,6 +52,7 @@ static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/postgres");
 #[derive(Clone)]
 pub struct Database {
     pool: AnyPool,
+    backend: Backend,
 }
 
 /// How the pool connects, from the configuration.
@@ -122,6 +123,11 @@ impl Database {
             Backend::Sqlite => {
                 let busy_timeout = settings.busy_timeout;
                 pool_options
+                    // The check sqlx makes before lending a connection out is a
+                    // round trip to the connection's own thread, as costly as a
+                    // statement, and an open SQLite file cannot drop away as a
+                    // socket can (docs/performance.md).
+                    .test_before_acquire(false)
                     .after_connect(move |conn, _meta| {
                         Box::pin(async move {
                             // WAL lets readers run while one writer commits; the busy timeout
@@ -147,7 +153,7 @@ impl Database {
             Backend::Sqlite => SQLITE_MIGRATIONS.run(&pool).await?,
             Backend::Postgres => POSTGRES_MIGRATIONS.run(&pool).await?,
         }
-        Ok(Self { pool })
+        Ok(Self { pool, backend })
     }
 
     pub async fn close(&self) {

@@ -4,7 +4,7 @@ use super::{
     database_error,
     sessions::{replace_sessions_in, session_standing_query, SessionStanding},
     tokens::{spend_token, TokenPurpose},
-    Database, SessionRecord, Tx,
+    Backend, Database, SessionRecord, Tx,
 };
 use crate::{
     domain::{Cursor, PageRequest},
@@ -17,16 +17,6 @@ pub struct Credentials {
     pub user: UserSummary,
     /// `None` for an account made with a passkey that has not set a password.
     pub password_hash: Option<String>,
-}
-
-/// A row of [`Database::users_page_for_session`]: the session's standing,
-/// and a user of the page unless the page is empty.
-#[derive(sqlx::FromRow)]
-struct StandingBesideUser {
-    last_seen_at: i64,
-    email_verified_at: Option<String>,
-    id: Option<i64>,
-    name: Option<String>,
 }
 
 impl Database {
@@ -146,9 +136,11 @@ impl Database {
 
     /// One page of users in id order, next to `page`'s cursor, read in the
     /// same statement as the check of the session asking for it (see
-    /// [`Database::session_standing`]): a statement is most of what a request
-    /// costs (`docs/performance.md`), and this is the most requested page.
-    /// `None` and no users when the session is not valid.
+    /// [`Database::session_standing`]), and as one row: each statement and
+    /// each row is a hand-off between the request and the database's
+    /// connection, most of what this request costs (`docs/performance.md`),
+    /// and this is the most requested page. `None` and no users when the
+    /// session is not valid.
     pub async fn users_page_for_session(
         &self,
         user_id: i64,
@@ -156,54 +148,75 @@ impl Database {
         now: i64,
         page: PageRequest,
     ) -> Result<(Option<SessionStanding>, Vec<UserSummary>), AppError> {
-        // One row per user of the page beside the session's standing, or one
-        // row with no user when the page is empty, or none when the session
-        // is not valid.
+        // The session's standing and the page as a JSON array, built by each
+        // backend's own aggregate; no row when the session is not valid.
         macro_rules! beside_standing {
-            ($page:literal) => {
+            ($backend:ident, $users:literal) => {
                 concat!(
-                    "SELECT standing.last_seen_at, standing.email_verified_at, page.id, page.name FROM (",
+                    "SELECT standing.last_seen_at, standing.email_verified_at, (",
+                    as_json_array!($backend),
+                    " FROM (",
+                    $users,
+                    ") AS page) AS page FROM (",
                     session_standing_query!(),
-                    ") AS standing LEFT JOIN (",
-                    $page,
-                    ") AS page ON 1 = 1 ORDER BY page.id"
+                    ") AS standing"
                 )
             };
         }
-        let (sql, cursor) = match page.cursor {
-            Cursor::After(id) => (
-                beside_standing!("SELECT id, name FROM users WHERE id > $4 ORDER BY id LIMIT $5"),
+        macro_rules! as_json_array {
+            (sqlite) => {
+                "SELECT json_group_array(json_object('id', id, 'name', name) ORDER BY id)"
+            };
+            (postgres) => {
+                "SELECT COALESCE(json_agg(json_build_object('id', id, 'name', name) ORDER BY id), '[]')::text"
+            };
+        }
+        // The nearest users below a `Before` cursor, which the aggregate puts
+        // back in id order.
+        let (sql, cursor) = match (self.backend, page.cursor) {
+            (Backend::Sqlite, Cursor::After(id)) => (
+                beside_standing!(sqlite, "SELECT id, name FROM users WHERE id > $4 ORDER BY id LIMIT $5"),
                 id,
             ),
-            // The nearest users below the cursor (the outer query puts them
-            // back in id order).
-            Cursor::Before(id) => (
-                beside_standing!("SELECT id, name FROM users WHERE id < $4 ORDER BY id DESC LIMIT $5"),
+            (Backend::Sqlite, Cursor::Before(id)) => (
+                beside_standing!(
+                    sqlite,
+                    "SELECT id, name FROM users WHERE id < $4 ORDER BY id DESC LIMIT $5"
+                ),
+                id,
+            ),
+            (Backend::Postgres, Cursor::After(id)) => (
+                beside_standing!(
+                    postgres,
+                    "SELECT id, name FROM users WHERE id > $4 ORDER BY id LIMIT $5"
+                ),
+                id,
+            ),
+            (Backend::Postgres, Cursor::Before(id)) => (
+                beside_standing!(
+                    postgres,
+                    "SELECT id, name FROM users WHERE id < $4 ORDER BY id DESC LIMIT $5"
+                ),
                 id,
             ),
         };
-        let rows: Vec<StandingBesideUser> = sqlx::query_as(sql)
+        let row: Option<(i64, Option<String>, String)> = sqlx::query_as(sql)
             .bind(session_id)
             .bind(user_id)
             .bind(now)
             .bind(cursor)
             .bind(page.limit)
-            .fetch_all(&self.pool)
+            .fetch_optional(&self.pool)
             .await
             .map_err(database_error)?;
-        let standing = rows
-            .first()
-            .map(|row| SessionStanding::from_row(row.last_seen_at, row.email_verified_at.clone()));
-        let users = rows
-            .into_iter()
-            .filter_map(|row| {
-                Some(UserSummary {
-                    id: row.id?,
-                    name: row.name?,
-                })
-            })
-            .collect();
-        Ok((standing, users))
+        let Some((last_seen_at, email_verified_at, users)) = row else {
+            return Ok((None, Vec::new()));
+        };
+        let users = serde_json::from_str(&users).map_err(|err| {
+            tracing::error!(error = %err, "the database sent a page of users that is not a JSON list of users");
+            AppError::Internal
+        })?;
+        Ok((Some(SessionStanding::from_row(last_seen_at, email_verified_at)), users))
     }
 
     pub async fn find_user(&self, id: i64) -> Result<Option<UserProfile>, AppError> {
