@@ -254,6 +254,32 @@ async fn users_list_is_paginated_by_id_cursor() {
     app.stop().await;
 }
 
+/// The most requested endpoint makes one SQL statement, the session check
+/// included (`session::middleware::checks_in_its_query`): a statement is
+/// most of what a request costs (`docs/performance.md`). Counted from the
+/// statements the database driver logs at debug level.
+#[tokio::test]
+async fn a_page_of_users_costs_one_sql_statement_with_its_session_check() {
+    let store = TestStore::new().await;
+    let server = ServerProcess::start(&store.url, &[("RUST_LOG", "info,sqlx::query=debug")]);
+    let app = server.client(&store.url);
+    let (_, cookie) = app.register("Ada", "ada@example.com").await;
+    for (query, expected) in [("", json!([{"id": 1, "name": "Ada"}])), ("?after=1", json!([]))] {
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        server.logged();
+        let page = app.get(&format!("/api/users{query}"), Some(&cookie)).await;
+        assert_eq!(page.status(), StatusCode::OK);
+        assert_eq!(json(page).await, expected);
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        let statements: Vec<String> = server
+            .logged()
+            .into_iter()
+            .filter(|line| line.contains("sqlx::query"))
+            .collect();
+        assert_eq!(statements.len(), 1, "{query}: {statements:#?}");
+    }
+}
+
 #[tokio::test]
 async fn users_list_rejects_bad_paging_and_anonymous_callers() {
     let app = TestApp::start().await;
