@@ -55,6 +55,22 @@ impl DeferredCheck {
     }
 }
 
+/// What the database says of the session a cookie carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Verdict {
+    /// Not asked (no cookie, or one that did not open), or it could not answer.
+    Unknown,
+    /// Ended, expired, or its user is gone: the cookie is deleted.
+    Gone,
+    Valid(SessionStanding),
+}
+
+impl From<Option<SessionStanding>> for Verdict {
+    fn from(standing: Option<SessionStanding>) -> Self {
+        standing.map_or(Self::Gone, Self::Valid)
+    }
+}
+
 /// How stale a session's "last seen" may get: writing it on every request
 /// would make every request a write.
 const LAST_SEEN_RESOLUTION: i64 = 60;
@@ -85,42 +101,39 @@ pub async fn load_session(State(state): State<AppState>, mut request: Request, n
         .clone()
         .filter(|_| checks_in_its_query(&request))
         .map(DeferredCheck::new);
-    let mut standing = None;
+    let mut verdict = Verdict::Unknown;
     if let (Some(session), None) = (&opened, &deferred) {
-        standing = match check(&state, session).await {
-            Ok(standing) => Some(standing),
+        verdict = match check(&state, session).await {
+            Ok(standing) => Verdict::from(standing),
             // A page is answered with a page, an API call with JSON.
             Err(AppError::Unavailable) if !request.uri().path().starts_with("/api/") => {
                 return unavailable_page();
             }
             Err(err) => return err.into_response(),
         };
-        note_last_seen(&state, session, standing).await;
+        note_last_seen(&state, session, verdict).await;
     }
+    let standing = match verdict {
+        Verdict::Valid(standing) => Some(standing),
+        _ => None,
+    };
     request.extensions_mut().insert(CurrentSession {
-        session: opened.clone().filter(|_| matches!(standing, Some(Some(_)))),
-        email_verified: matches!(
-            standing,
-            Some(Some(SessionStanding {
-                email_verified: true,
-                ..
-            }))
-        ),
+        session: opened.clone().filter(|_| standing.is_some()),
+        email_verified: standing.is_some_and(|standing| standing.email_verified),
         deferred: deferred.clone(),
     });
     let mut response = next.run(request).await;
     if let (Some(session), Some(deferred)) = (&opened, &deferred) {
         // The handler answered without checking (bad input, say): the
         // cookie is still to be judged.
-        standing = match deferred.found.get() {
-            Some(found) => Some(*found),
-            None => check(&state, session).await.ok(),
+        verdict = match deferred.found.get() {
+            Some(found) => Verdict::from(*found),
+            None => check(&state, session).await.map_or(Verdict::Unknown, Verdict::from),
         };
-        note_last_seen(&state, session, standing).await;
+        note_last_seen(&state, session, verdict).await;
     }
-    // `Some(None)`: a session the database no longer knows.
-    let valid = matches!(standing, Some(Some(_)));
-    reject |= matches!(standing, Some(None));
+    let valid = matches!(verdict, Verdict::Valid(_));
+    reject |= verdict == Verdict::Gone;
     let config = &state.sessions;
     let mut sets_cookie = config.is_set_by(&response);
     if !sets_cookie {
@@ -159,9 +172,9 @@ async fn check(state: &AppState, session: &Session) -> Result<Option<SessionStan
 
 /// Notes that `session` was seen now, if its record says otherwise by more
 /// than [`LAST_SEEN_RESOLUTION`].
-async fn note_last_seen(state: &AppState, session: &Session, standing: Option<Option<SessionStanding>>) {
+async fn note_last_seen(state: &AppState, session: &Session, verdict: Verdict) {
     let unix_now = state.clock.unix_now();
-    let Some(Some(standing)) = standing else {
+    let Verdict::Valid(standing) = verdict else {
         return;
     };
     if unix_now - standing.last_seen_at < LAST_SEEN_RESOLUTION {
