@@ -151,10 +151,10 @@ impl Database {
         // The session's standing and the page as a JSON array, built by each
         // backend's own aggregate; no row when the session is not valid.
         macro_rules! beside_standing {
-            ($backend:ident, $users:literal) => {
+            ($aggregate:expr, $users:expr) => {
                 concat!(
                     "SELECT standing.last_seen_at, standing.email_verified_at, (",
-                    as_json_array!($backend),
+                    $aggregate,
                     " FROM (",
                     $users,
                     ") AS page) AS page FROM (",
@@ -163,43 +163,35 @@ impl Database {
                 )
             };
         }
-        macro_rules! as_json_array {
-            (sqlite) => {
+        macro_rules! sqlite_array {
+            () => {
                 "SELECT json_group_array(json_object('id', id, 'name', name) ORDER BY id)"
             };
-            (postgres) => {
+        }
+        macro_rules! postgres_array {
+            () => {
                 "SELECT COALESCE(json_agg(json_build_object('id', id, 'name', name) ORDER BY id), '[]')::text"
             };
         }
-        // The nearest users below a `Before` cursor, which the aggregate puts
-        // back in id order.
-        let (sql, cursor) = match (self.backend, page.cursor) {
-            (Backend::Sqlite, Cursor::After(id)) => (
-                beside_standing!(sqlite, "SELECT id, name FROM users WHERE id > $4 ORDER BY id LIMIT $5"),
-                id,
-            ),
-            (Backend::Sqlite, Cursor::Before(id)) => (
-                beside_standing!(
-                    sqlite,
-                    "SELECT id, name FROM users WHERE id < $4 ORDER BY id DESC LIMIT $5"
-                ),
-                id,
-            ),
-            (Backend::Postgres, Cursor::After(id)) => (
-                beside_standing!(
-                    postgres,
-                    "SELECT id, name FROM users WHERE id > $4 ORDER BY id LIMIT $5"
-                ),
-                id,
-            ),
-            (Backend::Postgres, Cursor::Before(id)) => (
-                beside_standing!(
-                    postgres,
-                    "SELECT id, name FROM users WHERE id < $4 ORDER BY id DESC LIMIT $5"
-                ),
-                id,
-            ),
+        macro_rules! users_after {
+            () => {
+                "SELECT id, name FROM users WHERE id > $4 ORDER BY id LIMIT $5"
+            };
+        }
+        // The nearest users below the cursor, which the aggregate puts back
+        // in id order.
+        macro_rules! users_before {
+            () => {
+                "SELECT id, name FROM users WHERE id < $4 ORDER BY id DESC LIMIT $5"
+            };
+        }
+        let sql = match (self.backend, page.cursor) {
+            (Backend::Sqlite, Cursor::After(_)) => beside_standing!(sqlite_array!(), users_after!()),
+            (Backend::Sqlite, Cursor::Before(_)) => beside_standing!(sqlite_array!(), users_before!()),
+            (Backend::Postgres, Cursor::After(_)) => beside_standing!(postgres_array!(), users_after!()),
+            (Backend::Postgres, Cursor::Before(_)) => beside_standing!(postgres_array!(), users_before!()),
         };
+        let (Cursor::After(cursor) | Cursor::Before(cursor)) = page.cursor;
         let row: Option<(i64, Option<String>, String)> = sqlx::query_as(sql)
             .bind(session_id)
             .bind(user_id)
