@@ -27,8 +27,9 @@ pub struct CurrentSession {
     /// Whether the user's email is verified, as of this request.
     pub email_verified: bool,
     /// The cookie's session, not yet checked, on a request whose handler
-    /// checks it in its own statement (see [`checks_in_its_query`]).
-    pub deferred: Option<DeferredCheck>,
+    /// checks it in its own statement (see [`checks_in_its_query`]); out of
+    /// reach but through `helpers::session_to_check`.
+    pub(super) deferred: Option<DeferredCheck>,
 }
 
 /// A session its handler checks in the same statement as its own query, and
