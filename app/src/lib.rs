@@ -23,7 +23,6 @@ use pages::{
     account::AccountPage,
     guards::{GuestOnly, RequireUser},
     home::HomePage,
-    login::LoginPage,
     nav::Nav,
     not_found::NotFound,
     recovery::{ForgotPasswordPage, ResetPasswordPage, VerifyEmailPage},
@@ -55,23 +54,33 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 
 /// The page's css, and the module that loads the js and the wasm and
 /// hydrates the page: what leptos' `HashedStylesheet` and `HydrationScripts`
-/// write, from names read once at start (see `backend::assets`).
+/// write, from names read once at start (see `backend::assets`). `/login`
+/// gets its own small script instead of the app ([`LoginRoute`]).
 #[cfg(feature = "ssr")]
 #[component]
 fn BuiltFiles(state: backend::AppState) -> impl IntoView {
     let assets = &state.assets;
-    let script = assets.hydration_script().to_owned();
+    let at_login = use_context::<http::request::Parts>().is_some_and(|request| request.uri.path() == LOGIN_PATH);
+    let scripts = if at_login {
+        view! { <script type="module" src=assets.login_script.clone()></script> }.into_any()
+    } else {
+        let script = assets.hydration_script().to_owned();
+        view! {
+            <link rel="modulepreload" href=assets.js.clone()/>
+            <link
+                rel="preload"
+                href=assets.wasm.clone()
+                r#as="fetch"
+                r#type="application/wasm"
+                crossorigin="anonymous"
+            />
+            <script type="module" nonce=leptos::nonce::use_nonce()>{script}</script>
+        }
+        .into_any()
+    };
     view! {
         <link id="leptos" rel="stylesheet" href=assets.css.clone()/>
-        <link rel="modulepreload" href=assets.js.clone()/>
-        <link
-            rel="preload"
-            href=assets.wasm.clone()
-            r#as="fetch"
-            r#type="application/wasm"
-            crossorigin="anonymous"
-        />
-        <script type="module" nonce=leptos::nonce::use_nonce()>{script}</script>
+        {scripts}
     }
 }
 
@@ -123,11 +132,7 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=NotFound>
                     <Route path=path!("/") view=HomePage ssr=SsrMode::Async/>
                     <Route path=path!("/register") view={Lazy::<RegisterRoute>::new()} ssr=SsrMode::Async/>
-                    <Route
-                        path=path!("/login")
-                        view=|| view! { <GuestOnly><LoginPage/></GuestOnly> }
-                        ssr=SsrMode::Async
-                    />
+                    <Route path=path!("/login") view=LoginRoute ssr=SsrMode::Async/>
                     <Route path=path!("/users") view={Lazy::<UsersRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/account") view={Lazy::<AccountRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/users/:id") view={Lazy::<UserRoute>::new()} ssr=SsrMode::Async/>
@@ -148,8 +153,34 @@ pub fn App() -> impl IntoView {
     }
 }
 
-// The first page a visitor loads is usually `/` or `/login`: those, the
-// navigation and the guards come in the main wasm. Each page below comes in a
+/// Where the login page is.
+const LOGIN_PATH: &str = "/login";
+
+/// `/login`: the server's page with a script of its own and no wasm
+/// (`pages::login`). In the running app, going there loads it from the server,
+/// which also sends a logged-in user on.
+#[component]
+fn LoginRoute() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    {
+        view! { <GuestOnly><pages::login::LoginPage/></GuestOnly> }
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        // The exact path: the server sends the wasm to no other spelling of
+        // it (`/login/`), so this cannot load itself again. In place of the
+        // entry the app's navigation made: Back leaves the page.
+        let search = leptos_router::hooks::use_location().search.get_untracked();
+        let login = match search.trim_start_matches('?') {
+            "" => LOGIN_PATH.to_owned(),
+            query => format!("{LOGIN_PATH}?{query}"),
+        };
+        let _ = window().location().replace(&login);
+    }
+}
+
+// The first page a visitor loads is usually `/` or `/login` (which runs no
+// wasm): `/`, the navigation and the guards come in the main wasm. Each page below comes in a
 // chunk of its own the first time it is shown (cargo leptos `--split`).
 lazy_page!(RegisterRoute => view! { <GuestOnly><RegisterPage/></GuestOnly> });
 lazy_page!(UsersRoute => view! { <RequireUser><UsersPage/></RequireUser> });

@@ -2,7 +2,7 @@ import {
   test,
   expect,
   uniqueEmail,
-  hydrated,
+  live,
   registerThroughForm,
   loginThroughForm,
   expectProblems,
@@ -19,12 +19,12 @@ test.describe("every page", () => {
     // change when the pages do.
     const email = "ada@example.com";
     await page.goto("/");
-    await hydrated(page);
+    await live(page);
     await expectNoViolations(page);
     await screenshot(page, "home");
 
     await page.goto("/register");
-    await hydrated(page);
+    await live(page);
     await expectNoViolations(page);
     await screenshot(page, "register");
 
@@ -52,7 +52,7 @@ test.describe("every page", () => {
     await expect(phonePage).toHaveURL(at("/users"));
     await phone.close();
     await page.goto("/account");
-    await hydrated(page);
+    await live(page);
     await expect(page.getByRole("region", { name: "Sessions" }).getByRole("listitem")).toHaveCount(2);
     await expectNoViolations(page);
     await screenshot(page, "account", true);
@@ -60,14 +60,14 @@ test.describe("every page", () => {
     // A phone.
     await page.setViewportSize({ width: 390, height: 720 });
     await page.goto("/users");
-    await hydrated(page);
+    await live(page);
     await expectNoViolations(page);
     await screenshot(page, "users-phone");
     await page.setViewportSize({ width: 900, height: 560 });
 
     for (const path of ["/forgot-password", "/reset-password?token=0", "/verify-email?token=0"]) {
       await page.goto(path);
-      await hydrated(page);
+      await live(page);
       await expectNoViolations(page);
     }
 
@@ -89,7 +89,7 @@ test.describe("form errors", () => {
 
   test("are announced and tied to their input", async ({ page }) => {
     await page.goto("/register");
-    await hydrated(page);
+    await live(page);
     await page.getByLabel("Name").fill("Short Password");
     await page.getByLabel("Email").fill(uniqueEmail("a11y"));
     await page.getByLabel("Password").fill("short");
@@ -110,7 +110,7 @@ test.describe("form errors", () => {
 
 test("the password hint sits between its label and its input, and is read with the input", async ({ page }) => {
   await page.goto("/register");
-  await hydrated(page);
+  await live(page);
   const order = await page.locator(".field:has(#password) > *").evaluateAll((nodes) =>
     nodes.map((node) => node.tagName.toLowerCase()),
   );
@@ -130,7 +130,7 @@ test.describe("a failed registration", () => {
     await first.close();
 
     await page.goto("/register");
-    await hydrated(page);
+    await live(page);
     await page.getByLabel("Name").fill("Second Comer");
     await page.getByLabel("Email").fill(email);
     await page.getByLabel("Password").fill("a generated passphrase");
@@ -150,7 +150,7 @@ test.describe("a form being sent", () => {
 
   test("keeps focus on its button, says it is busy, and is sent once", async ({ page }) => {
     await page.goto("/login");
-    await hydrated(page);
+    await live(page);
     let sent = 0;
     await page.route("**/api/auth/login", async (route) => {
       sent += 1;
@@ -191,7 +191,7 @@ test.describe("refusals past the limits", () => {
 
 test("register, browse, manage the account and log out with the keyboard alone", async ({ page }) => {
   await page.goto("/register");
-  await hydrated(page);
+  await live(page);
   const tabTo = async (name: string, role: "textbox" | "button" | "link" = "textbox") => {
     const target = page.getByRole(role, { name, exact: true });
     for (let i = 0; i < 20 && !(await target.evaluate((el) => el === document.activeElement)); i++) {

@@ -1,4 +1,4 @@
-import { test, expect, PASSWORD, uniqueEmail, hydrated, registerThroughForm, loginThroughForm, at, expectProblems } from "./fixtures";
+import { test, expect, PASSWORD, uniqueEmail, live, registerThroughForm, loginThroughForm, at, expectProblems } from "./fixtures";
 
 test("logging out everywhere ends the other browser's session and keeps this one", async ({ page, browser }) => {
   const email = uniqueEmail("everywhere");
@@ -31,7 +31,7 @@ test("ending a listed session logs that browser out", async ({ page, browser }) 
   await expect(other).toHaveURL(at("/users"));
 
   await page.goto("/account");
-  await hydrated(page);
+  await live(page);
   const sessions = page.getByRole("region", { name: "Sessions" }).getByRole("listitem");
   await expect(sessions).toHaveCount(2);
   await expect(sessions.filter({ hasText: "(this browser)" })).toHaveCount(1);
@@ -57,7 +57,7 @@ test.describe("password change", () => {
     const newPassword = "a brand new passphrase";
     await registerThroughForm(page, "Password Changer", email);
     await page.goto("/account");
-    await hydrated(page);
+    await live(page);
 
     await page.getByLabel("Current password").fill("not the password");
     await page.getByLabel("New password").fill(newPassword);

@@ -4,7 +4,7 @@
 // JavaScript nothing is sent until the fields pass the domain's rules; without,
 // the page comes back from the server with the same problems and what was
 // typed (never the password), and nothing typed lands in the URL.
-import { test, expect, uniqueEmail, hydrated, expectProblems, registerThroughForm, PASSWORD, at, type Page } from "./fixtures";
+import { test, expect, uniqueEmail, live, expectProblems, registerThroughForm, PASSWORD, at, type Page } from "./fixtures";
 
 /** The field's message stands between its label (and hint) and its input, and describes the input. */
 async function expectMessageAt(page: Page, field: string, message: string) {
@@ -21,7 +21,7 @@ async function expectMessageAt(page: Page, field: string, message: string) {
 /** Loads `path`, and waits for hydration when scripts run. */
 async function open(page: Page, path: string, scripted: boolean) {
   await page.goto(path);
-  if (scripted) await hydrated(page);
+  if (scripted) await live(page);
 }
 
 for (const javaScriptEnabled of [true, false]) {

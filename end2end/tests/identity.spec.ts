@@ -8,7 +8,7 @@ import { freePort } from "../smtp";
 import {
   test as base,
   expect,
-  hydrated,
+  live,
   registerThroughForm,
   at,
   expectNoViolations,
@@ -53,7 +53,7 @@ async function logInAtProvider(page: Page, provider: IdentityProvider, login: st
 
 test("Continue with a provider on /login signs in and lands on /users", async ({ page, provider }) => {
   await page.goto("/login");
-  await hydrated(page);
+  await live(page);
   await expectNoViolations(page);
   await screenshot(page, "login-with-provider");
   await page.getByRole("link", { name: `Continue with ${LABEL}` }).click();
@@ -65,7 +65,7 @@ test("Continue with a provider on /login signs in and lands on /users", async ({
 test("the page the user was going to survives the round trip", async ({ page, provider }) => {
   await page.goto("/account");
   await expect(page).toHaveURL(at("/login\\?redirect=/account"));
-  await hydrated(page);
+  await live(page);
   await page.getByRole("link", { name: `Continue with ${LABEL}` }).click();
   await logInAtProvider(page, provider, "ada@example.com");
   await expect(page).toHaveURL(at("/account"));
@@ -74,7 +74,7 @@ test("the page the user was going to survives the round trip", async ({ page, pr
 
 test("cancelling at the provider comes back to /login saying so", async ({ page, provider }) => {
   await page.goto("/register");
-  await hydrated(page);
+  await live(page);
   await expectNoViolations(page);
   await page.getByRole("link", { name: `Continue with ${LABEL}` }).click();
   await expect(page).toHaveURL(new RegExp(`^${provider.issuer}/interaction/`));
@@ -86,13 +86,13 @@ test("cancelling at the provider comes back to /login saying so", async ({ page,
 test("a provider is linked from /account, signs in, and is unlinked", async ({ page, browser, provider }) => {
   await registerThroughForm(page, "Grace Hopper", "grace@example.com");
   await page.goto("/account");
-  await hydrated(page);
+  await live(page);
   const providers = page.getByRole("region", { name: "Sign-in providers" });
   await expect(providers).toContainText("No linked providers.");
   await providers.getByRole("button", { name: `Link ${LABEL}` }).click();
   await logInAtProvider(page, provider, "grace.work@example.org");
   await expect(page).toHaveURL(at("/account\\?done=identity-linked"));
-  await hydrated(page);
+  await live(page);
   await expect(providers.getByRole("status")).toHaveText("The provider has been linked: you can sign in with it.");
   await expect(providers).toContainText(`${LABEL}: grace.work@example.org`);
   await expectNoViolations(page);
@@ -102,7 +102,7 @@ test("a provider is linked from /account, signs in, and is unlinked", async ({ p
   await answerProviderFont(other);
   const otherPage = await other.newPage();
   await otherPage.goto("/login");
-  await hydrated(otherPage);
+  await live(otherPage);
   await otherPage.getByRole("link", { name: `Continue with ${LABEL}` }).click();
   await logInAtProvider(otherPage, provider, "grace.work@example.org");
   await expect(otherPage.getByRole("navigation", { name: "Main" })).toContainText("Grace Hopper");

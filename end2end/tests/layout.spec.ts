@@ -2,7 +2,7 @@
 // at 320 px (WCAG 1.4.10 Reflow) or at 200% zoom of 1280 px, with a 100-character
 // name without a break point; a skip link comes first; after a navigation
 // inside the app, focus lands on the new page's heading.
-import { test, expect, uniqueEmail, hydrated, registerThroughForm, at, type Page } from "./fixtures";
+import { test, expect, uniqueEmail, live, registerThroughForm, at, type Page } from "./fixtures";
 
 /** The longest name allowed, without anywhere to break it. */
 const LONG_NAME = "W".repeat(100);
@@ -24,12 +24,12 @@ test.describe("reflow", () => {
       await page.setViewportSize({ width, height: 720 });
       for (const path of ["/", "/login", "/register", "/no-such-page"]) {
         await page.goto(path);
-        await hydrated(page);
+        await live(page);
         await expectNoSidewaysScroll(page, `${path}, logged out`);
       }
       // A form's problems, with an email as long as allowed and without a break point.
       await page.goto("/register");
-      await hydrated(page);
+      await live(page);
       await page.getByLabel("Email").fill(`${"e".repeat(240)}@example.com`);
       await page.getByRole("button", { name: "Register" }).click();
       await expect(page.locator(".error-summary")).toBeFocused();
@@ -39,7 +39,7 @@ test.describe("reflow", () => {
       const id = (await own.getAttribute("href"))!.split("/").pop();
       for (const path of ["/", "/users", "/account", `/users/${id}`]) {
         await page.goto(path);
-        await hydrated(page);
+        await live(page);
         await expect(page.getByRole("button", { name: "Logout" })).toBeInViewport();
         await expectNoSidewaysScroll(page, `${path}, logged in`);
       }
@@ -49,7 +49,7 @@ test.describe("reflow", () => {
 
 test("a skip link comes first, and focus follows a navigation inside the app", async ({ page }) => {
   await page.goto("/login");
-  await hydrated(page);
+  await live(page);
   await page.keyboard.press("Tab");
   await expect(page.getByRole("link", { name: "Skip to main content" })).toBeFocused();
   await page.keyboard.press("Enter");

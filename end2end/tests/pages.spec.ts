@@ -1,6 +1,6 @@
 // The list of users a page at a time: Previous and Next links, the position
 // on the page and in its title, the same with and without JavaScript.
-import { test, expect, uniqueEmail, hydrated, PASSWORD, at, type Page } from "./fixtures";
+import { test, expect, uniqueEmail, live, PASSWORD, at, type Page } from "./fixtures";
 
 test.use({ serverEnv: { REGISTER_MAX_PER_ADDRESS: "1000" } });
 
@@ -31,7 +31,7 @@ for (const javaScriptEnabled of [true, false]) {
     const page = await context.newPage();
     await registerMany(page, 45);
     await page.goto("/users");
-    if (javaScriptEnabled) await hydrated(page);
+    if (javaScriptEnabled) await live(page);
     const pages = page.getByRole("navigation", { name: "Pages" });
     await expectPage(page, 1, "Member 01", "Member 20");
     await expect(pages.getByRole("link", { name: "Previous page" })).toHaveCount(0);

@@ -7,7 +7,7 @@ import {
   test as base,
   expect,
   uniqueEmail,
-  hydrated,
+  live,
   registerThroughForm,
   loginThroughForm,
   at,
@@ -66,7 +66,7 @@ async function withoutAutofill(page: Page) {
 
 async function createAccountWithPasskey(page: Page, name: string, email: string) {
   await page.goto("/register");
-  await hydrated(page);
+  await live(page);
   await page.getByLabel("Name").fill(name);
   await page.getByLabel("Email").fill(email);
   await page.getByRole("button", { name: "Create account with a passkey" }).click();
@@ -88,7 +88,7 @@ test("an account made with a passkey signs in again with the passkey button", as
   expect(await authenticator.credentials()).toHaveLength(1);
   await logOut(page);
 
-  await hydrated(page);
+  await live(page);
   await page.getByRole("button", { name: "Sign in with a passkey" }).click();
   await expect(page).toHaveURL(at("/users"));
   await expect(page.getByRole("navigation", { name: "Main" })).toContainText("Passkey Person");
@@ -122,7 +122,7 @@ test("a password account adds a named passkey, signs in with it, and removes it"
   const email = uniqueEmail("addpasskey");
   await registerThroughForm(page, "Two Ways", email);
   await page.goto("/account");
-  await hydrated(page);
+  await live(page);
   const passkeys = page.getByRole("region", { name: "Passkeys" });
   const adding = page.getByRole("region", { name: "Add a passkey" });
   await expect(passkeys.getByText("No passkeys yet.")).toBeVisible();
@@ -135,7 +135,7 @@ test("a password account adds a named passkey, signs in with it, and removes it"
   expect(await authenticator.credentials()).toHaveLength(1);
 
   await logOut(page);
-  await hydrated(page);
+  await live(page);
   await page.getByRole("button", { name: "Sign in with a passkey" }).click();
   await expect(page).toHaveURL(at("/users"));
   await page.goto("/account");
@@ -147,7 +147,7 @@ test("a password account adds a named passkey, signs in with it, and removes it"
 
   // The authenticator still holds it, but the site no longer accepts it.
   await logOut(page);
-  await hydrated(page);
+  await live(page);
   await page.getByRole("button", { name: "Sign in with a passkey" }).click();
   await expect(page.getByRole("alert").filter({ hasText: "This passkey was not accepted" })).toBeVisible();
   await expect(page).toHaveURL(at("/login"));
@@ -166,7 +166,7 @@ test.describe("refusals", () => {
     void authenticator;
     await createAccountWithPasskey(page, "Only Passkey", uniqueEmail("onlypasskey"));
     await page.goto("/account");
-    await hydrated(page);
+    await live(page);
     const passkeys = page.getByRole("region", { name: "Passkeys" });
     const adding = page.getByRole("region", { name: "Add a passkey" });
     await adding.getByRole("button", { name: "Add a passkey" }).click();
@@ -181,7 +181,7 @@ test.describe("refusals", () => {
   test("a refused verification is said in plain words", async ({ page, authenticator }) => {
     await authenticator.cdp.send("WebAuthn.setUserVerified", { authenticatorId: authenticator.id, isUserVerified: false });
     await page.goto("/register");
-    await hydrated(page);
+    await live(page);
     await page.getByLabel("Name").fill("Cancelled");
     await page.getByLabel("Email").fill(uniqueEmail("cancelled"));
     await page.getByRole("button", { name: "Create account with a passkey" }).click();
@@ -192,7 +192,7 @@ test.describe("refusals", () => {
 
 test("the name and email are checked before the device is asked", async ({ page, authenticator }) => {
   await page.goto("/register");
-  await hydrated(page);
+  await live(page);
   await page.getByRole("button", { name: "Create account with a passkey" }).click();
   await expect(page.locator(".error-summary")).toContainText("Name is required");
   expect(await authenticator.credentials()).toHaveLength(0);
@@ -201,12 +201,12 @@ test("the name and email are checked before the device is asked", async ({ page,
 test("the passkey UI passes axe, and the account page is photographed for the README", async ({ page, authenticator }) => {
   await withoutAutofill(page);
   await page.goto("/register");
-  await hydrated(page);
+  await live(page);
   await expectNoViolations(page);
   await createAccountWithPasskey(page, "Ada Lovelace", "ada@example.com");
   await authenticator.replace();
   await page.goto("/account");
-  await hydrated(page);
+  await live(page);
   const passkeys = page.getByRole("region", { name: "Passkeys" });
   const adding = page.getByRole("region", { name: "Add a passkey" });
   await adding.getByLabel("Name").fill("Phone");
@@ -215,6 +215,6 @@ test("the passkey UI passes axe, and the account page is photographed for the RE
   await expectNoViolations(page);
   await screenshot(passkeys, "passkeys");
   await logOut(page);
-  await hydrated(page);
+  await live(page);
   await expectNoViolations(page);
 });

@@ -5,7 +5,7 @@
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { startServer, type RunningServer } from "../server";
-import { test, expect, uniqueEmail, hydrated, registerThroughForm, loginThroughForm, at } from "./fixtures";
+import { test, expect, uniqueEmail, live, registerThroughForm, loginThroughForm, at } from "./fixtures";
 
 const ADMIN_URL = process.env.TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 
@@ -41,7 +41,7 @@ test("a session ended on one server is ended on the other at once", async ({ bro
     await expect(phone.getByRole("navigation", { name: "Main" })).toContainText("Two Servers");
 
     await laptop.goto(`${a.baseURL}/account`);
-    await hydrated(laptop);
+    await live(laptop);
     await laptop.getByRole("button", { name: "Log out everywhere" }).click();
     await expect(laptop.getByRole("status").filter({ hasText: "Every other session" })).toBeVisible();
 

@@ -5,7 +5,7 @@ import {
   expect,
   PASSWORD,
   uniqueEmail,
-  hydrated,
+  live,
   registerThroughForm,
   loginThroughForm,
   expectProblems,
@@ -20,10 +20,10 @@ const NEW_PASSWORD = "a brand new passphrase";
 /** Asks for a reset link through the forgot-password page. */
 async function askForReset(page: Page, email: string, scripted: boolean) {
   await page.goto("/login");
-  if (scripted) await hydrated(page);
+  if (scripted) await live(page);
   await page.getByRole("link", { name: "Forgot your password?" }).click();
   await expect(page).toHaveURL(at("/forgot-password"));
-  if (scripted) await hydrated(page);
+  if (scripted) await live(page);
   await page.getByLabel("Email").fill(email);
   await page.getByRole("button", { name: "Send reset link" }).click();
   await expect(page.getByRole("status").filter({ hasText: "a link to reset its password is on its way" })).toBeVisible();
@@ -32,7 +32,7 @@ async function askForReset(page: Page, email: string, scripted: boolean) {
 /** Sets the new password on the page the link opens. */
 async function resetThroughLink(page: Page, link: string, scripted: boolean) {
   await page.goto(link);
-  if (scripted) await hydrated(page);
+  if (scripted) await live(page);
   await page.getByLabel("New password").fill(NEW_PASSWORD);
   await page.getByRole("button", { name: "Set new password" }).click();
   await expect(page).toHaveURL(at("/account\\?done=password"));
@@ -88,7 +88,7 @@ test.describe("a spent reset link", () => {
     await resetThroughLink(page, link, true);
 
     await page.goto(link);
-    await hydrated(page);
+    await live(page);
     await page.getByLabel("New password").fill("another passphrase");
     await page.getByRole("button", { name: "Set new password" }).click();
     await expectProblems(page, ["This link is invalid or has expired"]);
@@ -103,13 +103,13 @@ test.describe("email verification", () => {
     const email = uniqueEmail("verify");
     await registerThroughForm(page, "Verifier", email);
     await page.goto("/account");
-    await hydrated(page);
+    await live(page);
     const emailSection = page.getByRole("region", { name: "Email address" });
     await expect(emailSection).toContainText("Not verified yet");
 
     const link = linkTo(await smtp.mailAbout("Confirm your email address"), "/verify-email");
     await page.goto(link);
-    await hydrated(page);
+    await live(page);
     await page.getByRole("button", { name: "Verify email" }).click();
     await expect(page.getByRole("status")).toHaveText("Your email address is verified.");
     await page.getByRole("link", { name: "Go to your account" }).click();
@@ -120,7 +120,7 @@ test.describe("email verification", () => {
     await registerThroughForm(page, "Impatient", uniqueEmail("again"));
     await smtp.mailAbout("Confirm your email address");
     await page.goto("/account");
-    await hydrated(page);
+    await live(page);
     const emailSection = page.getByRole("region", { name: "Email address" });
     await emailSection.getByRole("button", { name: "Send again" }).click();
     await expect(emailSection.getByRole("status")).toHaveText("A new link is on its way. It works for 24 hours.");

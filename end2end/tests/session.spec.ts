@@ -1,4 +1,4 @@
-import { test, expect, PASSWORD, uniqueEmail, hydrated, registerThroughForm, loginThroughForm, at, expectProblems } from "./fixtures";
+import { test, expect, PASSWORD, uniqueEmail, live, registerThroughForm, loginThroughForm, at, expectProblems } from "./fixtures";
 
 test("registering through the form lands on /users with the user's name listed and in the nav", async ({ page }) => {
   const email = uniqueEmail("register");
@@ -21,7 +21,7 @@ test("a reload keeps the session and the server's HTML already shows the user", 
 
 test("navigation inside the app never reloads the page", async ({ page }) => {
   await registerThroughForm(page, "Navigator", uniqueEmail("spa"));
-  await hydrated(page);
+  await live(page);
   const documents: string[] = [];
   page.on("request", (request) => {
     if (request.resourceType() === "document") documents.push(request.url());
@@ -82,7 +82,7 @@ test.describe("form errors", () => {
     await other.close();
 
     await page.goto("/register");
-    await hydrated(page);
+    await live(page);
     await page.getByLabel("Name").fill("Second Owner");
     await page.getByLabel("Email").fill(email.toUpperCase());
     await page.getByLabel("Password").fill(PASSWORD);
@@ -100,7 +100,7 @@ test("the client guard sends a logged-out visitor to /login without fetching pro
     if (new URL(response.url()).pathname.startsWith("/api/user")) protectedData.push(response.status());
   });
   await page.goto("/");
-  await hydrated(page);
+  await live(page);
   await page.evaluate(() => ((window as any).__stillHere = true));
   // An in-app link to a protected page, followed by the client-side router.
   await page.evaluate(() => {
@@ -120,7 +120,7 @@ test.describe("a session that ends behind the app's back", () => {
 
   test("losing the cookie sends the next protected navigation to /login, with no data served", async ({ page, context }) => {
     await registerThroughForm(page, "Cookie Loser", uniqueEmail("lost"));
-    await hydrated(page);
+    await live(page);
     const link = page.getByRole("main").getByRole("link", { name: "Cookie Loser" }).first();
     await expect(link).toBeVisible();
     const served: number[] = [];
@@ -167,7 +167,7 @@ test("logging out in one tab logs out the other tab", async ({ context }) => {
   await registerThroughForm(first, "Two Tabs", uniqueEmail("tabs"));
   const second = await context.newPage();
   await second.goto("/");
-  await hydrated(second);
+  await live(second);
   await expect(second.getByRole("heading", { name: "Welcome, Two Tabs" })).toBeVisible();
   await first.getByRole("button", { name: "Logout" }).click();
   await expect(first).toHaveURL(at("/login"));

@@ -16,6 +16,6 @@ pub fn hydrate() {
         };
         leptos::mount::hydrate_from_async(body.clone(), app::App).await.forget();
         // Lets styles and tests tell a live page from server-rendered HTML.
-        let _ = body.set_attribute("data-hydrated", "");
+        let _ = body.set_attribute("data-live", "");
     });
 }

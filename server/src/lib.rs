@@ -197,6 +197,18 @@ fn built_files(folder: impl AsRef<Path>) -> ServeDir {
     ServeDir::new(folder).precompressed_br().precompressed_gzip()
 }
 
+/// `/login`'s script, from the binary, compressed on the way out like a
+/// page. Its name changes with its content: kept for good in every build.
+async fn login_script() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
+        ],
+        app::backend::assets::LOGIN_SCRIPT,
+    )
+}
+
 /// How long browsers and proxies may keep a built file: for good when its
 /// name changes with its content (a new build links new names from its pages);
 /// otherwise (`cargo leptos watch`) only after asking whether it changed.
@@ -311,6 +323,7 @@ pub fn router(state: AppState, config: &Config, extra: Router<AppState>) -> Rout
                     Path::new(&*state.leptos_options.site_root).join(&*state.leptos_options.site_pkg_dir),
                 )),
         )
+        .route(&state.assets.login_script, get(login_script))
         // Inside the cross-site check: a refused request is not decoded.
         .layer(middleware::from_fn(accept_json_bodies))
         .layer(middleware::from_fn_with_state(

@@ -16,6 +16,9 @@ pub struct BuiltAssets {
     pub js: String,
     pub wasm: String,
     pub css: String,
+    /// `/login`'s own script ([`LOGIN_SCRIPT`]), named by a hash of its content
+    /// whether or not the build hashes names.
+    pub login_script: String,
     /// The names carry content hashes, so browsers may keep the files for good.
     pub hashed: bool,
     /// The inline module that starts the app, written once.
@@ -44,6 +47,7 @@ impl BuiltAssets {
             js,
             wasm,
             css: name("css"),
+            login_script: format!("{pkg}/login.{}.js", content_hash(LOGIN_SCRIPT)),
             hashed: hashes.is_some(),
             pkg: pkg.to_owned(),
             chunks: HashMap::new(),
@@ -101,6 +105,17 @@ impl BuiltAssets {
     pub fn hydration_script(&self) -> &str {
         &self.script
     }
+}
+
+/// `/login`'s script, served from the binary: not a build output of
+/// cargo-leptos, which names and compresses only the app's own files.
+pub const LOGIN_SCRIPT: &str = crate::pages::login::SCRIPT;
+
+/// 96 bits of SHA-256, base64url: a name that changes with the content.
+fn content_hash(content: &str) -> String {
+    use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
+    use sha2::{Digest, Sha256};
+    URL_SAFE_NO_PAD.encode(&Sha256::digest(content)[..12])
 }
 
 /// The hash `hash.txt` lists for `kind` (`js: <hash>` lines).

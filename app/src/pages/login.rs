@@ -7,7 +7,16 @@ use crate::{api::Login, domain::check_login_form, model::IDENTITY_FLASH};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
+/// The script `/login` runs instead of the app's wasm.
+pub const SCRIPT: &str = include_str!("login.js");
+
 /// `/login`, optionally `?redirect=/path` to land on after logging in.
+///
+/// The server's page alone: its forms work as plain HTML posts, and what
+/// needs a script (passkeys) is in [`SCRIPT`], a few KB. Most visits start
+/// here, and the 300 KB of the app's wasm would buy nothing on this page
+/// (`docs/performance.md`, "The login page"). In the running app, going to
+/// `/login` loads it from the server.
 #[component]
 pub fn LoginPage() -> impl IntoView {
     let action = ServerAction::<Login>::new();

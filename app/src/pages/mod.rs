@@ -64,6 +64,7 @@ pub mod account;
 pub mod form;
 pub mod guards;
 pub mod home;
+#[cfg(feature = "ssr")]
 pub mod login;
 pub mod nav;
 pub mod not_found;

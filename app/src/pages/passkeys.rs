@@ -1,5 +1,6 @@
-//! Passkeys in the browser: the buttons of `/login`, `/register` and
-//! `/account`, and the calls to `navigator.credentials` they make. The
+//! Passkeys in the browser: the buttons of `/register` and `/account`, and
+//! the calls to `navigator.credentials` they make (`/login`'s button is
+//! run by that page's own script, `login.js`). The
 //! server's options go to the browser's own JSON parsers
 //! (`PublicKeyCredential.parse…OptionsFromJSON`, WebAuthn Level 3) and the
 //! credential comes back through its `toJSON()`, so no WebAuthn types are
@@ -10,7 +11,7 @@
 
 use super::form::{Field, FormProblems};
 use crate::{
-    api::{passkey_sign_in, passkey_sign_in_options, passkey_sign_up, passkey_sign_up_options},
+    api::{passkey_sign_up, passkey_sign_up_options},
     domain::NewPasskeyAccount,
     error::AppError,
     model::PasskeyChallenge,
@@ -25,7 +26,7 @@ pub enum PasskeyProblem {
     Browser(&'static str),
     /// The server refused.
     Server(AppError),
-    /// Stopped by this page (autofill gave way to the button): nothing to say.
+    /// Stopped before it finished (the page was left): nothing to say.
     /// Only the browser's calls make it.
     #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
     Aborted,
@@ -112,79 +113,23 @@ fn ProblemAlert(problem: RwSignal<Option<String>>) -> impl IntoView {
     }
 }
 
-/// Signs in with a passkey the browser has for this site: with `autofill`,
-/// offered in the email field's suggestions (conditional mediation).
-///
-/// The ceremonies are `#[lazy]`: each comes in a wasm chunk of its own,
-/// fetched the first time it runs, so a page's first load carries only the
-/// buttons (the bytes: `docs/performance.md`).
-#[leptos::lazy]
-async fn sign_in(session: UserSession, autofill: Option<browser::Abort>) -> Result<(), PasskeyProblem> {
-    let PasskeyChallenge { ceremony, options } = passkey_sign_in_options().await?;
-    let credential = browser::get(options.get(), autofill.as_ref()).await?;
-    passkey_sign_in(ceremony, credential).await?;
-    // The guard then takes the user where the login would have.
-    session.fetch().await;
-    Ok(())
-}
-
-/// `/login`'s "Sign in with a passkey", and passkey autofill on its email
-/// field (`autocomplete="username webauthn"`) where the browser has it.
+/// `/login`'s "Sign in with a passkey" as the server writes it: disabled,
+/// with the note that passkeys need JavaScript. `/login` runs no wasm: its
+/// own script (`login.js`) enables the button, and offers passkeys in the
+/// email field's suggestions (`autocomplete="username webauthn"`).
+#[cfg(feature = "ssr")]
 #[component]
 pub fn PasskeySignIn() -> impl IntoView {
-    let support = support();
-    let problem = RwSignal::new(None::<String>);
-    let pending = RwSignal::new(false);
-    let autofill = browser::abort_slot();
-    let session = use_user_session();
-    // One request at a time: the button's replaces autofill's, and leaving
-    // the page ends it.
-    let stop_autofill = move || {
-        autofill.try_update_value(|waiting| waiting.take().map(|waiting| waiting.abort()));
-    };
-    on_cleanup(stop_autofill);
-    let finished = move |outcome: Result<(), PasskeyProblem>| {
-        if let Err(PasskeyProblem::Server(err)) = &outcome {
-            session.note_error(err);
-        }
-        problem.set(outcome.err().and_then(|problem| problem.message()));
-    };
-    // Autofill waits for the user for as long as the page is open.
-    Effect::new(move |_| {
-        if support.get() != Some(true) {
-            return;
-        }
-        spawn_local(async move {
-            if !browser::autofill_available().await {
-                return;
-            }
-            let abort = browser::Abort::new();
-            autofill.set_value(Some(abort.clone()));
-            let outcome = sign_in(session, Some(abort)).await;
-            // Autofill asks nothing of the user until they pick a passkey:
-            // only the server's answer about the one picked is worth saying
-            // (a browser that refuses this address says so on the button).
-            if matches!(outcome, Ok(()) | Err(PasskeyProblem::Server(_))) {
-                finished(outcome);
-            }
-        });
-    });
-    let on_click = Callback::new(move |()| {
-        if pending.get_untracked() {
-            return;
-        }
-        stop_autofill();
-        pending.set(true);
-        problem.set(None);
-        spawn_local(async move {
-            finished(sign_in(session, None).await);
-            pending.set(false);
-        });
-    });
     view! {
         <section aria-labelledby="passkey-sign-in" class="passkey">
             <h2 id="passkey-sign-in">"Or use a passkey"</h2>
-            <PasskeyButton label="Sign in with a passkey" support pending problem on_press=on_click/>
+            <PasskeyButton
+                label="Sign in with a passkey"
+                support=Signal::stored(None)
+                pending=RwSignal::new(false)
+                problem=RwSignal::new(None)
+                on_press=Callback::new(|()| ())
+            />
         </section>
     }
 }
@@ -305,29 +250,8 @@ pub fn AddPasskeyForm(added: RwSignal<u32>) -> impl IntoView {
 mod browser {
     use super::PasskeyProblem;
     use js_sys::{Function, Object, Promise, Reflect, JSON};
-    use leptos::prelude::{LocalStorage, StoredValue};
     use wasm_bindgen::{JsCast, JsValue};
     use wasm_bindgen_futures::JsFuture;
-
-    /// Stops a waiting `navigator.credentials.get`.
-    #[derive(Clone)]
-    pub struct Abort(web_sys::AbortController);
-
-    /// Where the page keeps the waiting request's [`Abort`]: a JavaScript
-    /// object, so a value of this thread alone.
-    pub fn abort_slot() -> StoredValue<Option<Abort>, LocalStorage> {
-        StoredValue::new_local(None)
-    }
-
-    impl Abort {
-        pub fn new() -> Self {
-            Self(web_sys::AbortController::new().expect("AbortController"))
-        }
-
-        pub fn abort(&self) {
-            self.0.abort();
-        }
-    }
 
     fn global(name: &str) -> Option<JsValue> {
         Reflect::get(&js_sys::global(), &name.into())
@@ -355,14 +279,6 @@ mod browser {
                 .iter()
                 .all(|method| Reflect::get(&api, &(*method).into()).is_ok_and(|f| f.is_function()))
         })
-    }
-
-    pub async fn autofill_available() -> bool {
-        let Some(api) = credential_api() else { return false };
-        match call(&api, "isConditionalMediationAvailable", &[]) {
-            Ok(promise) => settle(promise).await.is_ok_and(|available| available.is_truthy()),
-            Err(_) => false,
-        }
     }
 
     /// The value of the page's input with this id.
@@ -400,17 +316,6 @@ mod browser {
         ask("create", request).await
     }
 
-    pub async fn get(options_json: &str, autofill: Option<&Abort>) -> Result<String, PasskeyProblem> {
-        let request = options(options_json, "parseRequestOptionsFromJSON").map_err(in_words)?;
-        if let Some(abort) = autofill {
-            let set = |key: &str, value: &JsValue| Reflect::set(&request, &key.into(), value);
-            set("mediation", &"conditional".into())
-                .and_then(|_| set("signal", &abort.0.signal()))
-                .map_err(in_words)?;
-        }
-        ask("get", request).await
-    }
-
     /// A browser's refusal (a `DOMException`, by name) in plain words.
     fn in_words(err: JsValue) -> PasskeyProblem {
         let name = Reflect::get(&err, &"name".into())
@@ -434,33 +339,10 @@ mod browser {
 #[cfg(not(feature = "hydrate"))]
 mod browser {
     use super::PasskeyProblem;
-    use leptos::prelude::StoredValue;
-
-    #[derive(Clone)]
-    pub struct Abort;
-
-    /// [`Abort`]'s slot, in thread-safe storage: a page waiting for its data
-    /// may finish rendering (and be disposed) on another worker thread than
-    /// it started on, where a thread's own value cannot be touched.
-    pub fn abort_slot() -> StoredValue<Option<Abort>> {
-        StoredValue::new(None)
-    }
-
-    impl Abort {
-        pub fn new() -> Self {
-            Self
-        }
-
-        pub fn abort(&self) {}
-    }
 
     const NO_BROWSER: PasskeyProblem = PasskeyProblem::Browser("Passkeys need a browser.");
 
     pub fn supported() -> bool {
-        false
-    }
-
-    pub async fn autofill_available() -> bool {
         false
     }
 
@@ -469,10 +351,6 @@ mod browser {
     }
 
     pub async fn create(_options_json: &str) -> Result<String, PasskeyProblem> {
-        Err(NO_BROWSER)
-    }
-
-    pub async fn get(_options_json: &str, _autofill: Option<&Abort>) -> Result<String, PasskeyProblem> {
         Err(NO_BROWSER)
     }
 }

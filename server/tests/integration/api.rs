@@ -803,6 +803,56 @@ async fn built_files_named_by_their_content_are_kept_for_good() {
 }
 
 #[tokio::test]
+async fn login_runs_its_own_script_and_every_other_page_the_app() {
+    let app = TestApp::start().await;
+    let page_at = |path: &'static str| {
+        let app = &app;
+        async move { Html::parse_document(&app.get(path, None).await.text().await.unwrap()) }
+    };
+
+    let login = page_at("/login").await;
+    let script = attribute_of(&login, "head script[type=module][src]", "src").expect("/login's script");
+    assert_eq!(
+        script,
+        app::backend::assets::BuiltAssets::named("/pkg", "app", None).login_script
+    );
+    assert!(script.starts_with("/pkg/login.") && script.ends_with(".js"), "{script}");
+    let app_files =
+        scraper::Selector::parse("link[href$='.wasm'], link[rel=modulepreload], script:not([src])").unwrap();
+    assert!(login.select(&app_files).next().is_none(), "no wasm, no app module");
+    // Every other page (and any other spelling of this one) starts the app.
+    for path in ["/", "/register", "/forgot-password", "/login/", "/no-such-page"] {
+        let page = page_at(path).await;
+        assert!(
+            attribute_of(&page, "link[rel=preload][href$='.wasm']", "href").is_some(),
+            "{path}"
+        );
+        assert_eq!(attribute_of(&page, "head script[src]", "src"), None, "{path}");
+    }
+
+    // Kept for good (its name changes with its content), compressed, apart from the session.
+    let file = app
+        .client
+        .get(app.url(&script))
+        .header("accept-encoding", "br")
+        .header("cookie", "session=tampered")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(file.status(), StatusCode::OK);
+    assert_eq!(file.headers()[CONTENT_TYPE], "text/javascript; charset=utf-8");
+    assert_eq!(file.headers()[CACHE_CONTROL], "public, max-age=31536000, immutable");
+    assert_eq!(file.headers()["content-encoding"], "br");
+    assert!(file.headers().get(SET_COOKIE).is_none());
+    let plain = app.get(&script, None).await;
+    assert_eq!(plain.text().await.unwrap(), app::backend::assets::LOGIN_SCRIPT);
+    let stale = app.get("/pkg/login.AAAAAAAAAAAAAAAA.js", None).await;
+    assert_eq!(stale.status(), StatusCode::NOT_FOUND);
+    assert_eq!(stale.headers()[CACHE_CONTROL], "no-store");
+    app.stop().await;
+}
+
+#[tokio::test]
 async fn pages_are_compressed_and_small_api_answers_are_not() {
     let app = TestApp::start().await;
     let (_, cookie) = app.register("Ada", "ada@example.com").await;

@@ -1,0 +1,54 @@
+// /login is the server's page with a small script of its own, not the app
+// (see app/src/pages/login.rs): the app's links and redirects to it load it
+// from the server, and what a person does there works without the wasm.
+import { test, expect, live, at, type Page } from "./fixtures";
+
+/** The path and query of every document the page loads (not the app's own navigations). */
+function documentsLoaded(page: Page): string[] {
+  const loaded: string[] = [];
+  page.on("request", (request) => {
+    if (request.resourceType() === "document" && request.frame() === page.mainFrame()) {
+      const url = new URL(request.url());
+      loaded.push(url.pathname + url.search);
+    }
+  });
+  return loaded;
+}
+
+test("the app's link to /login loads the server's page, and Back returns to the app", async ({ page }) => {
+  await page.goto("/");
+  await live(page);
+  const loaded = documentsLoaded(page);
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Login" }).click();
+  await expect(page).toHaveURL(at("/login"));
+  // Its own script has taken the passkey button over.
+  await expect(page.getByRole("button", { name: "Sign in with a passkey" })).toBeEnabled();
+  await expect(page.getByRole("heading", { level: 1, name: "Login" })).toBeVisible();
+  expect(loaded).toEqual(["/login"]);
+
+  await page.goBack();
+  await expect(page).toHaveURL(at("/"));
+  await expect(page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Login" })).toBeVisible();
+});
+
+test("another spelling of /login ends on the page itself, loaded no more than twice", async ({ page }) => {
+  const loaded = documentsLoaded(page);
+  await page.goto("/login/?redirect=/account");
+  await expect(page).toHaveURL(at("/login\\?redirect=/account"));
+  await live(page);
+  await expect(page.getByRole("button", { name: "Sign in with a passkey" })).toBeEnabled();
+  await page.waitForTimeout(500);
+  expect(loaded).toEqual(["/login/?redirect=/account", "/login?redirect=/account"]);
+});
+
+test("a browser without passkeys is told so at the button", async ({ page }) => {
+  await page.addInitScript(() => {
+    delete (window as { PublicKeyCredential?: unknown }).PublicKeyCredential;
+  });
+  await page.goto("/login");
+  await live(page);
+  const section = page.getByRole("region", { name: "Or use a passkey" });
+  await expect(section.getByText("This browser cannot use passkeys.")).toBeVisible();
+  await expect(section.getByText("Passkeys need JavaScript")).toHaveCount(0);
+  await expect(section.getByRole("button", { name: "Sign in with a passkey" })).toBeDisabled();
+});
