@@ -100,7 +100,7 @@ run api_users_during_logins 1 4 -H "Cookie: $cookie" "$BASE/api/users"
 wait "$saturating"
 rss_loaded=$(rss_mib)
 
-first_load=$(node scripts/first-load.mjs target/site/pkg)
+first_load=$(node scripts/first-load.mjs target/site/pkg "$BASE")
 first_load_of() { node -e 'const r = JSON.parse(process.argv[1])[process.argv[2]]; console.log(r.gzip, r.brotli)' "$first_load" "$1"; }
 
 login_ceiling=$(awk -v c="$cores" -v s="$single" 'BEGIN { printf "%.1f", c / s }')
@@ -113,7 +113,7 @@ printf 'one login alone (cost-12 hash + round trip): %s ms; cores / that = %s lo
   "$hash_ms" "$login_ceiling" "${rate[login]}"
 printf 'RSS idle %s MiB, after load %s MiB; start to first 200: %s ms\n' "$rss_idle" "$rss_loaded" "$start_ms"
 printf 'first load (js + wasm), bytes gzip -9 / brotli as served:\n'
-for page in /login /register /users /users/ID /account; do
+for page in /login / /register /users /users/ID /account; do
   read -r gzip brotli <<<"$(first_load_of "$page")"
   printf '  %-10s %8s / %8s\n' "$page" "$gzip" "$brotli"
 done

@@ -1,13 +1,17 @@
-// The js and wasm a first visit to each page downloads, from the built site
-// (target/site/pkg): the main js and wasm and the chunk loader for every page,
+// The js and wasm a first visit to each page downloads. The app's pages, from
+// the built site (target/site/pkg): the main js and wasm and the chunk loader,
 // plus, for a page in a chunk of its own, the chunks the split manifest lists
-// for it. Sizes gzip -9 and brotli as served (the .br written by
-// precompress.mjs). Prints JSON: { "/login": { "gzip": n, "brotli": n, "files": [...] }, ... }.
+// for it. /login, which runs a script of its own and no wasm, from the running
+// server at BASE. Sizes gzip -9 and brotli as served (the .br written by
+// precompress.mjs; /login's script as the server compresses it).
+// Usage: node first-load.mjs DIR BASE
+// Prints JSON: { "/login": { "gzip": n, "brotli": n, "files": [...] }, ... }.
 import { readdirSync, readFileSync, statSync } from "node:fs";
+import { get } from "node:http";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 
-const dir = process.argv[2];
+const [dir, base] = process.argv.slice(2);
 const names = readdirSync(dir);
 const only = (pattern) => {
   const found = names.filter((name) => pattern.test(name));
@@ -19,7 +23,7 @@ const everyPage = [only(/^app\.[\w-]+\.js$/), only(/^app\.[\w-]+\.wasm$/), only(
 const manifest = JSON.parse(readFileSync(join(dir, only(/^__wasm_split_manifest\.[\w-]+\.json$/)), "utf8"));
 // Each page's lazy view, by the route name given in app/src/lib.rs (`lazy_page!`).
 const pages = {
-  "/login": null,
+  "/": null,
   "/register": "register_route",
   "/users": "users_route",
   "/users/ID": "user_route",
@@ -43,4 +47,21 @@ for (const [page, route] of Object.entries(pages)) {
   }
   report[page] = { gzip, brotli, files };
 }
+
+/** The body of `path` on the server, as sent for `encoding` ("identity" for none). */
+const fetchRaw = (path, encoding) =>
+  new Promise((resolve, reject) => {
+    get(new URL(path, base), { headers: { "accept-encoding": encoding } }, (response) => {
+      const parts = [];
+      response.on("data", (part) => parts.push(part));
+      response.on("end", () => resolve(Buffer.concat(parts)));
+    }).on("error", reject);
+  });
+
+const loginPage = (await fetchRaw("/login", "identity")).toString();
+const scripts = [...loginPage.matchAll(/<script type="module" src="([^"]+)"/g)].map((match) => match[1]);
+if (scripts.length !== 1 || /\.wasm"/.test(loginPage)) throw new Error("expected /login to link one script and no wasm");
+const plain = await fetchRaw(scripts[0], "identity");
+const brotli = await fetchRaw(scripts[0], "br");
+report["/login"] = { gzip: gzipSync(plain, { level: 9 }).length, brotli: brotli.length, files: scripts };
 console.log(JSON.stringify(report));

@@ -818,7 +818,7 @@ async fn login_runs_its_own_script_and_every_other_page_the_app() {
     );
     assert!(script.starts_with("/pkg/login.") && script.ends_with(".js"), "{script}");
     let app_files =
-        scraper::Selector::parse("link[href$='.wasm'], link[rel=modulepreload], script:not([src])").unwrap();
+        scraper::Selector::parse("link[href$='.wasm'], link[rel=modulepreload], head script:not([src])").unwrap();
     assert!(login.select(&app_files).next().is_none(), "no wasm, no app module");
     // Every other page (and any other spelling of this one) starts the app.
     for path in ["/", "/register", "/forgot-password", "/login/", "/no-such-page"] {
