@@ -352,50 +352,6 @@ async fn a_dead_cookie_gets_no_users_and_is_cleared_whatever_the_input() {
     app.stop().await;
 }
 
-/// `GET /api/users` checks the sessions of requests that come together in one
-/// statement (`db/users_page.rs`): each must still get its own answer.
-#[tokio::test]
-async fn sessions_checked_together_each_get_their_own_answer() {
-    let app = TestApp::start().await;
-    let (_, ada) = app.register("Ada", "ada@example.com").await;
-    let (_, grace) = app.register("Grace", "grace@example.com").await;
-    let ended = app.login_cookie("ada@example.com", PASSWORD).await;
-    app.post_form("/api/auth/logout", &[], Some(&ended)).await;
-    let everyone = json!([{"id": 1, "name": "Ada"}, {"id": 2, "name": "Grace"}]);
-    let after_ada = json!([{"id": 2, "name": "Grace"}]);
-    let asks = [
-        (&ada, "", Some(&everyone)),
-        (&ended, "", None),
-        (&grace, "?after=1", Some(&after_ada)),
-        (&ended, "?after=1", None),
-        (&grace, "", Some(&everyone)),
-    ];
-    let burst = (0..150).map(|n| {
-        let (cookie, query, expected) = asks[n % asks.len()];
-        let app = &app;
-        async move {
-            let response = app.get(&format!("/api/users{query}"), Some(cookie)).await;
-            let status = response.status();
-            let cleared = set_cookie_header(&response).is_some_and(|header| header.contains("Max-Age=0"));
-            match expected {
-                Some(page) => {
-                    assert_eq!(status, StatusCode::OK, "{n}");
-                    assert!(!cleared, "{n}");
-                    assert_eq!(&json(response).await, page, "{n}");
-                }
-                None => {
-                    assert_eq!(status, StatusCode::UNAUTHORIZED, "{n}");
-                    assert!(cleared, "{n}: the dead cookie is cleared");
-                    let body = response.text().await.unwrap();
-                    assert!(!body.contains("Grace") && !body.contains("Ada"), "{n}: {body}");
-                }
-            }
-        }
-    });
-    futures::future::join_all(burst).await;
-    app.stop().await;
-}
-
 #[tokio::test]
 async fn a_cookie_copied_before_logout_is_refused_after_it() {
     let app = TestApp::start().await;

@@ -3,8 +3,7 @@
 //! (`tokens.rs`), passkeys (`passkeys.rs`), identities at providers
 //! (`identities.rs`), ceremonies waiting between requests
 //! (`ceremonies.rs`), limit counters (`attempts.rs`), the mail outbox
-//! (`outbox.rs`), and the users page read for many requests at once
-//! (`users_page.rs`). Queries use `$N` placeholders and `ON CONFLICT ...
+//! (`outbox.rs`). Queries use `$N` placeholders and `ON CONFLICT ...
 //! RETURNING`, which both SQLite and PostgreSQL understand, and run through
 //! sqlx's `Any` driver: one set of statements and one `Database` type for both
 //! backends, chosen by the URL's scheme alone.
@@ -27,7 +26,6 @@ mod passkeys;
 mod sessions;
 mod tokens;
 mod users;
-mod users_page;
 
 pub use identities::{IdentityRecord, NewIdentity};
 pub use outbox::ClaimedMail;
@@ -35,7 +33,6 @@ pub use passkeys::{NewPasskey, PasskeyOwner, PasskeyRecord, Removal};
 pub use sessions::{SessionRecord, SessionStanding};
 pub use tokens::TokenPurpose;
 pub use users::Credentials;
-pub use users_page::PageForSession;
 
 /// A transaction on either backend.
 type Tx<'c> = sqlx::Transaction<'c, sqlx::Any>;
@@ -55,8 +52,7 @@ static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/postgres");
 #[derive(Clone)]
 pub struct Database {
     pool: AnyPool,
-    /// Reads the users pages, many requests to a statement.
-    users_pages: users_page::UsersPages,
+    backend: Backend,
 }
 
 /// How the pool connects, from the configuration.
@@ -157,8 +153,7 @@ impl Database {
             Backend::Sqlite => SQLITE_MIGRATIONS.run(&pool).await?,
             Backend::Postgres => POSTGRES_MIGRATIONS.run(&pool).await?,
         }
-        let users_pages = users_page::UsersPages::start(pool.clone(), backend);
-        Ok(Self { pool, users_pages })
+        Ok(Self { pool, backend })
     }
 
     pub async fn close(&self) {

@@ -26,7 +26,7 @@ pub struct SessionStanding {
 }
 
 impl SessionStanding {
-    /// From the columns [`SESSION_STANDING`] selects.
+    /// From the columns [`session_standing_query`] selects.
     pub(super) fn from_row(last_seen_at: i64, email_verified_at: Option<String>) -> Self {
         Self {
             last_seen_at,
@@ -35,12 +35,18 @@ impl SessionStanding {
     }
 }
 
-/// The per-request session check: `$1` the session id, `$2` its user, `$3`
-/// now; a row (`last_seen_at`, `email_verified_at`) only while the session is
-/// valid. `users_page.rs` makes the same check for many sessions at once.
-const SESSION_STANDING: &str = "SELECT sessions.last_seen_at, users.email_verified_at \
-     FROM sessions JOIN users ON users.id = sessions.user_id \
-     WHERE sessions.id = $1 AND sessions.user_id = $2 AND sessions.expires_at > $3";
+/// The per-request session check, as a literal so that a query which makes
+/// it together with its own work can `concat!` it: `$1` the session id, `$2`
+/// its user, `$3` now; a row (`last_seen_at`, `email_verified_at`) only while
+/// the session is valid.
+macro_rules! session_standing_query {
+    () => {
+        "SELECT sessions.last_seen_at, users.email_verified_at \
+         FROM sessions JOIN users ON users.id = sessions.user_id \
+         WHERE sessions.id = $1 AND sessions.user_id = $2 AND sessions.expires_at > $3"
+    };
+}
+pub(super) use session_standing_query;
 
 const INSERT_SESSION: &str =
     "INSERT INTO sessions (id, user_id, created_at, last_seen_at, expires_at, user_agent, address) \
@@ -56,7 +62,7 @@ impl Database {
         session_id: &str,
         now: i64,
     ) -> Result<Option<SessionStanding>, AppError> {
-        let row: Option<(i64, Option<String>)> = sqlx::query_as(SESSION_STANDING)
+        let row: Option<(i64, Option<String>)> = sqlx::query_as(session_standing_query!())
             .bind(session_id)
             .bind(user_id)
             .bind(now)

@@ -2,11 +2,12 @@
 
 use super::{
     database_error,
-    sessions::replace_sessions_in,
+    sessions::{replace_sessions_in, session_standing_query, SessionStanding},
     tokens::{spend_token, TokenPurpose},
-    Database, SessionRecord, Tx,
+    Backend, Database, SessionRecord, Tx,
 };
 use crate::{
+    domain::{Cursor, PageRequest},
     error::AppError,
     model::{UserProfile, UserSummary},
 };
@@ -131,6 +132,83 @@ impl Database {
         let mut tx = self.pool.begin().await.map_err(database_error)?;
         set_password_in(&mut tx, password_hash, session).await?;
         tx.commit().await.map_err(database_error)
+    }
+
+    /// One page of users in id order, next to `page`'s cursor, read in the
+    /// same statement as the check of the session asking for it (see
+    /// [`Database::session_standing`]), and as one row: each statement and
+    /// each row is a hand-off between the request and the database's
+    /// connection, most of what this request costs (`docs/performance.md`),
+    /// and this is the most requested page. `None` and no users when the
+    /// session is not valid.
+    pub async fn users_page_for_session(
+        &self,
+        user_id: i64,
+        session_id: &str,
+        now: i64,
+        page: PageRequest,
+    ) -> Result<(Option<SessionStanding>, Vec<UserSummary>), AppError> {
+        // The session's standing and the page as a JSON array, built by each
+        // backend's own aggregate; no row when the session is not valid.
+        macro_rules! beside_standing {
+            ($aggregate:expr, $users:expr) => {
+                concat!(
+                    "SELECT standing.last_seen_at, standing.email_verified_at, (",
+                    $aggregate,
+                    " FROM (",
+                    $users,
+                    ") AS page) AS page FROM (",
+                    session_standing_query!(),
+                    ") AS standing"
+                )
+            };
+        }
+        macro_rules! sqlite_array {
+            () => {
+                "SELECT json_group_array(json_object('id', id, 'name', name) ORDER BY id)"
+            };
+        }
+        macro_rules! postgres_array {
+            () => {
+                "SELECT COALESCE(json_agg(json_build_object('id', id, 'name', name) ORDER BY id), '[]')::text"
+            };
+        }
+        macro_rules! users_after {
+            () => {
+                "SELECT id, name FROM users WHERE id > $4 ORDER BY id LIMIT $5"
+            };
+        }
+        // The nearest users below the cursor, which the aggregate puts back
+        // in id order.
+        macro_rules! users_before {
+            () => {
+                "SELECT id, name FROM users WHERE id < $4 ORDER BY id DESC LIMIT $5"
+            };
+        }
+        let sql = match (self.backend, page.cursor) {
+            (Backend::Sqlite, Cursor::After(_)) => beside_standing!(sqlite_array!(), users_after!()),
+            (Backend::Sqlite, Cursor::Before(_)) => beside_standing!(sqlite_array!(), users_before!()),
+            (Backend::Postgres, Cursor::After(_)) => beside_standing!(postgres_array!(), users_after!()),
+            (Backend::Postgres, Cursor::Before(_)) => beside_standing!(postgres_array!(), users_before!()),
+        };
+        let (Cursor::After(cursor) | Cursor::Before(cursor)) = page.cursor;
+        let row: Option<(i64, Option<String>, String)> = sqlx::query_as(sql)
+            .bind(session_id)
+            .bind(user_id)
+            .bind(now)
+            .bind(cursor)
+            .bind(page.limit)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(database_error)?;
+        let Some((last_seen_at, email_verified_at, users)) = row else {
+            return Ok((None, Vec::new()));
+        };
+        let users = serde_json::from_str(&users).map_err(|err| {
+            tracing::error!(error = %err, "the database sent a page of users that is not a JSON list of users");
+            AppError::Internal
+        })?;
+        Ok((Some(SessionStanding::from_row(last_seen_at, email_verified_at)), users))
     }
 
     pub async fn find_user(&self, id: i64) -> Result<Option<UserProfile>, AppError> {
