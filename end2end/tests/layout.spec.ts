@@ -48,7 +48,7 @@ test.describe("reflow", () => {
 });
 
 test("a skip link comes first, and focus follows a navigation inside the app", async ({ page }) => {
-  await page.goto("/login");
+  await page.goto("/");
   await live(page);
   await page.keyboard.press("Tab");
   await expect(page.getByRole("link", { name: "Skip to main content" })).toBeFocused();
