@@ -62,7 +62,8 @@ fn BuiltFiles(state: backend::AppState) -> impl IntoView {
     let assets = &state.assets;
     let at_login = use_context::<http::request::Parts>().is_some_and(|request| request.uri.path() == LOGIN_PATH);
     let scripts = if at_login {
-        view! { <script type="module" src=assets.login_script.clone()></script> }.into_any()
+        view! { <script type="module" src=assets.login_script.clone() nonce=leptos::nonce::use_nonce()></script> }
+            .into_any()
     } else {
         let script = assets.hydration_script().to_owned();
         view! {
