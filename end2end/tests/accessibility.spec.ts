@@ -160,12 +160,14 @@ test.describe("a login being sent", () => {
     });
     await page.getByLabel("Email").fill("nobody@example.com");
     await page.getByLabel("Password").fill("wrong password");
-    // Two presses in a row, inside the page: the post is a page load, which
-    // Playwright would otherwise wait for before the second.
-    const busy = await page.evaluate(() => {
+    // Two presses 300 ms apart, inside the page: the post is a page load,
+    // which Playwright would otherwise wait for before the second. (Two in one
+    // task make one request anyway: the browser keeps only the last.)
+    const busy = await page.evaluate(async () => {
       const form = document.querySelector<HTMLFormElement>("form[action$='/auth/login']")!;
       form.requestSubmit();
       const busy = form.querySelector("button[type=submit]")!.getAttribute("aria-disabled");
+      await new Promise((resolve) => setTimeout(resolve, 300));
       form.requestSubmit();
       return busy;
     });
