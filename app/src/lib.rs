@@ -172,11 +172,7 @@ fn LoginRoute() -> impl IntoView {
         // it (`/login/`), so this cannot load itself again. In place of the
         // entry the app's navigation made: Back leaves the page.
         let search = leptos_router::hooks::use_location().search.get_untracked();
-        let login = match search.trim_start_matches('?') {
-            "" => LOGIN_PATH.to_owned(),
-            query => format!("{LOGIN_PATH}?{query}"),
-        };
-        let _ = window().location().replace(&login);
+        let _ = window().location().replace(&pages::with_query(LOGIN_PATH, &search));
     }
 }
 

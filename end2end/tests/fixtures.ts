@@ -85,6 +85,18 @@ export async function live(page: Page) {
   await page.locator("body[data-live]").waitFor({ state: "attached" });
 }
 
+/** The path and query of every document the page loads (not the app's own navigations). */
+export function documentsLoaded(page: Page): string[] {
+  const loaded: string[] = [];
+  page.on("request", (request) => {
+    if (request.resourceType() === "document" && request.frame() === page.mainFrame()) {
+      const url = new URL(request.url());
+      loaded.push(url.pathname + url.search);
+    }
+  });
+  return loaded;
+}
+
 /** Registers through the form, on `base` when given (a test's own server); `scripted`: JavaScript runs. */
 export async function registerThroughForm(
   page: Page,

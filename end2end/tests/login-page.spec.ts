@@ -1,19 +1,7 @@
 // /login is the server's page with a small script of its own, not the app
 // (see app/src/pages/login.rs): the app's links and redirects to it load it
 // from the server, and what a person does there works without the wasm.
-import { test, expect, live, at, type Page } from "./fixtures";
-
-/** The path and query of every document the page loads (not the app's own navigations). */
-function documentsLoaded(page: Page): string[] {
-  const loaded: string[] = [];
-  page.on("request", (request) => {
-    if (request.resourceType() === "document" && request.frame() === page.mainFrame()) {
-      const url = new URL(request.url());
-      loaded.push(url.pathname + url.search);
-    }
-  });
-  return loaded;
-}
+import { test, expect, live, at, documentsLoaded } from "./fixtures";
 
 test("the app's link to /login loads the server's page, and Back returns to the app", async ({ page }) => {
   await page.goto("/");

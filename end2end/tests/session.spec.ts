@@ -1,4 +1,15 @@
-import { test, expect, PASSWORD, uniqueEmail, live, registerThroughForm, loginThroughForm, at, expectProblems } from "./fixtures";
+import {
+  test,
+  expect,
+  PASSWORD,
+  uniqueEmail,
+  live,
+  registerThroughForm,
+  loginThroughForm,
+  at,
+  expectProblems,
+  documentsLoaded,
+} from "./fixtures";
 
 test("registering through the form lands on /users with the user's name listed and in the nav", async ({ page }) => {
   const email = uniqueEmail("register");
@@ -101,10 +112,7 @@ test("the client guard sends a logged-out visitor to /login without fetching pro
   });
   await page.goto("/");
   await live(page);
-  const documents: string[] = [];
-  page.on("request", (request) => {
-    if (request.resourceType() === "document") documents.push(new URL(request.url()).pathname);
-  });
+  const documents = documentsLoaded(page);
   // An in-app link to a protected page, followed by the client-side router.
   await page.evaluate(() => {
     const link = document.createElement("a");
@@ -116,7 +124,7 @@ test("the client guard sends a logged-out visitor to /login without fetching pro
   await expect(page).toHaveURL(at("/login\\?redirect=/users/1"));
   await live(page);
   // The app decided: the server was asked for /login (which runs no wasm), never for /users/1.
-  expect(documents).toEqual(["/login"]);
+  expect(documents).toEqual(["/login?redirect=/users/1"]);
   expect(protectedData).toEqual([]);
 });
 

@@ -28,11 +28,7 @@ pub fn RequireUser(children: ChildrenFn) -> impl IntoView {
         if session.did_log_out_here() {
             return "/login".to_owned();
         }
-        let search = location.search.get_untracked();
-        let here = match search.trim_start_matches('?') {
-            "" => location.pathname.get_untracked(),
-            query => format!("{}?{query}", location.pathname.get_untracked()),
-        };
+        let here = super::with_query(&location.pathname.get_untracked(), &location.search.get_untracked());
         format!("/login?redirect={}", utf8_percent_encode(&here, QUERY_VALUE))
     };
     view! { <Guard logged_in=true otherwise=login_path>{children()}</Guard> }

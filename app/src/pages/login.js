@@ -64,7 +64,7 @@ function say(message) {
 const problemOf = (error) => (error instanceof Refusal ? error.message : inWords(error));
 
 let waiting = null;
-let pending = false;
+const busy = (target) => target.getAttribute("aria-disabled") === "true";
 
 async function offerInAutofill() {
   if (!(await credentialApi.isConditionalMediationAvailable?.())) return;
@@ -79,10 +79,9 @@ async function offerInAutofill() {
 }
 
 async function onPress() {
-  if (pending) return;
+  if (busy(button)) return;
   // One request at a time: the button's replaces autofill's.
   waiting?.abort();
-  pending = true;
   button.setAttribute("aria-disabled", "true");
   say(null);
   try {
@@ -90,7 +89,6 @@ async function onPress() {
   } catch (error) {
     say(problemOf(error));
   } finally {
-    pending = false;
     button.removeAttribute("aria-disabled");
   }
 }
@@ -112,7 +110,7 @@ const SENDING_MS = 15_000;
 const login = document.querySelector("form[action$='/auth/login']");
 const submit = login.querySelector("button[type=submit]");
 login.addEventListener("submit", (event) => {
-  if (submit.getAttribute("aria-disabled") === "true") {
+  if (busy(submit)) {
     event.preventDefault();
     return;
   }

@@ -15,7 +15,7 @@ pub const SCRIPT: &str = include_str!("login.js");
 /// The server's page alone: its forms work as plain HTML posts, and what
 /// needs a script (passkeys) is in [`SCRIPT`], a few KB. Most visits start
 /// here, and the 300 KB of the app's wasm would buy nothing on this page
-/// (`docs/performance.md`, "The login page"). In the running app, going to
+/// (`docs/performance.md`, "`/login` runs no wasm"). In the running app, going to
 /// `/login` loads it from the server.
 #[component]
 pub fn LoginPage() -> impl IntoView {

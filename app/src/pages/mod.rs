@@ -55,6 +55,15 @@ pub fn query_value(name: &str) -> Option<String> {
     leptos_router::hooks::use_query_map().read_untracked().get(name)
 }
 
+/// `path` with the query `search` (as the router gives it, with or without
+/// its `?`), or `path` alone when the query is empty.
+pub fn with_query(path: &str, search: &str) -> String {
+    match search.trim_start_matches('?') {
+        "" => path.to_owned(),
+        query => format!("{path}?{query}"),
+    }
+}
+
 /// Whether a form posted without JavaScript landed here with `?done=<what>`.
 pub fn done_without_javascript(what: &str) -> bool {
     query_value("done").as_deref() == Some(what)
