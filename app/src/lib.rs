@@ -28,6 +28,7 @@ use pages::{
     recovery::{ForgotPasswordPage, ResetPasswordPage, VerifyEmailPage},
     register::RegisterPage,
     users::{UserPage, UsersPage},
+    LOGIN_PATH,
 };
 
 /// The HTML document around the app, rendered on the server.
@@ -154,12 +155,10 @@ pub fn App() -> impl IntoView {
     }
 }
 
-/// Where the login page is.
-const LOGIN_PATH: &str = "/login";
-
 /// `/login`: the server's page with a script of its own and no wasm
-/// (`pages::login`). In the running app, going there loads it from the server,
-/// which also sends a logged-in user on.
+/// (`pages::login`). The app's links, guards and logout load it from the
+/// server; a route the router still reaches (an old history entry, say) does
+/// the same. The server also sends a logged-in user on.
 #[component]
 fn LoginRoute() -> impl IntoView {
     #[cfg(feature = "ssr")]
@@ -172,7 +171,7 @@ fn LoginRoute() -> impl IntoView {
         // it (`/login/`), so this cannot load itself again. In place of the
         // entry the app's navigation made: Back leaves the page.
         let search = leptos_router::hooks::use_location().search.get_untracked();
-        let _ = window().location().replace(&pages::with_query(LOGIN_PATH, &search));
+        pages::load_login_page(&pages::with_query(LOGIN_PATH, &search));
     }
 }
 

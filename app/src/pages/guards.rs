@@ -26,10 +26,14 @@ pub fn RequireUser(children: ChildrenFn) -> impl IntoView {
     let location = use_location();
     let login_path = move || {
         if session.did_log_out_here() {
-            return "/login".to_owned();
+            return super::LOGIN_PATH.to_owned();
         }
         let here = super::with_query(&location.pathname.get_untracked(), &location.search.get_untracked());
-        format!("/login?redirect={}", utf8_percent_encode(&here, QUERY_VALUE))
+        format!(
+            "{}?redirect={}",
+            super::LOGIN_PATH,
+            utf8_percent_encode(&here, QUERY_VALUE)
+        )
     };
     view! { <Guard logged_in=true otherwise=login_path>{children()}</Guard> }
 }
@@ -58,7 +62,19 @@ fn Guard(
     let state = Memo::new(move |_| session.state());
     move || match state.get() {
         Some(now) if now == logged_in => EitherOf3::A(children()),
-        Some(_) => EitherOf3::B(view! { <Redirect path=otherwise()/> }),
+        Some(_) => EitherOf3::B(view! { <RedirectTo path=otherwise()/> }),
         None => EitherOf3::C(()),
     }
+}
+
+/// The router's redirect, except to the login page in the browser: that page
+/// is the server's alone, so the browser loads it from there at once.
+#[component]
+fn RedirectTo(path: String) -> impl IntoView {
+    #[cfg(not(feature = "ssr"))]
+    if path.split(['?', '#']).next() == Some(super::LOGIN_PATH) {
+        super::load_login_page(&path);
+        return None;
+    }
+    Some(view! { <Redirect path/> })
 }

@@ -1,3 +1,4 @@
+use super::LoginLink;
 use crate::session::{use_user_session, AuthState};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -19,7 +20,7 @@ pub fn HomePage() -> impl IntoView {
                 <p>"Create an account or log in to see who else is here."</p>
                 <p class="actions">
                     <a href="/register">"Register"</a>
-                    <a href="/login">"Login"</a>
+                    <LoginLink>"Login"</LoginLink>
                 </p>
             }
         />

@@ -64,6 +64,25 @@ pub fn with_query(path: &str, search: &str) -> String {
     }
 }
 
+/// Where the login page is. The server alone renders it, with a script of its
+/// own and no wasm (`login`): the app leaves for it rather than showing it.
+pub const LOGIN_PATH: &str = "/login";
+
+/// Loads the login page at `target` from the server, in place of the page
+/// being left: Back then skips a page the user can no longer see.
+#[cfg(not(feature = "ssr"))]
+pub fn load_login_page(target: &str) {
+    let _ = leptos::prelude::window().location().replace(target);
+}
+
+/// A link to the login page. `rel="external"` keeps the router out of it, so
+/// the browser loads the page at once (see [`LOGIN_PATH`]).
+#[leptos::component]
+pub fn LoginLink(children: leptos::children::Children) -> impl leptos::IntoView {
+    use leptos::prelude::*;
+    view! { <a href=LOGIN_PATH rel="external">{children()}</a> }
+}
+
 /// Whether a form posted without JavaScript landed here with `?done=<what>`.
 pub fn done_without_javascript(what: &str) -> bool {
     query_value("done").as_deref() == Some(what)

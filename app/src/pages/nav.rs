@@ -1,9 +1,9 @@
+use super::LoginLink;
 use crate::{
     api::Logout,
     session::{use_user_session, AuthState},
 };
 use leptos::prelude::*;
-use leptos_router::hooks::use_navigate;
 
 /// The site's navigation: the user's name and a Logout button when logged in.
 #[component]
@@ -22,7 +22,7 @@ pub fn Nav() -> impl IntoView {
                         <LogoutButton/>
                     }
                     logged_out=|| view! {
-                        <a href="/login">"Login"</a>
+                        <LoginLink>"Login"</LoginLink>
                         <a href="/register">"Register"</a>
                     }
                 />
@@ -31,16 +31,16 @@ pub fn Nav() -> impl IntoView {
     }
 }
 
-/// Posts the logout (a plain form without JavaScript), then shows `/login`.
+/// Posts the logout (a plain form without JavaScript), then loads `/login`.
 #[component]
 fn LogoutButton() -> impl IntoView {
     let action = ServerAction::<Logout>::new();
     let session = use_user_session();
-    let navigate = use_navigate();
     Effect::new(move |_| {
         if let Some(Ok(())) = action.value().get() {
             session.logged_out_here();
-            navigate("/login", Default::default());
+            #[cfg(not(feature = "ssr"))]
+            super::load_login_page(super::LOGIN_PATH);
         }
     });
     view! {

@@ -7,7 +7,7 @@ use super::{
         nothing_to_check, refresh_session_on_success, take_flash, title_of, CheckedForm, ErrorSummary, Field,
         FormProblems, SubmitButton, PASSWORD_HINT,
     },
-    query_value,
+    query_value, LoginLink,
 };
 use crate::{
     api::{ForgotPassword, ResetPassword, SendVerificationEmail, VerifyEmail},
@@ -46,7 +46,7 @@ pub fn ForgotPasswordPage() -> impl IntoView {
             </p>
             <SubmitButton label="Send reset link" pending=action.pending()/>
         </CheckedForm>
-        <p><a href="/login">"Back to login"</a></p>
+        <p><LoginLink>"Back to login"</LoginLink></p>
     }
 }
 

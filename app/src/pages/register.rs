@@ -2,7 +2,7 @@ use super::form::{
     refresh_session_on_success, take_flash, title_of, CheckedForm, ErrorSummary, Field, FormProblems, SubmitButton,
     PASSWORD_HINT,
 };
-use super::{passkeys::PasskeySignUp, providers::ContinueWithProvider};
+use super::{passkeys::PasskeySignUp, providers::ContinueWithProvider, LoginLink};
 use crate::{api::Register, domain::NewAccount};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -34,6 +34,6 @@ pub fn RegisterPage() -> impl IntoView {
         </CheckedForm>
         <PasskeySignUp problems/>
         <ContinueWithProvider/>
-        <p>"Already registered? " <a href="/login">"Login"</a></p>
+        <p>"Already registered? " <LoginLink>"Login"</LoginLink></p>
     }
 }
