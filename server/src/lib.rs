@@ -44,8 +44,9 @@ use std::{
 use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
 use tower::Layer;
 use tower_http::{
-    catch_panic::CatchPanicLayer, compression::CompressionLayer, limit::RequestBodyLimitLayer, services::ServeDir,
-    set_header::SetResponseHeaderLayer, timeout::TimeoutLayer, trace::TraceLayer,
+    catch_panic::CatchPanicLayer, compression::CompressionLayer, limit::RequestBodyLimitLayer,
+    normalize_path::NormalizePathLayer, services::ServeDir, set_header::SetResponseHeaderLayer, timeout::TimeoutLayer,
+    trace::TraceLayer,
 };
 
 /// Longest a request may take before it is answered 408.
@@ -346,8 +347,12 @@ pub fn router(state: AppState, config: &Config, extra: Router<AppState>) -> Rout
     for (name, value) in security_headers(config.cookie_secure) {
         router = router.layer(SetResponseHeaderLayer::if_not_present(name, value));
     }
-    router
+    let app = router
         .layer(CompressionLayer::new().compress_when(worth_compressing()))
         .layer(TraceLayer::new_for_http().make_span_with(request_span))
-        .with_state(state)
+        .with_state(state);
+    // The router in the browser takes `/login/` for `/login`; so does the
+    // server, or the two would render different pages for one URL. Outside
+    // the routes, since it must change the path before they match it.
+    Router::new().fallback_service(NormalizePathLayer::trim_trailing_slash().layer(app))
 }
