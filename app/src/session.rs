@@ -61,17 +61,21 @@ impl UserSession {
         }
     }
 
-    /// Logs out (`DELETE /api/_auth/session`) and forgets the session here.
+    /// Logs out (`DELETE /api/_auth/session`), forgets the session here and
+    /// loads the login page.
     pub async fn clear(self) {
         let _ = end_session().await;
         self.logged_out_here();
     }
 
-    /// Records a logout made in this tab: guards then send to plain `/login`, with
-    /// no offer to come back to the page the user chose to leave.
+    /// Records a logout made in this tab, and loads plain `/login`: no offer to
+    /// come back to the page the user chose to leave. The guards leave that
+    /// navigation alone, so the browser starts one load, not two.
     pub fn logged_out_here(&self) {
         self.logged_out_here.set(true);
         self.update(None);
+        #[cfg(not(feature = "ssr"))]
+        crate::pages::load_login_page(crate::pages::LOGIN_PATH);
     }
 
     pub fn did_log_out_here(&self) -> bool {

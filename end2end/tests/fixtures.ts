@@ -97,6 +97,18 @@ export function documentsLoaded(page: Page): string[] {
   return loaded;
 }
 
+/** The path and query of every URL the address bar shows: documents loaded and the app's own navigations. */
+export function urlsShown(page: Page): string[] {
+  const shown: string[] = [];
+  page.on("framenavigated", (frame) => {
+    if (frame === page.mainFrame()) {
+      const url = new URL(frame.url());
+      shown.push(url.pathname + url.search);
+    }
+  });
+  return shown;
+}
+
 /** Registers through the form, on `base` when given (a test's own server); `scripted`: JavaScript runs. */
 export async function registerThroughForm(
   page: Page,

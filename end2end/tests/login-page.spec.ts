@@ -1,18 +1,30 @@
 // /login is the server's page with a small script of its own, not the app
 // (see app/src/pages/login.rs): the app's links and redirects to it load it
 // from the server, and what a person does there works without the wasm.
-import { test, expect, live, at, documentsLoaded } from "./fixtures";
+import {
+  test,
+  expect,
+  live,
+  at,
+  documentsLoaded,
+  urlsShown,
+  registerThroughForm,
+  uniqueEmail,
+} from "./fixtures";
 
 test("the app's link to /login loads the server's page, and Back returns to the app", async ({ page }) => {
   await page.goto("/");
   await live(page);
   const loaded = documentsLoaded(page);
+  const shown = urlsShown(page);
   await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Login" }).click();
   await expect(page).toHaveURL(at("/login"));
   // Its own script has taken the passkey button over.
   await expect(page.getByRole("button", { name: "Sign in with a passkey" })).toBeEnabled();
   await expect(page.getByRole("heading", { level: 1, name: "Login" })).toBeVisible();
   expect(loaded).toEqual(["/login"]);
+  // Loaded at once, not shown by the app's router first and then loaded.
+  expect(shown).toEqual(["/login"]);
 
   // Back to the app's own page, which the browser may keep (no "load" then).
   await page.goBack({ waitUntil: "commit" });
@@ -30,4 +42,19 @@ test("a browser without passkeys is told so at the button", async ({ page }) => 
   await expect(section.getByText("This browser cannot use passkeys.")).toBeVisible();
   await expect(section.getByText("Passkeys need JavaScript")).toHaveCount(0);
   await expect(section.getByRole("button", { name: "Sign in with a passkey" })).toBeDisabled();
+});
+
+test("logging out loads /login once, so what the person does next is not cut short", async ({ page }) => {
+  await registerThroughForm(page, "Leaving Soon", uniqueEmail("leave"));
+  const loaded = documentsLoaded(page);
+  const shown = urlsShown(page);
+  await page.getByRole("button", { name: "Logout" }).click();
+  await expect(page).toHaveURL(at("/login"));
+  // A navigation started now is the last one: no second load of /login
+  // comes after it (a router navigation that the page then replaced did).
+  await page.goto("/register");
+  await live(page);
+  await expect(page).toHaveURL(at("/register"));
+  expect(shown).toEqual(["/login", "/register"]);
+  expect(loaded).toEqual(["/login", "/register"]);
 });

@@ -9,6 +9,7 @@ import {
   at,
   expectProblems,
   documentsLoaded,
+  urlsShown,
 } from "./fixtures";
 
 test("registering through the form lands on /users with the user's name listed and in the nav", async ({ page }) => {
@@ -113,6 +114,7 @@ test("the client guard sends a logged-out visitor to /login without fetching pro
   await page.goto("/");
   await live(page);
   const documents = documentsLoaded(page);
+  const shown = urlsShown(page);
   // An in-app link to a protected page, followed by the client-side router.
   await page.evaluate(() => {
     const link = document.createElement("a");
@@ -125,6 +127,7 @@ test("the client guard sends a logged-out visitor to /login without fetching pro
   await live(page);
   // The app decided: the server was asked for /login (which runs no wasm), never for /users/1.
   expect(documents).toEqual(["/login?redirect=/users/1"]);
+  expect(shown).toEqual(["/users/1", "/login?redirect=/users/1"]);
   expect(protectedData).toEqual([]);
 });
 

@@ -19,21 +19,22 @@ const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'~');
 
 /// Shows `children` to logged-in users; sends everyone else to the login page,
-/// which brings them back here afterwards (unless they just logged out here).
+/// which brings them back here afterwards. A logout in this tab is already
+/// loading the login page: nothing to do then.
 #[component]
 pub fn RequireUser(children: ChildrenFn) -> impl IntoView {
     let session = use_user_session();
     let location = use_location();
     let login_path = move || {
         if session.did_log_out_here() {
-            return super::LOGIN_PATH.to_owned();
+            return None;
         }
         let here = super::with_query(&location.pathname.get_untracked(), &location.search.get_untracked());
-        format!(
+        Some(format!(
             "{}?redirect={}",
             super::LOGIN_PATH,
             utf8_percent_encode(&here, QUERY_VALUE)
-        )
+        ))
     };
     view! { <Guard logged_in=true otherwise=login_path>{children()}</Guard> }
 }
@@ -45,24 +46,25 @@ pub fn GuestOnly(children: ChildrenFn) -> impl IntoView {
     let query = use_query_map();
     let target = move || {
         let requested = query.read_untracked().get("redirect").unwrap_or_default();
-        safe_redirect_target(&requested)
+        Some(safe_redirect_target(&requested))
     };
     view! { <Guard logged_in=false otherwise=target>{children()}</Guard> }
 }
 
 /// Shows `children` while the login state is `logged_in`, redirects to
-/// `otherwise()` when it is not, and shows nothing until it is known.
+/// `otherwise()` when it is not (if it names a page), and shows nothing until
+/// it is known.
 #[component]
 fn Guard(
     logged_in: bool,
-    otherwise: impl Fn() -> String + Send + Sync + 'static,
+    otherwise: impl Fn() -> Option<String> + Send + Sync + 'static,
     children: ChildrenFn,
 ) -> impl IntoView {
     let session = use_user_session();
     let state = Memo::new(move |_| session.state());
     move || match state.get() {
         Some(now) if now == logged_in => EitherOf3::A(children()),
-        Some(_) => EitherOf3::B(view! { <RedirectTo path=otherwise()/> }),
+        Some(_) => EitherOf3::B(otherwise().map(|path| view! { <RedirectTo path/> })),
         None => EitherOf3::C(()),
     }
 }

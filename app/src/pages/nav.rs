@@ -39,8 +39,6 @@ fn LogoutButton() -> impl IntoView {
     Effect::new(move |_| {
         if let Some(Ok(())) = action.value().get() {
             session.logged_out_here();
-            #[cfg(not(feature = "ssr"))]
-            super::load_login_page(super::LOGIN_PATH);
         }
     });
     view! {
