@@ -167,9 +167,9 @@ fn LoginRoute() -> impl IntoView {
     }
     #[cfg(not(feature = "ssr"))]
     {
-        // The exact path: the server sends the wasm to no other spelling of
-        // it (`/login/`), so this cannot load itself again. In place of the
-        // entry the app's navigation made: Back leaves the page.
+        // The server sends no wasm to `/login` (nor to `/login/`, the same
+        // page to it), so this cannot load itself again. In place of the
+        // entry the router reached: Back leaves the page.
         let search = leptos_router::hooks::use_location().search.get_untracked();
         pages::load_login_page(&pages::with_query(LOGIN_PATH, &search));
     }
