@@ -10,7 +10,7 @@ impl Database {
         sqlx::query_as("SELECT window_started, attempts FROM attempt_counters WHERE key = $1 AND window_started > $2")
             .bind(key)
             .bind(since)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&mut *self.connection().await?)
             .await
             .map_err(database_error)
     }
@@ -35,7 +35,7 @@ impl Database {
         .bind(now)
         .bind(since)
         .bind(max)
-        .fetch_one(&self.pool)
+        .fetch_one(&mut *self.connection().await?)
         .await
         .map_err(database_error)
     }
@@ -44,7 +44,7 @@ impl Database {
     pub async fn sweep_attempts(&self, since: i64) -> Result<(), AppError> {
         sqlx::query("DELETE FROM attempt_counters WHERE window_started <= $1")
             .bind(since)
-            .execute(&self.pool)
+            .execute(&mut *self.connection().await?)
             .await
             .map_err(database_error)?;
         Ok(())
@@ -54,7 +54,7 @@ impl Database {
     pub async fn refund_attempt(&self, key: &str) -> Result<(), AppError> {
         sqlx::query("UPDATE attempt_counters SET attempts = attempts - 1 WHERE key = $1 AND attempts > 0")
             .bind(key)
-            .execute(&self.pool)
+            .execute(&mut *self.connection().await?)
             .await
             .map_err(database_error)?;
         Ok(())
@@ -63,7 +63,7 @@ impl Database {
     pub async fn forget_attempts(&self, key: &str) -> Result<(), AppError> {
         sqlx::query("DELETE FROM attempt_counters WHERE key = $1")
             .bind(key)
-            .execute(&self.pool)
+            .execute(&mut *self.connection().await?)
             .await
             .map_err(database_error)?;
         Ok(())

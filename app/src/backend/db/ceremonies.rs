@@ -16,7 +16,7 @@ impl Database {
     ) -> Result<(), AppError> {
         sqlx::query("DELETE FROM ceremonies WHERE expires_at <= $1")
             .bind(now)
-            .execute(&self.pool)
+            .execute(&mut *self.connection().await?)
             .await
             .map_err(database_error)?;
         sqlx::query(
@@ -27,7 +27,7 @@ impl Database {
         .bind(user_id)
         .bind(state)
         .bind(expires_at)
-        .execute(&self.pool)
+        .execute(&mut *self.connection().await?)
         .await
         .map_err(database_error)?;
         Ok(())
@@ -49,7 +49,7 @@ impl Database {
         .bind(id_hash)
         .bind(purpose)
         .bind(now)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *self.connection().await?)
         .await
         .map_err(database_error)
     }

@@ -6,6 +6,7 @@ use super::{
     Database, Removal, Tx,
 };
 use crate::{error::AppError, model::UserSummary};
+use sqlx::Connection;
 
 /// An identity as a provider asserted it, about to be linked.
 pub struct NewIdentity<'a> {
@@ -47,7 +48,7 @@ impl Database {
         .bind(provider)
         .bind(subject)
         .bind(now)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *self.connection().await?)
         .await
         .map_err(database_error)?;
         let Some(user_id) = user_id else {
@@ -55,7 +56,7 @@ impl Database {
         };
         let row: Option<(String, String)> = sqlx::query_as("SELECT name, email FROM users WHERE id = $1")
             .bind(user_id)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&mut *self.connection().await?)
             .await
             .map_err(database_error)?;
         Ok(row.map(|(name, email)| (UserSummary { id: user_id, name }, email)))
@@ -66,7 +67,7 @@ impl Database {
         let row: Option<(i64, String, Option<String>)> =
             sqlx::query_as("SELECT id, name, email_verified_at FROM users WHERE email = $1")
                 .bind(email)
-                .fetch_optional(&self.pool)
+                .fetch_optional(&mut *self.connection().await?)
                 .await
                 .map_err(database_error)?;
         Ok(row.map(|(id, name, verified_at)| AccountByEmail {
@@ -78,7 +79,8 @@ impl Database {
     /// Links the identity to the user; one linked to anyone already is
     /// [`AppError::IdentityTaken`].
     pub async fn link_identity(&self, user_id: i64, identity: &NewIdentity<'_>) -> Result<(), AppError> {
-        let mut tx = self.pool.begin().await.map_err(database_error)?;
+        let mut connection = self.connection().await?;
+        let mut tx = connection.begin().await.map_err(database_error)?;
         insert_identity_in(&mut tx, user_id, identity).await?;
         tx.commit().await.map_err(database_error)
     }
@@ -94,7 +96,8 @@ impl Database {
         verified_at: Option<&str>,
         identity: &NewIdentity<'_>,
     ) -> Result<i64, AppError> {
-        let mut tx = self.pool.begin().await.map_err(database_error)?;
+        let mut connection = self.connection().await?;
+        let mut tx = connection.begin().await.map_err(database_error)?;
         let user = PasswordlessUser {
             name,
             email,
@@ -115,7 +118,7 @@ impl Database {
              WHERE user_id = $1 ORDER BY created_at, provider, subject",
         )
         .bind(user_id)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.connection().await?)
         .await
         .map_err(database_error)?;
         Ok(rows

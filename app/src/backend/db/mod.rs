@@ -23,6 +23,7 @@ mod ceremonies;
 mod identities;
 mod outbox;
 mod passkeys;
+mod pool;
 mod sessions;
 mod tokens;
 mod users;
@@ -39,11 +40,9 @@ type Tx<'c> = sqlx::Transaction<'c, sqlx::Any>;
 
 use super::log_safe::Causes;
 use crate::error::AppError;
-use sqlx::{
-    any::{AnyConnectOptions, AnyPoolOptions},
-    migrate::Migrator,
-    AnyPool, ConnectOptions, Executor,
-};
+use deadpool::managed::{PoolError, QueueMode};
+use pool::{Connector, Pool, PooledConnection};
+use sqlx::{any::AnyConnectOptions, migrate::Migrator, ConnectOptions, Connection};
 use std::{str::FromStr, time::Duration};
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/sqlite");
@@ -51,8 +50,10 @@ static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/postgres");
 
 #[derive(Clone)]
 pub struct Database {
-    pool: AnyPool,
+    pool: Pool,
     backend: Backend,
+    /// Longest a request waits for a connection, opening one included.
+    acquire_timeout: Duration,
 }
 
 /// How the pool connects, from the configuration.
@@ -116,48 +117,57 @@ impl Database {
         sqlx::any::install_default_drivers();
         let url = settings.url.as_str();
         let backend = Backend::of(url).ok_or_else(|| ConnectError::UnsupportedScheme(redacted(url)))?;
-        let pool_options = AnyPoolOptions::new()
-            .max_connections(settings.max_connections)
-            .acquire_timeout(settings.acquire_timeout);
-        let pool = match backend {
-            Backend::Sqlite => {
-                let busy_timeout = settings.busy_timeout;
-                pool_options
-                    // The check sqlx makes before lending a connection out is a
-                    // round trip to the connection's own thread, as costly as a
-                    // statement, and an open SQLite file cannot drop away as a
-                    // socket can (docs/performance.md).
-                    .test_before_acquire(false)
-                    .after_connect(move |conn, _meta| {
-                        Box::pin(async move {
-                            // WAL lets readers run while one writer commits; the busy timeout
-                            // makes concurrent writers wait instead of failing.
-                            conn.execute(
-                                format!(
-                                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-                                     PRAGMA busy_timeout = {}; PRAGMA foreign_keys = ON;",
-                                    busy_timeout.as_millis()
-                                )
-                                .as_str(),
-                            )
-                            .await?;
-                            Ok(())
-                        })
-                    })
-                    .connect_with(sqlite_options(url)?)
-                    .await?
-            }
-            Backend::Postgres => pool_options.connect_with(AnyConnectOptions::from_str(url)?).await?,
+        let options = match backend {
+            Backend::Sqlite => sqlite_options(url)?,
+            Backend::Postgres => AnyConnectOptions::from_str(url)?,
         };
+        let connector = Connector {
+            options,
+            backend,
+            busy_timeout: settings.busy_timeout,
+        };
+        let pool = Pool::builder(connector)
+            .max_size(usize::try_from(settings.max_connections).unwrap_or(usize::MAX))
+            // The connection given back last: its thread is the likeliest to
+            // be awake still, and the others' stay asleep.
+            .queue_mode(QueueMode::Lifo)
+            .build()
+            .expect("a pool without timeouts needs no runtime");
+        let database = Self {
+            pool,
+            backend,
+            acquire_timeout: settings.acquire_timeout,
+        };
+        let mut connection = database.lend().await.map_err(ConnectError::Connect)?;
         match backend {
-            Backend::Sqlite => SQLITE_MIGRATIONS.run(&pool).await?,
-            Backend::Postgres => POSTGRES_MIGRATIONS.run(&pool).await?,
+            Backend::Sqlite => SQLITE_MIGRATIONS.run(&mut *connection).await?,
+            Backend::Postgres => POSTGRES_MIGRATIONS.run(&mut *connection).await?,
         }
-        Ok(Self { pool, backend })
+        Ok(database)
     }
 
+    /// A connection for this request's statements, back in the pool when dropped.
+    async fn connection(&self) -> Result<PooledConnection, AppError> {
+        self.lend().await.map_err(database_error)
+    }
+
+    async fn lend(&self) -> Result<PooledConnection, sqlx::Error> {
+        match tokio::time::timeout(self.acquire_timeout, self.pool.get()).await {
+            Ok(Ok(connection)) => Ok(connection),
+            Ok(Err(PoolError::Backend(err))) => Err(err),
+            Ok(Err(PoolError::Closed)) => Err(sqlx::Error::PoolClosed),
+            Ok(Err(_)) | Err(_) => Err(sqlx::Error::PoolTimedOut),
+        }
+    }
+
+    /// Closes the idle connections and refuses new loans; a connection in use
+    /// is closed when its request gives it back.
     pub async fn close(&self) {
-        self.pool.close().await;
+        let idle = self.pool.retain(|_, _| false).removed;
+        self.pool.close();
+        for connection in idle {
+            let _ = connection.close().await;
+        }
     }
 }
 
@@ -239,6 +249,59 @@ mod tests {
             assert!(!is_busy(Some(bug)), "{bug}");
         }
         assert!(!is_busy(None));
+    }
+
+    async fn sqlite_with_one_connection(folder: &std::path::Path) -> Database {
+        let settings = DatabaseSettings {
+            url: format!("sqlite://{}", folder.join("app.db").display()),
+            max_connections: 1,
+            acquire_timeout: Duration::from_secs(5),
+            busy_timeout: Duration::from_secs(1),
+        };
+        Database::connect(&settings).await.unwrap()
+    }
+
+    // A SQLite connection goes back to the pool without a round trip to its
+    // thread (pool.rs): what a dropped transaction leaves must still be undone
+    // before the next borrower's statements run.
+    #[tokio::test]
+    async fn a_transaction_dropped_half_way_is_undone_before_the_next_loan() {
+        let folder = tempfile::tempdir().unwrap();
+        let db = sqlite_with_one_connection(folder.path()).await;
+        {
+            let mut connection = db.connection().await.unwrap();
+            let mut tx = connection.begin().await.unwrap();
+            sqlx::query("INSERT INTO users (name, email, password, created_at) VALUES ('Ada', 'ada@example.com', 'x', '2026-01-01T00:00:00Z')")
+                .execute(&mut *tx)
+                .await
+                .unwrap();
+        }
+        let mut connection = db.connection().await.unwrap();
+        let mut tx = connection.begin().await.expect("no transaction left open");
+        let users: i64 = sqlx::query_scalar("SELECT count(*) FROM users")
+            .fetch_one(&mut *tx)
+            .await
+            .unwrap();
+        assert_eq!(users, 0);
+    }
+
+    #[tokio::test]
+    async fn a_closed_pool_is_unavailable_not_an_error() {
+        let folder = tempfile::tempdir().unwrap();
+        let db = sqlite_with_one_connection(folder.path()).await;
+        db.close().await;
+        assert!(matches!(db.connection().await, Err(AppError::Unavailable)));
+    }
+
+    #[tokio::test]
+    async fn waiting_for_a_connection_is_bounded() {
+        let folder = tempfile::tempdir().unwrap();
+        let db = Database {
+            acquire_timeout: Duration::from_millis(50),
+            ..sqlite_with_one_connection(folder.path()).await
+        };
+        let _held = db.connection().await.unwrap();
+        assert!(matches!(db.connection().await, Err(AppError::Unavailable)));
     }
 
     #[test]

@@ -25,7 +25,7 @@ impl Database {
         .bind(&mail.html)
         .bind(now)
         .bind(backlog)
-        .execute(&self.pool)
+        .execute(&mut *self.connection().await?)
         .await
         .map_err(database_error)?;
         Ok(queued.rows_affected() == 1)
@@ -44,7 +44,7 @@ impl Database {
         )
         .bind(now)
         .bind(lease)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *self.connection().await?)
         .await
         .map_err(database_error)?;
         Ok(row.map(|(id, to, subject, text, html, attempts)| ClaimedMail {
@@ -63,7 +63,7 @@ impl Database {
     pub async fn remove_mail(&self, id: i64) -> Result<(), AppError> {
         sqlx::query("DELETE FROM mail_outbox WHERE id = $1")
             .bind(id)
-            .execute(&self.pool)
+            .execute(&mut *self.connection().await?)
             .await
             .map_err(database_error)?;
         Ok(())
@@ -74,7 +74,7 @@ impl Database {
         sqlx::query("UPDATE mail_outbox SET next_attempt_at = $2, claimed_until = 0 WHERE id = $1")
             .bind(id)
             .bind(retry_at)
-            .execute(&self.pool)
+            .execute(&mut *self.connection().await?)
             .await
             .map_err(database_error)?;
         Ok(())

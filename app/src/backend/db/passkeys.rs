@@ -6,6 +6,7 @@ use super::{
     Database, SessionRecord, Tx,
 };
 use crate::error::AppError;
+use sqlx::Connection;
 
 /// A passkey as the account page lists it. Times are Unix seconds.
 pub struct PasskeyRecord {
@@ -49,7 +50,7 @@ impl Database {
     pub async fn passkey_user_handle(&self, user_id: i64) -> Result<Option<String>, AppError> {
         let handle: Option<Option<String>> = sqlx::query_scalar("SELECT passkey_user_handle FROM users WHERE id = $1")
             .bind(user_id)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&mut *self.connection().await?)
             .await
             .map_err(database_error)?;
         Ok(handle.flatten())
@@ -60,7 +61,7 @@ impl Database {
     pub async fn passkey_ids_of(&self, user_id: i64) -> Result<Vec<String>, AppError> {
         sqlx::query_scalar("SELECT id FROM passkeys WHERE user_id = $1")
             .bind(user_id)
-            .fetch_all(&self.pool)
+            .fetch_all(&mut *self.connection().await?)
             .await
             .map_err(database_error)
     }
@@ -71,7 +72,7 @@ impl Database {
             "SELECT id, name, created_at, last_used_at FROM passkeys WHERE user_id = $1 ORDER BY created_at, id",
         )
         .bind(user_id)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.connection().await?)
         .await
         .map_err(database_error)?;
         Ok(rows
@@ -95,7 +96,8 @@ impl Database {
         created_at: &str,
         passkey: &NewPasskey<'_>,
     ) -> Result<i64, AppError> {
-        let mut tx = self.pool.begin().await.map_err(database_error)?;
+        let mut connection = self.connection().await?;
+        let mut tx = connection.begin().await.map_err(database_error)?;
         let user = PasswordlessUser {
             name,
             email,
@@ -113,7 +115,8 @@ impl Database {
     /// if it is the first; refused as [`AppError::PasskeyExpired`] if another
     /// first passkey set a different handle meanwhile.
     pub async fn add_passkey(&self, user_id: i64, user_handle: &str, passkey: &NewPasskey<'_>) -> Result<(), AppError> {
-        let mut tx = self.pool.begin().await.map_err(database_error)?;
+        let mut connection = self.connection().await?;
+        let mut tx = connection.begin().await.map_err(database_error)?;
         let stored: Option<Option<String>> = sqlx::query_scalar(
             "UPDATE users SET passkey_user_handle = COALESCE(passkey_user_handle, $2) WHERE id = $1 \
              RETURNING passkey_user_handle",
@@ -139,7 +142,7 @@ impl Database {
              FROM passkeys JOIN users ON users.id = passkeys.user_id WHERE passkeys.id = $1",
         )
         .bind(credential_id)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *self.connection().await?)
         .await
         .map_err(database_error)?;
         Ok(row.and_then(|(user_id, user_name, email, user_handle, credential)| {
@@ -170,7 +173,7 @@ impl Database {
                 .bind(checked)
                 .bind(updated)
                 .bind(now)
-                .execute(&self.pool)
+                .execute(&mut *self.connection().await?)
                 .await
                 .map_err(database_error)?;
         Ok(updated.rows_affected() == 1)
@@ -196,7 +199,8 @@ impl Database {
         user_id: i64,
         delete: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
     ) -> Result<Removal, AppError> {
-        let mut tx = self.pool.begin().await.map_err(database_error)?;
+        let mut connection = self.connection().await?;
+        let mut tx = connection.begin().await.map_err(database_error)?;
         // A write to the user's row first: it locks the row (PostgreSQL) or the
         // database (SQLite) until commit, so two removals of a user's last two
         // ways to sign in run one after the other and the second sees the first.
@@ -231,7 +235,8 @@ impl Database {
     /// [`Database::change_password`] does; `false`, with nothing changed,
     /// when the account has a password by now.
     pub async fn set_first_password(&self, password_hash: &str, session: &SessionRecord) -> Result<bool, AppError> {
-        let mut tx = self.pool.begin().await.map_err(database_error)?;
+        let mut connection = self.connection().await?;
+        let mut tx = connection.begin().await.map_err(database_error)?;
         let set = sqlx::query("UPDATE users SET password = $2 WHERE id = $1 AND password = ''")
             .bind(session.user_id)
             .bind(password_hash)

@@ -3,7 +3,7 @@
 
 use super::{database_error, Database, Tx};
 use crate::error::AppError;
-use sqlx::Any;
+use sqlx::{Any, Connection};
 
 /// A session as stored. Times are Unix seconds.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -66,7 +66,7 @@ impl Database {
             .bind(session_id)
             .bind(user_id)
             .bind(now)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&mut *self.connection().await?)
             .await
             .map_err(database_error)?;
         Ok(row.map(|(last_seen_at, verified_at)| SessionStanding::from_row(last_seen_at, verified_at)))
@@ -76,7 +76,7 @@ impl Database {
         sqlx::query("UPDATE sessions SET last_seen_at = $2 WHERE id = $1")
             .bind(session_id)
             .bind(now)
-            .execute(&self.pool)
+            .execute(&mut *self.connection().await?)
             .await
             .map_err(database_error)?;
         Ok(())
@@ -87,11 +87,11 @@ impl Database {
     pub async fn insert_session(&self, record: &SessionRecord, now: i64) -> Result<(), AppError> {
         sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
             .bind(now)
-            .execute(&self.pool)
+            .execute(&mut *self.connection().await?)
             .await
             .map_err(database_error)?;
         bind_record(sqlx::query(INSERT_SESSION), record)
-            .execute(&self.pool)
+            .execute(&mut *self.connection().await?)
             .await
             .map_err(database_error)?;
         Ok(())
@@ -100,7 +100,8 @@ impl Database {
     /// Ends every session of the record's user and stores the record as the
     /// only one, in one transaction.
     pub async fn replace_sessions(&self, record: &SessionRecord) -> Result<(), AppError> {
-        let mut tx = self.pool.begin().await.map_err(database_error)?;
+        let mut connection = self.connection().await?;
+        let mut tx = connection.begin().await.map_err(database_error)?;
         replace_sessions_in(&mut tx, record).await?;
         tx.commit().await.map_err(database_error)
     }
@@ -113,7 +114,7 @@ impl Database {
         )
         .bind(user_id)
         .bind(now)
-        .fetch_all(&self.pool)
+        .fetch_all(&mut *self.connection().await?)
         .await
         .map_err(database_error)?;
         Ok(rows
@@ -137,7 +138,7 @@ impl Database {
         let deleted = sqlx::query("DELETE FROM sessions WHERE id = $1 AND user_id = $2")
             .bind(session_id)
             .bind(user_id)
-            .execute(&self.pool)
+            .execute(&mut *self.connection().await?)
             .await
             .map_err(database_error)?;
         Ok(deleted.rows_affected() > 0)

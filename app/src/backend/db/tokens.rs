@@ -3,6 +3,7 @@
 
 use super::{database_error, Database, Tx};
 use crate::{error::AppError, model::UserSummary};
+use sqlx::Connection;
 
 /// What a token is for: a token of one purpose never serves the other.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,7 +32,8 @@ impl Database {
         expires_at: i64,
         now: i64,
     ) -> Result<(), AppError> {
-        let mut tx = self.pool.begin().await.map_err(database_error)?;
+        let mut connection = self.connection().await?;
+        let mut tx = connection.begin().await.map_err(database_error)?;
         sqlx::query("DELETE FROM account_tokens WHERE expires_at <= $1 OR (user_id = $2 AND purpose = $3)")
             .bind(now)
             .bind(user_id)
@@ -64,7 +66,7 @@ impl Database {
         .bind(token_hash)
         .bind(purpose.as_str())
         .bind(now)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *self.connection().await?)
         .await
         .map_err(database_error)?;
         Ok(row.map(|(id, name)| UserSummary { id, name }))
@@ -74,7 +76,8 @@ impl Database {
     /// (at `verified_at`, RFC 3339, unless it already was); `false` when the
     /// token is not live.
     pub async fn verify_email(&self, token_hash: &str, now: i64, verified_at: &str) -> Result<bool, AppError> {
-        let mut tx = self.pool.begin().await.map_err(database_error)?;
+        let mut connection = self.connection().await?;
+        let mut tx = connection.begin().await.map_err(database_error)?;
         let Some(user_id) = spend_token(&mut tx, TokenPurpose::EmailVerification, token_hash, now).await? else {
             return Ok(false);
         };

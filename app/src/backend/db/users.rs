@@ -11,6 +11,7 @@ use crate::{
     error::AppError,
     model::{UserProfile, UserSummary},
 };
+use sqlx::Connection;
 
 /// What login needs to know about an account.
 pub struct Credentials {
@@ -35,7 +36,7 @@ impl Database {
         .bind(email)
         .bind(password_hash)
         .bind(created_at)
-        .fetch_one(&self.pool)
+        .fetch_one(&mut *self.connection().await?)
         .await
         .map_err(email_taken_or_database_error)?;
         Ok(UserSummary {
@@ -48,7 +49,7 @@ impl Database {
         let row: Option<(i64, String, String)> =
             sqlx::query_as("SELECT id, name, password FROM users WHERE email = $1")
                 .bind(email)
-                .fetch_optional(&self.pool)
+                .fetch_optional(&mut *self.connection().await?)
                 .await
                 .map_err(database_error)?;
         Ok(row.map(|(id, name, password_hash)| Credentials {
@@ -62,7 +63,7 @@ impl Database {
     pub async fn password_hash(&self, user_id: i64) -> Result<Option<String>, AppError> {
         let hash: Option<String> = sqlx::query_scalar("SELECT password FROM users WHERE id = $1")
             .bind(user_id)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&mut *self.connection().await?)
             .await
             .map_err(database_error)?;
         Ok(hash.and_then(password_of))
@@ -75,7 +76,7 @@ impl Database {
             .bind(user_id)
             .bind(old_hash)
             .bind(new_hash)
-            .execute(&self.pool)
+            .execute(&mut *self.connection().await?)
             .await
             .map_err(database_error)?;
         Ok(updated.rows_affected() == 1)
@@ -91,7 +92,7 @@ impl Database {
         let row: Option<(String, Option<String>)> =
             sqlx::query_as("SELECT email, email_verified_at FROM users WHERE id = $1")
                 .bind(user_id)
-                .fetch_optional(&self.pool)
+                .fetch_optional(&mut *self.connection().await?)
                 .await
                 .map_err(database_error)?;
         Ok(row.map(|(email, verified_at)| (email, verified_at.is_some())))
@@ -101,7 +102,7 @@ impl Database {
     pub async fn user_id_by_email(&self, email: &str) -> Result<Option<i64>, AppError> {
         sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
             .bind(email)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&mut *self.connection().await?)
             .await
             .map_err(database_error)
     }
@@ -116,7 +117,8 @@ impl Database {
         password_hash: &str,
         session: &SessionRecord,
     ) -> Result<bool, AppError> {
-        let mut tx = self.pool.begin().await.map_err(database_error)?;
+        let mut connection = self.connection().await?;
+        let mut tx = connection.begin().await.map_err(database_error)?;
         let spent = spend_token(&mut tx, TokenPurpose::PasswordReset, token_hash, now).await?;
         if spent != Some(session.user_id) {
             return Ok(false);
@@ -129,7 +131,8 @@ impl Database {
     /// Replaces the password; every session of the user ends but `session`,
     /// stored as the only one, and every reset link sent before is void.
     pub async fn change_password(&self, password_hash: &str, session: &SessionRecord) -> Result<(), AppError> {
-        let mut tx = self.pool.begin().await.map_err(database_error)?;
+        let mut connection = self.connection().await?;
+        let mut tx = connection.begin().await.map_err(database_error)?;
         set_password_in(&mut tx, password_hash, session).await?;
         tx.commit().await.map_err(database_error)
     }
@@ -198,7 +201,7 @@ impl Database {
             .bind(now)
             .bind(cursor)
             .bind(page.limit)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&mut *self.connection().await?)
             .await
             .map_err(database_error)?;
         let Some((last_seen_at, email_verified_at, users)) = row else {
@@ -214,7 +217,7 @@ impl Database {
     pub async fn find_user(&self, id: i64) -> Result<Option<UserProfile>, AppError> {
         let row: Option<(i64, String, String)> = sqlx::query_as("SELECT id, name, created_at FROM users WHERE id = $1")
             .bind(id)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&mut *self.connection().await?)
             .await
             .map_err(database_error)?;
         Ok(row.map(|(id, name, created_at)| UserProfile { id, name, created_at }))
