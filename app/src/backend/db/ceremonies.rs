@@ -14,9 +14,10 @@ impl Database {
         expires_at: i64,
         now: i64,
     ) -> Result<(), AppError> {
+        let mut connection = self.connection().await?;
         sqlx::query("DELETE FROM ceremonies WHERE expires_at <= $1")
             .bind(now)
-            .execute(&mut *self.connection().await?)
+            .execute(&mut *connection)
             .await
             .map_err(database_error)?;
         sqlx::query(
@@ -27,7 +28,7 @@ impl Database {
         .bind(user_id)
         .bind(state)
         .bind(expires_at)
-        .execute(&mut *self.connection().await?)
+        .execute(&mut *connection)
         .await
         .map_err(database_error)?;
         Ok(())

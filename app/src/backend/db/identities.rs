@@ -42,13 +42,14 @@ impl Database {
         subject: &str,
         now: i64,
     ) -> Result<Option<(UserSummary, String)>, AppError> {
+        let mut connection = self.connection().await?;
         let user_id: Option<i64> = sqlx::query_scalar(
             "UPDATE identities SET last_used_at = $3 WHERE provider = $1 AND subject = $2 RETURNING user_id",
         )
         .bind(provider)
         .bind(subject)
         .bind(now)
-        .fetch_optional(&mut *self.connection().await?)
+        .fetch_optional(&mut *connection)
         .await
         .map_err(database_error)?;
         let Some(user_id) = user_id else {
@@ -56,7 +57,7 @@ impl Database {
         };
         let row: Option<(String, String)> = sqlx::query_as("SELECT name, email FROM users WHERE id = $1")
             .bind(user_id)
-            .fetch_optional(&mut *self.connection().await?)
+            .fetch_optional(&mut *connection)
             .await
             .map_err(database_error)?;
         Ok(row.map(|(name, email)| (UserSummary { id: user_id, name }, email)))

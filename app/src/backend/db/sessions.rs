@@ -85,13 +85,14 @@ impl Database {
     /// Stores a new session beside the user's others, sweeping every
     /// session past its absolute expiry by `now`.
     pub async fn insert_session(&self, record: &SessionRecord, now: i64) -> Result<(), AppError> {
+        let mut connection = self.connection().await?;
         sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
             .bind(now)
-            .execute(&mut *self.connection().await?)
+            .execute(&mut *connection)
             .await
             .map_err(database_error)?;
         bind_record(sqlx::query(INSERT_SESSION), record)
-            .execute(&mut *self.connection().await?)
+            .execute(&mut *connection)
             .await
             .map_err(database_error)?;
         Ok(())
