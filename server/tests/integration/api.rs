@@ -271,11 +271,13 @@ async fn users_list_is_paginated_by_id_cursor() {
 /// The most requested endpoint makes one SQL statement, the session check
 /// included (`session::middleware::checks_in_its_query`): a statement is
 /// most of what a request costs (`docs/performance.md`). Counted from the
-/// statements the database driver logs at debug level.
+/// statements the database driver and SQLite's shared reader
+/// (`db/reader.rs`) log at debug level.
 #[tokio::test]
 async fn a_page_of_users_costs_one_sql_statement_with_its_session_check() {
     let store = TestStore::new().await;
-    let server = ServerProcess::start(&store.url, &[("RUST_LOG", "info,sqlx::query=debug")]);
+    let log_filter = "info,sqlx::query=debug,app::backend::db::reader=debug";
+    let server = ServerProcess::start(&store.url, &[("RUST_LOG", log_filter)]);
     let app = server.client(&store.url);
     let (_, cookie) = app.register("Ada", "ada@example.com").await;
     for (query, expected) in [("", json!([{"id": 1, "name": "Ada"}])), ("?after=1", json!([]))] {
@@ -288,7 +290,7 @@ async fn a_page_of_users_costs_one_sql_statement_with_its_session_check() {
         let statements: Vec<String> = server
             .logged()
             .into_iter()
-            .filter(|line| line.contains("sqlx::query"))
+            .filter(|line| line.contains("sqlx::query") || line.contains("db::reader"))
             .collect();
         assert_eq!(statements.len(), 1, "{query}: {statements:#?}");
     }

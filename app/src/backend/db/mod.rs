@@ -6,7 +6,10 @@
 //! (`outbox.rs`). Queries use `$N` placeholders and `ON CONFLICT ...
 //! RETURNING`, which both SQLite and PostgreSQL understand, and run through
 //! sqlx's `Any` driver: one set of statements and one `Database` type for both
-//! backends, chosen by the URL's scheme alone.
+//! backends, chosen by the URL's scheme alone. On SQLite, the two reads on
+//! most requests' path (the session check and the page of users) run the
+//! same statements through rusqlite on one connection every request shares
+//! (`reader.rs` says why).
 //!
 //! `Any` over the typed drivers, measured (`cargo bench -p server --bench
 //! db_drivers`, the per-request session check, 2 cores): typed pools run the
@@ -24,6 +27,7 @@ mod identities;
 mod outbox;
 mod passkeys;
 mod pool;
+mod reader;
 mod sessions;
 mod tokens;
 mod users;
@@ -42,8 +46,9 @@ use super::log_safe::Causes;
 use crate::error::AppError;
 use deadpool::managed::{PoolError, QueueMode};
 use pool::{Connector, Pool, PooledConnection};
+use reader::{Param, SqliteReader};
 use sqlx::{any::AnyConnectOptions, migrate::Migrator, ConnectOptions, Connection};
-use std::{str::FromStr, time::Duration};
+use std::{path::PathBuf, str::FromStr, time::Duration};
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/postgres");
@@ -52,6 +57,8 @@ static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/postgres");
 pub struct Database {
     pool: Pool,
     backend: Backend,
+    /// On SQLite, where the reads on most requests' path are made.
+    reader: Option<SqliteReader>,
     /// Longest a request waits for a connection, opening one included.
     acquire_timeout: Duration,
 }
@@ -95,6 +102,8 @@ pub enum ConnectError {
     Connect(#[from] sqlx::Error),
     #[error("cannot apply migrations: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("cannot open the database for reading: {0}")]
+    OpenReader(tokio_rusqlite::Error),
 }
 
 impl ConnectError {
@@ -117,9 +126,9 @@ impl Database {
         sqlx::any::install_default_drivers();
         let url = settings.url.as_str();
         let backend = Backend::of(url).ok_or_else(|| ConnectError::UnsupportedScheme(redacted(url)))?;
-        let options = match backend {
+        let (options, reader_path) = match backend {
             Backend::Sqlite => sqlite_options(url)?,
-            Backend::Postgres => AnyConnectOptions::from_str(url)?,
+            Backend::Postgres => (AnyConnectOptions::from_str(url)?, None),
         };
         let connector = Connector {
             options,
@@ -133,9 +142,10 @@ impl Database {
             .queue_mode(QueueMode::Lifo)
             .build()
             .expect("a pool without timeouts needs no runtime");
-        let database = Self {
+        let mut database = Self {
             pool,
             backend,
+            reader: None,
             acquire_timeout: settings.acquire_timeout,
         };
         let mut connection = database.lend().await.map_err(ConnectError::Connect)?;
@@ -143,7 +153,38 @@ impl Database {
             Backend::Sqlite => SQLITE_MIGRATIONS.run(&mut *connection).await?,
             Backend::Postgres => POSTGRES_MIGRATIONS.run(&mut *connection).await?,
         }
+        if let Some(path) = reader_path {
+            let reader = SqliteReader::open(path, settings.busy_timeout, settings.acquire_timeout);
+            database.reader = Some(reader.await.map_err(ConnectError::OpenReader)?);
+        }
         Ok(database)
+    }
+
+    /// The first row of a read made on most requests, if any: on SQLite from
+    /// the reader every request shares (reader.rs), on PostgreSQL from the
+    /// pool. `params` are bound to `$1`, `$2`, ... in order.
+    async fn hot_row<T>(&self, sql: &'static str, params: Vec<Param>) -> Result<Option<T>, AppError>
+    where
+        T: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow>
+            + for<'r> TryFrom<&'r rusqlite::Row<'r>, Error = rusqlite::Error>
+            + Send
+            + Unpin
+            + 'static,
+    {
+        if let Some(reader) = &self.reader {
+            return reader.optional_row(sql, params).await;
+        }
+        let mut query = sqlx::query_as(sql);
+        for param in params {
+            query = match param {
+                Param::Int(value) => query.bind(value),
+                Param::Text(value) => query.bind(value),
+            };
+        }
+        query
+            .fetch_optional(&mut *self.connection().await?)
+            .await
+            .map_err(database_error)
     }
 
     /// A connection for this request's statements, back in the pool when dropped.
@@ -163,6 +204,9 @@ impl Database {
     /// Closes the idle connections and refuses new loans; a connection in use
     /// is closed when its request gives it back.
     pub async fn close(&self) {
+        if let Some(reader) = &self.reader {
+            reader.close().await;
+        }
         let idle = self.pool.retain(|_, _| false).removed;
         self.pool.close();
         for connection in idle {
@@ -182,13 +226,17 @@ fn redacted(url: &str) -> String {
     }
 }
 
-fn sqlite_options(url: &str) -> Result<AnyConnectOptions, ConnectError> {
+/// The pool's options, and the file the reader opens: none for a database in
+/// memory, which only the pool's connections share.
+fn sqlite_options(url: &str) -> Result<(AnyConnectOptions, Option<PathBuf>), ConnectError> {
     let options = sqlx::sqlite::SqliteConnectOptions::from_str(url)?.create_if_missing(true);
     if let Some(folder) = options.get_filename().parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(folder).map_err(|err| ConnectError::CreateFolder(folder.display().to_string(), err))?;
     }
     let url = options.to_url_lossy();
-    Ok(AnyConnectOptions::from_url(&url)?)
+    let in_memory = url.query_pairs().any(|(key, value)| key == "mode" && value == "memory");
+    let reader_path = (!in_memory).then(|| options.get_filename().to_owned());
+    Ok((AnyConnectOptions::from_url(&url)?, reader_path))
 }
 
 /// A lost connection, an exhausted pool or a database still locked after the
@@ -222,9 +270,14 @@ fn is_busy(code: Option<&str>) -> bool {
         Some(sqlstate) if sqlstate.len() == 5 => {
             ["08", "53", "57P"].iter().any(|class| sqlstate.starts_with(class)) || matches!(sqlstate, "40001" | "40P01")
         }
-        Some(sqlite) => sqlite.parse::<i32>().is_ok_and(|code| matches!(code & 0xff, 5 | 6)),
+        Some(sqlite) => sqlite.parse::<i32>().is_ok_and(is_sqlite_busy),
         None => false,
     }
+}
+
+/// SQLite's `SQLITE_BUSY` (5) or `SQLITE_LOCKED` (6), extended or not.
+fn is_sqlite_busy(code: i32) -> bool {
+    matches!(code & 0xff, 5 | 6)
 }
 
 #[cfg(test)]
@@ -302,6 +355,80 @@ mod tests {
         };
         let _held = db.connection().await.unwrap();
         assert!(matches!(db.connection().await, Err(AppError::Unavailable)));
+    }
+
+    /// A user and a session of theirs, valid until 2,000.
+    async fn user_with_session(db: &Database) -> SessionRecord {
+        let mut connection = db.connection().await.unwrap();
+        let user_id: i64 = sqlx::query_scalar("INSERT INTO users (name, email, password, created_at) VALUES ('Ada', 'ada@example.com', 'x', '2026-01-01T00:00:00Z') RETURNING id")
+            .fetch_one(&mut *connection)
+            .await
+            .unwrap();
+        drop(connection);
+        let record = SessionRecord {
+            id: "s1".into(),
+            user_id,
+            created_at: 1_000,
+            last_seen_at: 1_000,
+            expires_at: 2_000,
+            user_agent: String::new(),
+            address: String::new(),
+        };
+        db.insert_session(&record, 1_000).await.unwrap();
+        record
+    }
+
+    /// The session's last sighting as the check at `now` finds it; `None`
+    /// when the session is not valid then.
+    async fn checked(db: &Database, session: &SessionRecord, now: i64) -> Option<i64> {
+        let standing = db.session_standing(session.user_id, &session.id, now).await.unwrap();
+        standing.map(|standing| standing.last_seen_at)
+    }
+
+    #[tokio::test]
+    async fn the_session_check_needs_no_pooled_connection_on_sqlite() {
+        let folder = tempfile::tempdir().unwrap();
+        let db = Database {
+            acquire_timeout: Duration::from_millis(50),
+            ..sqlite_with_one_connection(folder.path()).await
+        };
+        let session = user_with_session(&db).await;
+        let _held = db.connection().await.unwrap();
+        assert_eq!(checked(&db, &session, 1_500).await, Some(1_000));
+    }
+
+    #[tokio::test]
+    async fn the_session_check_sees_each_commit_at_once() {
+        let folder = tempfile::tempdir().unwrap();
+        let db = sqlite_with_one_connection(folder.path()).await;
+        let session = user_with_session(&db).await;
+        assert_eq!(checked(&db, &session, 1_500).await, Some(1_000));
+        assert_eq!(checked(&db, &session, 2_000).await, None);
+        db.touch_session(&session.id, 1_600).await.unwrap();
+        assert_eq!(checked(&db, &session, 1_700).await, Some(1_600));
+        assert!(db.end_session(session.user_id, &session.id).await.unwrap());
+        assert_eq!(checked(&db, &session, 1_700).await, None);
+    }
+
+    #[tokio::test]
+    async fn the_reader_cannot_write() {
+        let folder = tempfile::tempdir().unwrap();
+        let db = sqlite_with_one_connection(folder.path()).await;
+        let session = user_with_session(&db).await;
+        let delete = "DELETE FROM sessions WHERE id = $1 RETURNING user_id";
+        let write: Result<Option<(i64,)>, _> = db.hot_row(delete, vec![session.id.as_str().into()]).await;
+        assert!(matches!(write, Err(AppError::Internal)));
+        assert_eq!(checked(&db, &session, 1_500).await, Some(1_000));
+    }
+
+    #[tokio::test]
+    async fn a_closed_database_answers_the_session_check_unavailable() {
+        let folder = tempfile::tempdir().unwrap();
+        let db = sqlite_with_one_connection(folder.path()).await;
+        let session = user_with_session(&db).await;
+        db.close().await;
+        let standing = db.session_standing(session.user_id, &session.id, 1_500).await;
+        assert!(matches!(standing, Err(AppError::Unavailable)));
     }
 
     #[test]

@@ -55,20 +55,16 @@ const INSERT_SESSION: &str =
 impl Database {
     /// The check made on every request with a valid cookie: one statement, a
     /// primary-key lookup in `sessions` and one in `users`. `None` when the
-    /// session was ended, has expired or its user is gone.
+    /// session was ended, has expired or its user is gone. On SQLite it is
+    /// read on the shared reader (`reader.rs`).
     pub async fn session_standing(
         &self,
         user_id: i64,
         session_id: &str,
         now: i64,
     ) -> Result<Option<SessionStanding>, AppError> {
-        let row: Option<(i64, Option<String>)> = sqlx::query_as(session_standing_query!())
-            .bind(session_id)
-            .bind(user_id)
-            .bind(now)
-            .fetch_optional(&mut *self.connection().await?)
-            .await
-            .map_err(database_error)?;
+        let params = vec![session_id.into(), user_id.into(), now.into()];
+        let row: Option<(i64, Option<String>)> = self.hot_row(session_standing_query!(), params).await?;
         Ok(row.map(|(last_seen_at, verified_at)| SessionStanding::from_row(last_seen_at, verified_at)))
     }
 

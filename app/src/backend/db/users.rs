@@ -140,10 +140,10 @@ impl Database {
     /// One page of users in id order, next to `page`'s cursor, read in the
     /// same statement as the check of the session asking for it (see
     /// [`Database::session_standing`]), and as one row: each statement and
-    /// each row is a hand-off between the request and the database's
-    /// connection, most of what this request costs (`docs/performance.md`),
-    /// and this is the most requested page. `None` and no users when the
-    /// session is not valid.
+    /// each row is a hand-off between the request and the database, most of
+    /// what this request costs (`docs/performance.md`), and this is the most
+    /// requested page. On SQLite it is read on the shared reader
+    /// (`reader.rs`). `None` and no users when the session is not valid.
     pub async fn users_page_for_session(
         &self,
         user_id: i64,
@@ -195,15 +195,14 @@ impl Database {
             (Backend::Postgres, Cursor::Before(_)) => beside_standing!(postgres_array!(), users_before!()),
         };
         let (Cursor::After(cursor) | Cursor::Before(cursor)) = page.cursor;
-        let row: Option<(i64, Option<String>, String)> = sqlx::query_as(sql)
-            .bind(session_id)
-            .bind(user_id)
-            .bind(now)
-            .bind(cursor)
-            .bind(page.limit)
-            .fetch_optional(&mut *self.connection().await?)
-            .await
-            .map_err(database_error)?;
+        let params = vec![
+            session_id.into(),
+            user_id.into(),
+            now.into(),
+            cursor.into(),
+            page.limit.into(),
+        ];
+        let row: Option<(i64, Option<String>, String)> = self.hot_row(sql, params).await?;
         let Some((last_seen_at, email_verified_at, users)) = row else {
             return Ok((None, Vec::new()));
         };
