@@ -4,8 +4,8 @@
 //!
 //! A pooled connection is lent to one request at a time, so each statement
 //! sent to its thread finds that thread asleep and costs two thread switches
-//! there and back, three times the rest of the request (docs/performance.md,
-//! "One thread for the hot reads"). Requests queue on this one thread
+//! there and back, about as much as the rest of the request
+//! (docs/performance.md, "One thread for the hot reads"). Requests queue on this one thread
 //! instead: under load it takes the next statement without sleeping in
 //! between, and SQLite's blocking calls still never run on the async
 //! runtime's threads. Writes, transactions and the colder reads stay on the
