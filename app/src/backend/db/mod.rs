@@ -243,19 +243,23 @@ fn sqlite_options(url: &str) -> Result<(AnyConnectOptions, Option<PathBuf>), Con
 /// busy timeout is the database being unavailable (503); anything else is a bug,
 /// logged here and shown to the client without details.
 fn database_error(err: sqlx::Error) -> AppError {
-    match err {
-        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
-            tracing::warn!(error = %Causes(&err), "database unavailable");
-            AppError::Unavailable
-        }
-        sqlx::Error::Database(ref db_err) if is_busy(db_err.code().as_deref()) => {
-            tracing::warn!(error = %Causes(&err), "database unavailable");
-            AppError::Unavailable
-        }
-        err => {
-            tracing::error!(error = %Causes(&err), "database error");
-            AppError::Internal
-        }
+    let unavailable = match &err {
+        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => true,
+        sqlx::Error::Database(db_err) => is_busy(db_err.code().as_deref()),
+        _ => false,
+    };
+    unavailable_or_bug(&err, unavailable)
+}
+
+/// The database being unavailable (503) or a bug (500), logged as such; the
+/// client is shown no details either way.
+fn unavailable_or_bug(err: &(dyn std::error::Error + 'static), unavailable: bool) -> AppError {
+    if unavailable {
+        tracing::warn!(error = %Causes(err), "database unavailable");
+        AppError::Unavailable
+    } else {
+        tracing::error!(error = %Causes(err), "database error");
+        AppError::Internal
     }
 }
 
@@ -357,25 +361,26 @@ mod tests {
         assert!(matches!(db.connection().await, Err(AppError::Unavailable)));
     }
 
-    /// A user and a session of theirs, valid until 2,000.
-    async fn user_with_session(db: &Database) -> SessionRecord {
-        let mut connection = db.connection().await.unwrap();
-        let user_id: i64 = sqlx::query_scalar("INSERT INTO users (name, email, password, created_at) VALUES ('Ada', 'ada@example.com', 'x', '2026-01-01T00:00:00Z') RETURNING id")
-            .fetch_one(&mut *connection)
+    /// A database with one pooled connection, holding a user and a session
+    /// of theirs valid until 2,000; the folder holds the file.
+    async fn sqlite_with_a_session() -> (tempfile::TempDir, Database, SessionRecord) {
+        let folder = tempfile::tempdir().unwrap();
+        let db = sqlite_with_one_connection(folder.path()).await;
+        let user = db
+            .insert_user("Ada", "ada@example.com", "x", "2026-01-01T00:00:00Z")
             .await
             .unwrap();
-        drop(connection);
-        let record = SessionRecord {
+        let session = SessionRecord {
             id: "s1".into(),
-            user_id,
+            user_id: user.id,
             created_at: 1_000,
             last_seen_at: 1_000,
             expires_at: 2_000,
             user_agent: String::new(),
             address: String::new(),
         };
-        db.insert_session(&record, 1_000).await.unwrap();
-        record
+        db.insert_session(&session, 1_000).await.unwrap();
+        (folder, db, session)
     }
 
     /// The session's last sighting as the check at `now` finds it; `None`
@@ -387,21 +392,18 @@ mod tests {
 
     #[tokio::test]
     async fn the_session_check_needs_no_pooled_connection_on_sqlite() {
-        let folder = tempfile::tempdir().unwrap();
+        let (_folder, db, session) = sqlite_with_a_session().await;
         let db = Database {
             acquire_timeout: Duration::from_millis(50),
-            ..sqlite_with_one_connection(folder.path()).await
+            ..db
         };
-        let session = user_with_session(&db).await;
         let _held = db.connection().await.unwrap();
         assert_eq!(checked(&db, &session, 1_500).await, Some(1_000));
     }
 
     #[tokio::test]
     async fn the_session_check_sees_each_commit_at_once() {
-        let folder = tempfile::tempdir().unwrap();
-        let db = sqlite_with_one_connection(folder.path()).await;
-        let session = user_with_session(&db).await;
+        let (_folder, db, session) = sqlite_with_a_session().await;
         assert_eq!(checked(&db, &session, 1_500).await, Some(1_000));
         assert_eq!(checked(&db, &session, 2_000).await, None);
         db.touch_session(&session.id, 1_600).await.unwrap();
@@ -412,9 +414,7 @@ mod tests {
 
     #[tokio::test]
     async fn the_reader_cannot_write() {
-        let folder = tempfile::tempdir().unwrap();
-        let db = sqlite_with_one_connection(folder.path()).await;
-        let session = user_with_session(&db).await;
+        let (_folder, db, session) = sqlite_with_a_session().await;
         let delete = "DELETE FROM sessions WHERE id = $1 RETURNING user_id";
         let write: Result<Option<(i64,)>, _> = db.hot_row(delete, vec![session.id.as_str().into()]).await;
         assert!(matches!(write, Err(AppError::Internal)));
@@ -423,9 +423,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_closed_database_answers_the_session_check_unavailable() {
-        let folder = tempfile::tempdir().unwrap();
-        let db = sqlite_with_one_connection(folder.path()).await;
-        let session = user_with_session(&db).await;
+        let (_folder, db, session) = sqlite_with_a_session().await;
         db.close().await;
         let standing = db.session_standing(session.user_id, &session.id, 1_500).await;
         assert!(matches!(standing, Err(AppError::Unavailable)));

@@ -5,15 +5,14 @@
 //! A pooled connection is lent to one request at a time, so each statement
 //! sent to its thread finds that thread asleep and costs two thread switches
 //! there and back, about as much as the rest of the request
-//! (docs/performance.md, "One thread for the hot reads"). Requests queue on this one thread
-//! instead: under load it takes the next statement without sleeping in
-//! between, and SQLite's blocking calls still never run on the async
-//! runtime's threads. Writes, transactions and the colder reads stay on the
+//! (docs/performance.md, "One thread for the hot reads"). Requests queue on
+//! this one thread instead: under load it takes the next statement without
+//! sleeping in between, and SQLite's blocking calls still never run on the
+//! async runtime's threads. Writes, transactions and the colder reads stay on the
 //! pool; in WAL mode this connection sees each of their commits as soon as it
 //! is made.
 
-use super::is_sqlite_busy;
-use crate::backend::log_safe::Causes;
+use super::{is_sqlite_busy, unavailable_or_bug};
 use crate::error::AppError;
 use rusqlite::OpenFlags;
 use std::{path::PathBuf, time::Duration};
@@ -117,11 +116,5 @@ fn reader_error(err: tokio_rusqlite::Error) -> AppError {
         }
         _ => false,
     };
-    if unavailable {
-        tracing::warn!(error = %Causes(&err), "database unavailable");
-        AppError::Unavailable
-    } else {
-        tracing::error!(error = %Causes(&err), "database error");
-        AppError::Internal
-    }
+    unavailable_or_bug(&err, unavailable)
 }
