@@ -137,14 +137,14 @@ pub async fn end_session() -> Result<(), AppError> {
 }
 
 /// `POST /api/account/logout-everywhere`: ends every session of the user on
-/// every device; this browser gets a new one.
+/// every device; this browser gets a new one. Needs a recent proof.
 #[server(prefix = "/api", endpoint = "account/logout-everywhere")]
 pub async fn logout_everywhere() -> Result<(), AppError> {
     let result = async {
-        let current = session::require_user_session()?;
         let state = state()?;
+        let current = session::require_fresh_session(&state)?;
         let successor = session::successor_session(&state, &current);
-        accounts::log_out_everywhere(&state, &successor.record, client_address()).await?;
+        accounts::log_out_everywhere(&state, &current, &successor.record, client_address()).await?;
         session::issue(&state, &successor.session)
     }
     .await;
@@ -228,11 +228,14 @@ pub async fn reset_password(
     respond_to_form(result, post, || Password::parse(&password).map_err(Problems::from))
 }
 
-/// `POST /api/auth/verify-email`: confirms the address a verification link was sent to.
+/// `POST /api/auth/verify-email`: confirms the address a verification link
+/// was sent to (and, followed while signed in to that account, that the
+/// address's owner holds its ways in).
 #[server(prefix = "/api", endpoint = "auth/verify-email")]
 pub async fn verify_email(#[server(default)] token: String) -> Result<Done, AppError> {
     let result = async {
-        recovery::verify_email(&state()?, &token, client_address()).await?;
+        let session_user = session::get_user_session().map(|session| session.user.id);
+        recovery::verify_email(&state()?, &token, session_user, client_address()).await?;
         Ok(Done {})
     }
     .await;
@@ -350,10 +353,12 @@ pub async fn list_passkeys() -> Result<SignInMethods, AppError> {
 }
 
 /// `POST /api/account/passkeys/options`: the first step of "Add a passkey".
+/// Needs a recent proof and a verified email.
 #[server(prefix = "/api", endpoint = "account/passkeys/options")]
 pub async fn add_passkey_options() -> Result<PasskeyChallenge, AppError> {
-    let current = session::require_user_session()?;
-    passkeys::start_adding(&state()?, &current.user, client_address()).await
+    let state = state()?;
+    let current = session::require_fresh_session(&state)?;
+    passkeys::start_adding(&state, &current.user, client_address()).await
 }
 
 /// `POST /api/account/passkeys`: stores the new passkey under `passkey_name`.
@@ -363,11 +368,12 @@ pub async fn add_passkey(
     #[server(default)] credential: String,
     #[server(default)] passkey_name: String,
 ) -> Result<PasskeySummary, AppError> {
-    let current = session::require_user_session()?;
+    let state = state()?;
+    let current = session::require_fresh_session(&state)?;
     let name = PasskeyName::parse(&passkey_name)?;
     passkeys::finish_adding(
-        &state()?,
-        current.user.id,
+        &state,
+        &current,
         &ceremony,
         &credential,
         name,
@@ -377,12 +383,13 @@ pub async fn add_passkey(
 }
 
 /// `POST /api/account/remove-passkey`: removes one of the user's passkeys,
-/// unless it is their only way to sign in (409).
+/// unless it is their only way to sign in (409). Needs a recent proof.
 #[server(prefix = "/api", endpoint = "account/remove-passkey")]
 pub async fn remove_passkey(#[server(default)] id: String) -> Result<Done, AppError> {
     let result = async {
-        let current = session::require_user_session()?;
-        passkeys::remove(&state()?, current.user.id, &id, client_address()).await?;
+        let state = state()?;
+        let current = session::require_fresh_session(&state)?;
+        passkeys::remove(&state, current.user.id, &id, client_address()).await?;
         Ok(Done {})
     }
     .await;
@@ -396,15 +403,17 @@ pub async fn remove_passkey(#[server(default)] id: String) -> Result<Done, AppEr
 }
 
 /// `POST /api/account/set-password`: the first password of an account made
-/// with a passkey; every other session ends, as with any new password.
+/// with a passkey; every other session ends, as with any new password, and
+/// this one carries on (its login time and absolute expiry). Needs a recent
+/// proof.
 #[server(prefix = "/api", endpoint = "account/set-password")]
 pub async fn set_password(#[server(default)] new_password: String) -> Result<Done, AppError> {
     let result = async {
-        let current = session::require_user_session()?;
-        let new = check_first_password(&new_password)?;
         let state = state()?;
-        let next = session::new_session(&state, current.user.clone());
-        accounts::set_first_password(&state, new, client_address(), &next.record).await?;
+        let current = session::require_fresh_session(&state)?;
+        let new = check_first_password(&new_password)?;
+        let next = session::successor_session(&state, &current);
+        accounts::set_first_password(&state, &current, new, client_address(), &next.record).await?;
         session::issue(&state, &next.session)?;
         Ok(Done {})
     }
@@ -426,15 +435,17 @@ pub async fn identity_providers() -> Result<Vec<IdentityProviderLink>, AppError>
 }
 
 /// `POST /api/account/unlink-identity`: unlinks one of the user's accounts at
-/// a provider, unless it is their only way to sign in (409).
+/// a provider, unless it is their only way to sign in (409). Needs a recent
+/// proof.
 #[server(prefix = "/api", endpoint = "account/unlink-identity")]
 pub async fn unlink_identity(
     #[server(default)] provider: String,
     #[server(default)] subject: String,
 ) -> Result<Done, AppError> {
     let result = async {
-        let current = session::require_user_session()?;
-        oidc::unlink(&state()?, current.user.id, &provider, &subject, client_address()).await?;
+        let state = state()?;
+        let current = session::require_fresh_session(&state)?;
+        oidc::unlink(&state, current.user.id, &provider, &subject, client_address()).await?;
         Ok(Done {})
     }
     .await;
@@ -445,4 +456,58 @@ pub async fn unlink_identity(
         kept: &[],
     };
     respond_to_form(result, post, || Ok(()))
+}
+
+/// `POST /api/account/reauthenticate`: the logged-in user proves who they are
+/// again with their password, before a change to how the account signs in.
+/// The session gets a new id (and cookie), keeping its absolute expiry.
+/// `redirect` is where an HTML form lands (local paths only; the account
+/// page otherwise).
+#[server(prefix = "/api", endpoint = "account/reauthenticate")]
+pub async fn reauthenticate(
+    #[server(default)] password: String,
+    #[server(default)] redirect: String,
+) -> Result<Done, AppError> {
+    let result = async {
+        let current = session::require_user_session()?;
+        crate::domain::check_reauthentication_form(&password)?;
+        let state = state()?;
+        let next = session::reauthenticated_session(&state, &current);
+        accounts::reauthenticate(&state, &current, &password, client_address(), &next.record).await?;
+        session::issue(&state, &next.session)?;
+        Ok(Done {})
+    }
+    .await;
+    let post = FormPost {
+        form: Reauthenticate::PATH,
+        page: "/reauthenticate",
+        success: &crate::domain::reauthentication_target(&redirect),
+        kept: &[],
+    };
+    respond_to_form(result, post, || crate::domain::check_reauthentication_form(&password))
+}
+
+/// `POST /api/account/reauthenticate/passkey/options`: the first step of
+/// "Confirm with a passkey".
+#[server(prefix = "/api", endpoint = "account/reauthenticate/passkey/options")]
+pub async fn reauthenticate_passkey_options() -> Result<PasskeyChallenge, AppError> {
+    let current = session::require_user_session()?;
+    passkeys::start_reauthentication(&state()?, current.user.id, client_address()).await
+}
+
+/// `POST /api/account/reauthenticate/passkey`: proves who the user is with
+/// one of their passkeys, as `POST /api/account/reauthenticate` does with the
+/// password.
+#[server(prefix = "/api", endpoint = "account/reauthenticate/passkey")]
+pub async fn reauthenticate_with_passkey(
+    #[server(default)] ceremony: String,
+    #[server(default)] credential: String,
+) -> Result<Done, AppError> {
+    let current = session::require_user_session()?;
+    let state = state()?;
+    let next = session::reauthenticated_session(&state, &current);
+    passkeys::finish_reauthentication(&state, &current, &ceremony, &credential, client_address(), &next.record)
+        .await?;
+    session::issue(&state, &next.session)?;
+    Ok(Done {})
 }

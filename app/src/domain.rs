@@ -354,6 +354,14 @@ pub fn check_login_form(email: &str, password: &str) -> Result<(), Problems> {
     }
 }
 
+/// A re-authentication as typed: the password given.
+pub fn check_reauthentication_form(password: &str) -> Result<(), Problems> {
+    match password.is_empty() {
+        true => Err(Problems::among([Some(ValidationError::new("password", PASSWORD_REQUIRED))])),
+        false => Ok(()),
+    }
+}
+
 /// A password change as typed: the current password given, and a new one that
 /// follows the rules. Returns the new password.
 pub fn check_password_change(current: &str, new: &str) -> Result<Password, Problems> {
@@ -436,16 +444,42 @@ pub fn parse_user_id(input: &str) -> Result<i64, ValidationError> {
 /// host); anything else (absolute URLs, `//host`, `/\\host`, schemes, control
 /// characters) falls back to `/users`.
 pub fn safe_redirect_target(requested: &str) -> String {
-    const DEFAULT: &str = "/users";
+    redirect_target_or(requested, "/users")
+}
+
+/// Where a re-authentication goes back to: [`safe_redirect_target`], but
+/// the account page when the path is missing or refused.
+pub fn reauthentication_target(requested: &str) -> String {
+    redirect_target_or(requested, "/account")
+}
+
+fn redirect_target_or(requested: &str, default: &str) -> String {
     if !requested.starts_with('/') || requested.chars().any(|c| c.is_control() || c == '\\') {
-        return DEFAULT.to_owned();
+        return default.to_owned();
     }
     let (path, rest) = requested.split_at(requested.find(['?', '#']).unwrap_or(requested.len()));
     let path = resolve_dot_segments(path);
     if path.starts_with("//") {
-        return DEFAULT.to_owned();
+        return default.to_owned();
     }
-    path + rest
+    percent_encode_non_ascii(&(path + rest))
+}
+
+/// `target` with every character outside printable ASCII percent-encoded
+/// as UTF-8, as a browser sends it: a `Location` header holds nothing else.
+fn percent_encode_non_ascii(target: &str) -> String {
+    let mut encoded = String::with_capacity(target.len());
+    for c in target.chars() {
+        if c.is_ascii_graphic() {
+            encoded.push(c);
+        } else {
+            let mut bytes = [0; 4];
+            for byte in c.encode_utf8(&mut bytes).bytes() {
+                encoded.push_str(&format!("%{byte:02X}"));
+            }
+        }
+    }
+    encoded
 }
 
 /// RFC 3986 section 5.2.4 on an absolute path, with `%2e` read as `.` as
@@ -734,6 +768,10 @@ mod tests {
         assert_eq!(safe_redirect_target("/users/x/../3?a=/../b"), "/users/3?a=/../b");
         assert_eq!(safe_redirect_target("/users/.."), "/");
         assert_eq!(safe_redirect_target("/a//b"), "/a//b");
+        assert_eq!(safe_redirect_target("/é?q=ü x"), "/%C3%A9?q=%C3%BC%20x");
+        assert_eq!(reauthentication_target(""), "/account");
+        assert_eq!(reauthentication_target("//evil.example"), "/account");
+        assert_eq!(reauthentication_target("/account?done=1"), "/account?done=1");
         for bad in [
             "",
             "users",

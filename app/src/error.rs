@@ -1,5 +1,6 @@
-//! The one error type of the API. On the wire it is `{"error": message, "field"?: name}`;
-//! its HTTP status is decided by [`AppError::status`] and nowhere else.
+//! The one error type of the API. On the wire it is `{"error": message, "code":
+//! code, "field"?: name}`; its HTTP status is decided by [`AppError::status`]
+//! and nowhere else, its stable machine-readable code by [`AppError::code`].
 
 use crate::domain::{Problems, ValidationError, MESSAGES};
 use leptos::server_fn::{
@@ -73,6 +74,13 @@ pub enum AppError {
     Unavailable,
     #[error("{}", Self::INTERNAL)]
     Internal,
+    /// A change to how the account signs in, or whose it is, without a
+    /// proof of identity younger than `REAUTHENTICATION_MAX_AGE`.
+    #[error("{}", Self::REAUTHENTICATION_REQUIRED)]
+    ReauthenticationRequired,
+    /// A re-authentication with the wrong password.
+    #[error("{}", Self::INVALID_PASSWORD)]
+    InvalidPassword,
     /// A body neither JSON nor a form.
     #[error("{}", Self::UNSUPPORTED_MEDIA_TYPE)]
     UnsupportedMediaType,
@@ -102,6 +110,8 @@ impl AppError {
     const IDENTITY_TAKEN: &'static str = "This account at the provider is already linked to another user";
     const IDENTITY_NEEDS_LINK: &'static str =
         "An account with this email already exists: log in to it, then link the provider from your account page";
+    const REAUTHENTICATION_REQUIRED: &'static str = "Confirm it's you to continue";
+    const INVALID_PASSWORD: &'static str = "Invalid password";
     const UNSUPPORTED_MEDIA_TYPE: &'static str =
         "Send the body as application/json or application/x-www-form-urlencoded";
     const TOO_MANY_REQUESTS: &'static str = "Too many attempts, try again later";
@@ -119,8 +129,12 @@ impl AppError {
             | Self::LastSignInMethod
             | Self::IdentityTaken
             | Self::IdentityNeedsLink => 409,
-            Self::InvalidCredentials | Self::Unauthorized | Self::PasskeyRefused | Self::ProviderDenied => 401,
-            Self::Forbidden | Self::EmailUnverified => 403,
+            Self::InvalidCredentials
+            | Self::InvalidPassword
+            | Self::Unauthorized
+            | Self::PasskeyRefused
+            | Self::ProviderDenied => 401,
+            Self::Forbidden | Self::EmailUnverified | Self::ReauthenticationRequired => 403,
             Self::NotFound => 404,
             Self::InvalidLink
             | Self::PasskeyInvalid
@@ -133,6 +147,39 @@ impl AppError {
             Self::Unavailable => 503,
             Self::Internal => 500,
             Self::BadRequest(_) => 400,
+        }
+    }
+
+    /// The stable, machine-readable name of the error: what a client decides
+    /// by, never the words of the message.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Validation { .. } => "invalid_input",
+            Self::EmailTaken => "email_taken",
+            Self::InvalidCredentials => "invalid_credentials",
+            Self::InvalidPassword => "invalid_password",
+            Self::Unauthorized => "unauthorized",
+            Self::Forbidden => "cross_site_refused",
+            Self::NotFound => "not_found",
+            Self::InvalidLink => "invalid_link",
+            Self::EmailUnverified => "email_unverified",
+            Self::PasskeyRefused => "passkey_refused",
+            Self::PasskeyInvalid => "passkey_invalid",
+            Self::PasskeyExpired => "passkey_expired",
+            Self::PasskeyTaken => "passkey_taken",
+            Self::LastSignInMethod => "last_sign_in_method",
+            Self::ProviderDenied => "provider_denied",
+            Self::ProviderFailed => "provider_failed",
+            Self::ProviderNoEmail => "provider_no_email",
+            Self::SignInExpired => "sign_in_expired",
+            Self::IdentityTaken => "identity_taken",
+            Self::IdentityNeedsLink => "identity_needs_link",
+            Self::TooManyRequests { .. } => "too_many_requests",
+            Self::ReauthenticationRequired => "reauthentication_required",
+            Self::Unavailable => "unavailable",
+            Self::Internal => "internal",
+            Self::UnsupportedMediaType => "unsupported_media_type",
+            Self::BadRequest(_) => "bad_request",
         }
     }
 
@@ -175,6 +222,9 @@ impl From<Problems> for AppError {
 pub(crate) struct ErrorBody {
     /// What went wrong, in words to show the user.
     error: String,
+    /// What went wrong, as a stable name for programs to decide by.
+    #[serde(default)]
+    code: String,
     /// The input field the problem is in, for a field's problem.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     field: Option<String>,
@@ -189,55 +239,58 @@ impl From<AppError> for ErrorBody {
         Self {
             field: err.field().map(str::to_owned),
             retry_after: err.retry_after(),
+            code: err.code().to_owned(),
             error: err.to_string(),
         }
     }
 }
 
-/// Rebuilds the variant from its fixed message, so the browser sees the same
-/// error the server raised without the wire format carrying its name.
+/// Rebuilds the variant from its code, so the browser sees the same error the
+/// server raised and decides by the code alone.
 ///
 /// Errors also reach pages through links (`?__err=`, how a form posted without
-/// JavaScript shows its error), so only known messages are kept: any other text
-/// becomes [`AppError::UNREADABLE`] rather than words of a stranger's choosing
-/// on this site's page.
+/// JavaScript shows its error), so only known messages are shown: a
+/// validation message the domain does not have, or any text of a free-text
+/// error, becomes [`AppError::UNREADABLE`] rather than words of a stranger's
+/// choosing on this site's page.
 impl From<ErrorBody> for AppError {
     fn from(body: ErrorBody) -> Self {
-        if let Some(field) = body.field {
-            return match MESSAGES.contains(&body.error.as_str()) {
-                true => Self::Validation {
+        let unreadable = || Self::BadRequest(Self::UNREADABLE.to_owned());
+        match body.code.as_str() {
+            "invalid_input" => match (body.field, MESSAGES.contains(&body.error.as_str())) {
+                (Some(field), true) => Self::Validation {
                     field,
                     message: body.error,
                 },
-                false => Self::BadRequest(Self::UNREADABLE.to_owned()),
-            };
-        }
-        match body.error.as_str() {
-            Self::EMAIL_TAKEN => Self::EmailTaken,
-            Self::INVALID_CREDENTIALS => Self::InvalidCredentials,
-            Self::UNAUTHORIZED => Self::Unauthorized,
-            Self::FORBIDDEN => Self::Forbidden,
-            Self::NOT_FOUND => Self::NotFound,
-            Self::INVALID_LINK => Self::InvalidLink,
-            Self::EMAIL_UNVERIFIED => Self::EmailUnverified,
-            Self::PASSKEY_REFUSED => Self::PasskeyRefused,
-            Self::PASSKEY_INVALID => Self::PasskeyInvalid,
-            Self::PASSKEY_EXPIRED => Self::PasskeyExpired,
-            Self::PASSKEY_TAKEN => Self::PasskeyTaken,
-            Self::LAST_SIGN_IN_METHOD => Self::LastSignInMethod,
-            Self::PROVIDER_DENIED => Self::ProviderDenied,
-            Self::PROVIDER_FAILED => Self::ProviderFailed,
-            Self::PROVIDER_NO_EMAIL => Self::ProviderNoEmail,
-            Self::SIGN_IN_EXPIRED => Self::SignInExpired,
-            Self::IDENTITY_TAKEN => Self::IdentityTaken,
-            Self::IDENTITY_NEEDS_LINK => Self::IdentityNeedsLink,
-            Self::UNSUPPORTED_MEDIA_TYPE => Self::UnsupportedMediaType,
-            Self::TOO_MANY_REQUESTS => Self::TooManyRequests {
+                _ => unreadable(),
+            },
+            "email_taken" => Self::EmailTaken,
+            "invalid_credentials" => Self::InvalidCredentials,
+            "invalid_password" => Self::InvalidPassword,
+            "unauthorized" => Self::Unauthorized,
+            "cross_site_refused" => Self::Forbidden,
+            "not_found" => Self::NotFound,
+            "invalid_link" => Self::InvalidLink,
+            "email_unverified" => Self::EmailUnverified,
+            "passkey_refused" => Self::PasskeyRefused,
+            "passkey_invalid" => Self::PasskeyInvalid,
+            "passkey_expired" => Self::PasskeyExpired,
+            "passkey_taken" => Self::PasskeyTaken,
+            "last_sign_in_method" => Self::LastSignInMethod,
+            "provider_denied" => Self::ProviderDenied,
+            "provider_failed" => Self::ProviderFailed,
+            "provider_no_email" => Self::ProviderNoEmail,
+            "sign_in_expired" => Self::SignInExpired,
+            "identity_taken" => Self::IdentityTaken,
+            "identity_needs_link" => Self::IdentityNeedsLink,
+            "too_many_requests" => Self::TooManyRequests {
                 retry_after: body.retry_after,
             },
-            Self::UNAVAILABLE => Self::Unavailable,
-            Self::INTERNAL => Self::Internal,
-            _ => Self::BadRequest(Self::UNREADABLE.to_owned()),
+            "reauthentication_required" => Self::ReauthenticationRequired,
+            "unavailable" => Self::Unavailable,
+            "internal" => Self::Internal,
+            "unsupported_media_type" => Self::UnsupportedMediaType,
+            _ => unreadable(),
         }
     }
 }
@@ -298,6 +351,8 @@ mod tests {
             AppError::IdentityTaken,
             AppError::IdentityNeedsLink,
             AppError::UnsupportedMediaType,
+            AppError::ReauthenticationRequired,
+            AppError::InvalidPassword,
             AppError::TooManyRequests { retry_after: Some(900) },
             AppError::TooManyRequests { retry_after: None },
             AppError::Unavailable,
@@ -313,7 +368,8 @@ mod tests {
     fn text_from_elsewhere_is_never_shown_as_is() {
         for body in [
             r#"{"error": "Your account is locked, call +1 555 0100"}"#,
-            r#"{"error": "Visit evil.example to unlock", "field": "email"}"#,
+            r#"{"error": "Your account is locked, call +1 555 0100", "code": "bad_request"}"#,
+            r#"{"error": "Visit evil.example to unlock", "code": "invalid_input", "field": "email"}"#,
         ] {
             let err: AppError = serde_json::from_str(body).unwrap();
             assert_eq!(
@@ -325,16 +381,27 @@ mod tests {
     }
 
     #[test]
-    fn body_has_only_error_field_and_retry_after() {
+    fn body_has_only_error_code_field_and_retry_after() {
         let json = serde_json::to_value(AppError::InvalidCredentials).unwrap();
-        assert_eq!(json, serde_json::json!({"error": "Invalid email or password"}));
+        assert_eq!(
+            json,
+            serde_json::json!({"error": "Invalid email or password", "code": "invalid_credentials"})
+        );
         let err = crate::domain::UserName::parse("").unwrap_err();
         let json = serde_json::to_value(AppError::from(err)).unwrap();
-        assert_eq!(json, serde_json::json!({"error": "Name is required", "field": "name"}));
+        assert_eq!(
+            json,
+            serde_json::json!({"error": "Name is required", "code": "invalid_input", "field": "name"})
+        );
         let json = serde_json::to_value(AppError::TooManyRequests { retry_after: Some(60) }).unwrap();
         assert_eq!(
             json,
-            serde_json::json!({"error": "Too many attempts, try again later", "retry_after": 60})
+            serde_json::json!({"error": "Too many attempts, try again later", "code": "too_many_requests", "retry_after": 60})
+        );
+        let json = serde_json::to_value(AppError::ReauthenticationRequired).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"error": "Confirm it's you to continue", "code": "reauthentication_required"})
         );
     }
 }

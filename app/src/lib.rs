@@ -25,6 +25,7 @@ use pages::{
     home::HomePage,
     nav::Nav,
     not_found::NotFound,
+    reauthenticate::ReauthenticatePage,
     recovery::{ForgotPasswordPage, ResetPasswordPage, VerifyEmailPage},
     register::RegisterPage,
     users::{UserPage, UsersPage},
@@ -149,6 +150,11 @@ pub fn App() -> impl IntoView {
                         ssr=SsrMode::Async
                     />
                     <Route path=path!("/verify-email") view={Lazy::<VerifyEmailRoute>::new()} ssr=SsrMode::Async/>
+                    <Route
+                        path=path!("/reauthenticate")
+                        view={Lazy::<ReauthenticateRoute>::new()}
+                        ssr=SsrMode::Async
+                    />
                 </Routes>
             </main>
         </Router>
@@ -185,6 +191,7 @@ lazy_page!(UserRoute => view! { <RequireUser><UserPage/></RequireUser> });
 lazy_page!(ForgotPasswordRoute => view! { <ForgotPasswordPage/> });
 lazy_page!(ResetPasswordRoute => view! { <ResetPasswordPage/> });
 lazy_page!(VerifyEmailRoute => view! { <VerifyEmailPage/> });
+lazy_page!(ReauthenticateRoute => view! { <RequireUser><ReauthenticatePage/></RequireUser> });
 
 /// After a navigation inside the app (nothing reloads, so nothing tells a
 /// screen reader that the page changed), focus moves to the new page's heading,

@@ -83,10 +83,15 @@ impl UserSession {
     }
 
     /// The server refused a request for lack of a session (expired, revoked or
-    /// logged out elsewhere): the guards take the user to the login page.
+    /// logged out elsewhere): the guards take the user to the login page. For
+    /// lack of a recent proof of identity: the browser goes to
+    /// `/reauthenticate`, which brings it back here once the user confirms.
     pub fn note_error(&self, err: &AppError) {
-        if *err == AppError::Unauthorized {
-            self.update(None);
+        match err {
+            AppError::Unauthorized => self.update(None),
+            #[cfg(feature = "hydrate")]
+            AppError::ReauthenticationRequired => crate::pages::reauthenticate::go_confirm(),
+            _ => {}
         }
     }
 

@@ -73,6 +73,7 @@ mod server_side {
     const LIFETIMES: Lifetimes = Lifetimes {
         max_age: Duration::days(7),
         absolute_max_age: Duration::days(30),
+        reauthentication_max_age: Duration::minutes(10),
     };
 
     fn config() -> SessionConfig {

@@ -40,6 +40,9 @@ pub struct Config {
     pub session_max_age: Duration,
     /// Longest a session lasts from login, however active.
     pub session_absolute_max_age: Duration,
+    /// How recent a proof of identity must be for a change to how an account
+    /// signs in or whose it is (`REAUTHENTICATION_MAX_AGE`, 600 s).
+    pub reauthentication_max_age: Duration,
     pub bcrypt_cost: u32,
     /// Mark the cookie `Secure` (and name it `__Host-session`).
     pub cookie_secure: bool,
@@ -139,9 +142,11 @@ impl Config {
         let seconds = "a number of seconds, at least 1";
         let max_age_secs: u64 = parse_or(&var, "SESSION_MAX_AGE", 604_800, seconds)?;
         let absolute_max_age_secs: u64 = parse_or(&var, "SESSION_ABSOLUTE_MAX_AGE", 2_592_000, seconds)?;
+        let reauthentication_max_age_secs: u64 = parse_or(&var, "REAUTHENTICATION_MAX_AGE", 600, seconds)?;
         for (name, value) in [
             ("SESSION_MAX_AGE", max_age_secs),
             ("SESSION_ABSOLUTE_MAX_AGE", absolute_max_age_secs),
+            ("REAUTHENTICATION_MAX_AGE", reauthentication_max_age_secs),
         ] {
             if value == 0 {
                 return Err(invalid(name, "0", seconds));
@@ -175,6 +180,7 @@ impl Config {
             previous_session_passwords,
             session_max_age: Duration::from_secs(max_age_secs),
             session_absolute_max_age: Duration::from_secs(absolute_max_age_secs),
+            reauthentication_max_age: Duration::from_secs(reauthentication_max_age_secs),
             bcrypt_cost,
             cookie_secure: parse_or(&var, "COOKIE_SECURE", false, "true or false")?,
             site_root: var("LEPTOS_SITE_ROOT").unwrap_or_else(|| "target/site".to_owned()),
@@ -469,6 +475,7 @@ mod tests {
         assert_eq!(config.site_addr.to_string(), "127.0.0.1:3000");
         assert_eq!(config.session_max_age, Duration::from_secs(604_800));
         assert_eq!(config.session_absolute_max_age, Duration::from_secs(30 * 24 * 3600));
+        assert_eq!(config.reauthentication_max_age, Duration::from_secs(600));
         assert!(config.previous_session_passwords.is_empty());
         assert_eq!(config.bcrypt_cost, 12);
         assert!(config.database_url.starts_with("sqlite:"));

@@ -139,6 +139,7 @@ pub async fn start_with(config: Config, extra: Router<AppState>) -> Result<Runni
             Lifetimes {
                 max_age: duration(config.session_max_age),
                 absolute_max_age: duration(config.session_absolute_max_age),
+                reauthentication_max_age: duration(config.reauthentication_max_age),
             },
             config.cookie_secure,
         )),

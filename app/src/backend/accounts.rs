@@ -6,7 +6,7 @@
 use super::{
     clock::rfc3339_of,
     db::SessionRecord,
-    device::TrustedDevice,
+    device::{credential_stamp, TrustedDevice},
     limits::Counter,
     log_safe::Untrusted,
     notices::{notify, Notice},
@@ -31,11 +31,14 @@ pub(super) fn audit_refusal(reserved: Result<(), AppError>, audit: impl FnOnce()
     reserved
 }
 
-/// A user who has just proved who they are, with the normalised email their
-/// browser may be trusted for.
+/// A user who has just proved who they are, with their normalised email.
 pub struct SignedIn {
     pub user: UserSummary,
     pub email: String,
+    /// The [`credential_stamp`] of the password proved, when the proof was a
+    /// password: the browser may then be trusted for password attempts
+    /// (see `device`).
+    pub password_stamp: Option<String>,
 }
 
 #[tracing::instrument(skip_all, fields(%client))]
@@ -68,7 +71,11 @@ pub async fn register(state: &AppState, account: NewAccount, client: IpAddr) -> 
     if let Err(err) = recovery::send_verification_link(state, user.id).await {
         tracing::warn!(user_id = user.id, error = %err, "verification mail not queued");
     }
-    Ok(SignedIn { user, email })
+    Ok(SignedIn {
+        user,
+        email,
+        password_stamp: Some(credential_stamp(&hash)),
+    })
 }
 
 /// The user whose email and password these are. Any mismatch, including an email
@@ -76,31 +83,23 @@ pub async fn register(state: &AppState, account: NewAccount, client: IpAddr) -> 
 /// the same bcrypt work; past the limits the answer is
 /// [`AppError::TooManyRequests`] without any bcrypt work.
 ///
-/// `trusted_device` says whether the browser holds a device cookie for an email
-/// (see `device`): its attempts are counted under that device alone.
+/// `trusted_device(email, stamp)` says whether the browser holds a device
+/// cookie for an email and its current password (see `device`): its attempts
+/// are counted under that device rather than the account; the client's
+/// network counts them either way.
 #[tracing::instrument(skip_all, fields(%client))]
 pub async fn login(
     state: &AppState,
     email: &str,
     password: &str,
     client: IpAddr,
-    trusted_device: impl FnOnce(&str) -> Option<TrustedDevice>,
+    trusted_device: impl FnOnce(&str, &str) -> Option<TrustedDevice>,
 ) -> Result<SignedIn, AppError> {
     let parsed = Email::parse(email);
     // Attempts are counted under the normalised address whenever there is one.
     let email = parsed
         .as_ref()
         .map_or_else(|_| email.trim().to_lowercase(), |e| e.as_str().to_owned());
-    let device = trusted_device(&email);
-    let (own_counter, address_counter) = match &device {
-        Some(device) => (Counter::LoginByDevice(&device.id), None),
-        None => (Counter::LoginByAccount(&email), Some(Counter::LoginByAddress(client))),
-    };
-    let counters: Vec<Counter> = std::iter::once(own_counter).chain(address_counter).collect();
-    audit_refusal(
-        state.limits.reserve(&state.db, &counters).await,
-        || tracing::warn!(target: "audit", action = "login", outcome = "rate_limited", email = %Untrusted(&email), trusted_device = device.is_some(), %client),
-    )?;
     let credentials = match parsed {
         Ok(parsed) => state.db.find_credentials(parsed.as_str()).await?,
         Err(_) => None,
@@ -109,6 +108,17 @@ pub async fn login(
         Some(found) => (Some(found.user), found.password_hash),
         None => (None, None),
     };
+    let stamp = stored_hash.as_deref().map(credential_stamp);
+    let device = stamp.as_deref().and_then(|stamp| trusted_device(&email, stamp));
+    let own_counter = match &device {
+        Some(device) => Counter::LoginByDevice(&device.id),
+        None => Counter::LoginByAccount(&email),
+    };
+    let address_counter = Counter::LoginByAddress(client);
+    audit_refusal(
+        state.limits.reserve(&state.db, &[own_counter, address_counter]).await,
+        || tracing::warn!(target: "audit", action = "login", outcome = "rate_limited", email = %Untrusted(&email), trusted_device = device.is_some(), %client),
+    )?;
     let outdated = stored_hash
         .as_deref()
         .filter(|hash| state.passwords.needs_rehash(hash))
@@ -116,12 +126,17 @@ pub async fn login(
     let matched = state.passwords.verify(password, stored_hash).await?;
     match account {
         Some(user) if matched => {
-            state.limits.succeeded(&state.db, own_counter, address_counter).await;
+            state.limits.succeeded(&state.db, own_counter, Some(address_counter)).await;
+            let mut password_stamp = stamp;
             if let Some(old_hash) = outdated {
-                rehash(state, user.id, password, &old_hash).await;
+                password_stamp = rehash(state, user.id, password, &old_hash).await.or(password_stamp);
             }
             tracing::info!(target: "audit", action = "login", outcome = "success", method = "password", user_id = user.id, email = %Untrusted(&email), trusted_device = device.is_some(), %client);
-            Ok(SignedIn { user, email })
+            Ok(SignedIn {
+                user,
+                email,
+                password_stamp,
+            })
         }
         _ => {
             tracing::info!(target: "audit", action = "login", outcome = "failure", method = "password", email = %Untrusted(&email), trusted_device = device.is_some(), %client);
@@ -130,34 +145,87 @@ pub async fn login(
     }
 }
 
+/// Confirms that the user of `session` is who they say, by their password,
+/// before a change to how the account signs in: `next` (a new session id,
+/// the same absolute expiry, the proof's time) replaces the session. Wrong
+/// passwords count with the account's failed logins and its network's, so a
+/// stolen cookie is no way around the login limits.
+#[tracing::instrument(skip_all, fields(user_id = session.user.id, %client))]
+pub async fn reauthenticate(
+    state: &AppState,
+    session: &Session,
+    password: &str,
+    client: IpAddr,
+    next: &SessionRecord,
+) -> Result<(), AppError> {
+    let user_id = session.user.id;
+    let Some((email, _)) = state.db.email_state(user_id).await? else {
+        return Err(AppError::Unauthorized);
+    };
+    let own_counter = Counter::LoginByAccount(&email);
+    let address_counter = Counter::LoginByAddress(client);
+    audit_refusal(
+        state.limits.reserve(&state.db, &[own_counter, address_counter]).await,
+        || tracing::warn!(target: "audit", action = "reauthenticate", outcome = "rate_limited", method = "password", user_id, %client),
+    )?;
+    let stored = state.db.password_hash(user_id).await?;
+    if !state.passwords.verify(password, stored).await? {
+        tracing::info!(target: "audit", action = "reauthenticate", outcome = "failure", method = "password", user_id, %client);
+        return Err(AppError::InvalidPassword);
+    }
+    state.db.rotate_session(&session.secure.session_id, next).await?;
+    state.limits.succeeded(&state.db, own_counter, Some(address_counter)).await;
+    tracing::info!(target: "audit", action = "reauthenticate", outcome = "success", method = "password", user_id, %client);
+    Ok(())
+}
+
 /// Stores the password anew at the configured cost (after `BCRYPT_COST` was
 /// raised, say), unless the stored hash is no longer `old_hash`: a password
 /// changed since this login read it must stay changed. Best effort: the login
-/// succeeds whatever happens here.
-async fn rehash(state: &AppState, user_id: i64, password: &str, old_hash: &str) {
-    let Ok(password) = Password::parse(password) else {
-        return;
+/// succeeds whatever happens here. The stamp of the new hash when stored.
+async fn rehash(state: &AppState, user_id: i64, password: &str, old_hash: &str) -> Option<String> {
+    let password = Password::parse(password).ok()?;
+    let hash = match state.passwords.hash(&password).await {
+        Ok(hash) => hash,
+        Err(err) => {
+            tracing::warn!(user_id, error = %err, "could not rehash the password");
+            return None;
+        }
     };
-    let stored = match state.passwords.hash(&password).await {
-        Ok(hash) => state.db.replace_password_hash(user_id, old_hash, &hash).await,
-        Err(err) => Err(err),
-    };
-    match stored {
-        Ok(true) => tracing::info!(
-            user_id,
-            cost = state.passwords.cost(),
-            "password rehashed at the configured cost"
-        ),
-        Ok(false) => tracing::info!(user_id, "password changed meanwhile: rehash dropped"),
-        Err(err) => tracing::warn!(user_id, error = %err, "could not rehash the password"),
+    match state.db.replace_password_hash(user_id, old_hash, &hash).await {
+        Ok(true) => {
+            tracing::info!(
+                user_id,
+                cost = state.passwords.cost(),
+                "password rehashed at the configured cost"
+            );
+            Some(credential_stamp(&hash))
+        }
+        Ok(false) => {
+            tracing::info!(user_id, "password changed meanwhile: rehash dropped");
+            None
+        }
+        Err(err) => {
+            tracing::warn!(user_id, error = %err, "could not rehash the password");
+            None
+        }
     }
 }
 
-/// Ends every session of the user, this one included, and stores `successor`
-/// (see `session::successor_session`) as the only one.
+/// Ends every session of the user, `current` included, and stores `successor`
+/// (see `session::successor_session`) as the only one; refused (401) when
+/// `current` ended meanwhile, so a revoked session cannot live on.
 #[tracing::instrument(skip_all, fields(user_id = successor.user_id, %client))]
-pub async fn log_out_everywhere(state: &AppState, successor: &SessionRecord, client: IpAddr) -> Result<(), AppError> {
-    state.db.replace_sessions(successor).await?;
+pub async fn log_out_everywhere(
+    state: &AppState,
+    current: &Session,
+    successor: &SessionRecord,
+    client: IpAddr,
+) -> Result<(), AppError> {
+    state
+        .db
+        .replace_sessions(&current.secure.session_id, successor)
+        .await?;
     tracing::info!(target: "audit", action = "logout_everywhere", outcome = "success", user_id = successor.user_id, %client);
     notify(state, successor.user_id, Notice::LoggedOutEverywhere, client).await;
     Ok(())
@@ -193,7 +261,10 @@ pub async fn change_password(
         });
     }
     let hash = state.passwords.hash(&new).await?;
-    state.db.change_password(&hash, next).await?;
+    state
+        .db
+        .change_password(&hash, &session.secure.session_id, next)
+        .await?;
     // The change is committed: nothing after this point may turn it into an error.
     tracing::info!(target: "audit", action = "password_change", outcome = "success", user_id, %client);
     state
@@ -204,25 +275,42 @@ pub async fn change_password(
     Ok(())
 }
 
-/// Gives an account made with a passkey its first password: every session
-/// ends but `next`, as with any new password. Refused as a wrong current
-/// password once the account has one (it must be changed, proving the old).
+/// Gives an account made with a passkey (or at a provider) its first
+/// password: every session ends but `next`, which carries `current` on, as
+/// with any new password. Refused as a wrong current password once the
+/// account has one (it must be changed, proving the old), before any bcrypt
+/// work; attempts are limited like password changes.
 #[tracing::instrument(skip_all, fields(user_id = next.user_id, %client))]
 pub async fn set_first_password(
     state: &AppState,
+    current: &Session,
     new: Password,
     client: IpAddr,
     next: &SessionRecord,
 ) -> Result<(), AppError> {
     let user_id = next.user_id;
+    let has_one = || AppError::Validation {
+        field: "current_password".into(),
+        message: CURRENT_PASSWORD_WRONG.into(),
+    };
+    let own_counter = Counter::PasswordChangeByUser(user_id);
+    audit_refusal(
+        state.limits.reserve(&state.db, &[own_counter]).await,
+        || tracing::warn!(target: "audit", action = "password_set", outcome = "rate_limited", user_id, %client),
+    )?;
+    if state.db.password_hash(user_id).await?.is_some() {
+        return Err(has_one());
+    }
     let hash = state.passwords.hash(&new).await?;
-    if !state.db.set_first_password(&hash, next).await? {
-        return Err(AppError::Validation {
-            field: "current_password".into(),
-            message: CURRENT_PASSWORD_WRONG.into(),
-        });
+    if !state
+        .db
+        .set_first_password(&hash, &current.secure.session_id, next)
+        .await?
+    {
+        return Err(has_one());
     }
     tracing::info!(target: "audit", action = "password_set", outcome = "success", user_id, %client);
+    state.limits.succeeded(&state.db, own_counter, None).await;
     notify(state, user_id, Notice::PasswordChanged, client).await;
     Ok(())
 }

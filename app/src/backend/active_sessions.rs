@@ -26,15 +26,21 @@ fn shown(record: SessionRecord, current_id: &str) -> ActiveSession {
 
 /// Ends the session `id` of `current`'s user, on every server from its next
 /// request; [`AppError::NotFound`] if the user has no live session by that
-/// id. Returns whether it was `current` itself.
+/// id. Ending another session than `current` needs a recent proof of
+/// identity ([`AppError::ReauthenticationRequired`]): a stolen cookie must
+/// not be able to throw the owner out. Returns whether it was `current`
+/// itself (a logout, which needs no proof).
 #[tracing::instrument(skip_all, fields(user_id = current.user.id, %client))]
 pub async fn end(state: &AppState, current: &Session, id: &str, client: IpAddr) -> Result<bool, AppError> {
+    let itself = id == current.secure.session_id;
+    if !itself && !state.sessions.is_fresh(current, state.clock.now()) {
+        return Err(AppError::ReauthenticationRequired);
+    }
     // Only what could be a session id reaches the database (PostgreSQL
     // refuses text holding a NUL byte outright).
     if !super::is_random_id(id) || !state.db.end_session(current.user.id, id).await? {
         return Err(AppError::NotFound);
     }
-    let itself = id == current.secure.session_id;
     tracing::info!(target: "audit", action = "end_session", outcome = "success", user_id = current.user.id, current = itself, %client);
     Ok(itself)
 }

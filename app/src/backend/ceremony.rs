@@ -1,15 +1,21 @@
 //! An exchange that spans requests: a passkey ceremony (options, then the
 //! browser's answer) or a sign-in at an identity provider (the redirect
 //! there, then the one back). Its state waits in the database under the
-//! SHA-256 of a random id that only the browser holds, counted under the
-//! client's network until it succeeds, and is spent by `DELETE … RETURNING`
-//! by the request that finishes it.
+//! SHA-256 of a random id that only the browser holds, and is spent by
+//! `DELETE … RETURNING` by the request that finishes it.
+//!
+//! Beginning one is never refused: every view of `/login` begins one
+//! (passkey autofill), so a limit on beginnings would let any page that
+//! makes its visitors' browsers load ours use up a whole network's
+//! sign-ins. What a network can make the database hold is bounded instead:
+//! it keeps only its [`LIVE_PER_NETWORK`] newest ceremonies waiting, and
+//! the failures of finished ones count against the login limits.
 //!
 //! The database rather than a cookie, because spending must be seen by
 //! every app server at once: a sealed cookie could be replayed until it
 //! expired.
 
-use super::{accounts::audit_refusal, is_random_id, limits::Counter, random_id, sha256_hex, AppState};
+use super::{is_random_id, limits::network, random_id, sha256_hex, AppState};
 use crate::error::AppError;
 use serde::{de::DeserializeOwned, Serialize};
 use std::{net::IpAddr, time::Duration};
@@ -22,29 +28,35 @@ pub trait Ceremony: Serialize + DeserializeOwned {
     const LIFETIME: Duration;
 }
 
+/// How many ceremonies one client network may have waiting: far more than
+/// the people behind one address start within a ceremony's lifetime, and a
+/// bound on the rows a flood can make. The oldest goes first.
+pub const LIVE_PER_NETWORK: i64 = 100;
+
 /// Stores `ceremony` for `user_id` (the logged-in user it is for, if any),
-/// counted under the client's network until it succeeds, and returns the id
-/// the browser is to hold.
+/// beside at most [`LIVE_PER_NETWORK`] other ceremonies of the client's
+/// network, and returns the id the browser is to hold.
 pub async fn begin<C: Ceremony>(
     state: &AppState,
     ceremony: &C,
     user_id: Option<i64>,
     client: IpAddr,
 ) -> Result<String, AppError> {
-    audit_refusal(
-        state
-            .limits
-            .reserve(&state.db, &[Counter::CeremonyByAddress(client)])
-            .await,
-        || tracing::warn!(target: "audit", action = "ceremony", outcome = "rate_limited", purpose = C::PURPOSE, %client),
-    )?;
     let id = random_id();
     let now = state.clock.unix_now();
     let expires_at = now + C::LIFETIME.as_secs() as i64;
     let stored = serde_json::to_string(ceremony).map_err(internal)?;
     state
         .db
-        .insert_ceremony(&sha256_hex(&id), C::PURPOSE, user_id, &stored, expires_at, now)
+        .insert_ceremony(
+            &sha256_hex(&id),
+            C::PURPOSE,
+            user_id,
+            &stored,
+            &network(client),
+            expires_at,
+            now,
+        )
         .await?;
     Ok(id)
 }
@@ -62,11 +74,6 @@ pub async fn take<C: Ceremony>(state: &AppState, id: &str) -> Result<Option<(Opt
     taken
         .map(|(user_id, stored)| Ok((user_id, serde_json::from_str(&stored).map_err(internal)?)))
         .transpose()
-}
-
-/// The ceremony finished with success: it no longer counts against the network.
-pub async fn succeeded(state: &AppState, client: IpAddr) {
-    state.limits.refund(&state.db, Counter::CeremonyByAddress(client)).await;
 }
 
 pub fn internal(err: serde_json::Error) -> AppError {

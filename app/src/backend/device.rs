@@ -8,6 +8,14 @@
 //! without one share the account's counter for untrusted clients. So failures
 //! from anywhere else never lock the owner's own browsers out, and a stolen
 //! device cookie locks out only itself.
+//!
+//! Only a password proves a browser trustworthy for password attempts: a
+//! password login or registration gives the cookie, bound to the password it
+//! proved (a stamp of its stored hash), so a reset or a change of the
+//! password voids every cookie given before. Someone who once knew the
+//! password and collected cookies cannot keep guessing after the owner
+//! resets it. How many cookies one network is given is capped, and trusted
+//! attempts still count against their network.
 
 use super::{random_id, sealed::SealedCookie, session::CookieKeys};
 use crate::error::AppError;
@@ -26,6 +34,9 @@ pub struct TrustedDevice {
     pub email: String,
     /// Random per login: the device's own attempt counter is kept under it.
     pub id: String,
+    /// The [`credential_stamp`] of the password the login proved.
+    #[serde(default)]
+    pub stamp: String,
     #[serde(with = "time::serde::timestamp")]
     pub expires_at: OffsetDateTime,
 }
@@ -39,21 +50,36 @@ impl DeviceCookies {
         Self(SealedCookie::new(keys, "device", secure, SameSite::Strict, LIFETIME))
     }
 
-    /// The request's device cookie, if it opens under any key and names `email`.
-    pub fn trusted_for(&self, headers: &HeaderMap, email: &str, now: OffsetDateTime) -> Option<TrustedDevice> {
+    /// The request's device cookie, if it opens under any key, names `email`
+    /// and was given for the password whose stamp is `stamp`.
+    pub fn trusted_for(
+        &self,
+        headers: &HeaderMap,
+        email: &str,
+        stamp: &str,
+        now: OffsetDateTime,
+    ) -> Option<TrustedDevice> {
         self.0
             .open::<TrustedDevice>(headers)
-            .filter(|device| device.email == email && device.expires_at > now)
+            .filter(|device| device.email == email && device.stamp == stamp && device.expires_at > now)
     }
 
-    /// A new device cookie for a browser that has just logged in to `email`.
-    pub fn issue(&self, email: &str, now: OffsetDateTime) -> Result<HeaderValue, AppError> {
+    /// A new device cookie for a browser that has just proved the password
+    /// stamped `stamp` of `email`.
+    pub fn issue(&self, email: &str, stamp: &str, now: OffsetDateTime) -> Result<HeaderValue, AppError> {
         self.0.seal(&TrustedDevice {
             email: email.to_owned(),
             id: random_id(),
+            stamp: stamp.to_owned(),
             expires_at: now + LIFETIME,
         })
     }
+}
+
+/// What binds a device cookie to one password: a digest of its stored bcrypt
+/// hash, which changes with every new password (each hash has its own salt).
+pub fn credential_stamp(password_hash: &str) -> String {
+    super::sha256_hex(password_hash)
 }
 
 #[cfg(test)]
@@ -74,28 +100,39 @@ mod tests {
     fn a_device_cookie_vouches_only_for_its_own_account() {
         let devices = DeviceCookies::new(CookieKeys::derive(&PASSWORD.into(), &[]), false);
         let now = OffsetDateTime::now_utc();
-        let headers = request_with(&devices.issue("ada@example.com", now).unwrap());
-        assert!(devices.trusted_for(&headers, "ada@example.com", now).is_some());
-        assert!(devices.trusted_for(&headers, "grace@example.com", now).is_none());
+        let headers = request_with(&devices.issue("ada@example.com", "s1", now).unwrap());
+        assert!(devices.trusted_for(&headers, "ada@example.com", "s1", now).is_some());
+        assert!(devices.trusted_for(&headers, "grace@example.com", "s1", now).is_none());
         assert!(devices
-            .trusted_for(&headers, "ada@example.com", now + LIFETIME)
+            .trusted_for(&headers, "ada@example.com", "s1", now + LIFETIME)
             .is_none());
         let other = DeviceCookies::new(
             CookieKeys::derive(&"another password that is long enough!".into(), &[]),
             false,
         );
-        assert!(other.trusted_for(&headers, "ada@example.com", now).is_none());
+        assert!(other.trusted_for(&headers, "ada@example.com", "s1", now).is_none());
+    }
+
+    #[test]
+    fn a_new_password_voids_the_device_cookies_given_before() {
+        let devices = DeviceCookies::new(CookieKeys::derive(&PASSWORD.into(), &[]), false);
+        let now = OffsetDateTime::now_utc();
+        let old = credential_stamp("$2b$12$first.hash");
+        let headers = request_with(&devices.issue("ada@example.com", &old, now).unwrap());
+        let new = credential_stamp("$2b$12$second.hash");
+        assert_ne!(old, new);
+        assert!(devices.trusted_for(&headers, "ada@example.com", &new, now).is_none());
     }
 
     #[test]
     fn each_login_gets_a_new_device_id() {
         let devices = DeviceCookies::new(CookieKeys::derive(&PASSWORD.into(), &[]), true);
         let now = OffsetDateTime::now_utc();
-        let first = devices.issue("ada@example.com", now).unwrap();
-        let second = devices.issue("ada@example.com", now).unwrap();
+        let first = devices.issue("ada@example.com", "s1", now).unwrap();
+        let second = devices.issue("ada@example.com", "s1", now).unwrap();
         let id = |cookie| {
             devices
-                .trusted_for(&request_with(cookie), "ada@example.com", now)
+                .trusted_for(&request_with(cookie), "ada@example.com", "s1", now)
                 .unwrap()
                 .id
         };

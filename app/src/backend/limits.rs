@@ -60,16 +60,20 @@ pub enum Counter<'a> {
     /// Password-change attempts of a logged-in user.
     PasswordChangeByUser(i64),
     RegistrationByAddress(IpAddr),
-    /// Reset links asked for a normalised email.
-    RecoveryByEmail(&'a str),
+    /// Reset links asked for a normalised email from one client network:
+    /// counted per asker, so strangers cannot spend the owner's allowance.
+    RecoveryByEmail(&'a str, IpAddr),
+    /// Reset links mailed to a normalised email, whoever asked: past the
+    /// limit a request is answered as usual and nothing is mailed (the links
+    /// mailed before still work), so nobody can flood a mailbox.
+    RecoveryMailByEmail(&'a str),
+    /// Device cookies given to a client network: someone who knows a
+    /// password cannot collect thousands of them.
+    DeviceCookieByAddress(IpAddr),
     /// Reset links asked from a client network.
     RecoveryByAddress(IpAddr),
     /// Verification links a logged-in user asked to be sent again.
     VerificationMailByUser(i64),
-    /// Ceremonies (passkey challenges, sign-ins at identity providers)
-    /// started from a client network and not (yet) finished with success: a
-    /// bound on the state one network can make the database hold.
-    CeremonyByAddress(IpAddr),
 }
 
 impl Counter<'_> {
@@ -80,10 +84,13 @@ impl Counter<'_> {
             Self::LoginByAddress(address) => format!("login-address:{}", network(*address)),
             Self::PasswordChangeByUser(user_id) => format!("password-change-user:{user_id}"),
             Self::RegistrationByAddress(address) => format!("register-address:{}", network(*address)),
-            Self::RecoveryByEmail(email) => format!("recovery-account:{}", sha256_hex(email)),
+            Self::RecoveryByEmail(email, address) => {
+                format!("recovery-account:{}:{}", sha256_hex(email), network(*address))
+            }
+            Self::RecoveryMailByEmail(email) => format!("recovery-mail:{}", sha256_hex(email)),
+            Self::DeviceCookieByAddress(address) => format!("device-address:{}", network(*address)),
             Self::RecoveryByAddress(address) => format!("recovery-address:{}", network(*address)),
             Self::VerificationMailByUser(user_id) => format!("verification-user:{user_id}"),
-            Self::CeremonyByAddress(address) => format!("ceremony-address:{}", network(*address)),
         }
     }
 
@@ -91,14 +98,14 @@ impl Counter<'_> {
         match self {
             Self::LoginByAccount(_)
             | Self::PasswordChangeByUser(_)
-            | Self::RecoveryByEmail(_)
+            | Self::RecoveryByEmail(..)
+            | Self::RecoveryMailByEmail(_)
             | Self::VerificationMailByUser(_) => settings.login_failures_per_email,
             Self::LoginByDevice(_) => settings.login_failures_per_device,
-            Self::LoginByAddress(_) | Self::RecoveryByAddress(_) => settings.login_failures_per_address,
+            Self::LoginByAddress(_) | Self::RecoveryByAddress(_) | Self::DeviceCookieByAddress(_) => {
+                settings.login_failures_per_address
+            }
             Self::RegistrationByAddress(_) => settings.registrations_per_address,
-            // Every view of /login with JavaScript starts one (passkey
-            // autofill), so four times the login failures a network may make.
-            Self::CeremonyByAddress(_) => settings.login_failures_per_address.saturating_mul(4),
         }
     }
 }
@@ -203,10 +210,11 @@ mod tests {
             Counter::PasswordChangeByUser(5).key(),
             Counter::LoginByAddress("10.0.0.5".parse().unwrap()).key(),
             Counter::RegistrationByAddress("10.0.0.5".parse().unwrap()).key(),
-            Counter::RecoveryByEmail("user:5").key(),
+            Counter::RecoveryByEmail("user:5", "10.0.0.5".parse().unwrap()).key(),
+            Counter::RecoveryMailByEmail("user:5").key(),
+            Counter::DeviceCookieByAddress("10.0.0.5".parse().unwrap()).key(),
             Counter::RecoveryByAddress("10.0.0.5".parse().unwrap()).key(),
             Counter::VerificationMailByUser(5).key(),
-            Counter::CeremonyByAddress("10.0.0.5".parse().unwrap()).key(),
         ];
         for (i, a) in keys.iter().enumerate() {
             for b in &keys[i + 1..] {

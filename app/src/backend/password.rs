@@ -37,11 +37,17 @@ mod counters {
         /// (a verification at cost c is 2^c): timing cannot tell an unknown email
         /// from a known one, whatever its stored cost.
         work: AtomicU64,
+        /// New hashes made so far (registrations, new passwords).
+        hashes: AtomicU64,
     }
 
     impl Counters {
         pub fn verified(&self) {
             self.verifications.fetch_add(1, Ordering::Relaxed);
+        }
+
+        pub fn hashed(&self) {
+            self.hashes.fetch_add(1, Ordering::Relaxed);
         }
 
         /// A verification against `hash`, at the cost written in it.
@@ -59,6 +65,10 @@ mod counters {
 
         pub fn work(&self) -> u64 {
             self.counters.work.load(Ordering::Relaxed)
+        }
+
+        pub fn hashes_made(&self) -> u64 {
+            self.counters.hashes.load(Ordering::Relaxed)
         }
     }
 }
@@ -86,6 +96,8 @@ impl PasswordHasher {
     }
 
     pub async fn hash(&self, password: &Password) -> Result<String, AppError> {
+        #[cfg(any(test, feature = "bcrypt-counters"))]
+        self.counters.hashed();
         let password = password.expose().to_owned();
         let cost = self.cost;
         self.blocking(move || bcrypt::hash(password, cost)).await

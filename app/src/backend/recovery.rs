@@ -20,7 +20,6 @@ use crate::{
     SITE_NAME,
 };
 use std::net::IpAddr;
-use time::format_description::well_known::Rfc3339;
 
 /// How long a reset link works, in seconds.
 const RESET_LIFETIME: i64 = 60 * 60;
@@ -34,10 +33,13 @@ fn new_token() -> (String, String) {
     (token, hash)
 }
 
-/// Handles "forgot password" for `email`: limited per email and per client
-/// network, and otherwise answered alike whether an account has that email or
-/// not. The lookup, the token and the mail happen after the answer, in a task
-/// of their own, so neither the answer nor its timing says which it was.
+/// Handles "forgot password" for `email`: limited per email and asker's
+/// network (so that strangers cannot use up the owner's requests) and per
+/// network, and otherwise answered alike whether an account has that email
+/// or not. The lookup, the token and the mail happen after the answer, in a
+/// task of their own, so neither the answer nor its timing says which it
+/// was. Past the number of links one address is sent in a window, nothing
+/// more is mailed; the links sent before keep working.
 #[tracing::instrument(skip_all, fields(%client))]
 pub async fn request_password_reset(state: &AppState, email: Email, client: IpAddr) -> Result<(), AppError> {
     let email = email.as_str().to_owned();
@@ -46,7 +48,10 @@ pub async fn request_password_reset(state: &AppState, email: Email, client: IpAd
             .limits
             .reserve(
                 &state.db,
-                &[Counter::RecoveryByEmail(&email), Counter::RecoveryByAddress(client)],
+                &[
+                    Counter::RecoveryByEmail(&email, client),
+                    Counter::RecoveryByAddress(client),
+                ],
             )
             .await,
         || tracing::warn!(target: "audit", action = "password_reset_request", outcome = "rate_limited", email = %Untrusted(&email), %client),
@@ -68,11 +73,23 @@ async fn mail_reset_link(state: &AppState, email: &str) -> Result<(), AppError> 
     let Some(user_id) = state.db.user_id_by_email(email).await? else {
         return Ok(());
     };
+    if let Err(err) = state
+        .limits
+        .reserve(&state.db, &[Counter::RecoveryMailByEmail(email)])
+        .await
+    {
+        tracing::warn!(target: "audit", action = "password_reset_request", outcome = "mail_limited", user_id);
+        return match err {
+            AppError::TooManyRequests { .. } => Ok(()),
+            err => Err(err),
+        };
+    }
     mail_new_link(state, TokenPurpose::PasswordReset, user_id, email).await
 }
 
-/// Stores a new token of `purpose` for the user, which voids the one sent
-/// before, and mails its link to `email`.
+/// Stores a new token of `purpose` for the user (see
+/// `Database::store_token` for which earlier ones keep working), and
+/// mails its link to `email`.
 async fn mail_new_link(state: &AppState, purpose: TokenPurpose, user_id: i64, email: &str) -> Result<(), AppError> {
     let (lifetime, page, mail): (i64, &str, fn(&str, &str) -> Mail) = match purpose {
         TokenPurpose::PasswordReset => (RESET_LIFETIME, "reset-password", reset_mail),
@@ -82,7 +99,7 @@ async fn mail_new_link(state: &AppState, purpose: TokenPurpose, user_id: i64, em
     let now = state.clock.unix_now();
     state
         .db
-        .replace_token(purpose, user_id, &hash, now + lifetime, now)
+        .store_token(purpose, user_id, &hash, now + lifetime, now)
         .await?;
     let link = format!("{}/{page}?token={token}", state.public_origin);
     state.mailer.send(mail(email, &link)).await
@@ -131,9 +148,12 @@ fn link_mail(to: &str, subject: String, intro: &str, link: &str, outro: &str) ->
 }
 
 /// Sets a new password with a reset token: every session of the user ends,
-/// and `start(user)` becomes the only one. Any token that is not live (bad,
-/// used, expired, replaced, or void since the password changed) is
-/// [`AppError::InvalidLink`].
+/// and `start(user)` becomes the only one; the address is verified, and an
+/// account its owner had not claimed loses every way in made before (see
+/// `Database::reset_password`). Any token that is not live (bad, used,
+/// expired, or void since the password changed) is [`AppError::InvalidLink`].
+/// The token is spent before the bcrypt work, so parallel requests with one
+/// token cost one hash; attempts are limited per network.
 #[tracing::instrument(skip_all, fields(%client))]
 pub async fn reset_password(
     state: &AppState,
@@ -142,44 +162,52 @@ pub async fn reset_password(
     client: IpAddr,
     start: impl FnOnce(UserSummary) -> NewSession,
 ) -> Result<NewSession, AppError> {
-    let hash = sha256_hex(token);
+    let address_counter = Counter::RecoveryByAddress(client);
+    audit_refusal(
+        state.limits.reserve(&state.db, &[address_counter]).await,
+        || tracing::warn!(target: "audit", action = "password_reset", outcome = "rate_limited", %client),
+    )?;
     let now = state.clock.unix_now();
     let refused = || {
         tracing::info!(target: "audit", action = "password_reset", outcome = "failure", %client);
         AppError::InvalidLink
     };
-    // Looked up before the bcrypt work, so that bad tokens cost none.
     let user = state
         .db
-        .token_owner(TokenPurpose::PasswordReset, &hash, now)
+        .spend(TokenPurpose::PasswordReset, &sha256_hex(token), now)
         .await?
         .ok_or_else(refused)?;
     let password_hash = state.passwords.hash(&password).await?;
     let started = start(user);
     if !state
         .db
-        .reset_password(&hash, now, &password_hash, &started.record)
+        .reset_password(&password_hash, &started.record, now)
         .await?
     {
         return Err(refused());
     }
+    state.limits.refund(&state.db, address_counter).await;
     let user_id = started.record.user_id;
     tracing::info!(target: "audit", action = "password_reset", outcome = "success", user_id, %client);
     notify(state, user_id, Notice::PasswordChanged, client).await;
     Ok(started)
 }
 
-/// Marks the email of the token's user verified.
+/// Marks the email of the token's user verified; `session_user` is the
+/// user of the session the link was followed in, if any.
 #[tracing::instrument(skip_all, fields(%client))]
-pub async fn verify_email(state: &AppState, token: &str, client: IpAddr) -> Result<(), AppError> {
-    let now = state.clock.now();
-    let verified_at = now.format(&Rfc3339).map_err(|_| AppError::Internal)?;
+pub async fn verify_email(
+    state: &AppState,
+    token: &str,
+    session_user: Option<i64>,
+    client: IpAddr,
+) -> Result<(), AppError> {
     if state
         .db
-        .verify_email(&sha256_hex(token), now.unix_timestamp(), &verified_at)
+        .verify_email(&sha256_hex(token), state.clock.unix_now(), session_user)
         .await?
     {
-        tracing::info!(target: "audit", action = "verify_email", outcome = "success", %client);
+        tracing::info!(target: "audit", action = "verify_email", outcome = "success", in_session = session_user.is_some(), %client);
         Ok(())
     } else {
         tracing::info!(target: "audit", action = "verify_email", outcome = "failure", %client);

@@ -60,7 +60,18 @@ pub fn AccountPage() -> impl IntoView {
     let set_password = ServerAction::<SetPassword>::new();
     let remove = ServerAction::<RemovePasskey>::new();
     let unlink = ServerAction::<UnlinkIdentity>::new();
+    let everywhere = ServerAction::<LogoutEverywhere>::new();
     let added = RwSignal::new(0_u32);
+    // A way in added or removed, here or by a form posted without JavaScript.
+    let changed_before = ["passkey-removed", "identity-linked", "identity-unlinked"]
+        .into_iter()
+        .any(done_without_javascript);
+    let way_in_changed = Signal::derive(move || {
+        changed_before
+            || added.get() > 0
+            || matches!(remove.value().get(), Some(Ok(_)))
+            || matches!(unlink.value().get(), Some(Ok(_)))
+    });
     let methods = Resource::new(
         move || {
             (
@@ -81,6 +92,9 @@ pub fn AccountPage() -> impl IntoView {
         <ErrorSummary problems=sessions_problems/>
         <ErrorSummary problems=end_problems/>
         <h1>"Account"</h1>
+        <Show when=move || way_in_changed.get() && everywhere.value().get().is_none()>
+            <EndOtherSessionsOffer action=everywhere problems=sessions_problems/>
+        </Show>
         <p>"Logged in since " {since} "."</p>
         <EmailSection/>
         <Transition fallback=|| view! { <p>"Loading…"</p> }>
@@ -103,7 +117,26 @@ pub fn AccountPage() -> impl IntoView {
             })}
         </Transition>
         <AddPasskeyForm added/>
-        <SessionsSection end_problems everywhere_problems=sessions_problems/>
+        <SessionsSection end_problems everywhere everywhere_problems=sessions_problems/>
+    }
+}
+
+/// After a way to sign in was added or removed: whoever else may have had
+/// the account's old ways in may still be signed in, so one button ends
+/// every other session (OWASP ASVS 7.4.3).
+#[component]
+fn EndOtherSessionsOffer(action: ServerAction<LogoutEverywhere>, problems: FormProblems) -> impl IntoView {
+    view! {
+        <section aria-labelledby="end-other-sessions" class="notification">
+            <h2 id="end-other-sessions">"Log out everywhere else?"</h2>
+            <p>
+                "You changed how your account is signed in to. If someone else might be signed in to it, "
+                "log out every other browser and device now."
+            </p>
+            <CheckedForm action problems check={nothing_to_check::<LogoutEverywhere>}>
+                <SubmitButton label="Log out every other session" pending=action.pending()/>
+            </CheckedForm>
+        </section>
     }
 }
 
@@ -253,8 +286,11 @@ fn PasskeyItem(passkey: PasskeySummary, remove: ServerAction<RemovePasskey>, pro
 
 /// The user's sessions, and the way to end all but this one.
 #[component]
-fn SessionsSection(end_problems: FormProblems, everywhere_problems: FormProblems) -> impl IntoView {
-    let everywhere = ServerAction::<LogoutEverywhere>::new();
+fn SessionsSection(
+    end_problems: FormProblems,
+    everywhere: ServerAction<LogoutEverywhere>,
+    everywhere_problems: FormProblems,
+) -> impl IntoView {
     view! {
         <section aria-labelledby="sessions">
             <h2 id="sessions">"Sessions"</h2>

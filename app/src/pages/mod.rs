@@ -98,6 +98,7 @@ pub mod nav;
 pub mod not_found;
 pub mod passkeys;
 pub mod providers;
+pub mod reauthenticate;
 pub mod recovery;
 pub mod register;
 pub mod time;

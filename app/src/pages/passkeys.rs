@@ -196,6 +196,43 @@ async fn add_passkey(name: String) -> Result<crate::model::PasskeySummary, Passk
     Ok(crate::api::add_passkey(ceremony, credential, name).await?)
 }
 
+/// Proves who the logged-in user is with one of their passkeys.
+#[leptos::lazy]
+async fn confirm_with_passkey() -> Result<(), PasskeyProblem> {
+    let PasskeyChallenge { ceremony, options } = crate::api::reauthenticate_passkey_options().await?;
+    let credential = browser::get(options.get()).await?;
+    Ok(crate::api::reauthenticate_with_passkey(ceremony, credential).await?)
+}
+
+/// `/reauthenticate`'s "Confirm with a passkey": `confirmed` runs once the
+/// server has taken the proof. JavaScript only.
+#[component]
+pub fn ConfirmWithPasskey(confirmed: Callback<()>) -> impl IntoView {
+    let support = support();
+    let problem = RwSignal::new(None::<String>);
+    let pending = RwSignal::new(false);
+    let on_click = Callback::new(move |()| {
+        if pending.get_untracked() {
+            return;
+        }
+        pending.set(true);
+        problem.set(None);
+        spawn_local(async move {
+            match confirm_with_passkey().await {
+                Ok(()) => confirmed.run(()),
+                Err(outcome) => problem.set(outcome.message()),
+            }
+            pending.set(false);
+        });
+    });
+    view! {
+        <section aria-labelledby="confirm-passkey" class="passkey">
+            <h2 id="confirm-passkey">"Or use a passkey"</h2>
+            <PasskeyButton label="Confirm with a passkey" support pending problem on_press=on_click/>
+        </section>
+    }
+}
+
 /// Names and makes a passkey. JavaScript only: the button is disabled
 /// until the page is live.
 #[component]
@@ -316,6 +353,12 @@ mod browser {
         ask("create", request).await
     }
 
+    /// A signature of one of this site's passkeys over the server's challenge.
+    pub async fn get(options_json: &str) -> Result<String, PasskeyProblem> {
+        let request = options(options_json, "parseRequestOptionsFromJSON").map_err(in_words)?;
+        ask("get", request).await
+    }
+
     /// A browser's refusal (a `DOMException`, by name) in plain words.
     fn in_words(err: JsValue) -> PasskeyProblem {
         let name = Reflect::get(&err, &"name".into())
@@ -351,6 +394,10 @@ mod browser {
     }
 
     pub async fn create(_options_json: &str) -> Result<String, PasskeyProblem> {
+        Err(NO_BROWSER)
+    }
+
+    pub async fn get(_options_json: &str) -> Result<String, PasskeyProblem> {
         Err(NO_BROWSER)
     }
 }

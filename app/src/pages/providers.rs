@@ -48,6 +48,12 @@ fn providers() -> Vec<IdentityProviderLink> {
         .unwrap_or_default()
 }
 
+/// Whether the provider `id` is configured: an identity at one that is not
+/// can sign nobody in.
+pub fn is_configured(id: &str) -> bool {
+    providers().iter().any(|provider| provider.id == id)
+}
+
 /// One `Continue with <label>` link per configured provider, keeping the
 /// page's `?redirect=` for the return; nothing when none is configured.
 #[component]

@@ -119,7 +119,7 @@ async fn register_refuses_a_taken_email_whatever_its_case() {
         .await;
     assert_eq!(response.status(), StatusCode::CONFLICT);
     assert!(session_cookie(&response).is_none());
-    assert_eq!(json(response).await, json!({"error": "Email already registered"}));
+    assert_eq!(json(response).await, json!({"error": "Email already registered", "code": "email_taken"}));
     app.stop().await;
 }
 
@@ -301,7 +301,7 @@ async fn users_list_rejects_bad_paging_and_anonymous_callers() {
     let app = TestApp::start().await;
     let anonymous = app.get("/api/users", None).await;
     assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
-    assert_eq!(json(anonymous).await, json!({"error": "Not logged in"}));
+    assert_eq!(json(anonymous).await, json!({"error": "Not logged in", "code": "unauthorized"}));
     let (_, cookie) = app.register("Ada", "ada@example.com").await;
     for (query, field) in [
         ("limit=0", "limit"),
@@ -333,7 +333,7 @@ async fn one_user_by_id() {
 
     let missing = app.get("/api/user?id=999", Some(&cookie)).await;
     assert_eq!(missing.status(), StatusCode::NOT_FOUND);
-    assert_eq!(json(missing).await, json!({"error": "Not found"}));
+    assert_eq!(json(missing).await, json!({"error": "Not found", "code": "not_found"}));
     let anonymous = app.get(&format!("/api/user?id={id}"), None).await;
     assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
     app.stop().await;
@@ -617,7 +617,7 @@ async fn a_plain_html_post_reports_every_problem_of_the_form_at_once() {
     // The API itself still answers with the first problem.
     let api = app.post_form("/api/register", &form, None).await;
     assert_eq!(api.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(json(api).await, json!({"error": "Name is required", "field": "name"}));
+    assert_eq!(json(api).await, json!({"error": "Name is required", "code": "invalid_input", "field": "name"}));
 
     // An empty login is two problems on the page, and the API's usual 401.
     let response = html_form_post(&app, "/api/auth/login", &[], "/login", None).await;
@@ -664,7 +664,7 @@ async fn api_errors_are_json_with_the_right_status() {
     let app = TestApp::start().await;
     let unknown = app.get("/api/nothing-here", None).await;
     assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
-    assert_eq!(json(unknown).await, json!({"error": "Not found"}));
+    assert_eq!(json(unknown).await, json!({"error": "Not found", "code": "not_found"}));
 
     let wrong_method = app.get("/api/register", None).await;
     assert_eq!(wrong_method.status(), StatusCode::METHOD_NOT_ALLOWED);

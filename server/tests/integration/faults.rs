@@ -30,7 +30,7 @@ async fn a_lost_database_is_answered_503_quickly_and_the_server_recovers_by_itse
     assert!(waited < Duration::from_secs(4), "answered after {waited:?}");
     assert_eq!(
         json(api).await,
-        serde_json::json!({"error": "Service temporarily unavailable, try again shortly"})
+        serde_json::json!({"error": "Service temporarily unavailable, try again shortly", "code": "unavailable"})
     );
     let login = app.login("ada@example.com", PASSWORD).await;
     assert_eq!(login.status(), StatusCode::SERVICE_UNAVAILABLE);

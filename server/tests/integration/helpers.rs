@@ -251,6 +251,18 @@ impl TestApp {
             .unwrap()
     }
 
+    /// Marks the email of the account `email` verified by its owner while
+    /// signed in to it (verified and claimed), as another client of the
+    /// database would: for tests about what a verified account may do, not
+    /// about verifying (the mail tests follow real links).
+    pub async fn mark_email_verified(&self, email: &str) {
+        let sql = format!(
+            "UPDATE users SET email_verified_at = '2026-01-01T00:00:00Z', claimed_at = 0 WHERE email = '{}'",
+            email.replace('\'', "''")
+        );
+        self.execute_sql(&sql, &sql).await;
+    }
+
     /// Moves the server's clock (a manual one, standing still otherwise) forward.
     pub fn advance_clock(&self, seconds: i64) {
         self.state().clock.advance(time::Duration::seconds(seconds));

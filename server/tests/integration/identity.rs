@@ -340,7 +340,7 @@ async fn a_flow_expires_after_ten_minutes() {
 }
 
 #[tokio::test]
-async fn an_existing_account_is_joined_only_when_both_sides_verified_the_email() {
+async fn an_existing_account_is_never_joined_on_an_address_the_provider_did_not_verify() {
     let smtp = SmtpServer::start().await;
     let mail = [
         ("SMTP_URL", smtp.url()),
@@ -348,27 +348,17 @@ async fn an_existing_account_is_joined_only_when_both_sides_verified_the_email()
     ];
     let mail: Vec<(&str, &str)> = mail.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let setup = WithProvider::start_with(&mail).await;
-    let (user_id, _) = setup.app.register("Ada", "ada@example.com").await;
-    // Not verified here yet: the provider's word is not enough.
+    let (user_id, cookie) = setup.app.register("Ada", "ada@example.com").await;
+    setup.app.mark_email_verified("ada@example.com").await;
     let browser = WithProvider::browser();
-    let response = sign_in_with_provider(&setup, &browser, "ada@example.com", "/users").await;
+    let response = sign_in_with_provider(&setup, &browser, "unverified:ada@example.com", "/users").await;
     assert!(session_cookie(&response).is_none());
     assert_eq!(
         problems_shown(&setup, &browser, response).await,
         ["An account with this email already exists: log in to it, then link the provider from your account page"]
     );
-    // Verified here, but not at the provider: refused as well.
-    setup
-        .app
-        .execute_sql(
-            "UPDATE users SET email_verified_at = '2026-01-01T00:00:00Z'",
-            "UPDATE users SET email_verified_at = '2026-01-01T00:00:00Z'",
-        )
-        .await;
-    let browser = WithProvider::browser();
-    let response = sign_in_with_provider(&setup, &browser, "unverified:ada@example.com", "/users").await;
-    assert!(session_cookie(&response).is_none());
-    // Both: joined, and the owner is told.
+    assert_eq!(setup.app.session_status(&cookie).await, StatusCode::OK);
+    // Verified at the provider too: joined, and the owner is told.
     let browser = WithProvider::browser();
     let response = sign_in_with_provider(&setup, &browser, "ada@example.com", "/users").await;
     assert!(session_cookie(&response).is_some());
@@ -537,6 +527,7 @@ async fn a_linked_identity_signs_in_and_the_last_way_to_sign_in_cannot_be_unlink
 async fn a_logged_in_user_links_an_identity_from_the_account_page_and_unlinks_it() {
     let setup = WithProvider::start().await;
     setup.app.register("Ada", "ada@example.com").await;
+    setup.app.mark_email_verified("ada@example.com").await;
     let browser = WithProvider::browser();
     let login = setup
         .post(
@@ -590,6 +581,7 @@ async fn an_identity_linked_to_one_user_cannot_be_linked_to_another() {
     let setup = WithProvider::start().await;
     sign_in_with_provider(&setup, &WithProvider::browser(), "ada@example.com", "/users").await;
     setup.app.register("Grace", "grace@example.com").await;
+    setup.app.mark_email_verified("grace@example.com").await;
     let browser = WithProvider::browser();
     let login = setup
         .post(

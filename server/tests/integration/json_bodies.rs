@@ -141,7 +141,7 @@ async fn a_json_client_registers_logs_in_and_reads_the_users() {
     assert_eq!(invalid.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(
         json(invalid).await,
-        json!({"error": "Enter a valid email address", "field": "email"})
+        json!({"error": "Enter a valid email address", "code": "invalid_input", "field": "email"})
     );
 }
 
@@ -183,7 +183,7 @@ async fn other_media_types_are_refused_with_415() {
         assert_eq!(response.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE, "{content_type}");
         assert_eq!(
             json(response).await,
-            json!({"error": "Send the body as application/json or application/x-www-form-urlencoded"})
+            json!({"error": "Send the body as application/json or application/x-www-form-urlencoded", "code": "unsupported_media_type"})
         );
     }
     // No body at all needs no type.

@@ -3,6 +3,7 @@
 //! database (`helpers::TestApp`) and speaks HTTP to it.
 
 mod abuse;
+mod account_security;
 mod api;
 mod attacks;
 mod audit;

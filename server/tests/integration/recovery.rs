@@ -39,7 +39,7 @@ async fn reset(app: &TestApp, token: &str, password: &str) -> reqwest::Response 
 
 async fn assert_invalid_link(response: reqwest::Response) {
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
-    assert_eq!(json(response).await, json!({"error": INVALID_LINK}));
+    assert_eq!(json(response).await, json!({"error": INVALID_LINK, "code": "invalid_link"}));
 }
 
 /// Asks for a reset link for `email` and returns the token of the mail that
@@ -350,7 +350,7 @@ async fn a_site_requiring_verified_emails_keeps_unverified_users_out_until_they_
         assert_eq!(refused.status(), StatusCode::FORBIDDEN, "{path}");
         assert_eq!(
             json(refused).await,
-            json!({"error": "Verify your email address to continue"})
+            json!({"error": "Verify your email address to continue", "code": "email_unverified"})
         );
     }
     let page = app.get("/users", Some(&cookie)).await.text().await.unwrap();

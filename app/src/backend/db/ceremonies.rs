@@ -4,13 +4,16 @@ use super::{database_error, Database};
 use crate::error::AppError;
 
 impl Database {
-    /// Stores a ceremony's state until `expires_at`, sweeping every expired one.
+    /// Stores a ceremony's state until `expires_at`, sweeping every expired
+    /// one and all but the newest `LIVE_PER_NETWORK` of `network`'s.
+    #[allow(clippy::too_many_arguments)]
     pub async fn insert_ceremony(
         &self,
         id_hash: &str,
         purpose: &str,
         user_id: Option<i64>,
         state: &str,
+        network: &str,
         expires_at: i64,
         now: i64,
     ) -> Result<(), AppError> {
@@ -21,13 +24,24 @@ impl Database {
             .await
             .map_err(database_error)?;
         sqlx::query(
-            "INSERT INTO ceremonies (id_hash, purpose, user_id, state, expires_at) VALUES ($1, $2, $3, $4, $5)",
+            "INSERT INTO ceremonies (id_hash, purpose, user_id, state, network, expires_at) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .bind(id_hash)
         .bind(purpose)
         .bind(user_id)
         .bind(state)
+        .bind(network)
         .bind(expires_at)
+        .execute(&mut *connection)
+        .await
+        .map_err(database_error)?;
+        sqlx::query(
+            "DELETE FROM ceremonies WHERE network = $1 AND id_hash NOT IN \
+             (SELECT id_hash FROM ceremonies WHERE network = $1 ORDER BY expires_at DESC, id_hash LIMIT $2)",
+        )
+        .bind(network)
+        .bind(crate::backend::ceremony::LIVE_PER_NETWORK)
         .execute(&mut *connection)
         .await
         .map_err(database_error)?;

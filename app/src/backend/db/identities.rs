@@ -30,7 +30,9 @@ pub struct IdentityRecord {
 /// An account found by its email, for deciding whether an identity may join it.
 pub struct AccountByEmail {
     pub user: UserSummary,
-    pub email_verified: bool,
+    /// Whether the address's owner is known to hold the account's ways in
+    /// (see the account security migration).
+    pub claimed: bool,
 }
 
 impl Database {
@@ -63,32 +65,76 @@ impl Database {
         Ok(row.map(|(name, email)| (UserSummary { id: user_id, name }, email)))
     }
 
-    /// The account with this (normalised) email, and whether it is verified.
+    /// The account with this (normalised) email, and whether it is claimed.
     pub async fn account_by_email(&self, email: &str) -> Result<Option<AccountByEmail>, AppError> {
-        let row: Option<(i64, String, Option<String>)> =
-            sqlx::query_as("SELECT id, name, email_verified_at FROM users WHERE email = $1")
+        let row: Option<(i64, String, Option<i64>)> =
+            sqlx::query_as("SELECT id, name, claimed_at FROM users WHERE email = $1")
                 .bind(email)
                 .fetch_optional(&mut *self.connection().await?)
                 .await
                 .map_err(database_error)?;
-        Ok(row.map(|(id, name, verified_at)| AccountByEmail {
+        Ok(row.map(|(id, name, claimed_at)| AccountByEmail {
             user: UserSummary { id, name },
-            email_verified: verified_at.is_some(),
+            claimed: claimed_at.is_some(),
         }))
     }
 
-    /// Links the identity to the user; one linked to anyone already is
-    /// [`AppError::IdentityTaken`].
-    pub async fn link_identity(&self, user_id: i64, identity: &NewIdentity<'_>) -> Result<(), AppError> {
+    /// Links the identity to the user, in the session `linking_in` if the
+    /// user is signed in (refused as [`AppError::Unauthorized`] once that
+    /// has ended); one linked to anyone already is [`AppError::IdentityTaken`].
+    pub async fn link_identity(
+        &self,
+        user_id: i64,
+        linking_in: Option<&str>,
+        identity: &NewIdentity<'_>,
+    ) -> Result<(), AppError> {
         let mut connection = self.connection().await?;
         let mut tx = connection.begin().await.map_err(database_error)?;
+        if let Some(session_id) = linking_in {
+            super::sessions::hold_session_in(&mut tx, session_id, user_id).await?;
+        }
+        insert_identity_in(&mut tx, user_id, identity).await?;
+        tx.commit().await.map_err(database_error)
+    }
+
+    /// The owner of an account's address, proved by a provider, takes over
+    /// an account they never claimed: every way in made before (password,
+    /// passkeys, identities), every session and every mailed link goes; the
+    /// identity is linked in their place, and the address is verified and
+    /// claimed. One transaction.
+    pub async fn take_over_with_identity(
+        &self,
+        user_id: i64,
+        identity: &NewIdentity<'_>,
+        now: i64,
+    ) -> Result<(), AppError> {
+        let mut connection = self.connection().await?;
+        let mut tx = connection.begin().await.map_err(database_error)?;
+        super::users::remove_unproved_methods_in(&mut tx, user_id, now).await?;
+        for statement in [
+            "DELETE FROM sessions WHERE user_id = $1",
+            "DELETE FROM account_tokens WHERE user_id = $1",
+        ] {
+            sqlx::query(statement)
+                .bind(user_id)
+                .execute(&mut *tx)
+                .await
+                .map_err(database_error)?;
+        }
+        sqlx::query("UPDATE users SET email_verified_at = COALESCE(email_verified_at, $2) WHERE id = $1")
+            .bind(user_id)
+            .bind(crate::backend::clock::rfc3339_of(now))
+            .execute(&mut *tx)
+            .await
+            .map_err(database_error)?;
         insert_identity_in(&mut tx, user_id, identity).await?;
         tx.commit().await.map_err(database_error)
     }
 
     /// Creates an account without a password, linked to the identity, in one
     /// transaction; `verified_at` (RFC 3339) when the provider vouches for
-    /// the email. A taken email is [`AppError::EmailTaken`].
+    /// the email, which also makes the account claimed: its one way in is
+    /// the address owner's. A taken email is [`AppError::EmailTaken`].
     pub async fn insert_identity_user(
         &self,
         name: &str,
@@ -105,6 +151,7 @@ impl Database {
             created_at,
             passkey_user_handle: None,
             email_verified_at: verified_at,
+            claimed_at: verified_at.map(|_| identity.created_at),
         };
         let user_id = insert_passwordless_user_in(&mut tx, &user).await?;
         insert_identity_in(&mut tx, user_id, identity).await?;
@@ -135,10 +182,17 @@ impl Database {
     }
 
     /// Unlinks one of the user's identities, unless it is their last way to
-    /// sign in.
-    pub async fn unlink_identity(&self, user_id: i64, provider: &str, subject: &str) -> Result<Removal, AppError> {
+    /// sign in (with the providers `usable_providers` configured now).
+    pub async fn unlink_identity(
+        &self,
+        user_id: i64,
+        provider: &str,
+        subject: &str,
+        usable_providers: &[&str],
+    ) -> Result<Removal, AppError> {
         self.remove_sign_in_method(
             user_id,
+            usable_providers,
             sqlx::query("DELETE FROM identities WHERE user_id = $1 AND provider = $2 AND subject = $3")
                 .bind(user_id)
                 .bind(provider)

@@ -429,6 +429,44 @@ mod tests {
         assert!(matches!(standing, Err(AppError::Unavailable)));
     }
 
+    // A session ended by a concurrent request (the owner's password change)
+    // must not live on in what it was about to store: checked inside the
+    // transaction, not only by the request's session check before it.
+    #[tokio::test]
+    async fn an_ended_session_stores_no_successor_nor_passkey_nor_identity() {
+        let (_folder, db, session) = sqlite_with_a_session().await;
+        assert!(db.end_session(session.user_id, &session.id).await.unwrap());
+        let successor = SessionRecord {
+            id: "b".repeat(32),
+            ..session.clone()
+        };
+        for refused in [
+            db.replace_sessions(&session.id, &successor).await,
+            db.rotate_session(&session.id, &successor).await,
+            db.change_password("$2b$04$x", &session.id, &successor).await,
+        ] {
+            assert_eq!(refused, Err(AppError::Unauthorized));
+        }
+        assert_eq!(db.set_first_password("$2b$04$x", &session.id, &successor).await, Ok(false));
+        let passkey = NewPasskey {
+            id: "cred",
+            name: "Phone",
+            credential: "{}",
+            created_at: 1_000,
+        };
+        let added = db.add_passkey(session.user_id, &session.id, "handle", &passkey).await;
+        assert_eq!(added, Err(AppError::Unauthorized));
+        let identity = NewIdentity {
+            provider: "test",
+            subject: "ada",
+            email: "ada@example.com",
+            created_at: 1_000,
+        };
+        let linked = db.link_identity(session.user_id, Some(&session.id), &identity).await;
+        assert_eq!(linked, Err(AppError::Unauthorized));
+        assert_eq!(checked(&db, &successor, 1_500).await, None);
+    }
+
     #[test]
     fn a_password_in_a_url_is_never_shown() {
         assert_eq!(redacted("postgres://app:hunter2@db/app"), "postgres://app:***@db/app");

@@ -104,6 +104,7 @@ impl Database {
             created_at,
             passkey_user_handle: Some(user_handle),
             email_verified_at: None,
+            claimed_at: None,
         };
         let user_id = insert_passwordless_user_in(&mut tx, &user).await?;
         insert_passkey_in(&mut tx, user_id, passkey).await?;
@@ -113,10 +114,19 @@ impl Database {
 
     /// Adds a passkey made for `user_handle` to the user, setting the handle
     /// if it is the first; refused as [`AppError::PasskeyExpired`] if another
-    /// first passkey set a different handle meanwhile.
-    pub async fn add_passkey(&self, user_id: i64, user_handle: &str, passkey: &NewPasskey<'_>) -> Result<(), AppError> {
+    /// first passkey set a different handle meanwhile, and as
+    /// [`AppError::Unauthorized`] when the session `adding_in` has ended (a
+    /// password change or reset ending it cannot be outrun).
+    pub async fn add_passkey(
+        &self,
+        user_id: i64,
+        adding_in: &str,
+        user_handle: &str,
+        passkey: &NewPasskey<'_>,
+    ) -> Result<(), AppError> {
         let mut connection = self.connection().await?;
         let mut tx = connection.begin().await.map_err(database_error)?;
+        super::sessions::hold_session_in(&mut tx, adding_in, user_id).await?;
         let stored: Option<Option<String>> = sqlx::query_scalar(
             "UPDATE users SET passkey_user_handle = COALESCE(passkey_user_handle, $2) WHERE id = $1 \
              RETURNING passkey_user_handle",
@@ -180,10 +190,16 @@ impl Database {
     }
 
     /// Removes one of the user's passkeys, unless it is their last way to
-    /// sign in.
-    pub async fn remove_passkey(&self, user_id: i64, credential_id: &str) -> Result<Removal, AppError> {
+    /// sign in (with the providers `usable_providers` configured now).
+    pub async fn remove_passkey(
+        &self,
+        user_id: i64,
+        credential_id: &str,
+        usable_providers: &[&str],
+    ) -> Result<Removal, AppError> {
         self.remove_sign_in_method(
             user_id,
+            usable_providers,
             sqlx::query("DELETE FROM passkeys WHERE user_id = $1 AND id = $2")
                 .bind(user_id)
                 .bind(credential_id),
@@ -192,11 +208,13 @@ impl Database {
     }
 
     /// Runs `delete`, which removes one of the user's ways to sign in, and
-    /// keeps its effect only if the user has another left (a password, a
-    /// passkey or an identity).
+    /// keeps its effect only if the user has another left that works now (a
+    /// password, a passkey, or an identity at one of `usable_providers`: one
+    /// whose provider left the configuration signs nobody in).
     pub(super) async fn remove_sign_in_method<'q>(
         &self,
         user_id: i64,
+        usable_providers: &[&str],
         delete: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
     ) -> Result<Removal, AppError> {
         let mut connection = self.connection().await?;
@@ -214,16 +232,22 @@ impl Database {
             return Ok(Removal::NotFound);
         }
         if password.and_then(password_of).is_none() {
-            let others: i64 = sqlx::query_scalar(
-                "SELECT (SELECT COUNT(*) FROM passkeys WHERE user_id = $1) \
-                 + (SELECT COUNT(*) FROM identities WHERE user_id = $1)",
-            )
-            .bind(user_id)
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(database_error)?;
+            let passkeys: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM passkeys WHERE user_id = $1")
+                .bind(user_id)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(database_error)?;
+            let providers: Vec<String> = sqlx::query_scalar("SELECT provider FROM identities WHERE user_id = $1")
+                .bind(user_id)
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(database_error)?;
+            let identities = providers
+                .iter()
+                .filter(|provider| usable_providers.contains(&provider.as_str()))
+                .count();
             // Returning without a commit rolls the delete back.
-            if others == 0 {
+            if passkeys == 0 && identities == 0 {
                 return Ok(Removal::LastSignInMethod);
             }
         }
@@ -234,7 +258,12 @@ impl Database {
     /// Sets the first password of an account that has none, as
     /// [`Database::change_password`] does; `false`, with nothing changed,
     /// when the account has a password by now.
-    pub async fn set_first_password(&self, password_hash: &str, session: &SessionRecord) -> Result<bool, AppError> {
+    pub async fn set_first_password(
+        &self,
+        password_hash: &str,
+        replaced: &str,
+        session: &SessionRecord,
+    ) -> Result<bool, AppError> {
         let mut connection = self.connection().await?;
         let mut tx = connection.begin().await.map_err(database_error)?;
         let set = sqlx::query("UPDATE users SET password = $2 WHERE id = $1 AND password = ''")
@@ -246,7 +275,7 @@ impl Database {
         if set.rows_affected() != 1 {
             return Ok(false);
         }
-        super::users::after_password_set_in(&mut tx, session).await?;
+        super::users::after_password_set_in(&mut tx, Some(replaced), session).await?;
         tx.commit().await.map_err(database_error)?;
         Ok(true)
     }

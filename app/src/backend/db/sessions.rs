@@ -95,11 +95,27 @@ impl Database {
     }
 
     /// Ends every session of the record's user and stores the record as the
-    /// only one, in one transaction.
-    pub async fn replace_sessions(&self, record: &SessionRecord) -> Result<(), AppError> {
+    /// only one, in one transaction; refused as [`AppError::Unauthorized`],
+    /// with nothing changed, when the session `replaced` has ended meanwhile.
+    pub async fn replace_sessions(&self, replaced: &str, record: &SessionRecord) -> Result<(), AppError> {
         let mut connection = self.connection().await?;
         let mut tx = connection.begin().await.map_err(database_error)?;
-        replace_sessions_in(&mut tx, record).await?;
+        replace_sessions_in(&mut tx, Some(replaced), record).await?;
+        tx.commit().await.map_err(database_error)
+    }
+
+    /// Stores `record` in place of the session `replaced` of the same user
+    /// (a new id after a re-authentication); refused as
+    /// [`AppError::Unauthorized`], with nothing stored, when `replaced` has
+    /// ended meanwhile.
+    pub async fn rotate_session(&self, replaced: &str, record: &SessionRecord) -> Result<(), AppError> {
+        let mut connection = self.connection().await?;
+        let mut tx = connection.begin().await.map_err(database_error)?;
+        end_replaced_in(&mut tx, replaced, record.user_id).await?;
+        bind_record(sqlx::query(INSERT_SESSION), record)
+            .execute(&mut *tx)
+            .await
+            .map_err(database_error)?;
         tx.commit().await.map_err(database_error)
     }
 
@@ -142,8 +158,53 @@ impl Database {
     }
 }
 
-/// [`Database::replace_sessions`] inside a larger transaction.
-pub(super) async fn replace_sessions_in(tx: &mut Tx<'_>, record: &SessionRecord) -> Result<(), AppError> {
+/// Ends the session `replaced` of `user_id` first, so that a session ended
+/// by a concurrent request (the owner's password change, say) cannot live on
+/// in a successor: [`AppError::Unauthorized`] when it was already gone. Its
+/// delete also locks the row (PostgreSQL) or the database (SQLite) until the
+/// transaction ends.
+pub(super) async fn end_replaced_in(tx: &mut Tx<'_>, replaced: &str, user_id: i64) -> Result<(), AppError> {
+    let deleted = sqlx::query("DELETE FROM sessions WHERE id = $1 AND user_id = $2")
+        .bind(replaced)
+        .bind(user_id)
+        .execute(&mut **tx)
+        .await
+        .map_err(database_error)?;
+    match deleted.rows_affected() {
+        0 => Err(AppError::Unauthorized),
+        _ => Ok(()),
+    }
+}
+
+/// Makes sure the session `session_id` of `user_id` is live, and holds it so
+/// until the transaction ends: a write to its row locks it (PostgreSQL) or
+/// the database (SQLite), so a concurrent end of it waits for the commit
+/// and then ends whatever the transaction made with it. Otherwise
+/// [`AppError::Unauthorized`].
+pub(super) async fn hold_session_in(tx: &mut Tx<'_>, session_id: &str, user_id: i64) -> Result<(), AppError> {
+    let held = sqlx::query("UPDATE sessions SET last_seen_at = last_seen_at WHERE id = $1 AND user_id = $2")
+        .bind(session_id)
+        .bind(user_id)
+        .execute(&mut **tx)
+        .await
+        .map_err(database_error)?;
+    match held.rows_affected() {
+        0 => Err(AppError::Unauthorized),
+        _ => Ok(()),
+    }
+}
+
+/// [`Database::replace_sessions`] inside a larger transaction; with no
+/// session `replaced` (a password reset, from a browser without one) the
+/// record simply becomes the user's only session.
+pub(super) async fn replace_sessions_in(
+    tx: &mut Tx<'_>,
+    replaced: Option<&str>,
+    record: &SessionRecord,
+) -> Result<(), AppError> {
+    if let Some(replaced) = replaced {
+        end_replaced_in(tx, replaced, record.user_id).await?;
+    }
     sqlx::query("DELETE FROM sessions WHERE user_id = $1")
         .bind(record.user_id)
         .execute(&mut **tx)

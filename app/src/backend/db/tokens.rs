@@ -19,12 +19,23 @@ impl TokenPurpose {
             Self::EmailVerification => "email-verification",
         }
     }
+
+    /// How many earlier links of this purpose a new one leaves working. A
+    /// reset link asked for by a stranger must not void the one the owner
+    /// is about to use; a verification link has nothing to protect.
+    fn earlier_links_kept(self) -> i64 {
+        match self {
+            Self::PasswordReset => 4,
+            Self::EmailVerification => 0,
+        }
+    }
 }
 
 impl Database {
-    /// Stores a new token for the user, replacing any earlier one of the same
-    /// purpose (only the latest link works), and sweeps expired tokens.
-    pub async fn replace_token(
+    /// Stores a new token for the user beside at most
+    /// [`TokenPurpose::earlier_links_kept`] earlier ones of the same purpose
+    /// (the newest), and sweeps expired tokens.
+    pub async fn store_token(
         &self,
         purpose: TokenPurpose,
         user_id: i64,
@@ -34,13 +45,22 @@ impl Database {
     ) -> Result<(), AppError> {
         let mut connection = self.connection().await?;
         let mut tx = connection.begin().await.map_err(database_error)?;
-        sqlx::query("DELETE FROM account_tokens WHERE expires_at <= $1 OR (user_id = $2 AND purpose = $3)")
+        sqlx::query("DELETE FROM account_tokens WHERE expires_at <= $1")
             .bind(now)
-            .bind(user_id)
-            .bind(purpose.as_str())
             .execute(&mut *tx)
             .await
             .map_err(database_error)?;
+        sqlx::query(
+            "DELETE FROM account_tokens WHERE user_id = $1 AND purpose = $2 AND token_hash NOT IN \
+             (SELECT token_hash FROM account_tokens WHERE user_id = $1 AND purpose = $2 \
+              ORDER BY expires_at DESC, token_hash LIMIT $3)",
+        )
+        .bind(user_id)
+        .bind(purpose.as_str())
+        .bind(purpose.earlier_links_kept())
+        .execute(&mut *tx)
+        .await
+        .map_err(database_error)?;
         sqlx::query("INSERT INTO account_tokens (token_hash, purpose, user_id, expires_at) VALUES ($1, $2, $3, $4)")
             .bind(token_hash)
             .bind(purpose.as_str())
@@ -52,41 +72,47 @@ impl Database {
         tx.commit().await.map_err(database_error)
     }
 
-    /// The user a live token belongs to, without spending it.
-    pub async fn token_owner(
-        &self,
-        purpose: TokenPurpose,
-        token_hash: &str,
-        now: i64,
-    ) -> Result<Option<UserSummary>, AppError> {
-        let row: Option<(i64, String)> = sqlx::query_as(
-            "SELECT users.id, users.name FROM account_tokens JOIN users ON users.id = account_tokens.user_id \
-             WHERE token_hash = $1 AND purpose = $2 AND expires_at > $3",
-        )
-        .bind(token_hash)
-        .bind(purpose.as_str())
-        .bind(now)
-        .fetch_optional(&mut *self.connection().await?)
-        .await
-        .map_err(database_error)?;
-        Ok(row.map(|(id, name)| UserSummary { id, name }))
+    /// Spends a live token: the user it belonged to, or `None` for a token
+    /// that is not live. Spent before any work it pays for (a password's
+    /// bcrypt), so a burst of requests with one token does that work once.
+    pub async fn spend(&self, purpose: TokenPurpose, token_hash: &str, now: i64) -> Result<Option<UserSummary>, AppError> {
+        let mut connection = self.connection().await?;
+        let mut tx = connection.begin().await.map_err(database_error)?;
+        let Some(user_id) = spend_token(&mut tx, purpose, token_hash, now).await? else {
+            return Ok(None);
+        };
+        let name: Option<String> = sqlx::query_scalar("SELECT name FROM users WHERE id = $1")
+            .bind(user_id)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(database_error)?;
+        tx.commit().await.map_err(database_error)?;
+        Ok(name.map(|name| UserSummary { id: user_id, name }))
     }
 
     /// Spends a live verification token and marks its user's email verified
-    /// (at `verified_at`, RFC 3339, unless it already was); `false` when the
-    /// token is not live.
-    pub async fn verify_email(&self, token_hash: &str, now: i64, verified_at: &str) -> Result<bool, AppError> {
+    /// (at `now`, unless it already was); `false` when the token is not live.
+    /// When the link is followed in a session of that very user
+    /// (`session_user`), the one who holds the account's ways in also holds
+    /// the address: the account is claimed (see the account security
+    /// migration).
+    pub async fn verify_email(&self, token_hash: &str, now: i64, session_user: Option<i64>) -> Result<bool, AppError> {
         let mut connection = self.connection().await?;
         let mut tx = connection.begin().await.map_err(database_error)?;
         let Some(user_id) = spend_token(&mut tx, TokenPurpose::EmailVerification, token_hash, now).await? else {
             return Ok(false);
         };
-        sqlx::query("UPDATE users SET email_verified_at = COALESCE(email_verified_at, $2) WHERE id = $1")
-            .bind(user_id)
-            .bind(verified_at)
-            .execute(&mut *tx)
-            .await
-            .map_err(database_error)?;
+        let claimed_at = (session_user == Some(user_id)).then_some(now);
+        sqlx::query(
+            "UPDATE users SET email_verified_at = COALESCE(email_verified_at, $2), \
+             claimed_at = COALESCE(claimed_at, $3) WHERE id = $1",
+        )
+        .bind(user_id)
+        .bind(crate::backend::clock::rfc3339_of(now))
+        .bind(claimed_at)
+        .execute(&mut *tx)
+        .await
+        .map_err(database_error)?;
         tx.commit().await.map_err(database_error)?;
         Ok(true)
     }

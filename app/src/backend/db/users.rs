@@ -3,7 +3,7 @@
 use super::{
     database_error,
     sessions::{replace_sessions_in, session_standing_query, SessionStanding},
-    tokens::{spend_token, TokenPurpose},
+    tokens::TokenPurpose,
     Backend, Database, SessionRecord, Tx,
 };
 use crate::{
@@ -107,33 +107,49 @@ impl Database {
             .map_err(database_error)
     }
 
-    /// Spends a live reset token of `session`'s user and sets the password
-    /// as [`Database::change_password`] does; `false`, with nothing changed,
-    /// when the token is no longer live (spent by a parallel request, say).
-    pub async fn reset_password(
-        &self,
-        token_hash: &str,
-        now: i64,
-        password_hash: &str,
-        session: &SessionRecord,
-    ) -> Result<bool, AppError> {
+    /// Sets the password of `session`'s user after a reset link proved the
+    /// address (its token already spent), as [`Database::change_password`]
+    /// does, and marks the email verified. When the account was not
+    /// `claimed` (see the account security migration) the address's owner
+    /// takes it over: every passkey and linked identity goes too, since
+    /// whoever made them never proved the address. `false`, with nothing
+    /// changed, when the user is gone.
+    pub async fn reset_password(&self, password_hash: &str, session: &SessionRecord, now: i64) -> Result<bool, AppError> {
         let mut connection = self.connection().await?;
         let mut tx = connection.begin().await.map_err(database_error)?;
-        let spent = spend_token(&mut tx, TokenPurpose::PasswordReset, token_hash, now).await?;
-        if spent != Some(session.user_id) {
+        let verified_at = crate::backend::clock::rfc3339_of(now);
+        let claimed: Option<Option<i64>> = sqlx::query_scalar(
+            "UPDATE users SET email_verified_at = COALESCE(email_verified_at, $2) WHERE id = $1 RETURNING claimed_at",
+        )
+        .bind(session.user_id)
+        .bind(&verified_at)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(database_error)?;
+        let Some(claimed) = claimed else {
             return Ok(false);
+        };
+        if claimed.is_none() {
+            remove_unproved_methods_in(&mut tx, session.user_id, now).await?;
         }
-        set_password_in(&mut tx, password_hash, session).await?;
+        set_password_in(&mut tx, password_hash, None, session).await?;
         tx.commit().await.map_err(database_error)?;
         Ok(true)
     }
 
     /// Replaces the password; every session of the user ends but `session`,
-    /// stored as the only one, and every reset link sent before is void.
-    pub async fn change_password(&self, password_hash: &str, session: &SessionRecord) -> Result<(), AppError> {
+    /// stored as the only one in place of `replaced` (refused as
+    /// [`AppError::Unauthorized`] when that ended meanwhile), and every reset
+    /// link sent before is void.
+    pub async fn change_password(
+        &self,
+        password_hash: &str,
+        replaced: &str,
+        session: &SessionRecord,
+    ) -> Result<(), AppError> {
         let mut connection = self.connection().await?;
         let mut tx = connection.begin().await.map_err(database_error)?;
-        set_password_in(&mut tx, password_hash, session).await?;
+        set_password_in(&mut tx, password_hash, Some(replaced), session).await?;
         tx.commit().await.map_err(database_error)
     }
 
@@ -230,14 +246,44 @@ pub(super) fn password_of(stored: String) -> Option<String> {
     Some(stored).filter(|hash| !hash.is_empty())
 }
 
-async fn set_password_in(tx: &mut Tx<'_>, password_hash: &str, session: &SessionRecord) -> Result<(), AppError> {
+async fn set_password_in(
+    tx: &mut Tx<'_>,
+    password_hash: &str,
+    replaced: Option<&str>,
+    session: &SessionRecord,
+) -> Result<(), AppError> {
     sqlx::query("UPDATE users SET password = $2 WHERE id = $1")
         .bind(session.user_id)
         .bind(password_hash)
         .execute(&mut **tx)
         .await
         .map_err(database_error)?;
-    after_password_set_in(tx, session).await
+    after_password_set_in(tx, replaced, session).await
+}
+
+/// The address's owner takes over an account they did not make (or whose
+/// ways in they never proved were theirs): its password, passkeys and
+/// linked identities go, and it is claimed from `now` on. The caller then
+/// gives it the owner's own way in and ends its sessions.
+pub(super) async fn remove_unproved_methods_in(tx: &mut Tx<'_>, user_id: i64, now: i64) -> Result<(), AppError> {
+    for statement in [
+        "DELETE FROM passkeys WHERE user_id = $1",
+        "DELETE FROM identities WHERE user_id = $1",
+        "DELETE FROM ceremonies WHERE user_id = $1",
+    ] {
+        sqlx::query(statement)
+            .bind(user_id)
+            .execute(&mut **tx)
+            .await
+            .map_err(database_error)?;
+    }
+    sqlx::query("UPDATE users SET password = '', passkey_user_handle = NULL, claimed_at = $2 WHERE id = $1")
+        .bind(user_id)
+        .bind(now)
+        .execute(&mut **tx)
+        .await
+        .map_err(database_error)?;
+    Ok(())
 }
 
 /// An account without a password (see the passkeys migration: stored as
@@ -251,19 +297,22 @@ pub(super) struct PasswordlessUser<'a> {
     pub passkey_user_handle: Option<&'a str>,
     /// Set (RFC 3339) when its email is verified from the start.
     pub email_verified_at: Option<&'a str>,
+    /// Set (Unix seconds) when its maker proved the address at making it.
+    pub claimed_at: Option<i64>,
 }
 
 /// Inserts `user`, returning its id; a taken email is [`AppError::EmailTaken`].
 pub(super) async fn insert_passwordless_user_in(tx: &mut Tx<'_>, user: &PasswordlessUser<'_>) -> Result<i64, AppError> {
     sqlx::query_scalar(
-        "INSERT INTO users (name, email, password, created_at, passkey_user_handle, email_verified_at) \
-         VALUES ($1, $2, '', $3, $4, $5) RETURNING id",
+        "INSERT INTO users (name, email, password, created_at, passkey_user_handle, email_verified_at, claimed_at) \
+         VALUES ($1, $2, '', $3, $4, $5, $6) RETURNING id",
     )
     .bind(user.name)
     .bind(user.email)
     .bind(user.created_at)
     .bind(user.passkey_user_handle)
     .bind(user.email_verified_at)
+    .bind(user.claimed_at)
     .fetch_one(&mut **tx)
     .await
     .map_err(email_taken_or_database_error)
@@ -278,13 +327,18 @@ fn email_taken_or_database_error(err: sqlx::Error) -> AppError {
 }
 
 /// What every new password brings: reset links sent before are void, and
-/// every session of the user ends but `session`, stored as the only one.
-pub(super) async fn after_password_set_in(tx: &mut Tx<'_>, session: &SessionRecord) -> Result<(), AppError> {
+/// every session of the user ends but `session`, stored as the only one (in
+/// place of `replaced`, see `replace_sessions_in`).
+pub(super) async fn after_password_set_in(
+    tx: &mut Tx<'_>,
+    replaced: Option<&str>,
+    session: &SessionRecord,
+) -> Result<(), AppError> {
     sqlx::query("DELETE FROM account_tokens WHERE user_id = $1 AND purpose = $2")
         .bind(session.user_id)
         .bind(TokenPurpose::PasswordReset.as_str())
         .execute(&mut **tx)
         .await
         .map_err(database_error)?;
-    replace_sessions_in(tx, session).await
+    replace_sessions_in(tx, replaced, session).await
 }

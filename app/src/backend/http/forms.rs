@@ -43,9 +43,11 @@ pub struct FormPost<'a> {
 /// Finishes a server function that a `<form>` can post without JavaScript.
 ///
 /// A script calling the API gets `result` as JSON. A plain HTML form post gets a
-/// 303: on success to `post.success`; on failure back to the page it came from,
-/// with a flash cookie for that page holding every problem `check` finds in the
-/// input (or, if it finds none, the error itself) and the kept values.
+/// 303: on success to `post.success`; without a recent enough proof of
+/// identity to `/reauthenticate`, which comes back to the form's page; on
+/// any other failure back to the page it came from, with a flash cookie for
+/// that page holding every problem `check` finds in the input (or, if it
+/// finds none, the error itself) and the kept values.
 pub fn respond_to_form<T, V>(
     result: Result<T, AppError>,
     post: FormPost<'_>,
@@ -63,6 +65,13 @@ pub fn respond_to_form<T, V>(
     }
     let location = match &result {
         Ok(_) => post.success.to_owned(),
+        Err(AppError::ReauthenticationRequired) => {
+            let back = referring_page(&request.headers).unwrap_or_else(|| post.page.to_owned());
+            format!(
+                "/reauthenticate?redirect={}",
+                percent_encoding::utf8_percent_encode(&back, percent_encoding::NON_ALPHANUMERIC)
+            )
+        }
         Err(err) => {
             let problems = match check() {
                 Err(problems) => problems.into_vec().into_iter().map(AppError::from).collect(),

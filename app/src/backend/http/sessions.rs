@@ -22,6 +22,7 @@ use http::header::SET_COOKIE;
     responses(
         (status = 200, description = "Ended on every server; ending this session also clears its cookie", body = Done),
         (status = 401, description = "Not logged in", body = ErrorBody),
+        (status = 403, description = "Another session, and no proof of identity within `REAUTHENTICATION_MAX_AGE` (`reauthentication_required`)", body = ErrorBody),
         (status = 404, description = "Not one of the user's sessions", body = ErrorBody),
     ),
     security(("session" = []))

@@ -1,20 +1,24 @@
 //! Whose account an identity signs in to. An identity linked before signs
 //! in to its user. A new one makes a new account from the provider's name
-//! and email, unless an account has that email already: it joins that
-//! account only when the provider vouches for the email (`email_verified`)
-//! and the account's owner has proved it too (verified it by mail);
-//! otherwise its owner must log in and link the provider from the account
-//! page, so that no provider account can take over an account by claiming
-//! its address.
+//! and email, unless an account has that email already. Then, when the
+//! provider does not vouch for the email (`email_verified`), its owner must
+//! log in and link the provider from the account page, so that no provider
+//! account can enter an account by claiming its address. When it does, the
+//! address's owner is signing in: into an account whose ways in are known
+//! to be theirs (claimed), the identity joins it; into one that is not (a
+//! pre-hijacked account: whoever made it may not own the address), the
+//! owner takes it over, and every way in made before goes.
 
-use super::flow::{action, method, ProviderIdentity};
+use super::flow::{method, ProviderIdentity};
 use crate::{
     backend::{
         accounts::SignedIn,
-        db::{NewIdentity, Removal},
+        db::{NewIdentity, Removal, SessionRecord},
         log_safe::Untrusted,
         notices::{notify, Notice},
-        recovery, AppState,
+        recovery,
+        session::Session,
+        AppState,
     },
     domain::{Email, UserName},
     error::AppError,
@@ -49,7 +53,11 @@ async fn account_of(
         .sign_in_with_identity(provider_id, &identity.subject, now)
         .await?
     {
-        return Ok(SignedIn { user, email });
+        return Ok(SignedIn {
+            user,
+            email,
+            password_stamp: None,
+        });
     }
     let email = usable_email(identity)?;
     let new = NewIdentity {
@@ -59,16 +67,23 @@ async fn account_of(
         created_at: now,
     };
     if let Some(account) = state.db.account_by_email(email.as_str()).await? {
-        if !(identity.email_verified && account.email_verified) {
-            tracing::info!(target: "audit", action = "login", outcome = "failure", %method, reason = "email of an account it may not join", email_verified = identity.email_verified, user_id = account.user.id, %client);
+        if !identity.email_verified {
+            tracing::info!(target: "audit", action = "login", outcome = "failure", %method, reason = "email of an account it may not join", user_id = account.user.id, %client);
             return Err(AppError::IdentityNeedsLink);
         }
-        state.db.link_identity(account.user.id, &new).await?;
-        tracing::info!(target: "audit", action = "identity_link", outcome = "success", %method, user_id = account.user.id, automatic = true, %client);
-        notify(state, account.user.id, Notice::IdentityLinked, client).await;
+        let user_id = account.user.id;
+        if account.claimed {
+            state.db.link_identity(user_id, None, &new).await?;
+            tracing::info!(target: "audit", action = "identity_link", outcome = "success", %method, user_id, automatic = true, %client);
+        } else {
+            state.db.take_over_with_identity(user_id, &new, now).await?;
+            tracing::warn!(target: "audit", action = "account_takeover", outcome = "success", %method, user_id, reason = "the address's owner signed in to an account they never claimed", %client);
+        }
+        notify(state, user_id, Notice::IdentityLinked, client).await;
         return Ok(SignedIn {
             user: account.user,
             email: email.as_str().to_owned(),
+            password_stamp: None,
         });
     }
     let name = display_name(identity, &email);
@@ -91,17 +106,19 @@ async fn account_of(
             name: name.as_str().to_owned(),
         },
         email: email.as_str().to_owned(),
+        password_stamp: None,
     })
 }
 
-/// Links the identity to the logged-in user `user_id`.
+/// Links the identity to the user of `session`, while that session lasts.
 pub async fn link(
     state: &AppState,
-    user_id: i64,
+    session: &Session,
     provider_id: &str,
     identity: &ProviderIdentity,
     client: IpAddr,
 ) -> Result<(), AppError> {
+    let user_id = session.user.id;
     let method = method(provider_id);
     let email = identity.email.as_deref().unwrap_or_default();
     let new = NewIdentity {
@@ -110,17 +127,48 @@ pub async fn link(
         email: &email.chars().take(Email::MAX_CHARS).collect::<String>(),
         created_at: state.clock.unix_now(),
     };
-    match state.db.link_identity(user_id, &new).await {
+    match state
+        .db
+        .link_identity(user_id, Some(&session.secure.session_id), &new)
+        .await
+    {
         Ok(()) => {
-            tracing::info!(target: "audit", action = action(Some(user_id)), outcome = "success", %method, user_id, %client);
+            tracing::info!(target: "audit", action = "identity_link", outcome = "success", %method, user_id, %client);
             notify(state, user_id, Notice::IdentityLinked, client).await;
             Ok(())
         }
         Err(err) => {
-            tracing::info!(target: "audit", action = action(Some(user_id)), outcome = "failure", %method, reason = %err, user_id, %client);
+            tracing::info!(target: "audit", action = "identity_link", outcome = "failure", %method, reason = %err, user_id, %client);
             Err(err)
         }
     }
+}
+
+/// The user of `session` proved who they are again with the identity: it
+/// must be one linked to them. `next` then replaces the session (see
+/// `accounts::reauthenticate`).
+pub async fn reauthenticate(
+    state: &AppState,
+    session: &Session,
+    provider_id: &str,
+    identity: &ProviderIdentity,
+    client: IpAddr,
+    next: &SessionRecord,
+) -> Result<(), AppError> {
+    let user_id = session.user.id;
+    let method = method(provider_id);
+    let signs_in_to = state
+        .db
+        .sign_in_with_identity(provider_id, &identity.subject, state.clock.unix_now())
+        .await?
+        .map(|(user, _)| user.id);
+    if signs_in_to != Some(user_id) {
+        tracing::info!(target: "audit", action = "reauthenticate", outcome = "failure", %method, reason = "identity not linked to this user", user_id, %client);
+        return Err(AppError::SignInExpired);
+    }
+    state.db.rotate_session(&session.secure.session_id, next).await?;
+    tracing::info!(target: "audit", action = "reauthenticate", outcome = "success", %method, user_id, %client);
+    Ok(())
 }
 
 /// Unlinks one of the user's identities, never their last way to sign in.
@@ -131,7 +179,12 @@ pub async fn unlink(
     subject: &str,
     client: IpAddr,
 ) -> Result<(), AppError> {
-    match state.db.unlink_identity(user_id, provider_id, subject).await? {
+    let usable_providers = state.identity_providers.ids();
+    match state
+        .db
+        .unlink_identity(user_id, provider_id, subject, &usable_providers)
+        .await?
+    {
         Removal::Removed => {
             tracing::info!(target: "audit", action = "identity_unlink", outcome = "success", method = %method(provider_id), user_id, %client);
             Ok(())

@@ -15,7 +15,7 @@ use crate::{
     error::AppError,
 };
 use openidconnect::{
-    core::{CoreAuthenticationFlow, CoreClient, CoreIdToken, CoreIdTokenClaims, CoreUserInfoClaims},
+    core::{CoreAuthenticationFlow, CoreClient, CoreIdToken, CoreIdTokenClaims, CorePrompt, CoreUserInfoClaims},
     AccessToken, AccessTokenHash, AuthorizationCode, ClaimsVerificationError, ClientId, ClientSecret, CsrfToken, Nonce,
     OAuth2TokenResponse, PkceCodeChallenge, PkceCodeVerifier, Scope, SignatureVerificationError, TokenResponse,
 };
@@ -35,6 +35,51 @@ struct ProviderSignIn {
     nonce: String,
     pkce_verifier: String,
     return_to: String,
+    /// A logged-in user proving who they are again (the ceremony's user).
+    #[serde(default)]
+    reauthenticate: bool,
+    /// Unix seconds: a re-authentication must have happened at the provider
+    /// after this.
+    #[serde(default)]
+    started_at: i64,
+}
+
+/// What a flow is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FlowPurpose {
+    SignIn,
+    /// Linking an account at the provider to this logged-in user.
+    Link(i64),
+    /// This logged-in user proving who they are again with a linked identity.
+    Reauthenticate(i64),
+}
+
+impl FlowPurpose {
+    /// The logged-in user the flow is for, if any.
+    pub fn user(self) -> Option<i64> {
+        match self {
+            Self::SignIn => None,
+            Self::Link(user_id) | Self::Reauthenticate(user_id) => Some(user_id),
+        }
+    }
+
+    /// The page a flow that fails goes back to, to say why.
+    pub fn page(self) -> &'static str {
+        match self {
+            Self::SignIn => "/login",
+            Self::Link(_) => "/account",
+            Self::Reauthenticate(_) => "/reauthenticate",
+        }
+    }
+
+    /// The audit action of the flow.
+    pub(super) fn action(self) -> &'static str {
+        match self {
+            Self::SignIn => "login",
+            Self::Link(_) => "identity_link",
+            Self::Reauthenticate(_) => "reauthenticate",
+        }
+    }
 }
 
 impl Ceremony for ProviderSignIn {
@@ -55,8 +100,7 @@ pub struct Callback {
 
 /// A flow returned to with its own `state`: for whom and where to.
 pub struct Finished {
-    /// The logged-in user linking the identity; `None` for a sign-in.
-    pub link_user: Option<i64>,
+    pub purpose: FlowPurpose,
     /// A local path (`safe_redirect_target`).
     pub return_to: String,
     pub identity: ProviderIdentity,
@@ -72,14 +116,15 @@ pub struct ProviderIdentity {
     pub name: Option<String>,
 }
 
-/// Starts a sign-in (or, with `link_user`, a linking) at `provider`: the
-/// flow's id for the browser's cookie, and where to send the browser.
+/// Starts a flow at `provider`: the flow's id for the browser's cookie, and
+/// where to send the browser. A re-authentication asks the provider to
+/// have the user log in again (`prompt=login`).
 #[tracing::instrument(skip_all, fields(provider = %provider.settings.id, %client))]
 pub async fn start(
     state: &AppState,
     provider: &Provider,
     return_to: String,
-    link_user: Option<i64>,
+    purpose: FlowPurpose,
     client: IpAddr,
 ) -> Result<(String, openidconnect::url::Url), AppError> {
     let providers = &state.identity_providers;
@@ -96,6 +141,10 @@ pub async fn start(
     for scope in &provider.settings.scopes {
         request = request.add_scope(Scope::new(scope.clone()));
     }
+    let reauthenticate = matches!(purpose, FlowPurpose::Reauthenticate(_));
+    if reauthenticate {
+        request = request.add_prompt(CorePrompt::Login);
+    }
     let (url, csrf, nonce) = request.url();
     let flow = ProviderSignIn {
         provider: provider.settings.id.clone(),
@@ -103,8 +152,10 @@ pub async fn start(
         nonce: nonce.secret().clone(),
         pkce_verifier: pkce_verifier.secret().clone(),
         return_to,
+        reauthenticate,
+        started_at: state.clock.unix_now(),
     };
-    let id = ceremony::begin(state, &flow, link_user, client).await?;
+    let id = ceremony::begin(state, &flow, purpose.user(), client).await?;
     Ok((id, url))
 }
 
@@ -112,8 +163,8 @@ pub async fn start(
 /// `/auth/<provider_id>/callback` with `callback`. A return that is not the
 /// browser's own live flow is [`AppError::SignInExpired`]; a refusal at the
 /// provider [`AppError::ProviderDenied`]; anything that does not verify
-/// [`AppError::ProviderFailed`]. The error's `Option` is the flow's user
-/// when it was a linking.
+/// [`AppError::ProviderFailed`]. The error carries what the flow was for,
+/// as far as it is known.
 #[tracing::instrument(skip_all, fields(provider = provider_id, %client))]
 pub async fn finish(
     state: &AppState,
@@ -121,59 +172,61 @@ pub async fn finish(
     flow_id: Option<&str>,
     callback: &Callback,
     client: IpAddr,
-) -> Result<Finished, (AppError, Option<i64>)> {
+) -> Result<Finished, (AppError, FlowPurpose)> {
     let providers = &state.identity_providers;
-    let refuse = |reason: &str, err: AppError, link_user: Option<i64>| {
-        tracing::info!(target: "audit", action = action(link_user), outcome = "failure", method = %method(provider_id), reason, %client);
-        (err, link_user)
+    let refuse = |reason: &str, err: AppError, purpose: FlowPurpose| {
+        tracing::info!(target: "audit", action = purpose.action(), outcome = "failure", method = %method(provider_id), reason, %client);
+        (err, purpose)
     };
     let taken = match flow_id {
         Some(id) => ceremony::take::<ProviderSignIn>(state, id)
             .await
-            .map_err(|err| (err, None))?,
+            .map_err(|err| (err, FlowPurpose::SignIn))?,
         None => None,
     };
-    let Some((link_user, flow)) = taken else {
-        return Err(refuse("no live flow for this browser", AppError::SignInExpired, None));
+    let Some((user_id, flow)) = taken else {
+        return Err(refuse(
+            "no live flow for this browser",
+            AppError::SignInExpired,
+            FlowPurpose::SignIn,
+        ));
+    };
+    let purpose = match (user_id, flow.reauthenticate) {
+        (None, _) => FlowPurpose::SignIn,
+        (Some(user_id), false) => FlowPurpose::Link(user_id),
+        (Some(user_id), true) => FlowPurpose::Reauthenticate(user_id),
     };
     // Spent either way: a flow is tried once.
     if flow.provider != provider_id || callback.state.as_deref() != Some(flow.state.as_str()) {
-        return Err(refuse("state of another flow", AppError::SignInExpired, link_user));
+        return Err(refuse("state of another flow", AppError::SignInExpired, purpose));
     }
     let Some(provider) = providers.get(provider_id) else {
-        return Err(refuse(
-            "provider no longer configured",
-            AppError::SignInExpired,
-            link_user,
-        ));
+        return Err(refuse("provider no longer configured", AppError::SignInExpired, purpose));
     };
     if let Some(error) = &callback.error {
-        tracing::info!(target: "audit", action = action(link_user), outcome = "failure", method = %method(provider_id), reason = "refused at the provider", error = %Untrusted(error), %client);
+        tracing::info!(target: "audit", action = purpose.action(), outcome = "failure", method = %method(provider_id), reason = "refused at the provider", error = %Untrusted(error), %client);
         let err = match error.as_str() {
             "access_denied" | "login_required" | "consent_required" | "interaction_required" => {
                 AppError::ProviderDenied
             }
             _ => AppError::ProviderFailed,
         };
-        return Err((err, link_user));
+        return Err((err, purpose));
     }
-    let identity = verify(providers, provider, flow.nonce, flow.pkce_verifier, callback)
+    let (identity, auth_time) = verify(providers, provider, flow.nonce, flow.pkce_verifier, callback)
         .await
-        .map_err(|reason| refuse(&reason, AppError::ProviderFailed, link_user))?;
-    ceremony::succeeded(state, client).await;
+        .map_err(|reason| refuse(&reason, AppError::ProviderFailed, purpose))?;
+    // A provider that says when the user logged in must say it was after
+    // the re-authentication began (a minute's leeway for clocks); one that
+    // does not say is trusted to have honoured `prompt=login`.
+    if flow.reauthenticate && auth_time.is_some_and(|at| at < flow.started_at - 60) {
+        return Err(refuse("no new login at the provider", AppError::ProviderFailed, purpose));
+    }
     Ok(Finished {
-        link_user,
+        purpose,
         return_to: flow.return_to,
         identity,
     })
-}
-
-/// The audit action of a flow.
-pub(super) fn action(link_user: Option<i64>) -> &'static str {
-    match link_user {
-        Some(_) => "identity_link",
-        None => "login",
-    }
 }
 
 /// The audit method of sign-ins with `provider_id`.
@@ -181,15 +234,16 @@ pub(super) fn method(provider_id: &str) -> String {
     format!("oidc:{provider_id}")
 }
 
-/// Exchanges the code and verifies what comes back; the reason it does
-/// not, for the audit log.
+/// Exchanges the code and verifies what comes back: the identity and when
+/// the user logged in at the provider (`auth_time`, Unix seconds) if it
+/// says; the reason it does not verify, for the audit log.
 async fn verify(
     providers: &IdentityProviders,
     provider: &Provider,
     nonce: String,
     pkce_verifier: String,
     callback: &Callback,
-) -> Result<ProviderIdentity, String> {
+) -> Result<(ProviderIdentity, Option<i64>), String> {
     let http = providers.http();
     let metadata = provider
         .metadata(http)
@@ -239,28 +293,29 @@ async fn verify(
             // A provider without a userinfo endpoint puts it all in the id token.
             Err(_) => None,
         };
-    let email = userinfo
-        .as_ref()
-        .and_then(|info| info.email())
-        .or_else(|| claims.email())
-        .map(|email| email.as_str().to_owned());
-    let email_verified = userinfo
-        .as_ref()
-        .and_then(|info| info.email_verified())
-        .or_else(|| claims.email_verified())
-        .unwrap_or(false);
+    // The address and whether it is verified come from one source, userinfo
+    // when it gives an address, else the id token: never the address of one
+    // and the word of the other. A provider that says nothing of
+    // verification (Microsoft Entra) has not verified it.
+    let (email, email_verified) = match userinfo.as_ref().and_then(|info| info.email()) {
+        Some(email) => (Some(email), userinfo.as_ref().and_then(|info| info.email_verified())),
+        None => (claims.email(), claims.email_verified()),
+    };
+    let email = email.map(|email| email.as_str().to_owned());
+    let email_verified = email_verified.unwrap_or(false);
     let name = userinfo
         .as_ref()
         .and_then(|info| info.name())
         .or_else(|| claims.name())
         .and_then(|name| name.get(None))
         .map(|name| name.as_str().to_owned());
-    Ok(ProviderIdentity {
+    let identity = ProviderIdentity {
         subject: claims.subject().as_str().to_owned(),
         email,
         email_verified,
         name,
-    })
+    };
+    Ok((identity, claims.auth_time().map(|at| at.timestamp())))
 }
 
 /// Why an id token does not verify: a key the provider's metadata does

@@ -13,8 +13,8 @@
 mod accounts;
 mod flow;
 
-pub use accounts::{link, sign_in, unlink};
-pub use flow::{finish, start, Callback, Finished, FLOW_LIFETIME};
+pub use accounts::{link, reauthenticate, sign_in, unlink};
+pub use flow::{finish, start, Callback, Finished, FlowPurpose, FLOW_LIFETIME};
 
 use super::{clock::Clock, log_safe::Causes, sealed::SealedCookie, session::CookieKeys};
 use crate::{error::AppError, model::IdentityProviderLink};
@@ -212,6 +212,14 @@ impl IdentityProviders {
                 id: provider.settings.id.clone(),
                 label: provider.settings.label.clone(),
             })
+            .collect()
+    }
+
+    /// The configured providers' ids: the identities that can sign in now.
+    pub fn ids(&self) -> Vec<&str> {
+        self.providers
+            .iter()
+            .map(|provider| provider.settings.id.as_str())
             .collect()
     }
 

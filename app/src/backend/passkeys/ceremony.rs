@@ -34,6 +34,17 @@ pub(super) struct SignIn {
     pub(super) authentication: DiscoverableAuthentication,
 }
 
+/// A logged-in user confirming who they are with one of their passkeys.
+#[derive(Serialize, Deserialize)]
+pub(super) struct Reauthentication {
+    pub(super) authentication: DiscoverableAuthentication,
+}
+
+impl Ceremony for Reauthentication {
+    const PURPOSE: &str = "reauthenticate";
+    const LIFETIME: Duration = CEREMONY_LIFETIME;
+}
+
 impl Ceremony for SignUp {
     const PURPOSE: &str = "sign-up";
     const LIFETIME: Duration = CEREMONY_LIFETIME;

@@ -17,7 +17,7 @@ mod registration;
 mod sign_in;
 
 pub use registration::{finish_adding, finish_sign_up, start_adding, start_sign_up};
-pub use sign_in::{finish_sign_in, start_sign_in};
+pub use sign_in::{finish_reauthentication, finish_sign_in, start_reauthentication, start_sign_in};
 
 use super::{ceremony::internal, db::Removal, AppState};
 use crate::error::AppError;
@@ -90,7 +90,8 @@ pub async fn remove(state: &AppState, user_id: i64, id: &str, client: IpAddr) ->
     if !is_credential_id(id) {
         return Err(AppError::NotFound);
     }
-    match state.db.remove_passkey(user_id, id).await? {
+    let usable_providers = state.identity_providers.ids();
+    match state.db.remove_passkey(user_id, id, &usable_providers).await? {
         Removal::Removed => {
             tracing::info!(target: "audit", action = "passkey_removed", outcome = "success", user_id, %client);
             Ok(())

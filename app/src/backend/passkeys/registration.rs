@@ -7,13 +7,14 @@ use super::{
 use crate::{
     backend::{
         accounts::{audit_refusal, SignedIn},
-        ceremony,
         clock::rfc3339_of,
         db::NewPasskey,
         limits::Counter,
         log_safe::Untrusted,
         notices::{notify, Notice},
-        recovery, AppState,
+        recovery,
+        session::Session,
+        AppState,
     },
     domain::{NewPasskeyAccount, PasskeyName},
     error::AppError,
@@ -40,12 +41,22 @@ fn require_resident_key(mut options: CreationChallengeResponse) -> CreationChall
 
 /// "Create account with a passkey", first step: the name and email are
 /// checked now, so a taken email is said before the authenticator is asked.
+/// It counts as a registration from the client's network before the email
+/// is looked up, as a password registration does, so that it is no
+/// unlimited way to learn which addresses have accounts.
 #[tracing::instrument(skip_all, fields(%client))]
 pub async fn start_sign_up(
     state: &AppState,
     account: NewPasskeyAccount,
     client: IpAddr,
 ) -> Result<PasskeyChallenge, AppError> {
+    audit_refusal(
+        state
+            .limits
+            .reserve(&state.db, &[Counter::RegistrationByAddress(client)])
+            .await,
+        || tracing::warn!(target: "audit", action = "register", outcome = "rate_limited", method = "passkey", email = %Untrusted(account.email.as_str()), %client),
+    )?;
     if state.db.user_id_by_email(account.email.as_str()).await?.is_some() {
         return Err(AppError::EmailTaken);
     }
@@ -65,7 +76,8 @@ pub async fn start_sign_up(
 }
 
 /// "Create account with a passkey", second step: the account and its
-/// passkey are stored together, and the caller signs the user in.
+/// passkey are stored together, and the caller signs the user in. The
+/// registration was counted by the first step.
 #[tracing::instrument(skip_all, fields(%client))]
 pub async fn finish_sign_up(
     state: &AppState,
@@ -76,14 +88,6 @@ pub async fn finish_sign_up(
     let (_, sign_up) = take::<SignUp>(state, ceremony).await?;
     let answer: RegisterPublicKeyCredential = parse_answer(credential, AppError::PasskeyInvalid)?;
     let passkey = verify_registration(state, &answer, &sign_up.registration, client)?;
-    // Registrations from a network are limited whichever way they are made.
-    audit_refusal(
-        state
-            .limits
-            .reserve(&state.db, &[Counter::RegistrationByAddress(client)])
-            .await,
-        || tracing::warn!(target: "audit", action = "register", outcome = "rate_limited", method = "passkey", email = %Untrusted(&sign_up.email), %client),
-    )?;
     let now = state.clock.now();
     let created_at = now.format(&Rfc3339).map_err(|_| AppError::Internal)?;
     let credential = stored_credential(&passkey)?;
@@ -109,7 +113,6 @@ pub async fn finish_sign_up(
         }
     };
     tracing::info!(target: "audit", action = "register", outcome = "success", method = "passkey", user_id, email = %Untrusted(&email), %client);
-    ceremony::succeeded(state, client).await;
     if let Err(err) = recovery::send_verification_link(state, user_id).await {
         tracing::warn!(user_id, error = %err, "verification mail not queued");
     }
@@ -119,6 +122,7 @@ pub async fn finish_sign_up(
             name: sign_up.name,
         },
         email,
+        password_stamp: None,
     })
 }
 
@@ -138,11 +142,14 @@ fn verify_registration(
         })
 }
 
-/// "Add a passkey", first step, for the logged-in `user`.
+/// "Add a passkey", first step, for the logged-in `user`, whose email must
+/// be verified: a lasting way in is only for the address's owner.
 #[tracing::instrument(skip_all, fields(user_id = user.id, %client))]
 pub async fn start_adding(state: &AppState, user: &UserSummary, client: IpAddr) -> Result<PasskeyChallenge, AppError> {
-    let Some((email, _)) = state.db.email_state(user.id).await? else {
-        return Err(AppError::Unauthorized);
+    let email = match state.db.email_state(user.id).await? {
+        Some((email, true)) => email,
+        Some((_, false)) => return Err(AppError::EmailUnverified),
+        None => return Err(AppError::Unauthorized),
     };
     let user_handle = match state.db.passkey_user_handle(user.id).await? {
         Some(stored) => Uuid::parse_str(&stored).map_err(|_| AppError::Internal)?,
@@ -168,16 +175,18 @@ pub async fn start_adding(state: &AppState, user: &UserSummary, client: IpAddr) 
 }
 
 /// "Add a passkey", second step: only the user who started the ceremony can
-/// finish it. Sends the security notice.
-#[tracing::instrument(skip_all, fields(user_id, %client))]
+/// finish it, in a session that is still live when the passkey is stored.
+/// Sends the security notice.
+#[tracing::instrument(skip_all, fields(user_id = session.user.id, %client))]
 pub async fn finish_adding(
     state: &AppState,
-    user_id: i64,
+    session: &Session,
     ceremony: &str,
     credential: &str,
     name: PasskeyName,
     client: IpAddr,
 ) -> Result<PasskeySummary, AppError> {
+    let user_id = session.user.id;
     let (started_by, adding) = take::<AddPasskey>(state, ceremony).await?;
     if started_by != Some(user_id) {
         return Err(AppError::PasskeyExpired);
@@ -195,10 +204,14 @@ pub async fn finish_adding(
     };
     state
         .db
-        .add_passkey(user_id, &adding.user_handle.to_string(), &new)
+        .add_passkey(
+            user_id,
+            &session.secure.session_id,
+            &adding.user_handle.to_string(),
+            &new,
+        )
         .await?;
     tracing::info!(target: "audit", action = "passkey_added", outcome = "success", user_id, %client);
-    ceremony::succeeded(state, client).await;
     notify(state, user_id, Notice::PasskeyAdded, client).await;
     Ok(PasskeySummary {
         id,

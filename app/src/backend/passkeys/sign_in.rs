@@ -1,21 +1,22 @@
 //! Signing in with a passkey, usernameless: the authenticator says whose it is.
 
 use super::{
-    ceremony::{begin, parse_answer, take, SignIn},
+    ceremony::{begin, parse_answer, take, Reauthentication, SignIn},
     credential_id, internal, stored_credential, webauthn_internal,
 };
 use crate::{
     backend::{
         accounts::{audit_refusal, SignedIn},
-        ceremony,
+        db::{PasskeyOwner, SessionRecord},
         limits::Counter,
+        session::Session,
         AppState,
     },
     error::AppError,
     model::{PasskeyChallenge, UserSummary},
 };
 use std::net::IpAddr;
-use webauthn_rs::prelude::{Passkey, PublicKeyCredential};
+use webauthn_rs::prelude::{DiscoverableAuthentication, Passkey, PublicKeyCredential};
 
 /// "Sign in with a passkey" (and autofill), first step: a challenge for any
 /// passkey of this site.
@@ -40,18 +41,90 @@ pub async fn finish_sign_in(
     credential: &str,
     client: IpAddr,
 ) -> Result<SignedIn, AppError> {
+    let refused = |reason: &str| {
+        tracing::info!(target: "audit", action = "login", outcome = "failure", method = "passkey", reason, %client);
+        AppError::PasskeyRefused
+    };
+    reserve_attempt(state, "login", client).await?;
+    let (_, sign_in) = take::<SignIn>(state, ceremony).await?;
+    let owner = verified_owner(state, sign_in.authentication, credential, refused).await?;
+    state.limits.refund(&state.db, Counter::LoginByAddress(client)).await;
+    tracing::info!(target: "audit", action = "login", outcome = "success", method = "passkey", user_id = owner.user_id, %client);
+    Ok(SignedIn {
+        user: UserSummary {
+            id: owner.user_id,
+            name: owner.user_name,
+        },
+        email: owner.email,
+        password_stamp: None,
+    })
+}
+
+/// "Confirm with a passkey", first step: a challenge for the logged-in
+/// user, which only one of their passkeys may answer.
+#[tracing::instrument(skip_all, fields(user_id, %client))]
+pub async fn start_reauthentication(state: &AppState, user_id: i64, client: IpAddr) -> Result<PasskeyChallenge, AppError> {
+    let (options, authentication) = state
+        .passkeys
+        .webauthn
+        .start_discoverable_authentication()
+        .map_err(webauthn_internal)?;
+    begin(state, &Reauthentication { authentication }, Some(user_id), &options, client).await
+}
+
+/// "Confirm with a passkey", second step: as a sign-in, but the passkey
+/// must be one of the user of `session`, which `next` then replaces (see
+/// `accounts::reauthenticate`).
+#[tracing::instrument(skip_all, fields(user_id = session.user.id, %client))]
+pub async fn finish_reauthentication(
+    state: &AppState,
+    session: &Session,
+    ceremony: &str,
+    credential: &str,
+    client: IpAddr,
+    next: &SessionRecord,
+) -> Result<(), AppError> {
+    let user_id = session.user.id;
+    let refused = |reason: &str| {
+        tracing::info!(target: "audit", action = "reauthenticate", outcome = "failure", method = "passkey", reason, user_id, %client);
+        AppError::PasskeyRefused
+    };
+    reserve_attempt(state, "reauthenticate", client).await?;
+    let (started_by, reauthentication) = take::<Reauthentication>(state, ceremony).await?;
+    if started_by != Some(user_id) {
+        return Err(AppError::PasskeyExpired);
+    }
+    let owner = verified_owner(state, reauthentication.authentication, credential, refused).await?;
+    if owner.user_id != user_id {
+        return Err(refused("passkey of another account"));
+    }
+    state.db.rotate_session(&session.secure.session_id, next).await?;
+    state.limits.refund(&state.db, Counter::LoginByAddress(client)).await;
+    tracing::info!(target: "audit", action = "reauthenticate", outcome = "success", method = "passkey", user_id, %client);
+    Ok(())
+}
+
+/// Counts a passkey answer against the network's login limit until it
+/// turns out a success.
+async fn reserve_attempt(state: &AppState, action: &'static str, client: IpAddr) -> Result<(), AppError> {
     audit_refusal(
         state
             .limits
             .reserve(&state.db, &[Counter::LoginByAddress(client)])
             .await,
-        || tracing::warn!(target: "audit", action = "login", outcome = "rate_limited", method = "passkey", %client),
-    )?;
-    let (_, sign_in) = take::<SignIn>(state, ceremony).await?;
-    let refused = |reason: &str| {
-        tracing::info!(target: "audit", action = "login", outcome = "failure", method = "passkey", reason, %client);
-        AppError::PasskeyRefused
-    };
+        || tracing::warn!(target: "audit", action, outcome = "rate_limited", method = "passkey", %client),
+    )
+}
+
+/// The owner of the passkey that signed the challenge of `authentication`
+/// in `credential` (the browser's answer), once everything verifies and the
+/// passkey's new counter is stored; otherwise `refused(reason)`.
+async fn verified_owner(
+    state: &AppState,
+    authentication: DiscoverableAuthentication,
+    credential: &str,
+    refused: impl Fn(&str) -> AppError,
+) -> Result<PasskeyOwner, AppError> {
     let answer: PublicKeyCredential = parse_answer(credential, AppError::PasskeyRefused)?;
     let webauthn = &state.passkeys.webauthn;
     let (user_handle, raw_id) = webauthn
@@ -67,7 +140,7 @@ pub async fn finish_sign_in(
     }
     let mut passkey: Passkey = serde_json::from_str(&owner.credential).map_err(internal)?;
     let result = webauthn
-        .finish_discoverable_authentication_v2(&answer, sign_in.authentication, &passkey)
+        .finish_discoverable_authentication_v2(&answer, authentication, &passkey)
         .map_err(|err| refused(&err.to_string()))?;
     passkey.update_credential(&result);
     let updated = stored_credential(&passkey)?;
@@ -81,14 +154,5 @@ pub async fn finish_sign_in(
     {
         return Err(refused("passkey changed meanwhile"));
     }
-    state.limits.refund(&state.db, Counter::LoginByAddress(client)).await;
-    ceremony::succeeded(state, client).await;
-    tracing::info!(target: "audit", action = "login", outcome = "success", method = "passkey", user_id = owner.user_id, %client);
-    Ok(SignedIn {
-        user: UserSummary {
-            id: owner.user_id,
-            name: owner.user_name,
-        },
-        email: owner.email,
-    })
+    Ok(owner)
 }

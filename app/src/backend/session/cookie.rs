@@ -23,6 +23,12 @@ pub struct Session {
     pub user: UserSummary,
     #[serde(with = "time::serde::rfc3339")]
     pub logged_in_at: OffsetDateTime,
+    /// When the user last proved who they are in this session (a login by any
+    /// method, a registration, a password reset, a re-authentication): what
+    /// changes to the account's sign-in methods ask to be recent. Renewing the
+    /// cookie never moves it. Cookies sealed before it existed open as never.
+    #[serde(with = "time::serde::timestamp", default = "never")]
+    pub authenticated_at: OffsetDateTime,
     /// When the session ends unless used again. Checked on every request: the
     /// cookie's Max-Age is only a hint to the browser.
     #[serde(with = "time::serde::timestamp")]
@@ -33,6 +39,10 @@ pub struct Session {
     /// Server-only data: sealed like the rest, and never sent to the browser in
     /// readable form by any endpoint, page or hydration payload.
     pub secure: SecureData,
+}
+
+fn never() -> OffsetDateTime {
+    OffsetDateTime::UNIX_EPOCH
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -78,6 +88,9 @@ pub struct Lifetimes {
     pub max_age: Duration,
     /// Longest a session lasts from login, however active.
     pub absolute_max_age: Duration,
+    /// How recent a proof of identity must be for a change to the account's
+    /// sign-in methods (`REAUTHENTICATION_MAX_AGE`).
+    pub reauthentication_max_age: Duration,
 }
 
 /// The keys that seal this server's cookies (sessions and devices): the
@@ -150,6 +163,7 @@ impl SessionConfig {
         Session {
             user,
             logged_in_at: now,
+            authenticated_at: now,
             expires_at: (now + self.lifetimes.max_age).min(absolute_expires_at),
             absolute_expires_at,
             secure: SecureData {
@@ -168,6 +182,21 @@ impl SessionConfig {
             session_id: random_id(),
         };
         self.renew(session, now)
+    }
+
+    /// The session that replaces `previous` once its user proves who they
+    /// are again: a new id (the old one may have been seen), the proof's
+    /// time, and the login time and absolute expiry of `previous`.
+    pub fn reauthenticated(&self, previous: &Session, now: OffsetDateTime) -> Session {
+        let mut session = self.succeed(previous, now);
+        session.authenticated_at = now;
+        session
+    }
+
+    /// Whether the user proved who they are recently enough in `session` to
+    /// change how the account signs in.
+    pub fn is_fresh(&self, session: &Session, now: OffsetDateTime) -> bool {
+        now - session.authenticated_at <= self.lifetimes.reauthentication_max_age
     }
 
     /// The same session, its idle expiry moved forward (never past the absolute one).
@@ -209,6 +238,7 @@ mod tests {
     const LIFETIMES: Lifetimes = Lifetimes {
         max_age: Duration::days(7),
         absolute_max_age: Duration::days(30),
+        reauthentication_max_age: Duration::minutes(10),
     };
 
     fn config() -> SessionConfig {
@@ -419,6 +449,34 @@ mod tests {
         assert_eq!(successor.logged_in_at, session.logged_in_at);
         assert_eq!(successor.absolute_expires_at, session.absolute_expires_at);
         assert!(successor.expires_at <= successor.absolute_expires_at);
+    }
+
+    #[test]
+    fn only_a_new_proof_makes_a_session_fresh_again() {
+        let config = config();
+        let login = Clock::default().now();
+        let session = config.start(ada(), login);
+        assert!(config.is_fresh(&session, login + Duration::minutes(10)));
+        let later = login + Duration::minutes(11);
+        assert!(!config.is_fresh(&session, later));
+        // Renewing the cookie or carrying it on after "log out everywhere" is no proof.
+        assert!(!config.is_fresh(&config.renew(session.clone(), later), later));
+        assert!(!config.is_fresh(&config.succeed(&session, later), later));
+        let proved = config.reauthenticated(&session, later);
+        assert!(config.is_fresh(&proved, later));
+        assert_ne!(proved.secure.session_id, session.secure.session_id);
+        assert_eq!(proved.logged_in_at, session.logged_in_at);
+        assert_eq!(proved.absolute_expires_at, session.absolute_expires_at);
+    }
+
+    #[test]
+    fn a_cookie_sealed_before_proofs_were_timed_is_never_fresh() {
+        let config = config();
+        let now = Clock::default().now();
+        let mut json = serde_json::to_value(config.start(ada(), now)).unwrap();
+        json.as_object_mut().unwrap().remove("authenticated_at");
+        let session: Session = serde_json::from_value(json).unwrap();
+        assert!(!config.is_fresh(&session, now));
     }
 
     #[test]

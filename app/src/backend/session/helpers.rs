@@ -7,6 +7,7 @@ use crate::{
         db::{SessionRecord, SessionStanding},
         device::TrustedDevice,
         http::{address_in, client_address},
+        limits::Counter,
         AppState,
     },
     error::AppError,
@@ -38,6 +39,18 @@ pub fn get_user_session() -> Option<Session> {
 /// The session of the request being served, or 401.
 pub fn require_user_session() -> Result<Session, AppError> {
     get_user_session().ok_or(AppError::Unauthorized)
+}
+
+/// The session of the request being served, if its user proved who they
+/// are within `REAUTHENTICATION_MAX_AGE`: what every change to how the
+/// account signs in, or whose it is, asks for. 401 without a session, 403
+/// [`AppError::ReauthenticationRequired`] with an older proof.
+pub fn require_fresh_session(state: &AppState) -> Result<Session, AppError> {
+    let session = require_user_session()?;
+    if !state.sessions.is_fresh(&session, state.clock.now()) {
+        return Err(AppError::ReauthenticationRequired);
+    }
+    Ok(session)
 }
 
 /// The session of the request being served, or 401; or 403 when the
@@ -121,6 +134,21 @@ pub fn successor_session(state: &AppState, current: &Session) -> NewSession {
     )
 }
 
+/// The session that replaces `current` once its user has proved who they
+/// are again: see [`SessionConfig::reauthenticated`](super::SessionConfig::reauthenticated).
+pub fn reauthenticated_session(state: &AppState, current: &Session) -> NewSession {
+    described(
+        state,
+        state.sessions.reauthenticated(current, state.clock.now()),
+        use_context::<http::request::Parts>().as_ref(),
+    )
+}
+
+/// The record of `session`, describing the browser of `request`.
+pub fn session_record(state: &AppState, session: &Session, request: &http::request::Parts) -> SessionRecord {
+    described(state, session.clone(), Some(request)).record
+}
+
 /// `session`, and its record describing the browser of `request`.
 fn described(state: &AppState, session: Session, request: Option<&http::request::Parts>) -> NewSession {
     let user_agent = request
@@ -167,28 +195,45 @@ pub async fn sign_in(state: &AppState, signed_in: &SignedIn) -> Result<Session, 
 }
 
 /// [`sign_in`] for a handler outside the app's server functions: the
-/// session of the browser of `request`, stored, and the cookies to send.
+/// session of the browser of `request`, stored, and the cookies to send:
+/// the session's, and after a password a device cookie (see `device`),
+/// unless the client's network has been given its share of those.
 pub async fn start_session(
     state: &AppState,
     signed_in: &SignedIn,
     request: Option<&http::request::Parts>,
-) -> Result<(Session, [HeaderValue; 2]), AppError> {
+) -> Result<(Session, Vec<HeaderValue>), AppError> {
     let started = described(
         state,
         state.sessions.start(signed_in.user.clone(), state.clock.now()),
         request,
     );
     state.db.insert_session(&started.record, state.clock.unix_now()).await?;
-    let session_cookie = state.sessions.seal(&started.session, state.clock.now())?;
-    let device = state.devices.issue(&signed_in.email, state.clock.now())?;
-    Ok((started.session, [session_cookie, device]))
+    let mut cookies = vec![state.sessions.seal(&started.session, state.clock.now())?];
+    if let Some(stamp) = &signed_in.password_stamp {
+        let client = request.map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |request| {
+            address_in(&request.extensions)
+        });
+        let counter = [Counter::DeviceCookieByAddress(client)];
+        match state.limits.reserve(&state.db, &counter).await {
+            Ok(()) => cookies.push(state.devices.issue(&signed_in.email, stamp, state.clock.now())?),
+            Err(AppError::TooManyRequests { .. }) => {
+                tracing::warn!(target: "audit", action = "device_cookie", outcome = "rate_limited", user_id = signed_in.user.id, %client);
+            }
+            Err(err) => return Err(err),
+        }
+    }
+    Ok((started.session, cookies))
 }
 
-/// The device cookie of the request being served, if it vouches for `email`.
-pub fn trusted_device(email: &str) -> Option<TrustedDevice> {
+/// The device cookie of the request being served, if it vouches for `email`
+/// and the password stamped `stamp`.
+pub fn trusted_device(email: &str, stamp: &str) -> Option<TrustedDevice> {
     let request = use_context::<http::request::Parts>()?;
     let state = crate::backend::state().ok()?;
-    state.devices.trusted_for(&request.headers, email, state.clock.now())
+    state
+        .devices
+        .trusted_for(&request.headers, email, stamp, state.clock.now())
 }
 
 /// Logs out: the session's record is deleted (so a copy of the cookie is

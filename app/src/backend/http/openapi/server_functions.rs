@@ -36,6 +36,14 @@ const EXPIRED_CEREMONY: Refusal = (
     "The passkey ceremony is unknown, used or past its 5 minutes, or the new credential does not verify",
 );
 const LAST_METHOD: Refusal = (409, "It is the account's last way to sign in");
+const REAUTHENTICATE: Refusal = (
+    403,
+    "No proof of identity within `REAUTHENTICATION_MAX_AGE` (`reauthentication_required`): confirm it with `POST /api/account/reauthenticate` first",
+);
+const EMAIL_UNVERIFIED: Refusal = (
+    403,
+    "The account's email is not verified (`email_unverified`): lasting ways to sign in are only for the address's owner",
+);
 
 /// The server functions, each with what its code cannot say.
 pub(super) fn server_functions() -> Vec<Documented> {
@@ -58,7 +66,7 @@ pub(super) fn server_functions() -> Vec<Documented> {
         endpoint::<LogoutEverywhere>("End every other session of the user; this one gets a new cookie")
             .form()
             .logged_in()
-            .refuses(&[LIMITED]),
+            .refuses(&[REAUTHENTICATE, LIMITED]),
         endpoint::<ChangePassword>("Change the password; every other session ends, this one gets a new cookie")
             .form()
             .logged_in()
@@ -82,18 +90,15 @@ pub(super) fn server_functions() -> Vec<Documented> {
         endpoint::<EndListedSession>("End one of the user's sessions; ending this one logs out")
             .form()
             .logged_in()
-            .refuses(&[(404, "Not one of the user's sessions")]),
+            .refuses(&[(404, "Not one of the user's sessions"), REAUTHENTICATE]),
         endpoint::<PasskeySignUpOptions>("Start creating an account with a passkey").refuses(&[
             INVALID,
             EMAIL_TAKEN,
             LIMITED,
         ]),
-        endpoint::<PasskeySignUp>("Finish creating an account with a passkey, and log in").refuses(&[
-            EXPIRED_CEREMONY,
-            EMAIL_TAKEN,
-            LIMITED,
-        ]),
-        endpoint::<PasskeySignInOptions>("Start signing in with a passkey").refuses(&[LIMITED]),
+        endpoint::<PasskeySignUp>("Finish creating an account with a passkey, and log in")
+            .refuses(&[EXPIRED_CEREMONY, EMAIL_TAKEN]),
+        endpoint::<PasskeySignInOptions>("Start signing in with a passkey"),
         endpoint::<PasskeySignIn>("Finish signing in with a passkey").refuses(&[
             EXPIRED_CEREMONY,
             (401, "This passkey was not accepted"),
@@ -102,25 +107,38 @@ pub(super) fn server_functions() -> Vec<Documented> {
         endpoint::<ListPasskeys>("The user's ways to sign in: password or not, passkeys, linked providers").logged_in(),
         endpoint::<AddPasskeyOptions>("Start adding a passkey")
             .logged_in()
-            .refuses(&[LIMITED]),
+            .refuses(&[REAUTHENTICATE, EMAIL_UNVERIFIED]),
         endpoint::<AddPasskey>("Finish adding a passkey").logged_in().refuses(&[
             EXPIRED_CEREMONY,
             (409, "This passkey is already registered"),
             INVALID,
+            REAUTHENTICATE,
         ]),
         endpoint::<RemovePasskey>("Remove one of the user's passkeys")
             .form()
             .logged_in()
-            .refuses(&[(404, "Not one of the user's passkeys"), LAST_METHOD]),
+            .refuses(&[(404, "Not one of the user's passkeys"), LAST_METHOD, REAUTHENTICATE]),
         endpoint::<SetPassword>("Set a first password on an account made without one")
             .form()
             .logged_in()
-            .refuses(&[INVALID, LIMITED]),
+            .refuses(&[INVALID, REAUTHENTICATE, LIMITED]),
         endpoint::<IdentityProviders>("The configured identity providers"),
         endpoint::<UnlinkIdentity>("Unlink one of the user's identities at a provider")
             .form()
             .logged_in()
-            .refuses(&[(404, "Not one of the user's identities"), LAST_METHOD]),
+            .refuses(&[(404, "Not one of the user's identities"), LAST_METHOD, REAUTHENTICATE]),
+        endpoint::<Reauthenticate>(
+            "Confirm who the logged-in user is with their password; the session gets a new id and cookie, keeping its absolute expiry",
+        )
+        .form()
+        .logged_in()
+        .refuses(&[INVALID, (401, "Invalid password"), LIMITED]),
+        endpoint::<ReauthenticatePasskeyOptions>("Start confirming who the logged-in user is with a passkey").logged_in(),
+        endpoint::<ReauthenticateWithPasskey>(
+            "Finish confirming who the logged-in user is with one of their passkeys; the session gets a new id and cookie",
+        )
+        .logged_in()
+        .refuses(&[EXPIRED_CEREMONY, (401, "This passkey was not accepted"), LIMITED]),
     ]
 }
 
