@@ -371,15 +371,7 @@ pub async fn add_passkey(
     let state = state()?;
     let current = session::require_fresh_session(&state)?;
     let name = PasskeyName::parse(&passkey_name)?;
-    passkeys::finish_adding(
-        &state,
-        &current,
-        &ceremony,
-        &credential,
-        name,
-        client_address(),
-    )
-    .await
+    passkeys::finish_adding(&state, &current, &ceremony, &credential, name, client_address()).await
 }
 
 /// `POST /api/account/remove-passkey`: removes one of the user's passkeys,
@@ -506,8 +498,7 @@ pub async fn reauthenticate_with_passkey(
     let current = session::require_user_session()?;
     let state = state()?;
     let next = session::reauthenticated_session(&state, &current);
-    passkeys::finish_reauthentication(&state, &current, &ceremony, &credential, client_address(), &next.record)
-        .await?;
+    passkeys::finish_reauthentication(&state, &current, &ceremony, &credential, client_address(), &next.record).await?;
     session::issue(&state, &next.session)?;
     Ok(Done {})
 }

@@ -357,7 +357,10 @@ pub fn check_login_form(email: &str, password: &str) -> Result<(), Problems> {
 /// A re-authentication as typed: the password given.
 pub fn check_reauthentication_form(password: &str) -> Result<(), Problems> {
     match password.is_empty() {
-        true => Err(Problems::among([Some(ValidationError::new("password", PASSWORD_REQUIRED))])),
+        true => Err(Problems::among([Some(ValidationError::new(
+            "password",
+            PASSWORD_REQUIRED,
+        ))])),
         false => Ok(()),
     }
 }

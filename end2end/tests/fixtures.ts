@@ -5,7 +5,7 @@ import { test as base, expect, type Locator, type Page } from "@playwright/test"
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { startServer } from "../server";
-import { startSmtp, type SmtpServer } from "../smtp";
+import { linkTo, startSmtp, type SmtpServer } from "../smtp";
 
 export const PASSWORD = "correct horse battery";
 
@@ -125,6 +125,19 @@ export async function registerThroughForm(
   await page.getByLabel("Password").fill(password);
   await page.getByRole("button", { name: "Register" }).click();
   await expect(page).toHaveURL(at("/users"));
+}
+
+/**
+ * Follows the verification link mailed at registration in this browser,
+ * signed in: the address is verified (and shown to be the account owner's),
+ * as adding a passkey or linking a provider needs.
+ */
+export async function verifyEmailThroughMail(page: Page, smtp: SmtpServer) {
+  const link = linkTo(await smtp.mailAbout("Confirm your email address"), "/verify-email");
+  await page.goto(link);
+  await live(page);
+  await page.getByRole("button", { name: "Verify email" }).click();
+  await expect(page.getByRole("status")).toHaveText("Your email address is verified.");
 }
 
 /**

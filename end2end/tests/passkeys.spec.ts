@@ -13,6 +13,8 @@ import {
   at,
   expectNoViolations,
   screenshot,
+  mailingTo,
+  verifyEmailThroughMail,
   type Page,
 } from "./fixtures";
 
@@ -115,12 +117,13 @@ test("passkey autofill on the login form signs in by itself once chosen", async 
 });
 
 test.describe("a removed passkey", () => {
-  test.use({ expectedHttpErrors: [401] });
+  test.use({ ...mailingTo, expectedHttpErrors: [401] });
 
-test("a password account adds a named passkey, signs in with it, and removes it", async ({ page, authenticator }) => {
+test("a password account adds a named passkey, signs in with it, and removes it", async ({ page, authenticator, smtp }) => {
   await withoutAutofill(page);
   const email = uniqueEmail("addpasskey");
   await registerThroughForm(page, "Two Ways", email);
+  await verifyEmailThroughMail(page, smtp);
   await page.goto("/account");
   await live(page);
   const passkeys = page.getByRole("region", { name: "Passkeys" });
@@ -129,6 +132,12 @@ test("a password account adds a named passkey, signs in with it, and removes it"
   await adding.getByLabel("Name").fill("Work laptop");
   await adding.getByRole("button", { name: "Add a passkey" }).click();
   await expect(adding.getByRole("status").filter({ hasText: "Passkey added." })).toBeVisible();
+  // A new way in: the page offers to end every other session.
+  const offer = page.getByRole("region", { name: "Log out everywhere else?" });
+  await expect(offer).toBeVisible();
+  await offer.getByRole("button", { name: "Log out every other session" }).click();
+  await expect(page.getByRole("status").filter({ hasText: "Every other session has been logged out." })).toBeVisible();
+  await expect(offer).toBeHidden();
   const item = passkeys.getByRole("listitem").filter({ hasText: "Work laptop" });
   await expect(item).toContainText("never used to sign in");
   await expect(item.getByRole("button", { name: "Remove" })).toHaveAccessibleDescription("Work laptop");
@@ -157,14 +166,28 @@ test("a password account adds a named passkey, signs in with it, and removes it"
 });
 
 test.describe("refusals", () => {
-  test.use({ expectedHttpErrors: [401, 409] });
+  test.use({ ...mailingTo, expectedHttpErrors: [401, 403, 409] });
+
+  test("an unverified account cannot add a passkey", async ({ page, authenticator }) => {
+    void authenticator;
+    await registerThroughForm(page, "Unverified", uniqueEmail("unverified"));
+    await page.goto("/account");
+    await live(page);
+    const adding = page.getByRole("region", { name: "Add a passkey" });
+    await adding.getByLabel("Name").fill("Phone");
+    await adding.getByRole("button", { name: "Add a passkey" }).click();
+    await expect(adding.getByRole("alert").filter({ hasText: "Verify your email address to continue" })).toBeVisible();
+    expect(await authenticator.credentials()).toHaveLength(0);
+  });
 
   test("the only passkey of an account cannot be removed, nor made twice on one device", async ({
     page,
     authenticator,
+    smtp,
   }) => {
     void authenticator;
     await createAccountWithPasskey(page, "Only Passkey", uniqueEmail("onlypasskey"));
+    await verifyEmailThroughMail(page, smtp);
     await page.goto("/account");
     await live(page);
     const passkeys = page.getByRole("region", { name: "Passkeys" });
@@ -198,12 +221,16 @@ test("the name and email are checked before the device is asked", async ({ page,
   expect(await authenticator.credentials()).toHaveLength(0);
 });
 
-test("the passkey UI passes axe, and the account page is photographed for the README", async ({ page, authenticator }) => {
+test.describe("verified", () => {
+  test.use(mailingTo);
+
+test("the passkey UI passes axe, and the account page is photographed for the README", async ({ page, authenticator, smtp }) => {
   await withoutAutofill(page);
   await page.goto("/register");
   await live(page);
   await expectNoViolations(page);
   await createAccountWithPasskey(page, "Ada Lovelace", "ada@example.com");
+  await verifyEmailThroughMail(page, smtp);
   await authenticator.replace();
   await page.goto("/account");
   await live(page);
@@ -217,4 +244,5 @@ test("the passkey UI passes axe, and the account page is photographed for the RE
   await logOut(page);
   await live(page);
   await expectNoViolations(page);
+});
 });

@@ -126,7 +126,10 @@ pub async fn login(
     let matched = state.passwords.verify(password, stored_hash).await?;
     match account {
         Some(user) if matched => {
-            state.limits.succeeded(&state.db, own_counter, Some(address_counter)).await;
+            state
+                .limits
+                .succeeded(&state.db, own_counter, Some(address_counter))
+                .await;
             let mut password_stamp = stamp;
             if let Some(old_hash) = outdated {
                 password_stamp = rehash(state, user.id, password, &old_hash).await.or(password_stamp);
@@ -174,7 +177,10 @@ pub async fn reauthenticate(
         return Err(AppError::InvalidPassword);
     }
     state.db.rotate_session(&session.secure.session_id, next).await?;
-    state.limits.succeeded(&state.db, own_counter, Some(address_counter)).await;
+    state
+        .limits
+        .succeeded(&state.db, own_counter, Some(address_counter))
+        .await;
     tracing::info!(target: "audit", action = "reauthenticate", outcome = "success", method = "password", user_id, %client);
     Ok(())
 }
@@ -222,10 +228,7 @@ pub async fn log_out_everywhere(
     successor: &SessionRecord,
     client: IpAddr,
 ) -> Result<(), AppError> {
-    state
-        .db
-        .replace_sessions(&current.secure.session_id, successor)
-        .await?;
+    state.db.replace_sessions(&current.secure.session_id, successor).await?;
     tracing::info!(target: "audit", action = "logout_everywhere", outcome = "success", user_id = successor.user_id, %client);
     notify(state, successor.user_id, Notice::LoggedOutEverywhere, client).await;
     Ok(())

@@ -179,11 +179,7 @@ pub async fn reset_password(
         .ok_or_else(refused)?;
     let password_hash = state.passwords.hash(&password).await?;
     let started = start(user);
-    if !state
-        .db
-        .reset_password(&password_hash, &started.record, now)
-        .await?
-    {
+    if !state.db.reset_password(&password_hash, &started.record, now).await? {
         return Err(refused());
     }
     state.limits.refund(&state.db, address_counter).await;

@@ -201,7 +201,8 @@ async fn add_passkey(name: String) -> Result<crate::model::PasskeySummary, Passk
 async fn confirm_with_passkey() -> Result<(), PasskeyProblem> {
     let PasskeyChallenge { ceremony, options } = crate::api::reauthenticate_passkey_options().await?;
     let credential = browser::get(options.get()).await?;
-    Ok(crate::api::reauthenticate_with_passkey(ceremony, credential).await?)
+    crate::api::reauthenticate_with_passkey(ceremony, credential).await?;
+    Ok(())
 }
 
 /// `/reauthenticate`'s "Confirm with a passkey": `confirmed` runs once the

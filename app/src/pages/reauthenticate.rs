@@ -22,13 +22,11 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_navigate;
 use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
 
-/// Where the page is.
-pub const REAUTHENTICATE_PATH: &str = "/reauthenticate";
-
 /// Loads `/reauthenticate` in place of the page being shown, to come back
 /// to it once the user has confirmed who they are.
 #[cfg(feature = "hydrate")]
 pub fn go_confirm() {
+    const REAUTHENTICATE_PATH: &str = "/reauthenticate";
     let location = window().location();
     let path = location.pathname().unwrap_or_default();
     if path == REAUTHENTICATE_PATH {
@@ -87,17 +85,20 @@ pub fn ReauthenticatePage() -> impl IntoView {
                 Suspend::new(async move {
                     match methods.await {
                         Ok(methods) => Either::Left(view! {
-                            {methods.has_password.then(|| view! {
+                            {methods.has_password.then(|| {
+                                let target = target.clone();
+                                view! {
                                 <CheckedForm
                                     action
                                     problems
                                     check=|input: &Reauthenticate| check_reauthentication_form(&input.password)
                                 >
-                                    <input type="hidden" name="redirect" value=target.clone()/>
+                                    <input type="hidden" name="redirect" value=target/>
                                     <Field name="password" label="Password" kind="password"
                                         autocomplete="current-password" problems/>
                                     <SubmitButton label="Confirm" pending=action.pending()/>
                                 </CheckedForm>
+                            }
                             })}
                             {(!methods.passkeys.is_empty()).then(|| view! { <ConfirmWithPasskey confirmed/> })}
                             <ul class="providers">

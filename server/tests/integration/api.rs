@@ -119,7 +119,10 @@ async fn register_refuses_a_taken_email_whatever_its_case() {
         .await;
     assert_eq!(response.status(), StatusCode::CONFLICT);
     assert!(session_cookie(&response).is_none());
-    assert_eq!(json(response).await, json!({"error": "Email already registered", "code": "email_taken"}));
+    assert_eq!(
+        json(response).await,
+        json!({"error": "Email already registered", "code": "email_taken"})
+    );
     app.stop().await;
 }
 
@@ -166,7 +169,10 @@ async fn wrong_password_and_unknown_email_get_the_same_answer() {
         answers.push((status, headers, response.text().await.unwrap()));
     }
     assert_eq!(answers[0].0, StatusCode::UNAUTHORIZED);
-    assert_eq!(answers[0].2, r#"{"error":"Invalid email or password"}"#);
+    assert_eq!(
+        answers[0].2,
+        r#"{"error":"Invalid email or password","code":"invalid_credentials"}"#
+    );
     assert_eq!(answers[0], answers[1]);
     assert_eq!(answers[0], answers[2]);
     app.stop().await;
@@ -301,7 +307,10 @@ async fn users_list_rejects_bad_paging_and_anonymous_callers() {
     let app = TestApp::start().await;
     let anonymous = app.get("/api/users", None).await;
     assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
-    assert_eq!(json(anonymous).await, json!({"error": "Not logged in", "code": "unauthorized"}));
+    assert_eq!(
+        json(anonymous).await,
+        json!({"error": "Not logged in", "code": "unauthorized"})
+    );
     let (_, cookie) = app.register("Ada", "ada@example.com").await;
     for (query, field) in [
         ("limit=0", "limit"),
@@ -617,7 +626,10 @@ async fn a_plain_html_post_reports_every_problem_of_the_form_at_once() {
     // The API itself still answers with the first problem.
     let api = app.post_form("/api/register", &form, None).await;
     assert_eq!(api.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(json(api).await, json!({"error": "Name is required", "code": "invalid_input", "field": "name"}));
+    assert_eq!(
+        json(api).await,
+        json!({"error": "Name is required", "code": "invalid_input", "field": "name"})
+    );
 
     // An empty login is two problems on the page, and the API's usual 401.
     let response = html_form_post(&app, "/api/auth/login", &[], "/login", None).await;

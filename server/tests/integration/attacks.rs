@@ -461,7 +461,10 @@ async fn a_panicking_handler_is_a_logged_500_and_the_server_carries_on() {
     let app = TestApp::start_with_routes(&[], panicking).await;
     let response = app.get("/api/panic", None).await;
     assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
-    assert_eq!(json(response).await, json!({"error": "Internal server error", "code": "internal"}));
+    assert_eq!(
+        json(response).await,
+        json!({"error": "Internal server error", "code": "internal"})
+    );
     assert_eq!(app.get("/api/_auth/session", None).await.status(), StatusCode::OK);
     app.stop().await;
 }

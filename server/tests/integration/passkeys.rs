@@ -636,7 +636,11 @@ async fn a_new_passkey_sends_the_security_notice_and_a_passkey_account_its_verif
     let link = smtp.one_about("Confirm your email address").await;
     assert_eq!(link.to, "ada@example.com");
     let verified = app
-        .post_form("/api/auth/verify-email", &[("token", &link.token("/verify-email"))], Some(&cookie))
+        .post_form(
+            "/api/auth/verify-email",
+            &[("token", &link.token("/verify-email"))],
+            Some(&cookie),
+        )
         .await;
     assert_eq!(verified.status(), StatusCode::OK);
     let mut laptop = Device::new(&app);

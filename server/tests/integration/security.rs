@@ -141,7 +141,10 @@ async fn cross_site_requests_are_refused_before_any_work() {
         let response = app.post_form_with("/api/auth/logout", &[], headers).await;
         assert_eq!(response.status(), StatusCode::FORBIDDEN, "{headers:?}");
         assert!(response.headers().get(SET_COOKIE).is_none());
-        assert_eq!(json(response).await, json!({"error": "Cross-site request refused", "code": "cross_site_refused"}));
+        assert_eq!(
+            json(response).await,
+            json!({"error": "Cross-site request refused", "code": "cross_site_refused"})
+        );
     }
     // The session is still valid: nothing was done.
     assert_eq!(app.session_status(&cookie).await, StatusCode::OK);

@@ -447,7 +447,10 @@ mod tests {
         ] {
             assert_eq!(refused, Err(AppError::Unauthorized));
         }
-        assert_eq!(db.set_first_password("$2b$04$x", &session.id, &successor).await, Ok(false));
+        assert_eq!(
+            db.set_first_password("$2b$04$x", &session.id, &successor).await,
+            Ok(false)
+        );
         let passkey = NewPasskey {
             id: "cred",
             name: "Phone",

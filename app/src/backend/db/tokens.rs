@@ -75,7 +75,12 @@ impl Database {
     /// Spends a live token: the user it belonged to, or `None` for a token
     /// that is not live. Spent before any work it pays for (a password's
     /// bcrypt), so a burst of requests with one token does that work once.
-    pub async fn spend(&self, purpose: TokenPurpose, token_hash: &str, now: i64) -> Result<Option<UserSummary>, AppError> {
+    pub async fn spend(
+        &self,
+        purpose: TokenPurpose,
+        token_hash: &str,
+        now: i64,
+    ) -> Result<Option<UserSummary>, AppError> {
         let mut connection = self.connection().await?;
         let mut tx = connection.begin().await.map_err(database_error)?;
         let Some(user_id) = spend_token(&mut tx, purpose, token_hash, now).await? else {

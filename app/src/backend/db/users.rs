@@ -114,7 +114,12 @@ impl Database {
     /// takes it over: every passkey and linked identity goes too, since
     /// whoever made them never proved the address. `false`, with nothing
     /// changed, when the user is gone.
-    pub async fn reset_password(&self, password_hash: &str, session: &SessionRecord, now: i64) -> Result<bool, AppError> {
+    pub async fn reset_password(
+        &self,
+        password_hash: &str,
+        session: &SessionRecord,
+        now: i64,
+    ) -> Result<bool, AppError> {
         let mut connection = self.connection().await?;
         let mut tx = connection.begin().await.map_err(database_error)?;
         let verified_at = crate::backend::clock::rfc3339_of(now);

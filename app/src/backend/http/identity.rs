@@ -119,13 +119,7 @@ pub async fn start_identity_link(State(state): State<AppState>, Path(id): Path<S
     to_provider(&state, &id, "/account".into(), purpose, &request).await
 }
 
-async fn to_provider(
-    state: &AppState,
-    id: &str,
-    return_to: String,
-    purpose: FlowPurpose,
-    request: &Parts,
-) -> Response {
+async fn to_provider(state: &AppState, id: &str, return_to: String, purpose: FlowPurpose, request: &Parts) -> Response {
     let Some(provider) = state.identity_providers.get(id) else {
         return AppError::NotFound.into_response();
     };

@@ -15,7 +15,7 @@ use crate::{
     error::AppError,
 };
 use openidconnect::{
-    core::{CoreAuthenticationFlow, CoreClient, CoreIdToken, CoreIdTokenClaims, CorePrompt, CoreUserInfoClaims},
+    core::{CoreAuthPrompt, CoreAuthenticationFlow, CoreClient, CoreIdToken, CoreIdTokenClaims, CoreUserInfoClaims},
     AccessToken, AccessTokenHash, AuthorizationCode, ClaimsVerificationError, ClientId, ClientSecret, CsrfToken, Nonce,
     OAuth2TokenResponse, PkceCodeChallenge, PkceCodeVerifier, Scope, SignatureVerificationError, TokenResponse,
 };
@@ -38,10 +38,6 @@ struct ProviderSignIn {
     /// A logged-in user proving who they are again (the ceremony's user).
     #[serde(default)]
     reauthenticate: bool,
-    /// Unix seconds: a re-authentication must have happened at the provider
-    /// after this.
-    #[serde(default)]
-    started_at: i64,
 }
 
 /// What a flow is for.
@@ -143,7 +139,7 @@ pub async fn start(
     }
     let reauthenticate = matches!(purpose, FlowPurpose::Reauthenticate(_));
     if reauthenticate {
-        request = request.add_prompt(CorePrompt::Login);
+        request = request.add_prompt(CoreAuthPrompt::Login);
     }
     let (url, csrf, nonce) = request.url();
     let flow = ProviderSignIn {
@@ -153,7 +149,6 @@ pub async fn start(
         pkce_verifier: pkce_verifier.secret().clone(),
         return_to,
         reauthenticate,
-        started_at: state.clock.unix_now(),
     };
     let id = ceremony::begin(state, &flow, purpose.user(), client).await?;
     Ok((id, url))
@@ -201,7 +196,11 @@ pub async fn finish(
         return Err(refuse("state of another flow", AppError::SignInExpired, purpose));
     }
     let Some(provider) = providers.get(provider_id) else {
-        return Err(refuse("provider no longer configured", AppError::SignInExpired, purpose));
+        return Err(refuse(
+            "provider no longer configured",
+            AppError::SignInExpired,
+            purpose,
+        ));
     };
     if let Some(error) = &callback.error {
         tracing::info!(target: "audit", action = purpose.action(), outcome = "failure", method = %method(provider_id), reason = "refused at the provider", error = %Untrusted(error), %client);
@@ -213,14 +212,20 @@ pub async fn finish(
         };
         return Err((err, purpose));
     }
-    let (identity, auth_time) = verify(providers, provider, flow.nonce, flow.pkce_verifier, callback)
+    let (identity, logged_in_before) = verify(providers, provider, flow.nonce, flow.pkce_verifier, callback)
         .await
         .map_err(|reason| refuse(&reason, AppError::ProviderFailed, purpose))?;
-    // A provider that says when the user logged in must say it was after
-    // the re-authentication began (a minute's leeway for clocks); one that
-    // does not say is trusted to have honoured `prompt=login`.
-    if flow.reauthenticate && auth_time.is_some_and(|at| at < flow.started_at - 60) {
-        return Err(refuse("no new login at the provider", AppError::ProviderFailed, purpose));
+    // A provider that says when the user logged in (`auth_time`) must say it
+    // was within this flow's lifetime before it issued the token, both by its
+    // own clock; one that does not say is trusted to have honoured
+    // `prompt=login`.
+    let flow_seconds = FLOW_LIFETIME.as_secs() as i64;
+    if flow.reauthenticate && logged_in_before.is_some_and(|seconds| seconds > flow_seconds) {
+        return Err(refuse(
+            "no new login at the provider",
+            AppError::ProviderFailed,
+            purpose,
+        ));
     }
     Ok(Finished {
         purpose,
@@ -234,9 +239,10 @@ pub(super) fn method(provider_id: &str) -> String {
     format!("oidc:{provider_id}")
 }
 
-/// Exchanges the code and verifies what comes back: the identity and when
-/// the user logged in at the provider (`auth_time`, Unix seconds) if it
-/// says; the reason it does not verify, for the audit log.
+/// Exchanges the code and verifies what comes back: the identity and, if
+/// the provider says when the user logged in there (`auth_time`), how many
+/// seconds before it issued the id token; the reason it does not verify,
+/// for the audit log.
 async fn verify(
     providers: &IdentityProviders,
     provider: &Provider,
@@ -315,7 +321,8 @@ async fn verify(
         email_verified,
         name,
     };
-    Ok((identity, claims.auth_time().map(|at| at.timestamp())))
+    let logged_in_before = claims.auth_time().map(|at| (claims.issue_time() - at).num_seconds());
+    Ok((identity, logged_in_before))
 }
 
 /// Why an id token does not verify: a key the provider's metadata does

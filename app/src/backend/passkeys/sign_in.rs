@@ -63,13 +63,24 @@ pub async fn finish_sign_in(
 /// "Confirm with a passkey", first step: a challenge for the logged-in
 /// user, which only one of their passkeys may answer.
 #[tracing::instrument(skip_all, fields(user_id, %client))]
-pub async fn start_reauthentication(state: &AppState, user_id: i64, client: IpAddr) -> Result<PasskeyChallenge, AppError> {
+pub async fn start_reauthentication(
+    state: &AppState,
+    user_id: i64,
+    client: IpAddr,
+) -> Result<PasskeyChallenge, AppError> {
     let (options, authentication) = state
         .passkeys
         .webauthn
         .start_discoverable_authentication()
         .map_err(webauthn_internal)?;
-    begin(state, &Reauthentication { authentication }, Some(user_id), &options, client).await
+    begin(
+        state,
+        &Reauthentication { authentication },
+        Some(user_id),
+        &options,
+        client,
+    )
+    .await
 }
 
 /// "Confirm with a passkey", second step: as a sign-in, but the passkey
