@@ -131,6 +131,7 @@ where
     S::Output: Send + Sync + 'static,
     V: 'static,
 {
+    let session = crate::session::use_user_session();
     Effect::watch(
         move || action.version().get(),
         move |_, _, _| {
@@ -139,6 +140,11 @@ where
                 Some(Err(err)) => Some(err.clone()),
                 _ => None,
             });
+            // Without a recent proof, the form's page is left to get one.
+            if failure == Some(AppError::ReauthenticationRequired) {
+                session.note_error(&AppError::ReauthenticationRequired);
+                return;
+            }
             problems.show(failure.into_iter().collect());
         },
         false,

@@ -36,12 +36,15 @@ impl Database {
         .execute(&mut *connection)
         .await
         .map_err(database_error)?;
+        // The new one stays whatever else ties with it on its expiry.
         sqlx::query(
-            "DELETE FROM ceremonies WHERE network = $1 AND id_hash NOT IN \
-             (SELECT id_hash FROM ceremonies WHERE network = $1 ORDER BY expires_at DESC, id_hash LIMIT $2)",
+            "DELETE FROM ceremonies WHERE network = $1 AND id_hash <> $2 AND id_hash NOT IN \
+             (SELECT id_hash FROM ceremonies WHERE network = $1 AND id_hash <> $2 \
+              ORDER BY expires_at DESC, id_hash LIMIT $3)",
         )
         .bind(network)
-        .bind(crate::backend::ceremony::LIVE_PER_NETWORK)
+        .bind(id_hash)
+        .bind(crate::backend::ceremony::LIVE_PER_NETWORK - 1)
         .execute(&mut *connection)
         .await
         .map_err(database_error)?;
