@@ -14,6 +14,7 @@ import {
   expectNoViolations,
   screenshot,
   expectProblems,
+  verifyEmailThroughMail,
   type Page,
 } from "./fixtures";
 
@@ -33,8 +34,14 @@ const test = base.extend<{ appPort: number; provider: IdentityProvider }>({
     await use(provider);
     await provider.stop();
   },
-  serverEnv: async ({ appPort, provider }, use) =>
-    use({ LEPTOS_SITE_ADDR: `127.0.0.1:${appPort}`, ...provider.env("TEST", LABEL) }),
+  // Mail too: linking a provider needs a verified email, proved by the mailed link.
+  serverEnv: async ({ appPort, provider, smtp }, use) =>
+    use({
+      LEPTOS_SITE_ADDR: `127.0.0.1:${appPort}`,
+      SMTP_URL: smtp.url,
+      MAIL_FROM: "Sessions <no-reply@example.com>",
+      ...provider.env("TEST", LABEL),
+    }),
   baseURL: async ({ baseURL }, use) => use(baseURL!.replace("://127.0.0.1:", "://localhost:")),
   page: async ({ page }, use) => {
     await answerProviderFont(page);
@@ -83,8 +90,9 @@ test("cancelling at the provider comes back to /login saying so", async ({ page,
   await expectProblems(page, ["Sign-in was cancelled at the identity provider"]);
 });
 
-test("a provider is linked from /account, signs in, and is unlinked", async ({ page, browser, provider }) => {
+test("a provider is linked from /account, signs in, and is unlinked", async ({ page, browser, provider, smtp }) => {
   await registerThroughForm(page, "Grace Hopper", "grace@example.com");
+  await verifyEmailThroughMail(page, smtp);
   await page.goto("/account");
   await live(page);
   const providers = page.getByRole("region", { name: "Sign-in providers" });
