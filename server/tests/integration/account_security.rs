@@ -5,7 +5,7 @@
 
 use crate::{
     helpers::*,
-    identity::{sign_in_with_provider, through_provider, AtProvider, WithProvider},
+    identity::{session_of, sign_in_with_provider, through_provider, AtProvider, WithProvider},
     passkeys::{add_passkey, sign_in, sign_up, Device},
 };
 use reqwest::{header::LOCATION, StatusCode};
@@ -331,6 +331,15 @@ async fn a_reset_of_an_account_its_owner_claimed_keeps_their_passkeys() {
     app.stop().await;
 }
 
+/// Signs in at the provider as `login` in a browser of its own: the id of
+/// the user it signed in to.
+async fn user_signed_in_at_provider(setup: &WithProvider, login: &str) -> Value {
+    let browser = WithProvider::browser();
+    let response = sign_in_with_provider(setup, &browser, login, "/users").await;
+    assert!(session_cookie(&response).is_some());
+    session_of(setup, &browser).await["user"]["id"].clone()
+}
+
 #[tokio::test]
 async fn the_owner_who_verifies_and_signs_in_at_a_provider_takes_the_account_over() {
     let smtp = SmtpServer::start().await;
@@ -354,18 +363,7 @@ async fn the_owner_who_verifies_and_signs_in_at_a_provider_takes_the_account_ove
     assert_eq!(verified.status(), StatusCode::OK);
     assert_eq!(app.session_status(&attacker).await, StatusCode::OK);
 
-    let browser = WithProvider::browser();
-    let response = sign_in_with_provider(&setup, &browser, "ada@example.com", "/users").await;
-    assert!(session_cookie(&response).is_some());
-    let session = json(
-        browser
-            .get(format!("{}/api/_auth/session", setup.origin))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
-    assert_eq!(session["user"]["id"], user_id);
+    assert_eq!(user_signed_in_at_provider(&setup, "ada@example.com").await, user_id);
     assert_eq!(app.session_status(&attacker).await, StatusCode::UNAUTHORIZED);
     let login = app.login("ada@example.com", PASSWORD).await;
     assert_eq!(login.status(), StatusCode::UNAUTHORIZED);
@@ -378,18 +376,7 @@ async fn a_provider_joins_an_account_its_owner_claimed_and_keeps_its_password() 
     let app = &setup.app;
     let (user_id, cookie) = app.register("Ada", "ada@example.com").await;
     app.mark_email_verified("ada@example.com").await;
-    let browser = WithProvider::browser();
-    let response = sign_in_with_provider(&setup, &browser, "ada@example.com", "/users").await;
-    assert!(session_cookie(&response).is_some());
-    let session = json(
-        browser
-            .get(format!("{}/api/_auth/session", setup.origin))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
-    assert_eq!(session["user"]["id"], user_id);
+    assert_eq!(user_signed_in_at_provider(&setup, "ada@example.com").await, user_id);
     assert_eq!(app.session_status(&cookie).await, StatusCode::OK);
     assert_eq!(app.login("ada@example.com", PASSWORD).await.status(), StatusCode::OK);
     // A provider that does not vouch for the address never joins.

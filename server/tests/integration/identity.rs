@@ -217,7 +217,7 @@ impl WithProvider {
     }
 }
 
-async fn session_of(setup: &WithProvider, browser: &reqwest::Client) -> serde_json::Value {
+pub async fn session_of(setup: &WithProvider, browser: &reqwest::Client) -> serde_json::Value {
     setup.json_of(browser, "/api/_auth/session").await
 }
 

@@ -164,16 +164,13 @@ impl Database {
 /// delete also locks the row (PostgreSQL) or the database (SQLite) until the
 /// transaction ends.
 pub(super) async fn end_replaced_in(tx: &mut Tx<'_>, replaced: &str, user_id: i64) -> Result<(), AppError> {
-    let deleted = sqlx::query("DELETE FROM sessions WHERE id = $1 AND user_id = $2")
-        .bind(replaced)
-        .bind(user_id)
-        .execute(&mut **tx)
-        .await
-        .map_err(database_error)?;
-    match deleted.rows_affected() {
-        0 => Err(AppError::Unauthorized),
-        _ => Ok(()),
-    }
+    on_live_session_in(
+        tx,
+        "DELETE FROM sessions WHERE id = $1 AND user_id = $2",
+        replaced,
+        user_id,
+    )
+    .await
 }
 
 /// Makes sure the session `session_id` of `user_id` is live, and holds it so
@@ -182,13 +179,20 @@ pub(super) async fn end_replaced_in(tx: &mut Tx<'_>, replaced: &str, user_id: i6
 /// and then ends whatever the transaction made with it. Otherwise
 /// [`AppError::Unauthorized`].
 pub(super) async fn hold_session_in(tx: &mut Tx<'_>, session_id: &str, user_id: i64) -> Result<(), AppError> {
-    let held = sqlx::query("UPDATE sessions SET last_seen_at = last_seen_at WHERE id = $1 AND user_id = $2")
+    let hold = "UPDATE sessions SET last_seen_at = last_seen_at WHERE id = $1 AND user_id = $2";
+    on_live_session_in(tx, hold, session_id, user_id).await
+}
+
+/// Runs `statement` on the row of the session `session_id` of `user_id`
+/// (`$1`, `$2`): [`AppError::Unauthorized`] when there is none.
+async fn on_live_session_in(tx: &mut Tx<'_>, statement: &str, session_id: &str, user_id: i64) -> Result<(), AppError> {
+    let touched = sqlx::query(statement)
         .bind(session_id)
         .bind(user_id)
         .execute(&mut **tx)
         .await
         .map_err(database_error)?;
-    match held.rows_affected() {
+    match touched.rows_affected() {
         0 => Err(AppError::Unauthorized),
         _ => Ok(()),
     }
