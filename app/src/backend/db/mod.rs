@@ -421,6 +421,38 @@ mod tests {
         assert_eq!(checked(&db, &session, 1_500).await, Some(1_000));
     }
 
+    // A flood past what the reader's thread answers in time leaves reads
+    // queued that nobody waits for: they are skipped, not run, so the reader
+    // answers the next request at once rather than after the whole backlog.
+    #[tokio::test]
+    async fn reads_nobody_waits_for_any_more_are_skipped() {
+        let (_folder, db, session) = sqlite_with_a_session().await;
+        let reader = db.reader.clone().unwrap();
+        let impatient = Database {
+            reader: Some(reader.waiting_at_most(Duration::from_millis(20))),
+            ..db.clone()
+        };
+        let stall = tokio::spawn({
+            let reader = reader.clone();
+            async move { reader.stall(Duration::from_millis(300)).await }
+        });
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        let flood: Vec<_> = (0..200)
+            .map(|_| {
+                let (impatient, session) = (impatient.clone(), session.clone());
+                tokio::spawn(async move { impatient.session_standing(session.user_id, &session.id, 1_500).await })
+            })
+            .collect();
+        for waiting in flood {
+            assert_eq!(waiting.await.unwrap(), Err(AppError::Unavailable));
+        }
+        stall.await.unwrap();
+        let before = reader.statements_run.load(std::sync::atomic::Ordering::Relaxed);
+        assert_eq!(checked(&db, &session, 1_500).await, Some(1_000));
+        let after = reader.statements_run.load(std::sync::atomic::Ordering::Relaxed);
+        assert_eq!(after - before, 1, "only the read someone waited for ran");
+    }
+
     #[tokio::test]
     async fn a_closed_database_answers_the_session_check_unavailable() {
         let (_folder, db, session) = sqlite_with_a_session().await;

@@ -15,7 +15,14 @@
 use super::{is_sqlite_busy, unavailable_or_bug};
 use crate::error::AppError;
 use rusqlite::OpenFlags;
-use std::{path::PathBuf, time::Duration};
+use std::{
+    path::PathBuf,
+    sync::{
+        atomic::{AtomicBool, Ordering},
+        Arc,
+    },
+    time::Duration,
+};
 
 /// One value bound to a `$N` placeholder.
 #[derive(Debug, Clone)]
@@ -50,6 +57,22 @@ pub(super) struct SqliteReader {
     connection: tokio_rusqlite::Connection,
     /// Longest a request waits for its answer, its turn in the queue included.
     timeout: Duration,
+    /// Statements run so far, for the tests of what an overload leaves.
+    #[cfg(test)]
+    pub(super) statements_run: Arc<std::sync::atomic::AtomicU64>,
+}
+
+/// Marks a read nobody waits for any more (its wait timed out, or its
+/// request went away) when dropped with the wait, so that its statement is
+/// skipped when its turn comes: the thread's queue is unbounded, and after an
+/// overload it would otherwise spend as long on answers nobody reads as the
+/// overload lasted, answering every request meanwhile "unavailable".
+struct Abandoned(Arc<AtomicBool>);
+
+impl Drop for Abandoned {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
 }
 
 impl SqliteReader {
@@ -66,7 +89,12 @@ impl SqliteReader {
                 Ok(())
             })
             .await?;
-        Ok(Self { connection, timeout })
+        Ok(Self {
+            connection,
+            timeout,
+            #[cfg(test)]
+            statements_run: Arc::default(),
+        })
     }
 
     /// The first row `sql` selects with `params` bound to `$1`, `$2`, ... in
@@ -76,7 +104,16 @@ impl SqliteReader {
         T: for<'r> TryFrom<&'r rusqlite::Row<'r>, Error = rusqlite::Error> + Send + 'static,
     {
         tracing::debug!(statement = sql, "read on the shared SQLite connection");
+        let abandoned = Abandoned(Arc::default());
+        let skip = abandoned.0.clone();
+        #[cfg(test)]
+        let statements_run = self.statements_run.clone();
         let answer = self.connection.call(move |connection| {
+            if skip.load(Ordering::Relaxed) {
+                return Ok(None);
+            }
+            #[cfg(test)]
+            statements_run.fetch_add(1, Ordering::Relaxed);
             let mut statement = connection.prepare_cached(sql)?;
             for (position, param) in params.iter().enumerate() {
                 let name = format!("${}", position + 1);
@@ -90,12 +127,35 @@ impl SqliteReader {
             let mut rows = statement.raw_query();
             Ok(rows.next()?.map(T::try_from).transpose()?)
         });
-        match tokio::time::timeout(self.timeout, answer).await {
+        let answer = tokio::time::timeout(self.timeout, answer).await;
+        drop(abandoned);
+        match answer {
             Ok(answer) => answer.map_err(reader_error),
             Err(_) => {
                 tracing::warn!("database unavailable: no answer from the SQLite reader in time");
                 Err(AppError::Unavailable)
             }
+        }
+    }
+
+    /// Keeps the thread busy for `pause`, as a slow statement would.
+    #[cfg(test)]
+    pub(super) async fn stall(&self, pause: Duration) {
+        let _ = self
+            .connection
+            .call(move |_| {
+                std::thread::sleep(pause);
+                Ok(())
+            })
+            .await;
+    }
+
+    /// The same reader, waiting at most `timeout` for each answer.
+    #[cfg(test)]
+    pub(super) fn waiting_at_most(&self, timeout: Duration) -> Self {
+        Self {
+            timeout,
+            ..self.clone()
         }
     }
 
