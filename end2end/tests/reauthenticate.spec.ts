@@ -3,7 +3,18 @@
 // comes back to where it was, with JavaScript and without. The proof is kept
 // fresh for a few seconds here (REAUTHENTICATION_MAX_AGE), so that the test
 // can wait past it.
-import { test, expect, PASSWORD, uniqueEmail, live, registerThroughForm, at, expectProblems } from "./fixtures";
+import {
+  test,
+  expect,
+  PASSWORD,
+  uniqueEmail,
+  live,
+  registerThroughForm,
+  at,
+  expectProblems,
+  expectNoViolations,
+  screenshot,
+} from "./fixtures";
 
 const FRESH_SECONDS = 4;
 
@@ -22,9 +33,12 @@ test("a stale session confirms with its password and comes back to finish", asyn
   await expect(page).toHaveURL(at("/reauthenticate\\?redirect=%2Faccount"));
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("Confirm it's you");
   await live(page);
+  await expectNoViolations(page);
+  await screenshot(page, "reauthenticate");
   await page.getByLabel("Password").fill("not the password");
   await page.getByRole("button", { name: "Confirm" }).click();
   await expectProblems(page, ["Invalid password"]);
+  await expectNoViolations(page);
   await page.getByLabel("Password").fill(PASSWORD);
   await page.getByRole("button", { name: "Confirm" }).click();
   await expect(page).toHaveURL(at("/account"));

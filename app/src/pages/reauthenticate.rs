@@ -14,7 +14,7 @@ use super::{
 use crate::{
     api::{list_passkeys, Reauthenticate},
     domain::{check_reauthentication_form, reauthentication_target},
-    model::IDENTITY_FLASH,
+    model::{IdentitySummary, IDENTITY_FLASH},
     session::use_user_session,
 };
 use leptos::{either::Either, prelude::*, task::spawn_local};
@@ -101,27 +101,7 @@ pub fn ReauthenticatePage() -> impl IntoView {
                             }
                             })}
                             {(!methods.passkeys.is_empty()).then(|| view! { <ConfirmWithPasskey confirmed/> })}
-                            <ul class="providers">
-                                {methods
-                                    .identities
-                                    .into_iter()
-                                    .filter(|identity| is_configured(&identity.provider))
-                                    .map(|identity| {
-                                        let href = format!(
-                                            "/auth/{}?reauthenticate=1&redirect={}",
-                                            identity.provider,
-                                            utf8_percent_encode(&target, NON_ALPHANUMERIC)
-                                        );
-                                        view! {
-                                            <li>
-                                                <a class="provider-link" rel="external" href=href>
-                                                    "Continue with " {identity.label}
-                                                </a>
-                                            </li>
-                                        }
-                                    })
-                                    .collect_view()}
-                            </ul>
+                            {providers_of(methods.identities, &target)}
                         }),
                         Err(err) => {
                             use_user_session().note_error(&err);
@@ -133,4 +113,26 @@ pub fn ReauthenticatePage() -> impl IntoView {
         </Transition>
         <p><a href=back>"Cancel"</a></p>
     }
+}
+
+/// `Continue with <LABEL>` for each of the user's identities at a provider
+/// configured now, each coming back to `target`; nothing without one.
+fn providers_of(identities: Vec<IdentitySummary>, target: &str) -> Option<impl IntoView> {
+    let links: Vec<_> = identities
+        .into_iter()
+        .filter(|identity| is_configured(&identity.provider))
+        .map(|identity| {
+            let href = format!(
+                "/auth/{}?reauthenticate=1&redirect={}",
+                identity.provider,
+                utf8_percent_encode(target, NON_ALPHANUMERIC)
+            );
+            view! {
+                <li>
+                    <a class="provider-link" rel="external" href=href>"Continue with " {identity.label}</a>
+                </li>
+            }
+        })
+        .collect();
+    (!links.is_empty()).then(|| view! { <ul class="providers">{links}</ul> })
 }
