@@ -162,6 +162,27 @@ pub async fn reauthenticate(
     next: &SessionRecord,
 ) -> Result<(), AppError> {
     let user_id = session.user.id;
+    if !proves_password(state, user_id, password, client, "reauthenticate").await? {
+        return Err(AppError::InvalidPassword);
+    }
+    state.db.rotate_session(&session.secure.session_id, next).await?;
+    tracing::info!(target: "audit", action = "reauthenticate", outcome = "success", method = "password", user_id, %client);
+    Ok(())
+}
+
+/// Whether `password` is the password of the signed-in user `user_id` (a
+/// re-authentication; the current password of a change). Counted, until it
+/// proves right, with the account's failed logins and its network's, so a
+/// stolen cookie is no way around the login limits; past them
+/// [`AppError::TooManyRequests`] without any bcrypt work. An account without
+/// a password never proves one.
+async fn proves_password(
+    state: &AppState,
+    user_id: i64,
+    password: &str,
+    client: IpAddr,
+    action: &'static str,
+) -> Result<bool, AppError> {
     let Some((email, _)) = state.db.email_state(user_id).await? else {
         return Err(AppError::Unauthorized);
     };
@@ -169,20 +190,19 @@ pub async fn reauthenticate(
     let address_counter = Counter::LoginByAddress(client);
     audit_refusal(
         state.limits.reserve(&state.db, &[own_counter, address_counter]).await,
-        || tracing::warn!(target: "audit", action = "reauthenticate", outcome = "rate_limited", method = "password", user_id, %client),
+        || tracing::warn!(target: "audit", action, outcome = "rate_limited", method = "password", user_id, %client),
     )?;
     let stored = state.db.password_hash(user_id).await?;
-    if !state.passwords.verify(password, stored).await? {
-        tracing::info!(target: "audit", action = "reauthenticate", outcome = "failure", method = "password", user_id, %client);
-        return Err(AppError::InvalidPassword);
+    let matched = state.passwords.verify(password, stored).await?;
+    if matched {
+        state
+            .limits
+            .succeeded(&state.db, own_counter, Some(address_counter))
+            .await;
+    } else {
+        tracing::info!(target: "audit", action, outcome = "failure", method = "password", user_id, %client);
     }
-    state.db.rotate_session(&session.secure.session_id, next).await?;
-    state
-        .limits
-        .succeeded(&state.db, own_counter, Some(address_counter))
-        .await;
-    tracing::info!(target: "audit", action = "reauthenticate", outcome = "success", method = "password", user_id, %client);
-    Ok(())
+    Ok(matched)
 }
 
 /// Stores the password anew at the configured cost (after `BCRYPT_COST` was
@@ -235,8 +255,8 @@ pub async fn log_out_everywhere(
 }
 
 /// Replaces the password once the current one is proved: every session ends
-/// but `next`, a new one for this browser. Wrong current passwords are
-/// limited like failed logins.
+/// but `next`, a new one for this browser. Wrong current passwords count
+/// with the account's failed logins (see [`proves_password`]).
 #[tracing::instrument(skip_all, fields(user_id = session.user.id, %client))]
 pub async fn change_password(
     state: &AppState,
@@ -247,17 +267,9 @@ pub async fn change_password(
     next: &SessionRecord,
 ) -> Result<(), AppError> {
     let user_id = session.user.id;
-    let own_counter = Counter::PasswordChangeByUser(user_id);
-    let address_counter = Counter::LoginByAddress(client);
-    audit_refusal(
-        state.limits.reserve(&state.db, &[own_counter, address_counter]).await,
-        || tracing::warn!(target: "audit", action = "password_change", outcome = "rate_limited", user_id, %client),
-    )?;
     // An account without a password (made with a passkey) has no current
     // password to give: it sets its first one with `set_first_password`.
-    let stored = state.db.password_hash(user_id).await?;
-    if !state.passwords.verify(current, stored).await? {
-        tracing::info!(target: "audit", action = "password_change", outcome = "failure", user_id, %client);
+    if !proves_password(state, user_id, current, client, "password_change").await? {
         return Err(AppError::Validation {
             field: "current_password".into(),
             message: CURRENT_PASSWORD_WRONG.into(),
@@ -270,10 +282,6 @@ pub async fn change_password(
         .await?;
     // The change is committed: nothing after this point may turn it into an error.
     tracing::info!(target: "audit", action = "password_change", outcome = "success", user_id, %client);
-    state
-        .limits
-        .succeeded(&state.db, own_counter, Some(address_counter))
-        .await;
     notify(state, user_id, Notice::PasswordChanged, client).await;
     Ok(())
 }

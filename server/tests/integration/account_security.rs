@@ -132,12 +132,17 @@ async fn a_renewed_cookie_is_no_new_proof() {
 }
 
 #[tokio::test]
-async fn wrong_passwords_at_reauthentication_count_with_the_accounts_failed_logins() {
+async fn wrong_passwords_of_a_signed_in_user_count_with_the_accounts_failed_logins() {
     let app = TestApp::start().await;
     let (_, cookie) = app.register("Ada", "ada@example.com").await;
-    for _ in 0..5 {
+    // So do wrong current passwords at a password change.
+    for _ in 0..3 {
         let wrong = reauthenticate(&app, &cookie, "guess").await;
         assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
+    }
+    for _ in 0..2 {
+        let wrong = app.change_password(&cookie, "guess", "a brand new passphrase").await;
+        assert_eq!(wrong.status(), StatusCode::UNPROCESSABLE_ENTITY);
     }
     // The stolen cookie is no way around the limit: neither it nor a login
     // may try again, even with the right password.
