@@ -150,6 +150,36 @@ impl AppError {
         }
     }
 
+    /// Every [`AppError::code`], for the API's document.
+    pub const CODES: &'static [&'static str] = &[
+        "invalid_input",
+        "email_taken",
+        "invalid_credentials",
+        "invalid_password",
+        "unauthorized",
+        "cross_site_refused",
+        "not_found",
+        "invalid_link",
+        "email_unverified",
+        "passkey_refused",
+        "passkey_invalid",
+        "passkey_expired",
+        "passkey_taken",
+        "last_sign_in_method",
+        "provider_denied",
+        "provider_failed",
+        "provider_no_email",
+        "sign_in_expired",
+        "identity_taken",
+        "identity_needs_link",
+        "too_many_requests",
+        "reauthentication_required",
+        "unavailable",
+        "internal",
+        "unsupported_media_type",
+        "bad_request",
+    ];
+
     /// The stable, machine-readable name of the error: what a client decides
     /// by, never the words of the message.
     pub fn code(&self) -> &'static str {
@@ -358,10 +388,17 @@ mod tests {
             AppError::Unavailable,
             AppError::Internal,
         ];
+        let mut codes: Vec<&str> = all.iter().map(AppError::code).collect();
         for err in all {
             let json = serde_json::to_string(&err).unwrap();
             assert_eq!(serde_json::from_str::<AppError>(&json).unwrap(), err, "{json}");
         }
+        // The document's list of codes is every variant's, each once.
+        codes.sort_unstable();
+        codes.dedup();
+        let mut listed = AppError::CODES.to_vec();
+        listed.sort_unstable();
+        assert_eq!(codes, listed);
     }
 
     #[test]

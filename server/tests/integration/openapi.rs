@@ -85,6 +85,21 @@ async fn each_operation_has_its_fields_in_both_encodings_its_refusals_and_its_se
         serde_json::json!({"type": "apiKey", "in": "cookie", "name": "session",
             "description": document["components"]["securitySchemes"]["session"]["description"]})
     );
+    // Every error names its code, one of a listed set that clients decide by.
+    let error_body = &document["components"]["schemas"]["ErrorBody"];
+    assert!(error_body["required"]
+        .as_array()
+        .unwrap()
+        .contains(&Value::from("code")));
+    let codes = error_body["properties"]["code"]["enum"].as_array().unwrap();
+    for code in [
+        "reauthentication_required",
+        "email_unverified",
+        "invalid_credentials",
+        "too_many_requests",
+    ] {
+        assert!(codes.contains(&Value::from(code)), "{code}");
+    }
     for (method, path, operation) in operations(&document) {
         let at = format!("{method} {path}");
         let responses = operation["responses"].as_object().unwrap();

@@ -1,6 +1,7 @@
 //! The sealed session cookie: the session lives in one cookie encrypted and
 //! authenticated with AES-256-GCM (axum-extra's `PrivateCookieJar`), so any app
-//! server holding the key can serve any user without a session store.
+//! server holding the key can open it; the database keeps only a record per
+//! session (see "Revocation" below), which any server sharing it reads.
 //!
 //! Lifetime: a session expires after `max_age` without use, is re-sealed (rolled
 //! forward) once half of that has passed, and never outlives `absolute_max_age`

@@ -124,13 +124,13 @@ pub fn api_document() -> OpenApi {
                 .description(Some(
                     "Registration, login and sessions. Every POST takes its fields as a form \
                      (`application/x-www-form-urlencoded`) or as a flat JSON object with the same names. \
-                     Every error is `{\"error\": message}`, with `field` for a field's problem and \
-                     `retry_after` past a limit.",
+                     Every error is `{\"error\": message, \"code\": code}`, with `field` for a field's problem and \
+                     `retry_after` past a limit; clients decide by `code`, never by the message.",
                 )),
         )
         .build()
         .merge_from(handlers().into_openapi());
-    let mut schemas = vec![(ErrorBody::name().into_owned(), ErrorBody::schema())];
+    let mut schemas = vec![(ErrorBody::name().into_owned(), error_body_schema())];
     for documented in server_functions::server_functions() {
         let (path, method, operation) = documented.into_operation(&mut schemas);
         document.paths.add_path_operation(path, vec![method], operation);
@@ -240,4 +240,20 @@ mod tests {
         assert_eq!(schema["oneOf"][1]["type"], "object");
         assert_eq!(schema["oneOf"][1]["maxProperties"], 0);
     }
+}
+
+/// The error body's schema, its `code` an enum of every code there is.
+fn error_body_schema() -> RefOr<Schema> {
+    let mut schema = ErrorBody::schema();
+    if let RefOr::T(Schema::Object(object)) = &mut schema {
+        let codes = ObjectBuilder::new()
+            .schema_type(Type::String)
+            .enum_values(Some(crate::error::AppError::CODES.iter().copied()))
+            .description(Some("What went wrong, as a stable name for programs to decide by"));
+        object.properties.insert("code".to_owned(), codes.into());
+        if !object.required.iter().any(|name| name == "code") {
+            object.required.push("code".to_owned());
+        }
+    }
+    schema
 }
