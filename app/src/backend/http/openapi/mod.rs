@@ -184,6 +184,22 @@ async fn serve_document() -> impl IntoResponse {
     ([(header::CONTENT_TYPE, JSON)], DOCUMENT.as_str())
 }
 
+/// The error body's schema, its `code` an enum of every code there is.
+fn error_body_schema() -> RefOr<Schema> {
+    let mut schema = ErrorBody::schema();
+    if let RefOr::T(Schema::Object(object)) = &mut schema {
+        let codes = ObjectBuilder::new()
+            .schema_type(Type::String)
+            .enum_values(Some(crate::error::AppError::CODES.iter().copied()))
+            .description(Some("What went wrong, as a stable name for programs to decide by"));
+        object.properties.insert("code".to_owned(), codes.into());
+        if !object.required.iter().any(|name| name == "code") {
+            object.required.push("code".to_owned());
+        }
+    }
+    schema
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -240,20 +256,4 @@ mod tests {
         assert_eq!(schema["oneOf"][1]["type"], "object");
         assert_eq!(schema["oneOf"][1]["maxProperties"], 0);
     }
-}
-
-/// The error body's schema, its `code` an enum of every code there is.
-fn error_body_schema() -> RefOr<Schema> {
-    let mut schema = ErrorBody::schema();
-    if let RefOr::T(Schema::Object(object)) = &mut schema {
-        let codes = ObjectBuilder::new()
-            .schema_type(Type::String)
-            .enum_values(Some(crate::error::AppError::CODES.iter().copied()))
-            .description(Some("What went wrong, as a stable name for programs to decide by"));
-        object.properties.insert("code".to_owned(), codes.into());
-        if !object.required.iter().any(|name| name == "code") {
-            object.required.push("code".to_owned());
-        }
-    }
-    schema
 }
