@@ -233,10 +233,10 @@ fn asset_caching<B>(hashed_names: bool) -> impl Fn(&Response<B>) -> Option<Heade
     }
 }
 
-/// Responses smaller than this go out as they are. Measured (GET /api/users,
-/// 252 bytes, wrk on 2 cores): gzip cost 9% of the request rate and brotli
-/// 17%, to save about 150 bytes, less than one packet. Pages (a few KB) are
-/// still compressed, and anything streamed without a length.
+/// Responses smaller than this go out as they are: compressing one costs
+/// more of the request rate than the less-than-a-packet it saves
+/// (docs/performance.md, "Figures behind code choices"). Pages (a few KB)
+/// are still compressed, and anything streamed without a length.
 const MIN_COMPRESSED_BYTES: u16 = 1024;
 
 /// tower-http's default rule, with a higher size floor.

@@ -3,8 +3,9 @@
 //! The release build (`LEPTOS_HASH_FILES=true cargo leptos build`) puts a hash
 //! of each file's content in its name and lists the hashes in `hash.txt`
 //! beside the server binary. leptos' own head components (`HydrationScripts`,
-//! `HashedStylesheet`) read that file again on every render, which cost 18% of
-//! the rate of `GET /login` (12,800 against 15,600 req/s): here it is read once.
+//! `HashedStylesheet`) read that file again on every render, a measurable
+//! share of `GET /login` (docs/performance.md, "Figures behind code
+//! choices"): here it is read once.
 //! Likewise the split manifest, which names the wasm chunks of each lazy page.
 
 use leptos::config::LeptosOptions;

@@ -27,7 +27,8 @@ use std::sync::Arc;
 /// Everything a request may need, built once at startup and shared. Cloned
 /// for every request (into the render's context, the handlers' state, each
 /// middleware), so a clone is one reference count: cloning the fields one by
-/// one was about 15% of a `GET /api/users` (perf).
+/// one showed in the profile of `GET /api/users` (docs/performance.md,
+/// "Figures behind code choices").
 #[derive(Clone)]
 pub struct AppState(Arc<SharedState>);
 

@@ -11,15 +11,13 @@
 //! same statements through rusqlite on one connection every request shares
 //! (`reader.rs` says why).
 //!
-//! `Any` over the typed drivers, measured (`cargo bench -p server --bench
-//! db_drivers`, the per-request session check, 2 cores): typed pools run the
-//! statement 11 to 16% faster (SQLite 55,500 against 64,700 per second,
-//! PostgreSQL 26,900 against 30,000), about 2 to 4 microseconds a statement.
-//! A whole request takes ten times that statement or more (about 5,500
-//! authenticated API requests per second on either backend), so typed pools
-//! would gain 1 to 2% per request, at the price of every statement written
-//! and tested twice. Worth it only once the
-//! database is the bottleneck, which it is not here.
+//! `Any` over the typed drivers: typed pools run a statement a few
+//! microseconds faster, but a whole request takes ten times that statement
+//! or more, so they would gain little per request, at the price of every
+//! statement written and tested twice (`cargo bench -p server --bench
+//! db_drivers`; figures in docs/performance.md, "Figures behind code
+//! choices"). Worth it only once the database is the bottleneck, which it
+//! is not here.
 
 mod attempts;
 mod ceremonies;
