@@ -121,12 +121,7 @@ impl Database {
                 .await
                 .map_err(database_error)?;
         }
-        sqlx::query("UPDATE users SET email_verified_at = COALESCE(email_verified_at, $2) WHERE id = $1")
-            .bind(user_id)
-            .bind(crate::backend::clock::rfc3339_of(now))
-            .execute(&mut *tx)
-            .await
-            .map_err(database_error)?;
+        super::users::verify_address_in(&mut tx, user_id, now).await?;
         insert_identity_in(&mut tx, user_id, identity).await?;
         tx.commit().await.map_err(database_error)
     }

@@ -122,16 +122,7 @@ impl Database {
     ) -> Result<bool, AppError> {
         let mut connection = self.connection().await?;
         let mut tx = connection.begin().await.map_err(database_error)?;
-        let verified_at = crate::backend::clock::rfc3339_of(now);
-        let claimed: Option<Option<i64>> = sqlx::query_scalar(
-            "UPDATE users SET email_verified_at = COALESCE(email_verified_at, $2) WHERE id = $1 RETURNING claimed_at",
-        )
-        .bind(session.user_id)
-        .bind(&verified_at)
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(database_error)?;
-        let Some(claimed) = claimed else {
+        let Some(claimed) = verify_address_in(&mut tx, session.user_id, now).await? else {
             return Ok(false);
         };
         if claimed.is_none() {
@@ -264,6 +255,24 @@ async fn set_password_in(
         .await
         .map_err(database_error)?;
     after_password_set_in(tx, replaced, session).await
+}
+
+/// Marks the user's email verified as of `now` (unless it already was): its
+/// owner has just proved it. The account's `claimed_at`, or `None` when the
+/// user is gone.
+pub(super) async fn verify_address_in(
+    tx: &mut Tx<'_>,
+    user_id: i64,
+    now: i64,
+) -> Result<Option<Option<i64>>, AppError> {
+    sqlx::query_scalar(
+        "UPDATE users SET email_verified_at = COALESCE(email_verified_at, $2) WHERE id = $1 RETURNING claimed_at",
+    )
+    .bind(user_id)
+    .bind(crate::backend::clock::rfc3339_of(now))
+    .fetch_optional(&mut **tx)
+    .await
+    .map_err(database_error)
 }
 
 /// The address's owner takes over an account they did not make (or whose

@@ -149,6 +149,13 @@ pub fn session_record(state: &AppState, session: &Session, request: &http::reque
     described(state, session.clone(), Some(request)).record
 }
 
+/// The client address of `request`; unspecified without one.
+fn address_of(request: Option<&http::request::Parts>) -> IpAddr {
+    request.map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |request| {
+        address_in(&request.extensions)
+    })
+}
+
 /// `session`, and its record describing the browser of `request`.
 fn described(state: &AppState, session: Session, request: Option<&http::request::Parts>) -> NewSession {
     let user_agent = request
@@ -160,9 +167,7 @@ fn described(state: &AppState, session: Session, request: Option<&http::request:
                 .collect()
         })
         .unwrap_or_default();
-    let address = request.map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |request| {
-        address_in(&request.extensions)
-    });
+    let address = address_of(request);
     let record = SessionRecord {
         id: session.secure.session_id.clone(),
         user_id: session.user.id,
@@ -211,9 +216,7 @@ pub async fn start_session(
     state.db.insert_session(&started.record, state.clock.unix_now()).await?;
     let mut cookies = vec![state.sessions.seal(&started.session, state.clock.now())?];
     if let Some(stamp) = &signed_in.password_stamp {
-        let client = request.map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |request| {
-            address_in(&request.extensions)
-        });
+        let client = address_of(request);
         let counter = [Counter::DeviceCookieByAddress(client)];
         match state.limits.reserve(&state.db, &counter).await {
             Ok(()) => cookies.push(state.devices.issue(&signed_in.email, stamp, state.clock.now())?),
