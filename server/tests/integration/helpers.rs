@@ -180,6 +180,14 @@ impl TestApp {
         Self::start_serving(Some(store), url, overrides, extra, |_| {}).await
     }
 
+    /// [`TestApp::start_with`], or why the server did not start (a port
+    /// taken by a parallel test between choosing and binding it, say).
+    pub async fn try_start_with(overrides: &[(&str, &str)]) -> Result<Self, server::StartError> {
+        let store = TestStore::new().await;
+        let url = store.url.clone();
+        Self::try_start_serving(Some(store), url, overrides, axum::Router::new(), |_| {}).await
+    }
+
     async fn start_serving(
         store: Option<TestStore>,
         database_url: String,
@@ -187,18 +195,30 @@ impl TestApp {
         extra: axum::Router<app::backend::AppState>,
         adjust: impl FnOnce(&mut Config),
     ) -> Self {
+        Self::try_start_serving(store, database_url, overrides, extra, adjust)
+            .await
+            .unwrap()
+    }
+
+    async fn try_start_serving(
+        store: Option<TestStore>,
+        database_url: String,
+        overrides: &[(&str, &str)],
+        extra: axum::Router<app::backend::AppState>,
+        adjust: impl FnOnce(&mut Config),
+    ) -> Result<Self, server::StartError> {
         let mut config = test_config(&database_url, overrides);
         adjust(&mut config);
-        let server = server::start_with(config, extra).await.unwrap();
+        let server = server::start_with(config, extra).await?;
         let base = format!("http://{}", server.addr);
         let client = reqwest::Client::builder().redirect(Policy::none()).build().unwrap();
-        Self {
+        Ok(Self {
             server: Some(server),
             client,
             base,
             database_url,
             store,
-        }
+        })
     }
 
     /// A client of a server running elsewhere (a process of its own): the

@@ -78,22 +78,36 @@ impl WithProvider {
         Self::start_with(&[]).await
     }
 
+    /// The app must listen on the port its provider sends users back to,
+    /// chosen before either starts: a parallel test may take that port
+    /// first, and then both start again on another.
     pub async fn start_with(overrides: &[(&str, &str)]) -> Self {
-        let port = free_port();
-        let origin = format!("http://localhost:{port}");
-        let provider = IdentityProvider::start_on(0, &[format!("{origin}/auth/test/callback")]);
-        Self::start_beside_provider(provider, port, overrides).await
+        for _ in 0..5 {
+            let port = free_port();
+            let origin = format!("http://localhost:{port}");
+            let provider = IdentityProvider::start_on(0, &[format!("{origin}/auth/test/callback")]);
+            match Self::try_start_beside_provider(provider, port, overrides).await {
+                Ok(started) => return started,
+                Err(server::StartError::Bind(..)) => continue,
+                Err(err) => panic!("the app did not start: {err}"),
+            }
+        }
+        panic!("no port stayed free for the app in five tries");
     }
 
-    pub async fn start_beside_provider(provider: IdentityProvider, port: u16, overrides: &[(&str, &str)]) -> Self {
+    async fn try_start_beside_provider(
+        provider: IdentityProvider,
+        port: u16,
+        overrides: &[(&str, &str)],
+    ) -> Result<Self, server::StartError> {
         let origin = format!("http://localhost:{port}");
         let config = provider.config("test");
         let site = format!("127.0.0.1:{port}");
         let mut all: Vec<(&str, &str)> = config.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
         all.push(("LEPTOS_SITE_ADDR", &site));
         all.extend_from_slice(overrides);
-        let app = TestApp::start_with(&all).await;
-        Self { app, provider, origin }
+        let app = TestApp::try_start_with(&all).await?;
+        Ok(Self { app, provider, origin })
     }
 
     /// A browser: a cookie jar for both sites, following no redirect by itself.
