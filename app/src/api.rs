@@ -23,7 +23,7 @@ use crate::{
     },
     domain::{
         check_first_password, check_login_form, check_password_change, Email, NewAccount, NewPasskeyAccount,
-        PasskeyName, Password, Problems,
+        PasskeyName, Password,
     },
 };
 #[cfg(feature = "ssr")]
@@ -50,7 +50,7 @@ pub async fn register(
         success: "/users",
         kept: &[("name", &name), ("email", &email)],
     };
-    respond_to_form(result, post, || NewAccount::parse(&name, &email, &password))
+    respond_to_form(result, post)
 }
 
 /// `POST /api/auth/login`: checks the credentials and starts a new session.
@@ -62,6 +62,7 @@ pub async fn login(
     #[server(default)] redirect: String,
 ) -> Result<UserSummary, AppError> {
     let result = async {
+        check_login_form(&email, &password)?;
         let state = state()?;
         let signed_in = accounts::login(&state, &email, &password, client_address(), session::trusted_device).await?;
         session::sign_in(&state, &signed_in).await?;
@@ -74,7 +75,7 @@ pub async fn login(
         success: &crate::domain::safe_redirect_target(&redirect),
         kept: &[("email", &email)],
     };
-    respond_to_form(result, post, || check_login_form(&email, &password))
+    respond_to_form(result, post)
 }
 
 /// `POST /api/auth/logout`: deletes the session cookie.
@@ -86,7 +87,7 @@ pub async fn logout() -> Result<(), AppError> {
         success: "/login",
         kept: &[],
     };
-    respond_to_form(session::clear_user_session().await, post, || Ok(()))
+    respond_to_form(session::clear_user_session().await, post)
 }
 
 /// `GET /api/users?limit=&after=` (or `&before=`): one page of users in id order.
@@ -154,7 +155,7 @@ pub async fn logout_everywhere() -> Result<(), AppError> {
         success: "/account?done=logout-everywhere",
         kept: &[],
     };
-    respond_to_form(result, post, || Ok(()))
+    respond_to_form(result, post)
 }
 
 /// `POST /api/account/password`: changes the password given the current one,
@@ -179,7 +180,7 @@ pub async fn change_password(
         success: "/account?done=password",
         kept: &[],
     };
-    respond_to_form(result, post, || check_password_change(&current_password, &new_password))
+    respond_to_form(result, post)
 }
 
 /// `POST /api/auth/forgot-password`: mails a reset link if an account has
@@ -198,7 +199,7 @@ pub async fn forgot_password(#[server(default)] email: String) -> Result<Done, A
         success: "/forgot-password?sent=1",
         kept: &[("email", &email)],
     };
-    respond_to_form(result, post, || Email::parse(&email).map_err(Problems::from))
+    respond_to_form(result, post)
 }
 
 /// `POST /api/auth/reset-password`: sets a new password with a mailed token,
@@ -225,7 +226,7 @@ pub async fn reset_password(
         success: "/account?done=password",
         kept: &[],
     };
-    respond_to_form(result, post, || Password::parse(&password).map_err(Problems::from))
+    respond_to_form(result, post)
 }
 
 /// `POST /api/auth/verify-email`: confirms the address a verification link
@@ -245,7 +246,7 @@ pub async fn verify_email(#[server(default)] token: String) -> Result<Done, AppE
         success: "/verify-email?done=1",
         kept: &[],
     };
-    respond_to_form(result, post, || Ok(()))
+    respond_to_form(result, post)
 }
 
 /// `POST /api/account/verification-email`: mails a new verification link.
@@ -263,7 +264,7 @@ pub async fn send_verification_email() -> Result<Done, AppError> {
         success: "/account?done=verification-sent",
         kept: &[],
     };
-    respond_to_form(result, post, || Ok(()))
+    respond_to_form(result, post)
 }
 
 /// `GET /api/account/sessions`: the user's sessions, newest first.
@@ -297,7 +298,7 @@ pub async fn end_listed_session(#[server(default)] id: String) -> Result<Done, A
         },
         kept: &[],
     };
-    respond_to_form(result.map(|_| Done {}), post, || Ok(()))
+    respond_to_form(result.map(|_| Done {}), post)
 }
 
 /// `POST /api/auth/passkey/register/options`: the first step of "Create
@@ -391,7 +392,7 @@ pub async fn remove_passkey(#[server(default)] id: String) -> Result<Done, AppEr
         success: "/account?done=passkey-removed",
         kept: &[],
     };
-    respond_to_form(result, post, || Ok(()))
+    respond_to_form(result, post)
 }
 
 /// `POST /api/account/set-password`: the first password of an account made
@@ -416,7 +417,7 @@ pub async fn set_password(#[server(default)] new_password: String) -> Result<Don
         success: "/account?done=password",
         kept: &[],
     };
-    respond_to_form(result, post, || check_first_password(&new_password))
+    respond_to_form(result, post)
 }
 
 /// `GET /api/auth/providers`: the configured identity providers, for the
@@ -447,7 +448,7 @@ pub async fn unlink_identity(
         success: "/account?done=identity-unlinked",
         kept: &[],
     };
-    respond_to_form(result, post, || Ok(()))
+    respond_to_form(result, post)
 }
 
 /// `POST /api/account/reauthenticate`: the logged-in user proves who they are
@@ -476,7 +477,7 @@ pub async fn reauthenticate(
         success: &crate::domain::reauthentication_target(&redirect),
         kept: &[],
     };
-    respond_to_form(result, post, || crate::domain::check_reauthentication_form(&password))
+    respond_to_form(result, post)
 }
 
 /// `POST /api/account/reauthenticate/passkey/options`: the first step of

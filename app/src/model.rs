@@ -132,7 +132,7 @@ pub struct SignInMethods {
 pub const IDENTITY_FLASH: &str = "/auth";
 
 /// What a form posted without JavaScript leaves for its page when it fails (in
-/// a short-lived sealed cookie, read once): the problems to show and what was
+/// a short-lived sealed cookie, read once): the error to show and what was
 /// typed, never a password. Nothing of it goes into the URL, so it stays out
 /// of history, bookmarks and server logs.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -141,7 +141,7 @@ pub struct FormFlash {
     /// page it is for.
     pub form: String,
     pub values: Vec<(String, String)>,
-    pub problems: Vec<AppError>,
+    pub error: AppError,
 }
 
 impl FormFlash {

@@ -15,7 +15,7 @@ use super::{
     AppState,
 };
 use crate::{
-    domain::{Email, NewAccount, Password, CURRENT_PASSWORD_WRONG},
+    domain::{Email, Invalid, NewAccount, Password, ValidationError},
     error::AppError,
     model::{IdentitySummary, PasskeySummary, SignInMethods, UserSummary},
 };
@@ -270,10 +270,7 @@ pub async fn change_password(
     // An account without a password (made with a passkey) has no current
     // password to give: it sets its first one with `set_first_password`.
     if !proves_password(state, user_id, current, client, "password_change").await? {
-        return Err(AppError::Validation {
-            field: "current_password".into(),
-            message: CURRENT_PASSWORD_WRONG.into(),
-        });
+        return Err(ValidationError::new("current_password", Invalid::CurrentPasswordWrong).into());
     }
     let hash = state.passwords.hash(&new).await?;
     state
@@ -300,10 +297,7 @@ pub async fn set_first_password(
     next: &SessionRecord,
 ) -> Result<(), AppError> {
     let user_id = next.user_id;
-    let has_one = || AppError::Validation {
-        field: "current_password".into(),
-        message: CURRENT_PASSWORD_WRONG.into(),
-    };
+    let has_one = || AppError::from(ValidationError::new("current_password", Invalid::CurrentPasswordWrong));
     let own_counter = Counter::PasswordChangeByUser(user_id);
     audit_refusal(
         state.limits.reserve(&state.db, &[own_counter]).await,

@@ -7,7 +7,7 @@
 //! sends them back to the page in a flash cookie.
 
 use crate::{
-    domain::{Problems, PASSWORD_TOO_LONG},
+    domain::{Invalid, Problems},
     error::AppError,
     model::FormFlash,
     session::use_user_session,
@@ -28,34 +28,42 @@ use serde::de::DeserializeOwned;
 /// bytes; an accented letter or an emoji takes more than one byte).
 pub const PASSWORD_HINT: &str = "Use 8 to 72 characters (fewer if you use accents or emoji).";
 
-/// [`PASSWORD_TOO_LONG`] as a person reads it: the API's message speaks of bytes.
+/// [`Invalid::PasswordTooLong`] as a person reads it: the API's message speaks of bytes.
 const PASSWORD_TOO_LONG_IN_WORDS: &str = "Password must be 72 characters or fewer (fewer if it has accents or emoji)";
 
-/// The problems of one form's last submission.
+/// The error of one form's last submission, if it failed: an invalid
+/// input's every problem, or one refusal.
 #[derive(Clone, Copy)]
-pub struct FormProblems(RwSignal<Vec<AppError>>);
+pub struct FormProblems(RwSignal<Option<AppError>>);
 
 impl FormProblems {
-    /// Starts with the problems a plain-HTML post of the form left, if any.
+    /// Starts with the error a plain-HTML post of the form left, if any.
     pub fn new(flash: Option<&FormFlash>) -> Self {
-        Self(RwSignal::new(
-            flash.map(|flash| flash.problems.clone()).unwrap_or_default(),
-        ))
+        Self(RwSignal::new(flash.map(|flash| flash.error.clone())))
     }
 
     /// Whether the form's last submission failed; not once the form is gone
     /// (the page title asks, and may outlive it).
     pub fn any(&self) -> bool {
-        self.0.try_with(|problems| !problems.is_empty()).unwrap_or(false)
+        self.0.try_with(Option::is_some).unwrap_or(false)
     }
 
-    pub fn show(&self, problems: Vec<AppError>) {
-        self.0.set(problems);
+    pub fn show(&self, err: impl Into<AppError>) {
+        self.0.set(Some(err.into()));
+    }
+
+    pub fn clear(&self) {
+        self.0.set(None);
+    }
+
+    /// What to list, in form order.
+    fn listed(&self) -> Vec<Listed> {
+        self.0.with(|err| err.as_ref().map(listed).unwrap_or_default())
     }
 
     /// Whether a problem is about the input named `field`.
     fn blame(&self, field: &str) -> bool {
-        self.0.with(|problems| problems.iter().any(|err| blames(err, field)))
+        self.listed().iter().any(|problem| problem.blames(field))
     }
 }
 
@@ -145,7 +153,10 @@ where
                 session.note_error(&AppError::ReauthenticationRequired);
                 return;
             }
-            problems.show(failure.into_iter().collect());
+            match failure {
+                Some(err) => problems.show(err),
+                None => problems.clear(),
+            }
         },
         false,
     );
@@ -160,7 +171,7 @@ where
             Ok(_) => {
                 action.dispatch(input);
             }
-            Err(found) => problems.show(found.into_vec().into_iter().map(AppError::from).collect()),
+            Err(found) => problems.show(found),
         }
     };
     view! {
@@ -202,11 +213,10 @@ pub fn Field(
     }
     let messages = move || {
         problems
-            .0
-            .get()
-            .iter()
-            .filter(|err| anchor(err).as_deref() == Some(name))
-            .map(message)
+            .listed()
+            .into_iter()
+            .filter(|problem| problem.anchor.as_deref() == Some(name))
+            .map(|problem| problem.words)
             .collect::<Vec<_>>()
     };
     let hint_id = format!("{name}-hint");
@@ -214,14 +224,12 @@ pub fn Field(
         let hint_id = hint_id.clone();
         move || {
             let mut ids: Vec<String> = hint.map(|_| hint_id.clone()).into_iter().collect();
-            problems.0.with(|all| {
-                for err in all.iter().filter(|err| blames(err, name)) {
-                    let id = anchor(err).map(|field| format!("{field}-error"));
-                    if let Some(id) = id.filter(|id| !ids.contains(id)) {
-                        ids.push(id);
-                    }
+            for problem in problems.listed().into_iter().filter(|problem| problem.blames(name)) {
+                let id = problem.anchor.map(|field| format!("{field}-error"));
+                if let Some(id) = id.filter(|id| !ids.contains(id)) {
+                    ids.push(id);
                 }
-            });
+            }
             (!ids.is_empty()).then(|| ids.join(" "))
         }
     };
@@ -264,25 +272,25 @@ pub fn ErrorSummary(problems: FormProblems) -> impl IntoView {
     let summary = NodeRef::<html::Div>::new();
     Effect::watch(
         move || problems.0.get(),
-        move |problems, _, _| {
-            if let (false, Some(summary)) = (problems.is_empty(), summary.get_untracked()) {
+        move |err, _, _| {
+            if let (Some(_), Some(summary)) = (err, summary.get_untracked()) {
                 let _ = summary.focus();
             }
         },
         false,
     );
     move || {
-        let list = problems.0.get();
+        let list = problems.listed();
         (!list.is_empty()).then(|| {
             let items = list
-                .iter()
-                .map(|err| match anchor(err) {
+                .into_iter()
+                .map(|Listed { anchor, words, .. }| match anchor {
                     Some(field) => {
                         let href = format!("#{field}");
-                        view! { <li><a href=href on:click=move |ev| focus_field(ev, &field)>{message(err)}</a></li> }
+                        view! { <li><a href=href on:click=move |ev| focus_field(ev, &field)>{words}</a></li> }
                             .into_any()
                     }
-                    None => view! { <li>{message(err)}</li> }.into_any(),
+                    None => view! { <li>{words}</li> }.into_any(),
                 })
                 .collect_view();
             // `autofocus` focuses it on a page rendered by the server (a
@@ -341,36 +349,63 @@ pub fn SubmitButton(label: &'static str, #[prop(into)] pending: Signal<bool>) ->
     }
 }
 
-/// The field an error's message stands above, and its summary links to.
-fn anchor(err: &AppError) -> Option<String> {
-    match err {
-        AppError::InvalidCredentials | AppError::EmailTaken => Some("email".to_owned()),
-        other => other.field().map(str::to_owned),
+/// One problem as a form shows it.
+#[derive(Debug, PartialEq)]
+struct Listed {
+    /// The field its message stands above, and its summary links to.
+    anchor: Option<String>,
+    /// The inputs it is about; wrong credentials are about both, shown at the email.
+    about: Vec<String>,
+    words: String,
+}
+
+impl Listed {
+    fn blames(&self, field: &str) -> bool {
+        self.about.iter().any(|about| about == field)
     }
 }
 
-/// Whether `err` is about the input named `field`.
-fn blames(err: &AppError, field: &str) -> bool {
+/// `err` as the problems a form lists: an invalid input's each, or the one
+/// refusal.
+fn listed(err: &AppError) -> Vec<Listed> {
+    let at = |field: &str, about: &[&str], words: String| Listed {
+        anchor: Some(field.to_owned()),
+        about: about.iter().map(|field| (*field).to_owned()).collect(),
+        words,
+    };
     match err {
-        AppError::InvalidCredentials => field == "email" || field == "password",
-        other => anchor(other).as_deref() == Some(field),
+        AppError::InvalidInput(problems) => problems
+            .iter()
+            .map(|problem| at(&problem.field, &[&problem.field], words_of(problem.invalid)))
+            .collect(),
+        AppError::InvalidCredentials => vec![at("email", &["email", "password"], err.to_string())],
+        AppError::EmailTaken => vec![at("email", &["email"], err.to_string())],
+        other => vec![Listed {
+            anchor: None,
+            about: Vec::new(),
+            words: message(other),
+        }],
     }
 }
 
-/// What a person reads for `err`: the API's message, except that a refusal
-/// past the limits says how long to wait, in whole minutes, and no message
-/// speaks of bytes.
+/// What a person reads for a broken rule: no message speaks of bytes.
+fn words_of(invalid: Invalid) -> String {
+    match invalid {
+        Invalid::PasswordTooLong => PASSWORD_TOO_LONG_IN_WORDS.to_owned(),
+        other => other.to_string(),
+    }
+}
+
+/// What a person reads for a refusal: the API's message, except that a
+/// refusal past the limits says how long to wait, in whole minutes.
 fn message(err: &AppError) -> String {
-    match (err.retry_after(), err) {
-        (Some(seconds), _) => {
+    match err.retry_after() {
+        Some(seconds) => {
             let minutes = seconds.div_ceil(60).max(1);
             let unit = if minutes == 1 { "minute" } else { "minutes" };
             format!("Too many attempts. Try again in {minutes} {unit}.")
         }
-        (None, AppError::Validation { message, .. }) if message == PASSWORD_TOO_LONG => {
-            PASSWORD_TOO_LONG_IN_WORDS.to_owned()
-        }
-        (None, _) => err.to_string(),
+        None => err.to_string(),
     }
 }
 
@@ -417,16 +452,36 @@ mod tests {
     #[test]
     fn no_message_speaks_of_bytes() {
         let too_long = crate::domain::Password::parse(&"é".repeat(40)).unwrap_err();
-        let text = message(&too_long.into());
-        assert!(!text.contains("byte"), "{text}");
+        let [listed] = &listed(&too_long.into())[..] else {
+            panic!()
+        };
+        assert!(!listed.words.contains("byte"), "{}", listed.words);
     }
 
     #[test]
     fn wrong_credentials_are_shown_at_the_email_and_blame_both_fields() {
-        let err = AppError::InvalidCredentials;
-        assert_eq!(anchor(&err).as_deref(), Some("email"));
-        assert!(blames(&err, "email") && blames(&err, "password"));
-        assert!(!blames(&AppError::EmailTaken, "password"));
-        assert_eq!(anchor(&AppError::TooManyRequests { retry_after: None }), None);
+        let [credentials] = &listed(&AppError::InvalidCredentials)[..] else {
+            panic!()
+        };
+        assert_eq!(credentials.anchor.as_deref(), Some("email"));
+        assert!(credentials.blames("email") && credentials.blames("password"));
+        let [taken] = &listed(&AppError::EmailTaken)[..] else {
+            panic!()
+        };
+        assert!(!taken.blames("password"));
+        let [limited] = &listed(&AppError::TooManyRequests { retry_after: None })[..] else {
+            panic!()
+        };
+        assert_eq!(limited.anchor, None);
+    }
+
+    #[test]
+    fn an_invalid_input_lists_each_problem_at_its_field() {
+        let problems = crate::domain::NewAccount::parse("", "ada@example.com", "short").unwrap_err();
+        let fields: Vec<_> = listed(&problems.into())
+            .into_iter()
+            .map(|listed| listed.anchor)
+            .collect();
+        assert_eq!(fields, [Some("name".to_owned()), Some("password".to_owned())]);
     }
 }

@@ -148,7 +148,7 @@ pub fn PasskeySignUp(problems: FormProblems) -> impl IntoView {
         }
         let (name, email) = (browser::input_value("name"), browser::input_value("email"));
         if let Err(found) = NewPasskeyAccount::check(&name, &email) {
-            problems.show(found.into_vec().into_iter().map(AppError::from).collect());
+            problems.show(found);
             return;
         }
         pending.set(true);
@@ -156,10 +156,8 @@ pub fn PasskeySignUp(problems: FormProblems) -> impl IntoView {
         spawn_local(async move {
             match sign_up(session, name, email).await {
                 // Problems with the name or email show at their fields.
-                Err(PasskeyProblem::Server(err))
-                    if matches!(err, AppError::Validation { .. } | AppError::EmailTaken) =>
-                {
-                    problems.show(vec![err])
+                Err(PasskeyProblem::Server(err)) if matches!(err, AppError::InvalidInput(_) | AppError::EmailTaken) => {
+                    problems.show(err)
                 }
                 outcome => problem.set(outcome.err().and_then(|problem| problem.message())),
             }
@@ -253,14 +251,14 @@ pub fn AddPasskeyForm(added: RwSignal<u32>) -> impl IntoView {
         pending.set(true);
         problem.set(None);
         done.set(false);
-        problems.show(Vec::new());
+        problems.clear();
         spawn_local(async move {
             match add_passkey(name).await {
                 Ok(_) => {
                     done.set(true);
                     added.update(|count| *count += 1);
                 }
-                Err(PasskeyProblem::Server(err @ AppError::Validation { .. })) => problems.show(vec![err]),
+                Err(PasskeyProblem::Server(err @ AppError::InvalidInput(_))) => problems.show(err),
                 Err(PasskeyProblem::Server(err)) => {
                     session.note_error(&err);
                     problem.set(Some(err.to_string()));

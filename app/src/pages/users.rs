@@ -124,7 +124,7 @@ pub fn UserPage() -> impl IntoView {
                         }
                         .into_any()
                     }
-                    Err(AppError::NotFound | AppError::Validation { .. }) => view! { <NotFound/> }.into_any(),
+                    Err(AppError::NotFound | AppError::InvalidInput(_)) => view! { <NotFound/> }.into_any(),
                     Err(AppError::EmailUnverified) => view! { <VerifyEmailFirst/> }.into_any(),
                     Err(err) => {
                         session.note_error(&err);

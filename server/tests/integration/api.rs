@@ -7,7 +7,7 @@ use reqwest::{
     Method, StatusCode,
 };
 use scraper::Html;
-use serde_json::json;
+use serde_json::{json, Value};
 use server::config::Config;
 
 #[tokio::test]
@@ -623,15 +623,26 @@ async fn a_plain_html_post_reports_every_problem_of_the_form_at_once() {
     assert_eq!(attribute_of(&html, "input#email", "value"), Some("not an email".into()));
     assert_eq!(attribute_of(&html, "form", "novalidate"), Some(String::new()));
 
-    // The API itself still answers with the first problem.
+    // The API answers with the same problems, every one with its code; the
+    // first one's words and field stay where a client of one problem looks.
     let api = app.post_form("/api/register", &form, None).await;
     assert_eq!(api.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(
         json(api).await,
-        json!({"error": "Name is required", "code": "invalid_input", "field": "name"})
+        json!({
+            "error": "Name is required",
+            "code": "invalid_input",
+            "field": "name",
+            "problems": [
+                {"field": "name", "code": "name_required", "error": "Name is required"},
+                {"field": "email", "code": "email_invalid", "error": "Enter a valid email address"},
+                {"field": "password", "code": "password_too_short", "error": "Password must be at least 8 characters"}
+            ]
+        })
     );
 
-    // An empty login is two problems on the page, and the API's usual 401.
+    // An empty login is two problems, on the page and from the API alike:
+    // there is no password to check, so nothing is counted as a failed login.
     let response = html_form_post(&app, "/api/auth/login", &[], "/login", None).await;
     let flash = flash_cookie(&response).unwrap();
     let html = Html::parse_document(&app.get("/login", Some(&flash)).await.text().await.unwrap());
@@ -640,7 +651,14 @@ async fn a_plain_html_post_reports_every_problem_of_the_form_at_once() {
         ["Email is required", "Password is required"]
     );
     let api = app.post_form("/api/auth/login", &[], None).await;
-    assert_eq!(api.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(api.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let codes: Vec<Value> = json(api).await["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|problem| problem["code"].clone())
+        .collect();
+    assert_eq!(codes, [json!("email_required"), json!("password_required")]);
     app.stop().await;
 }
 

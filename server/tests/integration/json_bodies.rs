@@ -141,7 +141,12 @@ async fn a_json_client_registers_logs_in_and_reads_the_users() {
     assert_eq!(invalid.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(
         json(invalid).await,
-        json!({"error": "Enter a valid email address", "code": "invalid_input", "field": "email"})
+        json!({
+            "error": "Enter a valid email address",
+            "code": "invalid_input",
+            "field": "email",
+            "problems": [{"field": "email", "code": "email_invalid", "error": "Enter a valid email address"}]
+        })
     );
 }
 

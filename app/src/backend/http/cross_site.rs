@@ -39,7 +39,7 @@ pub async fn refuse_cross_site(State(public_origin): State<PublicOrigin>, reques
         path = %Untrusted(request.uri().path()),
         origin = %Untrusted(&origin),
     );
-    AppError::Forbidden.into_response()
+    AppError::CrossSiteRefused.into_response()
 }
 
 fn is_same_site(headers: &HeaderMap, public_origin: Option<&str>) -> bool {

@@ -4,7 +4,6 @@
 
 use crate::{
     backend::{sealed::SealedCookie, session::CookieKeys, AppState},
-    domain::Problems,
     error::AppError,
     model::FormFlash,
 };
@@ -46,13 +45,9 @@ pub struct FormPost<'a> {
 /// 303: on success to `post.success`; without a recent enough proof of
 /// identity to `/reauthenticate`, which comes back to the form's page; on
 /// any other failure back to the page it came from, with a flash cookie for
-/// that page holding every problem `check` finds in the input (or, if it
-/// finds none, the error itself) and the kept values.
-pub fn respond_to_form<T, V>(
-    result: Result<T, AppError>,
-    post: FormPost<'_>,
-    check: impl FnOnce() -> Result<V, Problems>,
-) -> Result<T, AppError> {
+/// that page holding the error (an invalid input's every problem) and the
+/// kept values.
+pub fn respond_to_form<T>(result: Result<T, AppError>, post: FormPost<'_>) -> Result<T, AppError> {
     let (Some(request), Some(options), Some(state)) = (
         use_context::<http::request::Parts>(),
         use_context::<ResponseOptions>(),
@@ -73,10 +68,6 @@ pub fn respond_to_form<T, V>(
             )
         }
         Err(err) => {
-            let problems = match check() {
-                Err(problems) => problems.into_vec().into_iter().map(AppError::from).collect(),
-                Ok(_) => vec![err.clone()],
-            };
             let flash = FormFlash {
                 form: post.form.to_owned(),
                 values: post
@@ -84,7 +75,7 @@ pub fn respond_to_form<T, V>(
                     .iter()
                     .map(|(field, value)| ((*field).to_owned(), (*value).to_owned()))
                     .collect(),
-                problems,
+                error: err.clone(),
             };
             if let Some(cookie) = state.flashes.seal(flash, state.clock.now()) {
                 options.append_header(header::SET_COOKIE, cookie);
@@ -215,7 +206,7 @@ mod tests {
         FormFlash {
             form: "/api/register".into(),
             values: vec![("name".into(), name.into())],
-            problems: vec![AppError::EmailTaken],
+            error: AppError::EmailTaken,
         }
     }
 
@@ -234,12 +225,12 @@ mod tests {
     }
 
     #[test]
-    fn a_flash_too_large_for_a_browser_keeps_its_problems_and_drops_the_values() {
+    fn a_flash_too_large_for_a_browser_keeps_its_error_and_drops_the_values() {
         let now = OffsetDateTime::from_unix_timestamp(1_800_000_000).unwrap();
         let cookie = flashes().seal(flash(&"\u{1F600}".repeat(2000)), now).unwrap();
         assert!(cookie.len() <= 4096);
         let opened = flashes().open(&request_with(&cookie), now).unwrap();
-        assert_eq!(opened.problems, [AppError::EmailTaken]);
+        assert_eq!(opened.error, AppError::EmailTaken);
         assert!(opened.values.is_empty());
     }
 }

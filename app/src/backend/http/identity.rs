@@ -215,7 +215,7 @@ fn back_with(state: &AppState, err: AppError, purpose: FlowPurpose) -> Response 
     let flash = FormFlash {
         form: IDENTITY_FLASH.to_owned(),
         values: Vec::new(),
-        problems: vec![err],
+        error: err,
     };
     let cookies = state.flashes.seal(flash, state.clock.now()).into_iter().collect();
     see_other(page, cookies)

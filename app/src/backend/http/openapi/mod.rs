@@ -15,6 +15,7 @@ mod server_functions;
 use super::{identity, sessions, MAX_BODY_BYTES};
 use crate::{
     backend::{session::SESSION_COOKIE, AppState},
+    domain::{Invalid, ProblemBody},
     error::ErrorBody,
     model::{SessionInfo, SessionView},
 };
@@ -124,13 +125,17 @@ pub fn api_document() -> OpenApi {
                 .description(Some(
                     "Registration, login and sessions. Every POST takes its fields as a form \
                      (`application/x-www-form-urlencoded`) or as a flat JSON object with the same names. \
-                     Every error is `{\"error\": message, \"code\": code}`, with `field` for a field's problem and \
+                     Every error is `{\"error\": message, \"code\": code}`, with `field` for a field's problem, \
+                     `problems` (every invalid field at once, each with its own `code`) for `invalid_input`, and \
                      `retry_after` past a limit; clients decide by `code`, never by the message.",
                 )),
         )
         .build()
         .merge_from(handlers().into_openapi());
-    let mut schemas = vec![(ErrorBody::name().into_owned(), error_body_schema())];
+    let mut schemas = vec![
+        (ErrorBody::name().into_owned(), error_body_schema()),
+        (ProblemBody::name().into_owned(), problem_schema()),
+    ];
     for documented in server_functions::server_functions() {
         let (path, method, operation) = documented.into_operation(&mut schemas);
         document.paths.add_path_operation(path, vec![method], operation);
@@ -186,12 +191,25 @@ async fn serve_document() -> impl IntoResponse {
 
 /// The error body's schema, its `code` an enum of every code there is.
 fn error_body_schema() -> RefOr<Schema> {
-    let mut schema = ErrorBody::schema();
+    with_codes(ErrorBody::schema(), crate::error::AppError::CODES)
+}
+
+/// A problem's schema, its `code` an enum of every input rule there is.
+fn problem_schema() -> RefOr<Schema> {
+    with_codes(ProblemBody::schema(), <Invalid as strum::VariantNames>::VARIANTS)
+}
+
+/// `schema` with its `code` property required and one of `codes`.
+fn with_codes(mut schema: RefOr<Schema>, codes: &[&'static str]) -> RefOr<Schema> {
     if let RefOr::T(Schema::Object(object)) = &mut schema {
+        let description = object.properties.get("code").and_then(|code| match code {
+            RefOr::T(Schema::Object(code)) => code.description.clone(),
+            _ => None,
+        });
         let codes = ObjectBuilder::new()
             .schema_type(Type::String)
-            .enum_values(Some(crate::error::AppError::CODES.iter().copied()))
-            .description(Some("What went wrong, as a stable name for programs to decide by"));
+            .enum_values(Some(codes.iter().copied()))
+            .description(description);
         object.properties.insert("code".to_owned(), codes.into());
         if !object.required.iter().any(|name| name == "code") {
             object.required.push("code".to_owned());

@@ -20,7 +20,10 @@ use utoipa::{
     ToSchema,
 };
 
-const INVALID: Refusal = (422, "A field is invalid; `field` names it");
+const INVALID: Refusal = (
+    422,
+    "Input is invalid: `problems` lists every invalid field, `field` names the first",
+);
 const EMAIL_TAKEN: Refusal = (409, "An account already has this email");
 const LIMITED: Refusal = (
     429,
