@@ -1,0 +1,154 @@
+//! The logged-in user's own account: password, sessions, proving it is them again.
+
+use crate::{
+    error::AppError,
+    model::{ActiveSession, Done},
+};
+use leptos::prelude::*;
+use leptos::server_fn::codec::GetUrl;
+
+#[cfg(feature = "ssr")]
+use crate::{
+    backend::{
+        accounts, active_sessions,
+        http::{client_address, respond_to_form, FormPost},
+        session, state,
+    },
+    domain::{check_first_password, check_password_change},
+};
+#[cfg(feature = "ssr")]
+use leptos::server_fn::ServerFn;
+
+/// `POST /api/account/logout-everywhere`: ends every session of the user on
+/// every device; this browser gets a new one. Needs a recent proof.
+#[server(prefix = "/api", endpoint = "account/logout-everywhere")]
+pub async fn logout_everywhere() -> Result<(), AppError> {
+    let result = async {
+        let state = state()?;
+        let current = session::require_fresh_session(&state)?;
+        let successor = session::successor_session(&state, &current);
+        accounts::log_out_everywhere(&state, &current, &successor.record, client_address()).await?;
+        session::issue(&state, &successor.session)
+    }
+    .await;
+    let post = FormPost {
+        form: LogoutEverywhere::PATH,
+        page: "/account",
+        success: "/account?done=logout-everywhere",
+        kept: &[],
+    };
+    respond_to_form(result, post)
+}
+
+/// `POST /api/account/password`: changes the password given the current one,
+/// ending every other session.
+#[server(prefix = "/api", endpoint = "account/password")]
+pub async fn change_password(
+    #[server(default)] current_password: String,
+    #[server(default)] new_password: String,
+) -> Result<(), AppError> {
+    let result = async {
+        let current = session::require_user_session()?;
+        let new = check_password_change(&current_password, &new_password)?;
+        let state = state()?;
+        let next = session::new_session(&state, current.user.clone());
+        accounts::change_password(&state, &current, &current_password, new, client_address(), &next.record).await?;
+        session::issue(&state, &next.session)
+    }
+    .await;
+    let post = FormPost {
+        form: ChangePassword::PATH,
+        page: "/account",
+        success: "/account?done=password",
+        kept: &[],
+    };
+    respond_to_form(result, post)
+}
+
+/// `POST /api/account/set-password`: the first password of an account made
+/// with a passkey; every other session ends, as with any new password, and
+/// this one carries on (its login time and absolute expiry). Needs a recent
+/// proof.
+#[server(prefix = "/api", endpoint = "account/set-password")]
+pub async fn set_password(#[server(default)] new_password: String) -> Result<Done, AppError> {
+    let result = async {
+        let state = state()?;
+        let current = session::require_fresh_session(&state)?;
+        let new = check_first_password(&new_password)?;
+        let next = session::successor_session(&state, &current);
+        accounts::set_first_password(&state, &current, new, client_address(), &next.record).await?;
+        session::issue(&state, &next.session)?;
+        Ok(Done {})
+    }
+    .await;
+    let post = FormPost {
+        form: SetPassword::PATH,
+        page: "/account",
+        success: "/account?done=password",
+        kept: &[],
+    };
+    respond_to_form(result, post)
+}
+
+/// `GET /api/account/sessions`: the user's sessions, newest first.
+#[server(prefix = "/api", endpoint = "account/sessions", input = GetUrl)]
+pub async fn list_sessions() -> Result<Vec<ActiveSession>, AppError> {
+    let current = session::require_user_session()?;
+    active_sessions::list(&state()?, &current).await
+}
+
+/// `POST /api/account/end-session`: what `DELETE /api/account/sessions/{id}`
+/// does, for the account page's forms. Ending this very session logs out.
+#[server(prefix = "/api", endpoint = "account/end-session")]
+pub async fn end_listed_session(#[server(default)] id: String) -> Result<Done, AppError> {
+    let result = async {
+        let current = session::require_user_session()?;
+        let state = state()?;
+        let itself = active_sessions::end(&state, &current, &id, client_address()).await?;
+        if itself {
+            session::forget_cookie(&state)?;
+        }
+        Ok(itself)
+    }
+    .await;
+    let post = FormPost {
+        form: EndListedSession::PATH,
+        page: "/account",
+        success: if matches!(result, Ok(true)) {
+            "/login"
+        } else {
+            "/account?done=session-ended"
+        },
+        kept: &[],
+    };
+    respond_to_form(result.map(|_| Done {}), post)
+}
+
+/// `POST /api/account/reauthenticate`: the logged-in user proves who they are
+/// again with their password, before a change to how the account signs in.
+/// The session gets a new id (and cookie), keeping its absolute expiry.
+/// `redirect` is where an HTML form lands (local paths only; the account
+/// page otherwise).
+#[server(prefix = "/api", endpoint = "account/reauthenticate")]
+pub async fn reauthenticate(
+    #[server(default)] password: String,
+    #[server(default)] redirect: String,
+) -> Result<Done, AppError> {
+    let result = async {
+        let current = session::require_user_session()?;
+        crate::domain::check_reauthentication_form(&password)?;
+        let state = state()?;
+        let next = session::reauthenticated_session(&state, &current);
+        accounts::reauthenticate(&state, &current, &password, client_address(), &next.record).await?;
+        session::issue(&state, &next.session)?;
+        Ok(Done {})
+    }
+    .await;
+    let post = FormPost {
+        form: Reauthenticate::PATH,
+        page: "/reauthenticate",
+        success: &crate::domain::reauthentication_target(&redirect),
+        kept: &[],
+    };
+    respond_to_form(result, post)
+}

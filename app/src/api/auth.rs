@@ -1,0 +1,95 @@
+//! Signing in and out with a password, and the session itself.
+
+use crate::{
+    error::AppError,
+    model::{SessionView, UserSummary},
+};
+use leptos::prelude::*;
+use leptos::server_fn::codec::{DeleteUrl, GetUrl};
+
+#[cfg(feature = "ssr")]
+use crate::{
+    backend::{
+        accounts,
+        http::{client_address, respond_to_form, FormPost},
+        session, state,
+    },
+    domain::{check_login_form, NewAccount},
+};
+#[cfg(feature = "ssr")]
+use leptos::server_fn::ServerFn;
+
+/// `POST /api/register`: creates the account and logs it in.
+#[server(prefix = "/api", endpoint = "register")]
+pub async fn register(
+    #[server(default)] name: String,
+    #[server(default)] email: String,
+    #[server(default)] password: String,
+) -> Result<UserSummary, AppError> {
+    let result = async {
+        let account = NewAccount::parse(&name, &email, &password)?;
+        let state = state()?;
+        let signed_in = accounts::register(&state, account, client_address()).await?;
+        session::sign_in(&state, &signed_in).await?;
+        Ok(signed_in.user)
+    }
+    .await;
+    let post = FormPost {
+        form: Register::PATH,
+        page: "/register",
+        success: "/users",
+        kept: &[("name", &name), ("email", &email)],
+    };
+    respond_to_form(result, post)
+}
+
+/// `POST /api/auth/login`: checks the credentials and starts a new session.
+/// `redirect` is where a plain form post lands afterwards (local paths only).
+#[server(prefix = "/api", endpoint = "auth/login")]
+pub async fn login(
+    #[server(default)] email: String,
+    #[server(default)] password: String,
+    #[server(default)] redirect: String,
+) -> Result<UserSummary, AppError> {
+    let result = async {
+        check_login_form(&email, &password)?;
+        let state = state()?;
+        let signed_in = accounts::login(&state, &email, &password, client_address(), session::trusted_device).await?;
+        session::sign_in(&state, &signed_in).await?;
+        Ok(signed_in.user)
+    }
+    .await;
+    let post = FormPost {
+        form: Login::PATH,
+        page: "/login",
+        success: &crate::domain::safe_redirect_target(&redirect),
+        kept: &[("email", &email)],
+    };
+    respond_to_form(result, post)
+}
+
+/// `POST /api/auth/logout`: deletes the session cookie.
+#[server(prefix = "/api", endpoint = "auth/logout")]
+pub async fn logout() -> Result<(), AppError> {
+    let post = FormPost {
+        form: Logout::PATH,
+        page: "/",
+        success: "/login",
+        kept: &[],
+    };
+    respond_to_form(session::clear_user_session().await, post)
+}
+
+/// `GET /api/_auth/session`: the public part of the session, `{}` when logged out.
+#[server(prefix = "/api", endpoint = "_auth/session", input = GetUrl)]
+pub async fn get_session() -> Result<SessionView, AppError> {
+    Ok(SessionView {
+        session: session::session_info(),
+    })
+}
+
+/// `DELETE /api/_auth/session`: the same as logging out.
+#[server(prefix = "/api", endpoint = "_auth/session", input = DeleteUrl)]
+pub async fn end_session() -> Result<(), AppError> {
+    session::clear_user_session().await
+}

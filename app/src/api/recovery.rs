@@ -1,0 +1,102 @@
+//! Mailed links: password resets and email verification.
+
+use crate::{
+    error::AppError,
+    model::{Done, UserSummary},
+};
+use leptos::prelude::*;
+
+#[cfg(feature = "ssr")]
+use crate::{
+    backend::{
+        http::{client_address, respond_to_form, FormPost},
+        recovery, session, state,
+    },
+    domain::{Email, Password},
+};
+#[cfg(feature = "ssr")]
+use leptos::server_fn::ServerFn;
+
+/// `POST /api/auth/forgot-password`: mails a reset link if an account has
+/// this email; the answer is the same either way.
+#[server(prefix = "/api", endpoint = "auth/forgot-password")]
+pub async fn forgot_password(#[server(default)] email: String) -> Result<Done, AppError> {
+    let result = async {
+        let email = Email::parse(&email)?;
+        recovery::request_password_reset(&state()?, email, client_address()).await?;
+        Ok(Done {})
+    }
+    .await;
+    let post = FormPost {
+        form: ForgotPassword::PATH,
+        page: "/forgot-password",
+        success: "/forgot-password?sent=1",
+        kept: &[("email", &email)],
+    };
+    respond_to_form(result, post)
+}
+
+/// `POST /api/auth/reset-password`: sets a new password with a mailed token,
+/// ends every other session and logs this browser in.
+#[server(prefix = "/api", endpoint = "auth/reset-password")]
+pub async fn reset_password(
+    #[server(default)] token: String,
+    #[server(default)] password: String,
+) -> Result<UserSummary, AppError> {
+    let result = async {
+        let password = Password::parse(&password)?;
+        let state = state()?;
+        let started = recovery::reset_password(&state, &token, password, client_address(), |user| {
+            session::new_session(&state, user)
+        })
+        .await?;
+        session::issue(&state, &started.session)?;
+        Ok(started.session.user)
+    }
+    .await;
+    let post = FormPost {
+        form: ResetPassword::PATH,
+        page: "/reset-password",
+        success: "/account?done=password",
+        kept: &[],
+    };
+    respond_to_form(result, post)
+}
+
+/// `POST /api/auth/verify-email`: confirms the address a verification link
+/// was sent to (and, followed while signed in to that account, that the
+/// address's owner holds its ways in).
+#[server(prefix = "/api", endpoint = "auth/verify-email")]
+pub async fn verify_email(#[server(default)] token: String) -> Result<Done, AppError> {
+    let result = async {
+        let session_user = session::get_user_session().map(|session| session.user.id);
+        recovery::verify_email(&state()?, &token, session_user, client_address()).await?;
+        Ok(Done {})
+    }
+    .await;
+    let post = FormPost {
+        form: VerifyEmail::PATH,
+        page: "/verify-email",
+        success: "/verify-email?done=1",
+        kept: &[],
+    };
+    respond_to_form(result, post)
+}
+
+/// `POST /api/account/verification-email`: mails a new verification link.
+#[server(prefix = "/api", endpoint = "account/verification-email")]
+pub async fn send_verification_email() -> Result<Done, AppError> {
+    let result = async {
+        let current = session::require_user_session()?;
+        recovery::resend_verification_link(&state()?, current.user.id, client_address()).await?;
+        Ok(Done {})
+    }
+    .await;
+    let post = FormPost {
+        form: SendVerificationEmail::PATH,
+        page: "/account",
+        success: "/account?done=verification-sent",
+        kept: &[],
+    };
+    respond_to_form(result, post)
+}
