@@ -1,19 +1,17 @@
 //! Registration and login: the product's own rules, free of HTTP. Every outcome
-//! is an audit event (target `audit`) naming the user or the normalised email and
-//! the client address, never a password, hash or cookie; text the client typed
-//! is logged only through [`Untrusted`].
+//! is an [`AuditEvent`].
 
 use super::{
     clock::rfc3339_of,
     db::SessionRecord,
     device::{credential_stamp, TrustedDevice},
     limits::Counter,
-    log_safe::Untrusted,
     notices::{notify, Notice},
     recovery,
     session::Session,
     AppState,
 };
+use crate::backend::audit::{record_refusal, AuditEvent, Method};
 use crate::{
     domain::{Email, Invalid, NewAccount, Password, ValidationError},
     error::AppError,
@@ -21,15 +19,6 @@ use crate::{
 };
 use std::net::IpAddr;
 use time::format_description::well_known::Rfc3339;
-
-/// Passes a limit reservation's result on, recording a refusal past the limits
-/// with `audit` (each caller names its action and subject).
-pub(super) fn audit_refusal(reserved: Result<(), AppError>, audit: impl FnOnce()) -> Result<(), AppError> {
-    if matches!(reserved, Err(AppError::TooManyRequests { .. })) {
-        audit();
-    }
-    reserved
-}
 
 /// A user who has just proved who they are, with their normalised email.
 pub struct SignedIn {
@@ -44,12 +33,16 @@ pub struct SignedIn {
 #[tracing::instrument(skip_all, fields(%client))]
 pub async fn register(state: &AppState, account: NewAccount, client: IpAddr) -> Result<SignedIn, AppError> {
     let email = account.email.as_str().to_owned();
-    audit_refusal(
+    record_refusal(
         state
             .limits
             .reserve(&state.db, &[Counter::RegistrationByAddress(client)])
             .await,
-        || tracing::warn!(target: "audit", action = "register", outcome = "rate_limited", email = %Untrusted(&email), %client),
+        AuditEvent::RegistrationLimited {
+            method: Method::Password,
+            email: &email,
+        },
+        client,
     )?;
     let hash = state.passwords.hash(&account.password).await?;
     let created_at = state.clock.now().format(&Rfc3339).map_err(|_| AppError::Internal)?;
@@ -58,12 +51,18 @@ pub async fn register(state: &AppState, account: NewAccount, client: IpAddr) -> 
         .insert_user(account.name.as_str(), &email, &hash, &created_at)
         .await;
     match &inserted {
-        Ok(user) => {
-            tracing::info!(target: "audit", action = "register", outcome = "success", user_id = user.id, email = %Untrusted(&email), %client)
+        Ok(user) => AuditEvent::Registered {
+            method: Method::Password,
+            user_id: user.id,
+            email: &email,
         }
-        Err(err) => {
-            tracing::info!(target: "audit", action = "register", outcome = "failure", reason = %err, email = %Untrusted(&email), %client)
+        .record(client),
+        Err(err) => AuditEvent::RegistrationFailed {
+            method: Method::Password,
+            email: &email,
+            reason: err,
         }
+        .record(client),
     }
     let user = inserted?;
     // The account exists: a verification mail that cannot be queued is logged,
@@ -115,9 +114,14 @@ pub async fn login(
         None => Counter::LoginByAccount(&email),
     };
     let address_counter = Counter::LoginByAddress(client);
-    audit_refusal(
+    record_refusal(
         state.limits.reserve(&state.db, &[own_counter, address_counter]).await,
-        || tracing::warn!(target: "audit", action = "login", outcome = "rate_limited", email = %Untrusted(&email), trusted_device = device.is_some(), %client),
+        AuditEvent::LoginLimited {
+            method: Method::Password,
+            email: Some(&email),
+            trusted_device: Some(device.is_some()),
+        },
+        client,
     )?;
     let outdated = stored_hash
         .as_deref()
@@ -134,7 +138,13 @@ pub async fn login(
             if let Some(old_hash) = outdated {
                 password_stamp = rehash(state, user.id, password, &old_hash).await.or(password_stamp);
             }
-            tracing::info!(target: "audit", action = "login", outcome = "success", method = "password", user_id = user.id, email = %Untrusted(&email), trusted_device = device.is_some(), %client);
+            AuditEvent::LoggedIn {
+                method: Method::Password,
+                user_id: user.id,
+                email: Some(&email),
+                trusted_device: Some(device.is_some()),
+            }
+            .record(client);
             Ok(SignedIn {
                 user,
                 email,
@@ -142,7 +152,14 @@ pub async fn login(
             })
         }
         _ => {
-            tracing::info!(target: "audit", action = "login", outcome = "failure", method = "password", email = %Untrusted(&email), trusted_device = device.is_some(), %client);
+            AuditEvent::LoginFailed {
+                method: Method::Password,
+                user_id: None,
+                email: Some(&email),
+                reason: None,
+                trusted_device: Some(device.is_some()),
+            }
+            .record(client);
             Err(AppError::InvalidCredentials)
         }
     }
@@ -162,11 +179,24 @@ pub async fn reauthenticate(
     next: &SessionRecord,
 ) -> Result<(), AppError> {
     let user_id = session.user.id;
-    if !proves_password(state, user_id, password, client, "reauthenticate").await? {
+    let limited = AuditEvent::ReauthenticationLimited {
+        method: Method::Password,
+        user_id: Some(user_id),
+    };
+    let failed = AuditEvent::ReauthenticationFailed {
+        method: Method::Password,
+        user_id: Some(user_id),
+        reason: None,
+    };
+    if !proves_password(state, user_id, password, client, [limited, failed]).await? {
         return Err(AppError::InvalidPassword);
     }
     state.db.rotate_session(&session.secure.session_id, next).await?;
-    tracing::info!(target: "audit", action = "reauthenticate", outcome = "success", method = "password", user_id, %client);
+    AuditEvent::Reauthenticated {
+        method: Method::Password,
+        user_id,
+    }
+    .record(client);
     Ok(())
 }
 
@@ -175,22 +205,24 @@ pub async fn reauthenticate(
 /// proves right, with the account's failed logins and its network's, so a
 /// stolen cookie is no way around the login limits; past them
 /// [`AppError::TooManyRequests`] without any bcrypt work. An account without
-/// a password never proves one.
+/// a password never proves one. `[limited, failed]`: what the audit log
+/// records past the limits, and for a wrong password.
 async fn proves_password(
     state: &AppState,
     user_id: i64,
     password: &str,
     client: IpAddr,
-    action: &'static str,
+    [limited, failed]: [AuditEvent<'_>; 2],
 ) -> Result<bool, AppError> {
     let Some((email, _)) = state.db.email_state(user_id).await? else {
         return Err(AppError::Unauthorized);
     };
     let own_counter = Counter::LoginByAccount(&email);
     let address_counter = Counter::LoginByAddress(client);
-    audit_refusal(
+    record_refusal(
         state.limits.reserve(&state.db, &[own_counter, address_counter]).await,
-        || tracing::warn!(target: "audit", action, outcome = "rate_limited", method = "password", user_id, %client),
+        limited,
+        client,
     )?;
     let stored = state.db.password_hash(user_id).await?;
     let matched = state.passwords.verify(password, stored).await?;
@@ -200,7 +232,7 @@ async fn proves_password(
             .succeeded(&state.db, own_counter, Some(address_counter))
             .await;
     } else {
-        tracing::info!(target: "audit", action, outcome = "failure", method = "password", user_id, %client);
+        failed.record(client);
     }
     Ok(matched)
 }
@@ -249,7 +281,10 @@ pub async fn log_out_everywhere(
     client: IpAddr,
 ) -> Result<(), AppError> {
     state.db.replace_sessions(&current.secure.session_id, successor).await?;
-    tracing::info!(target: "audit", action = "logout_everywhere", outcome = "success", user_id = successor.user_id, %client);
+    AuditEvent::LoggedOutEverywhere {
+        user_id: successor.user_id,
+    }
+    .record(client);
     notify(state, successor.user_id, Notice::LoggedOutEverywhere, client).await;
     Ok(())
 }
@@ -269,7 +304,11 @@ pub async fn change_password(
     let user_id = session.user.id;
     // An account without a password (made with a passkey) has no current
     // password to give: it sets its first one with `set_first_password`.
-    if !proves_password(state, user_id, current, client, "password_change").await? {
+    let audited = [
+        AuditEvent::PasswordChangeLimited { user_id },
+        AuditEvent::PasswordChangeFailed { user_id },
+    ];
+    if !proves_password(state, user_id, current, client, audited).await? {
         return Err(ValidationError::new("current_password", Invalid::CurrentPasswordWrong).into());
     }
     let hash = state.passwords.hash(&new).await?;
@@ -278,7 +317,7 @@ pub async fn change_password(
         .change_password(&hash, &session.secure.session_id, next)
         .await?;
     // The change is committed: nothing after this point may turn it into an error.
-    tracing::info!(target: "audit", action = "password_change", outcome = "success", user_id, %client);
+    AuditEvent::PasswordChanged { user_id }.record(client);
     notify(state, user_id, Notice::PasswordChanged, client).await;
     Ok(())
 }
@@ -299,9 +338,10 @@ pub async fn set_first_password(
     let user_id = next.user_id;
     let has_one = || AppError::from(ValidationError::new("current_password", Invalid::CurrentPasswordWrong));
     let own_counter = Counter::PasswordChangeByUser(user_id);
-    audit_refusal(
+    record_refusal(
         state.limits.reserve(&state.db, &[own_counter]).await,
-        || tracing::warn!(target: "audit", action = "password_set", outcome = "rate_limited", user_id, %client),
+        AuditEvent::PasswordSetLimited { user_id },
+        client,
     )?;
     if state.db.password_hash(user_id).await?.is_some() {
         return Err(has_one());
@@ -314,7 +354,7 @@ pub async fn set_first_password(
     {
         return Err(has_one());
     }
-    tracing::info!(target: "audit", action = "password_set", outcome = "success", user_id, %client);
+    AuditEvent::PasswordSet { user_id }.record(client);
     state.limits.succeeded(&state.db, own_counter, None).await;
     notify(state, user_id, Notice::PasswordChanged, client).await;
     Ok(())

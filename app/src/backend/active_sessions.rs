@@ -1,6 +1,7 @@
 //! The account page's list of sessions, and ending one of them.
 
 use super::{clock::rfc3339_of, db::SessionRecord, session::Session, AppState};
+use crate::backend::audit::AuditEvent;
 use crate::{error::AppError, model::ActiveSession};
 use std::net::IpAddr;
 
@@ -41,6 +42,10 @@ pub async fn end(state: &AppState, current: &Session, id: &str, client: IpAddr) 
     if !super::is_random_id(id) || !state.db.end_session(current.user.id, id).await? {
         return Err(AppError::NotFound);
     }
-    tracing::info!(target: "audit", action = "end_session", outcome = "success", user_id = current.user.id, current = itself, %client);
+    AuditEvent::SessionEnded {
+        user_id: current.user.id,
+        current: itself,
+    }
+    .record(client);
     Ok(itself)
 }

@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod active_sessions;
 pub mod assets;
+pub mod audit;
 pub mod ceremony;
 pub mod clock;
 pub mod db;

@@ -4,7 +4,6 @@
 //! purpose and an expiry, and a link works once.
 
 use super::{
-    accounts::audit_refusal,
     db::TokenPurpose,
     limits::Counter,
     log_safe::Untrusted,
@@ -13,6 +12,7 @@ use super::{
     session::NewSession,
     sha256_hex, AppState,
 };
+use crate::backend::audit::{record_refusal, AuditEvent};
 use crate::{
     domain::{Email, Password},
     error::AppError,
@@ -43,7 +43,7 @@ fn new_token() -> (String, String) {
 #[tracing::instrument(skip_all, fields(%client))]
 pub async fn request_password_reset(state: &AppState, email: Email, client: IpAddr) -> Result<(), AppError> {
     let email = email.as_str().to_owned();
-    audit_refusal(
+    record_refusal(
         state
             .limits
             .reserve(
@@ -54,9 +54,10 @@ pub async fn request_password_reset(state: &AppState, email: Email, client: IpAd
                 ],
             )
             .await,
-        || tracing::warn!(target: "audit", action = "password_reset_request", outcome = "rate_limited", email = %Untrusted(&email), %client),
+        AuditEvent::PasswordResetRequestLimited { email: &email },
+        client,
     )?;
-    tracing::info!(target: "audit", action = "password_reset_request", outcome = "accepted", email = %Untrusted(&email), %client);
+    AuditEvent::PasswordResetRequested { email: &email }.record(client);
     let state = state.clone();
     tokio::spawn(async move {
         if let Err(err) = mail_reset_link(&state, &email).await {
@@ -78,7 +79,7 @@ async fn mail_reset_link(state: &AppState, email: &str) -> Result<(), AppError> 
         .reserve(&state.db, &[Counter::RecoveryMailByEmail(email)])
         .await
     {
-        tracing::warn!(target: "audit", action = "password_reset_request", outcome = "mail_limited", user_id);
+        AuditEvent::PasswordResetMailLimited { user_id }.record(None);
         return match err {
             AppError::TooManyRequests { .. } => Ok(()),
             err => Err(err),
@@ -163,13 +164,14 @@ pub async fn reset_password(
     start: impl FnOnce(UserSummary) -> NewSession,
 ) -> Result<NewSession, AppError> {
     let address_counter = Counter::RecoveryByAddress(client);
-    audit_refusal(
+    record_refusal(
         state.limits.reserve(&state.db, &[address_counter]).await,
-        || tracing::warn!(target: "audit", action = "password_reset", outcome = "rate_limited", %client),
+        AuditEvent::PasswordResetLimited,
+        client,
     )?;
     let now = state.clock.unix_now();
     let refused = || {
-        tracing::info!(target: "audit", action = "password_reset", outcome = "failure", %client);
+        AuditEvent::PasswordResetFailed.record(client);
         AppError::InvalidLink
     };
     let user = state
@@ -184,7 +186,7 @@ pub async fn reset_password(
     }
     state.limits.refund(&state.db, address_counter).await;
     let user_id = started.record.user_id;
-    tracing::info!(target: "audit", action = "password_reset", outcome = "success", user_id, %client);
+    AuditEvent::PasswordReset { user_id }.record(client);
     notify(state, user_id, Notice::PasswordChanged, client).await;
     Ok(started)
 }
@@ -203,10 +205,13 @@ pub async fn verify_email(
         .verify_email(&sha256_hex(token), state.clock.unix_now(), session_user)
         .await?
     {
-        tracing::info!(target: "audit", action = "verify_email", outcome = "success", in_session = session_user.is_some(), %client);
+        AuditEvent::EmailVerified {
+            in_session: session_user.is_some(),
+        }
+        .record(client);
         Ok(())
     } else {
-        tracing::info!(target: "audit", action = "verify_email", outcome = "failure", %client);
+        AuditEvent::EmailVerificationFailed.record(client);
         Err(AppError::InvalidLink)
     }
 }
@@ -226,14 +231,15 @@ pub async fn send_verification_link(state: &AppState, user_id: i64) -> Result<()
 /// "Send again" on the account page, limited per user.
 #[tracing::instrument(skip_all, fields(user_id, %client))]
 pub async fn resend_verification_link(state: &AppState, user_id: i64, client: IpAddr) -> Result<(), AppError> {
-    audit_refusal(
+    record_refusal(
         state
             .limits
             .reserve(&state.db, &[Counter::VerificationMailByUser(user_id)])
             .await,
-        || tracing::warn!(target: "audit", action = "verification_mail", outcome = "rate_limited", user_id, %client),
+        AuditEvent::VerificationMailLimited { user_id },
+        client,
     )?;
-    tracing::info!(target: "audit", action = "verification_mail", outcome = "accepted", user_id, %client);
+    AuditEvent::VerificationMailRequested { user_id }.record(client);
     send_verification_link(state, user_id).await
 }
 

@@ -226,7 +226,7 @@ async fn passkey_events_name_their_method() {
 
     let lines = captured.lines();
     let user = format!("user_id={id}");
-    let passkey = "method=\"passkey\"";
+    let passkey = "method=passkey";
     find(
         &lines,
         &[
@@ -306,7 +306,7 @@ async fn sign_ins_at_identity_providers_are_audited_with_their_outcome() {
             "action=\"login\"",
             "outcome=\"failure\"",
             "refused at the provider",
-            "error=access_denied",
+            "refused at the provider: access_denied",
         ],
         &[
             "action=\"login\"",

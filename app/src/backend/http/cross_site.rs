@@ -1,6 +1,7 @@
 //! Refusing state-changing requests made by other sites.
 
-use super::{super::log_safe::Untrusted, client::address_in};
+use super::client::address_in;
+use crate::backend::audit::AuditEvent;
 use crate::error::AppError;
 use axum::{
     extract::{Request, State},
@@ -31,14 +32,11 @@ pub async fn refuse_cross_site(State(public_origin): State<PublicOrigin>, reques
         .get(header::ORIGIN)
         .map(|origin| String::from_utf8_lossy(origin.as_bytes()).into_owned())
         .unwrap_or_default();
-    tracing::warn!(
-        target: "audit",
-        action = "cross_site_request",
-        outcome = "refused",
-        client = %address_in(request.extensions()),
-        path = %Untrusted(request.uri().path()),
-        origin = %Untrusted(&origin),
-    );
+    AuditEvent::CrossSiteRequestRefused {
+        path: request.uri().path(),
+        origin: &origin,
+    }
+    .record(address_in(request.extensions()));
     AppError::CrossSiteRefused.into_response()
 }
 

@@ -9,12 +9,12 @@
 //! pre-hijacked account: whoever made it may not own the address), the
 //! owner takes it over, and every way in made before goes.
 
-use super::flow::{method, ProviderIdentity};
+use super::flow::ProviderIdentity;
+use crate::backend::audit::{AuditEvent, Method};
 use crate::{
     backend::{
         accounts::SignedIn,
         db::{NewIdentity, Removal, SessionRecord},
-        log_safe::Untrusted,
         notices::{notify, Notice},
         recovery,
         session::Session,
@@ -35,7 +35,13 @@ pub async fn sign_in(
     client: IpAddr,
 ) -> Result<SignedIn, AppError> {
     let signed_in = account_of(state, provider_id, identity, client).await?;
-    tracing::info!(target: "audit", action = "login", outcome = "success", method = %method(provider_id), user_id = signed_in.user.id, %client);
+    AuditEvent::LoggedIn {
+        method: Method::Provider(provider_id),
+        user_id: signed_in.user.id,
+        email: None,
+        trusted_device: None,
+    }
+    .record(client);
     Ok(signed_in)
 }
 
@@ -47,7 +53,7 @@ async fn account_of(
     client: IpAddr,
 ) -> Result<SignedIn, AppError> {
     let now = state.clock.unix_now();
-    let method = method(provider_id);
+    let method = Method::Provider(provider_id);
     if let Some((user, email)) = state
         .db
         .sign_in_with_identity(provider_id, &identity.subject, now)
@@ -68,16 +74,28 @@ async fn account_of(
     };
     if let Some(account) = state.db.account_by_email(email.as_str()).await? {
         if !identity.email_verified {
-            tracing::info!(target: "audit", action = "login", outcome = "failure", %method, reason = "email of an account it may not join", user_id = account.user.id, %client);
+            AuditEvent::LoginFailed {
+                method,
+                user_id: Some(account.user.id),
+                email: None,
+                reason: Some(&"email of an account it may not join"),
+                trusted_device: None,
+            }
+            .record(client);
             return Err(AppError::IdentityNeedsLink);
         }
         let user_id = account.user.id;
         if account.claimed {
             state.db.link_identity(user_id, None, &new).await?;
-            tracing::info!(target: "audit", action = "identity_link", outcome = "success", %method, user_id, automatic = true, %client);
+            AuditEvent::IdentityLinked {
+                method,
+                user_id,
+                automatic: true,
+            }
+            .record(client);
         } else {
             state.db.take_over_with_identity(user_id, &new, now).await?;
-            tracing::warn!(target: "audit", action = "account_takeover", outcome = "success", %method, user_id, reason = "the address's owner signed in to an account they never claimed", %client);
+            AuditEvent::AccountTakenOver { method, user_id }.record(client);
         }
         notify(state, user_id, Notice::IdentityLinked, client).await;
         return Ok(SignedIn {
@@ -93,8 +111,20 @@ async fn account_of(
         .db
         .insert_identity_user(name.as_str(), email.as_str(), &created_at, verified_at, &new)
         .await
-        .inspect_err(|err| tracing::info!(target: "audit", action = "register", outcome = "failure", %method, reason = %err, email = %Untrusted(email.as_str()), %client))?;
-    tracing::info!(target: "audit", action = "register", outcome = "success", %method, user_id, email = %Untrusted(email.as_str()), %client);
+        .inspect_err(|err| {
+            AuditEvent::RegistrationFailed {
+                method,
+                email: email.as_str(),
+                reason: err,
+            }
+            .record(client)
+        })?;
+    AuditEvent::Registered {
+        method,
+        user_id,
+        email: email.as_str(),
+    }
+    .record(client);
     if !identity.email_verified {
         if let Err(err) = recovery::send_verification_link(state, user_id).await {
             tracing::warn!(user_id, error = %err, "verification mail not queued");
@@ -119,7 +149,7 @@ pub async fn link(
     client: IpAddr,
 ) -> Result<(), AppError> {
     let user_id = session.user.id;
-    let method = method(provider_id);
+    let method = Method::Provider(provider_id);
     let email = identity.email.as_deref().unwrap_or_default();
     let new = NewIdentity {
         provider: provider_id,
@@ -133,12 +163,22 @@ pub async fn link(
         .await
     {
         Ok(()) => {
-            tracing::info!(target: "audit", action = "identity_link", outcome = "success", %method, user_id, %client);
+            AuditEvent::IdentityLinked {
+                method,
+                user_id,
+                automatic: false,
+            }
+            .record(client);
             notify(state, user_id, Notice::IdentityLinked, client).await;
             Ok(())
         }
         Err(err) => {
-            tracing::info!(target: "audit", action = "identity_link", outcome = "failure", %method, reason = %err, user_id, %client);
+            AuditEvent::IdentityLinkFailed {
+                method,
+                user_id: Some(user_id),
+                reason: &err,
+            }
+            .record(client);
             Err(err)
         }
     }
@@ -156,18 +196,23 @@ pub async fn reauthenticate(
     next: &SessionRecord,
 ) -> Result<(), AppError> {
     let user_id = session.user.id;
-    let method = method(provider_id);
+    let method = Method::Provider(provider_id);
     let signs_in_to = state
         .db
         .sign_in_with_identity(provider_id, &identity.subject, state.clock.unix_now())
         .await?
         .map(|(user, _)| user.id);
     if signs_in_to != Some(user_id) {
-        tracing::info!(target: "audit", action = "reauthenticate", outcome = "failure", %method, reason = "identity not linked to this user", user_id, %client);
+        AuditEvent::ReauthenticationFailed {
+            method,
+            user_id: Some(user_id),
+            reason: Some(&"identity not linked to this user"),
+        }
+        .record(client);
         return Err(AppError::SignInExpired);
     }
     state.db.rotate_session(&session.secure.session_id, next).await?;
-    tracing::info!(target: "audit", action = "reauthenticate", outcome = "success", %method, user_id, %client);
+    AuditEvent::Reauthenticated { method, user_id }.record(client);
     Ok(())
 }
 
@@ -186,7 +231,11 @@ pub async fn unlink(
         .await?
     {
         Removal::Removed => {
-            tracing::info!(target: "audit", action = "identity_unlink", outcome = "success", method = %method(provider_id), user_id, %client);
+            AuditEvent::IdentityUnlinked {
+                method: Method::Provider(provider_id),
+                user_id,
+            }
+            .record(client);
             Ok(())
         }
         Removal::NotFound => Err(AppError::NotFound),

@@ -6,6 +6,7 @@
 //! the same subject.
 
 use super::{IdentityProviders, Provider};
+use crate::backend::audit::{AuditEvent, Method, Reason};
 use crate::{
     backend::{
         ceremony::{self, Ceremony},
@@ -68,12 +69,26 @@ impl FlowPurpose {
         }
     }
 
-    /// The audit action of the flow.
-    pub(super) fn action(self) -> &'static str {
+    /// What the audit log records when the flow fails for `reason`.
+    pub(super) fn failed<'a>(self, method: Method<'a>, reason: Reason<'a>) -> AuditEvent<'a> {
         match self {
-            Self::SignIn => "login",
-            Self::Link(_) => "identity_link",
-            Self::Reauthenticate(_) => "reauthenticate",
+            Self::SignIn => AuditEvent::LoginFailed {
+                method,
+                user_id: None,
+                email: None,
+                reason: Some(reason),
+                trusted_device: None,
+            },
+            Self::Link(user_id) => AuditEvent::IdentityLinkFailed {
+                method,
+                user_id: Some(user_id),
+                reason,
+            },
+            Self::Reauthenticate(user_id) => AuditEvent::ReauthenticationFailed {
+                method,
+                user_id: Some(user_id),
+                reason: Some(reason),
+            },
         }
     }
 }
@@ -170,7 +185,7 @@ pub async fn finish(
 ) -> Result<Finished, (AppError, FlowPurpose)> {
     let providers = &state.identity_providers;
     let refuse = |reason: &str, err: AppError, purpose: FlowPurpose| {
-        tracing::info!(target: "audit", action = purpose.action(), outcome = "failure", method = %method(provider_id), reason, %client);
+        purpose.failed(Method::Provider(provider_id), &reason).record(client);
         (err, purpose)
     };
     let taken = match flow_id {
@@ -203,7 +218,8 @@ pub async fn finish(
         ));
     };
     if let Some(error) = &callback.error {
-        tracing::info!(target: "audit", action = purpose.action(), outcome = "failure", method = %method(provider_id), reason = "refused at the provider", error = %Untrusted(error), %client);
+        let reason = format!("refused at the provider: {}", Untrusted(error));
+        purpose.failed(Method::Provider(provider_id), &reason).record(client);
         let err = match error.as_str() {
             "access_denied" | "login_required" | "consent_required" | "interaction_required" => {
                 AppError::ProviderDenied
@@ -232,11 +248,6 @@ pub async fn finish(
         return_to: flow.return_to,
         identity,
     })
-}
-
-/// The audit method of sign-ins with `provider_id`.
-pub(super) fn method(provider_id: &str) -> String {
-    format!("oidc:{provider_id}")
 }
 
 /// Exchanges the code and verifies what comes back: the identity and, if

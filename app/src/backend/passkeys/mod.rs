@@ -20,6 +20,7 @@ pub use registration::{finish_adding, finish_sign_up, start_adding, start_sign_u
 pub use sign_in::{finish_reauthentication, finish_sign_in, start_reauthentication, start_sign_in};
 
 use super::{ceremony::internal, db::Removal, AppState};
+use crate::backend::audit::AuditEvent;
 use crate::error::AppError;
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use std::{net::IpAddr, time::Duration};
@@ -93,7 +94,7 @@ pub async fn remove(state: &AppState, user_id: i64, id: &str, client: IpAddr) ->
     let usable_providers = state.identity_providers.ids();
     match state.db.remove_passkey(user_id, id, &usable_providers).await? {
         Removal::Removed => {
-            tracing::info!(target: "audit", action = "passkey_removed", outcome = "success", user_id, %client);
+            AuditEvent::PasskeyRemoved { user_id }.record(client);
             Ok(())
         }
         Removal::NotFound => Err(AppError::NotFound),

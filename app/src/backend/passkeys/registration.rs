@@ -4,13 +4,13 @@ use super::{
     ceremony::{begin, parse_answer, take, AddPasskey, SignUp},
     credential_id, stored_credential, webauthn_internal,
 };
+use crate::backend::audit::{record_refusal, AuditEvent, Method};
 use crate::{
     backend::{
-        accounts::{audit_refusal, SignedIn},
+        accounts::SignedIn,
         clock::rfc3339_of,
         db::NewPasskey,
         limits::Counter,
-        log_safe::Untrusted,
         notices::{notify, Notice},
         recovery,
         session::Session,
@@ -50,12 +50,16 @@ pub async fn start_sign_up(
     account: NewPasskeyAccount,
     client: IpAddr,
 ) -> Result<PasskeyChallenge, AppError> {
-    audit_refusal(
+    record_refusal(
         state
             .limits
             .reserve(&state.db, &[Counter::RegistrationByAddress(client)])
             .await,
-        || tracing::warn!(target: "audit", action = "register", outcome = "rate_limited", method = "passkey", email = %Untrusted(account.email.as_str()), %client),
+        AuditEvent::RegistrationLimited {
+            method: Method::Passkey,
+            email: account.email.as_str(),
+        },
+        client,
     )?;
     if state.db.user_id_by_email(account.email.as_str()).await?.is_some() {
         return Err(AppError::EmailTaken);
@@ -108,11 +112,21 @@ pub async fn finish_sign_up(
     let user_id = match inserted {
         Ok(user_id) => user_id,
         Err(err) => {
-            tracing::info!(target: "audit", action = "register", outcome = "failure", method = "passkey", reason = %err, email = %Untrusted(&email), %client);
+            AuditEvent::RegistrationFailed {
+                method: Method::Passkey,
+                email: &email,
+                reason: &err,
+            }
+            .record(client);
             return Err(err);
         }
     };
-    tracing::info!(target: "audit", action = "register", outcome = "success", method = "passkey", user_id, email = %Untrusted(&email), %client);
+    AuditEvent::Registered {
+        method: Method::Passkey,
+        user_id,
+        email: &email,
+    }
+    .record(client);
     if let Err(err) = recovery::send_verification_link(state, user_id).await {
         tracing::warn!(user_id, error = %err, "verification mail not queued");
     }
@@ -137,7 +151,7 @@ fn verify_registration(
         .webauthn
         .finish_passkey_registration(answer, registration)
         .map_err(|err| {
-            tracing::info!(target: "audit", action = "passkey_registration", outcome = "failure", reason = %err, %client);
+            AuditEvent::PasskeyRegistrationFailed { reason: &err }.record(client);
             AppError::PasskeyInvalid
         })
 }
@@ -211,7 +225,7 @@ pub async fn finish_adding(
             &new,
         )
         .await?;
-    tracing::info!(target: "audit", action = "passkey_added", outcome = "success", user_id, %client);
+    AuditEvent::PasskeyAdded { user_id }.record(client);
     notify(state, user_id, Notice::PasskeyAdded, client).await;
     Ok(PasskeySummary {
         id,

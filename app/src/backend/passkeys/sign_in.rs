@@ -4,9 +4,10 @@ use super::{
     ceremony::{begin, parse_answer, take, Reauthentication, SignIn},
     credential_id, internal, stored_credential, webauthn_internal,
 };
+use crate::backend::audit::{record_refusal, AuditEvent, Method, Reason};
 use crate::{
     backend::{
-        accounts::{audit_refusal, SignedIn},
+        accounts::SignedIn,
         db::{PasskeyOwner, SessionRecord},
         limits::Counter,
         session::Session,
@@ -42,14 +43,32 @@ pub async fn finish_sign_in(
     client: IpAddr,
 ) -> Result<SignedIn, AppError> {
     let refused = |reason: &str| {
-        tracing::info!(target: "audit", action = "login", outcome = "failure", method = "passkey", reason, %client);
+        AuditEvent::LoginFailed {
+            method: Method::Passkey,
+            user_id: None,
+            email: None,
+            reason: Some(&reason as Reason),
+            trusted_device: None,
+        }
+        .record(client);
         AppError::PasskeyRefused
     };
-    reserve_attempt(state, "login", client).await?;
+    let limited = AuditEvent::LoginLimited {
+        method: Method::Passkey,
+        email: None,
+        trusted_device: None,
+    };
+    reserve_attempt(state, limited, client).await?;
     let (_, sign_in) = take::<SignIn>(state, ceremony).await?;
     let owner = verified_owner(state, sign_in.authentication, credential, refused).await?;
     state.limits.refund(&state.db, Counter::LoginByAddress(client)).await;
-    tracing::info!(target: "audit", action = "login", outcome = "success", method = "passkey", user_id = owner.user_id, %client);
+    AuditEvent::LoggedIn {
+        method: Method::Passkey,
+        user_id: owner.user_id,
+        email: None,
+        trusted_device: None,
+    }
+    .record(client);
     Ok(SignedIn {
         user: UserSummary {
             id: owner.user_id,
@@ -97,10 +116,19 @@ pub async fn finish_reauthentication(
 ) -> Result<(), AppError> {
     let user_id = session.user.id;
     let refused = |reason: &str| {
-        tracing::info!(target: "audit", action = "reauthenticate", outcome = "failure", method = "passkey", reason, user_id, %client);
+        AuditEvent::ReauthenticationFailed {
+            method: Method::Passkey,
+            user_id: Some(user_id),
+            reason: Some(&reason as Reason),
+        }
+        .record(client);
         AppError::PasskeyRefused
     };
-    reserve_attempt(state, "reauthenticate", client).await?;
+    let limited = AuditEvent::ReauthenticationLimited {
+        method: Method::Passkey,
+        user_id: Some(user_id),
+    };
+    reserve_attempt(state, limited, client).await?;
     let (started_by, reauthentication) = take::<Reauthentication>(state, ceremony).await?;
     if started_by != Some(user_id) {
         return Err(AppError::PasskeyExpired);
@@ -111,19 +139,25 @@ pub async fn finish_reauthentication(
     }
     state.db.rotate_session(&session.secure.session_id, next).await?;
     state.limits.refund(&state.db, Counter::LoginByAddress(client)).await;
-    tracing::info!(target: "audit", action = "reauthenticate", outcome = "success", method = "passkey", user_id, %client);
+    AuditEvent::Reauthenticated {
+        method: Method::Passkey,
+        user_id,
+    }
+    .record(client);
     Ok(())
 }
 
 /// Counts a passkey answer against the network's login limit until it
 /// turns out a success.
-async fn reserve_attempt(state: &AppState, action: &'static str, client: IpAddr) -> Result<(), AppError> {
-    audit_refusal(
+/// `limited`: what the audit log records past the limit.
+async fn reserve_attempt(state: &AppState, limited: AuditEvent<'_>, client: IpAddr) -> Result<(), AppError> {
+    record_refusal(
         state
             .limits
             .reserve(&state.db, &[Counter::LoginByAddress(client)])
             .await,
-        || tracing::warn!(target: "audit", action, outcome = "rate_limited", method = "passkey", %client),
+        limited,
+        client,
     )
 }
 

@@ -1,6 +1,7 @@
 //! What server functions call: the request's session, and logging in and out.
 
 use super::{middleware::DeferredCheck, CurrentSession, Session};
+use crate::backend::audit::AuditEvent;
 use crate::{
     backend::{
         accounts::SignedIn,
@@ -221,7 +222,10 @@ pub async fn start_session(
         match state.limits.reserve(&state.db, &counter).await {
             Ok(()) => cookies.push(state.devices.issue(&signed_in.email, stamp, state.clock.now())?),
             Err(AppError::TooManyRequests { .. }) => {
-                tracing::warn!(target: "audit", action = "device_cookie", outcome = "rate_limited", user_id = signed_in.user.id, %client);
+                AuditEvent::DeviceCookieLimited {
+                    user_id: signed_in.user.id,
+                }
+                .record(client);
             }
             Err(err) => return Err(err),
         }
@@ -248,13 +252,10 @@ pub async fn clear_user_session() -> Result<(), AppError> {
             .db
             .end_session(session.user.id, &session.secure.session_id)
             .await?;
-        tracing::info!(
-            target: "audit",
-            action = "logout",
-            outcome = "success",
-            user_id = session.user.id,
-            client = %client_address(),
-        );
+        AuditEvent::LoggedOut {
+            user_id: session.user.id,
+        }
+        .record(client_address());
     }
     forget_cookie(&state)
 }
