@@ -10,7 +10,9 @@ use leptos::server_fn::codec::GetUrl;
 #[cfg(feature = "ssr")]
 use crate::backend::{
     http::{client_address, respond_to_form, FormPost},
-    oidc, session, state,
+    session,
+    sign_in_methods::{self, Removable},
+    state,
 };
 #[cfg(feature = "ssr")]
 use leptos::server_fn::ServerFn;
@@ -33,7 +35,11 @@ pub async fn unlink_identity(
     let result = async {
         let state = state()?;
         let current = session::require_fresh_session(&state)?;
-        oidc::unlink(&state, current.user.id, &provider, &subject, client_address()).await?;
+        let way = Removable::Identity {
+            provider: &provider,
+            subject: &subject,
+        };
+        sign_in_methods::remove(&state, current.user.id, way, client_address()).await?;
         Ok(Done {})
     }
     .await;

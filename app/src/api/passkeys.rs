@@ -10,9 +10,10 @@ use leptos::server_fn::codec::GetUrl;
 #[cfg(feature = "ssr")]
 use crate::{
     backend::{
-        accounts,
         http::{client_address, respond_to_form, FormPost},
-        passkeys, session, state,
+        passkeys, session,
+        sign_in_methods::{self, Removable},
+        state,
     },
     domain::{NewPasskeyAccount, PasskeyName},
 };
@@ -68,7 +69,7 @@ pub async fn passkey_sign_in(
 #[server(prefix = "/api", endpoint = "account/passkeys", input = GetUrl)]
 pub async fn list_passkeys() -> Result<SignInMethods, AppError> {
     let current = session::require_user_session()?;
-    accounts::sign_in_methods(&state()?, current.user.id).await
+    sign_in_methods::of(&state()?, current.user.id).await
 }
 
 /// `POST /api/account/passkeys/options`: the first step of "Add a passkey".
@@ -100,7 +101,7 @@ pub async fn remove_passkey(#[server(default)] id: String) -> Result<Done, AppEr
     let result = async {
         let state = state()?;
         let current = session::require_fresh_session(&state)?;
-        passkeys::remove(&state, current.user.id, &id, client_address()).await?;
+        sign_in_methods::remove(&state, current.user.id, Removable::Passkey(&id), client_address()).await?;
         Ok(Done {})
     }
     .await;

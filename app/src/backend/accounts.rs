@@ -2,7 +2,6 @@
 //! is an [`AuditEvent`].
 
 use super::{
-    clock::rfc3339_of,
     db::SessionRecord,
     device::{credential_stamp, TrustedDevice},
     limits::Counter,
@@ -15,7 +14,7 @@ use crate::backend::audit::{record_refusal, AuditEvent, Method};
 use crate::{
     domain::{Email, Invalid, NewAccount, Password, ValidationError},
     error::AppError,
-    model::{IdentitySummary, PasskeySummary, SignInMethods, UserSummary},
+    model::UserSummary,
 };
 use std::net::IpAddr;
 use time::format_description::well_known::Rfc3339;
@@ -358,33 +357,4 @@ pub async fn set_first_password(
     state.limits.succeeded(&state.db, own_counter, None).await;
     notify(state, user_id, Notice::PasswordChanged, client).await;
     Ok(())
-}
-
-/// The user's password (or not), passkeys and identities, for the account page.
-pub async fn sign_in_methods(state: &AppState, user_id: i64) -> Result<SignInMethods, AppError> {
-    let passkeys = state.db.passkeys_of(user_id).await?;
-    let identities = state.db.identities_of(user_id).await?;
-    Ok(SignInMethods {
-        has_password: state.db.password_hash(user_id).await?.is_some(),
-        passkeys: passkeys
-            .into_iter()
-            .map(|record| PasskeySummary {
-                id: record.id,
-                name: record.name,
-                created_at: rfc3339_of(record.created_at),
-                last_used_at: record.last_used_at.map(rfc3339_of),
-            })
-            .collect(),
-        identities: identities
-            .into_iter()
-            .map(|record| IdentitySummary {
-                label: state.identity_providers.label_of(&record.provider),
-                provider: record.provider,
-                subject: record.subject,
-                email: record.email,
-                created_at: rfc3339_of(record.created_at),
-                last_used_at: record.last_used_at.map(rfc3339_of),
-            })
-            .collect(),
-    })
 }

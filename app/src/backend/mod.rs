@@ -19,6 +19,7 @@ pub mod password;
 pub mod recovery;
 pub mod sealed;
 pub mod session;
+pub mod sign_in_methods;
 
 use crate::error::AppError;
 use axum::extract::FromRef;

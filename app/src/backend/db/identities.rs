@@ -3,7 +3,7 @@
 use super::{
     database_error,
     users::{insert_passwordless_user_in, PasswordlessUser},
-    Database, Removal, Tx,
+    Database, Tx,
 };
 use crate::{error::AppError, model::UserSummary};
 use sqlx::Connection;
@@ -174,26 +174,6 @@ impl Database {
                 last_used_at,
             })
             .collect())
-    }
-
-    /// Unlinks one of the user's identities, unless it is their last way to
-    /// sign in (with the providers `usable_providers` configured now).
-    pub async fn unlink_identity(
-        &self,
-        user_id: i64,
-        provider: &str,
-        subject: &str,
-        usable_providers: &[&str],
-    ) -> Result<Removal, AppError> {
-        self.remove_sign_in_method(
-            user_id,
-            usable_providers,
-            sqlx::query("DELETE FROM identities WHERE user_id = $1 AND provider = $2 AND subject = $3")
-                .bind(user_id)
-                .bind(provider)
-                .bind(subject),
-        )
-        .await
     }
 }
 

@@ -27,13 +27,15 @@ mod passkeys;
 mod pool;
 mod reader;
 mod sessions;
+mod sign_in_methods;
 mod tokens;
 mod users;
 
 pub use identities::{IdentityRecord, NewIdentity};
 pub use outbox::ClaimedMail;
-pub use passkeys::{NewPasskey, PasskeyOwner, PasskeyRecord, Removal};
+pub use passkeys::{NewPasskey, PasskeyOwner, PasskeyRecord};
 pub use sessions::{SessionRecord, SessionStanding};
+pub use sign_in_methods::Removal;
 pub use tokens::TokenPurpose;
 pub use users::Credentials;
 

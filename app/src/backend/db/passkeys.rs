@@ -2,8 +2,8 @@
 
 use super::{
     database_error,
-    users::{insert_passwordless_user_in, password_of, PasswordlessUser},
-    Database, SessionRecord, Tx,
+    users::{insert_passwordless_user_in, PasswordlessUser},
+    Database, Tx,
 };
 use crate::error::AppError;
 use sqlx::Connection;
@@ -33,16 +33,6 @@ pub struct PasskeyOwner {
     pub email: String,
     pub user_handle: String,
     pub credential: String,
-}
-
-/// What removing a passkey or an identity came to.
-#[derive(Debug, PartialEq, Eq)]
-pub enum Removal {
-    Removed,
-    /// The user has no such passkey or identity.
-    NotFound,
-    /// It is the user's only way to sign in: nothing was removed.
-    LastSignInMethod,
 }
 
 impl Database {
@@ -187,97 +177,6 @@ impl Database {
                 .await
                 .map_err(database_error)?;
         Ok(updated.rows_affected() == 1)
-    }
-
-    /// Removes one of the user's passkeys, unless it is their last way to
-    /// sign in (with the providers `usable_providers` configured now).
-    pub async fn remove_passkey(
-        &self,
-        user_id: i64,
-        credential_id: &str,
-        usable_providers: &[&str],
-    ) -> Result<Removal, AppError> {
-        self.remove_sign_in_method(
-            user_id,
-            usable_providers,
-            sqlx::query("DELETE FROM passkeys WHERE user_id = $1 AND id = $2")
-                .bind(user_id)
-                .bind(credential_id),
-        )
-        .await
-    }
-
-    /// Runs `delete`, which removes one of the user's ways to sign in, and
-    /// keeps its effect only if the user has another left that works now (a
-    /// password, a passkey, or an identity at one of `usable_providers`: one
-    /// whose provider left the configuration signs nobody in).
-    pub(super) async fn remove_sign_in_method<'q>(
-        &self,
-        user_id: i64,
-        usable_providers: &[&str],
-        delete: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
-    ) -> Result<Removal, AppError> {
-        let mut connection = self.connection().await?;
-        let mut tx = connection.begin().await.map_err(database_error)?;
-        // A write to the user's row first: it locks the row (PostgreSQL) or the
-        // database (SQLite) until commit, so two removals of a user's last two
-        // ways to sign in run one after the other and the second sees the first.
-        let password: Option<String> =
-            sqlx::query_scalar("UPDATE users SET password = password WHERE id = $1 RETURNING password")
-                .bind(user_id)
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(database_error)?;
-        if delete.execute(&mut *tx).await.map_err(database_error)?.rows_affected() == 0 {
-            return Ok(Removal::NotFound);
-        }
-        if password.and_then(password_of).is_none() {
-            let passkeys: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM passkeys WHERE user_id = $1")
-                .bind(user_id)
-                .fetch_one(&mut *tx)
-                .await
-                .map_err(database_error)?;
-            let providers: Vec<String> = sqlx::query_scalar("SELECT provider FROM identities WHERE user_id = $1")
-                .bind(user_id)
-                .fetch_all(&mut *tx)
-                .await
-                .map_err(database_error)?;
-            let identities = providers
-                .iter()
-                .filter(|provider| usable_providers.contains(&provider.as_str()))
-                .count();
-            // Returning without a commit rolls the delete back.
-            if passkeys == 0 && identities == 0 {
-                return Ok(Removal::LastSignInMethod);
-            }
-        }
-        tx.commit().await.map_err(database_error)?;
-        Ok(Removal::Removed)
-    }
-
-    /// Sets the first password of an account that has none, as
-    /// [`Database::change_password`] does; `false`, with nothing changed,
-    /// when the account has a password by now.
-    pub async fn set_first_password(
-        &self,
-        password_hash: &str,
-        replaced: &str,
-        session: &SessionRecord,
-    ) -> Result<bool, AppError> {
-        let mut connection = self.connection().await?;
-        let mut tx = connection.begin().await.map_err(database_error)?;
-        let set = sqlx::query("UPDATE users SET password = $2 WHERE id = $1 AND password = ''")
-            .bind(session.user_id)
-            .bind(password_hash)
-            .execute(&mut *tx)
-            .await
-            .map_err(database_error)?;
-        if set.rows_affected() != 1 {
-            return Ok(false);
-        }
-        super::users::after_password_set_in(&mut tx, Some(replaced), session).await?;
-        tx.commit().await.map_err(database_error)?;
-        Ok(true)
     }
 }
 

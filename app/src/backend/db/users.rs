@@ -21,6 +21,31 @@ pub struct Credentials {
 }
 
 impl Database {
+    /// Sets the first password of an account that has none, as
+    /// [`Database::change_password`] does; `false`, with nothing changed,
+    /// when the account has a password by now.
+    pub async fn set_first_password(
+        &self,
+        password_hash: &str,
+        replaced: &str,
+        session: &SessionRecord,
+    ) -> Result<bool, AppError> {
+        let mut connection = self.connection().await?;
+        let mut tx = connection.begin().await.map_err(database_error)?;
+        let set = sqlx::query("UPDATE users SET password = $2 WHERE id = $1 AND password = ''")
+            .bind(session.user_id)
+            .bind(password_hash)
+            .execute(&mut *tx)
+            .await
+            .map_err(database_error)?;
+        if set.rows_affected() != 1 {
+            return Ok(false);
+        }
+        after_password_set_in(&mut tx, Some(replaced), session).await?;
+        tx.commit().await.map_err(database_error)?;
+        Ok(true)
+    }
+
     /// Stores a new account; a taken email is [`AppError::EmailTaken`].
     pub async fn insert_user(
         &self,

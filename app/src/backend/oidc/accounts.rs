@@ -14,7 +14,7 @@ use crate::backend::audit::{AuditEvent, Method};
 use crate::{
     backend::{
         accounts::SignedIn,
-        db::{NewIdentity, Removal, SessionRecord},
+        db::{NewIdentity, SessionRecord},
         notices::{notify, Notice},
         recovery,
         session::Session,
@@ -214,33 +214,6 @@ pub async fn reauthenticate(
     state.db.rotate_session(&session.secure.session_id, next).await?;
     AuditEvent::Reauthenticated { method, user_id }.record(client);
     Ok(())
-}
-
-/// Unlinks one of the user's identities, never their last way to sign in.
-pub async fn unlink(
-    state: &AppState,
-    user_id: i64,
-    provider_id: &str,
-    subject: &str,
-    client: IpAddr,
-) -> Result<(), AppError> {
-    let usable_providers = state.identity_providers.ids();
-    match state
-        .db
-        .unlink_identity(user_id, provider_id, subject, &usable_providers)
-        .await?
-    {
-        Removal::Removed => {
-            AuditEvent::IdentityUnlinked {
-                method: Method::Provider(provider_id),
-                user_id,
-            }
-            .record(client);
-            Ok(())
-        }
-        Removal::NotFound => Err(AppError::NotFound),
-        Removal::LastSignInMethod => Err(AppError::LastSignInMethod),
-    }
 }
 
 /// The provider's email under this site's rules; a provider that gives

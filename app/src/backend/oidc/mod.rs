@@ -13,7 +13,7 @@
 mod accounts;
 mod flow;
 
-pub use accounts::{link, reauthenticate, sign_in, unlink};
+pub use accounts::{link, reauthenticate, sign_in};
 pub use flow::{finish, start, Callback, Finished, FlowPurpose, FLOW_LIFETIME};
 
 use super::{clock::Clock, log_safe::Causes, sealed::SealedCookie, session::CookieKeys};

@@ -16,14 +16,14 @@ mod ceremony;
 mod registration;
 mod sign_in;
 
+pub(super) use is_credential_id as is_passkey_id;
 pub use registration::{finish_adding, finish_sign_up, start_adding, start_sign_up};
 pub use sign_in::{finish_reauthentication, finish_sign_in, start_reauthentication, start_sign_in};
 
-use super::{ceremony::internal, db::Removal, AppState};
-use crate::backend::audit::AuditEvent;
+use super::ceremony::internal;
 use crate::error::AppError;
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
-use std::{net::IpAddr, time::Duration};
+use std::time::Duration;
 use webauthn_rs::prelude::{Passkey, Url, Webauthn, WebauthnBuilder};
 
 /// How long a ceremony waits for the browser's answer; also the timeout the
@@ -69,7 +69,7 @@ pub(super) fn credential_id(bytes: &[u8]) -> String {
 
 /// Whether `id` could be a credential id as [`credential_id`] writes it (at
 /// most 1023 bytes, WebAuthn's bound): nothing else reaches the database.
-fn is_credential_id(id: &str) -> bool {
+pub(super) fn is_credential_id(id: &str) -> bool {
     (1..=1364).contains(&id.len())
         && id
             .bytes()
@@ -83,23 +83,6 @@ fn stored_credential(passkey: &Passkey) -> Result<String, AppError> {
 fn webauthn_internal(err: webauthn_rs::prelude::WebauthnError) -> AppError {
     tracing::error!(error = %err, "webauthn");
     AppError::Internal
-}
-
-/// Removes one of the user's passkeys, never their last way to sign in.
-#[tracing::instrument(skip_all, fields(user_id, %client))]
-pub async fn remove(state: &AppState, user_id: i64, id: &str, client: IpAddr) -> Result<(), AppError> {
-    if !is_credential_id(id) {
-        return Err(AppError::NotFound);
-    }
-    let usable_providers = state.identity_providers.ids();
-    match state.db.remove_passkey(user_id, id, &usable_providers).await? {
-        Removal::Removed => {
-            AuditEvent::PasskeyRemoved { user_id }.record(client);
-            Ok(())
-        }
-        Removal::NotFound => Err(AppError::NotFound),
-        Removal::LastSignInMethod => Err(AppError::LastSignInMethod),
-    }
 }
 
 #[cfg(test)]

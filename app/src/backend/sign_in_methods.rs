@@ -1,0 +1,87 @@
+//! An account's ways to sign in: its password, its passkeys and its
+//! identities at providers. Which it has, and removing one: never the last
+//! that works now (an identity whose provider has left the configuration
+//! signs nobody in, so it does not count). Every caller goes through here.
+
+use super::{
+    audit::{AuditEvent, Method},
+    clock::rfc3339_of,
+    db::Removal,
+    passkeys::is_passkey_id,
+    AppState,
+};
+use crate::{
+    error::AppError,
+    model::{IdentitySummary, PasskeySummary, SignInMethods},
+};
+use std::net::IpAddr;
+
+/// One way to sign in that can be removed; a password cannot.
+#[derive(Debug, Clone, Copy)]
+pub enum Removable<'a> {
+    /// A passkey, by its credential id.
+    Passkey(&'a str),
+    /// An identity at a provider.
+    Identity { provider: &'a str, subject: &'a str },
+}
+
+/// The user's password (or not), passkeys and identities, for the account page.
+pub async fn of(state: &AppState, user_id: i64) -> Result<SignInMethods, AppError> {
+    let passkeys = state.db.passkeys_of(user_id).await?;
+    let identities = state.db.identities_of(user_id).await?;
+    Ok(SignInMethods {
+        has_password: state.db.password_hash(user_id).await?.is_some(),
+        passkeys: passkeys
+            .into_iter()
+            .map(|record| PasskeySummary {
+                id: record.id,
+                name: record.name,
+                created_at: rfc3339_of(record.created_at),
+                last_used_at: record.last_used_at.map(rfc3339_of),
+            })
+            .collect(),
+        identities: identities
+            .into_iter()
+            .map(|record| IdentitySummary {
+                label: state.identity_providers.label_of(&record.provider),
+                provider: record.provider,
+                subject: record.subject,
+                email: record.email,
+                created_at: rfc3339_of(record.created_at),
+                last_used_at: record.last_used_at.map(rfc3339_of),
+            })
+            .collect(),
+    })
+}
+
+/// Removes `way` from the user's ways to sign in, unless it is the last one
+/// that works: then [`AppError::LastSignInMethod`], and nothing changes.
+#[tracing::instrument(skip_all, fields(user_id, %client))]
+pub async fn remove(state: &AppState, user_id: i64, way: Removable<'_>, client: IpAddr) -> Result<(), AppError> {
+    let usable_providers = state.identity_providers.ids();
+    let removal = match way {
+        Removable::Passkey(id) if !is_passkey_id(id) => Removal::NotFound,
+        Removable::Passkey(id) => state.db.remove_passkey(user_id, id, &usable_providers).await?,
+        Removable::Identity { provider, subject } => {
+            state
+                .db
+                .unlink_identity(user_id, provider, subject, &usable_providers)
+                .await?
+        }
+    };
+    match removal {
+        Removal::Removed => {
+            match way {
+                Removable::Passkey(_) => AuditEvent::PasskeyRemoved { user_id },
+                Removable::Identity { provider, .. } => AuditEvent::IdentityUnlinked {
+                    method: Method::Provider(provider),
+                    user_id,
+                },
+            }
+            .record(client);
+            Ok(())
+        }
+        Removal::NotFound => Err(AppError::NotFound),
+        Removal::LastSignInMethod => Err(AppError::LastSignInMethod),
+    }
+}
