@@ -17,7 +17,6 @@ use crate::{
     model::UserSummary,
 };
 use std::net::IpAddr;
-use time::format_description::well_known::Rfc3339;
 
 /// A user who has just proved who they are, with their normalised email.
 pub struct SignedIn {
@@ -44,10 +43,9 @@ pub async fn register(state: &AppState, account: NewAccount, client: IpAddr) -> 
         client,
     )?;
     let hash = state.passwords.hash(&account.password).await?;
-    let created_at = state.clock.now().format(&Rfc3339).map_err(|_| AppError::Internal)?;
     let inserted = state
         .db
-        .insert_user(account.name.as_str(), &email, &hash, &created_at)
+        .insert_user(account.name.as_str(), &email, &hash, state.clock.unix_now())
         .await;
     match &inserted {
         Ok(user) => AuditEvent::Registered {

@@ -277,7 +277,7 @@ impl TestApp {
     /// about verifying (the mail tests follow real links).
     pub async fn mark_email_verified(&self, email: &str) {
         let sql = format!(
-            "UPDATE users SET email_verified_at = '2026-01-01T00:00:00Z', claimed_at = 0 WHERE email = '{}'",
+            "UPDATE users SET email_verified_at = 0, claimed_at = 0 WHERE email = '{}'",
             email.replace('\'', "''")
         );
         self.execute_sql(&sql, &sql).await;

@@ -127,15 +127,15 @@ impl Database {
     }
 
     /// Creates an account without a password, linked to the identity, in one
-    /// transaction; `verified_at` (RFC 3339) when the provider vouches for
+    /// transaction; `verified_at` (Unix seconds) when the provider vouches for
     /// the email, which also makes the account claimed: its one way in is
     /// the address owner's. A taken email is [`AppError::EmailTaken`].
     pub async fn insert_identity_user(
         &self,
         name: &str,
         email: &str,
-        created_at: &str,
-        verified_at: Option<&str>,
+        created_at: i64,
+        verified_at: Option<i64>,
         identity: &NewIdentity<'_>,
     ) -> Result<i64, AppError> {
         let mut connection = self.connection().await?;

@@ -318,6 +318,48 @@ mod tests {
         Database::connect(&settings).await.unwrap()
     }
 
+    #[tokio::test]
+    async fn users_stored_before_typed_columns_keep_their_times_and_passwords() {
+        use sqlx::{migrate::Migrator, Connection as _};
+        let folder = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}?mode=rwc", folder.path().join("old.db").display());
+        let mut connection = sqlx::SqliteConnection::connect(&url).await.unwrap();
+        let all = &SQLITE_MIGRATIONS.migrations;
+        let before = Migrator {
+            migrations: std::borrow::Cow::Owned(all[..all.len() - 1].to_vec()),
+            ignore_missing: false,
+            locking: true,
+            no_tx: false,
+        };
+        before.run(&mut connection).await.unwrap();
+        sqlx::query(
+            "INSERT INTO users (name, email, password, created_at, email_verified_at) VALUES \
+             ('Ada', 'ada@example.com', '$2b$04$x', '2026-01-01T00:00:00Z', '2026-01-02T00:00:00.75Z'), \
+             ('Bo', 'bo@example.com', '', '2026-01-01T00:00:01.999Z', NULL)",
+        )
+        .execute(&mut connection)
+        .await
+        .unwrap();
+        SQLITE_MIGRATIONS.run(&mut connection).await.unwrap();
+        let rows: Vec<(String, Option<String>, i64, Option<i64>)> =
+            sqlx::query_as("SELECT name, password_hash, created_at, email_verified_at FROM users ORDER BY id")
+                .fetch_all(&mut connection)
+                .await
+                .unwrap();
+        assert_eq!(
+            rows,
+            [
+                (
+                    "Ada".into(),
+                    Some("$2b$04$x".into()),
+                    1_767_225_600,
+                    Some(1_767_312_000)
+                ),
+                ("Bo".into(), None, 1_767_225_601, None),
+            ]
+        );
+    }
+
     // A SQLite connection goes back to the pool without a round trip to its
     // thread (pool.rs): what a dropped transaction leaves must still be undone
     // before the next borrower's statements run.
@@ -328,7 +370,7 @@ mod tests {
         {
             let mut connection = db.connection().await.unwrap();
             let mut tx = connection.begin().await.unwrap();
-            sqlx::query("INSERT INTO users (name, email, password, created_at) VALUES ('Ada', 'ada@example.com', 'x', '2026-01-01T00:00:00Z')")
+            sqlx::query("INSERT INTO users (name, email, password_hash, created_at) VALUES ('Ada', 'ada@example.com', 'x', 1767225600)")
                 .execute(&mut *tx)
                 .await
                 .unwrap();
@@ -367,7 +409,7 @@ mod tests {
         let folder = tempfile::tempdir().unwrap();
         let db = sqlite_with_one_connection(folder.path()).await;
         let user = db
-            .insert_user("Ada", "ada@example.com", "x", "2026-01-01T00:00:00Z")
+            .insert_user("Ada", "ada@example.com", "x", 1_767_225_600)
             .await
             .unwrap();
         let session = SessionRecord {

@@ -83,7 +83,7 @@ impl Database {
         name: &str,
         email: &str,
         user_handle: &str,
-        created_at: &str,
+        created_at: i64,
         passkey: &NewPasskey<'_>,
     ) -> Result<i64, AppError> {
         let mut connection = self.connection().await?;

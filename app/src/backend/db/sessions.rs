@@ -27,7 +27,7 @@ pub struct SessionStanding {
 
 impl SessionStanding {
     /// From the columns [`session_standing_query`] selects.
-    pub(super) fn from_row(last_seen_at: i64, email_verified_at: Option<String>) -> Self {
+    pub(super) fn from_row(last_seen_at: i64, email_verified_at: Option<i64>) -> Self {
         Self {
             last_seen_at,
             email_verified: email_verified_at.is_some(),
@@ -64,7 +64,7 @@ impl Database {
         now: i64,
     ) -> Result<Option<SessionStanding>, AppError> {
         let params = vec![session_id.into(), user_id.into(), now.into()];
-        let row: Option<(i64, Option<String>)> = self.hot_row(session_standing_query!(), params).await?;
+        let row: Option<(i64, Option<i64>)> = self.hot_row(session_standing_query!(), params).await?;
         Ok(row.map(|(last_seen_at, verified_at)| SessionStanding::from_row(last_seen_at, verified_at)))
     }
 

@@ -1,7 +1,7 @@
 //! An account's ways to sign in, as stored: removing one is kept only if
 //! another that works is left.
 
-use super::{database_error, users::password_of, Database};
+use super::{database_error, Database};
 use crate::error::AppError;
 use sqlx::Connection;
 
@@ -49,8 +49,8 @@ impl Database {
         // A write to the user's row first: it locks the row (PostgreSQL) or the
         // database (SQLite) until commit, so two removals of a user's last two
         // ways to sign in run one after the other and the second sees the first.
-        let password: Option<String> =
-            sqlx::query_scalar("UPDATE users SET password = password WHERE id = $1 RETURNING password")
+        let password: Option<Option<String>> =
+            sqlx::query_scalar("UPDATE users SET password_hash = password_hash WHERE id = $1 RETURNING password_hash")
                 .bind(user_id)
                 .fetch_optional(&mut *tx)
                 .await
@@ -58,7 +58,7 @@ impl Database {
         if delete.execute(&mut *tx).await.map_err(database_error)?.rows_affected() == 0 {
             return Ok(Removal::NotFound);
         }
-        if password.and_then(password_of).is_none() {
+        if password.flatten().is_none() {
             let passkeys: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM passkeys WHERE user_id = $1")
                 .bind(user_id)
                 .fetch_one(&mut *tx)

@@ -113,7 +113,7 @@ impl Database {
              claimed_at = COALESCE(claimed_at, $3) WHERE id = $1",
         )
         .bind(user_id)
-        .bind(crate::backend::clock::rfc3339_of(now))
+        .bind(now)
         .bind(claimed_at)
         .execute(&mut *tx)
         .await

@@ -7,6 +7,7 @@ use super::{
     Backend, Database, SessionRecord, Tx,
 };
 use crate::{
+    backend::clock::rfc3339_of,
     domain::{Cursor, PageRequest},
     error::AppError,
     model::{UserProfile, UserSummary},
@@ -32,7 +33,7 @@ impl Database {
     ) -> Result<bool, AppError> {
         let mut connection = self.connection().await?;
         let mut tx = connection.begin().await.map_err(database_error)?;
-        let set = sqlx::query("UPDATE users SET password = $2 WHERE id = $1 AND password = ''")
+        let set = sqlx::query("UPDATE users SET password_hash = $2 WHERE id = $1 AND password_hash IS NULL")
             .bind(session.user_id)
             .bind(password_hash)
             .execute(&mut *tx)
@@ -52,10 +53,10 @@ impl Database {
         name: &str,
         email: &str,
         password_hash: &str,
-        created_at: &str,
+        created_at: i64,
     ) -> Result<UserSummary, AppError> {
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO users (name, email, password, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+            "INSERT INTO users (name, email, password_hash, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
         )
         .bind(name)
         .bind(email)
@@ -71,33 +72,33 @@ impl Database {
     }
 
     pub async fn find_credentials(&self, email: &str) -> Result<Option<Credentials>, AppError> {
-        let row: Option<(i64, String, String)> =
-            sqlx::query_as("SELECT id, name, password FROM users WHERE email = $1")
+        let row: Option<(i64, String, Option<String>)> =
+            sqlx::query_as("SELECT id, name, password_hash FROM users WHERE email = $1")
                 .bind(email)
                 .fetch_optional(&mut *self.connection().await?)
                 .await
                 .map_err(database_error)?;
         Ok(row.map(|(id, name, password_hash)| Credentials {
             user: UserSummary { id, name },
-            password_hash: password_of(password_hash),
+            password_hash,
         }))
     }
 
     /// The stored password hash of a user; `None` when the user is gone or
-    /// has no password (see the passkeys migration: stored as '').
+    /// has no password.
     pub async fn password_hash(&self, user_id: i64) -> Result<Option<String>, AppError> {
-        let hash: Option<String> = sqlx::query_scalar("SELECT password FROM users WHERE id = $1")
+        let hash: Option<Option<String>> = sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")
             .bind(user_id)
             .fetch_optional(&mut *self.connection().await?)
             .await
             .map_err(database_error)?;
-        Ok(hash.and_then(password_of))
+        Ok(hash.flatten())
     }
 
     /// Replaces the stored hash of the same password (a rehash at a new cost),
     /// only if it is still `old_hash`: a password changed meanwhile stays changed.
     pub async fn replace_password_hash(&self, user_id: i64, old_hash: &str, new_hash: &str) -> Result<bool, AppError> {
-        let updated = sqlx::query("UPDATE users SET password = $3 WHERE id = $1 AND password = $2")
+        let updated = sqlx::query("UPDATE users SET password_hash = $3 WHERE id = $1 AND password_hash = $2")
             .bind(user_id)
             .bind(old_hash)
             .bind(new_hash)
@@ -114,7 +115,7 @@ impl Database {
 
     /// The user's email and whether it is verified.
     pub async fn email_state(&self, user_id: i64) -> Result<Option<(String, bool)>, AppError> {
-        let row: Option<(String, Option<String>)> =
+        let row: Option<(String, Option<i64>)> =
             sqlx::query_as("SELECT email, email_verified_at FROM users WHERE id = $1")
                 .bind(user_id)
                 .fetch_optional(&mut *self.connection().await?)
@@ -239,7 +240,7 @@ impl Database {
             cursor.into(),
             page.limit.into(),
         ];
-        let row: Option<(i64, Option<String>, String)> = self.hot_row(sql, params).await?;
+        let row: Option<(i64, Option<i64>, String)> = self.hot_row(sql, params).await?;
         let Some((last_seen_at, email_verified_at, users)) = row else {
             return Ok((None, Vec::new()));
         };
@@ -251,29 +252,29 @@ impl Database {
     }
 
     pub async fn find_user(&self, id: i64) -> Result<Option<UserProfile>, AppError> {
-        let row: Option<(i64, String, String)> = sqlx::query_as("SELECT id, name, created_at FROM users WHERE id = $1")
+        let row: Option<(i64, String, i64)> = sqlx::query_as("SELECT id, name, created_at FROM users WHERE id = $1")
             .bind(id)
             .fetch_optional(&mut *self.connection().await?)
             .await
             .map_err(database_error)?;
-        Ok(row.map(|(id, name, created_at)| UserProfile { id, name, created_at }))
+        Ok(row.map(|(id, name, created_at)| UserProfile {
+            id,
+            name,
+            created_at: rfc3339_of(created_at),
+        }))
     }
 }
 
 /// The `password` column as a hash, if the account has a password: one
 /// made with a passkey stores '' until it sets one (see the passkeys
 /// migration), which no bcrypt hash is.
-pub(super) fn password_of(stored: String) -> Option<String> {
-    Some(stored).filter(|hash| !hash.is_empty())
-}
-
 async fn set_password_in(
     tx: &mut Tx<'_>,
     password_hash: &str,
     replaced: Option<&str>,
     session: &SessionRecord,
 ) -> Result<(), AppError> {
-    sqlx::query("UPDATE users SET password = $2 WHERE id = $1")
+    sqlx::query("UPDATE users SET password_hash = $2 WHERE id = $1")
         .bind(session.user_id)
         .bind(password_hash)
         .execute(&mut **tx)
@@ -294,7 +295,7 @@ pub(super) async fn verify_address_in(
         "UPDATE users SET email_verified_at = COALESCE(email_verified_at, $2) WHERE id = $1 RETURNING claimed_at",
     )
     .bind(user_id)
-    .bind(crate::backend::clock::rfc3339_of(now))
+    .bind(now)
     .fetch_optional(&mut **tx)
     .await
     .map_err(database_error)
@@ -316,7 +317,7 @@ pub(super) async fn remove_unproved_methods_in(tx: &mut Tx<'_>, user_id: i64, no
             .await
             .map_err(database_error)?;
     }
-    sqlx::query("UPDATE users SET password = '', passkey_user_handle = NULL, claimed_at = $2 WHERE id = $1")
+    sqlx::query("UPDATE users SET password_hash = NULL, passkey_user_handle = NULL, claimed_at = $2 WHERE id = $1")
         .bind(user_id)
         .bind(now)
         .execute(&mut **tx)
@@ -325,17 +326,16 @@ pub(super) async fn remove_unproved_methods_in(tx: &mut Tx<'_>, user_id: i64, no
     Ok(())
 }
 
-/// An account without a password (see the passkeys migration: stored as
-/// ''), made with a passkey or at an identity provider.
+/// An account without a password, made with a passkey or at an identity
+/// provider. Times are Unix seconds.
 pub(super) struct PasswordlessUser<'a> {
     pub name: &'a str,
     pub email: &'a str,
-    /// RFC 3339.
-    pub created_at: &'a str,
+    pub created_at: i64,
     /// Set when it is made with a passkey.
     pub passkey_user_handle: Option<&'a str>,
-    /// Set (RFC 3339) when its email is verified from the start.
-    pub email_verified_at: Option<&'a str>,
+    /// Set when its email is verified from the start.
+    pub email_verified_at: Option<i64>,
     /// Set (Unix seconds) when its maker proved the address at making it.
     pub claimed_at: Option<i64>,
 }
@@ -343,8 +343,8 @@ pub(super) struct PasswordlessUser<'a> {
 /// Inserts `user`, returning its id; a taken email is [`AppError::EmailTaken`].
 pub(super) async fn insert_passwordless_user_in(tx: &mut Tx<'_>, user: &PasswordlessUser<'_>) -> Result<i64, AppError> {
     sqlx::query_scalar(
-        "INSERT INTO users (name, email, password, created_at, passkey_user_handle, email_verified_at, claimed_at) \
-         VALUES ($1, $2, '', $3, $4, $5, $6) RETURNING id",
+        "INSERT INTO users (name, email, created_at, passkey_user_handle, email_verified_at, claimed_at) \
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
     )
     .bind(user.name)
     .bind(user.email)

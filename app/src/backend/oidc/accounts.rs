@@ -25,7 +25,6 @@ use crate::{
     model::UserSummary,
 };
 use std::net::IpAddr;
-use time::format_description::well_known::Rfc3339;
 
 /// Signs in with the identity `identity` asserted at `provider_id`.
 pub async fn sign_in(
@@ -105,11 +104,11 @@ async fn account_of(
         });
     }
     let name = display_name(identity, &email);
-    let created_at = state.clock.now().format(&Rfc3339).map_err(|_| AppError::Internal)?;
-    let verified_at = identity.email_verified.then_some(created_at.as_str());
+    let created_at = state.clock.unix_now();
+    let verified_at = identity.email_verified.then_some(created_at);
     let user_id = state
         .db
-        .insert_identity_user(name.as_str(), email.as_str(), &created_at, verified_at, &new)
+        .insert_identity_user(name.as_str(), email.as_str(), created_at, verified_at, &new)
         .await
         .inspect_err(|err| {
             AuditEvent::RegistrationFailed {

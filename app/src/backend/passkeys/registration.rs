@@ -22,7 +22,6 @@ use crate::{
 };
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use std::net::IpAddr;
-use time::format_description::well_known::Rfc3339;
 use webauthn_rs::prelude::{
     CreationChallengeResponse, Passkey, PasskeyRegistration, RegisterPublicKeyCredential, Uuid,
 };
@@ -92,8 +91,7 @@ pub async fn finish_sign_up(
     let (_, sign_up) = take::<SignUp>(state, ceremony).await?;
     let answer: RegisterPublicKeyCredential = parse_answer(credential, AppError::PasskeyInvalid)?;
     let passkey = verify_registration(state, &answer, &sign_up.registration, client)?;
-    let now = state.clock.now();
-    let created_at = now.format(&Rfc3339).map_err(|_| AppError::Internal)?;
+    let now = state.clock.unix_now();
     let credential = stored_credential(&passkey)?;
     let id = credential_id(passkey.cred_id());
     let unnamed = PasskeyName::default();
@@ -101,13 +99,13 @@ pub async fn finish_sign_up(
         id: &id,
         name: unnamed.as_str(),
         credential: &credential,
-        created_at: now.unix_timestamp(),
+        created_at: now,
     };
     let user_handle = sign_up.user_handle.to_string();
     let email = sign_up.email;
     let inserted = state
         .db
-        .insert_passkey_user(&sign_up.name, &email, &user_handle, &created_at, &new)
+        .insert_passkey_user(&sign_up.name, &email, &user_handle, now, &new)
         .await;
     let user_id = match inserted {
         Ok(user_id) => user_id,
