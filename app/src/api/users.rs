@@ -8,7 +8,13 @@ use leptos::prelude::*;
 use leptos::server_fn::codec::GetUrl;
 
 #[cfg(feature = "ssr")]
-use crate::backend::{session, state};
+use crate::backend::{session, session::ChecksSessionInItsQuery, state};
+#[cfg(feature = "ssr")]
+use leptos::server_fn::ServerFn;
+
+// The page of users and the session check are one statement.
+#[cfg(feature = "ssr")]
+inventory::submit! { ChecksSessionInItsQuery(ListUsers::PATH) }
 
 /// `GET /api/users?limit=&after=` (or `&before=`): one page of users in id order.
 #[server(prefix = "/api", endpoint = "users", input = GetUrl)]

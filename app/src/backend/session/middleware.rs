@@ -2,7 +2,6 @@
 
 use super::{OpenedCookie, Session};
 use crate::{
-    api::ListUsers,
     backend::{db::SessionStanding, http::unavailable_page, AppState},
     error::AppError,
 };
@@ -15,7 +14,6 @@ use http::{
     header::{CACHE_CONTROL, SET_COOKIE},
     HeaderValue, Method,
 };
-use leptos::server_fn::ServerFn;
 use std::sync::{Arc, OnceLock};
 
 /// The request's session, as opened by [`load_session`].
@@ -76,14 +74,20 @@ impl From<Option<SessionStanding>> for Verdict {
 /// would make every request a write.
 const LAST_SEEN_RESOLUTION: i64 = 60;
 
-/// The requests whose handler checks the session in the statement that
-/// reads its answer, one statement where two would be made (see
-/// `docs/performance.md`). Such a handler must take its session from
+/// Declared by a `GET` handler (with `inventory::submit!`, beside it) that
+/// checks the session in the statement that reads its answer, one statement
+/// where two would be made (see `docs/performance.md`): the path it serves.
+/// Such a handler must take its session from
 /// [`helpers::session_to_check`](super::helpers::session_to_check); every
 /// other helper sees no session on these requests, so a handler that forgets
 /// is refused (401), never served unchecked.
+pub struct ChecksSessionInItsQuery(pub &'static str);
+
+inventory::collect!(ChecksSessionInItsQuery);
+
 fn checks_in_its_query(request: &Request) -> bool {
-    request.method() == Method::GET && request.uri().path() == ListUsers::PATH
+    request.method() == Method::GET
+        && inventory::iter::<ChecksSessionInItsQuery>().any(|handler| request.uri().path() == handler.0)
 }
 
 /// Opens the cookie once per request and puts the session, checked against

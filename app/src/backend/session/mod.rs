@@ -26,4 +26,4 @@ pub use helpers::{
     require_fresh_session, require_user_session, require_verified_user, session_info, session_record, session_to_check,
     sign_in, start_session, successor_session, trusted_device, NewSession,
 };
-pub use middleware::{load_session, CurrentSession, DeferredCheck};
+pub use middleware::{load_session, ChecksSessionInItsQuery, CurrentSession, DeferredCheck};
