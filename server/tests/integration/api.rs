@@ -8,7 +8,6 @@ use reqwest::{
 };
 use scraper::Html;
 use serde_json::{json, Value};
-use server::config::Config;
 
 #[tokio::test]
 async fn register_returns_the_user_and_a_sealed_session_cookie() {
@@ -278,26 +277,31 @@ async fn users_list_is_paginated_by_id_cursor() {
 /// included (`session::middleware::checks_in_its_query`): a statement is
 /// most of what a request costs (`docs/performance.md`). Counted from the
 /// statements the database driver and SQLite's shared reader
-/// (`db/reader.rs`) log at debug level.
+/// (`db/reader.rs`) log at debug level, between the trace lines of requests
+/// to a path that makes none, before and after the one counted.
 #[tokio::test]
 async fn a_page_of_users_costs_one_sql_statement_with_its_session_check() {
     let store = TestStore::new().await;
-    let log_filter = "info,sqlx::query=debug,app::backend::db::reader=debug";
-    let server = ServerProcess::start(&store.url, &[("RUST_LOG", log_filter)]);
+    let log_filter = format!("info,{REQUEST_TRACES},sqlx::query=debug,app::backend::db::reader=debug");
+    let server = ServerProcess::start(&store.url, &[("RUST_LOG", &log_filter)]);
     let app = server.client(&store.url);
     let (_, cookie) = app.register("Ada", "ada@example.com").await;
-    for (query, expected) in [("", json!([{"id": 1, "name": "Ada"}])), ("?after=1", json!([]))] {
-        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-        server.logged();
+    let mark = async |name: &str| {
+        let path = format!("/api/log-marker/{name}");
+        assert_eq!(app.get(&path, None).await.status(), StatusCode::NOT_FOUND);
+        server.lines_until(&path, std::time::Duration::from_secs(10), request_finished(&path))
+    };
+    let is_statement = |line: &String| line.contains("sqlx::query") || line.contains("db::reader");
+    mark("start").await;
+    // A marker request makes no statement itself.
+    let between: Vec<String> = mark("again").await.into_iter().filter(is_statement).collect();
+    assert!(between.is_empty(), "{between:#?}");
+    let pages = [("", json!([{"id": 1, "name": "Ada"}])), ("?after=1", json!([]))];
+    for (n, (query, expected)) in pages.into_iter().enumerate() {
         let page = app.get(&format!("/api/users{query}"), Some(&cookie)).await;
         assert_eq!(page.status(), StatusCode::OK);
         assert_eq!(json(page).await, expected);
-        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-        let statements: Vec<String> = server
-            .logged()
-            .into_iter()
-            .filter(|line| line.contains("sqlx::query") || line.contains("db::reader"))
-            .collect();
+        let statements: Vec<String> = mark(&n.to_string()).await.into_iter().filter(is_statement).collect();
         assert_eq!(statements.len(), 1, "{query}: {statements:#?}");
     }
 }
@@ -372,7 +376,10 @@ async fn tampered_or_foreign_cookie_is_no_session_and_is_cleared() {
     }
     app.stop().await;
 
-    let other_key = TestApp::start_with(&[("SESSION_PASSWORD", "a completely different session password!!")]).await;
+    let other_key = TestApp::builder()
+        .env(&[("SESSION_PASSWORD", "a completely different session password!!")])
+        .start()
+        .await;
     let response = other_key.get("/api/users", Some(&cookie)).await;
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
     other_key.stop().await;
@@ -380,7 +387,7 @@ async fn tampered_or_foreign_cookie_is_no_session_and_is_cleared() {
 
 #[tokio::test]
 async fn expired_session_is_refused() {
-    let app = TestApp::start_with(&[("SESSION_MAX_AGE", "1")]).await;
+    let app = TestApp::builder().env(&[("SESSION_MAX_AGE", "1")]).start().await;
     let (_, cookie) = app.register("Ada", "ada@example.com").await;
     assert_eq!(app.session_status(&cookie).await, StatusCode::OK);
     app.advance_clock(1);
@@ -720,30 +727,13 @@ async fn api_errors_are_json_with_the_right_status() {
 }
 
 #[tokio::test]
-async fn data_folder_and_database_are_created_on_first_start() {
-    if sqlite_only("the SQLite file and its folder") {
-        return;
-    }
-    let data = tempfile::tempdir().unwrap();
-    let nested = data.path().join("nested/folder/app.db");
-    let url = format!("sqlite://{}", nested.display());
-    let vars = [
-        ("SESSION_PASSWORD", SESSION_PASSWORD),
-        ("LEPTOS_SITE_ADDR", "127.0.0.1:0"),
-        ("DATABASE_URL", &url),
-    ]
-    .map(|(name, value)| (name.to_owned(), value.to_owned()));
-    let config = Config::from_vars(&vars.into_iter().collect()).unwrap();
-    let server = server::start(config.clone()).await.unwrap();
-    assert!(nested.exists());
-    server.stop().await.unwrap();
-    // A second start finds the migrations already applied.
-    server::start(config).await.unwrap().stop().await.unwrap();
-}
-
-#[tokio::test]
 async fn concurrent_registrations_all_land() {
-    let app = std::sync::Arc::new(TestApp::start_with(&[("REGISTER_MAX_PER_ADDRESS", "1000")]).await);
+    let app = std::sync::Arc::new(
+        TestApp::builder()
+            .env(&[("REGISTER_MAX_PER_ADDRESS", "1000")])
+            .start()
+            .await,
+    );
     let mut tasks = tokio::task::JoinSet::new();
     for n in 0..40 {
         let app = app.clone();
@@ -797,7 +787,7 @@ async fn the_built_files_are_served_apart_from_the_session() {
     )
     .unwrap();
     let root = site.path().display().to_string();
-    let app = TestApp::start_with(&[("LEPTOS_SITE_ROOT", &root)]).await;
+    let app = TestApp::builder().env(&[("LEPTOS_SITE_ROOT", &root)]).start().await;
     let (_, cookie) = app.register("Ada", "ada@example.com").await;
 
     // Cacheable even for a logged-in browser, and the sealed cookie is not even opened.
@@ -837,10 +827,11 @@ async fn built_files_named_by_their_content_are_kept_for_good() {
     std::fs::create_dir_all(site.path().join("pkg")).unwrap();
     std::fs::write(site.path().join("pkg/app.0123abcd.js"), "export {};").unwrap();
     let root = site.path().display().to_string();
-    let app = TestApp::start_adjusted(&[("LEPTOS_SITE_ROOT", &root)], axum::Router::new(), |config| {
-        config.asset_hashes = Some("js: 0123abcd\n".into())
-    })
-    .await;
+    let app = TestApp::builder()
+        .env(&[("LEPTOS_SITE_ROOT", &root)])
+        .adjust(|config| config.asset_hashes = Some("js: 0123abcd\n".into()))
+        .start()
+        .await;
 
     let file = app.get("/pkg/app.0123abcd.js", None).await;
     assert_eq!(file.status(), StatusCode::OK);
@@ -933,4 +924,31 @@ async fn pages_are_compressed_and_small_api_answers_are_not() {
     let page = fetch("/users").await.unwrap();
     assert_eq!(page.headers()["content-encoding"], "br");
     app.stop().await;
+}
+
+/// Tests about SQLite alone (see `helpers::require_backend`).
+mod sqlite_only {
+    use crate::helpers::*;
+    use app::backend::db::Backend;
+    use server::config::Config;
+
+    #[tokio::test]
+    async fn data_folder_and_database_are_created_on_first_start() {
+        require_backend(Backend::Sqlite);
+        let data = tempfile::tempdir().unwrap();
+        let nested = data.path().join("nested/folder/app.db");
+        let url = format!("sqlite://{}", nested.display());
+        let vars = [
+            ("SESSION_PASSWORD", SESSION_PASSWORD),
+            ("LEPTOS_SITE_ADDR", "127.0.0.1:0"),
+            ("DATABASE_URL", &url),
+        ]
+        .map(|(name, value)| (name.to_owned(), value.to_owned()));
+        let config = Config::from_vars(&vars.into_iter().collect()).unwrap();
+        let server = server::start(config.clone()).await.unwrap();
+        assert!(nested.exists());
+        server.stop().await.unwrap();
+        // A second start finds the migrations already applied.
+        server::start(config).await.unwrap().stop().await.unwrap();
+    }
 }

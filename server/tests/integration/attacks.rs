@@ -11,7 +11,6 @@ use reqwest::{
     StatusCode,
 };
 use serde_json::json;
-use sqlx::{Connection, Executor, SqliteConnection};
 use std::time::{Duration, Instant};
 use tokio::{
     io::{AsyncReadExt, AsyncWriteExt},
@@ -133,7 +132,10 @@ async fn refused_attempts_do_not_pile_up_so_one_success_reopens_the_way() {
 
 #[tokio::test]
 async fn a_typed_email_cannot_spend_another_counters_attempts() {
-    let app = TestApp::start_with(&[("LOGIN_MAX_FAILURES_PER_EMAIL", "2")]).await;
+    let app = TestApp::builder()
+        .env(&[("LOGIN_MAX_FAILURES_PER_EMAIL", "2")])
+        .start()
+        .await;
     let (id, cookie) = app.register("Ada", "ada@example.com").await;
     // Once the very key of this user's password changes.
     for _ in 0..3 {
@@ -165,7 +167,10 @@ async fn a_rehash_never_overwrites_a_password_changed_meanwhile() {
 
 #[tokio::test]
 async fn logging_out_everywhere_never_extends_the_sessions_absolute_lifetime() {
-    let app = TestApp::start_with(&[("SESSION_MAX_AGE", "60"), ("SESSION_ABSOLUTE_MAX_AGE", "4")]).await;
+    let app = TestApp::builder()
+        .env(&[("SESSION_MAX_AGE", "60"), ("SESSION_ABSOLUTE_MAX_AGE", "4")])
+        .start()
+        .await;
     let (_, cookie) = app.register("Ada", "ada@example.com").await;
     app.advance_clock(2);
     let everywhere = app
@@ -225,7 +230,10 @@ async fn half_sent_request(app: &TestApp) -> TcpStream {
 
 #[tokio::test]
 async fn half_sent_requests_are_closed_in_time_while_others_are_served() {
-    let app = TestApp::start_with(&[("HTTP_HEADER_READ_TIMEOUT", "1")]).await;
+    let app = TestApp::builder()
+        .env(&[("HTTP_HEADER_READ_TIMEOUT", "1")])
+        .start()
+        .await;
     let mut slow = Vec::new();
     for _ in 0..40 {
         slow.push(half_sent_request(&app).await);
@@ -243,7 +251,10 @@ async fn half_sent_requests_are_closed_in_time_while_others_are_served() {
 
 #[tokio::test]
 async fn idle_keep_alive_connections_are_closed() {
-    let app = TestApp::start_with(&[("HTTP_KEEP_ALIVE_TIMEOUT", "0.5"), ("HTTP_HEADER_READ_TIMEOUT", "30")]).await;
+    let app = TestApp::builder()
+        .env(&[("HTTP_KEEP_ALIVE_TIMEOUT", "0.5"), ("HTTP_HEADER_READ_TIMEOUT", "30")])
+        .start()
+        .await;
     let mut stream = connect(&app).await;
     stream
         .write_all(b"GET /api/_auth/session HTTP/1.1\r\nHost: idle.example\r\n\r\n")
@@ -265,11 +276,11 @@ async fn a_response_that_never_ends_loses_its_connection_in_time() {
             axum::body::Body::from_stream(futures::StreamExt::chain(first, futures::stream::pending()))
         }),
     );
-    let app = TestApp::start_with_routes(
-        &[("HTTP_KEEP_ALIVE_TIMEOUT", "0.5"), ("HTTP_DRAIN_TIMEOUT", "1")],
-        endless,
-    )
-    .await;
+    let app = TestApp::builder()
+        .env(&[("HTTP_KEEP_ALIVE_TIMEOUT", "0.5"), ("HTTP_DRAIN_TIMEOUT", "1")])
+        .routes(endless)
+        .start()
+        .await;
     let mut stream = connect(&app).await;
     stream
         .write_all(b"GET /api/endless HTTP/1.1\r\nHost: endless.example\r\n\r\n")
@@ -303,9 +314,14 @@ async fn oversized_headers_are_refused() {
 
 #[tokio::test]
 async fn connections_past_the_cap_wait_for_a_free_slot() {
-    let app = TestApp::start_with(&[("HTTP_MAX_CONNECTIONS", "2"), ("HTTP_HEADER_READ_TIMEOUT", "2")]).await;
+    let app = TestApp::builder()
+        .env(&[("HTTP_MAX_CONNECTIONS", "2"), ("HTTP_HEADER_READ_TIMEOUT", "2")])
+        .start()
+        .await;
+    // Connected (the kernel's handshake done) before the request below: the
+    // server accepts connections in the order they were made, so these two
+    // take both slots, whenever it gets to them.
     let _held = [half_sent_request(&app).await, half_sent_request(&app).await];
-    tokio::time::sleep(Duration::from_millis(100)).await;
     let asked = Instant::now();
     let response = app.get("/api/_auth/session", None).await;
     assert_eq!(response.status(), StatusCode::OK);
@@ -316,10 +332,14 @@ async fn connections_past_the_cap_wait_for_a_free_slot() {
 
 #[tokio::test]
 async fn after_a_cost_rise_unknown_and_known_emails_cost_the_same_bcrypt_work() {
-    let before = TestApp::start_with(&[("BCRYPT_COST", "4")]).await;
+    let before = TestApp::builder().env(&[("BCRYPT_COST", "4")]).start().await;
     before.register("Ada", "ada@example.com").await;
     let data = before.stop_keeping_data().await;
-    let after = TestApp::start_on(data, &[("BCRYPT_COST", "6")]).await;
+    let after = TestApp::builder()
+        .store(data)
+        .env(&[("BCRYPT_COST", "6")])
+        .start()
+        .await;
     let passwords = &after.state().passwords;
     let mut work = Vec::new();
     for email in ["nobody@example.com", "ada@example.com"] {
@@ -399,12 +419,14 @@ async fn look_alike_emails_are_the_same_account_and_hidden_characters_are_refuse
 
 #[tokio::test]
 async fn ipv6_clients_are_counted_per_64() {
-    let app = TestApp::start_with(&[
-        ("LOGIN_MAX_FAILURES_PER_ADDRESS", "2"),
-        ("LOGIN_MAX_FAILURES_PER_EMAIL", "100"),
-        ("TRUST_FORWARDED_FOR", "true"),
-    ])
-    .await;
+    let app = TestApp::builder()
+        .env(&[
+            ("LOGIN_MAX_FAILURES_PER_ADDRESS", "2"),
+            ("LOGIN_MAX_FAILURES_PER_EMAIL", "100"),
+            ("TRUST_FORWARDED_FOR", "true"),
+        ])
+        .start()
+        .await;
     let wrong = [("email", "someone@example.com"), ("password", "wrong password")];
     let from = |address: &'static str| [("x-forwarded-for", address)];
     for address in ["2001:db8:0:1::a", "2001:db8:0:1:ffff::b"] {
@@ -445,7 +467,10 @@ async fn behind_a_proxy_that_rewrites_host_the_public_origin_decides() {
     );
     unset.stop().await;
 
-    let app = TestApp::start_with(&[("PUBLIC_ORIGIN", "https://app.example.com")]).await;
+    let app = TestApp::builder()
+        .env(&[("PUBLIC_ORIGIN", "https://app.example.com")])
+        .start()
+        .await;
     let allowed = app.post_form_with("/api/auth/login", &wrong, &proxied).await;
     assert_eq!(allowed.status(), StatusCode::UNAUTHORIZED);
     let own_host = app.base.clone();
@@ -458,7 +483,7 @@ async fn behind_a_proxy_that_rewrites_host_the_public_origin_decides() {
 #[tokio::test]
 async fn a_panicking_handler_is_a_logged_500_and_the_server_carries_on() {
     let panicking = axum::Router::new().route("/api/panic", get(|| async { panic!("a bug") as &'static str }));
-    let app = TestApp::start_with_routes(&[], panicking).await;
+    let app = TestApp::builder().routes(panicking).start().await;
     let response = app.get("/api/panic", None).await;
     assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
     assert_eq!(
@@ -466,22 +491,6 @@ async fn a_panicking_handler_is_a_logged_500_and_the_server_carries_on() {
         json!({"error": "Internal server error", "code": "internal"})
     );
     assert_eq!(app.get("/api/_auth/session", None).await.status(), StatusCode::OK);
-    app.stop().await;
-}
-
-#[tokio::test]
-async fn a_database_locked_past_the_busy_timeout_is_503_with_retry_after() {
-    if sqlite_only("SQLite's write lock and busy timeout") {
-        return;
-    }
-    let app = TestApp::start_with(&[("DATABASE_BUSY_TIMEOUT", "0.2")]).await;
-    let mut other_writer = SqliteConnection::connect(&app.database_url).await.unwrap();
-    other_writer.execute("BEGIN IMMEDIATE").await.unwrap();
-    let response = app.try_register("Ada", "ada@example.com").await;
-    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
-    assert!(response.headers().contains_key(RETRY_AFTER));
-    other_writer.execute("ROLLBACK").await.unwrap();
-    app.register("Ada", "ada@example.com").await;
     app.stop().await;
 }
 
@@ -527,4 +536,30 @@ async fn a_committed_password_change_is_reported_as_done_even_if_a_follow_up_ste
     assert!(session_cookie(&changed).is_some(), "the new session is issued");
     app.login_cookie("ada@example.com", "a new passphrase").await;
     app.stop().await;
+}
+
+/// Tests about SQLite alone (see `helpers::require_backend`).
+mod sqlite_only {
+    use crate::helpers::*;
+    use app::backend::db::Backend;
+    use reqwest::{header::RETRY_AFTER, StatusCode};
+    use sqlx::{Connection, Executor, SqliteConnection};
+
+    /// SQLite's write lock and busy timeout.
+    #[tokio::test]
+    async fn a_database_locked_past_the_busy_timeout_is_503_with_retry_after() {
+        require_backend(Backend::Sqlite);
+        let app = TestApp::builder()
+            .env(&[("DATABASE_BUSY_TIMEOUT", "0.2")])
+            .start()
+            .await;
+        let mut other_writer = SqliteConnection::connect(&app.database_url).await.unwrap();
+        other_writer.execute("BEGIN IMMEDIATE").await.unwrap();
+        let response = app.try_register("Ada", "ada@example.com").await;
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert!(response.headers().contains_key(RETRY_AFTER));
+        other_writer.execute("ROLLBACK").await.unwrap();
+        app.register("Ada", "ada@example.com").await;
+        app.stop().await;
+    }
 }

@@ -17,7 +17,10 @@ fn tally(statuses: &[StatusCode]) -> BTreeMap<u16, usize> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_email_registered_at_once_in_a_hundred_spellings_is_one_account() {
-    let app = TestApp::start_with(&[("REGISTER_MAX_PER_ADDRESS", "1000")]).await;
+    let app = TestApp::builder()
+        .env(&[("REGISTER_MAX_PER_ADDRESS", "1000")])
+        .start()
+        .await;
     // ada@example.com with each letter's case taken from the bits of n.
     let spelling = |n: u32| -> String {
         "ada@example.com"
@@ -56,11 +59,13 @@ async fn five_hundred_reads_at_once_all_succeed() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_hundred_logins_of_different_users_at_once_all_succeed() {
-    let app = TestApp::start_with(&[
-        ("REGISTER_MAX_PER_ADDRESS", "1000"),
-        ("LOGIN_MAX_FAILURES_PER_ADDRESS", "1000"),
-    ])
-    .await;
+    let app = TestApp::builder()
+        .env(&[
+            ("REGISTER_MAX_PER_ADDRESS", "1000"),
+            ("LOGIN_MAX_FAILURES_PER_ADDRESS", "1000"),
+        ])
+        .start()
+        .await;
     for n in 0..200 {
         app.register(&format!("User {n}"), &format!("user{n}@example.com"))
             .await;

@@ -14,6 +14,7 @@ use reqwest::{
 };
 use serde_json::Value;
 use server::{config::Config, RunningServer};
+use std::time::Duration;
 
 pub const SESSION_PASSWORD: &str = "integration-test-session-password-0123456789";
 pub const PASSWORD: &str = "correct horse battery";
@@ -27,22 +28,25 @@ pub fn backend() -> Backend {
     }
 }
 
-/// Whether the test at hand must be skipped, being about SQLite alone.
-pub fn sqlite_only(why: &str) -> bool {
-    skip_unless(Backend::Sqlite, why)
-}
-
-/// Whether the test at hand must be skipped, being about PostgreSQL alone.
-pub fn postgres_only(why: &str) -> bool {
-    skip_unless(Backend::Postgres, why)
-}
-
-fn skip_unless(needed: Backend, why: &str) -> bool {
-    let skip = backend() != needed;
-    if skip {
-        eprintln!("skipped on {:?}: {why}", backend());
-    }
-    skip
+/// Fails the test at hand unless the suite runs on `needed`.
+///
+/// A test about one backend lives in a module named `sqlite_only` or
+/// `postgres_only` (`postgres_only` tests are also `#[ignore]`d, the default
+/// backend being SQLite). `scripts/test.sh` leaves each out by name on the
+/// other backend (`--skip sqlite_only::`, `--skip postgres_only::`), so cargo
+/// counts it as filtered out there; run there anyway, it fails here instead
+/// of passing without having tested anything.
+pub fn require_backend(needed: Backend) {
+    let running = backend();
+    let module = match needed {
+        Backend::Sqlite => "sqlite_only",
+        Backend::Postgres => "postgres_only",
+    };
+    assert!(
+        running == needed,
+        "this test is about {needed:?} alone, and the suite runs on {running:?} (TEST_DATABASE): \
+         leave it out with --skip {module}::, as ./scripts/test.sh does, which runs it on {needed:?}"
+    );
 }
 
 /// A test server's database, and the folder for anything else it keeps.
@@ -137,88 +141,55 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub base: String,
     pub database_url: String,
-    /// `None` for a server beside another, on the other's database.
+    /// `None` for a server on another's database.
     store: Option<TestStore>,
 }
 
+/// Where a test server keeps its data.
+enum Data {
+    /// A fresh store of its own.
+    Fresh,
+    /// A store of its own that another server used (a restart).
+    Store(TestStore),
+    /// A database someone else owns (another server's, or a relay to one).
+    Url(String),
+}
+
+/// How a [`TestApp`] starts: `TestApp::builder()`, then any of
+/// `.env(..)`, `.store(..)`, `.database_url(..)`, `.routes(..)`,
+/// `.adjust(..)`, then `.start()` (or `.try_start()`).
+pub struct TestAppBuilder<'a> {
+    env: Vec<(String, String)>,
+    data: Data,
+    routes: axum::Router<app::backend::AppState>,
+    adjustments: Vec<Adjustment<'a>>,
+}
+
+/// A change to a test server's configuration, made before it starts.
+type Adjustment<'a> = Box<dyn FnOnce(&mut Config) + Send + 'a>;
+
 impl TestApp {
+    /// A server with the test configuration on a fresh database.
     pub async fn start() -> Self {
-        Self::start_with(&[]).await
+        Self::builder().start().await
     }
 
-    pub async fn start_with(overrides: &[(&str, &str)]) -> Self {
-        Self::start_on(TestStore::new().await, overrides).await
+    pub fn builder<'a>() -> TestAppBuilder<'a> {
+        TestAppBuilder {
+            env: Vec::new(),
+            data: Data::Fresh,
+            routes: axum::Router::new(),
+            adjustments: Vec::new(),
+        }
     }
 
-    /// Starts on an existing store (to restart over the same database).
-    pub async fn start_on(store: TestStore, overrides: &[(&str, &str)]) -> Self {
-        let url = store.url.clone();
-        Self::start_serving(Some(store), url, overrides, axum::Router::new(), |_| {}).await
-    }
-
-    /// Starts with a configuration the environment cannot give (facts of the
-    /// build, pauses too short to set in seconds), and `extra` routes.
-    pub async fn start_adjusted(
-        overrides: &[(&str, &str)],
-        extra: axum::Router<app::backend::AppState>,
-        adjust: impl FnOnce(&mut Config),
-    ) -> Self {
-        let store = TestStore::new().await;
-        let url = store.url.clone();
-        Self::start_serving(Some(store), url, overrides, extra, adjust).await
-    }
-
-    /// Starts on a database of someone else's (a relay to a test's store).
-    pub async fn start_on_url(database_url: &str, overrides: &[(&str, &str)]) -> Self {
-        Self::start_serving(None, database_url.to_owned(), overrides, axum::Router::new(), |_| {}).await
-    }
-
-    /// Starts with `extra` routes beside the app's own.
-    pub async fn start_with_routes(overrides: &[(&str, &str)], extra: axum::Router<app::backend::AppState>) -> Self {
-        let store = TestStore::new().await;
-        let url = store.url.clone();
-        Self::start_serving(Some(store), url, overrides, extra, |_| {}).await
-    }
-
-    /// [`TestApp::start_with`], or why the server did not start (a port
-    /// taken by a parallel test between choosing and binding it, say).
-    pub async fn try_start_with(overrides: &[(&str, &str)]) -> Result<Self, server::StartError> {
-        let store = TestStore::new().await;
-        let url = store.url.clone();
-        Self::try_start_serving(Some(store), url, overrides, axum::Router::new(), |_| {}).await
-    }
-
-    async fn start_serving(
-        store: Option<TestStore>,
-        database_url: String,
-        overrides: &[(&str, &str)],
-        extra: axum::Router<app::backend::AppState>,
-        adjust: impl FnOnce(&mut Config),
-    ) -> Self {
-        Self::try_start_serving(store, database_url, overrides, extra, adjust)
-            .await
-            .unwrap()
-    }
-
-    async fn try_start_serving(
-        store: Option<TestStore>,
-        database_url: String,
-        overrides: &[(&str, &str)],
-        extra: axum::Router<app::backend::AppState>,
-        adjust: impl FnOnce(&mut Config),
-    ) -> Result<Self, server::StartError> {
-        let mut config = test_config(&database_url, overrides);
-        adjust(&mut config);
-        let server = server::start_with(config, extra).await?;
-        let base = format!("http://{}", server.addr);
-        let client = reqwest::Client::builder().redirect(Policy::none()).build().unwrap();
-        Ok(Self {
-            server: Some(server),
-            client,
-            base,
-            database_url,
-            store,
-        })
+    /// A second server on this one's database and clock, as two app servers
+    /// behind one load balancer would be.
+    pub fn beside<'a>(&self) -> TestAppBuilder<'a> {
+        let clock = self.state().clock.clone();
+        Self::builder()
+            .database_url(&self.database_url)
+            .adjust(move |config| config.clock = clock)
     }
 
     /// A client of a server running elsewhere (a process of its own): the
@@ -231,20 +202,6 @@ impl TestApp {
             database_url,
             store: None,
         }
-    }
-
-    /// A second server on this one's database, as two app servers behind one
-    /// load balancer would be.
-    pub async fn start_beside(&self, overrides: &[(&str, &str)]) -> Self {
-        let clock = self.state().clock.clone();
-        Self::start_serving(
-            None,
-            self.database_url.clone(),
-            overrides,
-            axum::Router::new(),
-            |config| config.clock = clock,
-        )
-        .await
     }
 
     /// Runs `sqlite` or `postgres`, whichever is this server's database's, as
@@ -269,6 +226,15 @@ impl TestApp {
             .fetch_one(&mut connection)
             .await
             .unwrap()
+    }
+
+    /// Waits until the outbox holds no message: a message leaves it once
+    /// its sending is over (sent, or given up).
+    pub async fn wait_for_empty_outbox(&self) {
+        wait_until("the mail outbox empties", Duration::from_secs(20), async || {
+            self.count_rows("mail_outbox").await == 0
+        })
+        .await
     }
 
     /// Marks the email of the account `email` verified by its owner while
@@ -392,6 +358,81 @@ impl TestApp {
     pub async fn stop_keeping_data(mut self) -> TestStore {
         self.server.take().unwrap().stop().await.unwrap();
         self.store.take().expect("a server with a store of its own")
+    }
+}
+
+impl<'a> TestAppBuilder<'a> {
+    /// Environment variables over the test configuration's (later ones win).
+    pub fn env(mut self, vars: &[(&str, &str)]) -> Self {
+        self.env
+            .extend(vars.iter().map(|(name, value)| (name.to_string(), value.to_string())));
+        self
+    }
+
+    /// Starts on an existing store (to restart over the same database).
+    pub fn store(mut self, store: TestStore) -> Self {
+        self.data = Data::Store(store);
+        self
+    }
+
+    /// Starts on a database the test keeps elsewhere (another server's, or a
+    /// relay to a test's store).
+    pub fn database_url(mut self, url: &str) -> Self {
+        self.data = Data::Url(url.to_owned());
+        self
+    }
+
+    /// Routes served beside the app's own, under the same layers.
+    pub fn routes(mut self, extra: axum::Router<app::backend::AppState>) -> Self {
+        self.routes = extra;
+        self
+    }
+
+    /// A change to the configuration the environment cannot make (facts of
+    /// the build, pauses too short to set in seconds, a shared clock).
+    pub fn adjust(mut self, adjust: impl FnOnce(&mut Config) + Send + 'a) -> Self {
+        self.adjustments.push(Box::new(adjust));
+        self
+    }
+
+    pub async fn start(self) -> TestApp {
+        self.try_start().await.unwrap()
+    }
+
+    /// [`TestAppBuilder::start`], or why the server did not start (a port
+    /// taken by a parallel test between choosing and binding it, say).
+    pub async fn try_start(self) -> Result<TestApp, server::StartError> {
+        let (store, database_url) = match self.data {
+            Data::Fresh => {
+                let store = TestStore::new().await;
+                let url = store.url.clone();
+                (Some(store), url)
+            }
+            Data::Store(store) => {
+                let url = store.url.clone();
+                (Some(store), url)
+            }
+            Data::Url(url) => (None, url),
+        };
+        let env: Vec<(&str, &str)> = self
+            .env
+            .iter()
+            .map(|(name, value)| (name.as_str(), value.as_str()))
+            .collect();
+        let mut config = test_config(&database_url, &env);
+        for adjust in self.adjustments {
+            adjust(&mut config);
+        }
+        let server = server::start_with(config, self.routes).await?;
+        let base = format!("http://{}", server.addr);
+        let client = reqwest::Client::builder().redirect(Policy::none()).build().unwrap();
+        Ok(TestApp {
+            server: Some(server),
+            client,
+            base,
+            database_url,
+            store,
+        })
     }
 }
 
@@ -579,11 +620,102 @@ impl ServerProcess {
         false
     }
 
-    /// Every line logged so far.
-    pub fn logged(&self) -> Vec<String> {
-        self.log.try_iter().collect()
+    /// The lines logged from now up to the first one `wanted` accepts, that
+    /// one included, waiting at most `limit` for it (failing as `what`).
+    pub fn lines_until(&self, what: &str, limit: Duration, wanted: impl Fn(&str) -> bool) -> Vec<String> {
+        let deadline = std::time::Instant::now() + limit;
+        let mut lines = Vec::new();
+        loop {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            match self.log.recv_timeout(left) {
+                Ok(line) => {
+                    let done = wanted(&line);
+                    lines.push(line);
+                    if done {
+                        return lines;
+                    }
+                }
+                Err(_) => panic!("{what}: no such line within {limit:?}, after {lines:#?}"),
+            }
+        }
+    }
+
+    /// Every line not read yet, up to the process's last: waits at most
+    /// `limit` for both its outputs to close (it has exited).
+    pub fn output_to_the_end(&self, limit: Duration) -> Vec<String> {
+        let deadline = std::time::Instant::now() + limit;
+        let mut lines = Vec::new();
+        loop {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            match self.log.recv_timeout(left) {
+                Ok(line) => lines.push(line),
+                Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => return lines,
+                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                    panic!("its output did not close within {limit:?}, after {lines:#?}")
+                }
+            }
+        }
     }
 }
+
+/// The `RUST_LOG` directives under which every request logs a line when it
+/// starts and when it is answered, in a span naming its path (see
+/// [`request_finished`]).
+pub const REQUEST_TRACES: &str = "server=debug,tower_http=debug";
+
+/// Whether `line` (logged under [`REQUEST_TRACES`]) says that a request to
+/// `path` was answered: everything it logged itself comes before.
+pub fn request_finished(path: &str) -> impl Fn(&str) -> bool + '_ {
+    move |line| line.contains(&format!("path={path}}}")) && line.contains("finished processing request")
+}
+
+/// Whether `line` (logged under [`REQUEST_TRACES`]) says that the server
+/// has a request to `path` in hand.
+pub fn request_started(path: &str) -> impl Fn(&str) -> bool + '_ {
+    move |line| line.contains(&format!("path={path}}}")) && line.contains("started processing request")
+}
+
+/// How often the waiting helpers below look again.
+const POLL: Duration = Duration::from_millis(20);
+
+/// Waits until `condition` holds, failing as `what` after `limit`. With
+/// [`poll_for`], the one loop of short sleeps the tests wait in: a test
+/// waits for a condition, never for a fixed time.
+pub async fn wait_until(what: &str, limit: Duration, mut condition: impl AsyncFnMut() -> bool) {
+    let deadline = std::time::Instant::now() + limit;
+    while !condition().await {
+        assert!(std::time::Instant::now() < deadline, "{what}: not within {limit:?}");
+        tokio::time::sleep(POLL).await;
+    }
+}
+
+/// Tries `attempt` until it gives something, failing as `what` after `limit`.
+pub async fn poll_for<T>(what: &str, limit: Duration, mut attempt: impl AsyncFnMut() -> Option<T>) -> T {
+    let deadline = std::time::Instant::now() + limit;
+    loop {
+        if let Some(found) = attempt().await {
+            return found;
+        }
+        assert!(std::time::Instant::now() < deadline, "{what}: not within {limit:?}");
+        tokio::time::sleep(POLL).await;
+    }
+}
+
+/// Waits until something listens on `port` (a process the test started),
+/// failing as `what` after `limit`.
+pub async fn wait_until_listening(port: u16, what: &str, limit: Duration) {
+    wait_until(what, limit, async || {
+        tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok()
+    })
+    .await
+}
+
+/// How long a test watches for something that must not come, once a
+/// positive marker has shown that the server got past the point where it
+/// would have come (see [`SmtpServer::assert_nothing_more_about`]). Only
+/// work the server left to a task of its own can still be running by then;
+/// this window is for it, and is the only fixed wait in the tests.
+pub const QUIET_WINDOW: Duration = Duration::from_millis(500);
 
 /// A TCP relay to the database, which a test can cut (every connection
 /// through it closed, new ones refused) and restore: the database becoming
@@ -678,6 +810,8 @@ impl SmtpServer {
     }
 
     pub async fn start_on(port: u16) -> Self {
+        const MISSING: &str = "the aiosmtpd SMTP server (python3 -m aiosmtpd) did not start: \
+                               run ./scripts/test.sh, which installs it";
         let maildir = tempfile::tempdir().unwrap();
         let child = std::process::Command::new("python3")
             .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}")])
@@ -685,13 +819,15 @@ impl SmtpServer {
             .arg(maildir.path().join("mail"))
             .stdout(std::process::Stdio::null())
             .spawn()
-            .expect("python3 -m aiosmtpd (scripts/test.sh installs it)");
-        let server = Self { child, port, maildir };
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
-        while tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_err() {
-            assert!(std::time::Instant::now() < deadline, "the SMTP server did not start");
-            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-        }
+            .expect(MISSING);
+        let mut server = Self { child, port, maildir };
+        poll_for(MISSING, Duration::from_secs(15), async || {
+            if let Some(status) = server.child.try_wait().unwrap() {
+                panic!("{MISSING} ({status})");
+            }
+            tokio::net::TcpStream::connect(("127.0.0.1", port)).await.ok().map(drop)
+        })
+        .await;
         server
     }
 
@@ -727,6 +863,45 @@ impl SmtpServer {
             }
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         }
+    }
+
+    /// Asserts that `expected` messages about `subject` came here, and that
+    /// no more come: how a test proves that something sent nothing.
+    ///
+    /// First a positive marker: a message queued in `app`'s outbox now, after
+    /// everything the test did before. The outbox sends in the order messages
+    /// were queued, one at a time, so once the marker is here, so is every
+    /// message queued before it, which includes anything a request queued
+    /// before it was answered. Then the count must hold for
+    /// [`QUIET_WINDOW`]: for work a request left to a task of its own (the
+    /// lookup behind a reset link runs after the answer), which could still
+    /// queue a message. `app` must be the only server sending here.
+    pub async fn assert_nothing_more_about(&self, app: &TestApp, subject: &str, expected: usize) {
+        static MARKERS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let marker = format!(
+            "Marker {}: everything queued before this was sent",
+            MARKERS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        );
+        app.state()
+            .mailer
+            .send(app::backend::mail::Mail {
+                to: "marker@example.com".into(),
+                subject: marker.clone(),
+                text: "A marker of the tests.\n".into(),
+                html: "<p>A marker of the tests.</p>".into(),
+            })
+            .await
+            .unwrap();
+        let markers = self.wait_for_about(&marker, 1, Duration::from_secs(10)).await;
+        assert_eq!(
+            markers.len(),
+            1,
+            "the marker mail came (does the app send its mail here?)"
+        );
+        let about = self.wait_for_about(subject, expected, Duration::from_secs(10)).await;
+        assert_eq!(about.len(), expected, "messages about {subject:?}: {about:#?}");
+        let about = self.wait_for_about(subject, expected + 1, QUIET_WINDOW).await;
+        assert_eq!(about.len(), expected, "more messages about {subject:?}: {about:#?}");
     }
 
     /// The one message about `subject`, waiting up to 10 s for it.

@@ -83,7 +83,10 @@ async fn page(app: &TestApp, path: &str, cookie: &str) -> Html {
 
 #[tokio::test]
 async fn names_are_only_ever_text_on_every_page_that_shows_them() {
-    let app = TestApp::start_with(&[("REGISTER_MAX_PER_ADDRESS", "100000")]).await;
+    let app = TestApp::builder()
+        .env(&[("REGISTER_MAX_PER_ADDRESS", "100000")])
+        .start()
+        .await;
     let benign = register(&app, "Plain Name", "plain@example.com").await.unwrap();
     let benign_profile = page(&app, &format!("/users/{}", benign.id), &benign.cookie).await;
     let benign_home = page(&app, "/", &benign.cookie).await;
@@ -229,7 +232,10 @@ async fn typed_values_echoed_into_forms_stay_attribute_values() {
 #[tokio::test]
 async fn passkey_names_are_only_ever_text_on_the_account_page() {
     use crate::passkeys::{add_passkey, Device};
-    let app = TestApp::start_with(&[("REGISTER_MAX_PER_ADDRESS", "100000")]).await;
+    let app = TestApp::builder()
+        .env(&[("REGISTER_MAX_PER_ADDRESS", "100000")])
+        .start()
+        .await;
     let account_with_passkey = |n: usize, name: &'static str| {
         let app = &app;
         async move {

@@ -12,6 +12,8 @@ use std::{
 
 const CLIENT_ID: &str = "sessions-test";
 const CLIENT_SECRET: &str = "a-client-secret-for-the-tests-only-0123456789";
+const MISSING: &str = "the OpenID provider (node end2end/oidc/provider.mjs, with npm's oidc-provider) \
+                       did not start: run ./scripts/test.sh, which installs it";
 
 /// The provider process, stopped when dropped.
 pub struct IdentityProvider {
@@ -36,11 +38,11 @@ impl IdentityProvider {
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
-            .expect("node (scripts/test.sh installs oidc-provider)");
+            .expect(MISSING);
         let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
         let issuer = lines
             .find_map(|line| line.ok()?.strip_prefix("listening ").map(str::to_owned))
-            .expect("the provider starts");
+            .expect(MISSING);
         // Its later notices must find the pipe open, or writing them kills it.
         std::thread::spawn(move || lines.for_each(drop));
         let port = issuer.rsplit(':').next().unwrap().parse().unwrap();
@@ -106,7 +108,7 @@ impl WithProvider {
         let mut all: Vec<(&str, &str)> = config.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
         all.push(("LEPTOS_SITE_ADDR", &site));
         all.extend_from_slice(overrides);
-        let app = TestApp::try_start_with(&all).await?;
+        let app = TestApp::builder().env(&all).try_start().await?;
         Ok(Self { app, provider, origin })
     }
 
@@ -236,6 +238,7 @@ pub async fn session_of(setup: &WithProvider, browser: &reqwest::Client) -> serd
 }
 
 #[tokio::test]
+#[ignore = "needs npm's oidc-provider (end2end/node_modules), which ./scripts/test.sh installs"]
 async fn a_first_sign_in_creates_the_account_and_lands_where_the_user_was_going() {
     let setup = WithProvider::start().await;
     let browser = WithProvider::browser();
@@ -256,6 +259,7 @@ async fn a_first_sign_in_creates_the_account_and_lands_where_the_user_was_going(
 }
 
 #[tokio::test]
+#[ignore = "needs npm's oidc-provider (end2end/node_modules), which ./scripts/test.sh installs"]
 async fn the_return_target_is_kept_only_when_it_is_a_local_path() {
     let setup = WithProvider::start().await;
     for (asked, landed) in [
@@ -270,6 +274,7 @@ async fn the_return_target_is_kept_only_when_it_is_a_local_path() {
 }
 
 #[tokio::test]
+#[ignore = "needs npm's oidc-provider (end2end/node_modules), which ./scripts/test.sh installs"]
 async fn cancelling_at_the_provider_comes_back_to_login_saying_so() {
     let setup = WithProvider::start().await;
     let browser = WithProvider::browser();
@@ -286,6 +291,7 @@ async fn cancelling_at_the_provider_comes_back_to_login_saying_so() {
 }
 
 #[tokio::test]
+#[ignore = "needs npm's oidc-provider (end2end/node_modules), which ./scripts/test.sh installs"]
 async fn a_replayed_return_is_refused() {
     let setup = WithProvider::start().await;
     let browser = WithProvider::browser();
@@ -314,6 +320,7 @@ async fn a_replayed_return_is_refused() {
 }
 
 #[tokio::test]
+#[ignore = "needs npm's oidc-provider (end2end/node_modules), which ./scripts/test.sh installs"]
 async fn a_return_this_browser_did_not_start_is_refused() {
     let setup = WithProvider::start().await;
     // The attacker's own flow, finished at the provider but not returned...
@@ -342,6 +349,7 @@ async fn a_return_this_browser_did_not_start_is_refused() {
 }
 
 #[tokio::test]
+#[ignore = "needs npm's oidc-provider (end2end/node_modules), which ./scripts/test.sh installs"]
 async fn a_flow_expires_after_ten_minutes() {
     let setup = WithProvider::start().await;
     let browser = WithProvider::browser();
@@ -354,6 +362,7 @@ async fn a_flow_expires_after_ten_minutes() {
 }
 
 #[tokio::test]
+#[ignore = "needs aiosmtpd and npm's oidc-provider, which ./scripts/test.sh installs"]
 async fn an_existing_account_is_never_joined_on_an_address_the_provider_did_not_verify() {
     let smtp = SmtpServer::start().await;
     let mail = [
@@ -381,19 +390,22 @@ async fn an_existing_account_is_never_joined_on_an_address_the_provider_did_not_
 }
 
 #[tokio::test]
+#[ignore = "needs npm's oidc-provider (end2end/node_modules), which ./scripts/test.sh installs"]
 async fn a_provider_down_at_start_up_does_not_stop_the_server_and_is_found_once_it_is_up() {
     let provider_port = free_port();
     let port = free_port();
     let origin = format!("http://localhost:{port}");
     let issuer = format!("http://127.0.0.1:{provider_port}");
     let site = format!("127.0.0.1:{port}");
-    let app = TestApp::start_with(&[
-        ("OIDC_TEST_ISSUER", &issuer),
-        ("OIDC_TEST_CLIENT_ID", CLIENT_ID),
-        ("OIDC_TEST_CLIENT_SECRET", CLIENT_SECRET),
-        ("LEPTOS_SITE_ADDR", &site),
-    ])
-    .await;
+    let app = TestApp::builder()
+        .env(&[
+            ("OIDC_TEST_ISSUER", &issuer),
+            ("OIDC_TEST_CLIENT_ID", CLIENT_ID),
+            ("OIDC_TEST_CLIENT_SECRET", CLIENT_SECRET),
+            ("LEPTOS_SITE_ADDR", &site),
+        ])
+        .start()
+        .await;
     // Every other way to sign in works.
     app.register("Ada", "ada@example.com").await;
     let browser = WithProvider::browser();
@@ -406,20 +418,24 @@ async fn a_provider_down_at_start_up_does_not_stop_the_server_and_is_found_once_
     // The provider comes up: the next sign-in finds it.
     let provider = IdentityProvider::start_on(provider_port, &[format!("{origin}/auth/test/callback")]);
     let setup = WithProvider { app, provider, origin };
-    let mut response = None;
-    for _ in 0..50 {
-        let browser = WithProvider::browser();
-        let attempt = browser.get(format!("{}/auth/test", setup.origin)).send().await.unwrap();
-        if location(&attempt).starts_with(&setup.provider.issuer) {
-            response = Some(sign_in_with_provider(&setup, &browser, "grace@example.com", "/users").await);
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-    }
-    assert!(session_cookie(&response.expect("the provider was found")).is_some());
+    let browser = poll_for(
+        "the provider is found",
+        std::time::Duration::from_secs(10),
+        async || {
+            let browser = WithProvider::browser();
+            let attempt = browser.get(format!("{}/auth/test", setup.origin)).send().await.unwrap();
+            location(&attempt)
+                .starts_with(&setup.provider.issuer)
+                .then_some(browser)
+        },
+    )
+    .await;
+    let response = sign_in_with_provider(&setup, &browser, "grace@example.com", "/users").await;
+    assert!(session_cookie(&response).is_some());
 }
 
 #[tokio::test]
+#[ignore = "needs npm's oidc-provider (end2end/node_modules), which ./scripts/test.sh installs"]
 async fn a_provider_that_goes_down_during_sign_in_gives_a_message_not_an_error() {
     let setup = WithProvider::start().await;
     let browser = WithProvider::browser();
@@ -437,6 +453,7 @@ async fn a_provider_that_goes_down_during_sign_in_gives_a_message_not_an_error()
 }
 
 #[tokio::test]
+#[ignore = "needs npm's oidc-provider (end2end/node_modules), which ./scripts/test.sh installs"]
 async fn a_code_from_another_provider_is_never_accepted() {
     // Mix-up: the flow started for `test` is finished at another provider
     // (same client id and redirect), whose code comes back to `test`'s callback.
@@ -473,6 +490,7 @@ async fn a_code_from_another_provider_is_never_accepted() {
 }
 
 #[tokio::test]
+#[ignore = "needs npm's oidc-provider (end2end/node_modules), which ./scripts/test.sh installs"]
 async fn an_id_token_signed_with_an_unknown_key_is_refused_until_the_keys_are_read_again() {
     // The provider restarts with new keys between discovery and sign-in:
     // its id token's signature does not verify with the keys the app holds.
@@ -501,6 +519,7 @@ async fn an_id_token_signed_with_an_unknown_key_is_refused_until_the_keys_are_re
 }
 
 #[tokio::test]
+#[ignore = "needs npm's oidc-provider (end2end/node_modules), which ./scripts/test.sh installs"]
 async fn unknown_providers_are_not_found() {
     let setup = WithProvider::start().await;
     for path in ["/auth/nope", "/auth/nope/callback", "/auth/TEST"] {
@@ -512,6 +531,7 @@ async fn unknown_providers_are_not_found() {
 }
 
 #[tokio::test]
+#[ignore = "needs npm's oidc-provider (end2end/node_modules), which ./scripts/test.sh installs"]
 async fn a_linked_identity_signs_in_and_the_last_way_to_sign_in_cannot_be_unlinked() {
     let setup = WithProvider::start().await;
     let browser = WithProvider::browser();
@@ -538,6 +558,7 @@ async fn a_linked_identity_signs_in_and_the_last_way_to_sign_in_cannot_be_unlink
 }
 
 #[tokio::test]
+#[ignore = "needs npm's oidc-provider (end2end/node_modules), which ./scripts/test.sh installs"]
 async fn a_logged_in_user_links_an_identity_from_the_account_page_and_unlinks_it() {
     let setup = WithProvider::start().await;
     setup.app.register("Ada", "ada@example.com").await;
@@ -591,6 +612,7 @@ async fn a_logged_in_user_links_an_identity_from_the_account_page_and_unlinks_it
 }
 
 #[tokio::test]
+#[ignore = "needs npm's oidc-provider (end2end/node_modules), which ./scripts/test.sh installs"]
 async fn an_identity_linked_to_one_user_cannot_be_linked_to_another() {
     let setup = WithProvider::start().await;
     sign_in_with_provider(&setup, &WithProvider::browser(), "ada@example.com", "/users").await;
@@ -622,6 +644,7 @@ async fn an_identity_linked_to_one_user_cannot_be_linked_to_another() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs npm's oidc-provider (end2end/node_modules), which ./scripts/test.sh installs"]
 async fn sign_in_pages_render_on_any_worker_thread() {
     // A page that waits for data may end its render (and be disposed) on
     // another worker than it began on. /login once waited for the provider
@@ -641,6 +664,7 @@ async fn sign_in_pages_render_on_any_worker_thread() {
 }
 
 #[tokio::test]
+#[ignore = "needs npm's oidc-provider (end2end/node_modules), which ./scripts/test.sh installs"]
 async fn a_hostile_name_from_the_provider_is_shown_as_text() {
     let setup = WithProvider::start().await;
     let browser = WithProvider::browser();

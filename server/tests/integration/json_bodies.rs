@@ -53,7 +53,10 @@ fn fields_of(body: &str) -> Vec<String> {
 
 #[tokio::test]
 async fn every_endpoint_answers_json_as_it_answers_the_same_form() {
-    let app = TestApp::start_with(&[("LOGIN_MAX_FAILURES_PER_EMAIL", "100")]).await;
+    let app = TestApp::builder()
+        .env(&[("LOGIN_MAX_FAILURES_PER_EMAIL", "100")])
+        .start()
+        .await;
     let (_, cookie) = app.register("Ada", "ada@example.com").await;
     // Fields that each endpoint refuses in the same way, whatever the encoding.
     let fields = json!({

@@ -407,7 +407,10 @@ async fn a_passkey_this_server_never_stored_is_refused() {
 
 #[tokio::test]
 async fn failed_passkey_sign_ins_count_against_the_network_limit() {
-    let app = TestApp::start_with(&[("LOGIN_MAX_FAILURES_PER_ADDRESS", "3")]).await;
+    let app = TestApp::builder()
+        .env(&[("LOGIN_MAX_FAILURES_PER_ADDRESS", "3")])
+        .start()
+        .await;
     let mut device = Device::new(&app);
     sign_up(&app, &mut device, "Ada", "ada@example.com").await;
     for _ in 0..3 {
@@ -429,7 +432,7 @@ async fn failed_passkey_sign_ins_count_against_the_network_limit() {
 
 #[tokio::test]
 async fn a_password_account_adds_a_passkey_signs_in_with_it_and_removes_it() {
-    let app = TestApp::start_with(&[]).await;
+    let app = TestApp::start().await;
     let (id, cookie) = app.register("Ada", "ada@example.com").await;
     app.mark_email_verified("ada@example.com").await;
     let mut device = Device::new(&app);
@@ -609,8 +612,8 @@ async fn an_origin_that_cannot_host_passkeys_stops_the_start() {
 async fn a_ceremony_started_on_one_server_finishes_on_another() {
     // Servers behind one name share the site's origin.
     let origin = [("PUBLIC_ORIGIN", "http://localhost:3999")];
-    let first = TestApp::start_with(&origin).await;
-    let second = first.start_beside(&origin).await;
+    let first = TestApp::builder().env(&origin).start().await;
+    let second = first.beside().env(&origin).start().await;
     let mut device = Device::new(&first);
     sign_up(&first, &mut device, "Ada", "ada@example.com").await;
     let (ceremony, assertion) = signed_challenge(&first, &mut device).await;
@@ -624,13 +627,16 @@ async fn a_ceremony_started_on_one_server_finishes_on_another() {
 }
 
 #[tokio::test]
+#[ignore = "needs the aiosmtpd SMTP server, which ./scripts/test.sh installs"]
 async fn a_new_passkey_sends_the_security_notice_and_a_passkey_account_its_verification_link() {
     let smtp = SmtpServer::start().await;
-    let app = TestApp::start_with(&[
-        ("SMTP_URL", &smtp.url()),
-        ("MAIL_FROM", "Sessions <no-reply@example.com>"),
-    ])
-    .await;
+    let app = TestApp::builder()
+        .env(&[
+            ("SMTP_URL", &smtp.url()),
+            ("MAIL_FROM", "Sessions <no-reply@example.com>"),
+        ])
+        .start()
+        .await;
     let mut phone = Device::new(&app);
     let (_, cookie) = sign_up(&app, &mut phone, "Ada", "ada@example.com").await;
     let link = smtp.one_about("Confirm your email address").await;
@@ -660,7 +666,10 @@ async fn a_new_passkey_sends_the_security_notice_and_a_passkey_account_its_verif
 
 #[tokio::test]
 async fn passkey_sign_ups_count_against_the_network_registration_limit() {
-    let app = TestApp::start_with(&[("REGISTER_MAX_PER_ADDRESS", "2")]).await;
+    let app = TestApp::builder()
+        .env(&[("REGISTER_MAX_PER_ADDRESS", "2")])
+        .start()
+        .await;
     for n in 0..2 {
         sign_up(&app, &mut Device::new(&app), "Ada", &format!("ada{n}@example.com")).await;
     }

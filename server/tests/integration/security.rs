@@ -72,7 +72,10 @@ async fn a_successful_login_resets_the_email_count() {
 
 #[tokio::test]
 async fn failed_logins_per_address_are_limited() {
-    let app = TestApp::start_with(&[("LOGIN_MAX_FAILURES_PER_ADDRESS", "3")]).await;
+    let app = TestApp::builder()
+        .env(&[("LOGIN_MAX_FAILURES_PER_ADDRESS", "3")])
+        .start()
+        .await;
     for n in 0..3 {
         let email = format!("guess{n}@example.com");
         let response = app.login(&email, PASSWORD).await;
@@ -86,7 +89,10 @@ async fn failed_logins_per_address_are_limited() {
 
 #[tokio::test]
 async fn registrations_per_address_are_limited() {
-    let app = TestApp::start_with(&[("REGISTER_MAX_PER_ADDRESS", "2")]).await;
+    let app = TestApp::builder()
+        .env(&[("REGISTER_MAX_PER_ADDRESS", "2")])
+        .start()
+        .await;
     app.register("One", "one@example.com").await;
     app.register("Two", "two@example.com").await;
     let response = app
@@ -234,7 +240,7 @@ async fn pages_carry_a_nonce_based_content_security_policy_and_hardening_headers
 
 #[tokio::test]
 async fn https_deployments_get_hsts_and_a_host_prefixed_secure_cookie() {
-    let app = TestApp::start_with(&[("COOKIE_SECURE", "true")]).await;
+    let app = TestApp::builder().env(&[("COOKIE_SECURE", "true")]).start().await;
     let response = app
         .post_form(
             "/api/register",
@@ -441,7 +447,10 @@ async fn changing_the_password_needs_the_current_one_and_revokes_other_sessions(
 
 #[tokio::test]
 async fn sessions_roll_forward_but_never_past_the_absolute_maximum() {
-    let app = TestApp::start_with(&[("SESSION_MAX_AGE", "4"), ("SESSION_ABSOLUTE_MAX_AGE", "6")]).await;
+    let app = TestApp::builder()
+        .env(&[("SESSION_MAX_AGE", "4"), ("SESSION_ABSOLUTE_MAX_AGE", "6")])
+        .start()
+        .await;
     let (_, cookie) = app.register("Ada", "ada@example.com").await;
     let fresh = app.get("/api/users", Some(&cookie)).await;
     assert!(set_cookie_header(&fresh).is_none(), "not re-sealed while young");
@@ -466,21 +475,25 @@ async fn sessions_roll_forward_but_never_past_the_absolute_maximum() {
 async fn cookies_under_a_previous_key_are_accepted_and_resealed() {
     let old_key = "the session password before the rotation!!";
     let new_key = "the session password after the rotation!!!";
-    let before = TestApp::start_with(&[("SESSION_PASSWORD", old_key)]).await;
+    let before = TestApp::builder().env(&[("SESSION_PASSWORD", old_key)]).start().await;
     let (_, old_cookie) = before.register("Ada", "ada@example.com").await;
     let data = before.stop_keeping_data().await;
 
-    let rotated = TestApp::start_on(
-        data,
-        &[("SESSION_PASSWORD", new_key), ("SESSION_PASSWORD_PREVIOUS", old_key)],
-    )
-    .await;
+    let rotated = TestApp::builder()
+        .store(data)
+        .env(&[("SESSION_PASSWORD", new_key), ("SESSION_PASSWORD_PREVIOUS", old_key)])
+        .start()
+        .await;
     let response = rotated.get("/api/users", Some(&old_cookie)).await;
     assert_eq!(response.status(), StatusCode::OK);
     let resealed = session_cookie(&response).expect("re-sealed under the current key");
     let data = rotated.stop_keeping_data().await;
 
-    let retired = TestApp::start_on(data, &[("SESSION_PASSWORD", new_key)]).await;
+    let retired = TestApp::builder()
+        .store(data)
+        .env(&[("SESSION_PASSWORD", new_key)])
+        .start()
+        .await;
     assert_eq!(retired.session_status(&resealed).await, StatusCode::OK);
     assert_eq!(retired.session_status(&old_cookie).await, StatusCode::UNAUTHORIZED);
     retired.stop().await;
@@ -488,13 +501,17 @@ async fn cookies_under_a_previous_key_are_accepted_and_resealed() {
 
 #[tokio::test]
 async fn a_raised_bcrypt_cost_rehashes_the_password_at_the_next_login() {
-    let before = TestApp::start_with(&[("BCRYPT_COST", "4")]).await;
+    let before = TestApp::builder().env(&[("BCRYPT_COST", "4")]).start().await;
     let (id, _) = before.register("Ada", "ada@example.com").await;
     let stored = before.state().db.password_hash(id).await.unwrap().unwrap();
     assert!(stored.starts_with("$2b$04$"), "{stored}");
     let data = before.stop_keeping_data().await;
 
-    let after = TestApp::start_on(data, &[("BCRYPT_COST", "5")]).await;
+    let after = TestApp::builder()
+        .store(data)
+        .env(&[("BCRYPT_COST", "5")])
+        .start()
+        .await;
     after.login_cookie("ada@example.com", PASSWORD).await;
     let stored = after.state().db.password_hash(id).await.unwrap().unwrap();
     assert!(stored.starts_with("$2b$05$"), "{stored}");
@@ -504,8 +521,15 @@ async fn a_raised_bcrypt_cost_rehashes_the_password_at_the_next_login() {
 
 #[tokio::test]
 async fn limits_are_shared_by_every_server_on_the_database() {
-    let first = TestApp::start_with(&[("LOGIN_MAX_FAILURES_PER_EMAIL", "3")]).await;
-    let second = first.start_beside(&[("LOGIN_MAX_FAILURES_PER_EMAIL", "3")]).await;
+    let first = TestApp::builder()
+        .env(&[("LOGIN_MAX_FAILURES_PER_EMAIL", "3")])
+        .start()
+        .await;
+    let second = first
+        .beside()
+        .env(&[("LOGIN_MAX_FAILURES_PER_EMAIL", "3")])
+        .start()
+        .await;
     first.register("Ada", "ada@example.com").await;
     let wrong = [("email", "ada@example.com"), ("password", "wrong password")];
     let unauthorized = StatusCode::UNAUTHORIZED;
@@ -529,7 +553,10 @@ async fn limits_are_shared_by_every_server_on_the_database() {
 
 #[tokio::test]
 async fn limits_end_with_their_window_and_leave_no_rows_behind() {
-    let app = TestApp::start_with(&[("LOGIN_MAX_FAILURES_PER_EMAIL", "2"), ("LIMIT_WINDOW", "1")]).await;
+    let app = TestApp::builder()
+        .env(&[("LOGIN_MAX_FAILURES_PER_EMAIL", "2"), ("LIMIT_WINDOW", "1")])
+        .start()
+        .await;
     let wrong = [("email", "ada@example.com"), ("password", "wrong password")];
     app.post_form("/api/auth/login", &wrong, None).await;
     app.post_form("/api/auth/login", &wrong, None).await;
@@ -565,7 +592,10 @@ async fn the_client_address_is_the_peer_unless_a_proxy_is_trusted() {
     let from = |forwarded: &'static str| [("x-forwarded-for", forwarded)];
 
     // Not trusted: the header is ignored, every attempt is 127.0.0.1's.
-    let direct = TestApp::start_with(&[("LOGIN_MAX_FAILURES_PER_ADDRESS", "2")]).await;
+    let direct = TestApp::builder()
+        .env(&[("LOGIN_MAX_FAILURES_PER_ADDRESS", "2")])
+        .start()
+        .await;
     for forwarded in ["10.0.0.1", "10.0.0.2"] {
         let response = direct.post_form_with("/api/auth/login", &wrong, &from(forwarded)).await;
         assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
@@ -577,12 +607,14 @@ async fn the_client_address_is_the_peer_unless_a_proxy_is_trusted() {
     direct.stop().await;
 
     // Trusted: the proxy's own (last) entry counts; what the client wrote before it does not.
-    let proxied = TestApp::start_with(&[
-        ("LOGIN_MAX_FAILURES_PER_ADDRESS", "2"),
-        ("LOGIN_MAX_FAILURES_PER_EMAIL", "100"),
-        ("TRUST_FORWARDED_FOR", "true"),
-    ])
-    .await;
+    let proxied = TestApp::builder()
+        .env(&[
+            ("LOGIN_MAX_FAILURES_PER_ADDRESS", "2"),
+            ("LOGIN_MAX_FAILURES_PER_EMAIL", "100"),
+            ("TRUST_FORWARDED_FOR", "true"),
+        ])
+        .start()
+        .await;
     for forwarded in ["1.1.1.1, 203.0.113.7", "9.9.9.9, 203.0.113.7"] {
         let response = proxied
             .post_form_with("/api/auth/login", &wrong, &from(forwarded))

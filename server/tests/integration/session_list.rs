@@ -71,7 +71,7 @@ async fn ending_a_session_from_another_browser_logs_that_one_out_at_once() {
     let app = TestApp::start().await;
     let (_, desk) = app.register("Ada", "ada@example.com").await;
     let stolen = login_as(&app, "Somewhere Else/1.0").await;
-    let other_server = app.start_beside(&[]).await;
+    let other_server = app.beside().start().await;
     assert_eq!(other_server.session_status(&stolen).await, StatusCode::OK);
 
     let listed = sessions(&app, &desk).await;
