@@ -30,7 +30,7 @@ async fn main() {
     ]
     .map(|(name, value)| (name.to_owned(), value.to_owned()));
     let config = Config::from_vars(&vars.into_iter().collect()).unwrap();
-    let cost = config.bcrypt_cost;
+    let cost = config.accounts.bcrypt_cost;
     let server = server::start(config).await.unwrap();
     let base = format!("http://{}", server.addr);
     let client = reqwest::Client::new();

@@ -1,7 +1,7 @@
 //! Configuration, read once at startup from the environment (and `.env`).
 
 use crate::connections::ConnectionLimits;
-use app::backend::{clock::Clock, limits::LimitSettings, mail::MailSettings, oidc::ProviderSettings};
+use app::backend::{db::DatabaseSettings, limits::LimitSettings, mail::MailSettings, oidc::ProviderSettings};
 use leptos::config::LeptosOptions;
 use secrecy::{ExposeSecret, SecretString};
 use std::{collections::HashMap, net::SocketAddr, time::Duration};
@@ -13,68 +13,82 @@ pub const MIN_SESSION_PASSWORD_CHARS: usize = 32;
 /// `SecretString`s, which print as `[REDACTED]`.
 #[derive(Clone, Debug)]
 pub struct Config {
+    pub http: HttpSettings,
+    pub database: DatabaseConfig,
+    pub sessions: SessionSettings,
+    pub accounts: AccountSettings,
+    /// Brute-force limits on logins and registrations.
+    pub limits: LimitSettings,
+    /// Where mail goes (`SMTP_URL`, `MAIL_FROM`).
+    pub mail: MailSettings,
+    /// OpenID Connect providers (`OIDC_<ID>_ISSUER`, `_CLIENT_ID`,
+    /// `_CLIENT_SECRET`, `_LABEL`, `_SCOPES`), by id.
+    pub identity_providers: Vec<ProviderSettings>,
+}
+
+/// Where and how the site is served.
+#[derive(Clone, Debug)]
+pub struct HttpSettings {
     /// Listen address; port 0 picks a free port.
     pub site_addr: SocketAddr,
-    /// `sqlite:` URL (the default is a file in `data/`) or `postgres:` URL.
-    pub database_url: String,
-    /// How long a write waits for SQLite's lock before the request is answered 503.
-    pub database_busy_timeout: Duration,
-    /// Most connections the pool opens (per server: with N servers on one
-    /// PostgreSQL, N times this must stay under its `max_connections`).
-    pub database_max_connections: u32,
-    /// Longest a request waits for a connection (including opening one)
-    /// before it is answered 503.
-    pub database_acquire_timeout: Duration,
-    /// How long a starting server keeps trying to reach the database before it
-    /// gives up (and exits non-zero).
-    pub database_startup_timeout: Duration,
-    /// Longest a stopping server (SIGTERM, Ctrl-C) waits for the requests in
-    /// flight before it exits anyway.
-    pub shutdown_timeout: Duration,
-    /// Key material for sealing session cookies.
-    pub session_password: SecretString,
-    /// Earlier passwords, still accepted for opening cookies (which are then
-    /// re-sealed with the current one).
-    pub previous_session_passwords: Vec<SecretString>,
-    /// Idle lifetime of a session.
-    pub session_max_age: Duration,
-    /// Longest a session lasts from login, however active.
-    pub session_absolute_max_age: Duration,
-    /// How recent a proof of identity must be for a change to how an account
-    /// signs in or whose it is (`REAUTHENTICATION_MAX_AGE`, 600 s).
-    pub reauthentication_max_age: Duration,
-    pub bcrypt_cost: u32,
-    /// Mark the cookie `Secure` (and name it `__Host-session`).
-    pub cookie_secure: bool,
     /// Where the built site (`pkg/`, static files) is served from.
     pub site_root: String,
     /// The content hashes in the names of the built js, wasm and css, as
     /// cargo-leptos listed them (`hash.txt`); `None`: the names are plain.
     pub asset_hashes: Option<String>,
-    /// Brute-force limits on logins and registrations.
-    pub limits: LimitSettings,
-    /// Take the client address from the last `X-Forwarded-For` entry (only
-    /// behind a proxy that appends it).
-    pub trust_forwarded_for: bool,
-    /// Where mail goes (`SMTP_URL`, `MAIL_FROM`).
-    pub mail: MailSettings,
     /// The site's origin as browsers see it (`https://app.example.com`): when
     /// set, state-changing requests must come from it.
     pub public_origin: Option<String>,
-    /// Keep users whose email is not verified out of guarded pages and data
-    /// (`REQUIRE_VERIFIED_EMAIL`, default false).
-    pub require_verified_email: bool,
-    /// OpenID Connect providers (`OIDC_<ID>_ISSUER`, `_CLIENT_ID`,
-    /// `_CLIENT_SECRET`, `_LABEL`, `_SCOPES`), by id.
-    pub identity_providers: Vec<ProviderSettings>,
+    /// Take the client address from the last `X-Forwarded-For` entry (only
+    /// behind a proxy that appends it).
+    pub trust_forwarded_for: bool,
     /// Timeouts and caps on client connections.
     pub connections: ConnectionLimits,
+    /// Longest a stopping server (SIGTERM, Ctrl-C) waits for the requests in
+    /// flight before it exits anyway.
+    pub shutdown_timeout: Duration,
     /// Under `cargo leptos watch` (which sets `LEPTOS_WATCH`): the port of its
     /// live-reload websocket (`LEPTOS_RELOAD_PORT`, 3001).
     pub live_reload_port: Option<u16>,
-    /// Where "now" comes from: the system clock, never read from the
-    /// environment; tests put a manual one here.
-    pub clock: Clock,
+}
+
+/// The database, and how long a starting server waits for it.
+#[derive(Clone, Debug)]
+pub struct DatabaseConfig {
+    /// `url` is a `sqlite:` URL (the default is a file in `data/`) or a
+    /// `postgres:` URL.
+    pub connection: DatabaseSettings,
+    /// How long a starting server keeps trying to reach the database before it
+    /// gives up (and exits non-zero).
+    pub startup_timeout: Duration,
+}
+
+/// The session cookie: its keys and lifetimes.
+#[derive(Clone, Debug)]
+pub struct SessionSettings {
+    /// Key material for sealing session cookies.
+    pub password: SecretString,
+    /// Earlier passwords, still accepted for opening cookies (which are then
+    /// re-sealed with the current one).
+    pub previous_passwords: Vec<SecretString>,
+    /// Idle lifetime of a session.
+    pub max_age: Duration,
+    /// Longest a session lasts from login, however active.
+    pub absolute_max_age: Duration,
+    /// How recent a proof of identity must be for a change to how an account
+    /// signs in or whose it is (`REAUTHENTICATION_MAX_AGE`, 600 s).
+    pub reauthentication_max_age: Duration,
+    /// Mark the cookies `Secure` (and name the session's `__Host-session`).
+    pub cookie_secure: bool,
+}
+
+/// Rules for accounts.
+#[derive(Clone, Debug)]
+pub struct AccountSettings {
+    pub bcrypt_cost: u32,
+    /// Keep users whose email is not verified out of guarded pages and data
+    /// (`REQUIRE_VERIFIED_EMAIL`, default false).
+    pub require_verified_email: bool,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -161,41 +175,50 @@ impl Config {
             ));
         }
         Ok(Self {
-            site_addr,
-            database_url: var("DATABASE_URL").unwrap_or_else(|| "sqlite://data/app.db".to_owned()),
-            database_busy_timeout: seconds_or(&var, "DATABASE_BUSY_TIMEOUT", Duration::from_secs(5))?,
-            database_max_connections: parse_or(&var, "DATABASE_MAX_CONNECTIONS", 10, "a number of connections from 1")
-                .and_then(|max: u32| match max {
-                    0 => Err(invalid(
-                        "DATABASE_MAX_CONNECTIONS",
-                        "0",
-                        "a number of connections from 1",
-                    )),
-                    max => Ok(max),
-                })?,
-            database_acquire_timeout: seconds_or(&var, "DATABASE_ACQUIRE_TIMEOUT", Duration::from_secs(5))?,
-            database_startup_timeout: seconds_or(&var, "DATABASE_STARTUP_TIMEOUT", Duration::from_secs(30))?,
-            shutdown_timeout: seconds_or(&var, "SHUTDOWN_TIMEOUT", Duration::from_secs(10))?,
-            session_password: session_password.into(),
-            previous_session_passwords,
-            session_max_age: Duration::from_secs(max_age_secs),
-            session_absolute_max_age: Duration::from_secs(absolute_max_age_secs),
-            reauthentication_max_age: Duration::from_secs(reauthentication_max_age_secs),
-            bcrypt_cost,
-            cookie_secure: parse_or(&var, "COOKIE_SECURE", false, "true or false")?,
-            site_root: var("LEPTOS_SITE_ROOT").unwrap_or_else(|| "target/site".to_owned()),
-            asset_hashes: asset_hashes_of_this_build(),
+            http: HttpSettings {
+                site_addr,
+                site_root: var("LEPTOS_SITE_ROOT").unwrap_or_else(|| "target/site".to_owned()),
+                asset_hashes: asset_hashes_of_this_build(),
+                public_origin: var("PUBLIC_ORIGIN").map(|value| public_origin(&value)).transpose()?,
+                trust_forwarded_for: parse_or(&var, "TRUST_FORWARDED_FOR", false, "true or false")?,
+                connections: connection_limits(&var)?,
+                shutdown_timeout: seconds_or(&var, "SHUTDOWN_TIMEOUT", Duration::from_secs(10))?,
+                live_reload_port: var("LEPTOS_WATCH")
+                    .map(|_| parse_or(&var, "LEPTOS_RELOAD_PORT", 3001, "a port number"))
+                    .transpose()?,
+            },
+            database: DatabaseConfig {
+                connection: DatabaseSettings {
+                    url: var("DATABASE_URL").unwrap_or_else(|| "sqlite://data/app.db".to_owned()),
+                    busy_timeout: seconds_or(&var, "DATABASE_BUSY_TIMEOUT", Duration::from_secs(5))?,
+                    max_connections: parse_or(&var, "DATABASE_MAX_CONNECTIONS", 10, "a number of connections from 1")
+                        .and_then(|max: u32| match max {
+                        0 => Err(invalid(
+                            "DATABASE_MAX_CONNECTIONS",
+                            "0",
+                            "a number of connections from 1",
+                        )),
+                        max => Ok(max),
+                    })?,
+                    acquire_timeout: seconds_or(&var, "DATABASE_ACQUIRE_TIMEOUT", Duration::from_secs(5))?,
+                },
+                startup_timeout: seconds_or(&var, "DATABASE_STARTUP_TIMEOUT", Duration::from_secs(30))?,
+            },
+            sessions: SessionSettings {
+                password: session_password.into(),
+                previous_passwords: previous_session_passwords,
+                max_age: Duration::from_secs(max_age_secs),
+                absolute_max_age: Duration::from_secs(absolute_max_age_secs),
+                reauthentication_max_age: Duration::from_secs(reauthentication_max_age_secs),
+                cookie_secure: parse_or(&var, "COOKIE_SECURE", false, "true or false")?,
+            },
+            accounts: AccountSettings {
+                bcrypt_cost,
+                require_verified_email: parse_or(&var, "REQUIRE_VERIFIED_EMAIL", false, "true or false")?,
+            },
             limits: limit_settings(&var)?,
-            trust_forwarded_for: parse_or(&var, "TRUST_FORWARDED_FOR", false, "true or false")?,
-            public_origin: var("PUBLIC_ORIGIN").map(|value| public_origin(&value)).transpose()?,
             mail: mail_settings(&var)?,
-            require_verified_email: parse_or(&var, "REQUIRE_VERIFIED_EMAIL", false, "true or false")?,
             identity_providers: identity_providers(vars)?,
-            connections: connection_limits(&var)?,
-            live_reload_port: var("LEPTOS_WATCH")
-                .map(|_| parse_or(&var, "LEPTOS_RELOAD_PORT", 3001, "a port number"))
-                .transpose()?,
-            clock: Clock::default(),
         })
     }
 
@@ -206,11 +229,11 @@ impl Config {
     /// `[package.metadata.leptos]`, where cargo-leptos puts the built files.
     pub fn leptos_options(&self) -> LeptosOptions {
         LeptosOptions::builder()
-            .reload_port(u32::from(self.live_reload_port.unwrap_or(3001)))
+            .reload_port(u32::from(self.http.live_reload_port.unwrap_or(3001)))
             .output_name("app")
-            .site_root(self.site_root.as_str())
+            .site_root(self.http.site_root.as_str())
             .site_pkg_dir("pkg")
-            .site_addr(self.site_addr)
+            .site_addr(self.http.site_addr)
             .build()
     }
 }
@@ -472,15 +495,15 @@ mod tests {
     #[test]
     fn defaults() {
         let config = from(&[PASSWORD]).unwrap();
-        assert_eq!(config.site_addr.to_string(), "127.0.0.1:3000");
-        assert_eq!(config.session_max_age, Duration::from_secs(604_800));
-        assert_eq!(config.session_absolute_max_age, Duration::from_secs(30 * 24 * 3600));
-        assert_eq!(config.reauthentication_max_age, Duration::from_secs(600));
-        assert!(config.previous_session_passwords.is_empty());
-        assert_eq!(config.bcrypt_cost, 12);
-        assert!(config.database_url.starts_with("sqlite:"));
-        assert!(!config.cookie_secure);
-        assert!(!config.require_verified_email);
+        assert_eq!(config.http.site_addr.to_string(), "127.0.0.1:3000");
+        assert_eq!(config.sessions.max_age, Duration::from_secs(604_800));
+        assert_eq!(config.sessions.absolute_max_age, Duration::from_secs(30 * 24 * 3600));
+        assert_eq!(config.sessions.reauthentication_max_age, Duration::from_secs(600));
+        assert!(config.sessions.previous_passwords.is_empty());
+        assert_eq!(config.accounts.bcrypt_cost, 12);
+        assert!(config.database.connection.url.starts_with("sqlite:"));
+        assert!(!config.sessions.cookie_secure);
+        assert!(!config.accounts.require_verified_email);
         assert_eq!(config.limits, LimitSettings::default());
         assert_eq!(config.limits.login_failures_per_email, 5);
         assert_eq!(config.limits.login_failures_per_address, 50);
@@ -506,7 +529,7 @@ mod tests {
             ),
         ])
         .unwrap();
-        assert_eq!(rotated.previous_session_passwords.len(), 2);
+        assert_eq!(rotated.sessions.previous_passwords.len(), 2);
     }
 
     #[test]
@@ -565,14 +588,14 @@ mod tests {
             ("https://bücher.example", "https://xn--bcher-kva.example"),
         ] {
             let config = from(&[PASSWORD, ("PUBLIC_ORIGIN", given)]).unwrap();
-            assert_eq!(config.public_origin.as_deref(), Some(kept), "{given}");
+            assert_eq!(config.http.public_origin.as_deref(), Some(kept), "{given}");
         }
-        assert_eq!(from(&[PASSWORD]).unwrap().public_origin, None);
+        assert_eq!(from(&[PASSWORD]).unwrap().http.public_origin, None);
     }
 
     #[test]
     fn connection_limits_have_safe_defaults() {
-        let limits = from(&[PASSWORD]).unwrap().connections;
+        let limits = from(&[PASSWORD]).unwrap().http.connections;
         assert_eq!(limits.header_read_timeout, Duration::from_secs(10));
         assert_eq!(limits.max_header_bytes, 16 * 1024);
         assert_eq!(limits.drain_timeout, Duration::from_secs(30));
@@ -583,20 +606,20 @@ mod tests {
             ("HTTP_DRAIN_TIMEOUT", "2"),
         ])
         .unwrap();
-        assert_eq!(tuned.connections.drain_timeout, Duration::from_secs(2));
-        assert_eq!(tuned.connections.header_read_timeout, Duration::from_millis(500));
-        assert_eq!(tuned.connections.max_connections, 8);
+        assert_eq!(tuned.http.connections.drain_timeout, Duration::from_secs(2));
+        assert_eq!(tuned.http.connections.header_read_timeout, Duration::from_millis(500));
+        assert_eq!(tuned.http.connections.max_connections, 8);
     }
 
     #[test]
     fn live_reload_is_known_only_under_watch() {
-        assert_eq!(from(&[PASSWORD]).unwrap().live_reload_port, None);
+        assert_eq!(from(&[PASSWORD]).unwrap().http.live_reload_port, None);
         assert_eq!(
-            from(&[PASSWORD, ("LEPTOS_WATCH", "ON")]).unwrap().live_reload_port,
+            from(&[PASSWORD, ("LEPTOS_WATCH", "ON")]).unwrap().http.live_reload_port,
             Some(3001)
         );
         let moved = from(&[PASSWORD, ("LEPTOS_WATCH", "ON"), ("LEPTOS_RELOAD_PORT", "4001")]).unwrap();
-        assert_eq!(moved.live_reload_port, Some(4001));
+        assert_eq!(moved.http.live_reload_port, Some(4001));
         assert_eq!(moved.leptos_options().reload_port, 4001);
     }
 

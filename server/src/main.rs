@@ -37,7 +37,7 @@ fn main() -> ExitCode {
 }
 
 async fn serve(config: Config) -> ExitCode {
-    let shutdown_timeout = config.shutdown_timeout;
+    let shutdown_timeout = config.http.shutdown_timeout;
     let server = match server::start(config).await {
         Ok(server) => server,
         Err(err) => {

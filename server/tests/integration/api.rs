@@ -829,7 +829,7 @@ async fn built_files_named_by_their_content_are_kept_for_good() {
     let root = site.path().display().to_string();
     let app = TestApp::builder()
         .env(&[("LEPTOS_SITE_ROOT", &root)])
-        .adjust(|config| config.asset_hashes = Some("js: 0123abcd\n".into()))
+        .adjust(|config| config.http.asset_hashes = Some("js: 0123abcd\n".into()))
         .start()
         .await;
 

@@ -118,7 +118,7 @@ impl Drop for TestStore {
 }
 
 /// The configuration tests start servers with: the test key, bcrypt's
-/// lowest cost, port 0, a manual clock, and `overrides`.
+/// lowest cost, port 0, and `overrides`.
 pub fn test_config(database_url: &str, overrides: &[(&str, &str)]) -> Config {
     let defaults = [
         ("SESSION_PASSWORD", SESSION_PASSWORD),
@@ -131,9 +131,7 @@ pub fn test_config(database_url: &str, overrides: &[(&str, &str)]) -> Config {
         .chain(overrides)
         .map(|(name, value)| (name.to_string(), value.to_string()))
         .collect();
-    let mut config = Config::from_vars(&vars).unwrap();
-    config.clock = new_clock();
-    config
+    Config::from_vars(&vars).unwrap()
 }
 
 pub struct TestApp {
@@ -163,6 +161,8 @@ pub struct TestAppBuilder<'a> {
     data: Data,
     routes: axum::Router<app::backend::AppState>,
     adjustments: Vec<Adjustment<'a>>,
+    /// A manual clock: a new one unless given.
+    clock: Option<Clock>,
 }
 
 /// A change to a test server's configuration, made before it starts.
@@ -180,16 +180,16 @@ impl TestApp {
             data: Data::Fresh,
             routes: axum::Router::new(),
             adjustments: Vec::new(),
+            clock: None,
         }
     }
 
     /// A second server on this one's database and clock, as two app servers
     /// behind one load balancer would be.
     pub fn beside<'a>(&self) -> TestAppBuilder<'a> {
-        let clock = self.state().clock.clone();
         Self::builder()
             .database_url(&self.database_url)
-            .adjust(move |config| config.clock = clock)
+            .clock(self.state().clock.clone())
     }
 
     /// A client of a server running elsewhere (a process of its own): the
@@ -388,8 +388,14 @@ impl<'a> TestAppBuilder<'a> {
         self
     }
 
+    /// The manual clock to run on (another server's, say).
+    pub fn clock(mut self, clock: Clock) -> Self {
+        self.clock = Some(clock);
+        self
+    }
+
     /// A change to the configuration the environment cannot make (facts of
-    /// the build, pauses too short to set in seconds, a shared clock).
+    /// the build, pauses too short to set in seconds).
     pub fn adjust(mut self, adjust: impl FnOnce(&mut Config) + Send + 'a) -> Self {
         self.adjustments.push(Box::new(adjust));
         self
@@ -423,7 +429,8 @@ impl<'a> TestAppBuilder<'a> {
         for adjust in self.adjustments {
             adjust(&mut config);
         }
-        let server = server::start_with(config, self.routes).await?;
+        let clock = self.clock.unwrap_or_else(new_clock);
+        let server = server::start_with(config, clock, self.routes).await?;
         let base = format!("http://{}", server.addr);
         let client = reqwest::Client::builder().redirect(Policy::none()).build().unwrap();
         Ok(TestApp {
