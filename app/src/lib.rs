@@ -9,7 +9,7 @@ pub mod error;
 pub mod model;
 #[macro_use]
 mod pages;
-pub mod session;
+pub mod user_session;
 
 use leptos::prelude::*;
 #[cfg(feature = "ssr")]
@@ -118,7 +118,7 @@ pub fn App() -> impl IntoView {
         leptos_router::components::provide_server_redirect(backend::http::redirect_page);
         backend::http::provide_page_security_policy();
     }
-    session::provide_user_session();
+    user_session::provide_user_session();
     pages::form::provide_form_flash();
     pages::providers::provide_identity_providers();
     let (is_routing, set_is_routing) = signal(false);

@@ -10,7 +10,7 @@ use leptos::server_fn::codec::GetUrl;
 #[cfg(feature = "ssr")]
 use crate::{
     backend::{
-        accounts, active_sessions,
+        account_sessions, accounts,
         http::{client_address, respond_to_form, FormPost},
         session, state,
     },
@@ -94,7 +94,7 @@ pub async fn set_password(#[server(default)] new_password: String) -> Result<Don
 #[server(prefix = "/api", endpoint = "account/sessions", input = GetUrl)]
 pub async fn list_sessions() -> Result<Vec<ActiveSession>, AppError> {
     let current = session::require_user_session()?;
-    active_sessions::list(&state()?, &current).await
+    account_sessions::list(&state()?, &current).await
 }
 
 /// `POST /api/account/end-session`: what `DELETE /api/account/sessions/{id}`
@@ -104,7 +104,7 @@ pub async fn end_listed_session(#[server(default)] id: String) -> Result<Done, A
     let result = async {
         let current = session::require_user_session()?;
         let state = state()?;
-        let itself = active_sessions::end(&state, &current, &id, client_address()).await?;
+        let itself = account_sessions::end(&state, &current, &id, client_address()).await?;
         if itself {
             session::forget_cookie(&state)?;
         }

@@ -1,7 +1,7 @@
 //! Server-only code: compiled with the `ssr` feature and never into the wasm.
 
+pub mod account_sessions;
 pub mod accounts;
-pub mod active_sessions;
 pub mod assets;
 pub mod audit;
 pub mod ceremony;

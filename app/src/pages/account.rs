@@ -17,7 +17,7 @@ use crate::{
     domain::{check_first_password, check_password_change},
     error::AppError,
     model::{ActiveSession, PasskeySummary, IDENTITY_FLASH},
-    session::use_user_session,
+    user_session::use_user_session,
 };
 use leptos::{either::Either, html, prelude::*, task::spawn_local};
 use leptos_meta::Title;

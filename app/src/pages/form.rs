@@ -10,7 +10,7 @@ use crate::{
     domain::{Invalid, Problems},
     error::AppError,
     model::FormFlash,
-    session::use_user_session,
+    user_session::use_user_session,
 };
 use leptos::{
     ev::{MouseEvent, SubmitEvent},
@@ -139,7 +139,7 @@ where
     S::Output: Send + Sync + 'static,
     V: 'static,
 {
-    let session = crate::session::use_user_session();
+    let session = crate::user_session::use_user_session();
     Effect::watch(
         move || action.version().get(),
         move |_, _, _| {

@@ -1,7 +1,7 @@
 //! Route guards. On the first load they run on the server, whose redirect is a
 //! real HTTP redirect; in the running app they navigate in the browser.
 
-use crate::{domain::safe_redirect_target, session::use_user_session};
+use crate::{domain::safe_redirect_target, user_session::use_user_session};
 use leptos::{either::EitherOf3, prelude::*};
 use leptos_router::{
     components::Redirect,

@@ -1,5 +1,5 @@
 use super::LoginLink;
-use crate::session::{use_user_session, AuthState};
+use crate::user_session::{use_user_session, AuthState};
 use leptos::prelude::*;
 use leptos_meta::Title;
 

@@ -1,7 +1,7 @@
 use super::LoginLink;
 use crate::{
     api::Logout,
-    session::{use_user_session, AuthState},
+    user_session::{use_user_session, AuthState},
 };
 use leptos::prelude::*;
 

@@ -15,7 +15,7 @@ use crate::{
     domain::NewPasskeyAccount,
     error::AppError,
     model::PasskeyChallenge,
-    session::{use_user_session, UserSession},
+    user_session::{use_user_session, UserSession},
 };
 use leptos::{prelude::*, task::spawn_local};
 

@@ -16,7 +16,7 @@ use super::{
 use crate::{
     api::UnlinkIdentity,
     model::{IdentityProviderLink, IdentitySummary},
-    session::use_user_session,
+    user_session::use_user_session,
 };
 use leptos::{prelude::*, server::SharedValue};
 use leptos_router::hooks::use_query_map;

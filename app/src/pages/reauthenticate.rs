@@ -15,7 +15,7 @@ use crate::{
     api::{list_passkeys, Reauthenticate},
     domain::{check_reauthentication_form, reauthentication_target},
     model::{IdentitySummary, IDENTITY_FLASH},
-    session::use_user_session,
+    user_session::use_user_session,
 };
 use leptos::{either::Either, prelude::*, task::spawn_local};
 use leptos_meta::Title;

@@ -12,7 +12,7 @@ use super::{
 use crate::{
     api::{ForgotPassword, ResetPassword, SendVerificationEmail, VerifyEmail},
     domain::{Email, Password, Problems},
-    session::use_user_session,
+    user_session::use_user_session,
 };
 use leptos::{prelude::*, task::spawn_local};
 use leptos_meta::Title;

@@ -3,7 +3,7 @@ use crate::{
     api::{get_user, list_users},
     error::AppError,
     model::UserSummary,
-    session::use_user_session,
+    user_session::use_user_session,
 };
 use leptos::{either::EitherOf3, prelude::*};
 use leptos_meta::Title;

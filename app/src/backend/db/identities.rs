@@ -91,7 +91,7 @@ impl Database {
         let mut connection = self.connection().await?;
         let mut tx = connection.begin().await.map_err(database_error)?;
         if let Some(session_id) = linking_in {
-            super::sessions::hold_session_in(&mut tx, session_id, user_id).await?;
+            super::session_records::hold_session_in(&mut tx, session_id, user_id).await?;
         }
         insert_identity_in(&mut tx, user_id, identity).await?;
         tx.commit().await.map_err(database_error)

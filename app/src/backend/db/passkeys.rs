@@ -116,7 +116,7 @@ impl Database {
     ) -> Result<(), AppError> {
         let mut connection = self.connection().await?;
         let mut tx = connection.begin().await.map_err(database_error)?;
-        super::sessions::hold_session_in(&mut tx, adding_in, user_id).await?;
+        super::session_records::hold_session_in(&mut tx, adding_in, user_id).await?;
         let stored: Option<Option<String>> = sqlx::query_scalar(
             "UPDATE users SET passkey_user_handle = COALESCE(passkey_user_handle, $2) WHERE id = $1 \
              RETURNING passkey_user_handle",

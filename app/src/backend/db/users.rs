@@ -2,7 +2,7 @@
 
 use super::{
     database_error,
-    sessions::{replace_sessions_in, session_standing_query, SessionStanding},
+    session_records::{replace_sessions_in, session_standing_query, SessionStanding},
     tokens::TokenPurpose,
     Backend, Database, SessionRecord, Tx,
 };

@@ -2,13 +2,14 @@
 //! (`errors`), the body limit (`body`), the cross-site check (`cross_site`),
 //! the client's address (`client`), security headers and the pages' CSP
 //! (`headers`), pages and forms without JavaScript (`forms`), the
-//! development mailbox (`mailbox`), ending a listed session (`sessions`),
+//! development mailbox (`mailbox`), ending a listed session (`delete_listed_session`),
 //! sign-in at identity providers (`identity`), JSON bodies read as forms
 //! (`json_bodies`), and the OpenAPI document (`openapi`).
 
 mod body;
 mod client;
 mod cross_site;
+mod delete_listed_session;
 mod errors;
 mod forms;
 mod headers;
@@ -16,7 +17,6 @@ mod identity;
 mod json_bodies;
 mod mailbox;
 mod openapi;
-mod sessions;
 
 pub use body::{limit_body, MAX_BODY_BYTES};
 pub use client::{address_in, client_address, resolve_client_address, ClientAddress};

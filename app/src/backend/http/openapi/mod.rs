@@ -12,7 +12,7 @@
 
 mod server_functions;
 
-use super::{identity, sessions, MAX_BODY_BYTES};
+use super::{delete_listed_session, identity, MAX_BODY_BYTES};
 use crate::{
     backend::{session::SESSION_COOKIE, AppState},
     domain::{Invalid, ProblemBody},
@@ -103,7 +103,7 @@ fn shared_refusals(document: &mut OpenApi) {
 /// `#[utoipa::path]`, and the document itself.
 fn handlers() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
-        .routes(routes!(sessions::delete_listed_session))
+        .routes(routes!(delete_listed_session::delete_listed_session))
         .routes(routes!(identity::start_identity_sign_in))
         .routes(routes!(identity::start_identity_link))
         .routes(routes!(identity::finish_identity_sign_in))

@@ -4,7 +4,7 @@
 
 use super::client::address_in;
 use crate::{
-    backend::{active_sessions, session::CurrentSession, AppState},
+    backend::{account_sessions, session::CurrentSession, AppState},
     error::{AppError, ErrorBody},
     model::Done,
 };
@@ -40,7 +40,7 @@ pub async fn delete_listed_session(
     else {
         return AppError::Unauthorized.into_response();
     };
-    match active_sessions::end(&state, &current, &id, client).await {
+    match account_sessions::end(&state, &current, &id, client).await {
         Ok(itself) => {
             let mut response = Json(Done {}).into_response();
             if itself {
