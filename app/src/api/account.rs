@@ -35,7 +35,7 @@ pub async fn logout_everywhere() -> Result<(), AppError> {
         form: LogoutEverywhere::PATH,
         page: "/account",
         success: "/account?done=logout-everywhere",
-        kept: &[],
+        refill: &[],
     };
     respond_to_form(result, post)
 }
@@ -60,7 +60,7 @@ pub async fn change_password(
         form: ChangePassword::PATH,
         page: "/account",
         success: "/account?done=password",
-        kept: &[],
+        refill: &[],
     };
     respond_to_form(result, post)
 }
@@ -85,7 +85,7 @@ pub async fn set_password(#[server(default)] new_password: String) -> Result<Don
         form: SetPassword::PATH,
         page: "/account",
         success: "/account?done=password",
-        kept: &[],
+        refill: &[],
     };
     respond_to_form(result, post)
 }
@@ -119,7 +119,7 @@ pub async fn end_listed_session(#[server(default)] id: String) -> Result<Done, A
         } else {
             "/account?done=session-ended"
         },
-        kept: &[],
+        refill: &[],
     };
     respond_to_form(result.map(|_| Done {}), post)
 }
@@ -148,7 +148,7 @@ pub async fn reauthenticate(
         form: Reauthenticate::PATH,
         page: "/reauthenticate",
         success: &crate::domain::reauthentication_target(&redirect),
-        kept: &[],
+        refill: &[],
     };
     respond_to_form(result, post)
 }

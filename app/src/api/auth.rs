@@ -38,7 +38,7 @@ pub async fn register(
         form: Register::PATH,
         page: "/register",
         success: "/users",
-        kept: &[("name", &name), ("email", &email)],
+        refill: &[("name", &name), ("email", &email)],
     };
     respond_to_form(result, post)
 }
@@ -63,7 +63,7 @@ pub async fn login(
         form: Login::PATH,
         page: "/login",
         success: &crate::domain::safe_redirect_target(&redirect),
-        kept: &[("email", &email)],
+        refill: &[("email", &email)],
     };
     respond_to_form(result, post)
 }
@@ -75,7 +75,7 @@ pub async fn logout() -> Result<(), AppError> {
         form: Logout::PATH,
         page: "/",
         success: "/login",
-        kept: &[],
+        refill: &[],
     };
     respond_to_form(session::clear_user_session().await, post)
 }

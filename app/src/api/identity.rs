@@ -47,7 +47,7 @@ pub async fn unlink_identity(
         form: UnlinkIdentity::PATH,
         page: "/account",
         success: "/account?done=identity-unlinked",
-        kept: &[],
+        refill: &[],
     };
     respond_to_form(result, post)
 }

@@ -109,7 +109,7 @@ pub async fn remove_passkey(#[server(default)] id: String) -> Result<Done, AppEr
         form: RemovePasskey::PATH,
         page: "/account",
         success: "/account?done=passkey-removed",
-        kept: &[],
+        refill: &[],
     };
     respond_to_form(result, post)
 }

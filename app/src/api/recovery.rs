@@ -31,7 +31,7 @@ pub async fn forgot_password(#[server(default)] email: String) -> Result<Done, A
         form: ForgotPassword::PATH,
         page: "/forgot-password",
         success: "/forgot-password?sent=1",
-        kept: &[("email", &email)],
+        refill: &[("email", &email)],
     };
     respond_to_form(result, post)
 }
@@ -58,7 +58,7 @@ pub async fn reset_password(
         form: ResetPassword::PATH,
         page: "/reset-password",
         success: "/account?done=password",
-        kept: &[],
+        refill: &[],
     };
     respond_to_form(result, post)
 }
@@ -78,7 +78,7 @@ pub async fn verify_email(#[server(default)] token: String) -> Result<Done, AppE
         form: VerifyEmail::PATH,
         page: "/verify-email",
         success: "/verify-email?done=1",
-        kept: &[],
+        refill: &[],
     };
     respond_to_form(result, post)
 }
@@ -96,7 +96,7 @@ pub async fn send_verification_email() -> Result<Done, AppError> {
         form: SendVerificationEmail::PATH,
         page: "/account",
         success: "/account?done=verification-sent",
-        kept: &[],
+        refill: &[],
     };
     respond_to_form(result, post)
 }

@@ -2,7 +2,8 @@
 //! browser's answer) or a sign-in at an identity provider (the redirect
 //! there, then the one back). Its state waits in the database under the
 //! SHA-256 of a random id that only the browser holds, and is spent by
-//! `DELETE … RETURNING` by the request that finishes it.
+//! `DELETE … RETURNING` by the request that finishes it. "Ceremony" is
+//! WebAuthn's word; here it names both kinds.
 //!
 //! Beginning one is never refused: every view of `/login` begins one
 //! (passkey autofill), so a limit on beginnings would let any page that

@@ -36,7 +36,7 @@ pub struct FormPost<'a> {
     /// Where a successful post lands.
     pub success: &'a str,
     /// What was typed that may come back into the form: never a password.
-    pub kept: &'a [(&'static str, &'a str)],
+    pub refill: &'a [(&'static str, &'a str)],
 }
 
 /// Finishes a server function that a `<form>` can post without JavaScript.
@@ -46,7 +46,7 @@ pub struct FormPost<'a> {
 /// identity to `/reauthenticate`, which comes back to the form's page; on
 /// any other failure back to the page it came from, with a flash cookie for
 /// that page holding the error (an invalid input's every problem) and the
-/// kept values.
+/// values to refill.
 pub fn respond_to_form<T>(result: Result<T, AppError>, post: FormPost<'_>) -> Result<T, AppError> {
     let (Some(request), Some(options), Some(state)) = (
         use_context::<http::request::Parts>(),
@@ -71,7 +71,7 @@ pub fn respond_to_form<T>(result: Result<T, AppError>, post: FormPost<'_>) -> Re
             let flash = FormFlash {
                 form: post.form.to_owned(),
                 values: post
-                    .kept
+                    .refill
                     .iter()
                     .map(|(field, value)| ((*field).to_owned(), (*value).to_owned()))
                     .collect(),

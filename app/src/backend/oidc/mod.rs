@@ -1,9 +1,11 @@
 //! Sign-in with identity providers: any OpenID Connect provider, by
 //! configuration. openidconnect does the protocol (discovery, the code
 //! exchange, the id token's signature, issuer, audience, nonce and expiry,
-//! userinfo); this module keeps the providers' metadata fresh, `flow` runs
-//! the authorization code flow (PKCE S256, state and nonce) and `accounts`
-//! decides whose account an identity signs in to.
+//! userinfo); this module holds the configured providers and keeps their
+//! metadata fresh in the background, `discovery` reads it, `flow` runs the
+//! authorization code flow (PKCE S256, state and nonce), `tokens` verifies
+//! what the provider answers, and `accounts` decides whose account an
+//! identity signs in to.
 //!
 //! A provider that cannot be reached at start-up does not stop the server:
 //! it is discovered again in the background, with growing pauses, and at
@@ -11,21 +13,20 @@
 //! and every other way to sign in works.
 
 mod accounts;
+mod discovery;
 mod flow;
+mod tokens;
 
 pub use accounts::{link, reauthenticate, sign_in};
 pub use flow::{finish, start, Callback, Finished, FlowPurpose, FLOW_LIFETIME};
 
-use super::{clock::Clock, log_safe::Causes, sealed::SealedCookie, session::CookieKeys};
-use crate::{error::AppError, model::IdentityProviderLink};
+use super::{clock::Clock, sealed::SealedCookie, session::CookieKeys};
+use crate::model::IdentityProviderLink;
 use axum_extra::extract::cookie::SameSite;
-use openidconnect::{core::CoreProviderMetadata, reqwest, IssuerUrl, RedirectUrl};
+use openidconnect::{core::CoreProviderMetadata, reqwest, RedirectUrl};
 use secrecy::SecretString;
 use std::{
-    sync::{
-        atomic::{AtomicI64, Ordering},
-        Arc, RwLock,
-    },
+    sync::{atomic::AtomicI64, Arc, RwLock},
     time::{Duration, Instant},
 };
 use tokio::task::JoinHandle;
@@ -39,14 +40,6 @@ const LAST_RETRY: Duration = Duration::from_secs(60);
 /// How often a discovered provider's metadata (and signing keys, which
 /// providers rotate) is read again.
 const REFRESH: Duration = Duration::from_secs(60 * 60);
-/// A sign-in does not ask a provider that just failed discovery again sooner
-/// than this: a burst of clicks is not a burst of requests to it.
-const ON_DEMAND_PAUSE: Duration = Duration::from_secs(2);
-/// An id token signed with a key the app has not seen makes it read the
-/// provider's keys again (the provider may have rotated them), but not
-/// sooner than this after the last reading: forged tokens cannot make the
-/// app hammer the provider.
-const KEY_REFRESH_PAUSE: i64 = 5 * 60;
 
 /// One provider's configuration (`OIDC_<ID>_*`).
 #[derive(Clone, Debug)]
@@ -240,72 +233,5 @@ impl IdentityProviders {
 
     pub(crate) fn http(&self) -> &reqwest::Client {
         &self.http
-    }
-}
-
-impl Provider {
-    /// The provider's metadata: as last discovered, or discovered now if it
-    /// never was (unless that just failed); [`AppError::ProviderFailed`]
-    /// while it cannot be reached.
-    async fn metadata(&self, http: &reqwest::Client) -> Result<Arc<CoreProviderMetadata>, AppError> {
-        if let Some(metadata) = self.metadata.read().unwrap_or_else(|e| e.into_inner()).clone() {
-            return Ok(metadata);
-        }
-        let last_failure = *self.discovering.lock().await;
-        if last_failure.is_some_and(|failed| failed.elapsed() < ON_DEMAND_PAUSE) {
-            return Err(AppError::ProviderFailed);
-        }
-        self.discover(http).await
-    }
-
-    /// The provider's metadata read anew, for an id token signed with a key
-    /// it did not list; `None` if it was read too recently to ask again.
-    async fn refreshed_keys(&self, http: &reqwest::Client) -> Option<Arc<CoreProviderMetadata>> {
-        let read_at = self.discovered_at.load(Ordering::Relaxed);
-        if self.clock.unix_now().saturating_sub(read_at) < KEY_REFRESH_PAUSE {
-            return None;
-        }
-        self.discover(http).await.ok()
-    }
-
-    /// Reads the provider's metadata and signing keys anew: kept on success;
-    /// on failure the earlier ones (if any) stay and the error is logged,
-    /// naming the provider.
-    async fn discover(&self, http: &reqwest::Client) -> Result<Arc<CoreProviderMetadata>, AppError> {
-        let mut last_failure = self.discovering.lock().await;
-        let settings = &self.settings;
-        let discovered = match IssuerUrl::new(settings.issuer.clone()) {
-            Ok(issuer) => CoreProviderMetadata::discover_async(issuer, http)
-                .await
-                .map_err(|err| Causes(&err).to_string()),
-            Err(err) => Err(err.to_string()),
-        };
-        match discovered {
-            Ok(metadata) => {
-                let metadata = Arc::new(metadata);
-                let first = self
-                    .metadata
-                    .write()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .replace(metadata.clone())
-                    .is_none();
-                if first {
-                    tracing::info!(provider = %settings.id, issuer = %settings.issuer, "identity provider discovered");
-                }
-                *last_failure = None;
-                self.discovered_at.store(self.clock.unix_now(), Ordering::Relaxed);
-                Ok(metadata)
-            }
-            Err(error) => {
-                tracing::error!(
-                    provider = %settings.id,
-                    issuer = %settings.issuer,
-                    %error,
-                    "identity provider discovery failed: sign-in with it is unavailable until it answers; trying again"
-                );
-                *last_failure = Some(Instant::now());
-                Err(AppError::ProviderFailed)
-            }
-        }
     }
 }

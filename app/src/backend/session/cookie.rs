@@ -45,6 +45,9 @@ fn never() -> OffsetDateTime {
     OffsetDateTime::UNIX_EPOCH
 }
 
+/// The session's part only the server reads, named after nuxt-auth-utils'
+/// `secure` field: sealed in the cookie like the rest, never sent to the
+/// page ([`Session::info`] leaves it out).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SecureData {
     /// Random per login: the id of the session's record, without which the
