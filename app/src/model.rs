@@ -1,13 +1,14 @@
 //! Data that crosses the wire between the server and the browser.
 
-use crate::error::AppError;
+use crate::{domain::UserId, error::AppError};
 use serde::{Deserialize, Serialize};
 
 /// A user as listed: what any logged-in user may see of another.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct UserSummary {
-    pub id: i64,
+    #[cfg_attr(feature = "ssr", schema(value_type = i64))]
+    pub id: UserId,
     pub name: String,
 }
 
@@ -20,7 +21,8 @@ pub struct Done {}
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct UserProfile {
-    pub id: i64,
+    #[cfg_attr(feature = "ssr", schema(value_type = i64))]
+    pub id: UserId,
     pub name: String,
     /// RFC 3339, UTC.
     pub created_at: String,
@@ -30,7 +32,8 @@ pub struct UserProfile {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct SessionUser {
-    pub id: i64,
+    #[cfg_attr(feature = "ssr", schema(value_type = i64))]
+    pub id: UserId,
     pub name: String,
     pub email_verified: bool,
 }
@@ -171,7 +174,7 @@ mod tests {
         let view = SessionView {
             session: Some(SessionInfo {
                 user: SessionUser {
-                    id: 1,
+                    id: UserId::new(1),
                     name: "Ada".into(),
                     email_verified: false,
                 },

@@ -114,7 +114,7 @@ mod server_side {
         fn any_change_to_a_sealed_cookie_is_rejected(position in any::<prop::sample::Index>(), replacement in any::<u8>()) {
             let config = config();
             let now = Clock::default().now();
-            let session = config.start(UserSummary { id: 1, name: "Ada".into() }, now);
+            let session = config.start(UserSummary { id: app::domain::UserId::new(1), name: "Ada".into() }, now);
             let sealed = config.seal(&session, now).unwrap();
             let pair = sealed.to_str().unwrap().split(';').next().unwrap().as_bytes().to_vec();
             let mut changed = pair.clone();

@@ -31,7 +31,7 @@ fn shown(record: SessionRecord, current_id: &str) -> ActiveSession {
 /// identity ([`AppError::ReauthenticationRequired`]): a stolen cookie must
 /// not be able to throw the owner out. Returns whether it was `current`
 /// itself (a logout, which needs no proof).
-#[tracing::instrument(skip_all, fields(user_id = current.user.id, %client))]
+#[tracing::instrument(skip_all, fields(user_id = %current.user.id, %client))]
 pub async fn end(state: &AppState, current: &Session, id: &str, client: IpAddr) -> Result<bool, AppError> {
     let itself = id == current.secure.session_id;
     if !itself && !state.sessions.is_fresh(current, state.clock.now()) {

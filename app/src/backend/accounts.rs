@@ -11,6 +11,7 @@ use super::{
     AppState,
 };
 use crate::backend::audit::{record_refusal, AuditEvent, Method};
+use crate::domain::UserId;
 use crate::{
     domain::{Email, Invalid, NewAccount, Password, ValidationError},
     error::AppError,
@@ -65,7 +66,7 @@ pub async fn register(state: &AppState, account: NewAccount, client: IpAddr) -> 
     // The account exists: a verification mail that cannot be queued is logged,
     // and the user can ask for another from the account page.
     if let Err(err) = recovery::send_verification_link(state, user.id).await {
-        tracing::warn!(user_id = user.id, error = %err, "verification mail not queued");
+        tracing::warn!(user_id = %user.id, error = %err, "verification mail not queued");
     }
     Ok(SignedIn {
         user,
@@ -167,7 +168,7 @@ pub async fn login(
 /// the same absolute expiry, the proof's time) replaces the session. Wrong
 /// passwords count with the account's failed logins and its network's, so a
 /// stolen cookie is no way around the login limits.
-#[tracing::instrument(skip_all, fields(user_id = session.user.id, %client))]
+#[tracing::instrument(skip_all, fields(user_id = %session.user.id, %client))]
 pub async fn reauthenticate(
     state: &AppState,
     session: &Session,
@@ -206,7 +207,7 @@ pub async fn reauthenticate(
 /// records past the limits, and for a wrong password.
 async fn proves_password(
     state: &AppState,
-    user_id: i64,
+    user_id: UserId,
     password: &str,
     client: IpAddr,
     [limited, failed]: [AuditEvent<'_>; 2],
@@ -238,30 +239,30 @@ async fn proves_password(
 /// raised, say), unless the stored hash is no longer `old_hash`: a password
 /// changed since this login read it must stay changed. Best effort: the login
 /// succeeds whatever happens here. The stamp of the new hash when stored.
-async fn rehash(state: &AppState, user_id: i64, password: &str, old_hash: &str) -> Option<String> {
+async fn rehash(state: &AppState, user_id: UserId, password: &str, old_hash: &str) -> Option<String> {
     let password = Password::parse(password).ok()?;
     let hash = match state.passwords.hash(&password).await {
         Ok(hash) => hash,
         Err(err) => {
-            tracing::warn!(user_id, error = %err, "could not rehash the password");
+            tracing::warn!(%user_id, error = %err, "could not rehash the password");
             return None;
         }
     };
     match state.db.replace_password_hash(user_id, old_hash, &hash).await {
         Ok(true) => {
             tracing::info!(
-                user_id,
+                %user_id,
                 cost = state.passwords.cost(),
                 "password rehashed at the configured cost"
             );
             Some(credential_stamp(&hash))
         }
         Ok(false) => {
-            tracing::info!(user_id, "password changed meanwhile: rehash dropped");
+            tracing::info!(%user_id, "password changed meanwhile: rehash dropped");
             None
         }
         Err(err) => {
-            tracing::warn!(user_id, error = %err, "could not rehash the password");
+            tracing::warn!(%user_id, error = %err, "could not rehash the password");
             None
         }
     }
@@ -270,7 +271,7 @@ async fn rehash(state: &AppState, user_id: i64, password: &str, old_hash: &str) 
 /// Ends every session of the user, `current` included, and stores `successor`
 /// (see `session::successor_session`) as the only one; refused (401) when
 /// `current` ended meanwhile, so a revoked session cannot live on.
-#[tracing::instrument(skip_all, fields(user_id = successor.user_id, %client))]
+#[tracing::instrument(skip_all, fields(user_id = %successor.user_id, %client))]
 pub async fn log_out_everywhere(
     state: &AppState,
     current: &Session,
@@ -289,7 +290,7 @@ pub async fn log_out_everywhere(
 /// Replaces the password once the current one is proved: every session ends
 /// but `next`, a new one for this browser. Wrong current passwords count
 /// with the account's failed logins (see [`proves_password`]).
-#[tracing::instrument(skip_all, fields(user_id = session.user.id, %client))]
+#[tracing::instrument(skip_all, fields(user_id = %session.user.id, %client))]
 pub async fn change_password(
     state: &AppState,
     session: &Session,
@@ -324,7 +325,7 @@ pub async fn change_password(
 /// with any new password. Refused as a wrong current password once the
 /// account has one (it must be changed, proving the old), before any bcrypt
 /// work; attempts are limited like password changes.
-#[tracing::instrument(skip_all, fields(user_id = next.user_id, %client))]
+#[tracing::instrument(skip_all, fields(user_id = %next.user_id, %client))]
 pub async fn set_first_password(
     state: &AppState,
     current: &Session,

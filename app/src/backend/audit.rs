@@ -5,6 +5,7 @@
 //! client's address. Never a password, hash, token or cookie.
 
 use super::log_safe::Untrusted;
+use crate::domain::UserId;
 use crate::error::AppError;
 use std::{fmt, net::IpAddr};
 use strum::IntoStaticStr;
@@ -79,7 +80,7 @@ pub type Reason<'a> = &'a (dyn fmt::Display + Sync);
 pub enum AuditEvent<'a> {
     Registered {
         method: Method<'a>,
-        user_id: i64,
+        user_id: UserId,
         email: &'a str,
     },
     RegistrationFailed {
@@ -93,13 +94,13 @@ pub enum AuditEvent<'a> {
     },
     LoggedIn {
         method: Method<'a>,
-        user_id: i64,
+        user_id: UserId,
         email: Option<&'a str>,
         trusted_device: Option<bool>,
     },
     LoginFailed {
         method: Method<'a>,
-        user_id: Option<i64>,
+        user_id: Option<UserId>,
         email: Option<&'a str>,
         reason: Option<Reason<'a>>,
         trusted_device: Option<bool>,
@@ -110,43 +111,43 @@ pub enum AuditEvent<'a> {
         trusted_device: Option<bool>,
     },
     LoggedOut {
-        user_id: i64,
+        user_id: UserId,
     },
     LoggedOutEverywhere {
-        user_id: i64,
+        user_id: UserId,
     },
     /// One session of the user's list ended; `current`: the one making the request.
     SessionEnded {
-        user_id: i64,
+        user_id: UserId,
         current: bool,
     },
     Reauthenticated {
         method: Method<'a>,
-        user_id: i64,
+        user_id: UserId,
     },
     ReauthenticationFailed {
         method: Method<'a>,
-        user_id: Option<i64>,
+        user_id: Option<UserId>,
         reason: Option<Reason<'a>>,
     },
     ReauthenticationLimited {
         method: Method<'a>,
-        user_id: Option<i64>,
+        user_id: Option<UserId>,
     },
     PasswordChanged {
-        user_id: i64,
+        user_id: UserId,
     },
     PasswordChangeFailed {
-        user_id: i64,
+        user_id: UserId,
     },
     PasswordChangeLimited {
-        user_id: i64,
+        user_id: UserId,
     },
     PasswordSet {
-        user_id: i64,
+        user_id: UserId,
     },
     PasswordSetLimited {
-        user_id: i64,
+        user_id: UserId,
     },
     PasswordResetRequested {
         email: &'a str,
@@ -155,18 +156,18 @@ pub enum AuditEvent<'a> {
         email: &'a str,
     },
     PasswordResetMailLimited {
-        user_id: i64,
+        user_id: UserId,
     },
     PasswordReset {
-        user_id: i64,
+        user_id: UserId,
     },
     PasswordResetFailed,
     PasswordResetLimited,
     VerificationMailRequested {
-        user_id: i64,
+        user_id: UserId,
     },
     VerificationMailLimited {
-        user_id: i64,
+        user_id: UserId,
     },
     /// `in_session`: the link was followed while signed in to the account.
     EmailVerified {
@@ -177,34 +178,34 @@ pub enum AuditEvent<'a> {
         reason: Reason<'a>,
     },
     PasskeyAdded {
-        user_id: i64,
+        user_id: UserId,
     },
     PasskeyRemoved {
-        user_id: i64,
+        user_id: UserId,
     },
     /// `automatic`: at a first sign-in, to the account of the same verified address.
     IdentityLinked {
         method: Method<'a>,
-        user_id: i64,
+        user_id: UserId,
         automatic: bool,
     },
     IdentityLinkFailed {
         method: Method<'a>,
-        user_id: Option<i64>,
+        user_id: Option<UserId>,
         reason: Reason<'a>,
     },
     IdentityUnlinked {
         method: Method<'a>,
-        user_id: i64,
+        user_id: UserId,
     },
     /// The owner of an address signed in at a provider to an account someone
     /// else registered with it and never claimed.
     AccountTakenOver {
         method: Method<'a>,
-        user_id: i64,
+        user_id: UserId,
     },
     DeviceCookieLimited {
-        user_id: i64,
+        user_id: UserId,
     },
     CrossSiteRequestRefused {
         path: &'a str,
@@ -216,7 +217,7 @@ pub enum AuditEvent<'a> {
 #[derive(Default)]
 struct Fields<'a> {
     method: Option<Method<'a>>,
-    user_id: Option<i64>,
+    user_id: Option<UserId>,
     email: Option<&'a str>,
     reason: Option<Reason<'a>>,
     trusted_device: Option<bool>,
@@ -307,7 +308,7 @@ impl<'a> AuditEvent<'a> {
                     action,
                     outcome,
                     method = fields.method.map(tracing::field::display),
-                    user_id = fields.user_id,
+                    user_id = fields.user_id.map(UserId::get),
                     email = fields.email.map(|email| tracing::field::display(Untrusted(email))),
                     reason = fields.reason.map(tracing::field::display),
                     trusted_device = fields.trusted_device,

@@ -17,6 +17,7 @@
 //! expired.
 
 use super::{is_random_id, limits::network, random_id, sha256_hex, AppState};
+use crate::domain::UserId;
 use crate::error::AppError;
 use serde::{de::DeserializeOwned, Serialize};
 use std::{net::IpAddr, time::Duration};
@@ -40,7 +41,7 @@ pub const LIVE_PER_NETWORK: i64 = 100;
 pub async fn begin<C: Ceremony>(
     state: &AppState,
     ceremony: &C,
-    user_id: Option<i64>,
+    user_id: Option<UserId>,
     client: IpAddr,
 ) -> Result<String, AppError> {
     let id = random_id();
@@ -64,7 +65,7 @@ pub async fn begin<C: Ceremony>(
 
 /// Spends the ceremony `id` of kind `C`: its user and state, or `None` for
 /// an id that is unknown, of another kind, already spent or expired.
-pub async fn take<C: Ceremony>(state: &AppState, id: &str) -> Result<Option<(Option<i64>, C)>, AppError> {
+pub async fn take<C: Ceremony>(state: &AppState, id: &str) -> Result<Option<(Option<UserId>, C)>, AppError> {
     if !is_random_id(id) {
         return Ok(None);
     }

@@ -14,6 +14,7 @@
 //! governor keeps its state in one process's memory.
 
 use super::{clock::Clock, db::Database, sha256_hex};
+use crate::domain::UserId;
 use crate::error::AppError;
 use std::{
     net::{IpAddr, Ipv6Addr},
@@ -58,7 +59,7 @@ pub enum Counter<'a> {
     /// Login and password-confirmation attempts from a client network.
     LoginByAddress(IpAddr),
     /// Password-change attempts of a logged-in user.
-    PasswordChangeByUser(i64),
+    PasswordChangeByUser(UserId),
     RegistrationByAddress(IpAddr),
     /// Reset links asked for a normalised email from one client network:
     /// counted per asker, so strangers cannot spend the owner's allowance.
@@ -73,7 +74,7 @@ pub enum Counter<'a> {
     /// Reset links asked from a client network.
     RecoveryByAddress(IpAddr),
     /// Verification links a logged-in user asked to be sent again.
-    VerificationMailByUser(i64),
+    VerificationMailByUser(UserId),
 }
 
 impl Counter<'_> {
@@ -207,14 +208,14 @@ mod tests {
         let keys = [
             Counter::LoginByAccount("user:5").key(),
             Counter::LoginByDevice("user:5").key(),
-            Counter::PasswordChangeByUser(5).key(),
+            Counter::PasswordChangeByUser(UserId::new(5)).key(),
             Counter::LoginByAddress("10.0.0.5".parse().unwrap()).key(),
             Counter::RegistrationByAddress("10.0.0.5".parse().unwrap()).key(),
             Counter::RecoveryByEmail("user:5", "10.0.0.5".parse().unwrap()).key(),
             Counter::RecoveryMailByEmail("user:5").key(),
             Counter::DeviceCookieByAddress("10.0.0.5".parse().unwrap()).key(),
             Counter::RecoveryByAddress("10.0.0.5".parse().unwrap()).key(),
-            Counter::VerificationMailByUser(5).key(),
+            Counter::VerificationMailByUser(UserId::new(5)).key(),
         ];
         for (i, a) in keys.iter().enumerate() {
             for b in &keys[i + 1..] {

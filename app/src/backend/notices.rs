@@ -4,6 +4,7 @@
 //! change. No notice holds a password or a token.
 
 use super::{mail::Mail, AppState};
+use crate::domain::UserId;
 use crate::{pages::time::time_in_words, SITE_NAME};
 use std::net::IpAddr;
 use time::format_description::well_known::Rfc3339;
@@ -61,14 +62,14 @@ impl Notice {
 }
 
 /// Queues `notice` to the user's address.
-pub async fn notify(state: &AppState, user_id: i64, notice: Notice, client: IpAddr) {
+pub async fn notify(state: &AppState, user_id: UserId, notice: Notice, client: IpAddr) {
     if !state.mailer.delivers() {
         return;
     }
     let email = match state.db.email_of(user_id).await {
         Ok(Some(email)) => email,
         Ok(None) => return,
-        Err(err) => return tracing::warn!(user_id, ?notice, error = %err, "security notice not sent"),
+        Err(err) => return tracing::warn!(%user_id, ?notice, error = %err, "security notice not sent"),
     };
     let when = state
         .clock
@@ -77,7 +78,7 @@ pub async fn notify(state: &AppState, user_id: i64, notice: Notice, client: IpAd
         .map(|now| time_in_words(&now))
         .unwrap_or_default();
     if let Err(err) = state.mailer.send(notice.mail(&email, &when, client)).await {
-        tracing::warn!(user_id, ?notice, error = %err, "security notice not queued");
+        tracing::warn!(%user_id, ?notice, error = %err, "security notice not queued");
     }
 }
 

@@ -13,6 +13,7 @@ use super::{
     sha256_hex, AppState,
 };
 use crate::backend::audit::{record_refusal, AuditEvent};
+use crate::domain::UserId;
 use crate::{
     domain::{Email, Password},
     error::AppError,
@@ -91,7 +92,7 @@ async fn mail_reset_link(state: &AppState, email: &str) -> Result<(), AppError> 
 /// Stores a new token of `purpose` for the user (see
 /// `Database::store_token` for which earlier ones keep working), and
 /// mails its link to `email`.
-async fn mail_new_link(state: &AppState, purpose: TokenPurpose, user_id: i64, email: &str) -> Result<(), AppError> {
+async fn mail_new_link(state: &AppState, purpose: TokenPurpose, user_id: UserId, email: &str) -> Result<(), AppError> {
     let (lifetime, page, mail): (i64, &str, fn(&str, &str) -> Mail) = match purpose {
         TokenPurpose::PasswordReset => (RESET_LIFETIME, "reset-password", reset_mail),
         TokenPurpose::EmailVerification => (VERIFICATION_LIFETIME, "verify-email", verification_mail),
@@ -197,7 +198,7 @@ pub async fn reset_password(
 pub async fn verify_email(
     state: &AppState,
     token: &str,
-    session_user: Option<i64>,
+    session_user: Option<UserId>,
     client: IpAddr,
 ) -> Result<(), AppError> {
     if state
@@ -218,7 +219,7 @@ pub async fn verify_email(
 
 /// Mails the user a new verification link (the earlier one stops working),
 /// unless the email is verified already.
-pub async fn send_verification_link(state: &AppState, user_id: i64) -> Result<(), AppError> {
+pub async fn send_verification_link(state: &AppState, user_id: UserId) -> Result<(), AppError> {
     if !state.mailer.delivers() {
         return Ok(());
     }
@@ -230,7 +231,7 @@ pub async fn send_verification_link(state: &AppState, user_id: i64) -> Result<()
 
 /// "Send again" on the account page, limited per user.
 #[tracing::instrument(skip_all, fields(user_id, %client))]
-pub async fn resend_verification_link(state: &AppState, user_id: i64, client: IpAddr) -> Result<(), AppError> {
+pub async fn resend_verification_link(state: &AppState, user_id: UserId, client: IpAddr) -> Result<(), AppError> {
     record_refusal(
         state
             .limits

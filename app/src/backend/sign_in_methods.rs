@@ -10,6 +10,7 @@ use super::{
     passkeys::is_passkey_id,
     AppState,
 };
+use crate::domain::UserId;
 use crate::{
     error::AppError,
     model::{IdentitySummary, PasskeySummary, SignInMethods},
@@ -26,7 +27,7 @@ pub enum Removable<'a> {
 }
 
 /// The user's password (or not), passkeys and identities, for the account page.
-pub async fn of(state: &AppState, user_id: i64) -> Result<SignInMethods, AppError> {
+pub async fn of(state: &AppState, user_id: UserId) -> Result<SignInMethods, AppError> {
     let passkeys = state.db.passkeys_of(user_id).await?;
     let identities = state.db.identities_of(user_id).await?;
     Ok(SignInMethods {
@@ -57,7 +58,7 @@ pub async fn of(state: &AppState, user_id: i64) -> Result<SignInMethods, AppErro
 /// Removes `way` from the user's ways to sign in, unless it is the last one
 /// that works: then [`AppError::LastSignInMethod`], and nothing changes.
 #[tracing::instrument(skip_all, fields(user_id, %client))]
-pub async fn remove(state: &AppState, user_id: i64, way: Removable<'_>, client: IpAddr) -> Result<(), AppError> {
+pub async fn remove(state: &AppState, user_id: UserId, way: Removable<'_>, client: IpAddr) -> Result<(), AppError> {
     let usable_providers = state.identity_providers.ids();
     let removal = match way {
         Removable::Passkey(id) if !is_passkey_id(id) => Removal::NotFound,

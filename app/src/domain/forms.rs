@@ -101,9 +101,7 @@ mod tests {
         assert_eq!(
             NewAccount::check(&"n".repeat(101), "a@", "long enough")
                 .unwrap_err()
-                .iter()
-                .cloned()
-                .collect::<Vec<_>>(),
+                .as_slice(),
             [
                 ValidationError::new("name", Invalid::NameTooLong),
                 ValidationError::new("email", Invalid::EmailInvalid)
@@ -116,13 +114,9 @@ mod tests {
 
     #[test]
     fn login_form_needs_both_fields_and_nothing_more() {
-        let problems = check_login_form(" ", "")
-            .unwrap_err()
-            .iter()
-            .cloned()
-            .collect::<Vec<_>>();
+        let problems = check_login_form(" ", "").unwrap_err();
         assert_eq!(
-            problems,
+            problems.as_slice(),
             [
                 ValidationError::new("email", Invalid::EmailRequired),
                 ValidationError::new("password", Invalid::PasswordRequired)

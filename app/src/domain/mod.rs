@@ -3,6 +3,7 @@
 
 mod forms;
 mod identifiers;
+mod ids;
 mod paging;
 mod passwords;
 mod problems;
@@ -10,6 +11,7 @@ mod redirects;
 
 pub use forms::{check_login_form, NewAccount, NewPasskeyAccount};
 pub use identifiers::{Email, PasskeyName, UserName};
+pub use ids::UserId;
 pub use paging::{parse_user_id, Cursor, PageRequest};
 pub use passwords::{check_first_password, check_password_change, check_reauthentication_form, Password};
 pub(crate) use problems::ProblemBody;

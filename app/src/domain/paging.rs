@@ -1,6 +1,6 @@
 //! Which page of the user list, and user ids from URLs.
 
-use super::{Invalid, ValidationError};
+use super::{Invalid, UserId, ValidationError};
 
 /// Which page of the user list: at most `limit` users next to `cursor`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,12 +52,13 @@ impl PageRequest {
 }
 
 /// A user id from a URL.
-pub fn parse_user_id(input: &str) -> Result<i64, ValidationError> {
+pub fn parse_user_id(input: &str) -> Result<UserId, ValidationError> {
     input
         .trim()
         .parse::<i64>()
         .ok()
         .filter(|id| *id > 0)
+        .map(UserId::new)
         .ok_or_else(|| ValidationError::new("id", Invalid::IdInvalid))
 }
 
@@ -97,7 +98,7 @@ mod tests {
 
     #[test]
     fn user_id_must_be_positive_integer() {
-        assert_eq!(parse_user_id("12"), Ok(12));
+        assert_eq!(parse_user_id("12"), Ok(UserId::new(12)));
         for bad in ["", "0", "-1", "abc", "1e3", "99999999999999999999"] {
             assert!(parse_user_id(bad).is_err(), "{bad}");
         }

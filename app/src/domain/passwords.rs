@@ -93,13 +93,9 @@ mod tests {
 
     #[test]
     fn password_change_names_its_own_fields() {
-        let problems = check_password_change("", "short")
-            .unwrap_err()
-            .iter()
-            .cloned()
-            .collect::<Vec<_>>();
+        let problems = check_password_change("", "short").unwrap_err();
         assert_eq!(
-            problems,
+            problems.as_slice(),
             [
                 ValidationError::new("current_password", Invalid::CurrentPasswordRequired),
                 ValidationError::new("new_password", Invalid::PasswordTooShort)

@@ -139,6 +139,10 @@ impl Problems {
     pub fn iter(&self) -> impl Iterator<Item = &ValidationError> {
         self.0.iter()
     }
+
+    pub fn as_slice(&self) -> &[ValidationError] {
+        &self.0
+    }
 }
 
 impl From<ValidationError> for Problems {

@@ -373,7 +373,10 @@ async fn the_owner_who_verifies_and_signs_in_at_a_provider_takes_the_account_ove
     assert_eq!(verified.status(), StatusCode::OK);
     assert_eq!(app.session_status(&attacker).await, StatusCode::OK);
 
-    assert_eq!(user_signed_in_at_provider(&setup, "ada@example.com").await, user_id);
+    assert_eq!(
+        user_signed_in_at_provider(&setup, "ada@example.com").await,
+        user_id.get()
+    );
     assert_eq!(app.session_status(&attacker).await, StatusCode::UNAUTHORIZED);
     let login = app.login("ada@example.com", PASSWORD).await;
     assert_eq!(login.status(), StatusCode::UNAUTHORIZED);
@@ -387,7 +390,10 @@ async fn a_provider_joins_an_account_its_owner_claimed_and_keeps_its_password() 
     let app = &setup.app;
     let (user_id, cookie) = app.register("Ada", "ada@example.com").await;
     app.mark_email_verified("ada@example.com").await;
-    assert_eq!(user_signed_in_at_provider(&setup, "ada@example.com").await, user_id);
+    assert_eq!(
+        user_signed_in_at_provider(&setup, "ada@example.com").await,
+        user_id.get()
+    );
     assert_eq!(app.session_status(&cookie).await, StatusCode::OK);
     assert_eq!(app.login("ada@example.com", PASSWORD).await.status(), StatusCode::OK);
     // A provider that does not vouch for the address never joins.

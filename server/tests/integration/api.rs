@@ -338,7 +338,7 @@ async fn one_user_by_id() {
     let app = TestApp::start().await;
     let (id, cookie) = app.register("Ada", "ada@example.com").await;
     let body = json(app.get(&format!("/api/user?id={id}"), Some(&cookie)).await).await;
-    assert_eq!(body["id"], id);
+    assert_eq!(body["id"], id.get());
     assert_eq!(body["name"], "Ada");
     let created_at = body["created_at"].as_str().unwrap();
     assert!(time::OffsetDateTime::parse(created_at, &time::format_description::well_known::Rfc3339).is_ok());

@@ -7,6 +7,7 @@
 //! machine's, `postgres://postgres@127.0.0.1:5432/postgres`) and dropped after.
 
 use app::backend::{clock::Clock, db::Backend};
+use app::domain::UserId;
 use reqwest::{
     header::{ACCEPT, CONTENT_TYPE, COOKIE, REFERER, SET_COOKIE},
     redirect::Policy,
@@ -342,12 +343,12 @@ impl TestApp {
     }
 
     /// Registers a user and returns its id and session cookie (`name=value`).
-    pub async fn register(&self, name: &str, email: &str) -> (i64, String) {
+    pub async fn register(&self, name: &str, email: &str) -> (UserId, String) {
         let response = self.try_register(name, email).await;
         assert_eq!(response.status(), StatusCode::OK);
         let cookie = session_cookie(&response).expect("register sets the session cookie");
         let body: Value = response.json().await.unwrap();
-        (body["id"].as_i64().unwrap(), cookie)
+        (UserId::new(body["id"].as_i64().unwrap()), cookie)
     }
 
     pub async fn stop(mut self) {

@@ -385,7 +385,7 @@ async fn an_existing_account_is_never_joined_on_an_address_the_provider_did_not_
     let browser = WithProvider::browser();
     let response = sign_in_with_provider(&setup, &browser, "ada@example.com", "/users").await;
     assert!(session_cookie(&response).is_some());
-    assert_eq!(session_of(&setup, &browser).await["user"]["id"], user_id);
+    assert_eq!(session_of(&setup, &browser).await["user"]["id"], user_id.get());
     smtp.one_about("A sign-in provider was linked").await;
 }
 

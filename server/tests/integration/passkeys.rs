@@ -443,7 +443,7 @@ async fn a_password_account_adds_a_passkey_signs_in_with_it_and_removes_it() {
     assert_eq!(added["last_used_at"], Value::Null);
 
     let signed_in = sign_in(&app, &mut device).await;
-    assert_eq!(json(signed_in).await["id"], id);
+    assert_eq!(json(signed_in).await["id"], id.get());
     let listed = methods(&app, &cookie).await;
     assert_eq!(listed["has_password"], true);
     assert_eq!(listed["passkeys"][0]["id"], added["id"]);

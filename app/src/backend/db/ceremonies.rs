@@ -1,6 +1,7 @@
 //! Ceremonies (see `backend::ceremony`): exchanges waiting between requests.
 
 use super::{database_error, Database};
+use crate::domain::UserId;
 use crate::error::AppError;
 
 impl Database {
@@ -11,7 +12,7 @@ impl Database {
         &self,
         id_hash: &str,
         purpose: &str,
-        user_id: Option<i64>,
+        user_id: Option<UserId>,
         state: &str,
         network: &str,
         expires_at: i64,
@@ -59,7 +60,7 @@ impl Database {
         id_hash: &str,
         purpose: &str,
         now: i64,
-    ) -> Result<Option<(Option<i64>, String)>, AppError> {
+    ) -> Result<Option<(Option<UserId>, String)>, AppError> {
         sqlx::query_as(
             "DELETE FROM ceremonies WHERE id_hash = $1 AND purpose = $2 AND expires_at > $3 \
              RETURNING user_id, state",

@@ -5,6 +5,7 @@ use super::{
     users::{insert_passwordless_user_in, PasswordlessUser},
     Database, Tx,
 };
+use crate::domain::UserId;
 use crate::{error::AppError, model::UserSummary};
 use sqlx::Connection;
 
@@ -45,7 +46,7 @@ impl Database {
         now: i64,
     ) -> Result<Option<(UserSummary, String)>, AppError> {
         let mut connection = self.connection().await?;
-        let user_id: Option<i64> = sqlx::query_scalar(
+        let user_id: Option<UserId> = sqlx::query_scalar(
             "UPDATE identities SET last_used_at = $3 WHERE provider = $1 AND subject = $2 RETURNING user_id",
         )
         .bind(provider)
@@ -67,7 +68,7 @@ impl Database {
 
     /// The account with this (normalised) email, and whether it is claimed.
     pub async fn account_by_email(&self, email: &str) -> Result<Option<AccountByEmail>, AppError> {
-        let row: Option<(i64, String, Option<i64>)> =
+        let row: Option<(UserId, String, Option<i64>)> =
             sqlx::query_as("SELECT id, name, claimed_at FROM users WHERE email = $1")
                 .bind(email)
                 .fetch_optional(&mut *self.connection().await?)
@@ -84,7 +85,7 @@ impl Database {
     /// has ended); one linked to anyone already is [`AppError::IdentityTaken`].
     pub async fn link_identity(
         &self,
-        user_id: i64,
+        user_id: UserId,
         linking_in: Option<&str>,
         identity: &NewIdentity<'_>,
     ) -> Result<(), AppError> {
@@ -104,7 +105,7 @@ impl Database {
     /// claimed. One transaction.
     pub async fn take_over_with_identity(
         &self,
-        user_id: i64,
+        user_id: UserId,
         identity: &NewIdentity<'_>,
         now: i64,
     ) -> Result<(), AppError> {
@@ -137,7 +138,7 @@ impl Database {
         created_at: i64,
         verified_at: Option<i64>,
         identity: &NewIdentity<'_>,
-    ) -> Result<i64, AppError> {
+    ) -> Result<UserId, AppError> {
         let mut connection = self.connection().await?;
         let mut tx = connection.begin().await.map_err(database_error)?;
         let user = PasswordlessUser {
@@ -155,7 +156,7 @@ impl Database {
     }
 
     /// The user's identities, oldest first.
-    pub async fn identities_of(&self, user_id: i64) -> Result<Vec<IdentityRecord>, AppError> {
+    pub async fn identities_of(&self, user_id: UserId) -> Result<Vec<IdentityRecord>, AppError> {
         let rows: Vec<(String, String, String, i64, Option<i64>)> = sqlx::query_as(
             "SELECT provider, subject, email, created_at, last_used_at FROM identities \
              WHERE user_id = $1 ORDER BY created_at, provider, subject",
@@ -177,7 +178,7 @@ impl Database {
     }
 }
 
-async fn insert_identity_in(tx: &mut Tx<'_>, user_id: i64, identity: &NewIdentity<'_>) -> Result<(), AppError> {
+async fn insert_identity_in(tx: &mut Tx<'_>, user_id: UserId, identity: &NewIdentity<'_>) -> Result<(), AppError> {
     sqlx::query("INSERT INTO identities (provider, subject, user_id, email, created_at) VALUES ($1, $2, $3, $4, $5)")
         .bind(identity.provider)
         .bind(identity.subject)

@@ -5,6 +5,7 @@ use super::{
     users::{insert_passwordless_user_in, PasswordlessUser},
     Database, Tx,
 };
+use crate::domain::UserId;
 use crate::error::AppError;
 use sqlx::Connection;
 
@@ -28,7 +29,7 @@ pub struct NewPasskey<'a> {
 
 /// What signing in with a passkey needs: its owner and its stored credential.
 pub struct PasskeyOwner {
-    pub user_id: i64,
+    pub user_id: UserId,
     pub user_name: String,
     pub email: String,
     pub user_handle: String,
@@ -37,7 +38,7 @@ pub struct PasskeyOwner {
 
 impl Database {
     /// The user's WebAuthn user handle, once a first passkey has set it.
-    pub async fn passkey_user_handle(&self, user_id: i64) -> Result<Option<String>, AppError> {
+    pub async fn passkey_user_handle(&self, user_id: UserId) -> Result<Option<String>, AppError> {
         let handle: Option<Option<String>> = sqlx::query_scalar("SELECT passkey_user_handle FROM users WHERE id = $1")
             .bind(user_id)
             .fetch_optional(&mut *self.connection().await?)
@@ -48,7 +49,7 @@ impl Database {
 
     /// The credential ids of the user's passkeys: an authenticator holding
     /// one of them is not asked to make another.
-    pub async fn passkey_ids_of(&self, user_id: i64) -> Result<Vec<String>, AppError> {
+    pub async fn passkey_ids_of(&self, user_id: UserId) -> Result<Vec<String>, AppError> {
         sqlx::query_scalar("SELECT id FROM passkeys WHERE user_id = $1")
             .bind(user_id)
             .fetch_all(&mut *self.connection().await?)
@@ -57,7 +58,7 @@ impl Database {
     }
 
     /// The user's passkeys, oldest first.
-    pub async fn passkeys_of(&self, user_id: i64) -> Result<Vec<PasskeyRecord>, AppError> {
+    pub async fn passkeys_of(&self, user_id: UserId) -> Result<Vec<PasskeyRecord>, AppError> {
         let rows: Vec<(String, String, i64, Option<i64>)> = sqlx::query_as(
             "SELECT id, name, created_at, last_used_at FROM passkeys WHERE user_id = $1 ORDER BY created_at, id",
         )
@@ -85,7 +86,7 @@ impl Database {
         user_handle: &str,
         created_at: i64,
         passkey: &NewPasskey<'_>,
-    ) -> Result<i64, AppError> {
+    ) -> Result<UserId, AppError> {
         let mut connection = self.connection().await?;
         let mut tx = connection.begin().await.map_err(database_error)?;
         let user = PasswordlessUser {
@@ -109,7 +110,7 @@ impl Database {
     /// password change or reset ending it cannot be outrun).
     pub async fn add_passkey(
         &self,
-        user_id: i64,
+        user_id: UserId,
         adding_in: &str,
         user_handle: &str,
         passkey: &NewPasskey<'_>,
@@ -137,7 +138,7 @@ impl Database {
 
     /// The passkey with this credential id and its owner.
     pub async fn passkey_owner(&self, credential_id: &str) -> Result<Option<PasskeyOwner>, AppError> {
-        let row: Option<(i64, String, String, Option<String>, String)> = sqlx::query_as(
+        let row: Option<(UserId, String, String, Option<String>, String)> = sqlx::query_as(
             "SELECT users.id, users.name, users.email, users.passkey_user_handle, passkeys.credential \
              FROM passkeys JOIN users ON users.id = passkeys.user_id WHERE passkeys.id = $1",
         )
@@ -180,7 +181,7 @@ impl Database {
     }
 }
 
-async fn insert_passkey_in(tx: &mut Tx<'_>, user_id: i64, passkey: &NewPasskey<'_>) -> Result<(), AppError> {
+async fn insert_passkey_in(tx: &mut Tx<'_>, user_id: UserId, passkey: &NewPasskey<'_>) -> Result<(), AppError> {
     sqlx::query("INSERT INTO passkeys (id, user_id, name, credential, created_at) VALUES ($1, $2, $3, $4, $5)")
         .bind(passkey.id)
         .bind(user_id)

@@ -37,6 +37,12 @@ impl From<i64> for Param {
     }
 }
 
+impl From<crate::domain::UserId> for Param {
+    fn from(value: crate::domain::UserId) -> Self {
+        Self::Int(value.get())
+    }
+}
+
 impl From<&str> for Param {
     fn from(value: &str) -> Self {
         Self::Text(value.to_owned())

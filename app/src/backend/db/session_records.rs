@@ -2,6 +2,7 @@
 //! cookie carries.
 
 use super::{database_error, Database, Tx};
+use crate::domain::UserId;
 use crate::error::AppError;
 use sqlx::{Any, Connection};
 
@@ -9,7 +10,7 @@ use sqlx::{Any, Connection};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SessionRecord {
     pub id: String,
-    pub user_id: i64,
+    pub user_id: UserId,
     pub created_at: i64,
     pub last_seen_at: i64,
     /// The absolute expiry.
@@ -59,7 +60,7 @@ impl Database {
     /// read on the shared reader (`reader.rs`).
     pub async fn session_standing(
         &self,
-        user_id: i64,
+        user_id: UserId,
         session_id: &str,
         now: i64,
     ) -> Result<Option<SessionStanding>, AppError> {
@@ -120,7 +121,7 @@ impl Database {
     }
 
     /// The user's sessions that have not expired by `now`, newest first.
-    pub async fn sessions_of(&self, user_id: i64, now: i64) -> Result<Vec<SessionRecord>, AppError> {
+    pub async fn sessions_of(&self, user_id: UserId, now: i64) -> Result<Vec<SessionRecord>, AppError> {
         let rows: Vec<(String, i64, i64, i64, String, String)> = sqlx::query_as(
             "SELECT id, created_at, last_seen_at, expires_at, user_agent, address FROM sessions \
              WHERE user_id = $1 AND expires_at > $2 ORDER BY created_at DESC, id",
@@ -147,7 +148,7 @@ impl Database {
     }
 
     /// Ends one session of the user; `false` when the user has none by that id.
-    pub async fn end_session(&self, user_id: i64, session_id: &str) -> Result<bool, AppError> {
+    pub async fn end_session(&self, user_id: UserId, session_id: &str) -> Result<bool, AppError> {
         let deleted = sqlx::query("DELETE FROM sessions WHERE id = $1 AND user_id = $2")
             .bind(session_id)
             .bind(user_id)
@@ -163,7 +164,7 @@ impl Database {
 /// in a successor: [`AppError::Unauthorized`] when it was already gone. Its
 /// delete also locks the row (PostgreSQL) or the database (SQLite) until the
 /// transaction ends.
-pub(super) async fn end_replaced_in(tx: &mut Tx<'_>, replaced: &str, user_id: i64) -> Result<(), AppError> {
+pub(super) async fn end_replaced_in(tx: &mut Tx<'_>, replaced: &str, user_id: UserId) -> Result<(), AppError> {
     on_live_session_in(
         tx,
         "DELETE FROM sessions WHERE id = $1 AND user_id = $2",
@@ -178,14 +179,19 @@ pub(super) async fn end_replaced_in(tx: &mut Tx<'_>, replaced: &str, user_id: i6
 /// the database (SQLite), so a concurrent end of it waits for the commit
 /// and then ends whatever the transaction made with it. Otherwise
 /// [`AppError::Unauthorized`].
-pub(super) async fn hold_session_in(tx: &mut Tx<'_>, session_id: &str, user_id: i64) -> Result<(), AppError> {
+pub(super) async fn hold_session_in(tx: &mut Tx<'_>, session_id: &str, user_id: UserId) -> Result<(), AppError> {
     let hold = "UPDATE sessions SET last_seen_at = last_seen_at WHERE id = $1 AND user_id = $2";
     on_live_session_in(tx, hold, session_id, user_id).await
 }
 
 /// Runs `statement` on the row of the session `session_id` of `user_id`
 /// (`$1`, `$2`): [`AppError::Unauthorized`] when there is none.
-async fn on_live_session_in(tx: &mut Tx<'_>, statement: &str, session_id: &str, user_id: i64) -> Result<(), AppError> {
+async fn on_live_session_in(
+    tx: &mut Tx<'_>,
+    statement: &str,
+    session_id: &str,
+    user_id: UserId,
+) -> Result<(), AppError> {
     let touched = sqlx::query(statement)
         .bind(session_id)
         .bind(user_id)

@@ -2,6 +2,7 @@
 //! another that works is left.
 
 use super::{database_error, Database};
+use crate::domain::UserId;
 use crate::error::AppError;
 use sqlx::Connection;
 
@@ -20,7 +21,7 @@ impl Database {
     /// sign in (with the providers `usable_providers` configured now).
     pub async fn remove_passkey(
         &self,
-        user_id: i64,
+        user_id: UserId,
         credential_id: &str,
         usable_providers: &[&str],
     ) -> Result<Removal, AppError> {
@@ -40,7 +41,7 @@ impl Database {
     /// whose provider left the configuration signs nobody in).
     pub(super) async fn remove_sign_in_method<'q>(
         &self,
-        user_id: i64,
+        user_id: UserId,
         usable_providers: &[&str],
         delete: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
     ) -> Result<Removal, AppError> {
@@ -86,7 +87,7 @@ impl Database {
     /// sign in (with the providers `usable_providers` configured now).
     pub async fn unlink_identity(
         &self,
-        user_id: i64,
+        user_id: UserId,
         provider: &str,
         subject: &str,
         usable_providers: &[&str],

@@ -2,6 +2,7 @@
 //! email verification), kept only as their SHA-256.
 
 use super::{database_error, Database, Tx};
+use crate::domain::UserId;
 use crate::{error::AppError, model::UserSummary};
 use sqlx::Connection;
 
@@ -38,7 +39,7 @@ impl Database {
     pub async fn store_token(
         &self,
         purpose: TokenPurpose,
-        user_id: i64,
+        user_id: UserId,
         token_hash: &str,
         expires_at: i64,
         now: i64,
@@ -101,7 +102,12 @@ impl Database {
     /// (`session_user`), the one who holds the account's ways in also holds
     /// the address: the account is claimed (see the account security
     /// migration).
-    pub async fn verify_email(&self, token_hash: &str, now: i64, session_user: Option<i64>) -> Result<bool, AppError> {
+    pub async fn verify_email(
+        &self,
+        token_hash: &str,
+        now: i64,
+        session_user: Option<UserId>,
+    ) -> Result<bool, AppError> {
         let mut connection = self.connection().await?;
         let mut tx = connection.begin().await.map_err(database_error)?;
         let Some(user_id) = spend_token(&mut tx, TokenPurpose::EmailVerification, token_hash, now).await? else {
@@ -130,7 +136,7 @@ pub(super) async fn spend_token(
     purpose: TokenPurpose,
     token_hash: &str,
     now: i64,
-) -> Result<Option<i64>, AppError> {
+) -> Result<Option<UserId>, AppError> {
     sqlx::query_scalar(
         "DELETE FROM account_tokens WHERE token_hash = $1 AND purpose = $2 AND expires_at > $3 RETURNING user_id",
     )

@@ -6,6 +6,7 @@ use super::{
     tokens::TokenPurpose,
     Backend, Database, SessionRecord, Tx,
 };
+use crate::domain::UserId;
 use crate::{
     backend::clock::rfc3339_of,
     domain::{Cursor, PageRequest},
@@ -55,7 +56,7 @@ impl Database {
         password_hash: &str,
         created_at: i64,
     ) -> Result<UserSummary, AppError> {
-        let id: i64 = sqlx::query_scalar(
+        let id: UserId = sqlx::query_scalar(
             "INSERT INTO users (name, email, password_hash, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
         )
         .bind(name)
@@ -72,7 +73,7 @@ impl Database {
     }
 
     pub async fn find_credentials(&self, email: &str) -> Result<Option<Credentials>, AppError> {
-        let row: Option<(i64, String, Option<String>)> =
+        let row: Option<(UserId, String, Option<String>)> =
             sqlx::query_as("SELECT id, name, password_hash FROM users WHERE email = $1")
                 .bind(email)
                 .fetch_optional(&mut *self.connection().await?)
@@ -86,7 +87,7 @@ impl Database {
 
     /// The stored password hash of a user; `None` when the user is gone or
     /// has no password.
-    pub async fn password_hash(&self, user_id: i64) -> Result<Option<String>, AppError> {
+    pub async fn password_hash(&self, user_id: UserId) -> Result<Option<String>, AppError> {
         let hash: Option<Option<String>> = sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")
             .bind(user_id)
             .fetch_optional(&mut *self.connection().await?)
@@ -97,7 +98,12 @@ impl Database {
 
     /// Replaces the stored hash of the same password (a rehash at a new cost),
     /// only if it is still `old_hash`: a password changed meanwhile stays changed.
-    pub async fn replace_password_hash(&self, user_id: i64, old_hash: &str, new_hash: &str) -> Result<bool, AppError> {
+    pub async fn replace_password_hash(
+        &self,
+        user_id: UserId,
+        old_hash: &str,
+        new_hash: &str,
+    ) -> Result<bool, AppError> {
         let updated = sqlx::query("UPDATE users SET password_hash = $3 WHERE id = $1 AND password_hash = $2")
             .bind(user_id)
             .bind(old_hash)
@@ -109,12 +115,12 @@ impl Database {
     }
 
     /// Where the user's mail goes; `None` when the user no longer exists.
-    pub async fn email_of(&self, user_id: i64) -> Result<Option<String>, AppError> {
+    pub async fn email_of(&self, user_id: UserId) -> Result<Option<String>, AppError> {
         Ok(self.email_state(user_id).await?.map(|(email, _)| email))
     }
 
     /// The user's email and whether it is verified.
-    pub async fn email_state(&self, user_id: i64) -> Result<Option<(String, bool)>, AppError> {
+    pub async fn email_state(&self, user_id: UserId) -> Result<Option<(String, bool)>, AppError> {
         let row: Option<(String, Option<i64>)> =
             sqlx::query_as("SELECT email, email_verified_at FROM users WHERE id = $1")
                 .bind(user_id)
@@ -125,7 +131,7 @@ impl Database {
     }
 
     /// The id of the account with this (normalised) email.
-    pub async fn user_id_by_email(&self, email: &str) -> Result<Option<i64>, AppError> {
+    pub async fn user_id_by_email(&self, email: &str) -> Result<Option<UserId>, AppError> {
         sqlx::query_scalar("SELECT id FROM users WHERE email = $1")
             .bind(email)
             .fetch_optional(&mut *self.connection().await?)
@@ -184,7 +190,7 @@ impl Database {
     /// (`reader.rs`). `None` and no users when the session is not valid.
     pub async fn users_page_for_session(
         &self,
-        user_id: i64,
+        user_id: UserId,
         session_id: &str,
         now: i64,
         page: PageRequest,
@@ -251,8 +257,8 @@ impl Database {
         Ok((Some(SessionStanding::from_row(last_seen_at, email_verified_at)), users))
     }
 
-    pub async fn find_user(&self, id: i64) -> Result<Option<UserProfile>, AppError> {
-        let row: Option<(i64, String, i64)> = sqlx::query_as("SELECT id, name, created_at FROM users WHERE id = $1")
+    pub async fn find_user(&self, id: UserId) -> Result<Option<UserProfile>, AppError> {
+        let row: Option<(UserId, String, i64)> = sqlx::query_as("SELECT id, name, created_at FROM users WHERE id = $1")
             .bind(id)
             .fetch_optional(&mut *self.connection().await?)
             .await
@@ -288,7 +294,7 @@ async fn set_password_in(
 /// user is gone.
 pub(super) async fn verify_address_in(
     tx: &mut Tx<'_>,
-    user_id: i64,
+    user_id: UserId,
     now: i64,
 ) -> Result<Option<Option<i64>>, AppError> {
     sqlx::query_scalar(
@@ -305,7 +311,7 @@ pub(super) async fn verify_address_in(
 /// ways in they never proved were theirs): its password, passkeys and
 /// linked identities go, and it is claimed from `now` on. The caller then
 /// gives it the owner's own way in and ends its sessions.
-pub(super) async fn remove_unproved_methods_in(tx: &mut Tx<'_>, user_id: i64, now: i64) -> Result<(), AppError> {
+pub(super) async fn remove_unproved_methods_in(tx: &mut Tx<'_>, user_id: UserId, now: i64) -> Result<(), AppError> {
     for statement in [
         "DELETE FROM passkeys WHERE user_id = $1",
         "DELETE FROM identities WHERE user_id = $1",
@@ -341,7 +347,10 @@ pub(super) struct PasswordlessUser<'a> {
 }
 
 /// Inserts `user`, returning its id; a taken email is [`AppError::EmailTaken`].
-pub(super) async fn insert_passwordless_user_in(tx: &mut Tx<'_>, user: &PasswordlessUser<'_>) -> Result<i64, AppError> {
+pub(super) async fn insert_passwordless_user_in(
+    tx: &mut Tx<'_>,
+    user: &PasswordlessUser<'_>,
+) -> Result<UserId, AppError> {
     sqlx::query_scalar(
         "INSERT INTO users (name, email, created_at, passkey_user_handle, email_verified_at, claimed_at) \
          VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",

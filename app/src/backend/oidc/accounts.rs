@@ -126,7 +126,7 @@ async fn account_of(
     .record(client);
     if !identity.email_verified {
         if let Err(err) = recovery::send_verification_link(state, user_id).await {
-            tracing::warn!(user_id, error = %err, "verification mail not queued");
+            tracing::warn!(%user_id, error = %err, "verification mail not queued");
         }
     }
     Ok(SignedIn {

@@ -10,6 +10,7 @@ use super::{
     Provider,
 };
 use crate::backend::audit::{AuditEvent, Method, Reason};
+use crate::domain::UserId;
 use crate::{
     backend::{
         ceremony::{self, Ceremony},
@@ -47,14 +48,14 @@ struct ProviderSignIn {
 pub enum FlowPurpose {
     SignIn,
     /// Linking an account at the provider to this logged-in user.
-    Link(i64),
+    Link(UserId),
     /// This logged-in user proving who they are again with a linked identity.
-    Reauthenticate(i64),
+    Reauthenticate(UserId),
 }
 
 impl FlowPurpose {
     /// The logged-in user the flow is for, if any.
-    pub fn user(self) -> Option<i64> {
+    pub fn user(self) -> Option<UserId> {
         match self {
             Self::SignIn => None,
             Self::Link(user_id) | Self::Reauthenticate(user_id) => Some(user_id),

@@ -2,6 +2,7 @@
 //! `backend::ceremony`), and the browser's answer.
 
 use super::CEREMONY_LIFETIME;
+use crate::domain::UserId;
 use crate::{
     backend::{
         ceremony::{self, Ceremony},
@@ -64,7 +65,7 @@ impl Ceremony for SignIn {
 pub(super) async fn begin<C: Ceremony>(
     state: &AppState,
     ceremony: &C,
-    user_id: Option<i64>,
+    user_id: Option<UserId>,
     options: &impl Serialize,
     client: IpAddr,
 ) -> Result<PasskeyChallenge, AppError> {
@@ -76,7 +77,7 @@ pub(super) async fn begin<C: Ceremony>(
 /// Spends the ceremony `id` of kind `C`: its user and state, or
 /// [`AppError::PasskeyExpired`] for an id that is unknown, of another kind,
 /// already spent or expired.
-pub(super) async fn take<C: Ceremony>(state: &AppState, id: &str) -> Result<(Option<i64>, C), AppError> {
+pub(super) async fn take<C: Ceremony>(state: &AppState, id: &str) -> Result<(Option<UserId>, C), AppError> {
     ceremony::take(state, id).await?.ok_or(AppError::PasskeyExpired)
 }
 

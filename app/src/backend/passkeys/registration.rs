@@ -126,7 +126,7 @@ pub async fn finish_sign_up(
     }
     .record(client);
     if let Err(err) = recovery::send_verification_link(state, user_id).await {
-        tracing::warn!(user_id, error = %err, "verification mail not queued");
+        tracing::warn!(%user_id, error = %err, "verification mail not queued");
     }
     Ok(SignedIn {
         user: UserSummary {
@@ -156,7 +156,7 @@ fn verify_registration(
 
 /// "Add a passkey", first step, for the logged-in `user`, whose email must
 /// be verified: a lasting way in is only for the address's owner.
-#[tracing::instrument(skip_all, fields(user_id = user.id, %client))]
+#[tracing::instrument(skip_all, fields(user_id = %user.id, %client))]
 pub async fn start_adding(state: &AppState, user: &UserSummary, client: IpAddr) -> Result<PasskeyChallenge, AppError> {
     let email = match state.db.email_state(user.id).await? {
         Some((email, true)) => email,
@@ -189,7 +189,7 @@ pub async fn start_adding(state: &AppState, user: &UserSummary, client: IpAddr) 
 /// "Add a passkey", second step: only the user who started the ceremony can
 /// finish it, in a session that is still live when the passkey is stored.
 /// Sends the security notice.
-#[tracing::instrument(skip_all, fields(user_id = session.user.id, %client))]
+#[tracing::instrument(skip_all, fields(user_id = %session.user.id, %client))]
 pub async fn finish_adding(
     state: &AppState,
     session: &Session,

@@ -5,6 +5,7 @@ use super::{
     credential_id, internal, stored_credential, webauthn_internal,
 };
 use crate::backend::audit::{record_refusal, AuditEvent, Method, Reason};
+use crate::domain::UserId;
 use crate::{
     backend::{
         accounts::SignedIn,
@@ -84,7 +85,7 @@ pub async fn finish_sign_in(
 #[tracing::instrument(skip_all, fields(user_id, %client))]
 pub async fn start_reauthentication(
     state: &AppState,
-    user_id: i64,
+    user_id: UserId,
     client: IpAddr,
 ) -> Result<PasskeyChallenge, AppError> {
     let (options, authentication) = state
@@ -105,7 +106,7 @@ pub async fn start_reauthentication(
 /// "Confirm with a passkey", second step: as a sign-in, but the passkey
 /// must be one of the user of `session`, which `next` then replaces (see
 /// `accounts::reauthenticate`).
-#[tracing::instrument(skip_all, fields(user_id = session.user.id, %client))]
+#[tracing::instrument(skip_all, fields(user_id = %session.user.id, %client))]
 pub async fn finish_reauthentication(
     state: &AppState,
     session: &Session,

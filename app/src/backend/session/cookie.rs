@@ -250,7 +250,7 @@ mod tests {
 
     fn ada() -> UserSummary {
         UserSummary {
-            id: 7,
+            id: crate::domain::UserId::new(7),
             name: "Ada".into(),
         }
     }
@@ -505,7 +505,7 @@ mod tests {
         let config = config();
         let now = Clock::default().now();
         let user = UserSummary {
-            id: 1,
+            id: crate::domain::UserId::new(1),
             name: "x".repeat(4000),
         };
         assert_eq!(config.seal(&config.start(user, now), now), Err(AppError::Internal));
