@@ -64,8 +64,9 @@ ensure_wasm_bindgen() {
 }
 
 ensure_npm_packages() {
-  if [ ! -x end2end/node_modules/.bin/wasm-opt ] || [ end2end/package-lock.json -nt end2end/node_modules/.package-lock.json ]; then
-    step "Installing npm packages (wasm-opt, Playwright)"
+  if [ ! -x end2end/node_modules/.bin/wasm-opt ] || [ ! -x end2end/node_modules/.bin/eslint ] ||
+    [ end2end/package-lock.json -nt end2end/node_modules/.package-lock.json ]; then
+    step "Installing npm packages (wasm-opt, Playwright, eslint)"
     (cd end2end && npm ci --no-audit --no-fund)
   fi
   local version

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what is missing and runs every check: formatting and lints (server
-# and wasm sides), unit and HTTP integration tests, fuzzing of the API from
-# its OpenAPI document, then the release build and the browser tests against it. UPDATE_SCREENSHOTS=1 also refreshes the
-# README's screenshots.
+# and wasm sides, and /login's script), unit and HTTP integration tests,
+# fuzzing of the API from its OpenAPI document, then the release build and the
+# browser tests against it. UPDATE_SCREENSHOTS=1 also refreshes the README's
+# screenshots.
 source "$(dirname "$0")/lib.sh"
 
 ensure_build_tools
@@ -18,6 +19,9 @@ cargo clippy --all-targets -- -D warnings
 
 step "Lints of the browser side: the hydrate build for wasm32 (cargo clippy)"
 cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
+
+step "Lint of /login's own script, which no build step checks (eslint)"
+eslint --config end2end/eslint.config.mjs app/src/pages/login.js
 
 # The skip policy (README, "Tests"): a test that needs a tool this script
 # installs (nginx, aiosmtpd, npm's oidc-provider) is #[ignore]d, so that a

@@ -1,7 +1,8 @@
 // The GOV.UK error pattern on every form, with and without JavaScript: every
 // problem at once in a focused summary whose links lead to the fields, each
 // message above its field and tied to it, "Error: " in the title. With
-// JavaScript nothing is sent until the fields pass the domain's rules; without,
+// JavaScript nothing is sent until the fields pass the domain's rules (except
+// on /login, which runs no wasm: its form is a plain post either way); without,
 // the page comes back from the server with the same problems and what was
 // typed (never the password), and nothing typed lands in the URL.
 import { test, expect, uniqueEmail, live, expectProblems, registerThroughForm, PASSWORD, at, type Page } from "./fixtures";

@@ -58,3 +58,30 @@ test("logging out loads /login once, so what the person does next is not cut sho
   expect(shown).toEqual(["/login", "/register"]);
   expect(loaded).toEqual(["/login", "/register"]);
 });
+
+test.describe("an answer that is not the API's", () => {
+  test.use({ expectedHttpErrors: [502] });
+
+  test("keeps the passkey button busy while it is awaited, then says the server is out of reach", async ({ page }) => {
+    // Only the button asks: no request waits in the email field's suggestions.
+    await page.addInitScript(() => {
+      PublicKeyCredential.isConditionalMediationAvailable = async () => false;
+    });
+    let answer: () => void = () => {};
+    const answered = new Promise<void>((resolve) => (answer = resolve));
+    // A proxy's error page, with no `code`: the page says its own words, not the proxy's.
+    await page.route("**/api/auth/passkey/login/options", async (route) => {
+      await answered;
+      await route.fulfill({ status: 502, contentType: "text/html", body: "<h1>Bad Gateway</h1>" });
+    });
+    await page.goto("/login");
+    await live(page);
+    const button = page.getByRole("button", { name: "Sign in with a passkey" });
+    await button.click();
+    await expect(button).toHaveAttribute("aria-disabled", "true");
+    answer();
+    await expect(page.getByRole("alert")).toHaveText("Service temporarily unavailable, try again shortly");
+    await expect(button).not.toHaveAttribute("aria-disabled");
+    await expect(page).toHaveURL(at("/login"));
+  });
+});

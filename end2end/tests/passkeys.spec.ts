@@ -166,7 +166,7 @@ test("a password account adds a named passkey, signs in with it, and removes it"
 });
 
 test.describe("refusals", () => {
-  test.use({ ...mailingTo, expectedHttpErrors: [401, 403, 409] });
+  test.use({ ...mailingTo, expectedHttpErrors: [400, 401, 403, 409] });
 
   test("an unverified account cannot add a passkey", async ({ page, authenticator }) => {
     void authenticator;
@@ -199,6 +199,37 @@ test.describe("refusals", () => {
       "This is your only way to sign in: set a password, add a passkey or link a provider first",
     );
     await expect(passkeys.getByRole("listitem")).toHaveCount(1);
+  });
+
+  test("on /login, a refusal by the browser is said in the wasm's words", async ({ page, authenticator }) => {
+    await withoutAutofill(page);
+    await createAccountWithPasskey(page, "Unverified Signer", uniqueEmail("unverifiedsigner"));
+    await logOut(page);
+    // The device cannot verify the person: the browser refuses the request.
+    await authenticator.cdp.send("WebAuthn.setUserVerified", { authenticatorId: authenticator.id, isUserVerified: false });
+    await live(page);
+    await page.getByRole("button", { name: "Sign in with a passkey" }).click();
+    await expect(page.getByRole("alert").filter({ hasText: "cancelled or took too long" })).toHaveText(
+      "The passkey request was cancelled or took too long. Try again when you are ready.",
+    );
+    await expect(page).toHaveURL(at("/login"));
+    await expect(page.getByRole("button", { name: "Sign in with a passkey" })).not.toHaveAttribute("aria-disabled");
+  });
+
+  test("passkey autofill says the server's refusal of the passkey picked", async ({ page, authenticator }) => {
+    void authenticator;
+    await createAccountWithPasskey(page, "Refused Pick", uniqueEmail("refusedpick"));
+    await page.context().clearCookies();
+    // The answer for the passkey picked names a ceremony the server never
+    // started: the server refuses it, and the page says the server's words.
+    await page.route("**/api/auth/passkey/login", (route) =>
+      route.continue({ postData: route.request().postData()!.replace(/ceremony=[^&]*/, "ceremony=unknown") }),
+    );
+    await page.goto("/login");
+    await expect(page.getByRole("alert").filter({ hasText: "expired" })).toHaveText(
+      "The passkey request expired or was already used, try again",
+    );
+    await expect(page).toHaveURL(at("/login"));
   });
 
   test("a refused verification is said in plain words", async ({ page, authenticator }) => {

@@ -2,27 +2,33 @@
 // page is the server's HTML, whose forms work without any script; this adds
 // what needs one. Sign-in with a passkey (the button, and autofill in the
 // email field's suggestions), and the login button's pending state.
+//
+// What it calls and what it says come from the page (`login.rs` writes them
+// as data attributes from the Rust side's own constants): no endpoint and no
+// message is written here. It decides by an error's `code`, never its words.
 
+const page = document.querySelector("[data-login-path]").dataset;
+const browserRefusals = JSON.parse(page.browserRefusals);
 const section = document.querySelector("section.passkey");
 const button = section.querySelector("button");
 const note = section.querySelector(".hint");
 const credentialApi = window.PublicKeyCredential;
 
-/** A refusal from the server: its `{"error": ...}`, said as it is. */
-class Refusal extends Error {}
-
-/** A browser's refusal (a `DOMException`, by name) in plain words; nothing for one this page caused. */
-function inWords(error) {
-  switch (error?.name) {
-    case "AbortError":
-      return null;
-    case "NotAllowedError":
-      return "The passkey request was cancelled or took too long. Try again when you are ready.";
-    case "SecurityError":
-      return "Passkeys cannot be used at this address of the site.";
-    default:
-      return "The passkey request failed. Try again, or use your password.";
+/** A refusal from the server: its body's `code` to decide by, its `error` to show. */
+class Refusal extends Error {
+  constructor({ code, error }) {
+    super(error);
+    this.code = code;
   }
+}
+
+/** The server out of reach, or an answer that is not the API's (a proxy's error page, say). */
+const unreachable = () => new Refusal({ code: null, error: page.unavailable });
+
+/** A browser's refusal (a `DOMException`, by name) in plain words; `null` for one this page caused. */
+function inWords(error) {
+  const name = error?.name;
+  return typeof name === "string" && Object.hasOwn(browserRefusals, name) ? browserRefusals[name] : page.otherRefusal;
 }
 
 async function post(endpoint, fields = {}) {
@@ -30,10 +36,13 @@ async function post(endpoint, fields = {}) {
     method: "POST",
     headers: { Accept: "application/json" },
     body: new URLSearchParams(fields),
+  }).catch(() => {
+    throw unreachable();
   });
-  const answer = await response.json().catch(() => ({}));
-  if (!response.ok) throw new Refusal(answer.error || "The server could not be reached. Try again.");
-  return answer;
+  const answer = await response.json().catch(() => null);
+  if (response.ok && answer) return answer;
+  // Every refusal of the API names itself by `code`; without one it is not the API's.
+  throw answer?.code ? new Refusal(answer) : unreachable();
 }
 
 /**
@@ -42,11 +51,11 @@ async function post(endpoint, fields = {}) {
  * again: the server sends a logged-in user where the login would have.
  */
 async function signIn(autofill) {
-  const { ceremony, options } = await post("/api/auth/passkey/login/options");
+  const { ceremony, options } = await post(page.optionsPath);
   const request = { publicKey: credentialApi.parseRequestOptionsFromJSON(options.publicKey) };
   if (autofill) Object.assign(request, { mediation: "conditional", signal: autofill.signal });
   const credential = await navigator.credentials.get(request);
-  await post("/api/auth/passkey/login", { ceremony, credential: JSON.stringify(credential.toJSON()) });
+  await post(page.signInPath, { ceremony, credential: JSON.stringify(credential.toJSON()) });
   location.replace(location.href);
 }
 
@@ -100,14 +109,14 @@ if (typeof credentialApi?.parseRequestOptionsFromJSON === "function") {
   button.addEventListener("click", onPress);
   offerInAutofill();
 } else {
-  note.textContent = "This browser cannot use passkeys.";
+  note.textContent = page.unsupported;
 }
 
 // A second press while the login is on its way posts nothing more (it would
 // be a second attempt), until the next page comes, or for a while: a post the
 // user stopped (Esc) leaves this page as it was, to be sent again.
 const SENDING_MS = 15_000;
-const login = document.querySelector("form[action$='/auth/login']");
+const login = [...document.forms].find((form) => form.getAttribute("action") === page.loginPath);
 const submit = login.querySelector("button[type=submit]");
 login.addEventListener("submit", (event) => {
   if (busy(submit)) {

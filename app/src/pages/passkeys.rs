@@ -49,6 +49,36 @@ impl PasskeyProblem {
     }
 }
 
+/// A browser's refusal of a passkey request, by the name of its
+/// `DOMException`, in plain words; `None` for one the page caused itself (it
+/// stopped the request, or the user left): nothing to say. The wasm's calls
+/// and `/login`'s script (`login.js`, told them by `login.rs`) both say these.
+pub const BROWSER_REFUSALS: [(&str, Option<&str>); 5] = [
+    ("AbortError", None),
+    (
+        "NotAllowedError",
+        Some("The passkey request was cancelled or took too long. Try again when you are ready."),
+    ),
+    (
+        "InvalidStateError",
+        Some("This device already has a passkey for this account."),
+    ),
+    (
+        "NotSupportedError",
+        Some("This browser or device cannot make the kind of passkey this site needs."),
+    ),
+    (
+        "SecurityError",
+        Some("Passkeys cannot be used at this address of the site."),
+    ),
+];
+
+/// Any other refusal by the browser.
+pub const OTHER_BROWSER_REFUSAL: &str = "The passkey request failed. Try again, or use your password.";
+
+/// What a passkey button says in a browser without WebAuthn's JSON methods.
+pub const UNSUPPORTED: &str = "This browser cannot use passkeys.";
+
 /// Whether the page is live (hydrated): effects run only in the browser.
 fn live() -> ReadSignal<bool> {
     let (live, set_live) = signal(false);
@@ -68,7 +98,7 @@ fn support() -> Signal<Option<bool>> {
 fn SupportNote(support: Signal<Option<bool>>) -> impl IntoView {
     move || match support.get() {
         None => Some(view! { <p class="hint">"Passkeys need JavaScript, which is off or still loading."</p> }),
-        Some(false) => Some(view! { <p class="hint">"This browser cannot use passkeys."</p> }),
+        Some(false) => Some(view! { <p class="hint">{UNSUPPORTED}</p> }),
         Some(true) => None,
     }
 }
@@ -358,21 +388,19 @@ mod browser {
         ask("get", request).await
     }
 
-    /// A browser's refusal (a `DOMException`, by name) in plain words.
+    /// A browser's refusal (a `DOMException`, by name) in plain words
+    /// ([`super::BROWSER_REFUSALS`]).
     fn in_words(err: JsValue) -> PasskeyProblem {
         let name = Reflect::get(&err, &"name".into())
             .ok()
             .and_then(|name| name.as_string())
             .or_else(|| err.as_string())
             .unwrap_or_default();
-        PasskeyProblem::Browser(match name.as_str() {
-            "AbortError" => return PasskeyProblem::Aborted,
-            "NotAllowedError" => "The passkey request was cancelled or took too long. Try again when you are ready.",
-            "InvalidStateError" => "This device already has a passkey for this account.",
-            "NotSupportedError" => "This browser or device cannot make the kind of passkey this site needs.",
-            "SecurityError" => "Passkeys cannot be used at this address of the site.",
-            _ => "The passkey request failed. Try again, or use your password.",
-        })
+        match super::BROWSER_REFUSALS.iter().find(|(refusal, _)| *refusal == name) {
+            Some((_, Some(words))) => PasskeyProblem::Browser(words),
+            Some((_, None)) => PasskeyProblem::Aborted,
+            None => PasskeyProblem::Browser(super::OTHER_BROWSER_REFUSAL),
+        }
     }
 }
 

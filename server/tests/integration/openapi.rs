@@ -170,3 +170,46 @@ async fn a_query_that_cannot_be_decoded_is_a_documented_400() {
         assert!(document["paths"][path]["get"]["responses"]["400"].is_object(), "{path}");
     }
 }
+
+/// `/login` runs a script of its own (`login.js`) that names no endpoint: the
+/// page tells it each one it calls (a `data-…-path`), and its forms post to
+/// others. Each is an endpoint the document lists, taking a POST.
+#[tokio::test]
+async fn every_endpoint_the_login_page_names_is_in_the_document() {
+    let app = TestApp::start().await;
+    let document = api_document(&app).await;
+    let page = scraper::Html::parse_document(&app.get("/login", None).await.text().await.unwrap());
+    let every = scraper::Selector::parse("*").unwrap();
+    let mut named: Vec<(String, String)> = page
+        .select(&every)
+        .flat_map(|element| element.value().attrs())
+        .filter(|(name, _)| name.starts_with("data-") && name.ends_with("-path"))
+        .map(|(name, path)| (name.to_owned(), path.to_owned()))
+        .collect();
+    let told: BTreeSet<&str> = named.iter().map(|(name, _)| name.as_str()).collect();
+    assert_eq!(
+        told,
+        BTreeSet::from(["data-login-path", "data-options-path", "data-sign-in-path"]),
+        "what login.js reads"
+    );
+    let forms = scraper::Selector::parse("form[action^='/api/']").unwrap();
+    named.extend(
+        page.select(&forms)
+            .filter_map(|form| form.value().attr("action"))
+            .map(|action| ("form action".to_owned(), action.to_owned())),
+    );
+    for (name, path) in &named {
+        assert!(
+            document["paths"][path]["post"].is_object(),
+            "{name}=\"{path}\" is not a POST in the document"
+        );
+    }
+    // The script finds the login form by the path it is told.
+    let login = &named.iter().find(|(name, _)| name == "data-login-path").unwrap().1;
+    assert!(
+        named.contains(&("form action".to_owned(), login.clone())),
+        "no form posts to {login}"
+    );
+    assert!(!app::backend::assets::LOGIN_SCRIPT.contains("/api/"));
+    app.stop().await;
+}
