@@ -2,6 +2,7 @@
 
 use super::{clock::rfc3339_of, db::SessionRecord, session::Session, AppState};
 use crate::backend::audit::AuditEvent;
+use crate::backend::db::SessionId;
 use crate::{error::AppError, model::ActiveSession};
 use std::net::IpAddr;
 
@@ -14,12 +15,12 @@ pub async fn list(state: &AppState, current: &Session) -> Result<Vec<ActiveSessi
         .collect())
 }
 
-fn shown(record: SessionRecord, current_id: &str) -> ActiveSession {
+fn shown(record: SessionRecord, current_id: &SessionId) -> ActiveSession {
     ActiveSession {
-        current: record.id == current_id,
+        current: &record.id == current_id,
         created_at: rfc3339_of(record.created_at),
         last_seen_at: rfc3339_of(record.last_seen_at),
-        id: record.id,
+        id: record.id.as_str().to_owned(),
         user_agent: record.user_agent,
         address: record.address,
     }
@@ -33,13 +34,14 @@ fn shown(record: SessionRecord, current_id: &str) -> ActiveSession {
 /// itself (a logout, which needs no proof).
 #[tracing::instrument(skip_all, fields(user_id = %current.user.id, %client))]
 pub async fn end(state: &AppState, current: &Session, id: &str, client: IpAddr) -> Result<bool, AppError> {
-    let itself = id == current.secure.session_id;
+    let itself = id == current.secure.session_id.as_str();
     if !itself && !state.sessions.is_fresh(current, state.clock.now()) {
         return Err(AppError::ReauthenticationRequired);
     }
-    // Only what could be a session id reaches the database (PostgreSQL
-    // refuses text holding a NUL byte outright).
-    if !super::is_random_id(id) || !state.db.end_session(current.user.id, id).await? {
+    let Some(id) = SessionId::parse(id) else {
+        return Err(AppError::NotFound);
+    };
+    if !state.db.end_session(current.user.id, &id).await? {
         return Err(AppError::NotFound);
     }
     AuditEvent::SessionEnded {

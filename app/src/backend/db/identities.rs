@@ -5,6 +5,7 @@ use super::{
     users::{insert_passwordless_user_in, PasswordlessUser},
     Database, Tx,
 };
+use crate::backend::db::SessionId;
 use crate::domain::UserId;
 use crate::{error::AppError, model::UserSummary};
 use sqlx::Connection;
@@ -86,7 +87,7 @@ impl Database {
     pub async fn link_identity(
         &self,
         user_id: UserId,
-        linking_in: Option<&str>,
+        linking_in: Option<&SessionId>,
         identity: &NewIdentity<'_>,
     ) -> Result<(), AppError> {
         let mut connection = self.connection().await?;

@@ -34,7 +34,7 @@ mod users;
 pub use identities::{IdentityRecord, NewIdentity};
 pub use outbox::ClaimedMail;
 pub use passkeys::{NewPasskey, PasskeyOwner, PasskeyRecord};
-pub use session_records::{SessionRecord, SessionStanding};
+pub use session_records::{SessionId, SessionRecord, SessionStanding};
 pub use sign_in_methods::Removal;
 pub use tokens::TokenPurpose;
 pub use users::Credentials;
@@ -413,7 +413,7 @@ mod tests {
             .await
             .unwrap();
         let session = SessionRecord {
-            id: "s1".into(),
+            id: SessionId::random(),
             user_id: user.id,
             created_at: 1_000,
             last_seen_at: 1_000,
@@ -511,7 +511,7 @@ mod tests {
         let (_folder, db, session) = sqlite_with_a_session().await;
         assert!(db.end_session(session.user_id, &session.id).await.unwrap());
         let successor = SessionRecord {
-            id: "b".repeat(32),
+            id: SessionId::random(),
             ..session.clone()
         };
         for refused in [

@@ -5,6 +5,7 @@ use super::{
     users::{insert_passwordless_user_in, PasswordlessUser},
     Database, Tx,
 };
+use crate::backend::db::SessionId;
 use crate::domain::UserId;
 use crate::error::AppError;
 use sqlx::Connection;
@@ -111,7 +112,7 @@ impl Database {
     pub async fn add_passkey(
         &self,
         user_id: UserId,
-        adding_in: &str,
+        adding_in: &SessionId,
         user_handle: &str,
         passkey: &NewPasskey<'_>,
     ) -> Result<(), AppError> {

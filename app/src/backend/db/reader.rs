@@ -43,6 +43,12 @@ impl From<crate::domain::UserId> for Param {
     }
 }
 
+impl From<&super::SessionId> for Param {
+    fn from(value: &super::SessionId) -> Self {
+        Self::Text(value.as_str().to_owned())
+    }
+}
+
 impl From<&str> for Param {
     fn from(value: &str) -> Self {
         Self::Text(value.to_owned())

@@ -4,12 +4,38 @@
 use super::{database_error, Database, Tx};
 use crate::domain::UserId;
 use crate::error::AppError;
+use serde::{Deserialize, Serialize};
 use sqlx::{Any, Connection};
+
+/// A session's id: random, sealed in its cookie, naming its record; the
+/// account page's list and `DELETE /api/account/sessions/{id}` name a
+/// session by it too.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, sqlx::Type)]
+#[serde(transparent)]
+#[sqlx(transparent)]
+pub struct SessionId(String);
+
+impl SessionId {
+    pub fn random() -> Self {
+        Self(crate::backend::random_id())
+    }
+
+    /// The id in `text` from a request, if it could be one: nothing else
+    /// reaches the database (PostgreSQL refuses text holding a NUL byte
+    /// outright).
+    pub fn parse(text: &str) -> Option<Self> {
+        crate::backend::is_random_id(text).then(|| Self(text.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
 
 /// A session as stored. Times are Unix seconds.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SessionRecord {
-    pub id: String,
+    pub id: SessionId,
     pub user_id: UserId,
     pub created_at: i64,
     pub last_seen_at: i64,
@@ -61,7 +87,7 @@ impl Database {
     pub async fn session_standing(
         &self,
         user_id: UserId,
-        session_id: &str,
+        session_id: &SessionId,
         now: i64,
     ) -> Result<Option<SessionStanding>, AppError> {
         let params = vec![session_id.into(), user_id.into(), now.into()];
@@ -69,7 +95,7 @@ impl Database {
         Ok(row.map(|(last_seen_at, verified_at)| SessionStanding::from_row(last_seen_at, verified_at)))
     }
 
-    pub async fn touch_session(&self, session_id: &str, now: i64) -> Result<(), AppError> {
+    pub async fn touch_session(&self, session_id: &SessionId, now: i64) -> Result<(), AppError> {
         sqlx::query("UPDATE sessions SET last_seen_at = $2 WHERE id = $1")
             .bind(session_id)
             .bind(now)
@@ -98,7 +124,7 @@ impl Database {
     /// Ends every session of the record's user and stores the record as the
     /// only one, in one transaction; refused as [`AppError::Unauthorized`],
     /// with nothing changed, when the session `replaced` has ended meanwhile.
-    pub async fn replace_sessions(&self, replaced: &str, record: &SessionRecord) -> Result<(), AppError> {
+    pub async fn replace_sessions(&self, replaced: &SessionId, record: &SessionRecord) -> Result<(), AppError> {
         let mut connection = self.connection().await?;
         let mut tx = connection.begin().await.map_err(database_error)?;
         replace_sessions_in(&mut tx, Some(replaced), record).await?;
@@ -109,7 +135,7 @@ impl Database {
     /// (a new id after a re-authentication); refused as
     /// [`AppError::Unauthorized`], with nothing stored, when `replaced` has
     /// ended meanwhile.
-    pub async fn rotate_session(&self, replaced: &str, record: &SessionRecord) -> Result<(), AppError> {
+    pub async fn rotate_session(&self, replaced: &SessionId, record: &SessionRecord) -> Result<(), AppError> {
         let mut connection = self.connection().await?;
         let mut tx = connection.begin().await.map_err(database_error)?;
         end_replaced_in(&mut tx, replaced, record.user_id).await?;
@@ -122,7 +148,7 @@ impl Database {
 
     /// The user's sessions that have not expired by `now`, newest first.
     pub async fn sessions_of(&self, user_id: UserId, now: i64) -> Result<Vec<SessionRecord>, AppError> {
-        let rows: Vec<(String, i64, i64, i64, String, String)> = sqlx::query_as(
+        let rows: Vec<(SessionId, i64, i64, i64, String, String)> = sqlx::query_as(
             "SELECT id, created_at, last_seen_at, expires_at, user_agent, address FROM sessions \
              WHERE user_id = $1 AND expires_at > $2 ORDER BY created_at DESC, id",
         )
@@ -148,7 +174,7 @@ impl Database {
     }
 
     /// Ends one session of the user; `false` when the user has none by that id.
-    pub async fn end_session(&self, user_id: UserId, session_id: &str) -> Result<bool, AppError> {
+    pub async fn end_session(&self, user_id: UserId, session_id: &SessionId) -> Result<bool, AppError> {
         let deleted = sqlx::query("DELETE FROM sessions WHERE id = $1 AND user_id = $2")
             .bind(session_id)
             .bind(user_id)
@@ -164,7 +190,7 @@ impl Database {
 /// in a successor: [`AppError::Unauthorized`] when it was already gone. Its
 /// delete also locks the row (PostgreSQL) or the database (SQLite) until the
 /// transaction ends.
-pub(super) async fn end_replaced_in(tx: &mut Tx<'_>, replaced: &str, user_id: UserId) -> Result<(), AppError> {
+pub(super) async fn end_replaced_in(tx: &mut Tx<'_>, replaced: &SessionId, user_id: UserId) -> Result<(), AppError> {
     on_live_session_in(
         tx,
         "DELETE FROM sessions WHERE id = $1 AND user_id = $2",
@@ -179,7 +205,7 @@ pub(super) async fn end_replaced_in(tx: &mut Tx<'_>, replaced: &str, user_id: Us
 /// the database (SQLite), so a concurrent end of it waits for the commit
 /// and then ends whatever the transaction made with it. Otherwise
 /// [`AppError::Unauthorized`].
-pub(super) async fn hold_session_in(tx: &mut Tx<'_>, session_id: &str, user_id: UserId) -> Result<(), AppError> {
+pub(super) async fn hold_session_in(tx: &mut Tx<'_>, session_id: &SessionId, user_id: UserId) -> Result<(), AppError> {
     let hold = "UPDATE sessions SET last_seen_at = last_seen_at WHERE id = $1 AND user_id = $2";
     on_live_session_in(tx, hold, session_id, user_id).await
 }
@@ -189,7 +215,7 @@ pub(super) async fn hold_session_in(tx: &mut Tx<'_>, session_id: &str, user_id: 
 async fn on_live_session_in(
     tx: &mut Tx<'_>,
     statement: &str,
-    session_id: &str,
+    session_id: &SessionId,
     user_id: UserId,
 ) -> Result<(), AppError> {
     let touched = sqlx::query(statement)
@@ -209,7 +235,7 @@ async fn on_live_session_in(
 /// record simply becomes the user's only session.
 pub(super) async fn replace_sessions_in(
     tx: &mut Tx<'_>,
-    replaced: Option<&str>,
+    replaced: Option<&SessionId>,
     record: &SessionRecord,
 ) -> Result<(), AppError> {
     if let Some(replaced) = replaced {

@@ -6,6 +6,7 @@ use super::{
     tokens::TokenPurpose,
     Backend, Database, SessionRecord, Tx,
 };
+use crate::backend::db::SessionId;
 use crate::domain::UserId;
 use crate::{
     backend::clock::rfc3339_of,
@@ -29,7 +30,7 @@ impl Database {
     pub async fn set_first_password(
         &self,
         password_hash: &str,
-        replaced: &str,
+        replaced: &SessionId,
         session: &SessionRecord,
     ) -> Result<bool, AppError> {
         let mut connection = self.connection().await?;
@@ -172,7 +173,7 @@ impl Database {
     pub async fn change_password(
         &self,
         password_hash: &str,
-        replaced: &str,
+        replaced: &SessionId,
         session: &SessionRecord,
     ) -> Result<(), AppError> {
         let mut connection = self.connection().await?;
@@ -191,7 +192,7 @@ impl Database {
     pub async fn users_page_for_session(
         &self,
         user_id: UserId,
-        session_id: &str,
+        session_id: &SessionId,
         now: i64,
         page: PageRequest,
     ) -> Result<(Option<SessionStanding>, Vec<UserSummary>), AppError> {
@@ -277,7 +278,7 @@ impl Database {
 async fn set_password_in(
     tx: &mut Tx<'_>,
     password_hash: &str,
-    replaced: Option<&str>,
+    replaced: Option<&SessionId>,
     session: &SessionRecord,
 ) -> Result<(), AppError> {
     sqlx::query("UPDATE users SET password_hash = $2 WHERE id = $1")
@@ -379,7 +380,7 @@ fn email_taken_or_database_error(err: sqlx::Error) -> AppError {
 /// place of `replaced`, see `replace_sessions_in`).
 pub(super) async fn after_password_set_in(
     tx: &mut Tx<'_>,
-    replaced: Option<&str>,
+    replaced: Option<&SessionId>,
     session: &SessionRecord,
 ) -> Result<(), AppError> {
     sqlx::query("DELETE FROM account_tokens WHERE user_id = $1 AND purpose = $2")

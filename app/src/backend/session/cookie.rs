@@ -2,11 +2,9 @@
 //! Every `now` is whole seconds, as [`Clock`](crate::backend::clock::Clock)
 //! gives it: expiries are sealed to the second.
 
+use crate::backend::db::SessionId;
 use crate::{
-    backend::{
-        random_id,
-        sealed::{Opened, SealedCookie},
-    },
+    backend::sealed::{Opened, SealedCookie},
     error::AppError,
     model::{SessionInfo, SessionUser, UserSummary},
 };
@@ -52,7 +50,7 @@ fn never() -> OffsetDateTime {
 pub struct SecureData {
     /// Random per login: the id of the session's record, without which the
     /// session is over.
-    pub session_id: String,
+    pub session_id: SessionId,
 }
 
 impl Session {
@@ -170,7 +168,7 @@ impl SessionConfig {
             expires_at: (now + self.lifetimes.max_age).min(absolute_expires_at),
             absolute_expires_at,
             secure: SecureData {
-                session_id: random_id(),
+                session_id: SessionId::random(),
             },
         }
     }
@@ -182,7 +180,7 @@ impl SessionConfig {
     pub fn succeed(&self, previous: &Session, now: OffsetDateTime) -> Session {
         let mut session = previous.clone();
         session.secure = SecureData {
-            session_id: random_id(),
+            session_id: SessionId::random(),
         };
         self.renew(session, now)
     }
@@ -515,7 +513,7 @@ mod tests {
     fn public_info_has_no_secure_section() {
         let session = config().start(ada(), Clock::default().now());
         let json = serde_json::to_string(&session.info(true)).unwrap();
-        assert!(!json.contains(&session.secure.session_id) && !json.contains("secure"));
+        assert!(!json.contains(session.secure.session_id.as_str()) && !json.contains("secure"));
     }
 
     #[test]
