@@ -46,7 +46,7 @@ pub async fn begin<C: Ceremony>(
 ) -> Result<String, AppError> {
     let id = random_id();
     let now = state.clock.unix_now();
-    let expires_at = now + C::LIFETIME.as_secs() as i64;
+    let expires_at = now.plus(C::LIFETIME.as_secs() as i64);
     let stored = serde_json::to_string(ceremony).map_err(internal)?;
     state
         .db

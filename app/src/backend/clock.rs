@@ -1,12 +1,47 @@
 //! The time as the server sees it.
 
+use serde::{Deserialize, Serialize};
 use std::sync::{Arc, Mutex, PoisonError};
 use time::{Duration, OffsetDateTime};
 
-/// Unix seconds as RFC 3339, UTC, as the API shows times.
-pub fn rfc3339_of(unix: i64) -> String {
+/// A moment in whole Unix seconds: how every time is stored (INTEGER in
+/// both databases), sealed and compared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, sqlx::Type)]
+#[serde(transparent)]
+#[sqlx(transparent)]
+pub struct UnixTime(i64);
+
+impl UnixTime {
+    pub const fn from_seconds(seconds: i64) -> Self {
+        Self(seconds)
+    }
+
+    pub const fn seconds(self) -> i64 {
+        self.0
+    }
+
+    /// `seconds` later (earlier if negative).
+    pub const fn plus(self, seconds: i64) -> Self {
+        Self(self.0.saturating_add(seconds))
+    }
+
+    /// Seconds from `earlier` to this moment.
+    pub const fn since(self, earlier: Self) -> i64 {
+        self.0.saturating_sub(earlier.0)
+    }
+}
+
+/// The SQLite reader's rows (`db/reader.rs`) hold it as the integer it is.
+impl rusqlite::types::FromSql for UnixTime {
+    fn column_result(value: rusqlite::types::ValueRef<'_>) -> rusqlite::types::FromSqlResult<Self> {
+        i64::column_result(value).map(Self)
+    }
+}
+
+/// As RFC 3339, UTC, as the API shows times.
+pub fn rfc3339_of(at: UnixTime) -> String {
     use time::format_description::well_known::Rfc3339;
-    OffsetDateTime::from_unix_timestamp(unix)
+    OffsetDateTime::from_unix_timestamp(at.0)
         .ok()
         .and_then(|at| at.format(&Rfc3339).ok())
         .unwrap_or_default()
@@ -39,9 +74,8 @@ impl Clock {
         now.replace_nanosecond(0).unwrap_or(now)
     }
 
-    /// Unix seconds.
-    pub fn unix_now(&self) -> i64 {
-        self.now().unix_timestamp()
+    pub fn unix_now(&self) -> UnixTime {
+        UnixTime(self.now().unix_timestamp())
     }
 
     /// Moves a manual clock forward; the system clock moves by itself.
@@ -62,7 +96,7 @@ mod tests {
         let clock = Clock::manual(start);
         assert_eq!(clock.now(), start);
         clock.clone().advance(Duration::seconds(90));
-        assert_eq!(clock.unix_now(), 1_800_000_090, "clones share the time");
+        assert_eq!(clock.unix_now(), UnixTime(1_800_000_090), "clones share the time");
     }
 
     #[test]

@@ -14,6 +14,7 @@
 //! governor keeps its state in one process's memory.
 
 use super::{clock::Clock, db::Database, sha256_hex};
+use crate::backend::clock::UnixTime;
 use crate::domain::UserId;
 use crate::error::AppError;
 use std::{
@@ -155,7 +156,7 @@ impl Limits {
             let (attempts, started) = db.count_attempt(&counter.key(), max, now, since).await?;
             if attempts > max {
                 // The window ends `window` after it started, `started - since` from now.
-                wait = wait.max(Some((started - since).max(1)));
+                wait = wait.max(Some(started.since(since).max(1)));
             } else {
                 counted.push(counter.key());
             }
@@ -194,8 +195,8 @@ impl Limits {
     }
 
     /// The start of the window ending at `now`: one that began at or before it is over.
-    fn window_start(&self, now: i64) -> i64 {
-        now - i64::try_from(self.settings.window.as_secs()).unwrap_or(i64::MAX)
+    fn window_start(&self, now: UnixTime) -> UnixTime {
+        now.plus(-i64::try_from(self.settings.window.as_secs()).unwrap_or(i64::MAX))
     }
 }
 

@@ -101,7 +101,7 @@ async fn mail_new_link(state: &AppState, purpose: TokenPurpose, user_id: UserId,
     let now = state.clock.unix_now();
     state
         .db
-        .store_token(purpose, user_id, &hash, now + lifetime, now)
+        .store_token(purpose, user_id, &hash, now.plus(lifetime), now)
         .await?;
     let link = format!("{}/{page}?token={token}", state.public_origin);
     state.mailer.send(mail(email, &link)).await

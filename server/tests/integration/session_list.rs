@@ -175,7 +175,7 @@ async fn the_users_page_notes_last_seen_like_any_request() {
     app.advance_clock(61);
     let page = app.get("/api/users", Some(&cookie)).await;
     assert_eq!(page.status(), StatusCode::OK);
-    assert_eq!(last_seen().await, at_login + 61);
+    assert_eq!(last_seen().await, at_login.plus(61));
     app.stop().await;
 }
 

@@ -1,12 +1,13 @@
 //! The brute-force limits' counters (see `limits.rs`).
 
 use super::{database_error, Database};
+use crate::backend::clock::UnixTime;
 use crate::error::AppError;
 
 impl Database {
     /// The window start and count of attempts under `key`, if its window began
-    /// after `since` (Unix seconds).
-    pub async fn attempts(&self, key: &str, since: i64) -> Result<Option<(i64, i64)>, AppError> {
+    /// after `since`.
+    pub async fn attempts(&self, key: &str, since: UnixTime) -> Result<Option<(UnixTime, i64)>, AppError> {
         sqlx::query_as("SELECT window_started, attempts FROM attempt_counters WHERE key = $1 AND window_started > $2")
             .bind(key)
             .bind(since)
@@ -20,7 +21,13 @@ impl Database {
     /// window's start: one atomic statement, so parallel attempts each see their
     /// own count. The count stops at `max + 1` ("refused"): refused attempts do
     /// not pile up, so one success (which forgets the count) opens the way again.
-    pub async fn count_attempt(&self, key: &str, max: i64, now: i64, since: i64) -> Result<(i64, i64), AppError> {
+    pub async fn count_attempt(
+        &self,
+        key: &str,
+        max: i64,
+        now: UnixTime,
+        since: UnixTime,
+    ) -> Result<(i64, UnixTime), AppError> {
         sqlx::query_as(
             "INSERT INTO attempt_counters (key, window_started, attempts) VALUES ($1, $2, 1) \
              ON CONFLICT (key) DO UPDATE SET \
@@ -41,7 +48,7 @@ impl Database {
     }
 
     /// Drops the counters whose window began at or before `since`: finished.
-    pub async fn sweep_attempts(&self, since: i64) -> Result<(), AppError> {
+    pub async fn sweep_attempts(&self, since: UnixTime) -> Result<(), AppError> {
         sqlx::query("DELETE FROM attempt_counters WHERE window_started <= $1")
             .bind(since)
             .execute(&mut *self.connection().await?)

@@ -1,6 +1,7 @@
 //! Ceremonies (see `backend::ceremony`): exchanges waiting between requests.
 
 use super::{database_error, Database};
+use crate::backend::clock::UnixTime;
 use crate::domain::UserId;
 use crate::error::AppError;
 
@@ -15,8 +16,8 @@ impl Database {
         user_id: Option<UserId>,
         state: &str,
         network: &str,
-        expires_at: i64,
-        now: i64,
+        expires_at: UnixTime,
+        now: UnixTime,
     ) -> Result<(), AppError> {
         let mut connection = self.connection().await?;
         sqlx::query("DELETE FROM ceremonies WHERE expires_at <= $1")
@@ -59,7 +60,7 @@ impl Database {
         &self,
         id_hash: &str,
         purpose: &str,
-        now: i64,
+        now: UnixTime,
     ) -> Result<Option<(Option<UserId>, String)>, AppError> {
         sqlx::query_as(
             "DELETE FROM ceremonies WHERE id_hash = $1 AND purpose = $2 AND expires_at > $3 \

@@ -5,6 +5,7 @@ use super::{
     users::{insert_passwordless_user_in, PasswordlessUser},
     Database, Tx,
 };
+use crate::backend::clock::UnixTime;
 use crate::backend::db::SessionId;
 use crate::domain::UserId;
 use crate::{error::AppError, model::UserSummary};
@@ -17,7 +18,7 @@ pub struct NewIdentity<'a> {
     pub subject: &'a str,
     /// The address the provider gave.
     pub email: &'a str,
-    pub created_at: i64,
+    pub created_at: UnixTime,
 }
 
 /// A linked identity as the account page lists it. Times are Unix seconds.
@@ -25,8 +26,8 @@ pub struct IdentityRecord {
     pub provider: String,
     pub subject: String,
     pub email: String,
-    pub created_at: i64,
-    pub last_used_at: Option<i64>,
+    pub created_at: UnixTime,
+    pub last_used_at: Option<UnixTime>,
 }
 
 /// An account found by its email, for deciding whether an identity may join it.
@@ -44,7 +45,7 @@ impl Database {
         &self,
         provider: &str,
         subject: &str,
-        now: i64,
+        now: UnixTime,
     ) -> Result<Option<(UserSummary, String)>, AppError> {
         let mut connection = self.connection().await?;
         let user_id: Option<UserId> = sqlx::query_scalar(
@@ -108,7 +109,7 @@ impl Database {
         &self,
         user_id: UserId,
         identity: &NewIdentity<'_>,
-        now: i64,
+        now: UnixTime,
     ) -> Result<(), AppError> {
         let mut connection = self.connection().await?;
         let mut tx = connection.begin().await.map_err(database_error)?;
@@ -136,8 +137,8 @@ impl Database {
         &self,
         name: &str,
         email: &str,
-        created_at: i64,
-        verified_at: Option<i64>,
+        created_at: UnixTime,
+        verified_at: Option<UnixTime>,
         identity: &NewIdentity<'_>,
     ) -> Result<UserId, AppError> {
         let mut connection = self.connection().await?;
@@ -158,7 +159,7 @@ impl Database {
 
     /// The user's identities, oldest first.
     pub async fn identities_of(&self, user_id: UserId) -> Result<Vec<IdentityRecord>, AppError> {
-        let rows: Vec<(String, String, String, i64, Option<i64>)> = sqlx::query_as(
+        let rows: Vec<(String, String, String, UnixTime, Option<UnixTime>)> = sqlx::query_as(
             "SELECT provider, subject, email, created_at, last_used_at FROM identities \
              WHERE user_id = $1 ORDER BY created_at, provider, subject",
         )

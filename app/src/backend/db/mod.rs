@@ -287,6 +287,7 @@ fn is_sqlite_busy(code: i32) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::backend::clock::UnixTime;
 
     #[test]
     fn the_backend_comes_from_the_scheme_alone() {
@@ -409,27 +410,32 @@ mod tests {
         let folder = tempfile::tempdir().unwrap();
         let db = sqlite_with_one_connection(folder.path()).await;
         let user = db
-            .insert_user("Ada", "ada@example.com", "x", 1_767_225_600)
+            .insert_user("Ada", "ada@example.com", "x", UnixTime::from_seconds(1_767_225_600))
             .await
             .unwrap();
         let session = SessionRecord {
             id: SessionId::random(),
             user_id: user.id,
-            created_at: 1_000,
-            last_seen_at: 1_000,
-            expires_at: 2_000,
+            created_at: UnixTime::from_seconds(1_000),
+            last_seen_at: UnixTime::from_seconds(1_000),
+            expires_at: UnixTime::from_seconds(2_000),
             user_agent: String::new(),
             address: String::new(),
         };
-        db.insert_session(&session, 1_000).await.unwrap();
+        db.insert_session(&session, UnixTime::from_seconds(1_000))
+            .await
+            .unwrap();
         (folder, db, session)
     }
 
     /// The session's last sighting as the check at `now` finds it; `None`
     /// when the session is not valid then.
     async fn checked(db: &Database, session: &SessionRecord, now: i64) -> Option<i64> {
-        let standing = db.session_standing(session.user_id, &session.id, now).await.unwrap();
-        standing.map(|standing| standing.last_seen_at)
+        let standing = db
+            .session_standing(session.user_id, &session.id, UnixTime::from_seconds(now))
+            .await
+            .unwrap();
+        standing.map(|standing| standing.last_seen_at.seconds())
     }
 
     #[tokio::test]
@@ -448,7 +454,9 @@ mod tests {
         let (_folder, db, session) = sqlite_with_a_session().await;
         assert_eq!(checked(&db, &session, 1_500).await, Some(1_000));
         assert_eq!(checked(&db, &session, 2_000).await, None);
-        db.touch_session(&session.id, 1_600).await.unwrap();
+        db.touch_session(&session.id, UnixTime::from_seconds(1_600))
+            .await
+            .unwrap();
         assert_eq!(checked(&db, &session, 1_700).await, Some(1_600));
         assert!(db.end_session(session.user_id, &session.id).await.unwrap());
         assert_eq!(checked(&db, &session, 1_700).await, None);
@@ -482,7 +490,11 @@ mod tests {
         let flood: Vec<_> = (0..200)
             .map(|_| {
                 let (impatient, session) = (impatient.clone(), session.clone());
-                tokio::spawn(async move { impatient.session_standing(session.user_id, &session.id, 1_500).await })
+                tokio::spawn(async move {
+                    impatient
+                        .session_standing(session.user_id, &session.id, UnixTime::from_seconds(1_500))
+                        .await
+                })
             })
             .collect();
         for waiting in flood {
@@ -499,7 +511,9 @@ mod tests {
     async fn a_closed_database_answers_the_session_check_unavailable() {
         let (_folder, db, session) = sqlite_with_a_session().await;
         db.close().await;
-        let standing = db.session_standing(session.user_id, &session.id, 1_500).await;
+        let standing = db
+            .session_standing(session.user_id, &session.id, UnixTime::from_seconds(1_500))
+            .await;
         assert!(matches!(standing, Err(AppError::Unavailable)));
     }
 
@@ -529,7 +543,7 @@ mod tests {
             id: "cred",
             name: "Phone",
             credential: "{}",
-            created_at: 1_000,
+            created_at: UnixTime::from_seconds(1_000),
         };
         let added = db.add_passkey(session.user_id, &session.id, "handle", &passkey).await;
         assert_eq!(added, Err(AppError::Unauthorized));
@@ -537,7 +551,7 @@ mod tests {
             provider: "test",
             subject: "ada",
             email: "ada@example.com",
-            created_at: 1_000,
+            created_at: UnixTime::from_seconds(1_000),
         };
         let linked = db.link_identity(session.user_id, Some(&session.id), &identity).await;
         assert_eq!(linked, Err(AppError::Unauthorized));

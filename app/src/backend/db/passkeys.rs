@@ -5,6 +5,7 @@ use super::{
     users::{insert_passwordless_user_in, PasswordlessUser},
     Database, Tx,
 };
+use crate::backend::clock::UnixTime;
 use crate::backend::db::SessionId;
 use crate::domain::UserId;
 use crate::error::AppError;
@@ -14,8 +15,8 @@ use sqlx::Connection;
 pub struct PasskeyRecord {
     pub id: String,
     pub name: String,
-    pub created_at: i64,
-    pub last_used_at: Option<i64>,
+    pub created_at: UnixTime,
+    pub last_used_at: Option<UnixTime>,
 }
 
 /// A new passkey, verified, about to be stored.
@@ -25,7 +26,7 @@ pub struct NewPasskey<'a> {
     pub name: &'a str,
     /// The credential as webauthn-rs keeps it, JSON.
     pub credential: &'a str,
-    pub created_at: i64,
+    pub created_at: UnixTime,
 }
 
 /// What signing in with a passkey needs: its owner and its stored credential.
@@ -60,7 +61,7 @@ impl Database {
 
     /// The user's passkeys, oldest first.
     pub async fn passkeys_of(&self, user_id: UserId) -> Result<Vec<PasskeyRecord>, AppError> {
-        let rows: Vec<(String, String, i64, Option<i64>)> = sqlx::query_as(
+        let rows: Vec<(String, String, UnixTime, Option<UnixTime>)> = sqlx::query_as(
             "SELECT id, name, created_at, last_used_at FROM passkeys WHERE user_id = $1 ORDER BY created_at, id",
         )
         .bind(user_id)
@@ -85,7 +86,7 @@ impl Database {
         name: &str,
         email: &str,
         user_handle: &str,
-        created_at: i64,
+        created_at: UnixTime,
         passkey: &NewPasskey<'_>,
     ) -> Result<UserId, AppError> {
         let mut connection = self.connection().await?;
@@ -167,7 +168,7 @@ impl Database {
         credential_id: &str,
         checked: &str,
         updated: &str,
-        now: i64,
+        now: UnixTime,
     ) -> Result<bool, AppError> {
         let updated =
             sqlx::query("UPDATE passkeys SET credential = $3, last_used_at = $4 WHERE id = $1 AND credential = $2")

@@ -49,6 +49,12 @@ impl From<&super::SessionId> for Param {
     }
 }
 
+impl From<crate::backend::clock::UnixTime> for Param {
+    fn from(value: crate::backend::clock::UnixTime) -> Self {
+        Self::Int(value.seconds())
+    }
+}
+
 impl From<&str> for Param {
     fn from(value: &str) -> Self {
         Self::Text(value.to_owned())

@@ -2,6 +2,7 @@
 //! cookie carries.
 
 use super::{database_error, Database, Tx};
+use crate::backend::clock::UnixTime;
 use crate::domain::UserId;
 use crate::error::AppError;
 use serde::{Deserialize, Serialize};
@@ -37,10 +38,10 @@ impl SessionId {
 pub struct SessionRecord {
     pub id: SessionId,
     pub user_id: UserId,
-    pub created_at: i64,
-    pub last_seen_at: i64,
+    pub created_at: UnixTime,
+    pub last_seen_at: UnixTime,
     /// The absolute expiry.
-    pub expires_at: i64,
+    pub expires_at: UnixTime,
     pub user_agent: String,
     pub address: String,
 }
@@ -48,13 +49,13 @@ pub struct SessionRecord {
 /// What the per-request check learns about a valid session.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SessionStanding {
-    pub last_seen_at: i64,
+    pub last_seen_at: UnixTime,
     pub email_verified: bool,
 }
 
 impl SessionStanding {
     /// From the columns [`session_standing_query`] selects.
-    pub(super) fn from_row(last_seen_at: i64, email_verified_at: Option<i64>) -> Self {
+    pub(super) fn from_row(last_seen_at: UnixTime, email_verified_at: Option<UnixTime>) -> Self {
         Self {
             last_seen_at,
             email_verified: email_verified_at.is_some(),
@@ -88,14 +89,14 @@ impl Database {
         &self,
         user_id: UserId,
         session_id: &SessionId,
-        now: i64,
+        now: UnixTime,
     ) -> Result<Option<SessionStanding>, AppError> {
         let params = vec![session_id.into(), user_id.into(), now.into()];
-        let row: Option<(i64, Option<i64>)> = self.hot_row(session_standing_query!(), params).await?;
+        let row: Option<(UnixTime, Option<UnixTime>)> = self.hot_row(session_standing_query!(), params).await?;
         Ok(row.map(|(last_seen_at, verified_at)| SessionStanding::from_row(last_seen_at, verified_at)))
     }
 
-    pub async fn touch_session(&self, session_id: &SessionId, now: i64) -> Result<(), AppError> {
+    pub async fn touch_session(&self, session_id: &SessionId, now: UnixTime) -> Result<(), AppError> {
         sqlx::query("UPDATE sessions SET last_seen_at = $2 WHERE id = $1")
             .bind(session_id)
             .bind(now)
@@ -107,7 +108,7 @@ impl Database {
 
     /// Stores a new session beside the user's others, sweeping every
     /// session past its absolute expiry by `now`.
-    pub async fn insert_session(&self, record: &SessionRecord, now: i64) -> Result<(), AppError> {
+    pub async fn insert_session(&self, record: &SessionRecord, now: UnixTime) -> Result<(), AppError> {
         let mut connection = self.connection().await?;
         sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
             .bind(now)
@@ -147,8 +148,8 @@ impl Database {
     }
 
     /// The user's sessions that have not expired by `now`, newest first.
-    pub async fn sessions_of(&self, user_id: UserId, now: i64) -> Result<Vec<SessionRecord>, AppError> {
-        let rows: Vec<(SessionId, i64, i64, i64, String, String)> = sqlx::query_as(
+    pub async fn sessions_of(&self, user_id: UserId, now: UnixTime) -> Result<Vec<SessionRecord>, AppError> {
+        let rows: Vec<(SessionId, UnixTime, UnixTime, UnixTime, String, String)> = sqlx::query_as(
             "SELECT id, created_at, last_seen_at, expires_at, user_agent, address FROM sessions \
              WHERE user_id = $1 AND expires_at > $2 ORDER BY created_at DESC, id",
         )

@@ -2,6 +2,7 @@
 //! email verification), kept only as their SHA-256.
 
 use super::{database_error, Database, Tx};
+use crate::backend::clock::UnixTime;
 use crate::domain::UserId;
 use crate::{error::AppError, model::UserSummary};
 use sqlx::Connection;
@@ -41,8 +42,8 @@ impl Database {
         purpose: TokenPurpose,
         user_id: UserId,
         token_hash: &str,
-        expires_at: i64,
-        now: i64,
+        expires_at: UnixTime,
+        now: UnixTime,
     ) -> Result<(), AppError> {
         let mut connection = self.connection().await?;
         let mut tx = connection.begin().await.map_err(database_error)?;
@@ -80,7 +81,7 @@ impl Database {
         &self,
         purpose: TokenPurpose,
         token_hash: &str,
-        now: i64,
+        now: UnixTime,
     ) -> Result<Option<UserSummary>, AppError> {
         let mut connection = self.connection().await?;
         let mut tx = connection.begin().await.map_err(database_error)?;
@@ -105,7 +106,7 @@ impl Database {
     pub async fn verify_email(
         &self,
         token_hash: &str,
-        now: i64,
+        now: UnixTime,
         session_user: Option<UserId>,
     ) -> Result<bool, AppError> {
         let mut connection = self.connection().await?;
@@ -135,7 +136,7 @@ pub(super) async fn spend_token(
     tx: &mut Tx<'_>,
     purpose: TokenPurpose,
     token_hash: &str,
-    now: i64,
+    now: UnixTime,
 ) -> Result<Option<UserId>, AppError> {
     sqlx::query_scalar(
         "DELETE FROM account_tokens WHERE token_hash = $1 AND purpose = $2 AND expires_at > $3 RETURNING user_id",

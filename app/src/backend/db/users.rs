@@ -6,6 +6,7 @@ use super::{
     tokens::TokenPurpose,
     Backend, Database, SessionRecord, Tx,
 };
+use crate::backend::clock::UnixTime;
 use crate::backend::db::SessionId;
 use crate::domain::UserId;
 use crate::{
@@ -55,7 +56,7 @@ impl Database {
         name: &str,
         email: &str,
         password_hash: &str,
-        created_at: i64,
+        created_at: UnixTime,
     ) -> Result<UserSummary, AppError> {
         let id: UserId = sqlx::query_scalar(
             "INSERT INTO users (name, email, password_hash, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
@@ -151,7 +152,7 @@ impl Database {
         &self,
         password_hash: &str,
         session: &SessionRecord,
-        now: i64,
+        now: UnixTime,
     ) -> Result<bool, AppError> {
         let mut connection = self.connection().await?;
         let mut tx = connection.begin().await.map_err(database_error)?;
@@ -193,7 +194,7 @@ impl Database {
         &self,
         user_id: UserId,
         session_id: &SessionId,
-        now: i64,
+        now: UnixTime,
         page: PageRequest,
     ) -> Result<(Option<SessionStanding>, Vec<UserSummary>), AppError> {
         // The session's standing and the page as a JSON array, built by each
@@ -247,7 +248,7 @@ impl Database {
             cursor.into(),
             page.limit.into(),
         ];
-        let row: Option<(i64, Option<i64>, String)> = self.hot_row(sql, params).await?;
+        let row: Option<(UnixTime, Option<UnixTime>, String)> = self.hot_row(sql, params).await?;
         let Some((last_seen_at, email_verified_at, users)) = row else {
             return Ok((None, Vec::new()));
         };
@@ -259,11 +260,12 @@ impl Database {
     }
 
     pub async fn find_user(&self, id: UserId) -> Result<Option<UserProfile>, AppError> {
-        let row: Option<(UserId, String, i64)> = sqlx::query_as("SELECT id, name, created_at FROM users WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&mut *self.connection().await?)
-            .await
-            .map_err(database_error)?;
+        let row: Option<(UserId, String, UnixTime)> =
+            sqlx::query_as("SELECT id, name, created_at FROM users WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&mut *self.connection().await?)
+                .await
+                .map_err(database_error)?;
         Ok(row.map(|(id, name, created_at)| UserProfile {
             id,
             name,
@@ -296,7 +298,7 @@ async fn set_password_in(
 pub(super) async fn verify_address_in(
     tx: &mut Tx<'_>,
     user_id: UserId,
-    now: i64,
+    now: UnixTime,
 ) -> Result<Option<Option<i64>>, AppError> {
     sqlx::query_scalar(
         "UPDATE users SET email_verified_at = COALESCE(email_verified_at, $2) WHERE id = $1 RETURNING claimed_at",
@@ -312,7 +314,11 @@ pub(super) async fn verify_address_in(
 /// ways in they never proved were theirs): its password, passkeys and
 /// linked identities go, and it is claimed from `now` on. The caller then
 /// gives it the owner's own way in and ends its sessions.
-pub(super) async fn remove_unproved_methods_in(tx: &mut Tx<'_>, user_id: UserId, now: i64) -> Result<(), AppError> {
+pub(super) async fn remove_unproved_methods_in(
+    tx: &mut Tx<'_>,
+    user_id: UserId,
+    now: UnixTime,
+) -> Result<(), AppError> {
     for statement in [
         "DELETE FROM passkeys WHERE user_id = $1",
         "DELETE FROM identities WHERE user_id = $1",
@@ -338,13 +344,13 @@ pub(super) async fn remove_unproved_methods_in(tx: &mut Tx<'_>, user_id: UserId,
 pub(super) struct PasswordlessUser<'a> {
     pub name: &'a str,
     pub email: &'a str,
-    pub created_at: i64,
+    pub created_at: UnixTime,
     /// Set when it is made with a passkey.
     pub passkey_user_handle: Option<&'a str>,
     /// Set when its email is verified from the start.
-    pub email_verified_at: Option<i64>,
+    pub email_verified_at: Option<UnixTime>,
     /// Set (Unix seconds) when its maker proved the address at making it.
-    pub claimed_at: Option<i64>,
+    pub claimed_at: Option<UnixTime>,
 }
 
 /// Inserts `user`, returning its id; a taken email is [`AppError::EmailTaken`].

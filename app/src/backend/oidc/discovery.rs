@@ -3,6 +3,7 @@
 //! names a key not seen yet.
 
 use super::Provider;
+use crate::backend::clock::UnixTime;
 use crate::{backend::log_safe::Causes, error::AppError};
 use openidconnect::{core::CoreProviderMetadata, reqwest, IssuerUrl};
 use std::{
@@ -38,7 +39,7 @@ impl Provider {
     /// it did not list; `None` if it was read too recently to ask again.
     pub(super) async fn refreshed_keys(&self, http: &reqwest::Client) -> Option<Arc<CoreProviderMetadata>> {
         let read_at = self.discovered_at.load(Ordering::Relaxed);
-        if self.clock.unix_now().saturating_sub(read_at) < KEY_REFRESH_PAUSE {
+        if self.clock.unix_now().since(UnixTime::from_seconds(read_at)) < KEY_REFRESH_PAUSE {
             return None;
         }
         self.discover(http).await.ok()
@@ -69,7 +70,8 @@ impl Provider {
                     tracing::info!(provider = %settings.id, issuer = %settings.issuer, "identity provider discovered");
                 }
                 *last_failure = None;
-                self.discovered_at.store(self.clock.unix_now(), Ordering::Relaxed);
+                self.discovered_at
+                    .store(self.clock.unix_now().seconds(), Ordering::Relaxed);
                 Ok(metadata)
             }
             Err(error) => {

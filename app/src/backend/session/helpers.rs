@@ -2,6 +2,7 @@
 
 use super::{middleware::DeferredCheck, CurrentSession, Session};
 use crate::backend::audit::AuditEvent;
+use crate::backend::clock::UnixTime;
 use crate::{
     backend::{
         accounts::SignedIn,
@@ -172,9 +173,9 @@ fn described(state: &AppState, session: Session, request: Option<&http::request:
     let record = SessionRecord {
         id: session.secure.session_id.clone(),
         user_id: session.user.id,
-        created_at: session.logged_in_at.unix_timestamp(),
+        created_at: UnixTime::from_seconds(session.logged_in_at.unix_timestamp()),
         last_seen_at: state.clock.unix_now(),
-        expires_at: session.absolute_expires_at.unix_timestamp(),
+        expires_at: UnixTime::from_seconds(session.absolute_expires_at.unix_timestamp()),
         user_agent,
         address: address.to_string(),
     };

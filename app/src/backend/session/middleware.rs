@@ -182,7 +182,7 @@ async fn note_last_seen(state: &AppState, session: &Session, verdict: Verdict) {
     let Verdict::Valid(standing) = verdict else {
         return;
     };
-    if unix_now - standing.last_seen_at < LAST_SEEN_RESOLUTION {
+    if unix_now.since(standing.last_seen_at) < LAST_SEEN_RESOLUTION {
         return;
     }
     if let Err(err) = state.db.touch_session(&session.secure.session_id, unix_now).await {
