@@ -179,11 +179,11 @@ pub async fn reauthenticate(
     let user_id = session.user.id;
     let limited = AuditEvent::ReauthenticationLimited {
         method: Method::Password,
-        user_id: Some(user_id),
+        user_id,
     };
     let failed = AuditEvent::ReauthenticationFailed {
         method: Method::Password,
-        user_id: Some(user_id),
+        user_id,
         reason: None,
     };
     if !proves_password(state, user_id, password, client, [limited, failed]).await? {

@@ -127,12 +127,12 @@ pub enum AuditEvent<'a> {
     },
     ReauthenticationFailed {
         method: Method<'a>,
-        user_id: Option<UserId>,
+        user_id: UserId,
         reason: Option<Reason<'a>>,
     },
     ReauthenticationLimited {
         method: Method<'a>,
-        user_id: Option<UserId>,
+        user_id: UserId,
     },
     PasswordChanged {
         user_id: UserId,
@@ -383,7 +383,7 @@ impl<'a> AuditEvent<'a> {
                 trusted_device,
                 ..Fields::default()
             },
-            Reauthenticated { method, user_id } => Fields {
+            Reauthenticated { method, user_id } | ReauthenticationLimited { method, user_id } => Fields {
                 method: Some(method),
                 user_id: Some(user_id),
                 ..Fields::default()
@@ -394,13 +394,8 @@ impl<'a> AuditEvent<'a> {
                 reason,
             } => Fields {
                 method: Some(method),
-                user_id,
+                user_id: Some(user_id),
                 reason,
-                ..Fields::default()
-            },
-            ReauthenticationLimited { method, user_id } => Fields {
-                method: Some(method),
-                user_id,
                 ..Fields::default()
             },
             SessionEnded { user_id, current } => Fields {

@@ -204,7 +204,7 @@ pub async fn reauthenticate(
     if signs_in_to != Some(user_id) {
         AuditEvent::ReauthenticationFailed {
             method,
-            user_id: Some(user_id),
+            user_id,
             reason: Some(&"identity not linked to this user"),
         }
         .record(client);

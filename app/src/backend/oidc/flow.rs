@@ -88,7 +88,7 @@ impl FlowPurpose {
             },
             Self::Reauthenticate(user_id) => AuditEvent::ReauthenticationFailed {
                 method,
-                user_id: Some(user_id),
+                user_id,
                 reason: Some(reason),
             },
         }

@@ -119,7 +119,7 @@ pub async fn finish_reauthentication(
     let refused = |reason: &str| {
         AuditEvent::ReauthenticationFailed {
             method: Method::Passkey,
-            user_id: Some(user_id),
+            user_id,
             reason: Some(&reason as Reason),
         }
         .record(client);
@@ -127,7 +127,7 @@ pub async fn finish_reauthentication(
     };
     let limited = AuditEvent::ReauthenticationLimited {
         method: Method::Passkey,
-        user_id: Some(user_id),
+        user_id,
     };
     reserve_attempt(state, limited, client).await?;
     let (started_by, reauthentication) = take::<Reauthentication>(state, ceremony).await?;
