@@ -1,7 +1,8 @@
 //! Small cookies sealed (encrypted and authenticated) with the session keys:
-//! state that lives in the browser with no server-side store, which the
-//! browser can neither read nor forge: the session, device cookies and form
-//! flashes. What each holds and how long it lives is its owner's business.
+//! state the browser carries but can neither read nor forge: the session
+//! (whose record the database keeps too, so it can be ended), device cookies
+//! and form flashes. What each holds and how long it lives is its owner's
+//! business.
 
 use super::session::CookieKeys;
 use crate::error::AppError;
