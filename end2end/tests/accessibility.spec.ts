@@ -199,7 +199,11 @@ test("register, browse, manage the account and log out with the keyboard alone",
   await live(page);
   const tabTo = async (name: string, role: "textbox" | "button" | "link" = "textbox") => {
     const target = page.getByRole(role, { name, exact: true });
-    for (let i = 0; i < 20 && !(await target.evaluate((el) => el === document.activeElement)); i++) {
+    // The page may still move focus once its data arrives (a navigation
+    // focuses its heading): start tabbing once it is settled.
+    await target.waitFor();
+    await page.waitForLoadState("networkidle");
+    for (let i = 0; i < 30 && !(await target.evaluate((el) => el === document.activeElement)); i++) {
       await page.keyboard.press("Tab");
     }
     await expect(target).toBeFocused();
