@@ -33,10 +33,7 @@ step "Starting the server on a fresh database (bcrypt cost 12)"
 started=$(now_ms)
 BENCH_DATA_DIR=$work "$ROOT/scripts/bench-server.sh" "$PORT" >"$work/server.log" 2>&1 &
 server_pid=$!
-until curl -fso /dev/null "$BASE/"; do
-  kill -0 "$server_pid" 2>/dev/null || { cat "$work/server.log"; exit 1; }
-  sleep 0.005
-done
+wait_for_server "$BASE/" "$server_pid" "$work/server.log"
 start_ms=$(($(now_ms) - started))
 
 step "Seeding 10 users"

@@ -23,17 +23,10 @@ build_release
 work=$(mktemp -d)
 trap 'kill ${pids:-} 2>/dev/null || true; rm -rf "$work"' EXIT
 
-wait_for() {
-  until curl -fso /dev/null "$1/login"; do
-    kill -0 "$2" 2>/dev/null || { echo "the server for $1 exited:" >&2; cat "$3" >&2; exit 1; }
-    sleep 0.05
-  done
-}
-
 step "Starting this product on a fresh database (port $PORT)"
 BENCH_DATA_DIR=$work "$ROOT/scripts/bench-server.sh" "$PORT" >"$work/product.log" 2>&1 &
 pids=$!
-wait_for "http://127.0.0.1:$PORT" "$pids" "$work/product.log"
+wait_for_server "http://127.0.0.1:$PORT/login" "$pids" "$work/product.log"
 servers=("product=http://127.0.0.1:$PORT")
 
 if [ -f "$NUXT_PEER/.output/server/index.mjs" ]; then
@@ -41,7 +34,7 @@ if [ -f "$NUXT_PEER/.output/server/index.mjs" ]; then
   "$NUXT_PEER/run.sh" "$NUXT_PORT" >"$work/nuxt.log" 2>&1 &
   nuxt_pid=$!
   pids="$pids $nuxt_pid"
-  wait_for "http://127.0.0.1:$NUXT_PORT" "$nuxt_pid" "$work/nuxt.log"
+  wait_for_server "http://127.0.0.1:$NUXT_PORT/login" "$nuxt_pid" "$work/nuxt.log"
   servers+=("nuxt=http://127.0.0.1:$NUXT_PORT")
 else
   echo "No built Nuxt original at $NUXT_PEER (its setup.sh and build.sh make one): measuring this product alone."

@@ -16,6 +16,15 @@ export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
 
 step() { printf '\n==> %s\n' "$*"; }
 
+# Waits until `URL` answers, polling every 5 ms (bench.sh times the start);
+# if the server's process `PID` exits first, prints its log `LOG` and fails.
+wait_for_server() {
+  until curl -fso /dev/null "$1"; do
+    kill -0 "$2" 2>/dev/null || { echo "the server for $1 exited:" >&2; cat "$3" >&2; exit 1; }
+    sleep 0.005
+  done
+}
+
 need_root_or_sudo() {
   if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
 }
