@@ -19,7 +19,8 @@ step() { printf '\n==> %s\n' "$*"; }
 # Waits until `URL` answers, polling every 5 ms (bench.sh times the start);
 # if the server's process `PID` exits first, prints its log `LOG` and fails.
 wait_for_server() {
-  until curl -fso /dev/null "$1"; do
+  # -k: a local server behind TLS has a certificate made for it.
+  until curl -kfso /dev/null "$1"; do
     kill -0 "$2" 2>/dev/null || { echo "the server for $1 exited:" >&2; cat "$3" >&2; exit 1; }
     sleep 0.005
   done
@@ -136,9 +137,9 @@ ensure_build_tools() {
 
 build_release() {
   step "Building the release (server and wasm; a cold build takes about 6 minutes)"
-  # --split: pages in wasm chunks of their own (lazy routes). Hashed names:
-  # browsers keep the files for good (the server reads hash.txt at start).
-  LEPTOS_HASH_FILES=true cargo leptos build --release --split
+  # Hashed names: browsers keep the files for good (the server reads
+  # hash.txt at start). One wasm, no --split (docs/performance.md, "One wasm").
+  LEPTOS_HASH_FILES=true cargo leptos build --release
   step "Precompressing the site's js, wasm and css"
   node scripts/precompress.mjs target/site/pkg
 }

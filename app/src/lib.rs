@@ -7,7 +7,6 @@ pub mod backend;
 pub mod domain;
 pub mod error;
 pub mod model;
-#[macro_use]
 mod pages;
 pub mod user_session;
 
@@ -17,7 +16,7 @@ use leptos_meta::MetaTags;
 use leptos_meta::{provide_meta_context, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
-    path, Lazy, SsrMode,
+    path, SsrMode,
 };
 use pages::{
     account::AccountPage,
@@ -64,8 +63,17 @@ fn BuiltFiles(state: backend::AppState) -> impl IntoView {
     let assets = &state.assets;
     let at_login = use_context::<http::request::Parts>().is_some_and(|request| request.uri.path() == LOGIN_PATH);
     let scripts = if at_login {
-        view! { <script type="module" src=assets.login_script.clone() nonce=leptos::nonce::use_nonce()></script> }
-            .into_any()
+        // The app's files, which the script fetches ahead of the page after a login.
+        view! {
+            <script
+                type="module"
+                src=assets.login_script.clone()
+                nonce=leptos::nonce::use_nonce()
+                data-app-js=assets.js.clone()
+                data-app-wasm=assets.wasm.clone()
+            ></script>
+        }
+        .into_any()
     } else {
         let script = assets.hydration_script().to_owned();
         view! {
@@ -134,27 +142,15 @@ pub fn App() -> impl IntoView {
             <main id="main" tabindex="-1">
                 <Routes fallback=NotFound>
                     <Route path=path!("/") view=HomePage ssr=SsrMode::Async/>
-                    <Route path=path!("/register") view={Lazy::<RegisterRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/register") view=RegisterRoute ssr=SsrMode::Async/>
                     <Route path=path!("/login") view=LoginRoute ssr=SsrMode::Async/>
-                    <Route path=path!("/users") view={Lazy::<UsersRoute>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/account") view={Lazy::<AccountRoute>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/users/:id") view={Lazy::<UserRoute>::new()} ssr=SsrMode::Async/>
-                    <Route
-                        path=path!("/forgot-password")
-                        view={Lazy::<ForgotPasswordRoute>::new()}
-                        ssr=SsrMode::Async
-                    />
-                    <Route
-                        path=path!("/reset-password")
-                        view={Lazy::<ResetPasswordRoute>::new()}
-                        ssr=SsrMode::Async
-                    />
-                    <Route path=path!("/verify-email") view={Lazy::<VerifyEmailRoute>::new()} ssr=SsrMode::Async/>
-                    <Route
-                        path=path!("/reauthenticate")
-                        view={Lazy::<ReauthenticateRoute>::new()}
-                        ssr=SsrMode::Async
-                    />
+                    <Route path=path!("/users") view=UsersRoute ssr=SsrMode::Async/>
+                    <Route path=path!("/account") view=AccountRoute ssr=SsrMode::Async/>
+                    <Route path=path!("/users/:id") view=UserRoute ssr=SsrMode::Async/>
+                    <Route path=path!("/forgot-password") view=ForgotPasswordPage ssr=SsrMode::Async/>
+                    <Route path=path!("/reset-password") view=ResetPasswordPage ssr=SsrMode::Async/>
+                    <Route path=path!("/verify-email") view=VerifyEmailPage ssr=SsrMode::Async/>
+                    <Route path=path!("/reauthenticate") view=ReauthenticateRoute ssr=SsrMode::Async/>
                 </Routes>
             </main>
         </Router>
@@ -181,24 +177,40 @@ fn LoginRoute() -> impl IntoView {
     }
 }
 
-// The first page a visitor loads is usually `/` or `/login` (which runs no
-// wasm): `/`, the navigation and the guards come in the main wasm. Each page below comes in a
-// chunk of its own the first time it is shown (cargo leptos `--split`).
-lazy_page!(RegisterRoute => view! { <GuestOnly><RegisterPage/></GuestOnly> });
-lazy_page!(UsersRoute => view! { <RequireUser><UsersPage/></RequireUser> });
-lazy_page!(AccountRoute => view! { <RequireUser><AccountPage/></RequireUser> });
-lazy_page!(UserRoute => view! { <RequireUser><UserPage/></RequireUser> });
-lazy_page!(ForgotPasswordRoute => view! { <ForgotPasswordPage/> });
-lazy_page!(ResetPasswordRoute => view! { <ResetPasswordPage/> });
-lazy_page!(VerifyEmailRoute => view! { <VerifyEmailPage/> });
-lazy_page!(ReauthenticateRoute => view! { <RequireUser><ReauthenticatePage/></RequireUser> });
+// The guarded pages. Every page is in the one wasm the first load brings, so
+// that a navigation inside the app fetches no code (docs/performance.md,
+// "One wasm").
+#[component]
+fn RegisterRoute() -> impl IntoView {
+    view! { <GuestOnly><RegisterPage/></GuestOnly> }
+}
+
+#[component]
+fn UsersRoute() -> impl IntoView {
+    view! { <RequireUser><UsersPage/></RequireUser> }
+}
+
+#[component]
+fn UserRoute() -> impl IntoView {
+    view! { <RequireUser><UserPage/></RequireUser> }
+}
+
+#[component]
+fn AccountRoute() -> impl IntoView {
+    view! { <RequireUser><AccountPage/></RequireUser> }
+}
+
+#[component]
+fn ReauthenticateRoute() -> impl IntoView {
+    view! { <RequireUser><ReauthenticatePage/></RequireUser> }
+}
 
 /// After a navigation inside the app (nothing reloads, so nothing tells a
 /// screen reader that the page changed), focus moves to the new page's heading,
 /// or to `<main>` while the heading is still loading and then to the heading
-/// when it comes, unless the user has moved on meanwhile. A page in a wasm
-/// chunk of its own is shown only once the chunk has come (`is_routing` until
-/// then): the old page's heading must not be the one focused.
+/// when it comes, unless the user has moved on meanwhile. While the router
+/// is still on its way to the new page (`is_routing`), the old page's heading
+/// must not be the one focused.
 #[component]
 fn FocusOnNavigation(is_routing: ReadSignal<bool>) -> impl IntoView {
     let location = leptos_router::hooks::use_location();

@@ -1,8 +1,9 @@
 // What a first visit downloads, and how long the browser may keep it: the
 // built files carry a hash of their content in their names and are kept for
-// good; pages never are; /login runs a small script of its own and no wasm;
-// each page beyond `/` comes in a wasm chunk of its own, fetched when the app
-// first shows it.
+// good; pages never are; /login runs a small script of its own and no wasm,
+// and fetches the app's files ahead of the page after a login; every other
+// page's first load brings the whole app in a few files, so that a
+// navigation inside it fetches no code.
 import { test, expect, live, uniqueEmail, at, PASSWORD, type Page } from "./fixtures";
 import type { Response } from "@playwright/test";
 
@@ -50,64 +51,126 @@ test("built files are named by their content and kept for good; pages are not", 
   }
 });
 
-test("/login runs its own small script and no wasm; the next page brings the app", async ({ page }) => {
+/** Most requests for code (js, wasm, css) a first load of a page may make. */
+const CODE_REQUESTS_BUDGET = 8;
+
+const isCode = (name: string) => /\.(js|wasm|css)$/.test(name);
+
+test("/login runs its own small script; once idle it fetches the app's js and wasm, which the next page takes from the cache", async ({
+  page,
+}) => {
   const files = builtFiles(page);
   await page.goto("/login");
   await live(page);
   await page.waitForLoadState("networkidle");
-  const scripts = files.filter((file) => /\.(js|wasm)$/.test(fileName(file)));
-  expect(scripts.map(fileName)).toEqual([expect.stringMatching(/^login\.[\w-]{16}\.js$/)]);
-  let sent = 0;
-  for (const file of scripts) sent += (await file.request().sizes()).responseBodySize;
-  console.log(`/login: js and wasm ${sent} bytes as sent`);
+  // What fetched the app's files: the page's hints alone, no script (the
+  // app's glue would fetch the wasm to run it).
+  const appFetchedBy = await page.evaluate(() =>
+    performance
+      .getEntriesByType("resource")
+      .map((entry) => entry as PerformanceResourceTiming)
+      .filter((entry) => /^\/pkg\/app\..*\.(js|wasm)$/.test(new URL(entry.name).pathname))
+      .map((entry) => entry.initiatorType),
+  );
+  expect(appFetchedBy).toEqual(["link", "link"]);
+  const login = files.filter((file) => /^login\./.test(fileName(file)));
+  expect(login).toHaveLength(1);
+  const sent = (await login[0].request().sizes()).responseBodySize;
+  console.log(`/login: its script ${sent} bytes as sent`);
   expect(sent).toBeGreaterThan(0);
   expect(sent).toBeLessThanOrEqual(LOGIN_SCRIPT_BUDGET);
+  const prefetched = files.map(fileName).filter((name) => /^app\..*\.(js|wasm)$/.test(name));
+  expect(prefetched.sort()).toEqual([
+    expect.stringMatching(/^app\.[\w-]{22}\.js$/),
+    expect.stringMatching(/^app\.[\w-]{22}\.wasm$/),
+  ]);
+  const hinted = await page.locator('head link[rel="prefetch"]').evaluateAll((links) =>
+    links.map((link) => new URL((link as HTMLLinkElement).href).pathname.slice("/pkg/".length)),
+  );
+  expect(hinted.sort()).toEqual(prefetched);
 
+  // The next page's first load runs the app from what was fetched: nothing
+  // of it crosses the network again (a transfer size of 0 is the cache's).
   await page.getByRole("link", { name: "Register" }).first().click();
   await expect(page).toHaveURL(at("/register"));
   await live(page);
-  expect(files.map(fileName)).toContainEqual(expect.stringMatching(/^app\.[\w-]{22}\.wasm$/));
+  const transferred = await page.evaluate(() =>
+    performance
+      .getEntriesByType("resource")
+      .map((entry) => entry as PerformanceResourceTiming)
+      .filter((entry) => /^\/pkg\/app\..*\.(js|wasm)$/.test(new URL(entry.name).pathname))
+      .map((entry) => [new URL(entry.name).pathname.slice("/pkg/".length), entry.transferSize]),
+  );
+  expect(transferred.map(([name]) => name).sort()).toEqual(prefetched);
+  for (const [name, size] of transferred) expect(size, `${name} from the cache`).toBe(0);
 });
 
-test("a page in a chunk of its own is fetched when first shown, and works", async ({ page }) => {
+test("/login fetches nothing ahead on a connection that asks to save data", async ({ page }) => {
+  await page.addInitScript(() =>
+    Object.defineProperty(Navigator.prototype, "connection", { get: () => ({ saveData: true }) }),
+  );
+  const files = builtFiles(page);
+  await page.goto("/login");
+  await live(page);
+  await page.waitForLoadState("networkidle");
+  await page.evaluate(() => new Promise((resolve) => requestIdleCallback(resolve)));
+  expect(files.map(fileName).filter((name) => /\.(js|wasm)$/.test(name))).toEqual([expect.stringMatching(/^login\./)]);
+  await expect(page.locator('head link[rel="prefetch"]')).toHaveCount(0);
+});
+
+test("a journey through the app fetches no code after its first page", async ({ page }) => {
   const files = builtFiles(page);
   await page.goto("/");
   await live(page);
-  const chunks = () => files.map(fileName).filter((name) => name.startsWith("split_"));
-  expect(chunks()).toEqual([]);
+  await page.waitForLoadState("networkidle");
+  const firstLoad = files.length;
+  expect(firstLoad).toBeLessThanOrEqual(CODE_REQUESTS_BUDGET);
 
   await page.getByRole("link", { name: "Register" }).first().click();
   await expect(page).toHaveURL(at("/register"));
-  await expect(page.getByRole("heading", { level: 1, name: "Register" })).toBeVisible();
-  expect(chunks()).toEqual([expect.stringMatching(/^split___register_route_view_/)]);
-
-  // Registering takes the app to /users, whose chunk comes then.
-  await page.getByLabel("Name").fill("Chunk Visitor");
-  await page.getByLabel("Email").fill(uniqueEmail("chunks"));
+  await page.getByLabel("Name").fill("Journey Visitor");
+  await page.getByLabel("Email").fill(uniqueEmail("journey"));
   await page.getByLabel("Password").fill(PASSWORD);
   await page.getByRole("button", { name: "Register" }).click();
   await expect(page).toHaveURL(at("/users"));
-  await expect(page.getByRole("link", { name: "Chunk Visitor" })).toBeVisible();
-  expect(chunks()).toContainEqual(expect.stringMatching(/^split___users_route_view_/));
+  await page.getByRole("link", { name: "Journey Visitor" }).click();
+  await expect(page.getByRole("heading", { level: 1, name: "Journey Visitor" })).toBeVisible();
+  await page.getByRole("link", { name: "Account" }).first().click();
+  await expect(page).toHaveURL(at("/account"));
+  await expect(page.getByRole("heading", { level: 1 })).toBeVisible();
+  await page.waitForLoadState("networkidle");
+  expect(files.slice(firstLoad).map(fileName)).toEqual([]);
 });
 
-test("a first load of a page in a chunk asks for its chunks with the main wasm, once", async ({ page }) => {
+test("each page's first load asks for at most a few files of code, hinted in its head, each once", async ({
+  browser,
+  page,
+}) => {
   const registered = await page.request.post("/api/register", {
-    form: { name: "Preload Visitor", email: uniqueEmail("preload"), password: PASSWORD },
+    form: { name: "First Load Visitor", email: uniqueEmail("first-load"), password: PASSWORD },
   });
   expect(registered.status()).toBe(200);
-  const files = builtFiles(page);
-  const document = await page.goto("/users");
-  await live(page);
-  await expect(page.getByRole("link", { name: "Preload Visitor" })).toBeVisible();
-
-  const hinted = await page.locator('head link[rel="preload"][type="application/wasm"]').evaluateAll((links) =>
-    links.map((link) => new URL((link as HTMLLinkElement).href).pathname.slice("/pkg/".length)),
-  );
-  expect(hinted).toContainEqual(expect.stringMatching(/^split___users_route_view_/));
-  expect(hinted.filter((name) => name.startsWith("split___") && !name.startsWith("split___users_"))).toEqual([]);
-  // Each chunk is fetched once: the hint's fetch is the one hydration uses.
-  const fetched = files.map(fileName).filter((name) => hinted.includes(name));
-  expect(fetched.sort()).toEqual([...hinted].sort());
-  expect(document?.status()).toBe(200);
+  await page.goto("/users");
+  const userPath = await page.getByRole("link", { name: "First Load Visitor" }).getAttribute("href");
+  const storageState = await page.context().storageState();
+  for (const path of ["/", "/users", userPath!, "/account", "/forgot-password", "/reauthenticate"]) {
+    // A context of its own: an empty cache, as a first visit has.
+    const context = await browser.newContext({ storageState });
+    const visit = await context.newPage();
+    const files = builtFiles(visit);
+    const document = await visit.goto(new URL(path, page.url()).href);
+    expect(document?.status(), path).toBe(200);
+    await live(visit);
+    await visit.waitForLoadState("networkidle");
+    const code = files.map(fileName).filter(isCode);
+    expect(code.length, `${path}: ${code.join(", ")}`).toBeLessThanOrEqual(CODE_REQUESTS_BUDGET);
+    expect(new Set(code).size, `${path}: each file once`).toBe(code.length);
+    const hinted = await visit
+      .locator('head link[rel="modulepreload"], head link[rel="preload"], head link[rel="stylesheet"]')
+      .evaluateAll((links) =>
+        links.map((link) => new URL((link as HTMLLinkElement).href).pathname.slice("/pkg/".length)),
+      );
+    for (const name of code) expect(hinted, `${path}: ${name} hinted in the head`).toContain(name);
+    await context.close();
+  }
 });

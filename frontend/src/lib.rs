@@ -1,21 +1,11 @@
 //! The WebAssembly entry: hydrates the server-rendered page, then runs as an SPA.
 
-use any_spawner::Executor;
-use leptos::task::spawn_local;
-
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    // Pages in wasm chunks of their own are fetched before the page that
-    // shows one can hydrate: hydration is asynchronous. An error here means
-    // the executor is already running, which is fine.
-    let _ = Executor::init_wasm_bindgen();
-    spawn_local(async {
-        let Some(body) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.body()) else {
-            return;
-        };
-        leptos::mount::hydrate_from_async(body.clone(), app::App).await.forget();
-        // Lets styles and tests tell a live page from server-rendered HTML.
+    leptos::mount::hydrate_body(app::App);
+    // Lets styles and tests tell a live page from server-rendered HTML.
+    if let Some(body) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.body()) {
         let _ = body.set_attribute("data-live", "");
-    });
+    }
 }

@@ -6,10 +6,8 @@
 //! `HashedStylesheet`) read that file again on every render, a measurable
 //! share of `GET /login` (docs/performance.md, "Figures behind code
 //! choices"): here it is read once.
-//! Likewise the split manifest, which names the wasm chunks of each lazy page.
 
 use leptos::config::LeptosOptions;
-use std::{collections::HashMap, path::Path};
 
 /// The names of the built files, as pages link them.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,11 +22,6 @@ pub struct BuiltAssets {
     pub hashed: bool,
     /// The inline module that starts the app, written once.
     script: String,
-    /// The URL folder of the built files (`/pkg`).
-    pkg: String,
-    /// The wasm chunks each lazy page needs, by the page's split point
-    /// (`__users_route_view_<hash>`), as paths.
-    chunks: HashMap<String, Vec<String>>,
 }
 
 impl BuiltAssets {
@@ -50,55 +43,13 @@ impl BuiltAssets {
             css: name("css"),
             login_script: format!("{pkg}/login.{}.js", content_hash(LOGIN_SCRIPT)),
             hashed: hashes.is_some(),
-            pkg: pkg.to_owned(),
-            chunks: HashMap::new(),
         }
     }
 
     /// The files of the site `options` describe (`site-pkg-dir` and
-    /// `output-name` in Cargo.toml), plus the chunks listed by its split
-    /// manifest (none without one: a build without `--split`).
+    /// `output-name` in Cargo.toml).
     pub fn read(options: &LeptosOptions, hashes: Option<&str>) -> Self {
-        let manifest = match hashes.and_then(|hashes| hash_in(hashes, "manifest")) {
-            Some(hash) => format!("__wasm_split_manifest.{hash}.json"),
-            None => "__wasm_split_manifest.json".to_owned(),
-        };
-        let mut assets = Self::named(&format!("/{}", options.site_pkg_dir), &options.output_name, hashes);
-        let pkg_dir = Path::new(&*options.site_root).join(&*options.site_pkg_dir);
-        if let Ok(text) = std::fs::read_to_string(pkg_dir.join(&manifest)) {
-            assets = assets.with_split_manifest(&text);
-        }
-        assets
-    }
-
-    /// The chunks a split manifest (`{"<split point>": ["<module>", ...]}`) lists.
-    pub fn with_split_manifest(mut self, manifest: &str) -> Self {
-        match serde_json::from_str::<HashMap<String, Vec<String>>>(manifest) {
-            Ok(manifest) => {
-                self.chunks = manifest
-                    .into_iter()
-                    .map(|(split, modules)| {
-                        let paths = modules
-                            .iter()
-                            .map(|module| format!("{}/{module}.wasm", self.pkg))
-                            .collect();
-                        (split, paths)
-                    })
-                    .collect();
-            }
-            Err(err) => tracing::warn!(error = %err, "the split manifest cannot be read: no chunk is preloaded"),
-        }
-        self
-    }
-
-    /// The chunks of the lazy page declared as `route` (`lazy_page!(UsersRoute
-    /// => ...)`): leptos names its split point `__<route in snake case>_view_<hash>`.
-    pub fn chunks_of(&self, route: &str) -> &[String] {
-        let prefix = format!("__{}_view_", snake_case(route));
-        self.chunks
-            .iter()
-            .find(|(split, _)| split.starts_with(&prefix))
-            .map_or(&[], |(_, paths)| paths.as_slice())
+        Self::named(&format!("/{}", options.site_pkg_dir), &options.output_name, hashes)
     }
 
     /// The inline module that starts the app: loads the js and the wasm it
@@ -127,29 +78,13 @@ fn hash_in(hashes: &str, kind: &str) -> Option<String> {
     })
 }
 
-/// `UsersRoute` to `users_route`, for type names.
-fn snake_case(name: &str) -> String {
-    let mut snake = String::with_capacity(name.len() + 4);
-    for (index, character) in name.chars().enumerate() {
-        if character.is_uppercase() && index > 0 {
-            snake.push('_');
-        }
-        snake.extend(character.to_lowercase());
-    }
-    snake
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn names_carry_the_hashes_cargo_leptos_listed() {
-        let assets = BuiltAssets::named(
-            "/pkg",
-            "app",
-            Some("js: Aa1\nwasm: Bb2\ncss: Cc3\nmanifest: Dd4\nsplit: Ee5\n"),
-        );
+        let assets = BuiltAssets::named("/pkg", "app", Some("js: Aa1\nwasm: Bb2\ncss: Cc3\n"));
         assert_eq!(assets.js, "/pkg/app.Aa1.js");
         assert_eq!(assets.wasm, "/pkg/app.Bb2.wasm");
         assert_eq!(assets.css, "/pkg/app.Cc3.css");
@@ -164,26 +99,6 @@ mod tests {
             ("/pkg/app.js", "/pkg/app.wasm", "/pkg/app.css")
         );
         assert!(!assets.hashed);
-    }
-
-    #[test]
-    fn each_lazy_page_has_the_chunks_the_manifest_lists() {
-        let assets = BuiltAssets::named("/pkg", "app", None).with_split_manifest(
-            r#"{"__users_route_view_61":["chunk_7.Aa","split___users_route_view_61.Bb"],
-                "__user_route_view_61":["chunk_6.Cc"]}"#,
-        );
-        assert_eq!(
-            assets.chunks_of("UsersRoute"),
-            ["/pkg/chunk_7.Aa.wasm", "/pkg/split___users_route_view_61.Bb.wasm"]
-        );
-        assert_eq!(assets.chunks_of("UserRoute"), ["/pkg/chunk_6.Cc.wasm"]);
-        assert!(assets.chunks_of("AccountRoute").is_empty());
-    }
-
-    #[test]
-    fn a_manifest_that_cannot_be_read_preloads_nothing() {
-        let assets = BuiltAssets::named("/pkg", "app", None).with_split_manifest("{not json");
-        assert!(assets.chunks_of("UsersRoute").is_empty());
     }
 
     #[test]

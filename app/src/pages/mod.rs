@@ -1,54 +1,5 @@
 //! One module per page, plus the parts they share.
 
-/// Declares `$route`, a route whose view is `$view`, loaded from a wasm chunk
-/// of its own the first time the browser shows it. The server renders it like
-/// any other route. Its data loads inside the page, as the page's own
-/// resources, so `data` has nothing to start.
-macro_rules! lazy_page {
-    ($route:ident => $view:expr) => {
-        struct $route;
-
-        #[leptos_router::lazy_route]
-        impl leptos_router::LazyRoute for $route {
-            fn data() -> Self {
-                Self
-            }
-
-            fn view(_this: Self) -> AnyView {
-                $crate::pages::preload_chunks_of(stringify!($route));
-                $view.into_any()
-            }
-        }
-    };
-}
-
-/// On the server, hints the browser to fetch the wasm chunks of the lazy page
-/// `route` beside the main wasm: without the hints it would ask for them only
-/// once hydration reached the page. (leptos adds such hints itself only when
-/// the page's view happens to start before the head is written.)
-pub fn preload_chunks_of(route: &'static str) {
-    #[cfg(feature = "ssr")]
-    if let Ok(state) = crate::backend::state() {
-        use leptos::prelude::*;
-        for href in state.assets.chunks_of(route) {
-            // A `leptos_meta` tag rendered to HTML registers itself for the
-            // head instead of returning markup.
-            let _ = view! {
-                <leptos_meta::Link
-                    rel="preload"
-                    href=href.clone()
-                    as_="fetch"
-                    type_="application/wasm"
-                    crossorigin="anonymous"
-                />
-            }
-            .to_html();
-        }
-    }
-    #[cfg(not(feature = "ssr"))]
-    let _ = route;
-}
-
 /// The query parameter `name` of the page's URL, as first loaded.
 pub fn query_value(name: &str) -> Option<String> {
     use leptos::prelude::ReadUntracked;

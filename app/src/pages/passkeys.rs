@@ -207,7 +207,6 @@ pub fn PasskeySignUp(problems: FormProblems) -> impl IntoView {
 }
 
 /// Creates an account with a new passkey, and the session it starts.
-#[leptos::lazy]
 async fn sign_up(session: UserSession, name: String, email: String) -> Result<(), PasskeyProblem> {
     let PasskeyChallenge { ceremony, options } = passkey_sign_up_options(name, email).await?;
     let credential = browser::create(options.get()).await?;
@@ -217,7 +216,6 @@ async fn sign_up(session: UserSession, name: String, email: String) -> Result<()
 }
 
 /// Creates a passkey for the logged-in user and stores it under `name`.
-#[leptos::lazy]
 async fn add_passkey(name: String) -> Result<crate::model::PasskeySummary, PasskeyProblem> {
     let PasskeyChallenge { ceremony, options } = crate::api::add_passkey_options().await?;
     let credential = browser::create(options.get()).await?;
@@ -225,7 +223,6 @@ async fn add_passkey(name: String) -> Result<crate::model::PasskeySummary, Passk
 }
 
 /// Proves who the logged-in user is with one of their passkeys.
-#[leptos::lazy]
 async fn confirm_with_passkey() -> Result<(), PasskeyProblem> {
     let PasskeyChallenge { ceremony, options } = crate::api::reauthenticate_passkey_options().await?;
     let credential = browser::get(options.get()).await?;

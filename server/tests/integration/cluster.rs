@@ -5,7 +5,7 @@
 //! one server ends, every server refuses at once.
 
 use crate::helpers::*;
-use reqwest::StatusCode;
+use reqwest::{header::LOCATION, StatusCode};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_server_processes_on_one_database_are_one_site() {
@@ -90,17 +90,27 @@ async fn thirty_wrong_passwords(a: &TestApp, b: &TestApp, email_of: impl Fn(usiz
 }
 
 /// The example nginx configuration (`deploy/nginx.conf`), with the test's
-/// ports: nginx accepts it, and a person registers and logs in through it,
-/// served by two instances.
+/// ports and a certificate made for it: nginx accepts it, sends plain http to
+/// https, and a person registers and logs in through it over HTTP/2, served by
+/// two instances.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs nginx, which ./scripts/test.sh installs"]
-async fn the_example_nginx_configuration_serves_two_instances() {
+async fn the_example_nginx_configuration_serves_two_instances_over_http2() {
     let nginx = which_nginx().expect("nginx not found: run ./scripts/test.sh, which installs it");
     let store = TestStore::new().await;
-    let env = [("TRUST_FORWARDED_FOR", "true")];
+    let (port, plain_port) = (free_port(), free_port());
+    let origin = format!("https://localhost:{port}");
+    let env = [
+        ("TRUST_FORWARDED_FOR", "true"),
+        ("COOKIE_SECURE", "true"),
+        ("PUBLIC_ORIGIN", origin.as_str()),
+    ];
     let instances = two_processes(&store.url, &env);
     let folder = tempfile::tempdir().unwrap();
-    let port = free_port();
+    let certificate = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+    let (cert_path, key_path) = (folder.path().join("cert.pem"), folder.path().join("key.pem"));
+    std::fs::write(&cert_path, certificate.cert.pem()).unwrap();
+    std::fs::write(&key_path, certificate.key_pair.serialize_pem()).unwrap();
     let example = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../deploy/nginx.conf")).unwrap();
     let upstreams = instances
         .iter()
@@ -110,16 +120,26 @@ async fn the_example_nginx_configuration_serves_two_instances() {
     let dir = folder.path().display();
     let config = example
         .replace("server 127.0.0.1:3001;\n        server 127.0.0.1:3002;", &upstreams)
-        .replace("listen 8080;", &format!("listen 127.0.0.1:{port};"))
+        .replace("listen 443 ssl http2;", &format!("listen 127.0.0.1:{port} ssl http2;"))
+        .replace("listen 80;", &format!("listen 127.0.0.1:{plain_port};"))
+        .replace("/etc/ssl/sessions/fullchain.pem", &cert_path.display().to_string())
+        .replace("/etc/ssl/sessions/privkey.pem", &key_path.display().to_string())
         .replace(
             "events {}",
             &format!("pid {dir}/nginx.pid;\nerror_log {dir}/error.log;\nevents {{}}"),
         )
         .replace("/var/log/nginx/access.log", &format!("{dir}/access.log"));
-    assert!(
-        config.contains(&upstreams) && config.contains(&port.to_string()) && config.contains("access.log no_query"),
-        "the example changed shape"
-    );
+    for part in [
+        &upstreams,
+        &format!("{port} ssl http2"),
+        &plain_port.to_string(),
+        &format!("{dir}/cert.pem"),
+    ] {
+        assert!(
+            config.contains(part.as_str()),
+            "the example changed shape: {part} is missing"
+        );
+    }
     let path = folder.path().join("nginx.conf");
     std::fs::write(&path, &config).unwrap();
     let nginx_with = |extra: &[&str]| {
@@ -139,9 +159,23 @@ async fn the_example_nginx_configuration_serves_two_instances() {
 
     wait_until_listening(port, "nginx listens", std::time::Duration::from_secs(10)).await;
 
-    let proxied = TestApp::client_of(format!("http://127.0.0.1:{port}"), store.url.clone());
+    let plain = TestApp::client_of(format!("http://127.0.0.1:{plain_port}"), store.url.clone());
+    let sent_on = plain.get("/users?page=2", None).await;
+    assert_eq!(sent_on.status(), StatusCode::MOVED_PERMANENTLY);
+    assert_eq!(sent_on.headers()[LOCATION], "https://127.0.0.1/users?page=2");
+
+    let trusted = reqwest::Certificate::from_pem(certificate.cert.pem().as_bytes()).unwrap();
+    let client = reqwest::Client::builder()
+        .add_root_certificate(trusted)
+        .resolve("localhost", std::net::SocketAddr::from(([127, 0, 0, 1], port)));
+    let proxied = TestApp::client_through(client, origin.clone(), store.url.clone());
+    let page = proxied.get("/login", None).await;
+    assert_eq!(page.version(), reqwest::Version::HTTP_2, "the page came over HTTP/2");
+    assert_eq!(page.status(), StatusCode::OK);
+    assert!(page.headers().contains_key("strict-transport-security"));
     proxied.register("Ada", "ada@example.com").await;
     let cookie = proxied.login_cookie("ada@example.com", PASSWORD).await;
+    assert!(cookie.starts_with("__Host-session="), "{cookie}");
     // Round robin: every request lands on the other instance, each accepts the cookie.
     for _ in 0..4 {
         assert_eq!(proxied.session_status(&cookie).await, StatusCode::OK);

@@ -196,9 +196,15 @@ impl TestApp {
     /// A client of a server running elsewhere (a process of its own): the
     /// HTTP helpers work, nothing that needs the server's state does.
     pub fn client_of(base: String, database_url: String) -> Self {
+        Self::client_through(reqwest::Client::builder(), base, database_url)
+    }
+
+    /// As [`Self::client_of`], with a client `builder` of the test's own (a
+    /// certificate to trust, say).
+    pub fn client_through(builder: reqwest::ClientBuilder, base: String, database_url: String) -> Self {
         Self {
             server: None,
-            client: reqwest::Client::builder().redirect(Policy::none()).build().unwrap(),
+            client: builder.redirect(Policy::none()).build().unwrap(),
             base,
             database_url,
             store: None,
@@ -451,7 +457,8 @@ fn new_clock() -> Clock {
 }
 
 pub fn set_cookie_header(response: &Response) -> Option<String> {
-    set_cookie_named(response, "session")
+    // `__Host-session` under COOKIE_SECURE.
+    set_cookie_named(response, "session").or_else(|| set_cookie_named(response, "__Host-session"))
 }
 
 pub fn set_cookie_named(response: &Response, name: &str) -> Option<String> {
