@@ -78,3 +78,15 @@ test("passkey buttons say they need JavaScript, and the password forms still wor
   await expect(adding.getByText("Passkeys need JavaScript")).toBeVisible();
   await expect(adding.getByRole("button", { name: "Add a passkey" })).toBeDisabled();
 });
+
+test("a page fetches none of the app's code when it cannot run it", async ({ page }) => {
+  const fetched: string[] = [];
+  page.on("request", (request) => {
+    const path = new URL(request.url()).pathname;
+    if (path.startsWith("/pkg/")) fetched.push(path.slice("/pkg/".length));
+  });
+  await page.goto("/register");
+  await page.waitForLoadState("networkidle");
+  await expect(page.locator('head link[rel="preload"][href$=".wasm"]')).toHaveCount(1);
+  expect(fetched).toEqual([expect.stringMatching(/^app\.[\w-]+\.css$/)]);
+});
