@@ -19,6 +19,7 @@
 import { chromium, request as apiRequest } from "playwright-core";
 import { randomBytes } from "node:crypto";
 import { writeFileSync } from "node:fs";
+import { DEBIAN_CHROMIUM } from "./chromium.mjs";
 
 const PHONE = { latency: 562.5, downloadThroughput: 180_000, uploadThroughput: 84_375, cpuSlowdown: 4 };
 const PASSWORD = "correct horse battery";
@@ -151,12 +152,9 @@ const median = (values) => {
 
 const options = parseArguments(process.argv.slice(2));
 const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+  ...DEBIAN_CHROMIUM,
   args: [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
+    ...DEBIAN_CHROMIUM.args,
     // A server behind TLS in a sitting has a certificate made for it, trusted
     // by its key's hash: as a valid one, so the browser caches what it sends
     // (it caches nothing from a site whose certificate it merely ignores).

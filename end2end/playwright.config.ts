@@ -1,18 +1,5 @@
 import { defineConfig, devices } from "@playwright/test";
-
-// Debian's Chromium: this machine cannot download Playwright's own browsers.
-const chromium = {
-  executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-  args: [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-  ],
-};
+import { DEBIAN_CHROMIUM } from "./chromium.mjs";
 
 export default defineConfig({
   testDir: "./tests",
@@ -31,7 +18,7 @@ export default defineConfig({
   projects: [
     {
       name: "chromium",
-      use: { ...devices["Desktop Chrome"], launchOptions: chromium },
+      use: { ...devices["Desktop Chrome"], launchOptions: DEBIAN_CHROMIUM },
     },
   ],
 });
