@@ -56,6 +56,28 @@ const CODE_REQUESTS_BUDGET = 8;
 
 const isCode = (name: string) => /\.(js|wasm|css)$/.test(name);
 
+/** The app's js and wasm as the page's resource timing lists them: by whom and how they were fetched. */
+async function appFilesFetched(page: Page) {
+  return page.evaluate(() =>
+    performance
+      .getEntriesByType("resource")
+      .map((entry) => entry as PerformanceResourceTiming)
+      .filter((entry) => /^\/pkg\/app\..*\.(js|wasm)$/.test(new URL(entry.name).pathname))
+      .map(({ name, initiatorType, transferSize }) => ({
+        name: new URL(name).pathname.slice("/pkg/".length),
+        initiatorType,
+        transferSize,
+      })),
+  );
+}
+
+/** The built files the head's `links` name. */
+async function hintedFiles(page: Page, links: string) {
+  return page
+    .locator(links)
+    .evaluateAll((found) => found.map((link) => new URL((link as HTMLLinkElement).href).pathname.slice("/pkg/".length)));
+}
+
 test("/login runs its own small script; once idle it fetches the app's js and wasm, which the next page takes from the cache", async ({
   page,
 }) => {
@@ -65,13 +87,7 @@ test("/login runs its own small script; once idle it fetches the app's js and wa
   await page.waitForLoadState("networkidle");
   // What fetched the app's files: the page's hints alone, no script (the
   // app's glue would fetch the wasm to run it).
-  const appFetchedBy = await page.evaluate(() =>
-    performance
-      .getEntriesByType("resource")
-      .map((entry) => entry as PerformanceResourceTiming)
-      .filter((entry) => /^\/pkg\/app\..*\.(js|wasm)$/.test(new URL(entry.name).pathname))
-      .map((entry) => entry.initiatorType),
-  );
+  const appFetchedBy = (await appFilesFetched(page)).map((file) => file.initiatorType);
   expect(appFetchedBy).toEqual(["link", "link"]);
   const login = files.filter((file) => /^login\./.test(fileName(file)));
   expect(login).toHaveLength(1);
@@ -87,9 +103,7 @@ test("/login runs its own small script; once idle it fetches the app's js and wa
       expect.stringMatching(/^app\.[\w-]{22}\.wasm$/),
     ]),
   );
-  const hinted = await page.locator('head link[rel="prefetch"]').evaluateAll((links) =>
-    links.map((link) => new URL((link as HTMLLinkElement).href).pathname.slice("/pkg/".length)),
-  );
+  const hinted = await hintedFiles(page, 'head link[rel="prefetch"]');
   expect(hinted.sort()).toEqual(prefetched.sort());
 
   // The next page's first load runs the app from what was fetched: nothing
@@ -97,15 +111,9 @@ test("/login runs its own small script; once idle it fetches the app's js and wa
   await page.getByRole("link", { name: "Register" }).first().click();
   await expect(page).toHaveURL(at("/register"));
   await live(page);
-  const transferred = await page.evaluate(() =>
-    performance
-      .getEntriesByType("resource")
-      .map((entry) => entry as PerformanceResourceTiming)
-      .filter((entry) => /^\/pkg\/app\..*\.(js|wasm)$/.test(new URL(entry.name).pathname))
-      .map((entry) => [new URL(entry.name).pathname.slice("/pkg/".length), entry.transferSize]),
-  );
-  expect(transferred.map(([name]) => name).sort()).toEqual(prefetched.sort());
-  for (const [name, size] of transferred) expect(size, `${name} from the cache`).toBe(0);
+  const transferred = await appFilesFetched(page);
+  expect(transferred.map((file) => file.name).sort()).toEqual(prefetched.sort());
+  for (const file of transferred) expect(file.transferSize, `${file.name} from the cache`).toBe(0);
 });
 
 test("/login fetches nothing ahead on a connection that asks to save data", async ({ page }) => {
@@ -168,11 +176,10 @@ test("each page's first load asks for at most a few files of code, hinted in its
     const code = files.map(fileName).filter(isCode);
     expect(code.length, `${path}: ${code.join(", ")}`).toBeLessThanOrEqual(CODE_REQUESTS_BUDGET);
     expect(new Set(code).size, `${path}: each file once`).toBe(code.length);
-    const hinted = await visit
-      .locator('head link[rel="modulepreload"], head link[rel="preload"], head link[rel="stylesheet"]')
-      .evaluateAll((links) =>
-        links.map((link) => new URL((link as HTMLLinkElement).href).pathname.slice("/pkg/".length)),
-      );
+    const hinted = await hintedFiles(
+      visit,
+      'head link[rel="modulepreload"], head link[rel="preload"], head link[rel="stylesheet"]',
+    );
     for (const name of code) expect(hinted, `${path}: ${name} hinted in the head`).toContain(name);
     await context.close();
   }
