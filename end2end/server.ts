@@ -9,6 +9,7 @@ const ROOT = resolve(__dirname, "..");
 const TARGET_DIR = process.env.CARGO_TARGET_DIR ?? join(homedir(), ".cache/leptos-sessions/target");
 export const SERVER_BIN = process.env.SERVER_BIN ?? join(TARGET_DIR, "release/server");
 export const TEST_SESSION_PASSWORD = "end-to-end-session-password-0123456789abcdef";
+export const TEST_PASSWORD_PEPPER = "end-to-end-password-pepper-0123456789abcdef";
 
 export interface RunningServer {
   baseURL: string;
@@ -33,6 +34,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       LEPTOS_SITE_ROOT: join(ROOT, "target/site"),
       DATABASE_URL: `sqlite://${dataDir}/app.db`,
       SESSION_PASSWORD: TEST_SESSION_PASSWORD,
+      PASSWORD_PEPPER: TEST_PASSWORD_PEPPER,
       BCRYPT_COST: "4",
       RUST_LOG: "warn,server=info",
       ...options.env,

@@ -38,6 +38,7 @@ done
 # from one address, which they exist to stop, and would then see only 429s.
 env -i PATH="$PATH" HOME="$HOME" DATABASE_URL="sqlite://$data/app.db" LEPTOS_SITE_ROOT="$data" \
   LEPTOS_SITE_ADDR="127.0.0.1:$port" SESSION_PASSWORD="fuzzing-session-password-0123456789abcdef" \
+  PASSWORD_PEPPER="fuzzing-password-pepper-0123456789abcdef" \
   BCRYPT_COST=4 RUST_LOG=warn REGISTER_MAX_PER_ADDRESS=1000000 LOGIN_MAX_FAILURES_PER_ADDRESS=1000000 \
   LOGIN_MAX_FAILURES_PER_EMAIL=1000000 LOGIN_MAX_FAILURES_PER_DEVICE=1000000 \
   OIDC_DEMO_ISSUER="$issuer" OIDC_DEMO_CLIENT_ID=fuzz OIDC_DEMO_CLIENT_SECRET="$client_secret" \

@@ -6,12 +6,15 @@ source "$(dirname "$0")/lib.sh"
 ensure_build_tools
 build_release
 
-# A release server refuses to start without a session key: make one for this
-# machine, once, and keep it in .env so sessions survive restarts.
-if ! grep -q '^SESSION_PASSWORD=' .env 2>/dev/null && [ -z "${SESSION_PASSWORD:-}" ]; then
-  step "Generating a SESSION_PASSWORD for this machine into .env"
-  echo "SESSION_PASSWORD=$(head -c 36 /dev/urandom | base64 | tr -d '\n/+=')" >> .env
-fi
+# A release server refuses to start without a session key and a password
+# pepper: make each for this machine, once, and keep it in .env so sessions
+# and passwords survive restarts.
+for secret in SESSION_PASSWORD PASSWORD_PEPPER; do
+  if ! grep -q "^$secret=" .env 2>/dev/null && [ -z "${!secret:-}" ]; then
+    step "Generating a $secret for this machine into .env"
+    echo "$secret=$(head -c 36 /dev/urandom | base64 | tr -d '\n/+=')" >> .env
+  fi
+done
 
 addr=${LEPTOS_SITE_ADDR:-127.0.0.1:3000}
 step "Serving on $addr: browse http://localhost:${addr##*:} (Ctrl-C stops)"

@@ -101,7 +101,7 @@ test.describe("form errors", () => {
     // Read with the field: its hint, then the error.
     await expect(password).toHaveAttribute("aria-describedby", "password-hint password-error");
     await expect(password).toHaveAccessibleDescription(
-      "Use 8 to 72 characters (fewer if you use accents or emoji). Error: Password must be at least 8 characters",
+      "Use 8 to 128 characters, not a common password or your name or email. Error: Password must be at least 8 characters",
     );
     await expect(page.getByLabel("Email")).not.toHaveAttribute("aria-invalid", "true");
     await expectNoViolations(page);
@@ -117,7 +117,7 @@ test("the password hint sits between its label and its input, and is read with t
   );
   expect(order).toEqual(["label", "p", "input"]);
   await expect(page.getByLabel("Password")).toHaveAccessibleDescription(
-    "Use 8 to 72 characters (fewer if you use accents or emoji).",
+    "Use 8 to 128 characters, not a common password or your name or email.",
   );
 });
 

@@ -50,7 +50,7 @@ for (const javaScriptEnabled of [true, false]) {
       await expectMessageAt(page, "email", "Enter a valid email address");
       await expectMessageAt(page, "password", "Password must be at least 8 characters");
       await expect(page.getByLabel("Password")).toHaveAccessibleDescription(
-        "Use 8 to 72 characters (fewer if you use accents or emoji). Error: Password must be at least 8 characters",
+        "Use 8 to 128 characters, not a common password or your name or email. Error: Password must be at least 8 characters",
       );
       await expect(page.getByLabel("Email")).toHaveValue("not an email");
       await expect(page.getByLabel("Password")).toHaveValue("");
@@ -69,6 +69,28 @@ for (const javaScriptEnabled of [true, false]) {
       await page.getByRole("button", { name: "Register" }).click();
       await expect(page).toHaveURL(at("/users"));
       await expect(page).toHaveTitle("Users – Sessions");
+    });
+
+    test("the server refuses a common password and one made of the person's own name, at the password", async ({
+      page,
+    }) => {
+      await open(page, "/register", javaScriptEnabled);
+      await page.getByLabel("Name").fill("Grace Hopper");
+      await page.getByLabel("Email").fill(uniqueEmail("screened"));
+      for (const [password, message] of [
+        ["football1", "This is one of the most common passwords, which are tried first: choose one that is harder to guess"],
+        ["Hopper1906!", "Password must not be made of your name, your email address or the site's name"],
+      ]) {
+        await page.getByLabel("Password").fill(password);
+        await page.getByRole("button", { name: "Register" }).click();
+        await expectProblems(page, [message]);
+        await expectMessageAt(page, "password", message);
+        await expect(page.getByLabel("Password")).toHaveValue("");
+        await expect(page.getByLabel("Name")).toHaveValue("Grace Hopper");
+      }
+      await page.getByLabel("Password").fill(PASSWORD);
+      await page.getByRole("button", { name: "Register" }).click();
+      await expect(page).toHaveURL(at("/users"));
     });
 
     test("a taken email is reported at the email, keeping the password", async ({ page, browser }) => {

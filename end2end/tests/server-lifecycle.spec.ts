@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { spawnSync } from "node:child_process";
-import { SERVER_BIN, startServer, TEST_SESSION_PASSWORD } from "../server";
+import { SERVER_BIN, startServer, TEST_PASSWORD_PEPPER, TEST_SESSION_PASSWORD } from "../server";
 import { test, expect, PASSWORD, uniqueEmail, registerThroughForm, at } from "./fixtures";
 
 test.describe("with a server of its own", () => {
@@ -77,6 +77,7 @@ test("a release server that must verify emails refuses to start without a way to
       PATH: process.env.PATH ?? "",
       LEPTOS_SITE_ADDR: "127.0.0.1:0",
       SESSION_PASSWORD: TEST_SESSION_PASSWORD,
+      PASSWORD_PEPPER: TEST_PASSWORD_PEPPER,
       DATABASE_URL: `sqlite://${data}/app.db`,
       REQUIRE_VERIFIED_EMAIL: "true",
     },

@@ -20,6 +20,7 @@ async fn main() {
     let smtp = format!("smtp://127.0.0.1:{}", unused_port());
     let vars = [
         ("SESSION_PASSWORD", "benchmark-session-password-0123456789abcdef"),
+        ("PASSWORD_PEPPER", "benchmark-password-pepper-0123456789abcdef"),
         ("LEPTOS_SITE_ADDR", "127.0.0.1:0"),
         ("DATABASE_URL", &url),
         ("SMTP_URL", &smtp),

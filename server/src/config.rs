@@ -6,7 +6,8 @@ use leptos::config::LeptosOptions;
 use secrecy::{ExposeSecret, SecretString};
 use std::{collections::HashMap, net::SocketAddr, time::Duration};
 
-/// Shortest accepted `SESSION_PASSWORD`: the cookie key is derived from it.
+/// Shortest accepted `SESSION_PASSWORD` or `PASSWORD_PEPPER`: keys are
+/// derived from them.
 pub const MIN_SESSION_PASSWORD_CHARS: usize = 32;
 
 /// Its `Debug` output (logged at startup) shows no secret: the passwords are
@@ -86,6 +87,11 @@ pub struct SessionSettings {
 #[derive(Clone, Debug)]
 pub struct AccountSettings {
     pub bcrypt_cost: u32,
+    /// The secret every password is keyed with before bcrypt
+    /// (`PASSWORD_PEPPER`; `backend/password.rs`). Kept apart from the
+    /// database and its backups, and never rotated in place: every password
+    /// hashed under it would stop working.
+    pub password_pepper: SecretString,
     /// Keep users whose email is not verified out of guarded pages and data
     /// (`REQUIRE_VERIFIED_EMAIL`, default false).
     pub require_verified_email: bool,
@@ -99,9 +105,15 @@ pub enum ConfigError {
          the output of `openssl rand -base64 48`"
     )]
     MissingSessionPassword,
+    #[error(
+        "PASSWORD_PEPPER is not set: run ./scripts/serve.sh once (it keeps one in .env), or set it in the \
+         environment or .env to a random string of at least {MIN_SESSION_PASSWORD_CHARS} characters, e.g. \
+         the output of `openssl rand -base64 48`, kept apart from database backups and never changed"
+    )]
+    MissingPasswordPepper,
     #[error("SMTP_URL is set but MAIL_FROM is not: set it to the sender, e.g. `Sessions <no-reply@example.com>`")]
     MissingMailFrom,
-    #[error("{0} is too short: each password needs at least {MIN_SESSION_PASSWORD_CHARS} characters")]
+    #[error("{0} is too short: each secret needs at least {MIN_SESSION_PASSWORD_CHARS} characters")]
     ShortSessionPassword(&'static str),
     #[error("{name} {problem}")]
     IdentityProvider { name: String, problem: &'static str },
@@ -152,6 +164,10 @@ impl Config {
             .any(|p| p.expose_secret().chars().count() < MIN_SESSION_PASSWORD_CHARS)
         {
             return Err(ConfigError::ShortSessionPassword("SESSION_PASSWORD_PREVIOUS"));
+        }
+        let password_pepper = var("PASSWORD_PEPPER").ok_or(ConfigError::MissingPasswordPepper)?;
+        if password_pepper.chars().count() < MIN_SESSION_PASSWORD_CHARS {
+            return Err(ConfigError::ShortSessionPassword("PASSWORD_PEPPER"));
         }
         let seconds = "a number of seconds, at least 1";
         let max_age_secs: u64 = parse_or(&var, "SESSION_MAX_AGE", 604_800, seconds)?;
@@ -214,6 +230,7 @@ impl Config {
             },
             accounts: AccountSettings {
                 bcrypt_cost,
+                password_pepper: password_pepper.into(),
                 require_verified_email: parse_or(&var, "REQUIRE_VERIFIED_EMAIL", false, "true or false")?,
             },
             limits: limit_settings(&var)?,
@@ -485,10 +502,17 @@ mod tests {
     use super::*;
     use std::collections::HashMap;
 
+    /// The configuration of `pairs`, with a pepper unless they name one.
     fn from(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        from_exactly(&[&[PEPPER], pairs].concat())
+    }
+
+    fn from_exactly(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
         let map: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         Config::from_vars(&map)
     }
+
+    const PEPPER: (&str, &str) = ("PASSWORD_PEPPER", "fedcba9876543210fedcba9876543210");
 
     const PASSWORD: (&str, &str) = ("SESSION_PASSWORD", "0123456789abcdef0123456789abcdef");
 
@@ -512,7 +536,7 @@ mod tests {
 
     #[test]
     fn session_password_is_required_and_long() {
-        assert_eq!(from(&[]).unwrap_err(), ConfigError::MissingSessionPassword);
+        assert_eq!(from_exactly(&[]).unwrap_err(), ConfigError::MissingSessionPassword);
         assert_eq!(
             from(&[("SESSION_PASSWORD", "too short")]).unwrap_err(),
             ConfigError::ShortSessionPassword("SESSION_PASSWORD")
@@ -530,6 +554,21 @@ mod tests {
         ])
         .unwrap();
         assert_eq!(rotated.sessions.previous_passwords.len(), 2);
+    }
+
+    #[test]
+    fn password_pepper_is_required_and_long() {
+        assert_eq!(
+            from_exactly(&[PASSWORD]).unwrap_err(),
+            ConfigError::MissingPasswordPepper
+        );
+        assert_eq!(
+            from(&[PASSWORD, ("PASSWORD_PEPPER", "too short")]).unwrap_err(),
+            ConfigError::ShortSessionPassword("PASSWORD_PEPPER")
+        );
+        let config = from(&[PASSWORD]).unwrap();
+        assert_eq!(config.accounts.password_pepper.expose_secret(), PEPPER.1);
+        assert!(!format!("{config:?}").contains(PEPPER.1), "never in the startup log");
     }
 
     #[test]

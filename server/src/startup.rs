@@ -107,7 +107,7 @@ pub async fn start_with(config: Config, clock: Clock, extra: Router<AppState>) -
         )),
         devices: Arc::new(DeviceCookies::new(keys.clone(), config.sessions.cookie_secure)),
         flashes: Arc::new(FormFlashes::new(keys, config.sessions.cookie_secure)),
-        passwords: PasswordHasher::new(config.accounts.bcrypt_cost),
+        passwords: PasswordHasher::new(config.accounts.bcrypt_cost, &config.accounts.password_pepper),
         live_reload_port: config.http.live_reload_port,
         limits: Arc::new(Limits::new(config.limits, clock.clone())),
         mailer,

@@ -16,6 +16,7 @@ use crate::{
     domain::{Email, Invalid, NewAccount, Password, ValidationError},
     error::AppError,
     model::UserSummary,
+    SITE_NAME,
 };
 use std::net::IpAddr;
 
@@ -300,6 +301,7 @@ pub async fn change_password(
     next: &SessionRecord,
 ) -> Result<(), AppError> {
     let user_id = session.user.id;
+    screen_new_password(state, user_id, &new, "new_password").await?;
     // An account without a password (made with a passkey) has no current
     // password to give: it sets its first one with `set_first_password`.
     let audited = [
@@ -344,6 +346,7 @@ pub async fn set_first_password(
     if state.db.password_hash(user_id).await?.is_some() {
         return Err(has_one());
     }
+    screen_new_password(state, user_id, &new, "new_password").await?;
     let hash = state.passwords.hash(&new).await?;
     if !state
         .db
@@ -356,4 +359,21 @@ pub async fn set_first_password(
     state.limits.succeeded(&state.db, own_counter, None).await;
     notify(state, user_id, Notice::PasswordChanged, client).await;
     Ok(())
+}
+
+/// Refuses a new `password` for the account `user_id` that is common or made
+/// of the account's own name or email (see [`Password::screen`]), as a
+/// problem of the form field `field`. Cheap: run before any bcrypt work.
+pub async fn screen_new_password(
+    state: &AppState,
+    user_id: UserId,
+    password: &Password,
+    field: &'static str,
+) -> Result<(), AppError> {
+    let (Some(profile), Some(email)) = (state.db.find_user(user_id).await?, state.db.email_of(user_id).await?) else {
+        return Err(AppError::Unauthorized);
+    };
+    password
+        .screen(&[&profile.name, &email, SITE_NAME])
+        .map_err(|problem| problem.in_field(field).into())
 }

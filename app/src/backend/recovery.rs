@@ -4,6 +4,7 @@
 //! purpose and an expiry, and a link works once.
 
 use super::{
+    accounts,
     db::TokenPurpose,
     limits::Counter,
     log_safe::Untrusted,
@@ -175,9 +176,21 @@ pub async fn reset_password(
         AuditEvent::PasswordResetFailed.record(client);
         AppError::InvalidLink
     };
+    let token_hash = sha256_hex(token);
+    let owner = state
+        .db
+        .token_owner(TokenPurpose::PasswordReset, &token_hash, now)
+        .await?
+        .ok_or_else(refused)?;
+    // Screened before the token is spent, so a refused password leaves the
+    // link working for a better one.
+    if let Err(refusal) = accounts::screen_new_password(state, owner, &password, "password").await {
+        state.limits.refund(&state.db, address_counter).await;
+        return Err(refusal);
+    }
     let user = state
         .db
-        .spend(TokenPurpose::PasswordReset, &sha256_hex(token), now)
+        .spend(TokenPurpose::PasswordReset, &token_hash, now)
         .await?
         .ok_or_else(refused)?;
     let password_hash = state.passwords.hash(&password).await?;

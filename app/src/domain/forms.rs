@@ -11,10 +11,16 @@ pub struct NewAccount {
 }
 
 impl NewAccount {
-    /// Parses every field, reporting each invalid one.
+    /// Parses every field, reporting each invalid one; on the server, the
+    /// password is also screened against the name, the email and the site's
+    /// name (see [`Password::screen`]).
     pub fn parse(name: &str, email: &str, password: &str) -> Result<Self, Problems> {
         match (UserName::parse(name), Email::parse(email), Password::parse(password)) {
-            (Ok(name), Ok(email), Ok(password)) => Ok(Self { name, email, password }),
+            (Ok(name), Ok(email), Ok(password)) => {
+                #[cfg(feature = "ssr")]
+                password.screen(&[name.as_str(), email.as_str(), crate::SITE_NAME])?;
+                Ok(Self { name, email, password })
+            }
             (name, email, password) => Err(Problems::among([name.err(), email.err(), password.err()])),
         }
     }

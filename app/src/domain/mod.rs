@@ -35,7 +35,7 @@ mod tests {
             .contains(&Password::MIN_CHARS.to_string()));
         assert!(Invalid::PasswordTooLong
             .to_string()
-            .contains(&Password::MAX_BYTES.to_string()));
+            .contains(&Password::MAX_CHARS.to_string()));
         assert!(Invalid::LimitInvalid
             .to_string()
             .contains(&PageRequest::MAX_LIMIT.to_string()));

@@ -1,31 +1,114 @@
-//! Passwords as typed, and the forms that carry them.
+//! Passwords as typed, the rules a new one must pass, and the forms that
+//! carry them.
 
 use super::{Invalid, Problems, ValidationError};
 use std::fmt;
 
-/// A new password as typed: at least 8 characters and at most 72 bytes, because
-/// bcrypt ignores every byte past the 72nd and a silently shortened password is
-/// weaker than the one the user chose.
+/// A new password: 8 to 128 characters of any script, every one of them
+/// counting (the server pre-hashes it before bcrypt, so nothing past bcrypt's
+/// 72 bytes is lost). On the server it is held under the PRECIS
+/// `OpaqueString` profile (RFC 8265: other spaces mapped to the ASCII space,
+/// NFC), so the same password typed on two keyboards is one password; the
+/// browser checks only the length, which needs no Unicode tables.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Password(String);
 
 impl Password {
     pub const MIN_CHARS: usize = 8;
-    pub const MAX_BYTES: usize = 72;
+    pub const MAX_CHARS: usize = 128;
+    /// The longest input worth reading (128 characters of at most 4 bytes):
+    /// a longer one is refused before a character of it is counted,
+    /// normalised or hashed.
+    pub const MAX_BYTES: usize = Self::MAX_CHARS * 4;
 
     pub fn parse(input: &str) -> Result<Self, ValidationError> {
-        if input.chars().count() < Self::MIN_CHARS {
+        let too_long = || ValidationError::new("password", Invalid::PasswordTooLong);
+        if input.len() > Self::MAX_BYTES {
+            return Err(too_long());
+        }
+        #[cfg(feature = "ssr")]
+        let input =
+            &*Self::normalise(input).ok_or_else(|| ValidationError::new("password", Invalid::PasswordUnusable))?;
+        let chars = input.chars().count();
+        if chars < Self::MIN_CHARS {
             return Err(ValidationError::new("password", Invalid::PasswordTooShort));
         }
-        if input.len() > Self::MAX_BYTES {
-            return Err(ValidationError::new("password", Invalid::PasswordTooLong));
+        if chars > Self::MAX_CHARS {
+            return Err(too_long());
         }
         Ok(Self(input.to_owned()))
+    }
+
+    /// `input` under the PRECIS `OpaqueString` profile; `None` when it cannot
+    /// be a password at all (empty, or holding a control character). A login
+    /// is checked in this form too.
+    #[cfg(feature = "ssr")]
+    pub fn normalise(input: &str) -> Option<String> {
+        use precis_core::profile::PrecisFastInvocation;
+        precis_profiles::OpaqueString::enforce(input)
+            .ok()
+            .map(std::borrow::Cow::into_owned)
     }
 
     pub fn expose(&self) -> &str {
         &self.0
     }
+}
+
+/// Screening, on the server only: the list is not worth the browser's bytes.
+#[cfg(feature = "ssr")]
+impl Password {
+    /// Refuses a password an attacker would try first: one of the 10,000 most
+    /// common (`app/data/README.md` names the list), compared without regard
+    /// to case, or one made only of the words of `context` (the person's
+    /// name and email, the site's name) with digits and symbols around them.
+    /// Nothing else about its make-up is judged (NIST SP 800-63B forbids
+    /// composition rules).
+    pub fn screen(&self, context: &[&str]) -> Result<(), ValidationError> {
+        let lowered = self.0.to_lowercase();
+        if common_passwords().contains(lowered.as_str()) {
+            return Err(ValidationError::new("password", Invalid::PasswordCommon));
+        }
+        if made_of(&lowered, context) {
+            return Err(ValidationError::new("password", Invalid::PasswordFromContext));
+        }
+        Ok(())
+    }
+}
+
+/// The published list, lower-cased, read once.
+#[cfg(feature = "ssr")]
+fn common_passwords() -> &'static std::collections::HashSet<String> {
+    static LIST: std::sync::LazyLock<std::collections::HashSet<String>> =
+        std::sync::LazyLock::new(|| COMMON_PASSWORDS.lines().map(str::to_lowercase).collect());
+    &LIST
+}
+
+#[cfg(feature = "ssr")]
+const COMMON_PASSWORDS: &str = include_str!("../../data/common-passwords.txt");
+
+/// Whether `password` (lower-cased) is nothing but words of `context` (runs
+/// of letters and digits, at least 3 long) with digits, spaces and symbols:
+/// `ada1815!` or `Lovelace Ada` for Ada Lovelace, `sessions2024` here.
+#[cfg(feature = "ssr")]
+fn made_of(password: &str, context: &[&str]) -> bool {
+    let mut words: Vec<String> = context
+        .iter()
+        .flat_map(|text| {
+            text.to_lowercase()
+                .split(|c: char| !c.is_alphanumeric())
+                .map(str::to_owned)
+                .collect::<Vec<_>>()
+        })
+        .filter(|word| word.chars().count() >= 3)
+        .collect();
+    // Longest first, so `adaline` goes whole before `ada` can split it.
+    words.sort_by_key(|word| std::cmp::Reverse(word.len()));
+    let mut rest = password.to_owned();
+    for word in &words {
+        rest = rest.replace(word.as_str(), " ");
+    }
+    rest != password && !rest.chars().any(char::is_alphabetic)
 }
 
 /// Never print a password, not even in debug logs.
@@ -73,16 +156,116 @@ mod tests {
         assert!(Password::parse("1234567").is_err());
         assert!(Password::parse("12345678").is_ok());
         assert!(Password::parse("ééééééé").is_err(), "7 characters, 14 bytes");
+        assert!(Password::parse("éééééééé").is_ok(), "8 characters, 16 bytes");
     }
 
     #[test]
-    fn password_over_72_bytes_is_refused_not_truncated() {
-        assert!(Password::parse(&"a".repeat(72)).is_ok());
-        let err = Password::parse(&"a".repeat(73)).unwrap_err();
-        assert_eq!(err.field, "password");
-        assert!(err.invalid.to_string().contains("72 bytes"));
-        // 25 three-byte characters are 75 bytes although only 25 characters.
-        assert!(Password::parse(&"€".repeat(25)).is_err());
+    fn password_may_have_128_characters_of_any_script() {
+        assert!(Password::parse(&"a".repeat(128)).is_ok());
+        // 64 two-byte characters: 128 bytes, far past bcrypt's 72.
+        assert!(Password::parse(&"é".repeat(64)).is_ok());
+        assert!(Password::parse(&"密".repeat(128)).is_ok(), "384 bytes");
+        let err = Password::parse(&"a".repeat(129)).unwrap_err();
+        assert_eq!(err, ValidationError::new("password", Invalid::PasswordTooLong));
+        assert!(err.invalid.to_string().contains("128 characters"));
+    }
+
+    #[test]
+    fn a_huge_password_is_refused_by_its_bytes_alone() {
+        assert_eq!(
+            Password::parse(&"密".repeat(50_000)).unwrap_err().invalid,
+            Invalid::PasswordTooLong
+        );
+        assert!(Password::parse(&"a".repeat(Password::MAX_BYTES + 1)).is_err());
+    }
+
+    #[test]
+    #[cfg(feature = "ssr")]
+    fn one_password_typed_two_ways_is_one_password() {
+        // NFC: a decomposed é (e + combining acute) is the composed one.
+        let composed = Password::parse("caf\u{e9} au lait").unwrap();
+        let decomposed = Password::parse("cafe\u{301} au lait").unwrap();
+        assert_eq!(composed.expose(), decomposed.expose());
+        // A no-break or ideographic space is a space.
+        assert_eq!(
+            Password::parse("correct\u{a0}horse\u{3000}battery").unwrap().expose(),
+            "correct horse battery"
+        );
+        // Case, width and everything else stay as typed.
+        assert_ne!(
+            Password::parse("Correct horse").unwrap(),
+            Password::parse("correct horse").unwrap()
+        );
+    }
+
+    #[test]
+    #[cfg(feature = "ssr")]
+    fn a_password_with_a_control_character_is_refused() {
+        assert_eq!(
+            Password::parse("correct\u{7}horse").unwrap_err().invalid,
+            Invalid::PasswordUnusable
+        );
+    }
+
+    #[test]
+    #[cfg(feature = "ssr")]
+    fn common_list_is_the_published_one() {
+        use sha2::{Digest, Sha256};
+        let digest = Sha256::digest(COMMON_PASSWORDS.as_bytes());
+        let hex: String = digest.iter().map(|byte| format!("{byte:02x}")).collect();
+        assert_eq!(hex, "0279e0e7d854dc40460db18a7cf2e09fb661837dc0ae7d3b8dc6e783ba5d84b4");
+        assert_eq!(COMMON_PASSWORDS.lines().count(), 10_000);
+    }
+
+    #[test]
+    #[cfg(feature = "ssr")]
+    fn common_passwords_are_refused_whatever_their_case() {
+        for common in [
+            "password",
+            "PASSWORD",
+            "12345678",
+            "qwertyuiop",
+            "Iloveyou1",
+            "football1",
+        ] {
+            assert_eq!(
+                Password::parse(common).unwrap().screen(&[]).unwrap_err(),
+                ValidationError::new("password", Invalid::PasswordCommon),
+                "{common}"
+            );
+        }
+        assert!(Password::parse("correct horse battery").unwrap().screen(&[]).is_ok());
+    }
+
+    #[test]
+    #[cfg(feature = "ssr")]
+    fn passwords_made_of_the_persons_own_details_are_refused() {
+        let context = ["Ada Lovelace", "ada.king@analytical.example", "Sessions"];
+        for made_of_them in [
+            "adalovelace",
+            "Lovelace Ada",
+            "ada.king1815",
+            "analytical!!",
+            "Sessions2024",
+            "lovelace-lovelace",
+        ] {
+            assert_eq!(
+                Password::parse(made_of_them).unwrap().screen(&context).unwrap_err(),
+                ValidationError::new("password", Invalid::PasswordFromContext),
+                "{made_of_them}"
+            );
+        }
+        for own_words_and_more in [
+            "ada loves engines",
+            "lovelace bernoulli",
+            "12345678x9",
+            "sessionable tea",
+        ] {
+            assert!(
+                Password::parse(own_words_and_more).unwrap().screen(&context).is_ok(),
+                "{own_words_and_more}"
+            );
+        }
     }
 
     #[test]

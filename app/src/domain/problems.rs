@@ -28,8 +28,14 @@ pub enum Invalid {
     PasskeyNameUnusable,
     #[error("Password must be at least 8 characters")]
     PasswordTooShort,
-    #[error("Password must be at most 72 bytes (bcrypt's limit; letters outside English take 2 to 4 bytes each)")]
+    #[error("Password must be at most 128 characters")]
     PasswordTooLong,
+    #[error("Password contains a character that cannot be used, such as a control character")]
+    PasswordUnusable,
+    #[error("This is one of the most common passwords, which are tried first: choose one that is harder to guess")]
+    PasswordCommon,
+    #[error("Password must not be made of your name, your email address or the site's name")]
+    PasswordFromContext,
     #[error("Password is required")]
     PasswordRequired,
     #[error("Current password is required")]

@@ -26,7 +26,7 @@ use serde::de::DeserializeOwned;
 
 /// The password rules in plain words (the domain's are 8 characters and 72
 /// bytes; an accented letter or an emoji takes more than one byte).
-pub const PASSWORD_HINT: &str = "Use 8 to 72 characters (fewer if you use accents or emoji).";
+pub const PASSWORD_HINT: &str = "Use 8 to 128 characters, not a common password or your name or email.";
 
 /// [`Invalid::PasswordTooLong`] as a person reads it: the API's message speaks of bytes.
 const PASSWORD_TOO_LONG_IN_WORDS: &str = "Password must be 72 characters or fewer (fewer if it has accents or emoji)";
@@ -451,7 +451,7 @@ mod tests {
 
     #[test]
     fn no_message_speaks_of_bytes() {
-        let too_long = crate::domain::Password::parse(&"é".repeat(40)).unwrap_err();
+        let too_long = crate::domain::Password::parse(&"é".repeat(129)).unwrap_err();
         let [listed] = &listed(&too_long.into())[..] else {
             panic!()
         };

@@ -581,6 +581,15 @@ async fn setting_a_first_password_checks_before_hashing_and_keeps_the_absolute_e
 
     let mut phone = Device::new(&app);
     let (_, passkey_account) = sign_up(&app, &mut phone, "Bob", "bob@example.com").await;
+    let own_name = app
+        .post_form(
+            "/api/account/set-password",
+            &[("new_password", "bob@example.com")],
+            Some(&passkey_account),
+        )
+        .await;
+    assert_eq!(own_name.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(app.state().passwords.hashes_made(), before, "screened before hashing");
     app.advance_clock(500);
     let set = app
         .post_form(

@@ -18,6 +18,7 @@ use server::{config::Config, RunningServer};
 use std::time::Duration;
 
 pub const SESSION_PASSWORD: &str = "integration-test-session-password-0123456789";
+pub const PASSWORD_PEPPER: &str = "integration-test-password-pepper-0123456789";
 pub const PASSWORD: &str = "correct horse battery";
 
 /// The backend the suite runs against this time.
@@ -123,6 +124,7 @@ impl Drop for TestStore {
 pub fn test_config(database_url: &str, overrides: &[(&str, &str)]) -> Config {
     let defaults = [
         ("SESSION_PASSWORD", SESSION_PASSWORD),
+        ("PASSWORD_PEPPER", PASSWORD_PEPPER),
         ("BCRYPT_COST", "4"),
         ("LEPTOS_SITE_ADDR", "127.0.0.1:0"),
         ("DATABASE_URL", database_url),
@@ -574,6 +576,7 @@ impl ServerProcess {
         let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_server"))
             .current_dir(folder.path())
             .env("SESSION_PASSWORD", SESSION_PASSWORD)
+            .env("PASSWORD_PEPPER", PASSWORD_PEPPER)
             .env("DATABASE_URL", database_url)
             .env("BCRYPT_COST", "4")
             .env("LEPTOS_SITE_ADDR", "127.0.0.1:0")

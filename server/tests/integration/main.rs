@@ -24,6 +24,7 @@ mod json_bodies;
 mod mail;
 mod openapi;
 mod passkeys;
+mod passwords;
 mod recovery;
 mod security;
 mod session_list;

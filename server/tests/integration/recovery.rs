@@ -138,6 +138,19 @@ async fn every_bad_reset_token_gets_the_same_400() {
     let weak = reset(&app, &token, "short").await;
     assert_eq!(weak.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(json(weak).await["field"], "password");
+    // So are a common one and one made of the account's own name, screened
+    // before the token is spent.
+    for (refused, code) in [
+        ("superman1", "password_common"),
+        ("ada.ada.ada", "password_from_context"),
+    ] {
+        let answer = json(reset(&app, &token, refused).await).await;
+        let problem = &answer["problems"][0];
+        assert_eq!(
+            (problem["field"].as_str(), problem["code"].as_str()),
+            (Some("password"), Some(code))
+        );
+    }
 
     // Expired after an hour.
     app.advance_clock(3601);

@@ -1,8 +1,8 @@
-//! Starting servers: the binary refuses to start without SESSION_PASSWORD, reads
-//! it from .env, creates the SQLite file on first start and logs no error; a server started
+//! Starting servers: the binary refuses to start without SESSION_PASSWORD and
+//! PASSWORD_PEPPER, reads them from .env, creates the SQLite file on first start and logs no error; a server started
 //! beside another in one process leaves the other undisturbed.
 
-use crate::helpers::{TestApp, SESSION_PASSWORD};
+use crate::helpers::{TestApp, PASSWORD_PEPPER, SESSION_PASSWORD};
 use std::{
     io::{BufRead, BufReader},
     process::{Command, Stdio},
@@ -15,6 +15,7 @@ fn the_binary_reads_its_key_from_dotenv_and_creates_the_sqlite_file() {
         Command::new(env!("CARGO_BIN_EXE_server"))
             .current_dir(folder.path())
             .env_remove("SESSION_PASSWORD")
+            .env_remove("PASSWORD_PEPPER")
             .env("LEPTOS_SITE_ADDR", "127.0.0.1:0")
             .env("RUST_LOG", "info")
             .stdout(Stdio::piped())
@@ -30,9 +31,19 @@ fn the_binary_reads_its_key_from_dotenv_and_creates_the_sqlite_file() {
         "{said}"
     );
 
+    let dotenv = folder.path().join(".env");
+    std::fs::write(&dotenv, format!("SESSION_PASSWORD={SESSION_PASSWORD}\n")).unwrap();
+    let refused = start().wait_with_output().unwrap();
+    assert!(!refused.status.success(), "no pepper, no server");
+    let said = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        said.contains("PASSWORD_PEPPER is not set: run ./scripts/serve.sh once"),
+        "{said}"
+    );
+
     std::fs::write(
-        folder.path().join(".env"),
-        format!("SESSION_PASSWORD={SESSION_PASSWORD}\n"),
+        &dotenv,
+        format!("SESSION_PASSWORD={SESSION_PASSWORD}\nPASSWORD_PEPPER={PASSWORD_PEPPER}\n"),
     )
     .unwrap();
     let mut server = start();

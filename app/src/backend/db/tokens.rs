@@ -74,6 +74,25 @@ impl Database {
         tx.commit().await.map_err(database_error)
     }
 
+    /// The user of a live token, leaving it live: what a new password is
+    /// screened against before the token is spent on it.
+    pub async fn token_owner(
+        &self,
+        purpose: TokenPurpose,
+        token_hash: &str,
+        now: UnixTime,
+    ) -> Result<Option<UserId>, AppError> {
+        sqlx::query_scalar(
+            "SELECT user_id FROM account_tokens WHERE token_hash = $1 AND purpose = $2 AND expires_at > $3",
+        )
+        .bind(token_hash)
+        .bind(purpose.as_str())
+        .bind(now)
+        .fetch_optional(&mut *self.connection().await?)
+        .await
+        .map_err(database_error)
+    }
+
     /// Spends a live token: the user it belonged to, or `None` for a token
     /// that is not live. Spent before any work it pays for (a password's
     /// bcrypt), so a burst of requests with one token does that work once.

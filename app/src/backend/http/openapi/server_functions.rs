@@ -254,11 +254,15 @@ fn field_schema(name: &str) -> ObjectBuilder {
             .format(Some(SchemaFormat::KnownFormat(KnownFormat::Email)))
             .max_length(Some(Email::MAX_CHARS)),
         "name" => string.min_length(Some(1)).max_length(Some(UserName::MAX_CHARS)),
-        "password" | "new_password" => string.min_length(Some(Password::MIN_CHARS)).description(Some(format!(
-            "At least {} characters and at most {} bytes in UTF-8",
-            Password::MIN_CHARS,
-            Password::MAX_BYTES
-        ))),
+        "password" | "new_password" => string
+            .min_length(Some(Password::MIN_CHARS))
+            .max_length(Some(Password::MAX_CHARS))
+            .description(Some(format!(
+                "{} to {} characters of any script, none of them a control character; not one of the 10,000 \
+                 most common passwords, nor made of the account's name or email or the site's name",
+                Password::MIN_CHARS,
+                Password::MAX_CHARS
+            ))),
         "passkey_name" => string.max_length(Some(PasskeyName::MAX_CHARS)),
         "limit" => string.pattern(Some("^[0-9]*$")).description(Some(format!(
             "1 to {}; {} when empty or not given",
