@@ -92,6 +92,9 @@ pub struct AccountSettings {
     /// database and its backups, and never rotated in place: every password
     /// hashed under it would stop working.
     pub password_pepper: SecretString,
+    /// A breached-password service by range (`PWNED_PASSWORDS_URL`, such as
+    /// `https://api.pwnedpasswords.com`): new passwords it lists are refused.
+    pub pwned_passwords_url: Option<String>,
     /// Keep users whose email is not verified out of guarded pages and data
     /// (`REQUIRE_VERIFIED_EMAIL`, default false).
     pub require_verified_email: bool,
@@ -231,6 +234,9 @@ impl Config {
             accounts: AccountSettings {
                 bcrypt_cost,
                 password_pepper: password_pepper.into(),
+                pwned_passwords_url: var("PWNED_PASSWORDS_URL")
+                    .map(|value| service_url("PWNED_PASSWORDS_URL", &value))
+                    .transpose()?,
                 require_verified_email: parse_or(&var, "REQUIRE_VERIFIED_EMAIL", false, "true or false")?,
             },
             limits: limit_settings(&var)?,
@@ -383,6 +389,23 @@ fn seconds_or(
 
 /// `PUBLIC_ORIGIN` in the form browsers send in `Origin`: scheme, host and a
 /// port other than the scheme's own, nothing else.
+/// An http or https URL of a service, without a query: kept as given,
+/// without a trailing slash.
+fn service_url(name: &'static str, value: &str) -> Result<String, ConfigError> {
+    url::Url::parse(value.trim())
+        .ok()
+        .filter(|url| matches!(url.scheme(), "http" | "https") && url.has_host())
+        .filter(|url| url.query().is_none() && url.fragment().is_none())
+        .map(|_| value.trim().trim_end_matches('/').to_owned())
+        .ok_or_else(|| {
+            invalid(
+                name,
+                value,
+                "an http or https URL such as https://api.pwnedpasswords.com",
+            )
+        })
+}
+
 fn public_origin(value: &str) -> Result<String, ConfigError> {
     const EXPECTED: &str = "an http or https origin such as https://app.example.com, without a path";
     url::Url::parse(value.trim())
@@ -528,6 +551,7 @@ mod tests {
         assert!(config.database.connection.url.starts_with("sqlite:"));
         assert!(!config.sessions.cookie_secure);
         assert!(!config.accounts.require_verified_email);
+        assert_eq!(config.accounts.pwned_passwords_url, None, "off by default");
         assert_eq!(config.limits, LimitSettings::default());
         assert_eq!(config.limits.login_failures_per_email, 5);
         assert_eq!(config.limits.login_failures_per_address, 50);
@@ -589,6 +613,8 @@ mod tests {
             ("HTTP_MAX_HEADER_BYTES", "4096"),
             ("HTTP_MAX_CONNECTIONS", "0"),
             ("DATABASE_BUSY_TIMEOUT", "-1"),
+            ("PWNED_PASSWORDS_URL", "api.pwnedpasswords.com"),
+            ("PWNED_PASSWORDS_URL", "https://api.example/range?x=1"),
         ] {
             match from(&[PASSWORD, (name, value)]) {
                 Err(ConfigError::Invalid { name: got, .. }) => assert_eq!(got, name),

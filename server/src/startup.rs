@@ -3,6 +3,7 @@
 use crate::{config::Config, connections, router::router};
 use app::backend::{
     assets::BuiltAssets,
+    breached::BreachedPasswords,
     clock::Clock,
     db::{ConnectError, Database, DatabaseSettings},
     device::DeviceCookies,
@@ -31,6 +32,8 @@ pub enum StartError {
     Passkeys(#[from] UnfitOrigin),
     #[error(transparent)]
     IdentityProvider(#[from] ProviderSetupError),
+    #[error("no HTTP client for PWNED_PASSWORDS_URL: {0}")]
+    BreachedPasswords(String),
     #[error("REQUIRE_VERIFIED_EMAIL=true needs SMTP_URL: without mail no one could verify an address")]
     VerificationWithoutMail,
 }
@@ -91,6 +94,13 @@ pub async fn start_with(config: Config, clock: Clock, extra: Router<AppState>) -
         &clock,
     )?;
     identity_providers.discover_in_background();
+    let breached_passwords = config
+        .accounts
+        .pwned_passwords_url
+        .as_deref()
+        .map(BreachedPasswords::new)
+        .transpose()
+        .map_err(|err| StartError::BreachedPasswords(err.to_string()))?;
     let leptos_options = config.leptos_options();
     let state = AppState::new(SharedState {
         assets: BuiltAssets::read(&leptos_options, config.http.asset_hashes.as_deref()),
@@ -108,6 +118,7 @@ pub async fn start_with(config: Config, clock: Clock, extra: Router<AppState>) -
         devices: Arc::new(DeviceCookies::new(keys.clone(), config.sessions.cookie_secure)),
         flashes: Arc::new(FormFlashes::new(keys, config.sessions.cookie_secure)),
         passwords: PasswordHasher::new(config.accounts.bcrypt_cost, &config.accounts.password_pepper),
+        breached_passwords,
         live_reload_port: config.http.live_reload_port,
         limits: Arc::new(Limits::new(config.limits, clock.clone())),
         mailer,

@@ -33,6 +33,7 @@ pub struct SignedIn {
 #[tracing::instrument(skip_all, fields(%client))]
 pub async fn register(state: &AppState, account: NewAccount, client: IpAddr) -> Result<SignedIn, AppError> {
     let email = account.email.as_str().to_owned();
+    refuse_breached(state, &account.password, "password").await?;
     record_refusal(
         state
             .limits
@@ -375,5 +376,19 @@ pub async fn screen_new_password(
     };
     password
         .screen(&[&profile.name, &email, SITE_NAME])
-        .map_err(|problem| problem.in_field(field).into())
+        .map_err(|problem| AppError::from(problem.in_field(field)))?;
+    refuse_breached(state, password, field).await
+}
+
+/// Refuses a new `password` that the breached-password service lists, when
+/// one is configured (`PWNED_PASSWORDS_URL`). A service that does not
+/// answer lets the password through (logged): it helps people choose, and
+/// must not be a way to stop every registration.
+async fn refuse_breached(state: &AppState, password: &Password, field: &'static str) -> Result<(), AppError> {
+    match &state.breached_passwords {
+        Some(service) if service.contains(password).await == Some(true) => {
+            Err(ValidationError::new(field, Invalid::PasswordBreached).into())
+        }
+        _ => Ok(()),
+    }
 }

@@ -4,6 +4,7 @@ pub mod account_sessions;
 pub mod accounts;
 pub mod assets;
 pub mod audit;
+pub mod breached;
 pub mod ceremony;
 pub mod clock;
 pub mod db;
@@ -63,6 +64,9 @@ pub struct SharedState {
     pub devices: Arc<device::DeviceCookies>,
     pub flashes: Arc<http::FormFlashes>,
     pub passwords: password::PasswordHasher,
+    /// The breached-password service new passwords are checked with, if
+    /// one is configured (`PWNED_PASSWORDS_URL`).
+    pub breached_passwords: Option<breached::BreachedPasswords>,
     /// The site as WebAuthn knows it (from `public_origin`).
     pub passkeys: passkeys::RelyingParty,
     /// The configured OpenID Connect providers.

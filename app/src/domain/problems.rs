@@ -36,6 +36,8 @@ pub enum Invalid {
     PasswordCommon,
     #[error("Password must not be made of your name, your email address or the site's name")]
     PasswordFromContext,
+    #[error("This password has appeared in a data breach, so attackers try it: choose another")]
+    PasswordBreached,
     #[error("Password is required")]
     PasswordRequired,
     #[error("Current password is required")]

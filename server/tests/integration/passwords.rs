@@ -135,3 +135,94 @@ async fn a_new_password_is_screened_at_a_change() {
     assert_eq!(changed.status(), StatusCode::OK);
     app.stop().await;
 }
+
+/// A breached-password service by range on port 0, answering as the Pwned
+/// Passwords API does: the suffixes it knows in the range asked for, and
+/// padding lines with a count of 0. What it was asked is recorded.
+struct BreachService {
+    url: String,
+    asked: std::sync::Arc<std::sync::Mutex<Vec<(String, Option<String>)>>>,
+}
+
+impl BreachService {
+    async fn start(breached: &[&str]) -> Self {
+        use axum::{extract::Path, http::HeaderMap, routing::get};
+        use sha1::{Digest, Sha1};
+        let hashes: Vec<String> = breached
+            .iter()
+            .map(|password| {
+                Sha1::digest(password.as_bytes())
+                    .iter()
+                    .map(|b| format!("{b:02X}"))
+                    .collect()
+            })
+            .collect();
+        let asked: std::sync::Arc<std::sync::Mutex<Vec<(String, Option<String>)>>> = std::sync::Arc::default();
+        let recorded = std::sync::Arc::clone(&asked);
+        let range = move |Path(prefix): Path<String>, headers: HeaderMap| async move {
+            let padding = headers
+                .get("add-padding")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned);
+            recorded.lock().unwrap().push((prefix.clone(), padding));
+            let mut lines: Vec<String> = hashes
+                .iter()
+                .filter_map(|hash| hash.strip_prefix(prefix.as_str()))
+                .map(|suffix| format!("{suffix}:42"))
+                .collect();
+            lines.push("0000000000000000000000000000000000A:0".to_owned());
+            lines.join("\r\n")
+        };
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let router = axum::Router::new().route("/range/{prefix}", get(range));
+        tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+        Self { url, asked }
+    }
+}
+
+#[tokio::test]
+async fn a_password_the_breach_service_lists_is_refused_and_only_a_hash_prefix_is_sent() {
+    const BREACHED: &str = "a passphrase in every breach";
+    let service = BreachService::start(&[BREACHED]).await;
+    let app = TestApp::builder()
+        .env(&[("PWNED_PASSWORDS_URL", &service.url)])
+        .start()
+        .await;
+    assert_refused(
+        register_with(&app, "Ada", "ada@example.com", BREACHED).await,
+        "password",
+        "password_breached",
+    )
+    .await;
+    let (_, cookie) = app.register("Ada", "ada@example.com").await;
+    assert_refused(
+        app.change_password(&cookie, PASSWORD, BREACHED).await,
+        "new_password",
+        "password_breached",
+    )
+    .await;
+
+    let asked = service.asked.lock().unwrap().clone();
+    assert_eq!(asked.len(), 3, "{asked:?}");
+    for (prefix, padding) in asked {
+        assert!(
+            prefix.len() == 5 && prefix.chars().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_lowercase()),
+            "only 5 hex characters of the hash leave the server: {prefix}"
+        );
+        assert_eq!(padding.as_deref(), Some("true"));
+    }
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn an_unreachable_breach_service_lets_passwords_through_and_says_so() {
+    let store = TestStore::new().await;
+    let nowhere = format!("http://127.0.0.1:{}", free_port());
+    let server = ServerProcess::start(&store.url, &[("PWNED_PASSWORDS_URL", &nowhere)]);
+    server.client(&store.url).register("Ada", "ada@example.com").await;
+    assert!(server.wait_for_line(
+        "the breached-password service did not answer",
+        std::time::Duration::from_secs(10)
+    ));
+}
