@@ -136,12 +136,15 @@ async fn a_new_password_is_screened_at_a_change() {
     app.stop().await;
 }
 
+/// Each range asked for, with the request's `Add-Padding` header.
+type Asked = std::sync::Arc<std::sync::Mutex<Vec<(String, Option<String>)>>>;
+
 /// A breached-password service by range on port 0, answering as the Pwned
 /// Passwords API does: the suffixes it knows in the range asked for, and
 /// padding lines with a count of 0. What it was asked is recorded.
 struct BreachService {
     url: String,
-    asked: std::sync::Arc<std::sync::Mutex<Vec<(String, Option<String>)>>>,
+    asked: Asked,
 }
 
 impl BreachService {
@@ -157,7 +160,7 @@ impl BreachService {
                     .collect()
             })
             .collect();
-        let asked: std::sync::Arc<std::sync::Mutex<Vec<(String, Option<String>)>>> = std::sync::Arc::default();
+        let asked = Asked::default();
         let recorded = std::sync::Arc::clone(&asked);
         let range = move |Path(prefix): Path<String>, headers: HeaderMap| async move {
             let padding = headers
