@@ -93,6 +93,15 @@ pub enum AppError {
     /// A re-authentication with the wrong password.
     #[error("Invalid password")]
     InvalidPassword,
+    /// A second step with a wrong, used or expired code.
+    #[error("Invalid code")]
+    InvalidCode,
+    /// Two-step verification is already on: turn it off first.
+    #[error("Two-step verification is already on")]
+    TwoFactorOn,
+    /// Two-step verification is not on (or was not set up first).
+    #[error("Two-step verification is not on")]
+    TwoFactorOff,
     /// A body neither JSON nor a form.
     #[error("Send the body as application/json or application/x-www-form-urlencoded")]
     UnsupportedMediaType,
@@ -114,9 +123,12 @@ impl AppError {
             | Self::PasskeyTaken
             | Self::LastSignInMethod
             | Self::IdentityTaken
-            | Self::IdentityNeedsLink => 409,
+            | Self::IdentityNeedsLink
+            | Self::TwoFactorOn
+            | Self::TwoFactorOff => 409,
             Self::InvalidCredentials
             | Self::InvalidPassword
+            | Self::InvalidCode
             | Self::Unauthorized
             | Self::PasskeyRefused
             | Self::ProviderDenied => 401,
@@ -301,6 +313,9 @@ mod tests {
             AppError::UnsupportedMediaType,
             AppError::ReauthenticationRequired,
             AppError::InvalidPassword,
+            AppError::InvalidCode,
+            AppError::TwoFactorOn,
+            AppError::TwoFactorOff,
             AppError::TooManyRequests { retry_after: Some(900) },
             AppError::TooManyRequests { retry_after: None },
             AppError::Unavailable,

@@ -12,6 +12,33 @@ pub struct UserSummary {
     pub name: String,
 }
 
+/// What a right password (a login, a finished reset) answers: the user, now
+/// signed in, or `{"two_factor": true}` when a code must follow
+/// (`POST /api/auth/two-factor`) before there is a session.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(untagged)]
+pub enum SignInOutcome {
+    SignedIn(UserSummary),
+    SecondStepDue { two_factor: bool },
+}
+
+/// The secret of two-step verification being set up: in base32 to type,
+/// and as the `otpauth://` URI an authenticator reads from a QR code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct TwoFactorSetup {
+    pub secret: String,
+    pub uri: String,
+}
+
+/// Recovery codes, shown once: each signs in once without the authenticator.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct RecoveryCodes {
+    pub recovery_codes: Vec<String>,
+}
+
 /// The answer of an action with nothing more to say: `{}`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]

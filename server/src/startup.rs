@@ -14,6 +14,7 @@ use app::backend::{
     passkeys::{RelyingParty, UnfitOrigin},
     password::PasswordHasher,
     session::{CookieKeys, Lifetimes, SessionConfig},
+    two_factor::{codes::SecretBox, PendingSignIns},
     AppState, SharedState,
 };
 use axum::Router;
@@ -116,9 +117,11 @@ pub async fn start_with(config: Config, clock: Clock, extra: Router<AppState>) -
             config.sessions.cookie_secure,
         )),
         devices: Arc::new(DeviceCookies::new(keys.clone(), config.sessions.cookie_secure)),
-        flashes: Arc::new(FormFlashes::new(keys, config.sessions.cookie_secure)),
+        flashes: Arc::new(FormFlashes::new(keys.clone(), config.sessions.cookie_secure)),
         passwords: PasswordHasher::new(config.accounts.bcrypt_cost, &config.accounts.password_pepper),
         breached_passwords,
+        two_factor_secrets: SecretBox::new(&config.accounts.password_pepper),
+        pending_sign_ins: Arc::new(PendingSignIns::new(keys, config.sessions.cookie_secure)),
         live_reload_port: config.http.live_reload_port,
         limits: Arc::new(Limits::new(config.limits, clock.clone())),
         mailer,

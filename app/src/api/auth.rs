@@ -2,7 +2,7 @@
 
 use crate::{
     error::AppError,
-    model::{SessionView, UserSummary},
+    model::{SessionView, SignInOutcome, UserSummary},
 };
 use leptos::prelude::*;
 use leptos::server_fn::codec::{DeleteUrl, GetUrl};
@@ -12,7 +12,7 @@ use crate::{
     backend::{
         accounts,
         http::{client_address, respond_to_form, FormPost},
-        session, state,
+        session, state, two_factor,
     },
     domain::{check_login_form, NewAccount},
 };
@@ -43,27 +43,50 @@ pub async fn register(
     respond_to_form(result, post)
 }
 
-/// `POST /api/auth/login`: checks the credentials and starts a new session.
+/// `POST /api/auth/login`: checks the credentials and starts a new session,
+/// or, with two-step verification on, a sign-in waiting for a code.
 /// `redirect` is where a plain form post lands afterwards (local paths only).
 #[server(prefix = "/api", endpoint = "auth/login")]
 pub async fn login(
     #[server(default)] email: String,
     #[server(default)] password: String,
     #[server(default)] redirect: String,
-) -> Result<UserSummary, AppError> {
+) -> Result<SignInOutcome, AppError> {
     let result = async {
         check_login_form(&email, &password)?;
         let state = state()?;
         let signed_in = accounts::login(&state, &email, &password, client_address(), session::trusted_device).await?;
-        session::sign_in(&state, &signed_in).await?;
-        Ok(signed_in.user)
+        session::sign_in_or_ask_code(&state, &signed_in).await
     }
     .await;
+    let target = crate::domain::safe_redirect_target(&redirect);
     let post = FormPost {
         form: Login::PATH,
         page: "/login",
-        success: &crate::domain::safe_redirect_target(&redirect),
+        success: &two_factor::next_page(&result, &target),
         refill: &[("email", &email)],
+    };
+    respond_to_form(result, post)
+}
+
+/// `POST /api/auth/two-factor`: finishes a sign-in waiting for its second
+/// step with a code of the authenticator app or an unused recovery code.
+#[server(prefix = "/api", endpoint = "auth/two-factor")]
+pub async fn two_factor(
+    #[server(default)] code: String,
+    #[server(default)] redirect: String,
+) -> Result<UserSummary, AppError> {
+    let result = async {
+        crate::domain::check_code_form(&code)?;
+        let state = state()?;
+        session::finish_second_step(&state, &code).await
+    }
+    .await;
+    let post = FormPost {
+        form: TwoFactor::PATH,
+        page: "/two-factor",
+        success: &crate::domain::safe_redirect_target(&redirect),
+        refill: &[],
     };
     respond_to_form(result, post)
 }

@@ -9,6 +9,7 @@ mod auth;
 mod identity;
 mod passkeys;
 mod recovery;
+mod two_factor;
 mod users;
 
 pub use account::*;
@@ -16,4 +17,5 @@ pub use auth::*;
 pub use identity::*;
 pub use passkeys::*;
 pub use recovery::*;
+pub use two_factor::*;
 pub use users::*;

@@ -2,7 +2,7 @@
 
 use crate::{
     error::AppError,
-    model::{Done, UserSummary},
+    model::{Done, SignInOutcome},
 };
 use leptos::prelude::*;
 
@@ -10,7 +10,8 @@ use leptos::prelude::*;
 use crate::{
     backend::{
         http::{client_address, respond_to_form, FormPost},
-        recovery, session, state,
+        recovery::{self, ResetOutcome},
+        session, state, two_factor,
     },
     domain::{Email, Password},
 };
@@ -42,22 +43,31 @@ pub async fn forgot_password(#[server(default)] email: String) -> Result<Done, A
 pub async fn reset_password(
     #[server(default)] token: String,
     #[server(default)] password: String,
-) -> Result<UserSummary, AppError> {
+) -> Result<SignInOutcome, AppError> {
     let result = async {
         let password = Password::parse(&password)?;
         let state = state()?;
-        let started = recovery::reset_password(&state, &token, password, client_address(), |user| {
+        let reset = recovery::reset_password(&state, &token, password, client_address(), |user| {
             session::new_session(&state, user)
         })
         .await?;
-        session::issue(&state, &started.session)?;
-        Ok(started.session.user)
+        match reset {
+            ResetOutcome::SignedIn(started) => {
+                session::issue(&state, &started.session)?;
+                Ok(SignInOutcome::SignedIn(started.session.user))
+            }
+            ResetOutcome::SecondStepDue(pending) => {
+                session::ask_code(&state, &pending)?;
+                Ok(SignInOutcome::SecondStepDue { two_factor: true })
+            }
+        }
     }
     .await;
+    let done = "/account?done=password";
     let post = FormPost {
         form: ResetPassword::PATH,
         page: "/reset-password",
-        success: "/account?done=password",
+        success: &two_factor::next_page(&result, done),
         refill: &[],
     };
     respond_to_form(result, post)

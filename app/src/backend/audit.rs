@@ -17,6 +17,10 @@ pub enum Method<'a> {
     Passkey,
     /// At the identity provider with this id.
     Provider(&'a str),
+    /// A code of the authenticator app (the second step).
+    Totp,
+    /// A recovery code (the second step, without the app).
+    RecoveryCode,
 }
 
 impl fmt::Display for Method<'_> {
@@ -25,6 +29,8 @@ impl fmt::Display for Method<'_> {
             Self::Password => f.write_str("password"),
             Self::Passkey => f.write_str("passkey"),
             Self::Provider(id) => write!(f, "oidc:{id}"),
+            Self::Totp => f.write_str("totp"),
+            Self::RecoveryCode => f.write_str("recovery_code"),
         }
     }
 }
@@ -53,6 +59,10 @@ pub enum Action {
     AccountTakeover,
     DeviceCookie,
     CrossSiteRequest,
+    /// The second step of a sign-in.
+    SecondStep,
+    /// Turning two-step verification on or off, new recovery codes.
+    TwoFactorSettings,
 }
 
 /// How it ended: the `outcome` of a line.
@@ -207,6 +217,26 @@ pub enum AuditEvent<'a> {
     DeviceCookieLimited {
         user_id: UserId,
     },
+    /// A sign-in's second step passed with `method` (a code or a recovery code).
+    SecondStepPassed {
+        method: Method<'a>,
+        user_id: UserId,
+    },
+    SecondStepFailed {
+        user_id: UserId,
+    },
+    SecondStepLimited {
+        user_id: UserId,
+    },
+    TwoFactorEnabled {
+        user_id: UserId,
+    },
+    TwoFactorDisabled {
+        user_id: UserId,
+    },
+    RecoveryCodesRenewed {
+        user_id: UserId,
+    },
     CrossSiteRequestRefused {
         path: &'a str,
         origin: &'a str,
@@ -257,6 +287,10 @@ impl<'a> AuditEvent<'a> {
             IdentityUnlinked { .. } => Action::IdentityUnlink,
             AccountTakenOver { .. } => Action::AccountTakeover,
             DeviceCookieLimited { .. } => Action::DeviceCookie,
+            SecondStepPassed { .. } | SecondStepFailed { .. } | SecondStepLimited { .. } => Action::SecondStep,
+            TwoFactorEnabled { .. } | TwoFactorDisabled { .. } | RecoveryCodesRenewed { .. } => {
+                Action::TwoFactorSettings
+            }
             CrossSiteRequestRefused { .. } => Action::CrossSiteRequest,
         }
     }
@@ -271,7 +305,8 @@ impl<'a> AuditEvent<'a> {
             | PasswordResetFailed
             | EmailVerificationFailed
             | PasskeyRegistrationFailed { .. }
-            | IdentityLinkFailed { .. } => Outcome::Failure,
+            | IdentityLinkFailed { .. }
+            | SecondStepFailed { .. } => Outcome::Failure,
             RegistrationLimited { .. }
             | LoginLimited { .. }
             | ReauthenticationLimited { .. }
@@ -280,7 +315,8 @@ impl<'a> AuditEvent<'a> {
             | PasswordResetRequestLimited { .. }
             | PasswordResetLimited
             | VerificationMailLimited { .. }
-            | DeviceCookieLimited { .. } => Outcome::RateLimited,
+            | DeviceCookieLimited { .. }
+            | SecondStepLimited { .. } => Outcome::RateLimited,
             PasswordResetRequested { .. } | VerificationMailRequested { .. } => Outcome::Accepted,
             PasswordResetMailLimited { .. } => Outcome::MailLimited,
             CrossSiteRequestRefused { .. } => Outcome::Refused,
@@ -383,7 +419,9 @@ impl<'a> AuditEvent<'a> {
                 trusted_device,
                 ..Fields::default()
             },
-            Reauthenticated { method, user_id } | ReauthenticationLimited { method, user_id } => Fields {
+            Reauthenticated { method, user_id }
+            | ReauthenticationLimited { method, user_id }
+            | SecondStepPassed { method, user_id } => Fields {
                 method: Some(method),
                 user_id: Some(user_id),
                 ..Fields::default()
@@ -419,7 +457,12 @@ impl<'a> AuditEvent<'a> {
             | VerificationMailLimited { user_id }
             | PasskeyAdded { user_id }
             | PasskeyRemoved { user_id }
-            | DeviceCookieLimited { user_id } => Fields {
+            | DeviceCookieLimited { user_id }
+            | SecondStepFailed { user_id }
+            | SecondStepLimited { user_id }
+            | TwoFactorEnabled { user_id }
+            | TwoFactorDisabled { user_id }
+            | RecoveryCodesRenewed { user_id } => Fields {
                 user_id: Some(user_id),
                 ..Fields::default()
             },

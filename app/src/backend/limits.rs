@@ -76,6 +76,12 @@ pub enum Counter<'a> {
     RecoveryByAddress(IpAddr),
     /// Verification links a logged-in user asked to be sent again.
     VerificationMailByUser(UserId),
+    /// Codes tried for one sign-in waiting for its second step.
+    SecondStepBySignIn(&'a str),
+    /// Codes tried for one account's second step, whatever the sign-in.
+    SecondStepByUser(UserId),
+    /// Mails telling a user that codes are being guessed: one per window.
+    SecondStepNoticeByUser(UserId),
 }
 
 impl Counter<'_> {
@@ -93,6 +99,9 @@ impl Counter<'_> {
             Self::DeviceCookieByAddress(address) => format!("device-address:{}", network(*address)),
             Self::RecoveryByAddress(address) => format!("recovery-address:{}", network(*address)),
             Self::VerificationMailByUser(user_id) => format!("verification-user:{user_id}"),
+            Self::SecondStepBySignIn(id) => format!("second-step-sign-in:{}", sha256_hex(id)),
+            Self::SecondStepByUser(user_id) => format!("second-step-user:{user_id}"),
+            Self::SecondStepNoticeByUser(user_id) => format!("second-step-notice:{user_id}"),
         }
     }
 
@@ -102,7 +111,10 @@ impl Counter<'_> {
             | Self::PasswordChangeByUser(_)
             | Self::RecoveryByEmail(..)
             | Self::RecoveryMailByEmail(_)
-            | Self::VerificationMailByUser(_) => settings.login_failures_per_email,
+            | Self::VerificationMailByUser(_)
+            | Self::SecondStepBySignIn(_)
+            | Self::SecondStepByUser(_) => settings.login_failures_per_email,
+            Self::SecondStepNoticeByUser(_) => 1,
             Self::LoginByDevice(_) => settings.login_failures_per_device,
             Self::LoginByAddress(_) | Self::RecoveryByAddress(_) | Self::DeviceCookieByAddress(_) => {
                 settings.login_failures_per_address
@@ -217,6 +229,9 @@ mod tests {
             Counter::DeviceCookieByAddress("10.0.0.5".parse().unwrap()).key(),
             Counter::RecoveryByAddress("10.0.0.5".parse().unwrap()).key(),
             Counter::VerificationMailByUser(UserId::new(5)).key(),
+            Counter::SecondStepBySignIn("user:5").key(),
+            Counter::SecondStepByUser(UserId::new(5)).key(),
+            Counter::SecondStepNoticeByUser(UserId::new(5)).key(),
         ];
         for (i, a) in keys.iter().enumerate() {
             for b in &keys[i + 1..] {

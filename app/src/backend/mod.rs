@@ -21,6 +21,7 @@ pub mod recovery;
 pub mod sealed;
 pub mod session;
 pub mod sign_in_methods;
+pub mod two_factor;
 
 use crate::error::AppError;
 use axum::extract::FromRef;
@@ -67,6 +68,10 @@ pub struct SharedState {
     /// The breached-password service new passwords are checked with, if
     /// one is configured (`PWNED_PASSWORDS_URL`).
     pub breached_passwords: Option<breached::BreachedPasswords>,
+    /// The key TOTP secrets are sealed with in the database.
+    pub two_factor_secrets: two_factor::codes::SecretBox,
+    /// The cookie a sign-in waits in for its second step.
+    pub pending_sign_ins: Arc<two_factor::PendingSignIns>,
     /// The site as WebAuthn knows it (from `public_origin`).
     pub passkeys: passkeys::RelyingParty,
     /// The configured OpenID Connect providers.

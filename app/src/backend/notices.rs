@@ -17,6 +17,12 @@ pub enum Notice {
     PasskeyAdded,
     /// An account at an identity provider can now sign in to this one.
     IdentityLinked,
+    TwoFactorEnabled,
+    TwoFactorDisabled,
+    /// A recovery code was spent on a sign-in.
+    RecoveryCodeUsed,
+    /// Wrong codes at the second step, past the limit: someone has the password.
+    SecondStepGuessed,
 }
 
 impl Notice {
@@ -45,6 +51,30 @@ impl Notice {
                 "An account at an identity provider was linked to your account",
                 "If it was not you, someone else can now sign in to your account: unlink the provider on \
                  your account page and log out everywhere at once.",
+            ),
+            Notice::TwoFactorEnabled => (
+                format!("Two-step verification was turned on for your {SITE_NAME} account"),
+                "Two-step verification was turned on for your account",
+                "If it was not you, someone else is logged in to your account and holds its codes: ask the \
+                 site's administrators to get your account back.",
+            ),
+            Notice::TwoFactorDisabled => (
+                format!("Two-step verification was turned off for your {SITE_NAME} account"),
+                "Two-step verification was turned off for your account",
+                "If it was not you, someone else is logged in to your account: change your password, turn \
+                 two-step verification back on and log out everywhere at once.",
+            ),
+            Notice::RecoveryCodeUsed => (
+                format!("A recovery code was used to sign in to your {SITE_NAME} account"),
+                "A recovery code was used to sign in to your account",
+                "If it was not you, someone has your password and your recovery codes: change your password \
+                 and make new recovery codes on your account page at once.",
+            ),
+            Notice::SecondStepGuessed => (
+                format!("Someone is trying to sign in to your {SITE_NAME} account"),
+                "Wrong two-step verification codes were given, after the right password of your account,",
+                "If it was not you, someone knows your password: change it at once. Without a code they \
+                 cannot sign in.",
             ),
         };
         let happened = format!("{what} on {when}, from the network address {client}.");

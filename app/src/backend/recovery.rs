@@ -4,14 +4,17 @@
 //! purpose and an expiry, and a link works once.
 
 use super::{
-    accounts,
-    db::TokenPurpose,
+    accounts::{self, SignedIn},
+    db::{PasswordReset, TokenPurpose},
+    device::credential_stamp,
     limits::Counter,
     log_safe::Untrusted,
     mail::Mail,
     notices::{notify, Notice},
     session::NewSession,
-    sha256_hex, AppState,
+    sha256_hex,
+    two_factor::PendingSignIn,
+    AppState,
 };
 use crate::backend::audit::{record_refusal, AuditEvent};
 use crate::domain::UserId;
@@ -156,7 +159,10 @@ fn link_mail(to: &str, subject: String, intro: &str, link: &str, outro: &str) ->
 /// `Database::reset_password`). Any token that is not live (bad, used,
 /// expired, or void since the password changed) is [`AppError::InvalidLink`].
 /// The token is spent before the bcrypt work, so parallel requests with one
-/// token cost one hash; attempts are limited per network.
+/// token cost one hash; attempts are limited per network. With two-step
+/// verification on (and the account claimed, so it stays on) no session
+/// starts: the new password is the first step of a sign-in, and a code
+/// must follow.
 #[tracing::instrument(skip_all, fields(%client))]
 pub async fn reset_password(
     state: &AppState,
@@ -164,7 +170,7 @@ pub async fn reset_password(
     password: Password,
     client: IpAddr,
     start: impl FnOnce(UserSummary) -> NewSession,
-) -> Result<NewSession, AppError> {
+) -> Result<ResetOutcome, AppError> {
     let address_counter = Counter::RecoveryByAddress(client);
     record_refusal(
         state.limits.reserve(&state.db, &[address_counter]).await,
@@ -194,15 +200,34 @@ pub async fn reset_password(
         .await?
         .ok_or_else(refused)?;
     let password_hash = state.passwords.hash(&password).await?;
-    let started = start(user);
-    if !state.db.reset_password(&password_hash, &started.record, now).await? {
+    let started = start(user.clone());
+    let Some(reset) = state.db.reset_password(&password_hash, &started.record, now).await? else {
         return Err(refused());
-    }
+    };
     state.limits.refund(&state.db, address_counter).await;
     let user_id = started.record.user_id;
     AuditEvent::PasswordReset { user_id }.record(client);
     notify(state, user_id, Notice::PasswordChanged, client).await;
-    Ok(started)
+    Ok(match reset {
+        PasswordReset::SignedIn => ResetOutcome::SignedIn(started),
+        PasswordReset::SecondStepDue => {
+            let email = state.db.email_of(user_id).await?.unwrap_or_default();
+            let signed_in = SignedIn {
+                user,
+                email,
+                password_stamp: Some(credential_stamp(&password_hash)),
+            };
+            ResetOutcome::SecondStepDue(PendingSignIn::after(&signed_in, now.seconds()))
+        }
+    })
+}
+
+/// What a finished reset leads to.
+pub enum ResetOutcome {
+    /// The new session, stored: the browser gets its cookie.
+    SignedIn(NewSession),
+    /// Two-step verification is on: a code must follow.
+    SecondStepDue(PendingSignIn),
 }
 
 /// Marks the email of the token's user verified; `session_user` is the

@@ -13,7 +13,9 @@ pub use forms::{check_login_form, NewAccount, NewPasskeyAccount};
 pub use identifiers::{Email, PasskeyName, UserName};
 pub use ids::UserId;
 pub use paging::{parse_user_id, Cursor, PageRequest};
-pub use passwords::{check_first_password, check_password_change, check_reauthentication_form, Password};
+pub use passwords::{
+    check_code_form, check_first_password, check_password_change, check_reauthentication_form, Password,
+};
 pub(crate) use problems::ProblemBody;
 pub use problems::{Invalid, Problems, ValidationError};
 pub use redirects::{reauthentication_target, safe_redirect_target};

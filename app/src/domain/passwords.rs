@@ -129,6 +129,18 @@ pub fn check_reauthentication_form(password: &str) -> Result<(), Problems> {
     }
 }
 
+/// A second step as typed: a code given. (Whether it is right is for the
+/// server to say.)
+pub fn check_code_form(code: &str) -> Result<(), Problems> {
+    match code.trim().is_empty() {
+        true => Err(Problems::among([Some(ValidationError::new(
+            "code",
+            Invalid::CodeRequired,
+        ))])),
+        false => Ok(()),
+    }
+}
+
 /// A password change as typed: the current password given, and a new one that
 /// follows the rules. Returns the new password.
 pub fn check_password_change(current: &str, new: &str) -> Result<Password, Problems> {

@@ -40,6 +40,11 @@ pub enum Invalid {
     PasswordBreached,
     #[error("Password is required")]
     PasswordRequired,
+    #[error("Enter the 6-digit code from your authenticator app")]
+    CodeRequired,
+    /// A code that is not the authenticator's current one.
+    #[error("Invalid code")]
+    CodeWrong,
     #[error("Current password is required")]
     CurrentPasswordRequired,
     /// A password change refused for the wrong current password.

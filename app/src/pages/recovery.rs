@@ -12,6 +12,7 @@ use super::{
 use crate::{
     api::{ForgotPassword, ResetPassword, SendVerificationEmail, VerifyEmail},
     domain::{Email, Password, Problems},
+    model::SignInOutcome,
     user_session::use_user_session,
 };
 use leptos::{prelude::*, task::spawn_local};
@@ -61,13 +62,20 @@ pub fn ResetPasswordPage() -> impl IntoView {
     Effect::watch(
         move || action.version().get(),
         move |_, _, _| {
-            if action.value().with_untracked(|outcome| matches!(outcome, Some(Ok(_)))) {
-                let navigate = navigate.clone();
-                // The account page is guarded: it must see the new session.
-                spawn_local(async move {
-                    session.fetch().await;
-                    navigate("/account?done=password", Default::default());
-                });
+            match action.value().get_untracked() {
+                Some(Ok(SignInOutcome::SignedIn(_))) => {
+                    let navigate = navigate.clone();
+                    // The account page is guarded: it must see the new session.
+                    spawn_local(async move {
+                        session.fetch().await;
+                        navigate("/account?done=password", Default::default());
+                    });
+                }
+                // The new password was the first step: a code must follow.
+                Some(Ok(SignInOutcome::SecondStepDue { .. })) => {
+                    navigate("/two-factor?redirect=%2Faccount%3Fdone%3Dpassword", Default::default())
+                }
+                _ => {}
             }
         },
         false,

@@ -29,3 +29,4 @@ mod recovery;
 mod security;
 mod session_list;
 mod startup;
+mod two_factor;

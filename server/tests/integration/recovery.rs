@@ -16,7 +16,7 @@ const CHANGED: &str = "Your Sessions password was changed";
 const INVALID_LINK: &str = "This link is invalid or has expired";
 const NEW_PASSWORD: &str = "a brand new passphrase";
 
-async fn start_mailing(smtp: &SmtpServer, overrides: &[(&str, &str)]) -> TestApp {
+pub(crate) async fn start_mailing(smtp: &SmtpServer, overrides: &[(&str, &str)]) -> TestApp {
     let smtp_url = smtp.url();
     let mut all = vec![("SMTP_URL", smtp_url.as_str()), MAIL_FROM];
     all.extend_from_slice(overrides);

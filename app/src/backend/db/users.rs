@@ -17,6 +17,15 @@ use crate::{
 };
 use sqlx::Connection;
 
+/// What a password reset led to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PasswordReset {
+    /// The new session was stored: the browser may have it.
+    SignedIn,
+    /// Two-step verification is on: no session was stored, a code is due.
+    SecondStepDue,
+}
+
 /// What login needs to know about an account.
 pub struct Credentials {
     pub user: UserSummary,
@@ -146,25 +155,38 @@ impl Database {
     /// does, and marks the email verified. When the account was not
     /// `claimed` (see the account security migration) the address's owner
     /// takes it over: every passkey and linked identity goes too, since
-    /// whoever made them never proved the address. `false`, with nothing
+    /// whoever made them never proved the address. `None`, with nothing
     /// changed, when the user is gone.
     pub async fn reset_password(
         &self,
         password_hash: &str,
         session: &SessionRecord,
         now: UnixTime,
-    ) -> Result<bool, AppError> {
+    ) -> Result<Option<PasswordReset>, AppError> {
         let mut connection = self.connection().await?;
         let mut tx = connection.begin().await.map_err(database_error)?;
         let Some(claimed) = verify_address_in(&mut tx, session.user_id, now).await? else {
-            return Ok(false);
+            return Ok(None);
         };
         if claimed.is_none() {
             remove_unproved_methods_in(&mut tx, session.user_id, now).await?;
         }
         set_password_in(&mut tx, password_hash, None, session).await?;
+        // With two-step verification on, the new password alone signs no
+        // one in: `session` goes with the others, and a code must follow.
+        let second_step_due = super::two_factor::two_factor_enabled_in(&mut tx, session.user_id).await?;
+        if second_step_due {
+            sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+                .bind(session.user_id)
+                .execute(&mut *tx)
+                .await
+                .map_err(database_error)?;
+        }
         tx.commit().await.map_err(database_error)?;
-        Ok(true)
+        Ok(Some(match second_step_due {
+            true => PasswordReset::SecondStepDue,
+            false => PasswordReset::SignedIn,
+        }))
     }
 
     /// Replaces the password; every session of the user ends but `session`,
@@ -311,8 +333,8 @@ pub(super) async fn verify_address_in(
 }
 
 /// The address's owner takes over an account they did not make (or whose
-/// ways in they never proved were theirs): its password, passkeys and
-/// linked identities go, and it is claimed from `now` on. The caller then
+/// ways in they never proved were theirs): its password, passkeys, linked
+/// identities and two-step verification go, and it is claimed from `now` on. The caller then
 /// gives it the owner's own way in and ends its sessions.
 pub(super) async fn remove_unproved_methods_in(
     tx: &mut Tx<'_>,
@@ -330,6 +352,8 @@ pub(super) async fn remove_unproved_methods_in(
             .await
             .map_err(database_error)?;
     }
+    // Two-step verification the other party turned on would lock the owner out.
+    super::two_factor::remove_two_factor_in(tx, user_id).await?;
     sqlx::query("UPDATE users SET password_hash = NULL, passkey_user_handle = NULL, claimed_at = $2 WHERE id = $1")
         .bind(user_id)
         .bind(now)

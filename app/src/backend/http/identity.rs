@@ -9,8 +9,8 @@ use super::client::address_in;
 use crate::{
     backend::{
         oidc::{self, Callback, Finished, FlowPurpose},
-        session::{session_record, start_session, CurrentSession, Session},
-        AppState,
+        session::{pending_cookie, session_record, start_session, CurrentSession, Session},
+        two_factor, AppState,
     },
     domain::{reauthentication_target, safe_redirect_target},
     error::{AppError, ErrorBody},
@@ -178,6 +178,12 @@ async fn signed_in_or_linked(state: &AppState, id: &str, finished: Finished, req
             Ok(signed_in) => signed_in,
             Err(err) => return back_with(state, err, purpose),
         };
+        // With two-step verification on, the provider was the first step.
+        match pending_cookie(state, &signed_in).await {
+            Ok(Some(cookie)) => return see_other(&two_factor::second_step_page(&return_to), vec![cookie]),
+            Ok(None) => {}
+            Err(err) => return back_with(state, err, purpose),
+        }
         return match start_session(state, &signed_in, Some(request)).await {
             Ok((_, cookies)) => see_other(&return_to, cookies),
             Err(err) => back_with(state, err, purpose),

@@ -10,10 +10,11 @@ use crate::{
         device::TrustedDevice,
         http::{address_in, client_address},
         limits::Counter,
+        two_factor::{self, PendingSignIn},
         AppState,
     },
     error::AppError,
-    model::{SessionInfo, UserSummary},
+    model::{SessionInfo, SignInOutcome, UserSummary},
 };
 use http::{
     header::{SET_COOKIE, USER_AGENT},
@@ -199,6 +200,52 @@ pub async fn sign_in(state: &AppState, signed_in: &SignedIn) -> Result<Session, 
         options.append_header(SET_COOKIE, cookie);
     }
     Ok(session)
+}
+
+/// Signs in a user who has proved a password (or finished a reset): at
+/// once, or, with two-step verification on, by leaving the sign-in pending
+/// in its cookie until a code follows.
+pub async fn sign_in_or_ask_code(state: &AppState, signed_in: &SignedIn) -> Result<SignInOutcome, AppError> {
+    if two_factor::second_step_due(state, signed_in).await? {
+        ask_code(
+            state,
+            &PendingSignIn::after(signed_in, state.clock.unix_now().seconds()),
+        )?;
+        return Ok(SignInOutcome::SecondStepDue { two_factor: true });
+    }
+    sign_in(state, signed_in).await?;
+    Ok(SignInOutcome::SignedIn(signed_in.user.clone()))
+}
+
+/// Leaves `pending` in the browser, waiting for its code.
+pub fn ask_code(state: &AppState, pending: &PendingSignIn) -> Result<(), AppError> {
+    response_options()?.append_header(SET_COOKIE, state.pending_sign_ins.issue(pending)?);
+    Ok(())
+}
+
+/// Finishes the request's sign-in waiting for its second step with `code`:
+/// the session starts and the pending sign-in is forgotten. Without one (none,
+/// expired, forged) [`AppError::SignInExpired`].
+pub async fn finish_second_step(state: &AppState, code: &str) -> Result<UserSummary, AppError> {
+    let request = use_context::<http::request::Parts>().ok_or(AppError::Internal)?;
+    let pending = state
+        .pending_sign_ins
+        .open(&request.headers, state.clock.unix_now().seconds())
+        .ok_or(AppError::SignInExpired)?;
+    let signed_in = two_factor::finish_sign_in(state, &pending, code, client_address()).await?;
+    sign_in(state, &signed_in).await?;
+    response_options()?.append_header(SET_COOKIE, state.pending_sign_ins.removal());
+    Ok(signed_in.user)
+}
+
+/// The cookie of a sign-in waiting for its second step, when the user has
+/// two-step verification on; `None` when the session may start now.
+pub async fn pending_cookie(state: &AppState, signed_in: &SignedIn) -> Result<Option<HeaderValue>, AppError> {
+    if !two_factor::second_step_due(state, signed_in).await? {
+        return Ok(None);
+    }
+    let pending = PendingSignIn::after(signed_in, state.clock.unix_now().seconds());
+    state.pending_sign_ins.issue(&pending).map(Some)
 }
 
 /// [`sign_in`] for a handler outside the app's server functions: the

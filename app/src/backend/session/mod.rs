@@ -22,8 +22,9 @@ mod middleware;
 
 pub use cookie::{CookieKeys, Lifetimes, OpenedCookie, SecureData, Session, SessionConfig, SESSION_COOKIE};
 pub use helpers::{
-    clear_user_session, forget_cookie, get_user_session, issue, new_session, reauthenticated_session,
-    require_fresh_session, require_user_session, require_verified_user, session_info, session_record, session_to_check,
-    sign_in, start_session, successor_session, trusted_device, NewSession,
+    ask_code, clear_user_session, finish_second_step, forget_cookie, get_user_session, issue, new_session,
+    pending_cookie, reauthenticated_session, require_fresh_session, require_user_session, require_verified_user,
+    session_info, session_record, session_to_check, sign_in, sign_in_or_ask_code, start_session, successor_session,
+    trusted_device, NewSession,
 };
 pub use middleware::{load_session, ChecksSessionInItsQuery, CurrentSession, DeferredCheck};

@@ -38,6 +38,11 @@ const EXPIRED_CEREMONY: Refusal = (
     400,
     "The passkey ceremony is unknown, used or past its 5 minutes, or the new credential does not verify",
 );
+const TWO_FACTOR_ON: Refusal = (409, "Two-step verification is already on (`two_factor_on`)");
+const TWO_FACTOR_OFF: Refusal = (
+    409,
+    "Two-step verification is not on, or was not set up first (`two_factor_off`)",
+);
 const LAST_METHOD: Refusal = (409, "It is the account's last way to sign in");
 const REAUTHENTICATE: Refusal = (
     403,
@@ -54,9 +59,22 @@ pub(super) fn server_functions() -> Vec<Documented> {
         endpoint::<Register>("Create an account and log in")
             .form()
             .refuses(&[INVALID, EMAIL_TAKEN, LIMITED]),
-        endpoint::<Login>("Log in with email and password; `redirect` is where an HTML form lands")
-            .form()
-            .refuses(&[INVALID, (401, "Invalid email or password"), LIMITED]),
+        endpoint::<Login>(
+            "Log in with email and password; `redirect` is where an HTML form lands. With two-step verification on, \
+             the answer is `{\"two_factor\": true}` and a sign-in waiting for `POST /api/auth/two-factor`, no session",
+        )
+        .form()
+        .refuses(&[INVALID, (401, "Invalid email or password"), LIMITED]),
+        endpoint::<TwoFactor>(
+            "Finish a sign-in waiting for its second step with a code of the authenticator app or an unused recovery code",
+        )
+        .form()
+        .refuses(&[
+            INVALID,
+            (400, "No sign-in is waiting for a code (none, forged, or past its 5 minutes)"),
+            (401, "Invalid code: wrong, already used, or not current"),
+            LIMITED,
+        ]),
         endpoint::<Logout>("Log out: end this session and clear its cookie").form(),
         endpoint::<ListUsers>("List users by id: after the id `after`, or the `limit` (1 to 100, 10) before `before`")
             .logged_in()
@@ -79,7 +97,10 @@ pub(super) fn server_functions() -> Vec<Documented> {
         )
         .form()
         .refuses(&[INVALID, LIMITED]),
-        endpoint::<ResetPassword>("Set a new password with a mailed token and log in; every other session ends")
+        endpoint::<ResetPassword>(
+            "Set a new password with a mailed token and log in; every other session ends. With two-step verification \
+             on, `{\"two_factor\": true}` as for a login",
+        )
             .form()
             .refuses(&[BAD_LINK, INVALID, LIMITED]),
         endpoint::<VerifyEmail>("Verify the email with a mailed token")
@@ -136,6 +157,22 @@ pub(super) fn server_functions() -> Vec<Documented> {
         .form()
         .logged_in()
         .refuses(&[INVALID, (401, "Invalid password"), LIMITED]),
+        endpoint::<SetUpTwoFactor>("Start setting up two-step verification: a new secret, waiting for a code")
+            .logged_in()
+            .refuses(&[REAUTHENTICATE, TWO_FACTOR_ON]),
+        endpoint::<EnableTwoFactor>(
+            "Turn two-step verification on with a code of the secret set up; the 10 recovery codes, shown once",
+        )
+        .form()
+        .logged_in()
+        .refuses(&[INVALID, TWO_FACTOR_ON, TWO_FACTOR_OFF]),
+        endpoint::<DisableTwoFactor>("Turn two-step verification off")
+            .form()
+            .logged_in()
+            .refuses(&[REAUTHENTICATE, TWO_FACTOR_OFF]),
+        endpoint::<NewRecoveryCodes>("A new set of recovery codes; the old set stops working")
+            .logged_in()
+            .refuses(&[REAUTHENTICATE, TWO_FACTOR_OFF]),
         endpoint::<ReauthenticatePasskeyOptions>("Start confirming who the logged-in user is with a passkey").logged_in(),
         endpoint::<ReauthenticateWithPasskey>(
             "Finish confirming who the logged-in user is with one of their passkeys; the session gets a new id and cookie",
