@@ -154,6 +154,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/reset-password") view=ResetPasswordPage ssr=SsrMode::Async/>
                     <Route path=path!("/verify-email") view=VerifyEmailPage ssr=SsrMode::Async/>
                     <Route path=path!("/reauthenticate") view=ReauthenticateRoute ssr=SsrMode::Async/>
+                    <Route path=path!("/two-factor") view=TwoFactorRoute ssr=SsrMode::Async/>
                 </Routes>
             </main>
         </Router>
@@ -202,6 +203,11 @@ fn UserRoute() -> impl IntoView {
 #[component]
 fn AccountRoute() -> impl IntoView {
     view! { <RequireUser><AccountPage/></RequireUser> }
+}
+
+#[component]
+fn TwoFactorRoute() -> impl IntoView {
+    view! { <GuestOnly><pages::two_factor::TwoFactorPage/></GuestOnly> }
 }
 
 #[component]

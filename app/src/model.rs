@@ -30,6 +30,8 @@ pub enum SignInOutcome {
 pub struct TwoFactorSetup {
     pub secret: String,
     pub uri: String,
+    /// The URI as a QR code: an SVG image, drawn by the server.
+    pub qr_svg: String,
 }
 
 /// Recovery codes, shown once: each signs in once without the authenticator.
@@ -153,6 +155,8 @@ pub struct IdentityProviderLink {
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct SignInMethods {
     pub has_password: bool,
+    /// Whether two-step verification is on.
+    pub two_factor: bool,
     pub passkeys: Vec<PasskeySummary>,
     pub identities: Vec<IdentitySummary>,
 }

@@ -23,8 +23,7 @@ use leptos::server_fn::ServerFn;
 pub async fn set_up_two_factor() -> Result<TwoFactorSetup, AppError> {
     let state = state()?;
     let session = session::require_fresh_session(&state)?;
-    let (secret, uri) = two_factor::set_up(&state, session.user.id).await?;
-    Ok(TwoFactorSetup { secret, uri })
+    two_factor::set_up(&state, session.user.id).await
 }
 
 /// `POST /api/account/two-factor/enable`: turns it on with a code of the

@@ -32,6 +32,7 @@ pub async fn of(state: &AppState, user_id: UserId) -> Result<SignInMethods, AppE
     let identities = state.db.identities_of(user_id).await?;
     Ok(SignInMethods {
         has_password: state.db.password_hash(user_id).await?.is_some(),
+        two_factor: state.db.two_factor_enabled(user_id).await?,
         passkeys: passkeys
             .into_iter()
             .map(|record| PasskeySummary {

@@ -106,6 +106,7 @@ pub fn AccountPage() -> impl IntoView {
                         } else {
                             Either::Right(view! { <SetPasswordForm action=set_password problems=set_password_problems/> })
                         }}
+                        <super::two_factor::TwoFactorSection enabled=methods.two_factor/>
                         <PasskeysSection passkeys=methods.passkeys remove problems=remove_problems/>
                         <IdentitiesSection identities=methods.identities unlink problems=unlink_problems/>
                     }),

@@ -195,6 +195,9 @@ pub fn Field(
     /// Guidance shown between the label and the input, and read with it.
     #[prop(optional)]
     hint: Option<&'static str>,
+    /// The keyboard a phone offers (`numeric` for a code).
+    #[prop(optional)]
+    inputmode: Option<&'static str>,
     problems: FormProblems,
 ) -> impl IntoView {
     let input = NodeRef::<html::Input>::new();
@@ -255,6 +258,7 @@ pub fn Field(
                 id=name
                 name=name
                 type=kind
+                inputmode=inputmode
                 autocomplete=autocomplete
                 value=(!value.is_empty()).then_some(value)
                 node_ref=input

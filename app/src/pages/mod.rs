@@ -53,4 +53,5 @@ pub mod reauthenticate;
 pub mod recovery;
 pub mod register;
 pub mod time;
+pub mod two_factor;
 pub mod users;

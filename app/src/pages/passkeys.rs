@@ -310,7 +310,7 @@ pub fn AddPasskeyForm(added: RwSignal<u32>) -> impl IntoView {
 
 /// The few WebAuthn calls the pages make, through JavaScript reflection.
 #[cfg(feature = "hydrate")]
-mod browser {
+pub(super) mod browser {
     use super::PasskeyProblem;
     use js_sys::{Function, Object, Promise, Reflect, JSON};
     use wasm_bindgen::{JsCast, JsValue};
@@ -404,7 +404,7 @@ mod browser {
 /// On the server nothing here ever runs: the buttons are disabled until the
 /// page is live in a browser.
 #[cfg(not(feature = "hydrate"))]
-mod browser {
+pub(super) mod browser {
     use super::PasskeyProblem;
 
     const NO_BROWSER: PasskeyProblem = PasskeyProblem::Browser("Passkeys need a browser.");

@@ -47,6 +47,23 @@ impl TotpSecret {
             .unwrap_or_default()
     }
 
+    /// The URI of [`TotpSecret::uri`] as a QR code, an SVG image.
+    pub fn qr_svg(uri: &str) -> String {
+        let Ok(code) = qrcode::QrCode::new(uri.as_bytes()) else {
+            return String::new();
+        };
+        let svg = code
+            .render::<qrcode::render::svg::Color>()
+            .min_dimensions(200, 200)
+            .quiet_zone(true)
+            .build();
+        // The XML declaration has no place inside an HTML page.
+        match svg.find("<svg") {
+            Some(start) => svg[start..].to_owned(),
+            None => svg,
+        }
+    }
+
     /// The time step (Unix seconds / 30) whose code `code` is at `now`, one
     /// step either side of now's; `None` for a wrong code. Spaces in what was
     /// typed are ignored.
@@ -216,6 +233,12 @@ mod tests {
         assert!(uri.contains(&format!("secret={}", secret.base32())), "{uri}");
         assert!(uri.contains("issuer=Sessions"), "{uri}");
         assert_eq!(secret.base32(), "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ");
+        let qr = TotpSecret::qr_svg(&uri);
+        assert!(qr.starts_with("<svg") && qr.ends_with("</svg>"), "{qr}");
+        assert!(
+            !qr.contains("ada@"),
+            "the address is in the code's modules, not in text"
+        );
     }
 
     #[test]

@@ -20,7 +20,7 @@ use super::{
 use crate::domain::{Invalid, UserId, ValidationError};
 use crate::{
     error::AppError,
-    model::{SignInOutcome, UserSummary},
+    model::{SignInOutcome, TwoFactorSetup, UserSummary},
     SITE_NAME,
 };
 use axum_extra::extract::cookie::SameSite;
@@ -113,8 +113,9 @@ pub async fn second_step_due(state: &AppState, signed_in: &SignedIn) -> Result<b
 }
 
 /// A new secret for the user, waiting to be confirmed with a code (in place
-/// of one that was waiting): the secret in base32 and its `otpauth://` URI.
-pub async fn set_up(state: &AppState, user_id: UserId) -> Result<(String, String), AppError> {
+/// of one that was waiting): the secret in base32, its `otpauth://` URI and
+/// the URI's QR code.
+pub async fn set_up(state: &AppState, user_id: UserId) -> Result<TwoFactorSetup, AppError> {
     let email = state.db.email_of(user_id).await?.ok_or(AppError::Unauthorized)?;
     let secret = TotpSecret::generate();
     if !state
@@ -124,7 +125,12 @@ pub async fn set_up(state: &AppState, user_id: UserId) -> Result<(String, String
     {
         return Err(AppError::TwoFactorOn);
     }
-    Ok((secret.base32(), secret.uri(SITE_NAME, &email)))
+    let uri = secret.uri(SITE_NAME, &email);
+    Ok(TwoFactorSetup {
+        secret: secret.base32(),
+        qr_svg: TotpSecret::qr_svg(&uri),
+        uri,
+    })
 }
 
 /// Turns on the secret set up, once `code` shows the user's authenticator
