@@ -45,6 +45,7 @@ pub use users::{Credentials, PasswordReset};
 type Tx<'c> = sqlx::Transaction<'c, sqlx::Any>;
 
 use super::log_safe::Causes;
+use crate::domain::UserId;
 use crate::error::AppError;
 use deadpool::managed::{PoolError, QueueMode};
 use pool::{Connector, Pool, PooledConnection};
@@ -244,6 +245,18 @@ fn sqlite_options(url: &str) -> Result<(AnyConnectOptions, Option<PathBuf>), Con
 /// A lost connection, an exhausted pool or a database still locked after the
 /// busy timeout is the database being unavailable (503); anything else is a bug,
 /// logged here and shown to the client without details.
+/// Runs each of `statements`, whose one parameter is `user_id`, in `tx`.
+async fn run_for_user_in(tx: &mut Tx<'_>, user_id: UserId, statements: &[&str]) -> Result<(), AppError> {
+    for statement in statements {
+        sqlx::query(statement)
+            .bind(user_id)
+            .execute(&mut **tx)
+            .await
+            .map_err(database_error)?;
+    }
+    Ok(())
+}
+
 fn database_error(err: sqlx::Error) -> AppError {
     let unavailable = match &err {
         sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => true,

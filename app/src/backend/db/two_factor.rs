@@ -171,17 +171,15 @@ pub(super) async fn two_factor_enabled_in(tx: &mut Tx<'_>, user_id: UserId) -> R
 
 /// The secret and every recovery code of the user, gone.
 pub(super) async fn remove_two_factor_in(tx: &mut Tx<'_>, user_id: UserId) -> Result<(), AppError> {
-    for statement in [
-        "DELETE FROM two_factor WHERE user_id = $1",
-        "DELETE FROM recovery_codes WHERE user_id = $1",
-    ] {
-        sqlx::query(statement)
-            .bind(user_id)
-            .execute(&mut **tx)
-            .await
-            .map_err(database_error)?;
-    }
-    Ok(())
+    super::run_for_user_in(
+        tx,
+        user_id,
+        &[
+            "DELETE FROM two_factor WHERE user_id = $1",
+            "DELETE FROM recovery_codes WHERE user_id = $1",
+        ],
+    )
+    .await
 }
 
 async fn replace_recovery_codes_in(tx: &mut Tx<'_>, user_id: UserId, code_hashes: &[String]) -> Result<(), AppError> {

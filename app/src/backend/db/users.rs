@@ -341,17 +341,16 @@ pub(super) async fn remove_unproved_methods_in(
     user_id: UserId,
     now: UnixTime,
 ) -> Result<(), AppError> {
-    for statement in [
-        "DELETE FROM passkeys WHERE user_id = $1",
-        "DELETE FROM identities WHERE user_id = $1",
-        "DELETE FROM ceremonies WHERE user_id = $1",
-    ] {
-        sqlx::query(statement)
-            .bind(user_id)
-            .execute(&mut **tx)
-            .await
-            .map_err(database_error)?;
-    }
+    super::run_for_user_in(
+        tx,
+        user_id,
+        &[
+            "DELETE FROM passkeys WHERE user_id = $1",
+            "DELETE FROM identities WHERE user_id = $1",
+            "DELETE FROM ceremonies WHERE user_id = $1",
+        ],
+    )
+    .await?;
     // Two-step verification the other party turned on would lock the owner out.
     super::two_factor::remove_two_factor_in(tx, user_id).await?;
     sqlx::query("UPDATE users SET password_hash = NULL, passkey_user_handle = NULL, claimed_at = $2 WHERE id = $1")
