@@ -336,3 +336,52 @@ async fn a_provider_sign_in_asks_for_the_code_too() {
     assert_eq!(done.status(), StatusCode::OK);
     assert!(session_cookie(&done).is_some());
 }
+
+#[tokio::test]
+async fn a_trusted_browser_still_gives_a_code() {
+    let app = TestApp::start().await;
+    let (_, cookie) = app.register("Ada", "ada@example.com").await;
+    let (secret, _) = turn_on(&app, &cookie).await;
+    let pending = password_step(&app, "ada@example.com").await;
+    let signed_in = second_step(&app, &pending, &code_now(&app, &secret)).await;
+    let device = device_cookie(&signed_in).expect("this browser is now trusted for password attempts");
+    // The device cookie changes how failures are counted, never what a sign-in needs.
+    let again = app
+        .post_form_with(
+            "/api/auth/login",
+            &[("email", "ada@example.com"), ("password", PASSWORD)],
+            &[("cookie", &device)],
+        )
+        .await;
+    assert!(session_cookie(&again).is_none());
+    assert_eq!(json(again).await, serde_json::json!({"two_factor": true}));
+    app.stop().await;
+}
+
+#[tokio::test]
+#[ignore = "needs the aiosmtpd SMTP server, which ./scripts/test.sh installs"]
+async fn the_owner_is_told_of_turning_on_and_off_a_recovery_code_used_and_codes_guessed() {
+    let smtp = SmtpServer::start().await;
+    let app = start_mailing(&smtp, &[]).await;
+    let (_, cookie) = app.register("Ada", "ada@example.com").await;
+    let (_, codes) = turn_on(&app, &cookie).await;
+    let on = smtp.one_about("Two-step verification was turned on").await;
+    assert_eq!(on.to, "ada@example.com");
+
+    let pending = password_step(&app, "ada@example.com").await;
+    second_step(&app, &pending, &codes[0]).await;
+    let used = smtp.one_about("A recovery code was used").await;
+    assert!(!used.text.contains(&codes[0]), "no code in a mail");
+
+    let guessing = password_step(&app, "ada@example.com").await;
+    for _ in 0..8 {
+        second_step(&app, &guessing, "not-a-code").await;
+    }
+    smtp.assert_nothing_more_about(&app, "Someone is trying to sign in", 1)
+        .await;
+
+    app.post_form("/api/account/two-factor/disable", &[], Some(&cookie))
+        .await;
+    smtp.one_about("Two-step verification was turned off").await;
+    app.stop().await;
+}
