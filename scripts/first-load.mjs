@@ -1,9 +1,8 @@
 // The js and wasm a first visit to each page downloads. The app's pages, from
-// the built site (target/site/pkg): the main js and wasm and the chunk loader,
-// plus, for a page in a chunk of its own, the chunks the split manifest lists
-// for it. /login, which runs a script of its own and no wasm, from the running
-// server at BASE. Sizes gzip -9 and brotli as served (the .br written by
-// precompress.mjs; /login's script as the server compresses it).
+// the built site (target/site/pkg): the one js and wasm every page runs (the
+// app is not split). /login, which runs a script of its own and no wasm, from
+// the running server at BASE. Sizes gzip -9 and brotli as served (the .br
+// written by precompress.mjs; /login's script as the server compresses it).
 // Usage: node first-load.mjs DIR BASE
 // Prints JSON: { "/login": { "gzip": n, "brotli": n, "files": [...] }, ... }.
 import { readdirSync, readFileSync, statSync } from "node:fs";
@@ -19,33 +18,16 @@ const only = (pattern) => {
   return found[0];
 };
 
-const everyPage = [only(/^app\.[\w-]+\.js$/), only(/^app\.[\w-]+\.wasm$/), only(/^__wasm_split\.[\w-]+\.js$/)];
-const manifest = JSON.parse(readFileSync(join(dir, only(/^__wasm_split_manifest\.[\w-]+\.json$/)), "utf8"));
-// Each page's lazy view, by the route name given in app/src/lib.rs (`lazy_page!`).
-const pages = {
-  "/": null,
-  "/register": "register_route",
-  "/users": "users_route",
-  "/users/ID": "user_route",
-  "/account": "account_route",
-};
-
-const chunksOf = (route) => {
-  const key = Object.keys(manifest).find((name) => name.startsWith(`__${route}_view_`));
-  if (!key) throw new Error(`no chunk for ${route} in the split manifest`);
-  return manifest[key].map((module) => `${module}.wasm`);
-};
-
+const everyPage = [only(/^app\.[\w-]+\.js$/), only(/^app\.[\w-]+\.wasm$/)];
 const report = {};
-for (const [page, route] of Object.entries(pages)) {
-  const files = route ? [...everyPage, ...chunksOf(route)] : everyPage;
+for (const page of ["/", "/register", "/users", "/users/ID", "/account"]) {
   let gzip = 0;
   let brotli = 0;
-  for (const file of files) {
+  for (const file of everyPage) {
     gzip += gzipSync(readFileSync(join(dir, file)), { level: 9 }).length;
     brotli += statSync(join(dir, `${file}.br`)).size;
   }
-  report[page] = { gzip, brotli, files };
+  report[page] = { gzip, brotli, files: everyPage };
 }
 
 /** The body of `path` on the server, as sent for `encoding` ("identity" for none). */
@@ -60,7 +42,11 @@ const fetchRaw = (path, encoding) =>
 
 const loginPage = (await fetchRaw("/login", "identity")).toString();
 const scripts = [...loginPage.matchAll(/<script type="module" src="([^"]+)"/g)].map((match) => match[1]);
-if (scripts.length !== 1 || /\.wasm"/.test(loginPage)) throw new Error("expected /login to link one script and no wasm");
+// The page names the app's files only for its script to prefetch at idle
+// (data-app-js, data-app-wasm); no link of its own loads them.
+if (scripts.length !== 1 || /<link[^>]*\.wasm"/.test(loginPage)) {
+  throw new Error("expected /login to link one script and no wasm");
+}
 const plain = await fetchRaw(scripts[0], "identity");
 const brotli = await fetchRaw(scripts[0], "br");
 report["/login"] = { gzip: gzipSync(plain, { level: 9 }).length, brotli: brotli.length, files: scripts };
