@@ -33,9 +33,27 @@ proptest! {
     }
 
     #[test]
-    fn passwords_are_accepted_exactly_within_the_bounds(input in "\\PC{0,90}") {
-        let acceptable = input.chars().count() >= Password::MIN_CHARS && input.len() <= Password::MAX_BYTES;
+    fn passwords_are_accepted_exactly_within_the_bounds(input in "[ -~À-ɏА-я]{0,140}") {
+        let chars = input.chars().count();
+        let acceptable = (Password::MIN_CHARS..=Password::MAX_CHARS).contains(&chars);
         prop_assert_eq!(Password::parse(&input).is_ok(), acceptable);
+    }
+
+    #[test]
+    fn any_password_accepted_is_within_the_bounds_and_a_huge_one_never_is(input in "\\PC{0,140}|\\PC{400,600}") {
+        match Password::parse(&input) {
+            Ok(password) => {
+                let chars = password.expose().chars().count();
+                prop_assert!((Password::MIN_CHARS..=Password::MAX_CHARS).contains(&chars));
+                prop_assert!(input.len() <= Password::MAX_BYTES);
+            }
+            Err(_) => prop_assert!(
+                input.len() > Password::MAX_BYTES
+                    || !(Password::MIN_CHARS..=Password::MAX_CHARS).contains(&input.chars().count())
+                    || input.chars().any(|c| !c.is_ascii()),
+                "an ASCII password within the bounds is refused: {:?}", input
+            ),
+        }
     }
 
     #[test]

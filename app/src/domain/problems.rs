@@ -30,7 +30,7 @@ pub enum Invalid {
     PasswordTooShort,
     #[error("Password must be at most 128 characters")]
     PasswordTooLong,
-    #[error("Password contains a character that cannot be used, such as a control character")]
+    #[error("Password contains a character that cannot be used: a control character, or a symbol newer than this site's Unicode tables, such as some recent emoji")]
     PasswordUnusable,
     #[error("This is one of the most common passwords, which are tried first: choose one that is harder to guess")]
     PasswordCommon,
