@@ -385,3 +385,20 @@ async fn the_owner_is_told_of_turning_on_and_off_a_recovery_code_used_and_codes_
     smtp.one_about("Two-step verification was turned off").await;
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_burst_of_settings_changes_is_answered_never_as_busy() {
+    let app = TestApp::start().await;
+    let (_, cookie) = app.register("Ada", "ada@example.com").await;
+    let statuses =
+        |responses: Vec<reqwest::Response>| responses.iter().map(|r| r.status().as_u16()).collect::<Vec<_>>();
+    let setups = (0..8).map(|_| app.post_form("/api/account/two-factor/setup", &[], Some(&cookie)));
+    assert_eq!(statuses(futures::future::join_all(setups).await), [200; 8]);
+    let offs = (0..8).map(|_| app.post_form("/api/account/two-factor/disable", &[], Some(&cookie)));
+    assert_eq!(
+        statuses(futures::future::join_all(offs).await),
+        [409; 8],
+        "it was never on"
+    );
+    app.stop().await;
+}

@@ -44,24 +44,26 @@ impl Database {
     /// Stores a new secret waiting to be confirmed, in place of one that
     /// was waiting; `false` (nothing changes) when it is already on.
     pub async fn set_up_two_factor(&self, user_id: UserId, sealed_secret: &str) -> Result<bool, AppError> {
+        // Writes first: see `holds_enabled_in`.
         let mut connection = self.connection().await?;
         let mut tx = connection.begin().await.map_err(database_error)?;
-        if two_factor_enabled_in(&mut tx, user_id).await? {
-            return Ok(false);
-        }
-        sqlx::query("DELETE FROM two_factor WHERE user_id = $1")
+        sqlx::query("DELETE FROM two_factor WHERE user_id = $1 AND enabled_at IS NULL")
             .bind(user_id)
             .execute(&mut *tx)
             .await
             .map_err(database_error)?;
-        sqlx::query("INSERT INTO two_factor (user_id, secret, enabled_at, last_step) VALUES ($1, $2, NULL, 0)")
-            .bind(user_id)
-            .bind(sealed_secret)
-            .execute(&mut *tx)
-            .await
-            .map_err(database_error)?;
+        let stored = sqlx::query(
+            "INSERT INTO two_factor (user_id, secret, enabled_at, last_step) VALUES ($1, $2, NULL, 0) \
+             ON CONFLICT (user_id) DO NOTHING",
+        )
+        .bind(user_id)
+        .bind(sealed_secret)
+        .execute(&mut *tx)
+        .await
+        .map_err(database_error)?
+        .rows_affected();
         tx.commit().await.map_err(database_error)?;
-        Ok(true)
+        Ok(stored == 1)
     }
 
     /// Turns on the secret that was waiting, exactly as it was read
@@ -130,7 +132,7 @@ impl Database {
     pub async fn renew_recovery_codes(&self, user_id: UserId, code_hashes: &[String]) -> Result<bool, AppError> {
         let mut connection = self.connection().await?;
         let mut tx = connection.begin().await.map_err(database_error)?;
-        if !two_factor_enabled_in(&mut tx, user_id).await? {
+        if !holds_enabled_in(&mut tx, user_id).await? {
             return Ok(false);
         }
         replace_recovery_codes_in(&mut tx, user_id, code_hashes).await?;
@@ -143,7 +145,7 @@ impl Database {
     pub async fn disable_two_factor(&self, user_id: UserId) -> Result<bool, AppError> {
         let mut connection = self.connection().await?;
         let mut tx = connection.begin().await.map_err(database_error)?;
-        let was_on = two_factor_enabled_in(&mut tx, user_id).await?;
+        let was_on = holds_enabled_in(&mut tx, user_id).await?;
         remove_two_factor_in(&mut tx, user_id).await?;
         tx.commit().await.map_err(database_error)?;
         Ok(was_on)
@@ -167,6 +169,20 @@ pub(super) async fn two_factor_enabled_in(tx: &mut Tx<'_>, user_id: UserId) -> R
             .await
             .map_err(database_error)?;
     Ok(enabled.is_some())
+}
+
+/// Whether the user has two-step verification on, asked by a write (which
+/// changes nothing) so that the transaction holds the write lock from its
+/// first statement: a SQLite transaction that reads before it writes fails
+/// as busy when another write commits in between (two requests at once).
+async fn holds_enabled_in(tx: &mut Tx<'_>, user_id: UserId) -> Result<bool, AppError> {
+    let held = sqlx::query("UPDATE two_factor SET last_step = last_step WHERE user_id = $1 AND enabled_at IS NOT NULL")
+        .bind(user_id)
+        .execute(&mut **tx)
+        .await
+        .map_err(database_error)?
+        .rows_affected();
+    Ok(held == 1)
 }
 
 /// The secret and every recovery code of the user, gone.
