@@ -44,25 +44,19 @@ impl Database {
     /// Stores a new secret waiting to be confirmed, in place of one that
     /// was waiting; `false` (nothing changes) when it is already on.
     pub async fn set_up_two_factor(&self, user_id: UserId, sealed_secret: &str) -> Result<bool, AppError> {
-        // Writes first: see `holds_enabled_in`.
-        let mut connection = self.connection().await?;
-        let mut tx = connection.begin().await.map_err(database_error)?;
-        sqlx::query("DELETE FROM two_factor WHERE user_id = $1 AND enabled_at IS NULL")
-            .bind(user_id)
-            .execute(&mut *tx)
-            .await
-            .map_err(database_error)?;
+        // One statement: two set-ups at once both store a secret (the later
+        // one stays), and neither replaces a secret that is on.
         let stored = sqlx::query(
             "INSERT INTO two_factor (user_id, secret, enabled_at, last_step) VALUES ($1, $2, NULL, 0) \
-             ON CONFLICT (user_id) DO NOTHING",
+             ON CONFLICT (user_id) DO UPDATE SET secret = excluded.secret, last_step = 0 \
+             WHERE two_factor.enabled_at IS NULL",
         )
         .bind(user_id)
         .bind(sealed_secret)
-        .execute(&mut *tx)
+        .execute(&mut *self.connection().await?)
         .await
         .map_err(database_error)?
         .rows_affected();
-        tx.commit().await.map_err(database_error)?;
         Ok(stored == 1)
     }
 
