@@ -34,11 +34,12 @@ impl Database {
 
     /// Whether the user must give a code after a password or a provider.
     pub async fn two_factor_enabled(&self, user_id: UserId) -> Result<bool, AppError> {
-        let mut connection = self.connection().await?;
-        let mut tx = connection.begin().await.map_err(database_error)?;
-        let enabled = two_factor_enabled_in(&mut tx, user_id).await?;
-        tx.commit().await.map_err(database_error)?;
-        Ok(enabled)
+        let enabled: Option<i64> = sqlx::query_scalar(TWO_FACTOR_ENABLED)
+            .bind(user_id)
+            .fetch_optional(&mut *self.connection().await?)
+            .await
+            .map_err(database_error)?;
+        Ok(enabled.is_some())
     }
 
     /// Stores a new secret waiting to be confirmed, in place of one that
@@ -155,13 +156,15 @@ impl Database {
     }
 }
 
+/// A row while the user `$1` has two-step verification on.
+const TWO_FACTOR_ENABLED: &str = "SELECT 1 FROM two_factor WHERE user_id = $1 AND enabled_at IS NOT NULL";
+
 pub(super) async fn two_factor_enabled_in(tx: &mut Tx<'_>, user_id: UserId) -> Result<bool, AppError> {
-    let enabled: Option<i64> =
-        sqlx::query_scalar("SELECT 1 FROM two_factor WHERE user_id = $1 AND enabled_at IS NOT NULL")
-            .bind(user_id)
-            .fetch_optional(&mut **tx)
-            .await
-            .map_err(database_error)?;
+    let enabled: Option<i64> = sqlx::query_scalar(TWO_FACTOR_ENABLED)
+        .bind(user_id)
+        .fetch_optional(&mut **tx)
+        .await
+        .map_err(database_error)?;
     Ok(enabled.is_some())
 }
 

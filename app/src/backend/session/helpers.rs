@@ -206,11 +206,8 @@ pub async fn sign_in(state: &AppState, signed_in: &SignedIn) -> Result<Session, 
 /// once, or, with two-step verification on, by leaving the sign-in pending
 /// in its cookie until a code follows.
 pub async fn sign_in_or_ask_code(state: &AppState, signed_in: &SignedIn) -> Result<SignInOutcome, AppError> {
-    if two_factor::second_step_due(state, signed_in).await? {
-        ask_code(
-            state,
-            &PendingSignIn::after(signed_in, state.clock.unix_now().seconds()),
-        )?;
+    if let Some(cookie) = pending_cookie(state, signed_in).await? {
+        response_options()?.append_header(SET_COOKIE, cookie);
         return Ok(SignInOutcome::SecondStepDue { two_factor: true });
     }
     sign_in(state, signed_in).await?;
