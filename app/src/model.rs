@@ -65,6 +65,8 @@ pub struct SessionUser {
     pub id: UserId,
     pub name: String,
     pub email_verified: bool,
+    /// Whether two-step verification is on.
+    pub two_factor: bool,
 }
 
 /// The public part of a session: everything the browser may know about it.
@@ -208,6 +210,7 @@ mod tests {
                     id: UserId::new(1),
                     name: "Ada".into(),
                     email_verified: false,
+                    two_factor: true,
                 },
                 logged_in_at: "2026-01-01T00:00:00Z".into(),
             }),
@@ -215,7 +218,7 @@ mod tests {
         let json = serde_json::to_value(&view).unwrap();
         assert_eq!(
             json,
-            serde_json::json!({"user": {"id": 1, "name": "Ada", "email_verified": false}, "logged_in_at": "2026-01-01T00:00:00Z"})
+            serde_json::json!({"user": {"id": 1, "name": "Ada", "email_verified": false, "two_factor": true}, "logged_in_at": "2026-01-01T00:00:00Z"})
         );
         assert_eq!(serde_json::from_value::<SessionView>(json).unwrap(), view);
     }

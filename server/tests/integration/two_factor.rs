@@ -402,3 +402,59 @@ async fn a_burst_of_settings_changes_is_answered_never_as_busy() {
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_password_changed_meanwhile_voids_a_sign_in_waiting_for_its_code() {
+    let app = TestApp::start().await;
+    let (_, cookie) = app.register("Ada", "ada@example.com").await;
+    let (secret, _) = turn_on(&app, &cookie).await;
+    // A thief with the password is asked for a code; the owner, signed in
+    // elsewhere, changes the password before the thief has one.
+    let pending = password_step(&app, "ada@example.com").await;
+    let changed = app
+        .change_password(&cookie, PASSWORD, "an entirely different passphrase")
+        .await;
+    assert_eq!(changed.status(), StatusCode::OK);
+    app.advance_clock(30);
+    let voided = second_step(&app, &pending, &code_now(&app, &secret)).await;
+    assert_eq!(voided.status(), StatusCode::BAD_REQUEST);
+    assert!(session_cookie(&voided).is_none());
+    assert_eq!(json(voided).await["code"], "sign_in_expired");
+    // The code was not spent on it: a sign-in with the new password takes it.
+    let response = app.login("ada@example.com", "an entirely different passphrase").await;
+    let pending = pending_cookie(&response).expect("a pending sign-in");
+    assert_eq!(
+        second_step(&app, &pending, &code_now(&app, &secret)).await.status(),
+        StatusCode::OK
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_session_says_whether_two_step_verification_is_on() {
+    let app = TestApp::start().await;
+    let (_, cookie) = app.register("Ada", "ada@example.com").await;
+    let two_factor = async |cookie: &str| {
+        json(app.get("/api/_auth/session", Some(cookie)).await).await["user"]["two_factor"].clone()
+    };
+    assert_eq!(two_factor(&cookie).await, false);
+    let (secret, _) = turn_on(&app, &cookie).await;
+    assert_eq!(two_factor(&cookie).await, true);
+    let pending = password_step(&app, "ada@example.com").await;
+    let session = session_cookie(&second_step(&app, &pending, &code_now(&app, &secret)).await).unwrap();
+    assert_eq!(two_factor(&session).await, true);
+    assert_eq!(
+        app.post_form("/api/account/two-factor/disable", &[], Some(&session))
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    assert_eq!(two_factor(&session).await, false);
+    // Set up but not confirmed with a code is not on.
+    let setup = app
+        .post_form("/api/account/two-factor/setup", &[], Some(&session))
+        .await;
+    assert_eq!(setup.status(), StatusCode::OK);
+    assert_eq!(two_factor(&session).await, false);
+    app.stop().await;
+}

@@ -51,26 +51,33 @@ pub struct SessionRecord {
 pub struct SessionStanding {
     pub last_seen_at: UnixTime,
     pub email_verified: bool,
+    /// Whether the user has two-step verification on.
+    pub two_factor: bool,
 }
 
+/// The columns [`session_standing_query`] selects: `last_seen_at`,
+/// `email_verified_at`, `two_factor_enabled_at`.
+pub(super) type StandingRow = (UnixTime, Option<UnixTime>, Option<UnixTime>);
+
 impl SessionStanding {
-    /// From the columns [`session_standing_query`] selects.
-    pub(super) fn from_row(last_seen_at: UnixTime, email_verified_at: Option<UnixTime>) -> Self {
+    pub(super) fn from_row((last_seen_at, email_verified_at, two_factor_enabled_at): StandingRow) -> Self {
         Self {
             last_seen_at,
             email_verified: email_verified_at.is_some(),
+            two_factor: two_factor_enabled_at.is_some(),
         }
     }
 }
 
 /// The per-request session check, as a literal so that a query which makes
 /// it together with its own work can `concat!` it: `$1` the session id, `$2`
-/// its user, `$3` now; a row (`last_seen_at`, `email_verified_at`) only while
-/// the session is valid.
+/// its user, `$3` now; a [`StandingRow`] only while the session is valid.
+/// The two-step record is a third primary-key lookup, not a second statement.
 macro_rules! session_standing_query {
     () => {
-        "SELECT sessions.last_seen_at, users.email_verified_at \
+        "SELECT sessions.last_seen_at, users.email_verified_at, two_factor.enabled_at AS two_factor_enabled_at \
          FROM sessions JOIN users ON users.id = sessions.user_id \
+         LEFT JOIN two_factor ON two_factor.user_id = users.id \
          WHERE sessions.id = $1 AND sessions.user_id = $2 AND sessions.expires_at > $3"
     };
 }
@@ -92,8 +99,8 @@ impl Database {
         now: UnixTime,
     ) -> Result<Option<SessionStanding>, AppError> {
         let params = vec![session_id.into(), user_id.into(), now.into()];
-        let row: Option<(UnixTime, Option<UnixTime>)> = self.hot_row(session_standing_query!(), params).await?;
-        Ok(row.map(|(last_seen_at, verified_at)| SessionStanding::from_row(last_seen_at, verified_at)))
+        let row: Option<StandingRow> = self.hot_row(session_standing_query!(), params).await?;
+        Ok(row.map(SessionStanding::from_row))
     }
 
     pub async fn touch_session(&self, session_id: &SessionId, now: UnixTime) -> Result<(), AppError> {

@@ -29,8 +29,17 @@ pub enum PasswordReset {
 /// What login needs to know about an account.
 pub struct Credentials {
     pub user: UserSummary,
+    /// Normalised.
+    pub email: String,
     /// `None` for an account made with a passkey that has not set a password.
     pub password_hash: Option<String>,
+}
+
+/// The statement that reads [`Credentials`] of the user `condition` finds.
+macro_rules! credentials_where {
+    ($condition:literal) => {
+        concat!("SELECT id, name, email, password_hash FROM users WHERE ", $condition)
+    };
 }
 
 impl Database {
@@ -84,14 +93,27 @@ impl Database {
     }
 
     pub async fn find_credentials(&self, email: &str) -> Result<Option<Credentials>, AppError> {
-        let row: Option<(UserId, String, Option<String>)> =
-            sqlx::query_as("SELECT id, name, password_hash FROM users WHERE email = $1")
-                .bind(email)
-                .fetch_optional(&mut *self.connection().await?)
-                .await
-                .map_err(database_error)?;
-        Ok(row.map(|(id, name, password_hash)| Credentials {
+        self.credentials_where(credentials_where!("email = $1"), email).await
+    }
+
+    /// [`Database::find_credentials`] by the user's id: what a sign-in that
+    /// began earlier checks it still holds for.
+    pub async fn credentials_of(&self, user_id: UserId) -> Result<Option<Credentials>, AppError> {
+        self.credentials_where(credentials_where!("id = $1"), user_id).await
+    }
+
+    async fn credentials_where<'q, K>(&self, sql: &'q str, key: K) -> Result<Option<Credentials>, AppError>
+    where
+        K: 'q + Send + sqlx::Encode<'q, sqlx::Any> + sqlx::Type<sqlx::Any>,
+    {
+        let row: Option<(UserId, String, String, Option<String>)> = sqlx::query_as(sql)
+            .bind(key)
+            .fetch_optional(&mut *self.connection().await?)
+            .await
+            .map_err(database_error)?;
+        Ok(row.map(|(id, name, email, password_hash)| Credentials {
             user: UserSummary { id, name },
+            email,
             password_hash,
         }))
     }
@@ -224,7 +246,7 @@ impl Database {
         macro_rules! beside_standing {
             ($aggregate:expr, $users:expr) => {
                 concat!(
-                    "SELECT standing.last_seen_at, standing.email_verified_at, (",
+                    "SELECT standing.last_seen_at, standing.email_verified_at, standing.two_factor_enabled_at, (",
                     $aggregate,
                     " FROM (",
                     $users,
@@ -270,15 +292,16 @@ impl Database {
             cursor.into(),
             page.limit.into(),
         ];
-        let row: Option<(UnixTime, Option<UnixTime>, String)> = self.hot_row(sql, params).await?;
-        let Some((last_seen_at, email_verified_at, users)) = row else {
+        let row: Option<(UnixTime, Option<UnixTime>, Option<UnixTime>, String)> = self.hot_row(sql, params).await?;
+        let Some((last_seen_at, email_verified_at, two_factor_enabled_at, users)) = row else {
             return Ok((None, Vec::new()));
         };
         let users = serde_json::from_str(&users).map_err(|err| {
             tracing::error!(error = %err, "the database sent a page of users that is not a JSON list of users");
             AppError::Internal
         })?;
-        Ok((Some(SessionStanding::from_row(last_seen_at, email_verified_at)), users))
+        let standing = SessionStanding::from_row((last_seen_at, email_verified_at, two_factor_enabled_at));
+        Ok((Some(standing), users))
     }
 
     pub async fn find_user(&self, id: UserId) -> Result<Option<UserProfile>, AppError> {

@@ -113,7 +113,7 @@ pub async fn start_identity_link(State(state): State<AppState>, Path(id): Path<S
     }
     let purpose = FlowPurpose::Link(session.user.id);
     // A lasting way in is only for the address's owner.
-    if !current.email_verified {
+    if !current.email_verified() {
         return back_with(&state, AppError::EmailUnverified, purpose);
     }
     to_provider(&state, &id, "/account".into(), purpose, &request).await

@@ -2,7 +2,7 @@
 //! Every `now` is whole seconds, as [`Clock`](crate::backend::clock::Clock)
 //! gives it: expiries are sealed to the second.
 
-use crate::backend::db::SessionId;
+use crate::backend::db::{SessionId, SessionStanding};
 use crate::{
     backend::sealed::{Opened, SealedCookie},
     error::AppError,
@@ -54,13 +54,15 @@ pub struct SecureData {
 }
 
 impl Session {
-    /// The part the browser may see.
-    pub fn info(&self, email_verified: bool) -> SessionInfo {
+    /// The part the browser may see, with what the per-request check found
+    /// of its user.
+    pub fn info(&self, standing: SessionStanding) -> SessionInfo {
         SessionInfo {
             user: SessionUser {
                 id: self.user.id,
                 name: self.user.name.clone(),
-                email_verified,
+                email_verified: standing.email_verified,
+                two_factor: standing.two_factor,
             },
             logged_in_at: self.logged_in_at.format(&Rfc3339).unwrap_or_default(),
         }
@@ -519,7 +521,12 @@ mod tests {
     #[test]
     fn public_info_has_no_secure_section() {
         let session = config().start(ada(), Clock::default().now());
-        let json = serde_json::to_string(&session.info(true)).unwrap();
+        let standing = SessionStanding {
+            last_seen_at: crate::backend::clock::UnixTime::from_seconds(0),
+            email_verified: true,
+            two_factor: true,
+        };
+        let json = serde_json::to_string(&session.info(standing)).unwrap();
         assert!(!json.contains(session.secure.session_id.as_str()) && !json.contains("secure"));
     }
 

@@ -59,16 +59,9 @@ pub fn require_fresh_session(state: &AppState) -> Result<Session, AppError> {
 /// The session of the request being served, or 401; or 403 when the
 /// configuration requires a verified email and the user's is not.
 pub fn require_verified_user(state: &AppState) -> Result<Session, AppError> {
-    let Some(CurrentSession {
-        session: Some(session),
-        email_verified,
-        ..
-    }) = current()
-    else {
-        return Err(AppError::Unauthorized);
-    };
-    admit(state, email_verified)?;
-    Ok(session)
+    let current = current().ok_or(AppError::Unauthorized)?;
+    admit(state, current.email_verified())?;
+    current.session.ok_or(AppError::Unauthorized)
 }
 
 /// 403 when the configuration requires a verified email and the user's is not.
@@ -108,7 +101,7 @@ impl DeferredCheck {
 /// The public part of the request's session.
 pub fn session_info() -> Option<SessionInfo> {
     let current = current()?;
-    Some(current.session?.info(current.email_verified))
+    Some(current.session?.info(current.standing?))
 }
 
 /// A session about to start, and its record.

@@ -22,8 +22,9 @@ pub struct CurrentSession {
     /// The session, checked against its record; `None` on a request whose
     /// check is [`deferred`](Self::deferred).
     pub session: Option<Session>,
-    /// Whether the user's email is verified, as of this request.
-    pub email_verified: bool,
+    /// What the check found of the session and its user, as of this
+    /// request; `None` whenever `session` is.
+    pub standing: Option<SessionStanding>,
     /// The cookie's session, not yet checked, on a request whose handler
     /// checks it in its own statement (see [`checks_in_its_query`]); out of
     /// reach but through `helpers::session_to_check`.
@@ -36,6 +37,13 @@ pub struct CurrentSession {
 pub struct DeferredCheck {
     pub session: Session,
     found: Arc<OnceLock<Option<SessionStanding>>>,
+}
+
+impl CurrentSession {
+    /// Whether the user's email is verified, as of this request.
+    pub fn email_verified(&self) -> bool {
+        self.standing.is_some_and(|standing| standing.email_verified)
+    }
 }
 
 impl DeferredCheck {
@@ -124,7 +132,7 @@ pub async fn load_session(State(state): State<AppState>, mut request: Request, n
     };
     request.extensions_mut().insert(CurrentSession {
         session: opened.clone().filter(|_| standing.is_some()),
-        email_verified: standing.is_some_and(|standing| standing.email_verified),
+        standing: standing.filter(|_| opened.is_some()),
         deferred: deferred.clone(),
     });
     let mut response = next.run(request).await;

@@ -10,6 +10,8 @@ pub mod codes;
 use super::{
     accounts::SignedIn,
     audit::{record_refusal, AuditEvent, Method},
+    db::Credentials,
+    device::credential_stamp,
     limits::Counter,
     notices::{notify, Notice},
     random_id,
@@ -20,7 +22,7 @@ use super::{
 use crate::domain::{Invalid, UserId, ValidationError};
 use crate::{
     error::AppError,
-    model::{SignInOutcome, TwoFactorSetup, UserSummary},
+    model::{SignInOutcome, TwoFactorSetup},
     SITE_NAME,
 };
 use axum_extra::extract::cookie::SameSite;
@@ -54,6 +56,18 @@ impl PendingSignIn {
             password_stamp: signed_in.password_stamp.clone(),
             expires_at: now + PENDING_SECONDS,
         }
+    }
+
+    /// Whether the first step still proves who this is: the account has the
+    /// same address and, when the first step was a password, that password.
+    /// A password changed or reset in the meantime (its owner locking out a
+    /// thief who had it) voids the sign-in, as it ends sessions.
+    pub fn still_holds_for(&self, account: &Credentials) -> bool {
+        let same_password = match &self.password_stamp {
+            Some(stamp) => account.password_hash.as_deref().map(credential_stamp).as_ref() == Some(stamp),
+            None => true,
+        };
+        account.email == self.email && same_password
     }
 }
 
@@ -206,6 +220,10 @@ pub async fn finish_sign_in(
         }
     }
     record_refusal(reserved, AuditEvent::SecondStepLimited { user_id }, client)?;
+    let account = state.db.credentials_of(user_id).await?;
+    let Some(account) = account.filter(|account| pending.still_holds_for(account)) else {
+        return Err(AppError::SignInExpired);
+    };
     let method = match accepted(state, user_id, code).await? {
         Some(method) => method,
         None => {
@@ -218,13 +236,9 @@ pub async fn finish_sign_in(
     if method == Method::RecoveryCode {
         notify(state, user_id, Notice::RecoveryCodeUsed, client).await;
     }
-    let profile = state.db.find_user(user_id).await?.ok_or(AppError::InvalidCode)?;
     Ok(SignedIn {
-        user: UserSummary {
-            id: user_id,
-            name: profile.name,
-        },
-        email: pending.email.clone(),
+        user: account.user,
+        email: account.email,
         password_stamp: pending.password_stamp.clone(),
     })
 }
