@@ -159,6 +159,8 @@ pub struct SignInMethods {
     pub has_password: bool,
     /// Whether two-step verification is on.
     pub two_factor: bool,
+    /// A set-up waiting for its code, while the session's proof is fresh.
+    pub two_factor_setup: Option<TwoFactorSetup>,
     pub passkeys: Vec<PasskeySummary>,
     pub identities: Vec<IdentitySummary>,
 }

@@ -112,20 +112,26 @@ test("turned on with a code from the secret shown, it asks every login for a cod
 test.describe("without JavaScript", () => {
   test.use({ javaScriptEnabled: false });
 
-  test("the second step is a plain form that lands where the login was going", async ({ page, browser }) => {
+  test("it is set up, turned on and its codes shown once, and the second step lands where the login was going", async ({
+    page,
+  }) => {
     const email = uniqueEmail("twostepnojs");
-    const scripted = await browser.newContext({ javaScriptEnabled: true });
-    const setup = await scripted.newPage();
-    await registerThroughForm(setup, "Plain Ada", email);
-    await setup.goto("/account");
-    await live(setup);
-    await setup.getByRole("button", { name: "Set up two-step verification" }).click();
-    const secret = (await setup.locator("#two-factor-secret").textContent())!.trim();
-    await setup.getByLabel("Code", { exact: true }).fill(codeNow(secret));
-    await setup.getByRole("button", { name: "Turn on" }).click();
-    const recovery = (await setup.locator(".recovery-codes code").allTextContents()).map((code) => code.trim());
+    await registerThroughForm(page, "Plain Ada", email, undefined, "", false);
+    await page.goto("/account");
+    await page.getByRole("button", { name: "Set up two-step verification" }).click();
+    await expect(page).toHaveURL(at("/account#two-factor"));
+    const secret = (await page.locator("#two-factor-secret").textContent())!.trim();
+    expect(secret).toMatch(/^[A-Z2-7]{32}$/);
+    await page.getByLabel("Code", { exact: true }).fill(codeNow(secret));
+    await page.getByRole("button", { name: "Turn on" }).click();
+    await expect(page).toHaveURL(at("/account\\?done=two-factor-on#two-factor"));
+    const recovery = (await page.locator(".recovery-codes code").allTextContents()).map((code) => code.trim());
     expect(recovery).toHaveLength(10);
-    await scripted.close();
+    await page.reload();
+    await expect(page.getByRole("button", { name: "Turn off" })).toBeVisible();
+    await expect(page.locator(".recovery-codes code"), "shown once").toHaveCount(0);
+    await page.getByRole("button", { name: "Logout" }).click();
+    await expect(page).toHaveURL(at("/login"));
 
     await page.goto("/login?redirect=/account");
     await page.getByLabel("Email").fill(email);

@@ -69,7 +69,7 @@ pub async fn passkey_sign_in(
 #[server(prefix = "/api", endpoint = "account/passkeys", input = GetUrl)]
 pub async fn list_passkeys() -> Result<SignInMethods, AppError> {
     let current = session::require_user_session()?;
-    sign_in_methods::of(&state()?, current.user.id).await
+    sign_in_methods::of(&state()?, &current).await
 }
 
 /// `POST /api/account/passkeys/options`: the first step of "Add a passkey".

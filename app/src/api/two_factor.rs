@@ -11,7 +11,7 @@ use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
 use crate::backend::{
-    http::{client_address, respond_to_form, FormPost},
+    http::{client_address, leave_codes_for_page, respond_to_form, FormPost},
     session, state, two_factor,
 };
 #[cfg(feature = "ssr")]
@@ -21,9 +21,20 @@ use leptos::server_fn::ServerFn;
 /// authenticator app, waiting to be confirmed.
 #[server(prefix = "/api", endpoint = "account/two-factor/setup")]
 pub async fn set_up_two_factor() -> Result<TwoFactorSetup, AppError> {
-    let state = state()?;
-    let session = session::require_fresh_session(&state)?;
-    two_factor::set_up(&state, session.user.id).await
+    let result = async {
+        let state = state()?;
+        let session = session::require_fresh_session(&state)?;
+        two_factor::set_up(&state, session.user.id).await
+    }
+    .await;
+    // The account page shows the set-up again while the proof is fresh.
+    let post = FormPost {
+        form: SetUpTwoFactor::PATH,
+        page: "/account",
+        success: "/account#two-factor",
+        refill: &[],
+    };
+    respond_to_form(result, post)
 }
 
 /// `POST /api/account/two-factor/enable`: turns it on with a code of the
@@ -35,13 +46,14 @@ pub async fn enable_two_factor(#[server(default)] code: String) -> Result<Recove
         crate::domain::check_code_form(&code)?;
         let state = state()?;
         let recovery_codes = two_factor::enable(&state, session.user.id, &code, client_address()).await?;
+        leave_codes_for_page(session.user.id, &recovery_codes)?;
         Ok(RecoveryCodes { recovery_codes })
     }
     .await;
     let post = FormPost {
         form: EnableTwoFactor::PATH,
         page: "/account",
-        success: "/account?done=two-factor-on",
+        success: "/account?done=two-factor-on#two-factor",
         refill: &[],
     };
     respond_to_form(result, post)
@@ -60,7 +72,7 @@ pub async fn disable_two_factor() -> Result<Done, AppError> {
     let post = FormPost {
         form: DisableTwoFactor::PATH,
         page: "/account",
-        success: "/account?done=two-factor-off",
+        success: "/account?done=two-factor-off#two-factor",
         refill: &[],
     };
     respond_to_form(result, post)
@@ -70,8 +82,19 @@ pub async fn disable_two_factor() -> Result<Done, AppError> {
 /// codes; the old set stops working.
 #[server(prefix = "/api", endpoint = "account/two-factor/recovery-codes")]
 pub async fn new_recovery_codes() -> Result<RecoveryCodes, AppError> {
-    let state = state()?;
-    let session = session::require_fresh_session(&state)?;
-    let recovery_codes = two_factor::renew_recovery_codes(&state, session.user.id, client_address()).await?;
-    Ok(RecoveryCodes { recovery_codes })
+    let result = async {
+        let state = state()?;
+        let session = session::require_fresh_session(&state)?;
+        let recovery_codes = two_factor::renew_recovery_codes(&state, session.user.id, client_address()).await?;
+        leave_codes_for_page(session.user.id, &recovery_codes)?;
+        Ok(RecoveryCodes { recovery_codes })
+    }
+    .await;
+    let post = FormPost {
+        form: NewRecoveryCodes::PATH,
+        page: "/account",
+        success: "/account?done=recovery-codes#two-factor",
+        refill: &[],
+    };
+    respond_to_form(result, post)
 }

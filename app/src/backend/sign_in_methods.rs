@@ -8,7 +8,8 @@ use super::{
     clock::rfc3339_of,
     db::Removal,
     passkeys::is_passkey_id,
-    AppState,
+    session::Session,
+    two_factor, AppState,
 };
 use crate::domain::UserId;
 use crate::{
@@ -26,13 +27,25 @@ pub enum Removable<'a> {
     Identity { provider: &'a str, subject: &'a str },
 }
 
-/// The user's password (or not), passkeys and identities, for the account page.
-pub async fn of(state: &AppState, user_id: UserId) -> Result<SignInMethods, AppError> {
+/// The password (or not), two-step verification, passkeys and identities
+/// of the session's user, for the account page. A two-step set-up waiting
+/// for its code is shown again while the proof that started it is fresh,
+/// so that a page reloaded, or rendered after a form posted without
+/// JavaScript, can finish it.
+pub async fn of(state: &AppState, session: &Session) -> Result<SignInMethods, AppError> {
+    let user_id = session.user.id;
     let passkeys = state.db.passkeys_of(user_id).await?;
     let identities = state.db.identities_of(user_id).await?;
+    let two_factor = state.db.two_factor_of(user_id).await?;
+    let fresh = state.sessions.is_fresh(session, state.clock.now());
+    let two_factor_setup = match two_factor.as_ref().filter(|record| !record.enabled && fresh) {
+        Some(waiting) => two_factor::waiting_setup(state, user_id, waiting).await?,
+        None => None,
+    };
     Ok(SignInMethods {
         has_password: state.db.password_hash(user_id).await?.is_some(),
-        two_factor: state.db.two_factor_enabled(user_id).await?,
+        two_factor: two_factor.is_some_and(|record| record.enabled),
+        two_factor_setup,
         passkeys: passkeys
             .into_iter()
             .map(|record| PasskeySummary {

@@ -8,6 +8,7 @@ use super::{
     providers::IdentitiesSection,
     recovery::SendVerificationForm,
     time::time_in_words,
+    two_factor::{codes_left_by_a_form, two_factor_flash, TwoFactorSection},
 };
 use crate::{
     api::{
@@ -39,6 +40,8 @@ pub fn AccountPage() -> impl IntoView {
     let end_problems = FormProblems::new(take_flash::<EndListedSession>().as_ref());
     let set_password_problems = FormProblems::new(take_flash::<SetPassword>().as_ref());
     let remove_problems = FormProblems::new(take_flash::<RemovePasskey>().as_ref());
+    let two_factor_problems = FormProblems::new(two_factor_flash().as_ref());
+    let codes_left = StoredValue::new(codes_left_by_a_form());
     // A linking that failed at the provider comes back here to say why.
     let unlink_problems = FormProblems::new(
         take_flash::<UnlinkIdentity>()
@@ -53,6 +56,7 @@ pub fn AccountPage() -> impl IntoView {
             set_password_problems,
             remove_problems,
             unlink_problems,
+            two_factor_problems,
         ]
         .iter()
         .any(FormProblems::any)
@@ -89,6 +93,7 @@ pub fn AccountPage() -> impl IntoView {
         <ErrorSummary problems=set_password_problems/>
         <ErrorSummary problems=remove_problems/>
         <ErrorSummary problems=unlink_problems/>
+        <ErrorSummary problems=two_factor_problems/>
         <ErrorSummary problems=sessions_problems/>
         <ErrorSummary problems=end_problems/>
         <h1>"Account"</h1>
@@ -106,7 +111,12 @@ pub fn AccountPage() -> impl IntoView {
                         } else {
                             Either::Right(view! { <SetPasswordForm action=set_password problems=set_password_problems/> })
                         }}
-                        <super::two_factor::TwoFactorSection enabled=methods.two_factor/>
+                        <TwoFactorSection
+                            enabled=methods.two_factor
+                            setup=methods.two_factor_setup
+                            codes=codes_left.get_value()
+                            problems=two_factor_problems
+                        />
                         <PasskeysSection passkeys=methods.passkeys remove problems=remove_problems/>
                         <IdentitiesSection identities=methods.identities unlink problems=unlink_problems/>
                     }),

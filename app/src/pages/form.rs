@@ -337,10 +337,17 @@ fn focus_field(ev: MouseEvent, field: &str) {
 /// and announced as unavailable (`aria-disabled`; `disabled` would drop focus
 /// to the page), and a second press sends nothing.
 #[component]
-pub fn SubmitButton(label: &'static str, #[prop(into)] pending: Signal<bool>) -> impl IntoView {
+pub fn SubmitButton(
+    label: &'static str,
+    #[prop(into)] pending: Signal<bool>,
+    /// `secondary` for an action that is not the page's main one.
+    #[prop(optional)]
+    class: Option<&'static str>,
+) -> impl IntoView {
     view! {
         <button
             type="submit"
+            class=class
             aria-disabled=move || pending.get().then_some("true")
             on:click=move |ev| {
                 if pending.get_untracked() {

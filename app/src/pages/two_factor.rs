@@ -3,17 +3,17 @@
 //! and the account page's section that turns it on and off.
 
 use super::{
-    form::{take_flash, title_of, CheckedForm, ErrorSummary, Field, FormProblems, SubmitButton},
+    form::{nothing_to_check, take_flash, title_of, CheckedForm, ErrorSummary, Field, FormProblems, SubmitButton},
     query_value, LoginLink,
 };
 use crate::{
-    api::{disable_two_factor, enable_two_factor, new_recovery_codes, set_up_two_factor, TwoFactor},
+    api::{DisableTwoFactor, EnableTwoFactor, NewRecoveryCodes, SetUpTwoFactor, TwoFactor},
     domain::{check_code_form, safe_redirect_target},
     error::AppError,
-    model::TwoFactorSetup,
+    model::{FormFlash, TwoFactorSetup},
     user_session::use_user_session,
 };
-use leptos::{either::EitherOf3, prelude::*, task::spawn_local};
+use leptos::{either::EitherOf3, prelude::*, server_fn::ServerFn, task::spawn_local};
 use leptos_meta::Title;
 use leptos_router::hooks::use_navigate;
 use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
@@ -84,125 +84,116 @@ pub fn TwoFactorPage() -> impl IntoView {
     }
 }
 
+/// The recovery codes a form posted without JavaScript left for this page,
+/// written into it so the browser's first render shows them too.
+pub fn codes_left_by_a_form() -> Option<Vec<String>> {
+    SharedValue::new(|| {
+        #[cfg(feature = "ssr")]
+        let codes = crate::backend::session::get_user_session()
+            .and_then(|session| crate::backend::http::take_codes_to_show(session.user.id));
+        #[cfg(not(feature = "ssr"))]
+        let codes = None;
+        codes
+    })
+    .into_inner()
+}
+
+/// The flash of whichever of the section's forms failed without JavaScript.
+pub fn two_factor_flash() -> Option<FormFlash> {
+    take_flash::<SetUpTwoFactor>()
+        .or_else(take_flash::<EnableTwoFactor>)
+        .or_else(take_flash::<DisableTwoFactor>)
+        .or_else(take_flash::<NewRecoveryCodes>)
+}
+
 /// The account page's "Two-step verification": set up (QR code and secret),
 /// confirm with a code, the recovery codes once, then turn off or make new
-/// recovery codes. Setting up needs JavaScript, as passkeys do.
+/// recovery codes. Each step is a form, so it works without JavaScript too:
+/// a set-up waiting for its code comes back with the page (`setup`), and
+/// codes made by a plain form post come in `codes`.
 #[component]
-pub fn TwoFactorSection(enabled: bool) -> impl IntoView {
+pub fn TwoFactorSection(
+    enabled: bool,
+    setup: Option<TwoFactorSetup>,
+    codes: Option<Vec<String>>,
+    problems: FormProblems,
+) -> impl IntoView {
+    let set_up = ServerAction::<SetUpTwoFactor>::new();
+    let enable = ServerAction::<EnableTwoFactor>::new();
+    let disable = ServerAction::<DisableTwoFactor>::new();
+    let renew = ServerAction::<NewRecoveryCodes>::new();
     let on = RwSignal::new(enabled);
-    let setup = RwSignal::new(None::<TwoFactorSetup>);
-    let codes = RwSignal::new(None::<Vec<String>>);
-    let problem = RwSignal::new(None::<String>);
-    let pending = RwSignal::new(false);
-    let problems = FormProblems::new(None);
-    let hydrated = RwSignal::new(false);
-    Effect::new(move |_| hydrated.set(true));
-    let session = use_user_session();
-    let refused = move |err: AppError| {
-        session.note_error(&err);
-        match err {
-            AppError::InvalidInput(_) => problems.show(err),
-            other => problem.set(Some(other.to_string())),
-        }
-    };
-    // Runs `call` once at a time; its outcome goes to `done`, or is shown.
-    let run = move |call: std::pin::Pin<Box<dyn std::future::Future<Output = Result<Outcome, AppError>>>>| {
-        if pending.get_untracked() {
-            return;
-        }
-        pending.set(true);
-        problem.set(None);
-        problems.clear();
-        spawn_local(async move {
-            match call.await {
-                Ok(Outcome::SetUp(new)) => setup.set(Some(new)),
-                Ok(Outcome::Codes(new)) => {
-                    on.set(true);
-                    setup.set(None);
-                    codes.set(Some(new));
-                }
-                Ok(Outcome::Off) => {
-                    on.set(false);
-                    codes.set(None);
-                }
-                Err(err) => refused(err),
-            }
-            pending.set(false);
-        });
-    };
-    let start = move |_| {
-        run(Box::pin(async { set_up_two_factor().await.map(Outcome::SetUp) }));
-    };
-    let confirm = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        let code = super::passkeys::browser::input_value("code");
-        if let Err(found) = check_code_form(&code) {
-            return problems.show(AppError::InvalidInput(found));
-        }
-        run(Box::pin(async move {
-            enable_two_factor(code)
-                .await
-                .map(|codes| Outcome::Codes(codes.recovery_codes))
-        }));
-    };
-    let renew = move |_| {
-        run(Box::pin(async {
-            new_recovery_codes()
-                .await
-                .map(|codes| Outcome::Codes(codes.recovery_codes))
-        }));
-    };
-    let turn_off = move |_| {
-        run(Box::pin(async { disable_two_factor().await.map(|_| Outcome::Off) }));
-    };
+    let setup = RwSignal::new(setup);
+    let codes = RwSignal::new(codes);
+    on_success(set_up, move |new| setup.set(Some(new)));
+    on_success(enable, move |new| {
+        on.set(true);
+        setup.set(None);
+        codes.set(Some(new.recovery_codes));
+    });
+    on_success(renew, move |new| codes.set(Some(new.recovery_codes)));
+    on_success(disable, move |_| {
+        on.set(false);
+        codes.set(None);
+    });
+    let busy = Signal::derive(move || {
+        set_up.pending().get() || enable.pending().get() || disable.pending().get() || renew.pending().get()
+    });
     let state = move || match (on.get(), setup.get()) {
         (true, _) => EitherOf3::A(view! {
             <p>"Two-step verification is on: a password or a provider asks for a code from your authenticator app."</p>
             {move || codes.get().map(|codes| view! { <RecoveryCodesShown codes/> })}
             <div class="actions">
-                <button type="button" class="secondary" on:click=renew disabled=move || pending.get()>
-                    "New recovery codes"
-                </button>
-                <button type="button" class="secondary" on:click=turn_off disabled=move || pending.get()>
-                    "Turn off"
-                </button>
+                <CheckedForm action=renew problems check={nothing_to_check::<NewRecoveryCodes>}>
+                    <SubmitButton label="New recovery codes" class="secondary" pending=busy/>
+                </CheckedForm>
+                <CheckedForm action=disable problems check={nothing_to_check::<DisableTwoFactor>}>
+                    <SubmitButton label="Turn off" class="secondary" pending=busy/>
+                </CheckedForm>
             </div>
         }),
         (false, Some(setup)) => EitherOf3::B(view! {
             <p>"Scan the QR code with your authenticator app, or type the secret into it. Then enter the code it shows."</p>
             <div class="qr" role="img" aria-label="QR code of the secret" inner_html=setup.qr_svg></div>
             <p>"Secret: " <code class="secret" id="two-factor-secret">{setup.secret}</code></p>
-            <form on:submit=confirm novalidate>
+            <CheckedForm action=enable problems check=|input: &EnableTwoFactor| check_code_form(&input.code)>
                 <Field name="code" label="Code" autocomplete="one-time-code" inputmode="numeric" problems/>
-                <SubmitButton label="Turn on" pending/>
-            </form>
+                <SubmitButton label="Turn on" pending=busy/>
+            </CheckedForm>
         }),
         (false, None) => EitherOf3::C(view! {
             <p>
                 "Ask for a code from an authenticator app on your phone as well as your password, so a stolen "
                 "password alone cannot sign in."
             </p>
-            <button type="button" on:click=start disabled=move || pending.get() || !hydrated.get()>
-                "Set up two-step verification"
-            </button>
-            <p class="hint">{move || (!hydrated.get()).then_some("Setting it up needs JavaScript.")}</p>
+            <CheckedForm action=set_up problems check={nothing_to_check::<SetUpTwoFactor>}>
+                <SubmitButton label="Set up two-step verification" pending=busy/>
+            </CheckedForm>
         }),
     };
     view! {
         <section aria-labelledby="two-factor">
             <h2 id="two-factor">"Two-step verification"</h2>
-            <ErrorSummary problems/>
             {state}
-            {move || problem.get().map(|message| view! { <p role="alert">{message}</p> })}
         </section>
     }
 }
 
-/// What a step of the section led to.
-enum Outcome {
-    SetUp(TwoFactorSetup),
-    Codes(Vec<String>),
-    Off,
+/// Runs `then` with what `action` answered, each time it succeeds.
+fn on_success<S>(action: ServerAction<S>, then: impl Fn(S::Output) + 'static)
+where
+    S: ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
+    S::Output: Clone + Send + Sync + 'static,
+{
+    Effect::watch(
+        move || action.version().get(),
+        move |_, _, _| {
+            if let Some(Ok(answer)) = action.value().get_untracked() {
+                then(answer);
+            }
+        },
+        false,
+    );
 }
 
 /// The recovery codes, this once: to write down, copy or download.

@@ -458,3 +458,114 @@ async fn the_session_says_whether_two_step_verification_is_on() {
     assert_eq!(two_factor(&session).await, false);
     app.stop().await;
 }
+
+/// The account page as the server renders it for `cookie`.
+async fn account_page(app: &TestApp, cookie: &str) -> (reqwest::header::HeaderMap, scraper::Html) {
+    let page = app.get("/account", Some(cookie)).await;
+    assert_eq!(page.status(), StatusCode::OK);
+    let headers = page.headers().clone();
+    (headers, scraper::Html::parse_document(&page.text().await.unwrap()))
+}
+
+fn redirect_of(response: &reqwest::Response) -> &str {
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    response.headers()[LOCATION].to_str().unwrap()
+}
+
+#[tokio::test]
+async fn without_javascript_it_is_set_up_turned_on_and_its_codes_shown_once() {
+    let app = TestApp::start().await;
+    let (_, cookie) = app.register("Ada", "ada@example.com").await;
+    let (_, other) = app.register("Grace", "grace@example.com").await;
+
+    let posted = html_form_post(&app, "/api/account/two-factor/setup", &[], "/account", Some(&cookie)).await;
+    assert_eq!(redirect_of(&posted), "/account#two-factor");
+    let (_, page) = account_page(&app, &cookie).await;
+    let secret = text_of(&page, "#two-factor-secret")
+        .pop()
+        .expect("the secret, shown again");
+    assert_eq!(text_of(&page, ".qr svg").len(), 1, "and its QR code");
+
+    // A wrong code comes back as the form's problem.
+    let wrong = html_form_post(
+        &app,
+        "/api/account/two-factor/enable",
+        &[("code", "000000")],
+        "/account",
+        Some(&cookie),
+    )
+    .await;
+    assert_eq!(redirect_of(&wrong), "/account");
+    let flash = set_cookie_named(&wrong, "flash").unwrap();
+    let with_flash = format!("{cookie}; {}", flash.split(';').next().unwrap());
+    let (_, page) = account_page(&app, &with_flash).await;
+    assert_eq!(text_of(&page, "title"), ["Error: Account – Sessions"]);
+    assert_eq!(text_of(&page, ".error-summary li"), ["Invalid code"]);
+
+    let code = code_now(&app, &secret);
+    let enabled = html_form_post(
+        &app,
+        "/api/account/two-factor/enable",
+        &[("code", &code)],
+        "/account",
+        Some(&cookie),
+    )
+    .await;
+    assert_eq!(redirect_of(&enabled), "/account?done=two-factor-on#two-factor");
+    let left = set_cookie_named(&enabled, "codes").expect("the codes, for the page");
+    let left = left.split(';').next().unwrap().to_owned();
+
+    // Another account's page in the same browser does not show them.
+    let (_, page) = account_page(&app, &format!("{other}; {left}")).await;
+    assert!(text_of(&page, ".codes code").is_empty());
+
+    let (headers, page) = account_page(&app, &format!("{cookie}; {left}")).await;
+    let codes = text_of(&page, ".codes code");
+    assert_eq!(codes.len(), 10, "{codes:?}");
+    assert_eq!(headers["cache-control"], "no-store");
+    assert!(
+        headers
+            .get_all("set-cookie")
+            .iter()
+            .any(|c| c.to_str().unwrap().starts_with("codes=;")),
+        "taken: the response deletes them"
+    );
+    assert!(text_of(&page, "#two-factor-secret").is_empty(), "the set-up is over");
+    assert!(text_of(&page, "button").iter().any(|b| b == "Turn off"));
+
+    // A code shown works once, as a recovery code.
+    let pending = password_step(&app, "ada@example.com").await;
+    assert_eq!(second_step(&app, &pending, &codes[0]).await.status(), StatusCode::OK);
+
+    // New codes and turning off work as plain forms too.
+    let renewed = html_form_post(
+        &app,
+        "/api/account/two-factor/recovery-codes",
+        &[],
+        "/account",
+        Some(&cookie),
+    )
+    .await;
+    assert_eq!(redirect_of(&renewed), "/account?done=recovery-codes#two-factor");
+    assert!(set_cookie_named(&renewed, "codes").is_some());
+    let off = html_form_post(&app, "/api/account/two-factor/disable", &[], "/account", Some(&cookie)).await;
+    assert_eq!(redirect_of(&off), "/account?done=two-factor-off#two-factor");
+    assert_eq!(app.login("ada@example.com", PASSWORD).await.status(), StatusCode::OK);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_set_up_waiting_for_its_code_is_shown_again_only_while_the_proof_is_fresh() {
+    let app = TestApp::start().await;
+    let (_, cookie) = app.register("Ada", "ada@example.com").await;
+    let setup = json(app.post_form("/api/account/two-factor/setup", &[], Some(&cookie)).await).await;
+    let methods = json(app.get("/api/account/passkeys", Some(&cookie)).await).await;
+    assert_eq!(methods["two_factor"], false);
+    assert_eq!(methods["two_factor_setup"]["secret"], setup["secret"]);
+    app.advance_clock(601);
+    let methods = json(app.get("/api/account/passkeys", Some(&cookie)).await).await;
+    assert_eq!(methods["two_factor_setup"], Value::Null);
+    let (_, page) = account_page(&app, &cookie).await;
+    assert!(text_of(&page, "#two-factor-secret").is_empty());
+    app.stop().await;
+}

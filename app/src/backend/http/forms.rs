@@ -1,9 +1,11 @@
 //! Pages and forms that work without JavaScript: real redirects of
 //! server-rendered pages, and 303s that bring a failed form back filled in,
-//! by way of a flash cookie.
+//! by way of a flash cookie (or a successful one's recovery codes to the
+//! page that shows them).
 
 use crate::{
     backend::{sealed::SealedCookie, session::CookieKeys, AppState},
+    domain::UserId,
     error::AppError,
     model::FormFlash,
 };
@@ -105,8 +107,13 @@ fn referring_page(headers: &HeaderMap) -> Option<String> {
     Some(format!("/{}", page.trim_start_matches('/')))
 }
 
-/// How form flashes are sealed: with the session keys, fixed at startup.
-pub struct FormFlashes(SealedCookie);
+/// What a form posted without JavaScript leaves for the page it lands on,
+/// sealed with the session keys: a failed form's flash, and the recovery
+/// codes a successful one made, which the page shows once.
+pub struct FormFlashes {
+    flash: SealedCookie,
+    codes: SealedCookie,
+}
 
 /// A flash as sealed: it expires however the browser treats Max-Age.
 #[derive(Serialize, Deserialize)]
@@ -119,28 +126,31 @@ struct SealedFlash {
 impl FormFlashes {
     pub fn new(keys: CookieKeys, secure: bool) -> Self {
         // Lax: sent on the redirect back, whatever brought the user to the form.
-        Self(SealedCookie::new(keys, "flash", secure, SameSite::Lax, FLASH_LIFETIME))
+        Self {
+            flash: SealedCookie::new(keys.clone(), "flash", secure, SameSite::Lax, FLASH_LIFETIME),
+            codes: SealedCookie::new(keys, "codes", secure, SameSite::Lax, FLASH_LIFETIME),
+        }
     }
 
     /// The flash cookie for `flash`. If what was typed makes it too large
     /// for a browser to keep, the problems go without the values.
     pub fn seal(&self, mut flash: FormFlash, now: OffsetDateTime) -> Option<HeaderValue> {
         let expires_at = now + FLASH_LIFETIME;
-        self.0
+        self.flash
             .seal(&SealedFlash {
                 flash: flash.clone(),
                 expires_at,
             })
             .or_else(|_| {
                 flash.values.clear();
-                self.0.seal(&SealedFlash { flash, expires_at })
+                self.flash.seal(&SealedFlash { flash, expires_at })
             })
             .ok()
     }
 
     /// The request's flash, if it is genuine and fresh.
     fn open(&self, headers: &HeaderMap, now: OffsetDateTime) -> Option<FormFlash> {
-        self.0
+        self.flash
             .open::<SealedFlash>(headers)
             .filter(|sealed| sealed.expires_at > now)
             .map(|sealed| sealed.flash)
@@ -153,14 +163,64 @@ impl FormFlashes {
 pub fn take_form_flash() -> Option<FormFlash> {
     let request = use_context::<http::request::Parts>()?;
     let state = use_context::<AppState>()?;
-    if !state.flashes.0.is_sent_in(&request.headers) {
+    if !state.flashes.flash.is_sent_in(&request.headers) {
         return None;
     }
     if let Some(options) = use_context::<ResponseOptions>() {
-        options.append_header(header::SET_COOKIE, state.flashes.0.removal());
+        options.append_header(header::SET_COOKIE, state.flashes.flash.removal());
         options.insert_header(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     state.flashes.open(&request.headers, state.clock.now())
+}
+
+/// Recovery codes on their way to the page that shows them, for one user.
+#[derive(Serialize, Deserialize)]
+struct CodesToShow {
+    user_id: UserId,
+    codes: Vec<String>,
+    #[serde(with = "time::serde::timestamp")]
+    expires_at: OffsetDateTime,
+}
+
+/// Leaves `codes`, just made for `user_id`, for the page a form posted
+/// without JavaScript lands on; a script has them in its answer.
+pub fn leave_codes_for_page(user_id: UserId, codes: &[String]) -> Result<(), AppError> {
+    let (Some(request), Some(options), Some(state)) = (
+        use_context::<http::request::Parts>(),
+        use_context::<ResponseOptions>(),
+        use_context::<AppState>(),
+    ) else {
+        return Ok(());
+    };
+    if is_html_form_post(&request.headers) {
+        let sealed = CodesToShow {
+            user_id,
+            codes: codes.to_vec(),
+            expires_at: state.clock.now() + FLASH_LIFETIME,
+        };
+        options.append_header(header::SET_COOKIE, state.flashes.codes.seal(&sealed)?);
+    }
+    Ok(())
+}
+
+/// The codes a form left for `user_id`, taken: the response deletes them,
+/// so they are shown once, and no cache may keep the page.
+pub fn take_codes_to_show(user_id: UserId) -> Option<Vec<String>> {
+    let request = use_context::<http::request::Parts>()?;
+    let state = use_context::<AppState>()?;
+    if !state.flashes.codes.is_sent_in(&request.headers) {
+        return None;
+    }
+    if let Some(options) = use_context::<ResponseOptions>() {
+        options.append_header(header::SET_COOKIE, state.flashes.codes.removal());
+        options.insert_header(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    state
+        .flashes
+        .codes
+        .open::<CodesToShow>(&request.headers)
+        .filter(|left| left.user_id == user_id && left.expires_at > state.clock.now())
+        .map(|left| left.codes)
 }
 
 #[cfg(test)]

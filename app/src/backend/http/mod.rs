@@ -22,7 +22,9 @@ pub use body::{limit_body, MAX_BODY_BYTES};
 pub use client::{address_in, client_address, resolve_client_address, ClientAddress};
 pub use cross_site::{refuse_cross_site, PublicOrigin};
 pub use errors::{api_not_found, json_errors, panic_response, unavailable_page};
-pub use forms::{redirect_page, respond_to_form, take_form_flash, FormFlashes, FormPost};
+pub use forms::{
+    leave_codes_for_page, redirect_page, respond_to_form, take_codes_to_show, take_form_flash, FormFlashes, FormPost,
+};
 pub use headers::{page_content_security_policy, provide_page_security_policy, security_headers};
 pub use json_bodies::accept_json_bodies;
 pub use mailbox::dev_mailbox_page;

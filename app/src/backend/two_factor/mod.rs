@@ -10,7 +10,7 @@ pub mod codes;
 use super::{
     accounts::SignedIn,
     audit::{record_refusal, AuditEvent, Method},
-    db::Credentials,
+    db::{Credentials, TwoFactorRecord},
     device::credential_stamp,
     limits::Counter,
     notices::{notify, Notice},
@@ -139,12 +139,31 @@ pub async fn set_up(state: &AppState, user_id: UserId) -> Result<TwoFactorSetup,
     {
         return Err(AppError::TwoFactorOn);
     }
-    let uri = secret.uri(SITE_NAME, &email);
-    Ok(TwoFactorSetup {
+    Ok(shown(&secret, &email))
+}
+
+/// The set-up `waiting` for its code, to show again; `None` when its
+/// secret no longer opens (the pepper changed) or the user is gone.
+pub async fn waiting_setup(
+    state: &AppState,
+    user_id: UserId,
+    waiting: &TwoFactorRecord,
+) -> Result<Option<TwoFactorSetup>, AppError> {
+    let Some(email) = state.db.email_of(user_id).await? else {
+        return Ok(None);
+    };
+    let secret = state.two_factor_secrets.open(user_id, &waiting.sealed_secret);
+    Ok(secret.map(|secret| shown(&secret, &email)))
+}
+
+/// `secret` as the user puts it in an authenticator: typed, or scanned.
+fn shown(secret: &TotpSecret, email: &str) -> TwoFactorSetup {
+    let uri = secret.uri(SITE_NAME, email);
+    TwoFactorSetup {
         secret: secret.base32(),
         qr_svg: TotpSecret::qr_svg(&uri),
         uri,
-    })
+    }
 }
 
 /// Turns on the secret set up, once `code` shows the user's authenticator
