@@ -42,6 +42,10 @@ pub enum AppError {
     /// The configuration requires a verified email, and the user's is not.
     #[error("Verify your email address to continue")]
     EmailUnverified,
+    /// An operator disabled the account (`server admin disable`): no way in
+    /// signs in to it.
+    #[error("This account is disabled")]
+    AccountDisabled,
     /// A passkey sign-in that does not verify: an unknown or removed passkey,
     /// a bad signature, a signature counter gone backwards.
     #[error("This passkey was not accepted")]
@@ -132,7 +136,9 @@ impl AppError {
             | Self::Unauthorized
             | Self::PasskeyRefused
             | Self::ProviderDenied => 401,
-            Self::CrossSiteRefused | Self::EmailUnverified | Self::ReauthenticationRequired => 403,
+            Self::CrossSiteRefused | Self::EmailUnverified | Self::AccountDisabled | Self::ReauthenticationRequired => {
+                403
+            }
             Self::NotFound => 404,
             Self::InvalidLink
             | Self::PasskeyInvalid
@@ -299,6 +305,7 @@ mod tests {
             AppError::NotFound,
             AppError::InvalidLink,
             AppError::EmailUnverified,
+            AppError::AccountDisabled,
             AppError::PasskeyRefused,
             AppError::PasskeyInvalid,
             AppError::PasskeyExpired,

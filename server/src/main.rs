@@ -1,4 +1,5 @@
-use server::config::Config;
+use clap::{Parser, Subcommand};
+use server::{admin::AdminCommand, config::Config};
 
 /// A quarter of a page render's time went to glibc's malloc and free (perf,
 /// GET /users under load), partly waiting on its arena locks; mimalloc's
@@ -9,12 +10,34 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use std::process::ExitCode;
 use tracing_subscriber::EnvFilter;
 
+/// Serves the app; `server admin ...` acts on accounts instead.
+#[derive(Debug, Parser)]
+#[command(name = "server", version)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Act on accounts, on the servers' configuration and database.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+}
+
 /// Reads the configuration before the async runtime starts any thread, then
-/// serves until Ctrl-C or SIGTERM.
+/// serves until Ctrl-C or SIGTERM, or runs an operator's command.
 fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
-        .init();
+    let cli = Cli::parse();
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    // An operator's command prints its answer on stdout; the log goes beside it.
+    match cli.command {
+        Some(_) => tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_writer(std::io::stderr)
+            .init(),
+        None => tracing_subscriber::fmt().with_env_filter(filter).init(),
+    }
     let config = match Config::from_env() {
         Ok(config) => config,
         Err(err) => {
@@ -29,7 +52,10 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let exit = runtime.block_on(serve(config));
+    let exit = match cli.command {
+        Some(Command::Admin(command)) => runtime.block_on(admin(config, command)),
+        None => runtime.block_on(serve(config)),
+    };
     // Past the shutdown timeout a hash may still be running on a blocking
     // thread; dropping the runtime would wait for it.
     runtime.shutdown_background();
@@ -58,6 +84,19 @@ async fn serve(config: Config) -> ExitCode {
             eprintln!(
                 "error: requests still in flight after SHUTDOWN_TIMEOUT ({shutdown_timeout:?}); exiting without them"
             );
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn admin(config: Config, command: AdminCommand) -> ExitCode {
+    match server::admin::run(config, command).await {
+        Ok(done) => {
+            println!("{done}");
+            ExitCode::SUCCESS
+        }
+        Err(problem) => {
+            eprintln!("error: {problem}");
             ExitCode::FAILURE
         }
     }

@@ -75,6 +75,29 @@ pub async fn start_with(config: Config, clock: Clock, extra: Router<AppState>) -
         .await
         .map_err(|err| StartError::Bind(site_addr, err))?;
     let addr = listener.local_addr().map_err(|err| StartError::Bind(site_addr, err))?;
+    let state = shared_state(&config, clock, db, addr.port())?;
+    state.identity_providers.discover_in_background();
+    let (stop, stopped) = oneshot::channel::<()>();
+    let app = router(state.clone(), &config, extra);
+    let task = tokio::spawn(connections::serve(listener, app, config.http.connections, stopped));
+    Ok(RunningServer {
+        addr,
+        stop,
+        task,
+        state,
+    })
+}
+
+/// The state an operator's command works on (`server admin`): the same
+/// configuration and database as the servers, and mail queued for them
+/// to send, without listening.
+pub async fn open_for_operators(config: &Config) -> Result<AppState, StartError> {
+    let db = connect_database(&config.database.connection, config.database.startup_timeout).await?;
+    shared_state(config, Clock::default(), db, config.http.site_addr.port())
+}
+
+/// What every request shares, on `db`, for a server on `port`.
+fn shared_state(config: &Config, clock: Clock, db: Database, port: u16) -> Result<AppState, StartError> {
     let mailer = Mailer::start(config.mail.clone(), db.clone())?;
     // A debug build's mailbox page counts: there the links can be followed.
     if config.accounts.require_verified_email && !mailer.delivers() {
@@ -84,7 +107,7 @@ pub async fn start_with(config: Config, clock: Clock, extra: Router<AppState>) -
         .http
         .public_origin
         .clone()
-        .unwrap_or_else(|| format!("http://localhost:{}", addr.port()));
+        .unwrap_or_else(|| format!("http://localhost:{port}"));
     let passkeys = RelyingParty::for_origin(&public_origin, app::SITE_NAME)?;
     let keys = CookieKeys::derive(&config.sessions.password, &config.sessions.previous_passwords);
     let identity_providers = IdentityProviders::new(
@@ -94,7 +117,6 @@ pub async fn start_with(config: Config, clock: Clock, extra: Router<AppState>) -
         config.sessions.cookie_secure,
         &clock,
     )?;
-    identity_providers.discover_in_background();
     let breached_passwords = config
         .accounts
         .pwned_passwords_url
@@ -103,7 +125,7 @@ pub async fn start_with(config: Config, clock: Clock, extra: Router<AppState>) -
         .transpose()
         .map_err(|err| StartError::BreachedPasswords(err.to_string()))?;
     let leptos_options = config.leptos_options();
-    let state = AppState::new(SharedState {
+    Ok(AppState::new(SharedState {
         assets: BuiltAssets::read(&leptos_options, config.http.asset_hashes.as_deref()),
         leptos_options,
         db: db.clone(),
@@ -123,23 +145,14 @@ pub async fn start_with(config: Config, clock: Clock, extra: Router<AppState>) -
         two_factor_secrets: SecretBox::new(&config.accounts.password_pepper),
         pending_sign_ins: Arc::new(PendingSignIns::new(keys, config.sessions.cookie_secure)),
         live_reload_port: config.http.live_reload_port,
-        limits: Arc::new(Limits::new(config.limits, clock.clone())),
+        limits: Arc::new(Limits::new(config.limits.clone(), clock.clone())),
         mailer,
         public_origin,
         passkeys,
         identity_providers,
         require_verified_email: config.accounts.require_verified_email,
         clock,
-    });
-    let (stop, stopped) = oneshot::channel::<()>();
-    let app = router(state.clone(), &config, extra);
-    let task = tokio::spawn(connections::serve(listener, app, config.http.connections, stopped));
-    Ok(RunningServer {
-        addr,
-        stop,
-        task,
-        state,
-    })
+    }))
 }
 
 /// Opens the database. One that cannot be reached yet (it may be starting

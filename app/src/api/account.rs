@@ -12,7 +12,7 @@ use crate::{
     backend::{
         account_sessions, accounts,
         http::{client_address, respond_to_form, FormPost},
-        session, state,
+        lifecycle, session, state,
     },
     domain::{check_first_password, check_password_change},
 };
@@ -148,6 +148,28 @@ pub async fn reauthenticate(
         form: Reauthenticate::PATH,
         page: "/reauthenticate",
         success: &crate::domain::reauthentication_target(&redirect),
+        refill: &[],
+    };
+    respond_to_form(result, post)
+}
+
+/// `POST /api/account/delete`: deletes the account and everything of it;
+/// every session ends, this browser's cookie is cleared, and the address
+/// may register again. Needs a recent proof.
+#[server(prefix = "/api", endpoint = "account/delete")]
+pub async fn delete_account() -> Result<Done, AppError> {
+    let result = async {
+        let state = state()?;
+        let current = session::require_fresh_session(&state)?;
+        lifecycle::delete_account(&state, current.user.id, client_address()).await?;
+        session::forget_cookie(&state)?;
+        Ok(Done {})
+    }
+    .await;
+    let post = FormPost {
+        form: DeleteAccount::PATH,
+        page: "/account/delete",
+        success: "/?done=account-deleted",
         refill: &[],
     };
     respond_to_form(result, post)

@@ -63,6 +63,12 @@ pub enum Action {
     SecondStep,
     /// Turning two-step verification on or off, new recovery codes.
     TwoFactorSettings,
+    DeleteAccount,
+    /// An operator's: `server admin disable` and `enable`.
+    DisableAccount,
+    EnableAccount,
+    /// An operator's `server admin end-sessions`.
+    EndSessions,
 }
 
 /// How it ended: the `outcome` of a line.
@@ -237,6 +243,23 @@ pub enum AuditEvent<'a> {
     RecoveryCodesRenewed {
         user_id: UserId,
     },
+    /// A way in proved who this is, but an operator disabled the account.
+    DisabledAccountRefused {
+        user_id: UserId,
+    },
+    AccountDeleted {
+        user_id: UserId,
+    },
+    AccountDisabled {
+        user_id: UserId,
+    },
+    AccountEnabled {
+        user_id: UserId,
+    },
+    /// Of one user, or with `None` of everyone.
+    SessionsEnded {
+        user_id: Option<UserId>,
+    },
     CrossSiteRequestRefused {
         path: &'a str,
         origin: &'a str,
@@ -292,6 +315,11 @@ impl<'a> AuditEvent<'a> {
                 Action::TwoFactorSettings
             }
             CrossSiteRequestRefused { .. } => Action::CrossSiteRequest,
+            DisabledAccountRefused { .. } => Action::Login,
+            AccountDeleted { .. } => Action::DeleteAccount,
+            AccountDisabled { .. } => Action::DisableAccount,
+            AccountEnabled { .. } => Action::EnableAccount,
+            SessionsEnded { .. } => Action::EndSessions,
         }
     }
 
@@ -319,7 +347,7 @@ impl<'a> AuditEvent<'a> {
             | SecondStepLimited { .. } => Outcome::RateLimited,
             PasswordResetRequested { .. } | VerificationMailRequested { .. } => Outcome::Accepted,
             PasswordResetMailLimited { .. } => Outcome::MailLimited,
-            CrossSiteRequestRefused { .. } => Outcome::Refused,
+            CrossSiteRequestRefused { .. } | DisabledAccountRefused { .. } => Outcome::Refused,
             _ => Outcome::Success,
         }
     }
@@ -462,8 +490,16 @@ impl<'a> AuditEvent<'a> {
             | SecondStepLimited { user_id }
             | TwoFactorEnabled { user_id }
             | TwoFactorDisabled { user_id }
-            | RecoveryCodesRenewed { user_id } => Fields {
+            | RecoveryCodesRenewed { user_id }
+            | DisabledAccountRefused { user_id }
+            | AccountDeleted { user_id }
+            | AccountDisabled { user_id }
+            | AccountEnabled { user_id } => Fields {
                 user_id: Some(user_id),
+                ..Fields::default()
+            },
+            SessionsEnded { user_id } => Fields {
+                user_id,
                 ..Fields::default()
             },
             PasswordResetRequested { email } | PasswordResetRequestLimited { email } => Fields {

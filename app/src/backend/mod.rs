@@ -10,6 +10,7 @@ pub mod clock;
 pub mod db;
 pub mod device;
 pub mod http;
+pub mod lifecycle;
 pub mod limits;
 pub mod log_safe;
 pub mod mail;

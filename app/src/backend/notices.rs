@@ -23,6 +23,8 @@ pub enum Notice {
     RecoveryCodeUsed,
     /// Wrong codes at the second step, past the limit: someone has the password.
     SecondStepGuessed,
+    /// Sent to the address of an account that no longer exists.
+    AccountDeleted,
 }
 
 impl Notice {
@@ -76,6 +78,12 @@ impl Notice {
                 "If it was not you, someone knows your password: change it at once. Without a code they \
                  cannot sign in.",
             ),
+            Notice::AccountDeleted => (
+                format!("Your {SITE_NAME} account was deleted"),
+                "Your account was deleted, with its passkeys, linked providers and sessions,",
+                "If it was not you, someone else was signed in to your account. The address is free: you \
+                 can register with it again, and tell the site's administrators.",
+            ),
         };
         let happened = format!("{what} on {when}, from the network address {client}.");
         let fine = "If it was you, there is nothing to do.";
@@ -96,19 +104,23 @@ pub async fn notify(state: &AppState, user_id: UserId, notice: Notice, client: I
     if !state.mailer.delivers() {
         return;
     }
-    let email = match state.db.email_of(user_id).await {
-        Ok(Some(email)) => email,
-        Ok(None) => return,
-        Err(err) => return tracing::warn!(%user_id, ?notice, error = %err, "security notice not sent"),
-    };
+    match state.db.email_of(user_id).await {
+        Ok(Some(email)) => notify_address(state, &email, notice, client).await,
+        Ok(None) => {}
+        Err(err) => tracing::warn!(%user_id, ?notice, error = %err, "security notice not sent"),
+    }
+}
+
+/// Queues `notice` to `email`: for an account that is gone by now.
+pub async fn notify_address(state: &AppState, email: &str, notice: Notice, client: IpAddr) {
     let when = state
         .clock
         .now()
         .format(&Rfc3339)
         .map(|now| time_in_words(&now))
         .unwrap_or_default();
-    if let Err(err) = state.mailer.send(notice.mail(&email, &when, client)).await {
-        tracing::warn!(%user_id, ?notice, error = %err, "security notice not queued");
+    if let Err(err) = state.mailer.send(notice.mail(email, &when, client)).await {
+        tracing::warn!(?notice, error = %err, "security notice not queued");
     }
 }
 

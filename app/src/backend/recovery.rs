@@ -7,6 +7,7 @@ use super::{
     accounts::{self, SignedIn},
     db::{PasswordReset, TokenPurpose},
     device::credential_stamp,
+    lifecycle,
     limits::Counter,
     log_safe::Untrusted,
     mail::Mail,
@@ -188,6 +189,7 @@ pub async fn reset_password(
         .token_owner(TokenPurpose::PasswordReset, &token_hash, now)
         .await?
         .ok_or_else(refused)?;
+    lifecycle::refuse_disabled(state, owner, client).await?;
     // Screened before the token is spent, so a refused password leaves the
     // link working for a better one.
     if let Err(refusal) = accounts::screen_new_password(state, owner, &password, "password").await {

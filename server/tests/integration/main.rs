@@ -21,6 +21,7 @@ mod helpers;
 mod hostile_names;
 mod identity;
 mod json_bodies;
+mod lifecycle;
 mod mail;
 mod openapi;
 mod passkeys;

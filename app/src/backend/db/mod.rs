@@ -22,6 +22,7 @@
 mod attempts;
 mod ceremonies;
 mod identities;
+mod lifecycle;
 mod outbox;
 mod passkeys;
 mod pool;

@@ -73,12 +73,14 @@ impl SessionStanding {
 /// it together with its own work can `concat!` it: `$1` the session id, `$2`
 /// its user, `$3` now; a [`StandingRow`] only while the session is valid.
 /// The two-step record is a third primary-key lookup, not a second statement.
+/// A disabled account has no valid session, whatever was stored meanwhile.
 macro_rules! session_standing_query {
     () => {
         "SELECT sessions.last_seen_at, users.email_verified_at, two_factor.enabled_at AS two_factor_enabled_at \
          FROM sessions JOIN users ON users.id = sessions.user_id \
          LEFT JOIN two_factor ON two_factor.user_id = users.id \
-         WHERE sessions.id = $1 AND sessions.user_id = $2 AND sessions.expires_at > $3"
+         WHERE sessions.id = $1 AND sessions.user_id = $2 AND sessions.expires_at > $3 \
+         AND users.disabled_at IS NULL"
     };
 }
 pub(super) use session_standing_query;

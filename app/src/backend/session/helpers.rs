@@ -9,6 +9,7 @@ use crate::{
         db::{SessionRecord, SessionStanding},
         device::TrustedDevice,
         http::{address_in, client_address},
+        lifecycle,
         limits::Counter,
         two_factor::{self, PendingSignIn},
         AppState,
@@ -231,6 +232,7 @@ pub async fn finish_second_step(state: &AppState, code: &str) -> Result<UserSumm
 /// The cookie of a sign-in waiting for its second step, when the user has
 /// two-step verification on; `None` when the session may start now.
 pub async fn pending_cookie(state: &AppState, signed_in: &SignedIn) -> Result<Option<HeaderValue>, AppError> {
+    lifecycle::refuse_disabled(state, signed_in.user.id, client_address()).await?;
     if !two_factor::second_step_due(state, signed_in).await? {
         return Ok(None);
     }
@@ -247,6 +249,7 @@ pub async fn start_session(
     signed_in: &SignedIn,
     request: Option<&http::request::Parts>,
 ) -> Result<(Session, Vec<HeaderValue>), AppError> {
+    lifecycle::refuse_disabled(state, signed_in.user.id, address_of(request)).await?;
     let started = described(
         state,
         state.sessions.start(signed_in.user.clone(), state.clock.now()),

@@ -48,6 +48,10 @@ const REAUTHENTICATE: Refusal = (
     403,
     "No proof of identity within `REAUTHENTICATION_MAX_AGE` (`reauthentication_required`): confirm it with `POST /api/account/reauthenticate` first",
 );
+const DISABLED: Refusal = (
+    403,
+    "An operator disabled the account (`account_disabled`): no way in signs in to it",
+);
 const EMAIL_UNVERIFIED: Refusal = (
     403,
     "The account's email is not verified (`email_unverified`): lasting ways to sign in are only for the address's owner",
@@ -64,7 +68,7 @@ pub(super) fn server_functions() -> Vec<Documented> {
              the answer is `{\"two_factor\": true}` and a sign-in waiting for `POST /api/auth/two-factor`, no session",
         )
         .form()
-        .refuses(&[INVALID, (401, "Invalid email or password"), LIMITED]),
+        .refuses(&[INVALID, (401, "Invalid email or password"), DISABLED, LIMITED]),
         endpoint::<TwoFactor>(
             "Finish a sign-in waiting for its second step with a code of the authenticator app or an unused recovery code",
         )
@@ -73,6 +77,7 @@ pub(super) fn server_functions() -> Vec<Documented> {
             INVALID,
             (400, "No sign-in is waiting for a code (none, forged, or past its 5 minutes)"),
             (401, "Invalid code: wrong, already used, or not current"),
+            DISABLED,
             LIMITED,
         ]),
         endpoint::<Logout>("Log out: end this session and clear its cookie").form(),
@@ -88,6 +93,13 @@ pub(super) fn server_functions() -> Vec<Documented> {
             .form()
             .logged_in()
             .refuses(&[REAUTHENTICATE, LIMITED]),
+        endpoint::<DeleteAccount>(
+            "Delete the account with its passkeys, identities, tokens and sessions; the cookie is cleared and the \
+             address may register again",
+        )
+        .form()
+        .logged_in()
+        .refuses(&[REAUTHENTICATE]),
         endpoint::<ChangePassword>("Change the password; every other session ends, this one gets a new cookie")
             .form()
             .logged_in()
@@ -102,7 +114,7 @@ pub(super) fn server_functions() -> Vec<Documented> {
              on, `{\"two_factor\": true}` as for a login",
         )
             .form()
-            .refuses(&[BAD_LINK, INVALID, LIMITED]),
+            .refuses(&[BAD_LINK, INVALID, DISABLED, LIMITED]),
         endpoint::<VerifyEmail>("Verify the email with a mailed token")
             .form()
             .refuses(&[BAD_LINK, LIMITED]),
@@ -126,6 +138,7 @@ pub(super) fn server_functions() -> Vec<Documented> {
         endpoint::<PasskeySignIn>("Finish signing in with a passkey").refuses(&[
             EXPIRED_CEREMONY,
             (401, "This passkey was not accepted"),
+            DISABLED,
             LIMITED,
         ]),
         endpoint::<ListPasskeys>("The user's ways to sign in: password or not, passkeys, linked providers").logged_in(),
