@@ -149,6 +149,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/login") view=LoginRoute ssr=SsrMode::Async/>
                     <Route path=path!("/users") view=UsersRoute ssr=SsrMode::Async/>
                     <Route path=path!("/account") view=AccountRoute ssr=SsrMode::Async/>
+                    <Route path=path!("/account/delete") view=DeleteAccountRoute ssr=SsrMode::Async/>
                     <Route path=path!("/users/:id") view=UserRoute ssr=SsrMode::Async/>
                     <Route path=path!("/forgot-password") view=ForgotPasswordPage ssr=SsrMode::Async/>
                     <Route path=path!("/reset-password") view=ResetPasswordPage ssr=SsrMode::Async/>
@@ -177,7 +178,7 @@ fn LoginRoute() -> impl IntoView {
         // page to it), so this cannot load itself again. In place of the
         // entry the router reached: Back leaves the page.
         let search = leptos_router::hooks::use_location().search.get_untracked();
-        pages::load_login_page(&pages::with_query(LOGIN_PATH, &search));
+        pages::load_page(&pages::with_query(LOGIN_PATH, &search));
     }
 }
 
@@ -203,6 +204,11 @@ fn UserRoute() -> impl IntoView {
 #[component]
 fn AccountRoute() -> impl IntoView {
     view! { <RequireUser><AccountPage/></RequireUser> }
+}
+
+#[component]
+fn DeleteAccountRoute() -> impl IntoView {
+    view! { <RequireUser><pages::delete_account::DeleteAccountPage/></RequireUser> }
 }
 
 #[component]

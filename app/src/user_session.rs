@@ -72,10 +72,18 @@ impl UserSession {
     /// come back to the page the user chose to leave. The guards leave that
     /// navigation alone, so the browser starts one load, not two.
     pub fn logged_out_here(&self) {
+        self.ended_here(crate::pages::LOGIN_PATH);
+    }
+
+    /// Records that the session ended in this tab (a logout, the account
+    /// deleted) and loads `page` from the server.
+    pub fn ended_here(&self, page: &str) {
         self.logged_out_here.set(true);
         self.update(None);
         #[cfg(not(feature = "ssr"))]
-        crate::pages::load_login_page(crate::pages::LOGIN_PATH);
+        crate::pages::load_page(page);
+        #[cfg(feature = "ssr")]
+        let _ = page;
     }
 
     pub fn did_log_out_here(&self) -> bool {

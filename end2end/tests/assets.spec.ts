@@ -164,7 +164,7 @@ test("each page's first load asks for at most a few files of code, hinted in its
   await page.goto("/users");
   const userPath = await page.getByRole("link", { name: "First Load Visitor" }).getAttribute("href");
   const storageState = await page.context().storageState();
-  for (const path of ["/", "/users", userPath!, "/account", "/forgot-password", "/reauthenticate"]) {
+  for (const path of ["/", "/users", userPath!, "/account", "/forgot-password", "/reauthenticate", "/account/delete"]) {
     // A context of its own: an empty cache, as a first visit has.
     const context = await browser.newContext({ storageState });
     const visit = await context.newPage();

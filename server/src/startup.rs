@@ -145,7 +145,7 @@ fn shared_state(config: &Config, clock: Clock, db: Database, port: u16) -> Resul
         two_factor_secrets: SecretBox::new(&config.accounts.password_pepper),
         pending_sign_ins: Arc::new(PendingSignIns::new(keys, config.sessions.cookie_secure)),
         live_reload_port: config.http.live_reload_port,
-        limits: Arc::new(Limits::new(config.limits.clone(), clock.clone())),
+        limits: Arc::new(Limits::new(config.limits, clock.clone())),
         mailer,
         public_origin,
         passkeys,

@@ -153,6 +153,9 @@ pub async fn reauthenticate(
     respond_to_form(result, post)
 }
 
+/// Where a deleted account's browser lands.
+pub const ACCOUNT_DELETED_PAGE: &str = "/?done=account-deleted";
+
 /// `POST /api/account/delete`: deletes the account and everything of it;
 /// every session ends, this browser's cookie is cleared, and the address
 /// may register again. Needs a recent proof.
@@ -169,7 +172,7 @@ pub async fn delete_account() -> Result<Done, AppError> {
     let post = FormPost {
         form: DeleteAccount::PATH,
         page: "/account/delete",
-        success: "/?done=account-deleted",
+        success: ACCOUNT_DELETED_PAGE,
         refill: &[],
     };
     respond_to_form(result, post)

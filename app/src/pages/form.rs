@@ -432,14 +432,23 @@ pub fn nothing_to_check<S>(_: &S) -> Result<(), Problems> {
 pub fn refresh_session_on_success<S>(action: ServerAction<S>)
 where
     S: ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
-    S::Output: Send + Sync + 'static,
+    S::Output: Clone + Send + Sync + 'static,
 {
     let session = use_user_session();
+    on_success(action, move |_| spawn_local(session.fetch()));
+}
+
+/// Runs `then` with what `action` answered, each time it succeeds.
+pub fn on_success<S>(action: ServerAction<S>, then: impl Fn(S::Output) + 'static)
+where
+    S: ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
+    S::Output: Clone + Send + Sync + 'static,
+{
     Effect::watch(
         move || action.version().get(),
         move |_, _, _| {
-            if action.value().with_untracked(|outcome| matches!(outcome, Some(Ok(_)))) {
-                spawn_local(session.fetch());
+            if let Some(Ok(answer)) = action.value().get_untracked() {
+                then(answer);
             }
         },
         false,

@@ -75,7 +75,7 @@ fn Guard(
 fn RedirectTo(path: String) -> impl IntoView {
     #[cfg(not(feature = "ssr"))]
     if path.split(['?', '#']).next() == Some(super::LOGIN_PATH) {
-        super::load_login_page(&path);
+        super::load_page(&path);
         return None;
     }
     Some(view! { <Redirect path/> })

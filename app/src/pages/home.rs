@@ -10,6 +10,7 @@ pub fn HomePage() -> impl IntoView {
     let name = move || session.user.get().map(|user| user.name);
     view! {
         <Title text="Home"/>
+        <super::delete_account::AccountDeletedBanner/>
         <AuthState
             logged_in=move || view! {
                 <h1>"Welcome, " {name}</h1>

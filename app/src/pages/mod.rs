@@ -19,10 +19,11 @@ pub fn with_query(path: &str, search: &str) -> String {
 /// own and no wasm (`login`): the app leaves for it rather than showing it.
 pub const LOGIN_PATH: &str = "/login";
 
-/// Loads the login page at `target` from the server, in place of the page
-/// being left: Back then skips a page the user can no longer see.
+/// Loads `target` from the server (the login page, or home after an account
+/// is deleted) in place of the page being left: Back then skips a page the
+/// user can no longer see.
 #[cfg(not(feature = "ssr"))]
-pub fn load_login_page(target: &str) {
+pub fn load_page(target: &str) {
     let _ = leptos::prelude::window().location().replace(target);
 }
 
@@ -40,6 +41,7 @@ pub fn done_without_javascript(what: &str) -> bool {
 }
 
 pub mod account;
+pub mod delete_account;
 pub mod form;
 pub mod guards;
 pub mod home;

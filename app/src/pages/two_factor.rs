@@ -3,17 +3,19 @@
 //! and the account page's section that turns it on and off.
 
 use super::{
-    form::{nothing_to_check, take_flash, title_of, CheckedForm, ErrorSummary, Field, FormProblems, SubmitButton},
+    form::{
+        nothing_to_check, on_success, take_flash, title_of, CheckedForm, ErrorSummary, Field, FormProblems,
+        SubmitButton,
+    },
     query_value, LoginLink,
 };
 use crate::{
     api::{DisableTwoFactor, EnableTwoFactor, NewRecoveryCodes, SetUpTwoFactor, TwoFactor},
     domain::{check_code_form, safe_redirect_target},
-    error::AppError,
     model::{FormFlash, TwoFactorSetup},
     user_session::use_user_session,
 };
-use leptos::{either::EitherOf3, prelude::*, server_fn::ServerFn, task::spawn_local};
+use leptos::{either::EitherOf3, prelude::*, task::spawn_local};
 use leptos_meta::Title;
 use leptos_router::hooks::use_navigate;
 use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
@@ -177,23 +179,6 @@ pub fn TwoFactorSection(
             {state}
         </section>
     }
-}
-
-/// Runs `then` with what `action` answered, each time it succeeds.
-fn on_success<S>(action: ServerAction<S>, then: impl Fn(S::Output) + 'static)
-where
-    S: ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
-    S::Output: Clone + Send + Sync + 'static,
-{
-    Effect::watch(
-        move || action.version().get(),
-        move |_, _, _| {
-            if let Some(Ok(answer)) = action.value().get_untracked() {
-                then(answer);
-            }
-        },
-        false,
-    );
 }
 
 /// The recovery codes, this once: to write down, copy or download.
