@@ -69,6 +69,24 @@ pub struct SessionUser {
     pub two_factor: bool,
 }
 
+/// One event of the account's activity, as `GET /api/account/activity`
+/// lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct ActivityEntry {
+    /// RFC 3339, UTC.
+    pub at: String,
+    /// What happened, as the audit event's name: `registered`, `logged_in`,
+    /// `login_failed`, `logged_out`, `password_changed`, `passkey_added`,
+    /// `two_factor_enabled`, `second_step_failed`, `session_ended`, ...
+    pub event: String,
+    /// How: `password`, `passkey`, `oidc:<provider>`, `totp`,
+    /// `recovery_code`; `""` when it does not say.
+    pub method: String,
+    pub address: String,
+    pub user_agent: String,
+}
+
 /// The public part of a session: everything the browser may know about it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]

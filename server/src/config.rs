@@ -98,6 +98,9 @@ pub struct AccountSettings {
     /// Keep users whose email is not verified out of guarded pages and data
     /// (`REQUIRE_VERIFIED_EMAIL`, default false).
     pub require_verified_email: bool,
+    /// How long an account's activity is kept (`ACTIVITY_RETENTION`, in
+    /// seconds; 90 days).
+    pub activity_retention: Duration,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -238,6 +241,7 @@ impl Config {
                     .map(|value| service_url("PWNED_PASSWORDS_URL", &value))
                     .transpose()?,
                 require_verified_email: parse_or(&var, "REQUIRE_VERIFIED_EMAIL", false, "true or false")?,
+                activity_retention: seconds_or(&var, "ACTIVITY_RETENTION", Duration::from_secs(90 * 86_400))?,
             },
             limits: limit_settings(&var)?,
             mail: mail_settings(&var)?,

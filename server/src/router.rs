@@ -3,6 +3,7 @@
 use crate::config::Config;
 use app::{
     backend::{
+        activity::record_activity,
         http::{
             accept_json_bodies, api_not_found, api_routes, dev_mailbox_page, json_errors, limit_body, panic_response,
             refuse_cross_site, resolve_client_address, security_headers, PublicOrigin, MAX_BODY_BYTES,
@@ -149,6 +150,7 @@ pub fn router(state: AppState, config: &Config, extra: Router<AppState>) -> Rout
             ),
         )
         .layer(middleware::from_fn_with_state(state.clone(), load_session))
+        .layer(middleware::from_fn_with_state(state.clone(), record_activity))
         // The js, wasm and css never need the session: served outside its layer,
         // so a page load does not check the session once per file.
         .nest_service(

@@ -151,6 +151,7 @@ fn shared_state(config: &Config, clock: Clock, db: Database, port: u16) -> Resul
         passkeys,
         identity_providers,
         require_verified_email: config.accounts.require_verified_email,
+        activity_retention: i64::try_from(config.accounts.activity_retention.as_secs()).unwrap_or(i64::MAX),
         clock,
     }))
 }

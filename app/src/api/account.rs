@@ -2,7 +2,7 @@
 
 use crate::{
     error::AppError,
-    model::{ActiveSession, Done},
+    model::{ActiveSession, ActivityEntry, Done},
 };
 use leptos::prelude::*;
 use leptos::server_fn::codec::GetUrl;
@@ -10,7 +10,7 @@ use leptos::server_fn::codec::GetUrl;
 #[cfg(feature = "ssr")]
 use crate::{
     backend::{
-        account_sessions, accounts,
+        account_sessions, accounts, activity,
         http::{client_address, respond_to_form, FormPost},
         lifecycle, session, state,
     },
@@ -176,4 +176,12 @@ pub async fn delete_account() -> Result<Done, AppError> {
         refill: &[],
     };
     respond_to_form(result, post)
+}
+
+/// `GET /api/account/activity`: the account's newest events (sign-ins and
+/// their failures, sign-outs, changes to how it signs in), newest first.
+#[server(prefix = "/api", endpoint = "account/activity", input = GetUrl)]
+pub async fn account_activity() -> Result<Vec<ActivityEntry>, AppError> {
+    let current = session::require_user_session()?;
+    activity::recent(&state()?, current.user.id).await
 }

@@ -151,10 +151,10 @@ pub async fn login(
                 password_stamp,
             })
         }
-        _ => {
+        account => {
             AuditEvent::LoginFailed {
                 method: Method::Password,
-                user_id: None,
+                user_id: account.map(|user| user.id),
                 email: Some(&email),
                 reason: None,
                 trusted_device: Some(device.is_some()),

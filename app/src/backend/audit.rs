@@ -2,7 +2,8 @@
 //! [`AuditEvent`], written by [`AuditEvent::record`] and nowhere else. Each
 //! event is one line under the `audit` target: its `action` and `outcome`,
 //! then what it names (user, method, normalised email, reason) and the
-//! client's address. Never a password, hash, token or cookie.
+//! client's address. Never a password, hash, token or cookie. Those that name
+//! a user are also the account's activity its owner sees (`activity`).
 
 use super::log_safe::Untrusted;
 use crate::domain::UserId;
@@ -92,7 +93,8 @@ pub type Reason<'a> = &'a (dyn fmt::Display + Sync);
 
 /// A security event. `email` is the address as typed or normalised: it is
 /// written escaped and cut short ([`Untrusted`]).
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, IntoStaticStr, strum::VariantNames)]
+#[strum(serialize_all = "snake_case")]
 pub enum AuditEvent<'a> {
     Registered {
         method: Method<'a>,
@@ -389,6 +391,22 @@ impl<'a> AuditEvent<'a> {
             true => line!(tracing::Level::WARN),
             false => line!(tracing::Level::INFO),
         }
+        super::activity::note(self, client);
+    }
+
+    /// The event's own name: `logged_in`, `login_failed`, `password_changed`, ...
+    pub fn name(&self) -> &'static str {
+        self.into()
+    }
+
+    /// The user the event is about, if it names one.
+    pub fn user_id(&self) -> Option<UserId> {
+        self.fields().user_id
+    }
+
+    /// How the user proved, or tried to prove, who they are, if it says.
+    pub fn method(&self) -> Option<Method<'a>> {
+        self.fields().method
     }
 
     fn fields(&self) -> Fields<'a> {

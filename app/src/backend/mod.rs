@@ -2,6 +2,7 @@
 
 pub mod account_sessions;
 pub mod accounts;
+pub mod activity;
 pub mod assets;
 pub mod audit;
 pub mod breached;
@@ -84,6 +85,8 @@ pub struct SharedState {
     /// Where links in mail point: `PUBLIC_ORIGIN`, or this server's own
     /// `http://localhost:<port>`; never taken from a request's `Host`.
     pub public_origin: String,
+    /// How long the account's activity is kept, in seconds (`ACTIVITY_RETENTION`).
+    pub activity_retention: i64,
     /// Whether guarded pages and data need a verified email (`REQUIRE_VERIFIED_EMAIL`).
     pub require_verified_email: bool,
     /// The live-reload websocket's port under `cargo leptos watch`.

@@ -129,6 +129,7 @@ pub fn AccountPage() -> impl IntoView {
         </Transition>
         <AddPasskeyForm added/>
         <SessionsSection end_problems everywhere everywhere_problems=sessions_problems/>
+        <super::activity::ActivitySection/>
         <super::delete_account::DeleteAccountSection/>
     }
 }

@@ -192,3 +192,110 @@ async fn an_operator_is_told_plainly_of_a_bad_address_or_command() {
     assert!(!ok, "never both: {err}");
     app.stop().await;
 }
+
+/// The events of the session `cookie`'s account, newest first:
+/// (event, method, user agent).
+async fn activity(app: &TestApp, cookie: &str) -> Vec<(String, String, String)> {
+    let listed = json(app.get("/api/account/activity", Some(cookie)).await).await;
+    listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|entry| {
+            assert_eq!(entry["address"], "127.0.0.1");
+            assert!(entry["at"].as_str().unwrap().ends_with('Z'), "{entry}");
+            let text = |field: &str| entry[field].as_str().unwrap().to_owned();
+            (text("event"), text("method"), text("user_agent"))
+        })
+        .collect()
+}
+
+fn events(listed: &[(String, String, String)]) -> Vec<&str> {
+    listed.iter().map(|(event, _, _)| event.as_str()).collect()
+}
+
+#[tokio::test]
+async fn the_activity_lists_sign_ins_failures_and_changes_newest_first_for_its_owner_only() {
+    let app = TestApp::start().await;
+    let (_, cookie) = app.register("Ada", "ada@example.com").await;
+    let (_, grace) = app.register("Grace", "grace@example.com").await;
+    assert_eq!(
+        app.login("ada@example.com", "a wrong password!").await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let other = app
+        .post_form_with(
+            "/api/auth/login",
+            &[("email", "ada@example.com"), ("password", PASSWORD)],
+            &[("user-agent", "Other Browser/2.0")],
+        )
+        .await;
+    let other = session_cookie(&other).unwrap();
+    let changed = app
+        .change_password(&cookie, PASSWORD, "an entirely different passphrase")
+        .await;
+    assert_eq!(changed.status(), StatusCode::OK);
+    let cookie = session_cookie(&changed).unwrap();
+    assert_eq!(app.session_status(&other).await, StatusCode::UNAUTHORIZED);
+
+    let listed = activity(&app, &cookie).await;
+    assert_eq!(
+        events(&listed),
+        ["password_changed", "logged_in", "login_failed", "registered"]
+    );
+    assert_eq!(listed[1].1, "password");
+    assert_eq!(listed[1].2, "Other Browser/2.0");
+    assert_eq!(events(&activity(&app, &grace).await), ["registered"]);
+    assert_eq!(
+        app.get("/api/account/activity", None).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+
+    // The page says it in words, escaping what a browser sent.
+    let page = app.get("/account", Some(&cookie)).await.text().await.unwrap();
+    let page = scraper::Html::parse_document(&page);
+    let said = text_of(&page, ".activity strong");
+    assert_eq!(
+        said,
+        [
+            "Password changed",
+            "Logged in with a password",
+            "Failed login with a password",
+            "Account created with a password"
+        ]
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_activity_keeps_the_newest_fifty_bounds_what_a_browser_sends_and_sweeps_old_rows() {
+    let app = TestApp::builder().env(&[("ACTIVITY_RETENTION", "3600")]).start().await;
+    let (_, cookie) = app.register("Ada", "ada@example.com").await;
+    let hostile = format!("<script>alert(1)</script>{}", "x".repeat(1000));
+    let response = app
+        .post_form_with(
+            "/api/auth/login",
+            &[("email", "ada@example.com"), ("password", PASSWORD)],
+            &[("user-agent", &hostile)],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let listed = activity(&app, &cookie).await;
+    assert_eq!(listed[0].2.chars().count(), 256, "cut short");
+    let page = app.get("/account", Some(&cookie)).await.text().await.unwrap();
+    assert!(!page.contains("<script>alert(1)"), "escaped");
+    assert!(page.contains("&lt;script&gt;alert(1)"));
+
+    app.advance_clock(3601);
+    for _ in 0..52 {
+        assert_eq!(app.login("ada@example.com", PASSWORD).await.status(), StatusCode::OK);
+    }
+    let listed = activity(&app, &cookie).await;
+    assert_eq!(listed.len(), 50);
+    assert!(events(&listed).iter().all(|event| *event == "logged_in"));
+    assert_eq!(app.count_rows("activity").await, 52, "the hour-old rows are swept");
+    let (ok, _, _) = admin(&app, &["delete", "--email", "ada@example.com"]);
+    assert!(ok);
+    assert_eq!(app.count_rows("activity").await, 0, "deletion takes them");
+    app.stop().await;
+}

@@ -19,6 +19,7 @@
 //! choices"). Worth it only once the database is the bottleneck, which it
 //! is not here.
 
+mod activity;
 mod attempts;
 mod ceremonies;
 mod identities;
@@ -33,6 +34,7 @@ mod tokens;
 mod two_factor;
 mod users;
 
+pub use activity::ActivityRecord;
 pub use identities::{IdentityRecord, NewIdentity};
 pub use outbox::ClaimedMail;
 pub use passkeys::{NewPasskey, PasskeyOwner, PasskeyRecord};

@@ -48,3 +48,21 @@ pub fn client_address() -> IpAddr {
     use_context::<http::request::Parts>()
         .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |parts| address_in(&parts.extensions))
 }
+
+/// Longest user agent kept with a session or an event, in characters:
+/// enough to tell browsers apart, and a bound on what a client can make the
+/// server store.
+const MAX_USER_AGENT_CHARS: usize = 256;
+
+/// The request's `User-Agent`, cut short; '' without one.
+pub fn user_agent_of(headers: &http::HeaderMap) -> String {
+    headers
+        .get(http::header::USER_AGENT)
+        .map(|value| {
+            String::from_utf8_lossy(value.as_bytes())
+                .chars()
+                .take(MAX_USER_AGENT_CHARS)
+                .collect()
+        })
+        .unwrap_or_default()
+}

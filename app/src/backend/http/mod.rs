@@ -19,7 +19,7 @@ mod mailbox;
 mod openapi;
 
 pub use body::{limit_body, MAX_BODY_BYTES};
-pub use client::{address_in, client_address, resolve_client_address, ClientAddress};
+pub use client::{address_in, client_address, resolve_client_address, user_agent_of, ClientAddress};
 pub use cross_site::{refuse_cross_site, PublicOrigin};
 pub use errors::{api_not_found, json_errors, panic_response, unavailable_page};
 pub use forms::{

@@ -8,7 +8,7 @@ use crate::{
         accounts::SignedIn,
         db::{SessionRecord, SessionStanding},
         device::TrustedDevice,
-        http::{address_in, client_address},
+        http::{address_in, client_address, user_agent_of},
         lifecycle,
         limits::Counter,
         two_factor::{self, PendingSignIn},
@@ -17,16 +17,9 @@ use crate::{
     error::AppError,
     model::{SessionInfo, SignInOutcome, UserSummary},
 };
-use http::{
-    header::{SET_COOKIE, USER_AGENT},
-    HeaderValue,
-};
+use http::{header::SET_COOKIE, HeaderValue};
 use leptos::prelude::use_context;
 use std::net::{IpAddr, Ipv4Addr};
-
-/// Longest user agent kept with a session, in characters: enough to tell
-/// browsers apart, and a bound on what a client can make the server store.
-const MAX_USER_AGENT_CHARS: usize = 256;
 
 fn current() -> Option<CurrentSession> {
     use_context::<http::request::Parts>()?
@@ -156,13 +149,7 @@ fn address_of(request: Option<&http::request::Parts>) -> IpAddr {
 /// `session`, and its record describing the browser of `request`.
 fn described(state: &AppState, session: Session, request: Option<&http::request::Parts>) -> NewSession {
     let user_agent = request
-        .and_then(|request| request.headers.get(USER_AGENT))
-        .map(|value| {
-            String::from_utf8_lossy(value.as_bytes())
-                .chars()
-                .take(MAX_USER_AGENT_CHARS)
-                .collect()
-        })
+        .map(|request| user_agent_of(&request.headers))
         .unwrap_or_default();
     let address = address_of(request);
     let record = SessionRecord {

@@ -123,6 +123,11 @@ pub(super) fn server_functions() -> Vec<Documented> {
             .logged_in()
             .refuses(&[LIMITED]),
         endpoint::<ListSessions>("The user's sessions, newest first").logged_in(),
+        endpoint::<AccountActivity>(
+            "The account's newest 50 events, newest first: sign-ins and their failures, sign-outs, changes to how it \
+             signs in, sessions ended",
+        )
+        .logged_in(),
         endpoint::<EndListedSession>("End one of the user's sessions; ending this one logs out")
             .form()
             .logged_in()
