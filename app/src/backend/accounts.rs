@@ -28,6 +28,11 @@ pub struct SignedIn {
     /// password: the browser may then be trusted for password attempts
     /// (see `device`).
     pub password_stamp: Option<String>,
+    /// How, as [`Method`] writes it (`password`, `passkey`, `oidc:<id>`):
+    /// what a new-sign-in notice says.
+    pub method: String,
+    /// Whether this proof made the account: its first browser is no news.
+    pub new_account: bool,
 }
 
 #[tracing::instrument(skip_all, fields(%client))]
@@ -74,6 +79,8 @@ pub async fn register(state: &AppState, account: NewAccount, client: IpAddr) -> 
         user,
         email,
         password_stamp: Some(credential_stamp(&hash)),
+        method: Method::Password.to_string(),
+        new_account: true,
     })
 }
 
@@ -149,6 +156,8 @@ pub async fn login(
                 user,
                 email,
                 password_stamp,
+                method: Method::Password.to_string(),
+                new_account: false,
             })
         }
         account => {

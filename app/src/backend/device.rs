@@ -18,7 +18,7 @@
 //! attempts still count against their network.
 
 use super::{random_id, sealed::SealedCookie, session::CookieKeys};
-use crate::error::AppError;
+use crate::{domain::UserId, error::AppError};
 use axum_extra::extract::cookie::SameSite;
 use http::{HeaderMap, HeaderValue};
 use serde::{Deserialize, Serialize};
@@ -41,13 +41,50 @@ pub struct TrustedDevice {
     pub expires_at: OffsetDateTime,
 }
 
+/// How many accounts a browser is remembered as known to.
+const KNOWN_ACCOUNTS: usize = 10;
+
+/// The accounts that have signed in from a browser, newest last: a sign-in
+/// to any other is news to its owner (see `notices`).
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct KnownBrowser {
+    user_ids: Vec<UserId>,
+}
+
 /// How device cookies are sealed: with the session keys, fixed at startup.
-pub struct DeviceCookies(SealedCookie);
+/// Besides the password-bound `device` cookie, a `browser` cookie remembers
+/// which accounts have signed in here by any method.
+pub struct DeviceCookies {
+    trusted: SealedCookie,
+    known: SealedCookie,
+}
 
 impl DeviceCookies {
     pub fn new(keys: CookieKeys, secure: bool) -> Self {
-        // Strict: only ever needed by this site's own login form.
-        Self(SealedCookie::new(keys, "device", secure, SameSite::Strict, LIFETIME))
+        Self {
+            // Strict: only ever needed by this site's own login form.
+            trusted: SealedCookie::new(keys.clone(), "device", secure, SameSite::Strict, LIFETIME),
+            // Lax: a provider's sign-in comes back in a navigation from its site.
+            known: SealedCookie::new(keys, "browser", secure, SameSite::Lax, LIFETIME),
+        }
+    }
+
+    /// Whether `user_id` has signed in from the browser of `headers` before.
+    pub fn knows(&self, headers: &HeaderMap, user_id: UserId) -> bool {
+        self.known
+            .open::<KnownBrowser>(headers)
+            .is_some_and(|known| known.user_ids.contains(&user_id))
+    }
+
+    /// The browser cookie of `headers`, with `user_id` among the accounts
+    /// known to it (the oldest forgotten past [`KNOWN_ACCOUNTS`]).
+    pub fn remember(&self, headers: &HeaderMap, user_id: UserId) -> Result<HeaderValue, AppError> {
+        let mut known = self.known.open::<KnownBrowser>(headers).unwrap_or_default();
+        known.user_ids.retain(|known| *known != user_id);
+        known.user_ids.push(user_id);
+        let excess = known.user_ids.len().saturating_sub(KNOWN_ACCOUNTS);
+        known.user_ids.drain(..excess);
+        self.known.seal(&known)
     }
 
     /// The request's device cookie, if it opens under any key, names `email`
@@ -59,7 +96,7 @@ impl DeviceCookies {
         stamp: &str,
         now: OffsetDateTime,
     ) -> Option<TrustedDevice> {
-        self.0
+        self.trusted
             .open::<TrustedDevice>(headers)
             .filter(|device| device.email == email && device.stamp == stamp && device.expires_at > now)
     }
@@ -67,7 +104,7 @@ impl DeviceCookies {
     /// A new device cookie for a browser that has just proved the password
     /// stamped `stamp` of `email`.
     pub fn issue(&self, email: &str, stamp: &str, now: OffsetDateTime) -> Result<HeaderValue, AppError> {
-        self.0.seal(&TrustedDevice {
+        self.trusted.seal(&TrustedDevice {
             email: email.to_owned(),
             id: random_id(),
             stamp: stamp.to_owned(),
@@ -122,6 +159,19 @@ mod tests {
         let new = credential_stamp("$2b$12$second.hash");
         assert_ne!(old, new);
         assert!(devices.trusted_for(&headers, "ada@example.com", &new, now).is_none());
+    }
+
+    #[test]
+    fn a_browser_is_known_to_the_accounts_that_signed_in_there_the_newest_ten() {
+        let devices = DeviceCookies::new(CookieKeys::derive(&PASSWORD.into(), &[]), false);
+        let mut headers = HeaderMap::new();
+        for id in 1..=11 {
+            assert!(!devices.knows(&headers, UserId::new(id)));
+            headers = request_with(&devices.remember(&headers, UserId::new(id)).unwrap());
+            assert!(devices.knows(&headers, UserId::new(id)));
+        }
+        assert!(!devices.knows(&headers, UserId::new(1)), "the oldest forgotten");
+        assert!(devices.knows(&headers, UserId::new(2)));
     }
 
     #[test]

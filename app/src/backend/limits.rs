@@ -82,6 +82,8 @@ pub enum Counter<'a> {
     SecondStepByUser(UserId),
     /// Mails telling a user that codes are being guessed: one per window.
     SecondStepNoticeByUser(UserId),
+    /// Mails telling a user of a sign-in from a new browser: one per window.
+    NewSignInNoticeByUser(UserId),
 }
 
 impl Counter<'_> {
@@ -102,6 +104,7 @@ impl Counter<'_> {
             Self::SecondStepBySignIn(id) => format!("second-step-sign-in:{}", sha256_hex(id)),
             Self::SecondStepByUser(user_id) => format!("second-step-user:{user_id}"),
             Self::SecondStepNoticeByUser(user_id) => format!("second-step-notice:{user_id}"),
+            Self::NewSignInNoticeByUser(user_id) => format!("new-sign-in-notice:{user_id}"),
         }
     }
 
@@ -114,7 +117,7 @@ impl Counter<'_> {
             | Self::VerificationMailByUser(_)
             | Self::SecondStepBySignIn(_)
             | Self::SecondStepByUser(_) => settings.login_failures_per_email,
-            Self::SecondStepNoticeByUser(_) => 1,
+            Self::SecondStepNoticeByUser(_) | Self::NewSignInNoticeByUser(_) => 1,
             Self::LoginByDevice(_) => settings.login_failures_per_device,
             Self::LoginByAddress(_) | Self::RecoveryByAddress(_) | Self::DeviceCookieByAddress(_) => {
                 settings.login_failures_per_address
@@ -232,6 +235,7 @@ mod tests {
             Counter::SecondStepBySignIn("user:5").key(),
             Counter::SecondStepByUser(UserId::new(5)).key(),
             Counter::SecondStepNoticeByUser(UserId::new(5)).key(),
+            Counter::NewSignInNoticeByUser(UserId::new(5)).key(),
         ];
         for (i, a) in keys.iter().enumerate() {
             for b in &keys[i + 1..] {

@@ -3,7 +3,7 @@
 //! committed: a notice that cannot be queued is logged, never an error of the
 //! change. No notice holds a password or a token.
 
-use super::{mail::Mail, AppState};
+use super::{log_safe::Untrusted, mail::Mail, AppState};
 use crate::domain::UserId;
 use crate::{pages::time::time_in_words, SITE_NAME};
 use std::net::IpAddr;
@@ -11,7 +11,7 @@ use time::format_description::well_known::Rfc3339;
 
 /// What happened to the account.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Notice {
+pub enum Notice<'a> {
     PasswordChanged,
     LoggedOutEverywhere,
     PasskeyAdded,
@@ -25,11 +25,20 @@ pub enum Notice {
     SecondStepGuessed,
     /// Sent to the address of an account that no longer exists.
     AccountDeleted,
+    /// A sign-in from a browser that had not signed in to the account
+    /// before: `how` as [`SignedIn::method`](super::accounts::SignedIn)
+    /// writes it, `browser` its user agent.
+    NewSignIn {
+        how: &'a str,
+        browser: &'a str,
+    },
 }
 
-impl Notice {
-    /// The message to `to`, about a change made at `when` from `client`.
-    fn mail(self, to: &str, when: &str, client: IpAddr) -> Mail {
+impl Notice<'_> {
+    /// The message to `to`, about a change made at `when` from `client`;
+    /// `account_page` is where its owner can act on it.
+    fn mail(self, to: &str, when: &str, client: IpAddr, account_page: &str) -> Mail {
+        let new_sign_in;
         let (subject, what, advice) = match self {
             Notice::PasswordChanged => (
                 format!("Your {SITE_NAME} password was changed"),
@@ -78,6 +87,20 @@ impl Notice {
                 "If it was not you, someone knows your password: change it at once. Without a code they \
                  cannot sign in.",
             ),
+            Notice::NewSignIn { how, browser } => {
+                let how = crate::pages::activity::how(how).unwrap_or_default();
+                let browser = match browser {
+                    "" => "an unknown browser".to_owned(),
+                    known => Untrusted(known).to_string(),
+                };
+                new_sign_in = format!("Your account was signed in to {how} from a browser that had not signed in to it before ({browser}),");
+                (
+                    format!("New sign-in to your {SITE_NAME} account"),
+                    new_sign_in.as_str(),
+                    "If it was not you, someone else can sign in to your account: end that session on your account \
+                     page at once, and change your password.",
+                )
+            }
             Notice::AccountDeleted => (
                 format!("Your {SITE_NAME} account was deleted"),
                 "Your account was deleted, with its passkeys, linked providers and sessions,",
@@ -87,12 +110,14 @@ impl Notice {
         };
         let happened = format!("{what} on {when}, from the network address {client}.");
         let fine = "If it was you, there is nothing to do.";
+        let page = format!("Your account page: {account_page}");
         Mail {
             to: to.to_owned(),
-            text: format!("{happened}\n\n{fine}\n\n{advice}\n"),
+            text: format!("{happened}\n\n{fine}\n\n{advice}\n\n{page}\n"),
             html: format!(
-                "<p>{}</p><p>{fine}</p><p>{advice}</p>",
-                html_escape::encode_text(&happened)
+                "<p>{}</p><p>{fine}</p><p>{advice}</p><p><a href=\"{}\">Your account page</a></p>",
+                html_escape::encode_text(&happened),
+                html_escape::encode_double_quoted_attribute(account_page),
             ),
             subject,
         }
@@ -100,7 +125,7 @@ impl Notice {
 }
 
 /// Queues `notice` to the user's address.
-pub async fn notify(state: &AppState, user_id: UserId, notice: Notice, client: IpAddr) {
+pub async fn notify(state: &AppState, user_id: UserId, notice: Notice<'_>, client: IpAddr) {
     if !state.mailer.delivers() {
         return;
     }
@@ -112,14 +137,19 @@ pub async fn notify(state: &AppState, user_id: UserId, notice: Notice, client: I
 }
 
 /// Queues `notice` to `email`: for an account that is gone by now.
-pub async fn notify_address(state: &AppState, email: &str, notice: Notice, client: IpAddr) {
+pub async fn notify_address(state: &AppState, email: &str, notice: Notice<'_>, client: IpAddr) {
     let when = state
         .clock
         .now()
         .format(&Rfc3339)
         .map(|now| time_in_words(&now))
         .unwrap_or_default();
-    if let Err(err) = state.mailer.send(notice.mail(email, &when, client)).await {
+    let account_page = format!("{}/account", state.public_origin);
+    if let Err(err) = state
+        .mailer
+        .send(notice.mail(email, &when, client, &account_page))
+        .await
+    {
         tracing::warn!(?notice, error = %err, "security notice not queued");
     }
 }
@@ -128,17 +158,41 @@ pub async fn notify_address(state: &AppState, email: &str, notice: Notice, clien
 mod tests {
     use super::*;
 
+    const PAGE: &str = "https://sessions.example/account";
+
+    #[test]
+    fn a_new_sign_in_says_how_and_from_which_browser_escaped() {
+        let client: IpAddr = "203.0.113.9".parse().unwrap();
+        let notice = Notice::NewSignIn {
+            how: "oidc:test",
+            browser: "<b>Evil</b>\nBrowser",
+        };
+        let mail = notice.mail("ada@example.com", "now", client, PAGE);
+        assert_eq!(mail.subject, "New sign-in to your Sessions account");
+        assert!(mail
+            .text
+            .contains("signed in to with test from a browser that had not signed in to it before"));
+        assert!(
+            mail.text
+                .contains("Your account page: https://sessions.example/account"),
+            "{}",
+            mail.text
+        );
+        assert!(!mail.html.contains("<b>Evil"), "{}", mail.html);
+        assert!(!mail.text.contains("\nBrowser"), "one line: {}", mail.text);
+    }
+
     #[test]
     fn a_notice_says_what_when_and_from_where() {
         let client: IpAddr = "203.0.113.9".parse().unwrap();
-        let mail = Notice::PasswordChanged.mail("ada@example.com", "28 November 2026, 15:49 UTC", client);
+        let mail = Notice::PasswordChanged.mail("ada@example.com", "28 November 2026, 15:49 UTC", client, PAGE);
         assert_eq!(mail.to, "ada@example.com");
         assert_eq!(mail.subject, "Your Sessions password was changed");
         assert!(mail
             .text
             .contains("on 28 November 2026, 15:49 UTC, from the network address 203.0.113.9."));
         assert!(mail.html.starts_with("<p>The password of your account was changed"));
-        let everywhere = Notice::LoggedOutEverywhere.mail("ada@example.com", "now", client);
+        let everywhere = Notice::LoggedOutEverywhere.mail("ada@example.com", "now", client, PAGE);
         assert_eq!(everywhere.subject, "Your Sessions account was logged out everywhere");
     }
 }

@@ -17,7 +17,7 @@ use super::{
     two_factor::PendingSignIn,
     AppState,
 };
-use crate::backend::audit::{record_refusal, AuditEvent};
+use crate::backend::audit::{record_refusal, AuditEvent, Method};
 use crate::domain::UserId;
 use crate::{
     domain::{Email, Password},
@@ -218,6 +218,8 @@ pub async fn reset_password(
                 user,
                 email,
                 password_stamp: Some(credential_stamp(&password_hash)),
+                method: Method::Password.to_string(),
+                new_account: false,
             };
             ResetOutcome::SecondStepDue(PendingSignIn::after(&signed_in, now.seconds()))
         }

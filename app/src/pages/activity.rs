@@ -85,7 +85,7 @@ fn what(event: &str) -> &'static str {
 }
 
 /// How it was done, as its owner reads it; `None` when it does not say.
-fn how(method: &str) -> Option<String> {
+pub fn how(method: &str) -> Option<String> {
     let how = match method {
         "" => return None,
         "password" => "with a password".to_owned(),

@@ -299,3 +299,74 @@ async fn the_activity_keeps_the_newest_fifty_bounds_what_a_browser_sends_and_swe
     assert_eq!(app.count_rows("activity").await, 0, "deletion takes them");
     app.stop().await;
 }
+
+/// The subjects of the mail kept in the development mailbox (no SMTP_URL in
+/// a debug build), with their text.
+fn mailed(app: &TestApp) -> Vec<(String, String)> {
+    let mailbox = app.state().mailer.mailbox().expect("a debug build keeps mail");
+    mailbox
+        .messages()
+        .into_iter()
+        .map(|mail| (mail.subject, mail.text))
+        .collect()
+}
+
+const NEW_SIGN_IN: &str = "New sign-in to your Sessions account";
+
+fn new_sign_ins(app: &TestApp) -> Vec<String> {
+    mailed(app)
+        .into_iter()
+        .filter(|(subject, _)| subject == NEW_SIGN_IN)
+        .map(|(_, text)| text)
+        .collect()
+}
+
+/// Logs in from a browser with `cookies`: the cookies it then holds.
+async fn log_in_from(app: &TestApp, cookies: &str, user_agent: &str) -> String {
+    let response = app
+        .post_form_with(
+            "/api/auth/login",
+            &[("email", "ada@example.com"), ("password", PASSWORD)],
+            &[("cookie", cookies), ("user-agent", user_agent)],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|cookie| cookie.to_str().unwrap().split(';').next())
+        .filter(|pair| !pair.ends_with('='))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+#[tokio::test]
+async fn a_sign_in_from_a_new_browser_is_mailed_once_per_browser_and_at_most_once_a_window() {
+    let app = TestApp::start().await;
+    app.register("Ada", "ada@example.com").await;
+    assert!(new_sign_ins(&app).is_empty(), "registering is no news");
+
+    let phone = log_in_from(&app, "", "Phone Browser/1.0").await;
+    let told = new_sign_ins(&app);
+    assert_eq!(told.len(), 1);
+    assert!(
+        told[0].contains(
+            "signed in to with a password from a browser that had not signed in to it before (Phone Browser/1.0)"
+        ),
+        "{}",
+        told[0]
+    );
+    assert!(told[0].contains("/account"), "{}", told[0]);
+    log_in_from(&app, &phone, "Phone Browser/1.0").await;
+    assert_eq!(new_sign_ins(&app).len(), 1, "the same browser again is no news");
+
+    log_in_from(&app, "", "Laptop Browser/1.0").await;
+    assert_eq!(new_sign_ins(&app).len(), 1, "at most one a window");
+    app.advance_clock(15 * 60 + 1);
+    log_in_from(&app, "", "Tablet Browser/1.0").await;
+    let told = new_sign_ins(&app);
+    assert_eq!(told.len(), 2);
+    assert!(told.iter().any(|text| text.contains("Tablet Browser/1.0")));
+    app.stop().await;
+}

@@ -62,6 +62,8 @@ async fn account_of(
             user,
             email,
             password_stamp: None,
+            method: method.to_string(),
+            new_account: false,
         });
     }
     let email = usable_email(identity)?;
@@ -101,6 +103,8 @@ async fn account_of(
             user: account.user,
             email: email.as_str().to_owned(),
             password_stamp: None,
+            method: method.to_string(),
+            new_account: false,
         });
     }
     let name = display_name(identity, &email);
@@ -136,6 +140,8 @@ async fn account_of(
         },
         email: email.as_str().to_owned(),
         password_stamp: None,
+        method: method.to_string(),
+        new_account: true,
     })
 }
 

@@ -135,6 +135,8 @@ pub async fn finish_sign_up(
         },
         email,
         password_stamp: None,
+        method: Method::Passkey.to_string(),
+        new_account: true,
     })
 }
 

@@ -77,6 +77,8 @@ pub async fn finish_sign_in(
         },
         email: owner.email,
         password_stamp: None,
+        method: Method::Passkey.to_string(),
+        new_account: false,
     })
 }
 

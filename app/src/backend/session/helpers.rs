@@ -11,6 +11,7 @@ use crate::{
         http::{address_in, client_address, user_agent_of},
         lifecycle,
         limits::Counter,
+        notices::{notify, Notice},
         two_factor::{self, PendingSignIn},
         AppState,
     },
@@ -183,6 +184,21 @@ pub async fn sign_in(state: &AppState, signed_in: &SignedIn) -> Result<Session, 
     Ok(session)
 }
 
+/// Mails the owner of an account signed in to from a browser it had not
+/// been signed in from, at most once a limit window, so that nobody can
+/// flood the owner's mailbox by signing in from fresh browsers.
+async fn tell_of_new_browser(state: &AppState, signed_in: &SignedIn, record: &SessionRecord, client: IpAddr) {
+    let counter = [Counter::NewSignInNoticeByUser(signed_in.user.id)];
+    if state.limits.reserve(&state.db, &counter).await.is_err() {
+        return;
+    }
+    let notice = Notice::NewSignIn {
+        how: &signed_in.method,
+        browser: &record.user_agent,
+    };
+    notify(state, signed_in.user.id, notice, client).await;
+}
+
 /// Signs in a user who has proved a password (or finished a reset): at
 /// once, or, with two-step verification on, by leaving the sign-in pending
 /// in its cookie until a code follows.
@@ -244,6 +260,13 @@ pub async fn start_session(
     );
     state.db.insert_session(&started.record, state.clock.unix_now()).await?;
     let mut cookies = vec![state.sessions.seal(&started.session, state.clock.now())?];
+    let headers = request.map(|request| request.headers.clone()).unwrap_or_default();
+    if !state.devices.knows(&headers, signed_in.user.id) {
+        cookies.push(state.devices.remember(&headers, signed_in.user.id)?);
+        if !signed_in.new_account {
+            tell_of_new_browser(state, signed_in, &started.record, address_of(request)).await;
+        }
+    }
     if let Some(stamp) = &signed_in.password_stamp {
         let client = address_of(request);
         let counter = [Counter::DeviceCookieByAddress(client)];

@@ -43,6 +43,9 @@ pub struct PendingSignIn {
     pub user_id: UserId,
     pub email: String,
     pub password_stamp: Option<String>,
+    /// The first step's [`SignedIn::method`].
+    #[serde(default)]
+    pub method: String,
     /// Unix seconds.
     pub expires_at: i64,
 }
@@ -54,6 +57,7 @@ impl PendingSignIn {
             user_id: signed_in.user.id,
             email: signed_in.email.clone(),
             password_stamp: signed_in.password_stamp.clone(),
+            method: signed_in.method.clone(),
             expires_at: now + PENDING_SECONDS,
         }
     }
@@ -259,6 +263,8 @@ pub async fn finish_sign_in(
         user: account.user,
         email: account.email,
         password_stamp: pending.password_stamp.clone(),
+        method: pending.method.clone(),
+        new_account: false,
     })
 }
 
