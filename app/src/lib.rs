@@ -154,6 +154,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/forgot-password") view=ForgotPasswordPage ssr=SsrMode::Async/>
                     <Route path=path!("/reset-password") view=ResetPasswordPage ssr=SsrMode::Async/>
                     <Route path=path!("/verify-email") view=VerifyEmailPage ssr=SsrMode::Async/>
+                    <Route path=path!("/confirm-email") view=pages::recovery::ConfirmEmailPage ssr=SsrMode::Async/>
+                    <Route path=path!("/undo-email-change") view=pages::recovery::UndoEmailChangePage ssr=SsrMode::Async/>
                     <Route path=path!("/reauthenticate") view=ReauthenticateRoute ssr=SsrMode::Async/>
                     <Route path=path!("/two-factor") view=TwoFactorRoute ssr=SsrMode::Async/>
                 </Routes>

@@ -10,11 +10,11 @@ use leptos::server_fn::codec::GetUrl;
 #[cfg(feature = "ssr")]
 use crate::{
     backend::{
-        account_sessions, accounts, activity,
+        account_sessions, accounts, activity, email_change,
         http::{client_address, respond_to_form, FormPost},
         lifecycle, session, state,
     },
-    domain::{check_first_password, check_password_change},
+    domain::{check_first_password, check_password_change, Email},
 };
 #[cfg(feature = "ssr")]
 use leptos::server_fn::ServerFn;
@@ -184,4 +184,27 @@ pub async fn delete_account() -> Result<Done, AppError> {
 pub async fn account_activity() -> Result<Vec<ActivityEntry>, AppError> {
     let current = session::require_user_session()?;
     activity::recent(&state()?, current.user.id).await
+}
+
+/// `POST /api/account/email`: mails a link to `email` that makes it the
+/// account's address, and a notice to the address it has; nothing changes
+/// yet. An address another account has gets the same answer. Needs a
+/// recent proof.
+#[server(prefix = "/api", endpoint = "account/email")]
+pub async fn change_email(#[server(default)] email: String) -> Result<Done, AppError> {
+    let result = async {
+        let state = state()?;
+        let current = session::require_fresh_session(&state)?;
+        let email = Email::parse(&email)?;
+        email_change::request_change(&state, current.user.id, &email, client_address()).await?;
+        Ok(Done {})
+    }
+    .await;
+    let post = FormPost {
+        form: ChangeEmail::PATH,
+        page: "/account",
+        success: "/account?done=email-change-sent#email",
+        refill: &[("email", &email)],
+    };
+    respond_to_form(result, post)
 }

@@ -1,4 +1,5 @@
-//! Mailed links: password resets and email verification.
+//! Mailed links: password resets, email verification, and an email
+//! change's confirmation and undo.
 
 use crate::{
     error::AppError,
@@ -9,6 +10,7 @@ use leptos::prelude::*;
 #[cfg(feature = "ssr")]
 use crate::{
     backend::{
+        email_change,
         http::{client_address, respond_to_form, FormPost},
         recovery::{self, ResetOutcome},
         session, state, two_factor,
@@ -106,6 +108,45 @@ pub async fn send_verification_email() -> Result<Done, AppError> {
         form: SendVerificationEmail::PATH,
         page: "/account",
         success: "/account?done=verification-sent",
+        refill: &[],
+    };
+    respond_to_form(result, post)
+}
+
+/// `POST /api/auth/confirm-email`: makes the address a change link was
+/// mailed to the account's login, verified; the old address is mailed a
+/// way back.
+#[server(prefix = "/api", endpoint = "auth/confirm-email")]
+pub async fn confirm_email(#[server(default)] token: String) -> Result<Done, AppError> {
+    let result = async {
+        email_change::confirm_change(&state()?, &token, client_address()).await?;
+        Ok(Done {})
+    }
+    .await;
+    let post = FormPost {
+        form: ConfirmEmail::PATH,
+        page: "/confirm-email",
+        success: "/confirm-email?done=1",
+        refill: &[],
+    };
+    respond_to_form(result, post)
+}
+
+/// `POST /api/auth/undo-email-change`: puts back the address an undo link
+/// was mailed to and ends every session of the account, this browser's too.
+#[server(prefix = "/api", endpoint = "auth/undo-email-change")]
+pub async fn undo_email_change(#[server(default)] token: String) -> Result<Done, AppError> {
+    let result = async {
+        let state = state()?;
+        email_change::undo_change(&state, &token, client_address()).await?;
+        session::forget_cookie(&state)?;
+        Ok(Done {})
+    }
+    .await;
+    let post = FormPost {
+        form: UndoEmailChange::PATH,
+        page: "/undo-email-change",
+        success: "/undo-email-change?done=1",
         refill: &[],
     };
     respond_to_form(result, post)

@@ -70,6 +70,8 @@ pub enum Action {
     EnableAccount,
     /// An operator's `server admin end-sessions`.
     EndSessions,
+    EmailChange,
+    UndoEmailChange,
 }
 
 /// How it ended: the `outcome` of a line.
@@ -252,6 +254,22 @@ pub enum AuditEvent<'a> {
     AccountDeleted {
         user_id: UserId,
     },
+    /// A link to a new address was mailed (or, for an address with an
+    /// account, word that it has one).
+    EmailChangeRequested {
+        user_id: UserId,
+    },
+    EmailChangeLimited {
+        user_id: UserId,
+    },
+    EmailChanged {
+        user_id: UserId,
+    },
+    EmailChangeFailed,
+    EmailChangeUndone {
+        user_id: UserId,
+    },
+    EmailChangeUndoFailed,
     AccountDisabled {
         user_id: UserId,
     },
@@ -319,6 +337,10 @@ impl<'a> AuditEvent<'a> {
             CrossSiteRequestRefused { .. } => Action::CrossSiteRequest,
             DisabledAccountRefused { .. } => Action::Login,
             AccountDeleted { .. } => Action::DeleteAccount,
+            EmailChangeRequested { .. } | EmailChangeLimited { .. } | EmailChanged { .. } | EmailChangeFailed => {
+                Action::EmailChange
+            }
+            EmailChangeUndone { .. } | EmailChangeUndoFailed => Action::UndoEmailChange,
             AccountDisabled { .. } => Action::DisableAccount,
             AccountEnabled { .. } => Action::EnableAccount,
             SessionsEnded { .. } => Action::EndSessions,
@@ -336,7 +358,9 @@ impl<'a> AuditEvent<'a> {
             | EmailVerificationFailed
             | PasskeyRegistrationFailed { .. }
             | IdentityLinkFailed { .. }
-            | SecondStepFailed { .. } => Outcome::Failure,
+            | SecondStepFailed { .. }
+            | EmailChangeFailed
+            | EmailChangeUndoFailed => Outcome::Failure,
             RegistrationLimited { .. }
             | LoginLimited { .. }
             | ReauthenticationLimited { .. }
@@ -346,8 +370,11 @@ impl<'a> AuditEvent<'a> {
             | PasswordResetLimited
             | VerificationMailLimited { .. }
             | DeviceCookieLimited { .. }
-            | SecondStepLimited { .. } => Outcome::RateLimited,
-            PasswordResetRequested { .. } | VerificationMailRequested { .. } => Outcome::Accepted,
+            | SecondStepLimited { .. }
+            | EmailChangeLimited { .. } => Outcome::RateLimited,
+            PasswordResetRequested { .. } | VerificationMailRequested { .. } | EmailChangeRequested { .. } => {
+                Outcome::Accepted
+            }
             PasswordResetMailLimited { .. } => Outcome::MailLimited,
             CrossSiteRequestRefused { .. } | DisabledAccountRefused { .. } => Outcome::Refused,
             _ => Outcome::Success,
@@ -512,7 +539,11 @@ impl<'a> AuditEvent<'a> {
             | DisabledAccountRefused { user_id }
             | AccountDeleted { user_id }
             | AccountDisabled { user_id }
-            | AccountEnabled { user_id } => Fields {
+            | AccountEnabled { user_id }
+            | EmailChangeRequested { user_id }
+            | EmailChangeLimited { user_id }
+            | EmailChanged { user_id }
+            | EmailChangeUndone { user_id } => Fields {
                 user_id: Some(user_id),
                 ..Fields::default()
             },
@@ -524,7 +555,11 @@ impl<'a> AuditEvent<'a> {
                 email: Some(email),
                 ..Fields::default()
             },
-            PasswordResetFailed | PasswordResetLimited | EmailVerificationFailed => Fields::default(),
+            PasswordResetFailed
+            | PasswordResetLimited
+            | EmailVerificationFailed
+            | EmailChangeFailed
+            | EmailChangeUndoFailed => Fields::default(),
             EmailVerified { in_session } => Fields {
                 in_session: Some(in_session),
                 ..Fields::default()

@@ -84,6 +84,8 @@ pub enum Counter<'a> {
     SecondStepNoticeByUser(UserId),
     /// Mails telling a user of a sign-in from a new browser: one per window.
     NewSignInNoticeByUser(UserId),
+    /// Email changes a logged-in user asked for (each mails two addresses).
+    EmailChangeByUser(UserId),
 }
 
 impl Counter<'_> {
@@ -105,6 +107,7 @@ impl Counter<'_> {
             Self::SecondStepByUser(user_id) => format!("second-step-user:{user_id}"),
             Self::SecondStepNoticeByUser(user_id) => format!("second-step-notice:{user_id}"),
             Self::NewSignInNoticeByUser(user_id) => format!("new-sign-in-notice:{user_id}"),
+            Self::EmailChangeByUser(user_id) => format!("email-change:{user_id}"),
         }
     }
 
@@ -115,6 +118,7 @@ impl Counter<'_> {
             | Self::RecoveryByEmail(..)
             | Self::RecoveryMailByEmail(_)
             | Self::VerificationMailByUser(_)
+            | Self::EmailChangeByUser(_)
             | Self::SecondStepBySignIn(_)
             | Self::SecondStepByUser(_) => settings.login_failures_per_email,
             Self::SecondStepNoticeByUser(_) | Self::NewSignInNoticeByUser(_) => 1,
@@ -236,6 +240,7 @@ mod tests {
             Counter::SecondStepByUser(UserId::new(5)).key(),
             Counter::SecondStepNoticeByUser(UserId::new(5)).key(),
             Counter::NewSignInNoticeByUser(UserId::new(5)).key(),
+            Counter::EmailChangeByUser(UserId::new(5)).key(),
         ];
         for (i, a) in keys.iter().enumerate() {
             for b in &keys[i + 1..] {

@@ -10,6 +10,7 @@ pub mod ceremony;
 pub mod clock;
 pub mod db;
 pub mod device;
+pub mod email_change;
 pub mod http;
 pub mod lifecycle;
 pub mod limits;

@@ -32,13 +32,17 @@ pub enum Notice<'a> {
         how: &'a str,
         browser: &'a str,
     },
+    /// A link was mailed to `to` that makes it the account's address.
+    EmailChangeAsked {
+        to: &'a str,
+    },
 }
 
 impl Notice<'_> {
     /// The message to `to`, about a change made at `when` from `client`;
     /// `account_page` is where its owner can act on it.
     fn mail(self, to: &str, when: &str, client: IpAddr, account_page: &str) -> Mail {
-        let new_sign_in;
+        let written;
         let (subject, what, advice) = match self {
             Notice::PasswordChanged => (
                 format!("Your {SITE_NAME} password was changed"),
@@ -93,12 +97,24 @@ impl Notice<'_> {
                     "" => "an unknown browser".to_owned(),
                     known => Untrusted(known).to_string(),
                 };
-                new_sign_in = format!("Your account was signed in to {how} from a browser that had not signed in to it before ({browser}),");
+                written = format!("Your account was signed in to {how} from a browser that had not signed in to it before ({browser}),");
                 (
                     format!("New sign-in to your {SITE_NAME} account"),
-                    new_sign_in.as_str(),
+                    written.as_str(),
                     "If it was not you, someone else can sign in to your account: end that session on your account \
                      page at once, and change your password.",
+                )
+            }
+            Notice::EmailChangeAsked { to } => {
+                written = format!(
+                    "A change of your account's email address to {} was asked for",
+                    Untrusted(to)
+                );
+                (
+                    format!("A change of your {SITE_NAME} email address was asked for"),
+                    written.as_str(),
+                    "Nothing changes unless the link mailed to the new address is followed. If it was not you, \
+                     someone is signed in to your account: change your password and log out everywhere at once.",
                 )
             }
             Notice::AccountDeleted => (

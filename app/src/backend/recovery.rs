@@ -5,7 +5,7 @@
 
 use super::{
     accounts::{self, SignedIn},
-    db::{PasswordReset, TokenPurpose},
+    db::{NewToken, PasswordReset, TokenPurpose},
     device::credential_stamp,
     lifecycle,
     limits::Counter,
@@ -33,7 +33,7 @@ const RESET_LIFETIME: i64 = 60 * 60;
 const VERIFICATION_LIFETIME: i64 = 24 * 60 * 60;
 
 /// A new token, as mailed, and the hash the database keeps.
-fn new_token() -> (String, String) {
+pub(super) fn new_token() -> (String, String) {
     let token = super::hex(&rand::random::<[u8; 32]>());
     let hash = sha256_hex(&token);
     (token, hash)
@@ -101,13 +101,18 @@ async fn mail_new_link(state: &AppState, purpose: TokenPurpose, user_id: UserId,
     let (lifetime, page, mail): (i64, &str, fn(&str, &str) -> Mail) = match purpose {
         TokenPurpose::PasswordReset => (RESET_LIFETIME, "reset-password", reset_mail),
         TokenPurpose::EmailVerification => (VERIFICATION_LIFETIME, "verify-email", verification_mail),
+        TokenPurpose::EmailChange | TokenPurpose::UndoEmailChange => return Err(AppError::Internal),
     };
     let (token, hash) = new_token();
     let now = state.clock.unix_now();
-    state
-        .db
-        .store_token(purpose, user_id, &hash, now.plus(lifetime), now)
-        .await?;
+    let stored = NewToken {
+        purpose,
+        user_id,
+        token_hash: &hash,
+        email: None,
+        expires_at: now.plus(lifetime),
+    };
+    state.db.store_token(&stored, now).await?;
     let link = format!("{}/{page}?token={token}", state.public_origin);
     state.mailer.send(mail(email, &link)).await
 }
@@ -139,7 +144,7 @@ fn verification_mail(to: &str, link: &str) -> Mail {
 }
 
 /// A message whose point is one link.
-fn link_mail(to: &str, subject: String, intro: &str, link: &str, outro: &str) -> Mail {
+pub(super) fn link_mail(to: &str, subject: String, intro: &str, link: &str, outro: &str) -> Mail {
     let escaped = html_escape::encode_double_quoted_attribute(link);
     Mail {
         to: to.to_owned(),

@@ -16,6 +16,8 @@ pub enum Invalid {
     EmailTooLong,
     #[error("Enter a valid email address")]
     EmailInvalid,
+    #[error("That is already your email address")]
+    EmailUnchanged,
     #[error("Name is required")]
     NameRequired,
     #[error("Name must be at most 100 characters")]

@@ -12,10 +12,10 @@ use super::{
 };
 use crate::{
     api::{
-        list_passkeys, list_sessions, ChangePassword, EndListedSession, LogoutEverywhere, RemovePasskey, SetPassword,
-        UnlinkIdentity,
+        list_passkeys, list_sessions, ChangeEmail, ChangePassword, EndListedSession, LogoutEverywhere, RemovePasskey,
+        SetPassword, UnlinkIdentity,
     },
-    domain::{check_first_password, check_password_change},
+    domain::{check_first_password, check_password_change, Email, Problems},
     error::AppError,
     model::{ActiveSession, PasskeySummary, IDENTITY_FLASH},
     user_session::use_user_session,
@@ -41,6 +41,9 @@ pub fn AccountPage() -> impl IntoView {
     let set_password_problems = FormProblems::new(take_flash::<SetPassword>().as_ref());
     let remove_problems = FormProblems::new(take_flash::<RemovePasskey>().as_ref());
     let two_factor_problems = FormProblems::new(two_factor_flash().as_ref());
+    let email_flash = take_flash::<ChangeEmail>();
+    let email_problems = FormProblems::new(email_flash.as_ref());
+    let email_typed = email_flash.map(|flash| flash.value("email")).unwrap_or_default();
     let codes_left = StoredValue::new(codes_left_by_a_form());
     // A linking that failed at the provider comes back here to say why.
     let unlink_problems = FormProblems::new(
@@ -57,6 +60,7 @@ pub fn AccountPage() -> impl IntoView {
             remove_problems,
             unlink_problems,
             two_factor_problems,
+            email_problems,
         ]
         .iter()
         .any(FormProblems::any)
@@ -94,6 +98,7 @@ pub fn AccountPage() -> impl IntoView {
         <ErrorSummary problems=remove_problems/>
         <ErrorSummary problems=unlink_problems/>
         <ErrorSummary problems=two_factor_problems/>
+        <ErrorSummary problems=email_problems/>
         <ErrorSummary problems=sessions_problems/>
         <ErrorSummary problems=end_problems/>
         <h1>"Account"</h1>
@@ -101,7 +106,7 @@ pub fn AccountPage() -> impl IntoView {
             <EndOtherSessionsOffer action=everywhere problems=sessions_problems/>
         </Show>
         <p>"Logged in since " {since} "."</p>
-        <EmailSection/>
+        <EmailSection problems=email_problems typed=email_typed/>
         <Transition fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match methods.await {
@@ -327,7 +332,7 @@ fn LogoutEverywhereForm(action: ServerAction<LogoutEverywhere>, problems: FormPr
 
 /// Whether the email is verified, with a way to have the link sent again.
 #[component]
-fn EmailSection() -> impl IntoView {
+fn EmailSection(problems: FormProblems, typed: String) -> impl IntoView {
     let session = use_user_session();
     let verified = move || session.user.get().is_some_and(|user| user.email_verified);
     view! {
@@ -342,7 +347,28 @@ fn EmailSection() -> impl IntoView {
             >
                 <p>"Verified."</p>
             </Show>
+            <ChangeEmailForm problems typed/>
         </section>
+    }
+}
+
+/// A new address for the account: a link goes to it, and nothing changes
+/// until it is followed.
+#[component]
+fn ChangeEmailForm(problems: FormProblems, typed: String) -> impl IntoView {
+    let action = ServerAction::<ChangeEmail>::new();
+    let sent_before = done_without_javascript("email-change-sent");
+    let sent = move || sent_before || matches!(action.value().get(), Some(Ok(_)));
+    view! {
+        <CheckedForm action problems check=|input: &ChangeEmail| Email::parse(&input.email).map_err(Problems::from)>
+            <Field name="email" label="New email address" kind="email" autocomplete="email" value=typed problems/>
+            <p role="status">
+                {move || sent().then_some(
+                    "We sent a link to the new address. Your address changes when you follow it; it works for an hour.",
+                )}
+            </p>
+            <SubmitButton label="Change email" pending=action.pending()/>
+        </CheckedForm>
     }
 }
 

@@ -79,6 +79,8 @@ fn what(event: &str) -> &'static str {
         "two_factor_disabled" => "Two-step verification turned off",
         "recovery_codes_renewed" => "New recovery codes made",
         "account_disabled" => "Account disabled by an administrator",
+        "email_changed" => "Email address changed",
+        "email_change_undone" => "Email address change undone: every session ended",
         "account_enabled" => "Account enabled by an administrator",
         _ => "Account changed",
     }

@@ -1,5 +1,6 @@
 //! Pages reached from mailed links, and the one that sends a reset link:
-//! `/forgot-password`, `/reset-password`, `/verify-email`.
+//! `/forgot-password`, `/reset-password`, `/verify-email`, and an email
+//! change's `/confirm-email` and `/undo-email-change`.
 
 use super::{
     done_without_javascript,
@@ -10,14 +11,20 @@ use super::{
     query_value, LoginLink,
 };
 use crate::{
-    api::{ForgotPassword, ResetPassword, SendVerificationEmail, VerifyEmail},
+    api::{ConfirmEmail, ForgotPassword, ResetPassword, SendVerificationEmail, UndoEmailChange, VerifyEmail},
     domain::{Email, Password, Problems},
+    error::AppError,
     model::SignInOutcome,
     user_session::use_user_session,
 };
-use leptos::{prelude::*, task::spawn_local};
+use leptos::{
+    prelude::*,
+    server_fn::{codec::PostUrl, Http, ServerFn},
+    task::spawn_local,
+};
 use leptos_meta::Title;
 use leptos_router::hooks::use_navigate;
+use serde::de::DeserializeOwned;
 
 /// `/forgot-password`: mails a reset link to the address typed, if it is an account's.
 #[component]
@@ -99,34 +106,85 @@ pub fn ResetPasswordPage() -> impl IntoView {
     }
 }
 
-/// `/verify-email?token=...`: confirms the address with a button, never on
-/// merely opening the link (which mail scanners do).
+/// `/verify-email?token=...`: confirms the address.
 #[component]
 pub fn VerifyEmailPage() -> impl IntoView {
-    let action = ServerAction::<VerifyEmail>::new();
-    let problems = FormProblems::new(take_flash::<VerifyEmail>().as_ref());
+    view! {
+        <MailedLinkPage action={ServerAction::<VerifyEmail>::new()} title="Verify email" heading="Verify your email address" button="Verify email">
+            <p role="status">"Your email address is verified."</p>
+            <p><a href="/account">"Go to your account"</a></p>
+        </MailedLinkPage>
+    }
+}
+
+/// `/confirm-email?token=...`: makes the new address the account's.
+#[component]
+pub fn ConfirmEmailPage() -> impl IntoView {
+    view! {
+        <MailedLinkPage action={ServerAction::<ConfirmEmail>::new()} title="Confirm new email" heading="Confirm your new email address" button="Confirm new email">
+            <p role="status">"Your new email address is confirmed: log in with it from now on."</p>
+            <p><a href="/account">"Go to your account"</a></p>
+        </MailedLinkPage>
+    }
+}
+
+/// `/undo-email-change?token=...`: puts the old address back and ends
+/// every session; whoever changed it may still know the password.
+#[component]
+pub fn UndoEmailChangePage() -> impl IntoView {
+    view! {
+        <MailedLinkPage action={ServerAction::<UndoEmailChange>::new()} title="Undo email change" heading="Undo the change of your email address" button="Undo the change">
+            <p role="status">"Your email address is back, and every session of your account has ended."</p>
+            <p>
+                "If you did not make the change, someone else may know your password: "
+                <a href="/forgot-password">"reset your password"</a> " now."
+            </p>
+        </MailedLinkPage>
+    }
+}
+
+/// A page a mailed link opens: its token goes back with a button, never on
+/// merely opening the link (which mail scanners do); `children` once done.
+#[component]
+fn MailedLinkPage<S, OutputProtocol>(
+    action: ServerAction<S>,
+    title: &'static str,
+    heading: &'static str,
+    button: &'static str,
+    children: ChildrenFn,
+) -> impl IntoView
+where
+    S: ServerFn<Protocol = Http<PostUrl, OutputProtocol>, Error = AppError>
+        + DeserializeOwned
+        + Clone
+        + Send
+        + Sync
+        + 'static,
+    S::Output: Clone + Send + Sync + 'static,
+    OutputProtocol: 'static,
+{
+    let problems = FormProblems::new(take_flash::<S>().as_ref());
     let token = query_value("token").unwrap_or_default();
     let done_before = query_value("done").is_some();
     refresh_session_on_success(action);
     let done = move || done_before || matches!(action.value().get(), Some(Ok(_)));
     view! {
-        <Title text=title_of("Verify email", move || problems.any())/>
+        <Title text=title_of(title, move || problems.any())/>
         <ErrorSummary problems/>
-        <h1>"Verify your email address"</h1>
+        <h1>{heading}</h1>
         <Show
             when=done
             fallback=move || {
                 let token = token.clone();
                 view! {
-                    <CheckedForm action problems check={nothing_to_check::<VerifyEmail>}>
+                    <CheckedForm action problems check={nothing_to_check::<S>}>
                         <input type="hidden" name="token" value=token/>
-                        <SubmitButton label="Verify email" pending=action.pending()/>
+                        <SubmitButton label=button pending=action.pending()/>
                     </CheckedForm>
                 }
             }
         >
-            <p role="status">"Your email address is verified."</p>
-            <p><a href="/account">"Go to your account"</a></p>
+            {children()}
         </Show>
     }
 }

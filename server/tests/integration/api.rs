@@ -233,7 +233,10 @@ async fn session_endpoint_shows_the_public_session_only() {
 
     let (id, cookie) = app.register("Ada", "ada@example.com").await;
     let body = json(app.get("/api/_auth/session", Some(&cookie)).await).await;
-    assert_eq!(body["user"], json!({"id": id, "name": "Ada", "email_verified": false}));
+    assert_eq!(
+        body["user"],
+        json!({"id": id, "name": "Ada", "email_verified": false, "two_factor": false})
+    );
     let logged_in_at = body["logged_in_at"].as_str().unwrap();
     assert!(time::OffsetDateTime::parse(logged_in_at, &time::format_description::well_known::Rfc3339).is_ok());
     assert_eq!(body.as_object().unwrap().len(), 2, "never the secure section: {body}");

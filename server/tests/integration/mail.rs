@@ -172,17 +172,19 @@ async fn password_changes_and_logging_out_everywhere_are_told_by_mail() {
         .await;
     assert_eq!(everywhere.status(), StatusCode::OK);
 
-    // And the verification mail of the registration.
-    let delivered = smtp.wait_for(3, Duration::from_secs(10)).await;
-    assert_eq!(delivered.len(), 3, "{delivered:?}");
+    // And the verification mail of the registration, and the login's from
+    // a client that had not signed in before.
+    let delivered = smtp.wait_for(4, Duration::from_secs(10)).await;
+    assert_eq!(delivered.len(), 4, "{delivered:?}");
     let subjects: Vec<bool> = [
         "Subject: Your Sessions password was changed",
         "Subject: Your Sessions account was logged out everywhere",
+        "Subject: New sign-in to your Sessions account",
     ]
     .iter()
     .map(|subject| delivered.iter().any(|message| message.contains(subject)))
     .collect();
-    assert_eq!(subjects, [true, true], "{delivered:?}");
+    assert_eq!(subjects, [true, true, true], "{delivered:?}");
     for message in delivered
         .iter()
         .filter(|message| !message.contains("Confirm your email"))

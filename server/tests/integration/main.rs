@@ -16,6 +16,7 @@ mod attacks;
 mod audit;
 mod cluster;
 mod concurrency;
+mod email_change;
 mod faults;
 mod helpers;
 mod hostile_names;

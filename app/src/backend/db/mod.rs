@@ -22,6 +22,7 @@
 mod activity;
 mod attempts;
 mod ceremonies;
+mod email_change;
 mod identities;
 mod lifecycle;
 mod outbox;
@@ -35,12 +36,13 @@ mod two_factor;
 mod users;
 
 pub use activity::ActivityRecord;
+pub use email_change::EmailChanged;
 pub use identities::{IdentityRecord, NewIdentity};
 pub use outbox::ClaimedMail;
 pub use passkeys::{NewPasskey, PasskeyOwner, PasskeyRecord};
 pub use session_records::{SessionId, SessionRecord, SessionStanding};
 pub use sign_in_methods::Removal;
-pub use tokens::TokenPurpose;
+pub use tokens::{NewToken, TokenPurpose};
 pub use two_factor::TwoFactorRecord;
 pub use users::{Credentials, PasswordReset};
 

@@ -12,6 +12,11 @@ use sqlx::Connection;
 pub enum TokenPurpose {
     PasswordReset,
     EmailVerification,
+    /// Makes the address the token names the account's login.
+    EmailChange,
+    /// Brings back the address the token names, after a change its owner
+    /// did not make.
+    UndoEmailChange,
 }
 
 impl TokenPurpose {
@@ -19,6 +24,8 @@ impl TokenPurpose {
         match self {
             Self::PasswordReset => "password-reset",
             Self::EmailVerification => "email-verification",
+            Self::EmailChange => "email-change",
+            Self::UndoEmailChange => "undo-email-change",
         }
     }
 
@@ -27,8 +34,8 @@ impl TokenPurpose {
     /// is about to use; a verification link has nothing to protect.
     fn earlier_links_kept(self) -> i64 {
         match self {
-            Self::PasswordReset => 4,
-            Self::EmailVerification => 0,
+            Self::PasswordReset | Self::UndoEmailChange => 4,
+            Self::EmailVerification | Self::EmailChange => 0,
         }
     }
 }
@@ -37,40 +44,10 @@ impl Database {
     /// Stores a new token for the user beside at most
     /// [`TokenPurpose::earlier_links_kept`] earlier ones of the same purpose
     /// (the newest), and sweeps expired tokens.
-    pub async fn store_token(
-        &self,
-        purpose: TokenPurpose,
-        user_id: UserId,
-        token_hash: &str,
-        expires_at: UnixTime,
-        now: UnixTime,
-    ) -> Result<(), AppError> {
+    pub async fn store_token(&self, token: &NewToken<'_>, now: UnixTime) -> Result<(), AppError> {
         let mut connection = self.connection().await?;
         let mut tx = connection.begin().await.map_err(database_error)?;
-        sqlx::query("DELETE FROM account_tokens WHERE expires_at <= $1")
-            .bind(now)
-            .execute(&mut *tx)
-            .await
-            .map_err(database_error)?;
-        sqlx::query(
-            "DELETE FROM account_tokens WHERE user_id = $1 AND purpose = $2 AND token_hash NOT IN \
-             (SELECT token_hash FROM account_tokens WHERE user_id = $1 AND purpose = $2 \
-              ORDER BY expires_at DESC, token_hash LIMIT $3)",
-        )
-        .bind(user_id)
-        .bind(purpose.as_str())
-        .bind(purpose.earlier_links_kept())
-        .execute(&mut *tx)
-        .await
-        .map_err(database_error)?;
-        sqlx::query("INSERT INTO account_tokens (token_hash, purpose, user_id, expires_at) VALUES ($1, $2, $3, $4)")
-            .bind(token_hash)
-            .bind(purpose.as_str())
-            .bind(user_id)
-            .bind(expires_at)
-            .execute(&mut *tx)
-            .await
-            .map_err(database_error)?;
+        store_token_in(&mut tx, token, now).await?;
         tx.commit().await.map_err(database_error)
     }
 
@@ -166,4 +143,46 @@ pub(super) async fn spend_token(
     .fetch_optional(&mut **tx)
     .await
     .map_err(database_error)
+}
+
+/// A token about to be stored.
+pub struct NewToken<'a> {
+    pub purpose: TokenPurpose,
+    pub user_id: UserId,
+    pub token_hash: &'a str,
+    /// The address it is about ([`TokenPurpose::EmailChange`] and its undo).
+    pub email: Option<&'a str>,
+    pub expires_at: UnixTime,
+}
+
+/// [`Database::store_token`] within `tx`.
+pub(super) async fn store_token_in(tx: &mut Tx<'_>, token: &NewToken<'_>, now: UnixTime) -> Result<(), AppError> {
+    sqlx::query("DELETE FROM account_tokens WHERE expires_at <= $1")
+        .bind(now)
+        .execute(&mut **tx)
+        .await
+        .map_err(database_error)?;
+    sqlx::query(
+        "DELETE FROM account_tokens WHERE user_id = $1 AND purpose = $2 AND token_hash NOT IN \
+         (SELECT token_hash FROM account_tokens WHERE user_id = $1 AND purpose = $2 \
+          ORDER BY expires_at DESC, token_hash LIMIT $3)",
+    )
+    .bind(token.user_id)
+    .bind(token.purpose.as_str())
+    .bind(token.purpose.earlier_links_kept())
+    .execute(&mut **tx)
+    .await
+    .map_err(database_error)?;
+    sqlx::query(
+        "INSERT INTO account_tokens (token_hash, purpose, user_id, expires_at, email) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(token.token_hash)
+    .bind(token.purpose.as_str())
+    .bind(token.user_id)
+    .bind(token.expires_at)
+    .bind(token.email)
+    .execute(&mut **tx)
+    .await
+    .map_err(database_error)?;
+    Ok(())
 }

@@ -420,7 +420,7 @@ pub(super) async fn insert_passwordless_user_in(
 }
 
 /// A unique violation on inserting a user is its email, taken.
-fn email_taken_or_database_error(err: sqlx::Error) -> AppError {
+pub(super) fn email_taken_or_database_error(err: sqlx::Error) -> AppError {
     match err.as_database_error() {
         Some(db_err) if db_err.is_unique_violation() => AppError::EmailTaken,
         _ => database_error(err),

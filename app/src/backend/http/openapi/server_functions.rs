@@ -115,6 +115,25 @@ pub(super) fn server_functions() -> Vec<Documented> {
         )
             .form()
             .refuses(&[BAD_LINK, INVALID, DISABLED, LIMITED]),
+        endpoint::<ChangeEmail>(
+            "Mail a link to `email` that makes it the account's address, and a notice to the current one; nothing \
+             changes yet. An address another account has gets the same answer",
+        )
+        .form()
+        .logged_in()
+        .refuses(&[INVALID, REAUTHENTICATE, LIMITED]),
+        endpoint::<ConfirmEmail>(
+            "Make the address a change link was mailed to the account's login, verified; the old address is mailed \
+             a link that puts it back",
+        )
+        .form()
+        .refuses(&[BAD_LINK, EMAIL_TAKEN]),
+        endpoint::<UndoEmailChange>(
+            "Put back the address an undo link was mailed to; every session of the account ends and this cookie is \
+             cleared",
+        )
+        .form()
+        .refuses(&[BAD_LINK, EMAIL_TAKEN]),
         endpoint::<VerifyEmail>("Verify the email with a mailed token")
             .form()
             .refuses(&[BAD_LINK, LIMITED]),
