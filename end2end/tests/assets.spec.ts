@@ -14,6 +14,13 @@ import type { Response } from "@playwright/test";
  */
 const LOGIN_SCRIPT_BUDGET = 8 * 1024;
 
+/**
+ * Most bytes of wasm (as sent, with brotli) a first load may bring: about
+ * 330 KB now. The budget is there to catch a dependency the browser need not
+ * carry, such as the full email rules' Unicode tables (126 KB).
+ */
+const WASM_BUDGET = 350 * 1024;
+
 /** Records every response for a built file (`/pkg/...`) the page receives. */
 function builtFiles(page: Page): Response[] {
   const seen: Response[] = [];
@@ -49,6 +56,17 @@ test("built files are named by their content and kept for good; pages are not", 
     expect(file.headers()["content-encoding"], fileName(file)).toBe("br");
     expect(file.headers()["vary"], fileName(file)).toContain("accept-encoding");
   }
+});
+
+test("the app's wasm stays within its budget as sent", async ({ page }) => {
+  const files = builtFiles(page);
+  await page.goto("/");
+  await live(page);
+  const wasm = files.find((file) => fileName(file).endsWith(".wasm"));
+  expect(wasm, "the app's wasm").toBeDefined();
+  const { responseBodySize } = await wasm!.request().sizes();
+  expect(responseBodySize).toBeGreaterThan(0);
+  expect(responseBodySize).toBeLessThanOrEqual(WASM_BUDGET);
 });
 
 /** Most requests for code (js, wasm, css) a first load of a page may make. */

@@ -1,7 +1,7 @@
-// The end of an account's life as its owner meets it: "Delete account" on
-// the account page, a confirmation page that says what goes, then the home
-// page logged out, with and without JavaScript; the address can register
-// again.
+// An account's life as its owner meets it: changing its email address
+// through the mailed link (and taking it back from the old address), the
+// recent activity, and "Delete account" with a confirmation page that says
+// what goes, then the home page logged out; with and without JavaScript.
 import {
   test,
   expect,
@@ -11,7 +11,10 @@ import {
   loginThroughForm,
   at,
   expectNoViolations,
+  mailingTo,
+  PASSWORD,
 } from "./fixtures";
+import { linkTo } from "../smtp";
 
 test.use({ expectedHttpErrors: [401] });
 
@@ -67,4 +70,52 @@ test.describe("without JavaScript", () => {
     await page.goto("/account");
     await expect(page).toHaveURL(at("/login\\?redirect=/account"));
   });
+});
+
+test.describe("changing the email address", () => {
+  test.use(mailingTo);
+
+  for (const scripted of [true, false]) {
+    test(`takes the mailed link, then the old address can take it back, ${scripted ? "with" : "without"} JavaScript`, async ({
+      browser,
+      smtp,
+    }) => {
+      const context = await browser.newContext({ javaScriptEnabled: scripted });
+      const page = await context.newPage();
+      const email = uniqueEmail("moving");
+      const newEmail = uniqueEmail("moved");
+      await registerThroughForm(page, "Moving Ada", email, PASSWORD, "", scripted);
+      await page.goto("/account");
+      if (scripted) await live(page);
+      const section = page.getByRole("region", { name: "Email address" });
+      await section.getByLabel("New email address").fill(newEmail);
+      await section.getByRole("button", { name: "Change email" }).click();
+      await expect(section.getByRole("status")).toContainText("We sent a link to the new address.");
+      if (scripted) await expectNoViolations(page);
+      expect((await smtp.mailAbout("A change of your Sessions email address was asked for")).to).toBe(email);
+
+      const link = await smtp.mailAbout("Confirm your new email address for Sessions");
+      expect(link.to).toBe(newEmail);
+      await page.goto(linkTo(link, "/confirm-email"));
+      if (scripted) await live(page);
+      await page.getByRole("button", { name: "Confirm new email" }).click();
+      await expect(page.getByRole("status")).toHaveText("Your new email address is confirmed: log in with it from now on.");
+
+      await page.getByRole("link", { name: "Go to your account" }).click();
+      const activity = page.getByRole("region", { name: "Recent activity" });
+      await expect(activity.getByRole("listitem").first()).toContainText("Email address changed");
+
+      const undo = await smtp.mailAbout("Your Sessions email address was changed");
+      expect(undo.to).toBe(email);
+      await page.goto(linkTo(undo, "/undo-email-change"));
+      if (scripted) await live(page);
+      await page.getByRole("button", { name: "Undo the change" }).click();
+      await expect(page.getByRole("status")).toHaveText(
+        "Your email address is back, and every session of your account has ended.",
+      );
+      await page.goto("/account");
+      await expect(page).toHaveURL(at("/login\\?redirect=/account"));
+      await context.close();
+    });
+  }
 });
