@@ -10,7 +10,7 @@ test("logging out everywhere ends the other browser's session and keeps this one
   await expect(other).toHaveURL(at("/users"));
 
   await page.getByRole("link", { name: "Account" }).click();
-  await expect(page.getByRole("heading", { name: "Account" })).toBeVisible();
+  await expect(page.getByRole("heading", { name: "Account", exact: true })).toBeVisible();
   await page.getByRole("button", { name: "Log out everywhere" }).click();
   await expect(page.getByRole("status").filter({ hasText: "Every other session" })).toBeVisible();
 

@@ -111,7 +111,7 @@ test("passkey autofill on the login form signs in by itself once chosen", async 
   // person would from the email field's suggestions.
   await page.goto("/login?redirect=/account");
   await expect(page).toHaveURL(at("/account"));
-  await expect(page.getByRole("heading", { name: "Account" })).toBeVisible();
+  await expect(page.getByRole("heading", { name: "Account", exact: true })).toBeVisible();
   const [passkey] = await authenticator.credentials();
   expect(passkey.signCount).toBeGreaterThan(0);
 });

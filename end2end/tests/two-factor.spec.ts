@@ -67,7 +67,7 @@ test("turned on with a code from the secret shown, it asks every login for a cod
 
   await section.getByLabel("Code", { exact: true }).fill("000000" === codeNow(secret) ? "111111" : "000000");
   await section.getByRole("button", { name: "Turn on" }).click();
-  await expect(section.locator(".error-summary li")).toHaveText(["Invalid code"]);
+  await expect(page.locator(".error-summary li")).toHaveText(["Invalid code"]);
   await section.getByLabel("Code", { exact: true }).fill(codeNow(secret));
   await section.getByRole("button", { name: "Turn on" }).click();
   const codes = section.locator(".recovery-codes code");

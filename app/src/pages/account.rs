@@ -336,8 +336,8 @@ fn EmailSection(problems: FormProblems, typed: String) -> impl IntoView {
     let session = use_user_session();
     let verified = move || session.user.get().is_some_and(|user| user.email_verified);
     view! {
-        <section aria-labelledby="email">
-            <h2 id="email">"Email address"</h2>
+        <section aria-labelledby="email-address">
+            <h2 id="email-address">"Email address"</h2>
             <Show
                 when=verified
                 fallback=|| view! {
