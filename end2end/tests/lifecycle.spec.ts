@@ -115,6 +115,8 @@ test.describe("changing the email address", () => {
       await expect(page.getByRole("status")).toHaveText(
         "Your email address is back, and every session of your account has ended.",
       );
+      await expect(page.getByText("We sent a link to set a new password to your address.")).toBeVisible();
+      expect((await smtp.mailAbout("Reset your Sessions password")).to).toBe(email);
       await page.goto("/account");
       await expect(page).toHaveURL(at("/login\\?redirect=/account"));
       await context.close();

@@ -1,8 +1,9 @@
 //! Changing the address an account signs in with. A link mailed to the new
 //! address proves it; nothing changes until it is followed. The old address
 //! is told at once, and once the change is made it gets a link that puts it
-//! back and ends every session: the owner's way out when someone else,
-//! signed in to the account, moved it to an address of theirs.
+//! back, ends every session and removes every way in that may have been
+//! added: the owner's way out when someone else, signed in to the account,
+//! moved it to an address of theirs.
 
 use super::{
     audit::{record_refusal, AuditEvent},
@@ -10,7 +11,7 @@ use super::{
     limits::Counter,
     mail::Mail,
     notices::{notify_address, Notice},
-    recovery::{link_mail, new_token},
+    recovery::{self, link_mail, new_token},
     sha256_hex, AppState,
 };
 use crate::{
@@ -99,8 +100,11 @@ pub async fn confirm_change(state: &AppState, token: &str, client: IpAddr) -> Re
         .await
 }
 
-/// Puts back the address an undo link was mailed to, and ends every
-/// session of the account. [`AppError::InvalidLink`] as for the others.
+/// Puts back the address an undo link was mailed to; every way in the
+/// other party may have set up goes with every session (see
+/// [`Database::undo_email_change`](super::db::Database::undo_email_change)),
+/// and the address is mailed a link to set a new password.
+/// [`AppError::InvalidLink`] as for the others.
 #[tracing::instrument(skip_all, fields(%client))]
 pub async fn undo_change(state: &AppState, token: &str, client: IpAddr) -> Result<(), AppError> {
     let Some(undone) = state
@@ -115,7 +119,7 @@ pub async fn undo_change(state: &AppState, token: &str, client: IpAddr) -> Resul
         user_id: undone.user_id,
     }
     .record(client);
-    Ok(())
+    recovery::mail_new_link(state, TokenPurpose::PasswordReset, undone.user_id, &undone.new_email).await
 }
 
 fn change_mail(to: &str, link: &str) -> Mail {
@@ -151,8 +155,9 @@ fn undo_mail(to: &str, new_email: &str, link: &str) -> Mail {
         format!("Your {SITE_NAME} email address was changed"),
         &format!(
             "The email address of your {SITE_NAME} account was changed from this one to {new_email}. \
-             If it was not you, this link puts this address back and logs out every session; it works \
-             once, for 7 days:"
+             If it was not you, this link takes the account back: this address returns, every session \
+             ends, every way to sign in that may have been added goes, and you set a new password. It \
+             works once, for 7 days:"
         ),
         link,
         "If it was you, there is nothing to do.",

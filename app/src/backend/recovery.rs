@@ -97,7 +97,12 @@ async fn mail_reset_link(state: &AppState, email: &str) -> Result<(), AppError> 
 /// Stores a new token of `purpose` for the user (see
 /// `Database::store_token` for which earlier ones keep working), and
 /// mails its link to `email`.
-async fn mail_new_link(state: &AppState, purpose: TokenPurpose, user_id: UserId, email: &str) -> Result<(), AppError> {
+pub(super) async fn mail_new_link(
+    state: &AppState,
+    purpose: TokenPurpose,
+    user_id: UserId,
+    email: &str,
+) -> Result<(), AppError> {
     let (lifetime, page, mail): (i64, &str, fn(&str, &str) -> Mail) = match purpose {
         TokenPurpose::PasswordReset => (RESET_LIFETIME, "reset-password", reset_mail),
         TokenPurpose::EmailVerification => (VERIFICATION_LIFETIME, "verify-email", verification_mail),

@@ -128,16 +128,17 @@ pub fn ConfirmEmailPage() -> impl IntoView {
     }
 }
 
-/// `/undo-email-change?token=...`: puts the old address back and ends
-/// every session; whoever changed it may still know the password.
+/// `/undo-email-change?token=...`: puts the old address back, with every
+/// way in the other party may have set up gone.
 #[component]
 pub fn UndoEmailChangePage() -> impl IntoView {
     view! {
         <MailedLinkPage action={ServerAction::<UndoEmailChange>::new()} title="Undo email change" heading="Undo the change of your email address" button="Undo the change">
             <p role="status">"Your email address is back, and every session of your account has ended."</p>
             <p>
-                "If you did not make the change, someone else may know your password: "
-                <a href="/forgot-password">"reset your password"</a> " now."
+                "Whoever changed it may have set up ways to sign in: the password, passkeys, sign-in providers "
+                "and two-step verification of the account are gone. We sent a link to set a new password to "
+                "your address."
             </p>
         </MailedLinkPage>
     }

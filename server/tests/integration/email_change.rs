@@ -97,10 +97,37 @@ async fn the_new_address_is_the_login_once_its_link_is_followed_and_the_old_one_
             "every session ends"
         );
     }
-    assert_eq!(app.login("ada@example.com", PASSWORD).await.status(), StatusCode::OK);
+    // Whoever changed it knew the password: it goes, with every other way
+    // in, and the address gets a link to set a new one.
+    assert_eq!(
+        app.login("ada@example.com", PASSWORD).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
     assert_eq!(
         app.login("ada.new@example.com", PASSWORD).await.status(),
         StatusCode::UNAUTHORIZED
+    );
+    let mut resets = smtp
+        .wait_for_about("Reset your Sessions password", 2, std::time::Duration::from_secs(10))
+        .await;
+    resets.retain(|mail| mail.token("/reset-password") != reset_token);
+    assert_eq!(resets.len(), 1);
+    assert_eq!(resets[0].to, "ada@example.com");
+    let new_password = "the owner's own passphrase";
+    let reset = app
+        .post_form(
+            "/api/auth/reset-password",
+            &[
+                ("token", &resets[0].token("/reset-password")),
+                ("password", new_password),
+            ],
+            None,
+        )
+        .await;
+    assert_eq!(reset.status(), StatusCode::OK);
+    assert_eq!(
+        app.login("ada@example.com", new_password).await.status(),
+        StatusCode::OK
     );
     let again = app
         .post_form("/api/auth/undo-email-change", &[("token", &undo_token)], None)

@@ -2,9 +2,9 @@
 //! transaction that spends its token.
 
 use super::{
-    database_error,
+    database_error, run_for_user_in,
     tokens::{store_token_in, NewToken, TokenPurpose},
-    users::email_taken_or_database_error,
+    users::{email_taken_or_database_error, remove_unproved_methods_in},
     Database, Tx,
 };
 use crate::backend::clock::UnixTime;
@@ -65,8 +65,10 @@ impl Database {
     }
 
     /// Spends a live undo token: the address it names is the account's
-    /// again, verified, and every session and link of the account ends.
-    /// `None` when the token is not live.
+    /// again, verified and claimed, and everything the other party may have
+    /// set up goes: the password, passkeys, identities, two-step
+    /// verification, every session and every link. The owner then sets a
+    /// new password from a reset link. `None` when the token is not live.
     pub async fn undo_email_change(&self, token_hash: &str, now: UnixTime) -> Result<Option<EmailChanged>, AppError> {
         let mut connection = self.connection().await?;
         let mut tx = connection.begin().await.map_err(database_error)?;
@@ -76,16 +78,16 @@ impl Database {
             return Ok(None);
         };
         let changed_to = set_email_in(&mut tx, user_id, &old_email, now).await?;
-        for statement in [
-            "DELETE FROM account_tokens WHERE user_id = $1",
-            "DELETE FROM sessions WHERE user_id = $1",
-        ] {
-            sqlx::query(statement)
-                .bind(user_id)
-                .execute(&mut *tx)
-                .await
-                .map_err(database_error)?;
-        }
+        remove_unproved_methods_in(&mut tx, user_id, now).await?;
+        run_for_user_in(
+            &mut tx,
+            user_id,
+            &[
+                "DELETE FROM account_tokens WHERE user_id = $1",
+                "DELETE FROM sessions WHERE user_id = $1",
+            ],
+        )
+        .await?;
         tx.commit().await.map_err(database_error)?;
         Ok(Some(EmailChanged {
             user_id,
