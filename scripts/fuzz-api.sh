@@ -70,8 +70,8 @@ fuzz() {
     --max-examples "$examples" --workers 2 --seed "${FUZZ_SEED:-1}" --no-color "${@:2}"
 }
 
-# Those that end the session, or start another in its place.
-session_enders='^/api/(auth/(logout|login|reset-password|passkey/(login|register))|_auth/session|register|account/(logout-everywhere|password|set-password|end-session|sessions/\{id\}))$'
+# Those that end the session (or the account), or start another in its place.
+session_enders='^/api/(auth/(logout|login|reset-password|passkey/(login|register))|_auth/session|register|account/(logout-everywhere|password|set-password|end-session|sessions/\{id\}|delete))$'
 
 step "Fuzzing every endpoint, anonymous ($examples examples an operation)"
 fuzz anonymous

@@ -97,8 +97,10 @@ pub async fn record_activity(State(state): State<AppState>, request: Request, ne
         event.at = now;
     }
     let swept_before = UnixTime::from_seconds(now.seconds() - state.activity_retention);
-    if let Err(err) = state.db.insert_activity(&events, swept_before).await {
-        tracing::warn!(error = %err, events = events.len(), "account activity not stored");
+    match state.db.insert_activity(&events, swept_before).await {
+        // The account was deleted meanwhile, and its activity with it.
+        Ok(()) | Err(AppError::Unauthorized) => {}
+        Err(err) => tracing::warn!(error = %err, events = events.len(), "account activity not stored"),
     }
     response
 }

@@ -370,3 +370,33 @@ async fn a_sign_in_from_a_new_browser_is_mailed_once_per_browser_and_at_most_onc
     assert!(told.iter().any(|text| text.contains("Tablet Browser/1.0")));
     app.stop().await;
 }
+
+#[tokio::test]
+async fn requests_racing_the_accounts_deletion_are_answered_never_as_a_server_error() {
+    let app = TestApp::start().await;
+    let mut statuses = Vec::new();
+    for round in 0..5 {
+        let email = format!("racer{round}@example.com");
+        let (_, cookie) = app.register("Racer", &email).await;
+        let setups = (0..6).map(|_| app.post_form("/api/account/two-factor/setup", &[], Some(&cookie)));
+        let wrong = (0..4).map(|_| {
+            app.post_form(
+                "/api/account/reauthenticate",
+                &[("password", "not the password")],
+                Some(&cookie),
+            )
+        });
+        let (deleted, setups, wrong) = tokio::join!(
+            app.post_form("/api/account/delete", &[], Some(&cookie)),
+            futures::future::join_all(setups),
+            futures::future::join_all(wrong),
+        );
+        assert_eq!(deleted.status(), StatusCode::OK);
+        statuses.extend(setups.iter().chain(&wrong).map(reqwest::Response::status));
+    }
+    assert!(
+        statuses.iter().all(|status| [200, 401, 429].contains(&status.as_u16())),
+        "a request whose account went meanwhile is not logged in, never a server error: {statuses:?}"
+    );
+    app.stop().await;
+}

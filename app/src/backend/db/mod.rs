@@ -263,6 +263,14 @@ async fn run_for_user_in(tx: &mut Tx<'_>, user_id: UserId, statements: &[&str]) 
 }
 
 fn database_error(err: sqlx::Error) -> AppError {
+    // Every foreign key names a user: a row written for one deleted meanwhile
+    // (the account deleted by another request) is a request whose user is gone.
+    if let sqlx::Error::Database(db_err) = &err {
+        if db_err.is_foreign_key_violation() {
+            tracing::info!(error = %Causes(&err), "a write for a user deleted meanwhile");
+            return AppError::Unauthorized;
+        }
+    }
     let unavailable = match &err {
         sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => true,
         sqlx::Error::Database(db_err) => is_busy(db_err.code().as_deref()),
