@@ -5,7 +5,7 @@
 //! finds the account and prints.
 
 use crate::{config::Config, startup::open_for_operators};
-use app::backend::{clock::rfc3339_of, lifecycle, AppState};
+use app::backend::{activity, clock::rfc3339_of, lifecycle, AppState};
 use app::domain::{Email, UserId};
 use clap::{Args, Subcommand};
 use std::{
@@ -52,7 +52,8 @@ const OPERATOR: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
 /// Runs `command`: what to print on success, or the problem.
 pub async fn run(config: Config, command: AdminCommand) -> Result<String, String> {
     let state = open_for_operators(&config).await.map_err(|err| err.to_string())?;
-    let outcome = act(&state, command).await;
+    // The account's activity shows what an operator did to it.
+    let outcome = activity::recording(&state, "server admin".to_owned(), act(&state, command)).await;
     state.mailer.stop().await;
     state.db.close().await;
     outcome

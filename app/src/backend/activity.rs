@@ -3,7 +3,8 @@
 //! changes to how the account signs in), with the browser and address it
 //! came from. [`AuditEvent::record`] notes each in the request it happens
 //! in; [`record_activity`], around every request, stores the request's
-//! notes once it is answered, in one transaction. A request that notes
+//! notes once it is answered, in one transaction (and [`recording`] an
+//! operator's command's). A request that notes
 //! nothing (nearly all of them) costs nothing more.
 
 use super::{
@@ -21,6 +22,7 @@ use axum::{
     response::Response,
 };
 use std::{
+    future::Future,
     net::IpAddr,
     sync::{Arc, Mutex},
 };
@@ -41,8 +43,8 @@ struct Noted {
 
 /// Notes `event` for the activity of the user it names, if it is one the
 /// owner should see: not a refusal past a limit (a flood would fill the
-/// list) nor a mail merely asked for. Outside a request (an operator's
-/// command), nothing is noted.
+/// list) nor a mail merely asked for. Outside [`recording`], nothing is
+/// noted.
 pub fn note(event: &AuditEvent<'_>, client: Option<IpAddr>) {
     let Some((user_id, name, method)) = entry_of(event) else {
         return;
@@ -83,14 +85,21 @@ fn entry_of(event: &AuditEvent<'_>) -> Option<(UserId, String, String)> {
 /// Stores the activity the request noted, once it is answered: a failure to
 /// store is logged, never the request's.
 pub async fn record_activity(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let user_agent = user_agent_of(request.headers());
+    recording(&state, user_agent, next.run(request)).await
+}
+
+/// Runs `work`, noting the events it records as coming from `user_agent`,
+/// then stores them: each request's, and each operator's command.
+pub async fn recording<T>(state: &AppState, user_agent: String, work: impl Future<Output = T>) -> T {
     let noted = Noted {
-        user_agent: user_agent_of(request.headers()),
+        user_agent,
         events: Arc::default(),
     };
-    let response = NOTED.scope(noted.clone(), next.run(request)).await;
+    let done = NOTED.scope(noted.clone(), work).await;
     let mut events = std::mem::take(&mut *noted.events.lock().unwrap_or_else(|poisoned| poisoned.into_inner()));
     if events.is_empty() {
-        return response;
+        return done;
     }
     let now = state.clock.unix_now();
     for event in &mut events {
@@ -102,7 +111,7 @@ pub async fn record_activity(State(state): State<AppState>, request: Request, ne
         Ok(()) | Err(AppError::Unauthorized) => {}
         Err(err) => tracing::warn!(error = %err, events = events.len(), "account activity not stored"),
     }
-    response
+    done
 }
 
 /// The user's newest events, newest first, for the account page.

@@ -121,6 +121,27 @@ async fn an_operator_disables_and_enables_an_account_and_every_way_in_is_refused
     let (ok, out, _) = admin(&app, &["enable", "--email", "ada@example.com"]);
     assert!(ok);
     assert_eq!(out, "ada@example.com was not disabled; nothing changed");
+    // The owner sees what the operator did, and the refused sign-in.
+    let cookie = app.login_cookie("ada@example.com", PASSWORD).await;
+    let listed = json(app.get("/api/account/activity", Some(&cookie)).await).await;
+    let operator: Vec<(&str, &str, &str)> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|entry| entry["event"] != "logged_in" && entry["event"] != "login_failed")
+        .map(|entry| {
+            let text = |field: &str| entry[field].as_str().unwrap();
+            (text("event"), text("user_agent"), text("address"))
+        })
+        .collect();
+    assert_eq!(
+        operator[..3],
+        [
+            ("account_enabled", "server admin", "127.0.0.1"),
+            ("disabled_account_refused", "", "127.0.0.1"),
+            ("account_disabled", "server admin", "127.0.0.1"),
+        ]
+    );
     app.stop().await;
 }
 
