@@ -233,12 +233,13 @@ pub async fn finish_second_step(state: &AppState, code: &str) -> Result<UserSumm
 }
 
 /// The cookie of a sign-in waiting for its second step, when the user has
-/// two-step verification on; `None` when the session may start now.
+/// two-step verification on; `None` when the session may start now (and
+/// [`start_session`] refuses a disabled account).
 pub async fn pending_cookie(state: &AppState, signed_in: &SignedIn) -> Result<Option<HeaderValue>, AppError> {
-    lifecycle::refuse_disabled(state, signed_in.user.id, client_address()).await?;
     if !two_factor::second_step_due(state, signed_in).await? {
         return Ok(None);
     }
+    lifecycle::refuse_disabled(state, signed_in.user.id, client_address()).await?;
     let pending = PendingSignIn::after(signed_in, state.clock.unix_now().seconds());
     state.pending_sign_ins.issue(&pending).map(Some)
 }
@@ -260,9 +261,10 @@ pub async fn start_session(
     );
     state.db.insert_session(&started.record, state.clock.unix_now()).await?;
     let mut cookies = vec![state.sessions.seal(&started.session, state.clock.now())?];
-    let headers = request.map(|request| request.headers.clone()).unwrap_or_default();
-    if !state.devices.knows(&headers, signed_in.user.id) {
-        cookies.push(state.devices.remember(&headers, signed_in.user.id)?);
+    let no_headers = http::HeaderMap::new();
+    let headers = request.map_or(&no_headers, |request| &request.headers);
+    if !state.devices.knows(headers, signed_in.user.id) {
+        cookies.push(state.devices.remember(headers, signed_in.user.id)?);
         if !signed_in.new_account {
             tell_of_new_browser(state, signed_in, &started.record, address_of(request)).await;
         }
