@@ -66,6 +66,11 @@ else
   step "SKIPPED: the HTTP integration tests on PostgreSQL (nothing answers at 127.0.0.1:5432; set TEST_POSTGRES_URL to use another server)"
 fi
 
+step "SECURITY.md's map: every ASVS requirement it covers has a row, every test it names exists"
+# Lists the tests with the same `cargo test` as above (built already, so
+# nothing is compiled again) and asks Playwright for its list.
+node scripts/check-security-map.mjs
+
 step "Fuzzing the API from its OpenAPI document (schemathesis)"
 ./scripts/fuzz-api.sh
 
