@@ -99,7 +99,8 @@ function run(command, args, cwd) {
 function parseCargoList(text) {
   const binaries = new Map();
   let current = null;
-  for (const line of text.split("\n")) {
+  // Without colour codes, should CARGO_TERM_COLOR=always be set.
+  for (const line of text.replace(/\x1b\[[0-9;]*m/g, "").split("\n")) {
     const running = line.match(/^\s*Running (?:unittests )?(\S+) \((.+)\)\s*$/);
     if (running) {
       const binary = path.basename(running[2]).replace(/-[0-9a-f]{16}(\.exe)?$/, "");
@@ -120,7 +121,7 @@ function parseCargoList(text) {
 /** The tests of `npx playwright test --list`: "file › describe › title" keys. */
 function parsePlaywrightList(text) {
   const tests = new Set();
-  for (const line of text.split("\n")) {
+  for (const line of text.replace(/\x1b\[[0-9;]*m/g, "").split("\n")) {
     const listed = line.match(/^\s*\[[^\]]+\] › (.+?):\d+:\d+ › (.+?)\s*$/);
     if (listed) tests.add(`${listed[1]} › ${listed[2]}`);
   }
