@@ -66,6 +66,56 @@ async fn the_list_shows_each_session_newest_first_with_this_one_marked() {
     app.stop().await;
 }
 
+/// The id a session's cookie seals is in its server-only section: with it
+/// and `SESSION_PASSWORD` a cookie for that session could be sealed anew, so
+/// the list names each session by a handle the id cannot be learned from,
+/// and ending one by its handle still works.
+#[tokio::test]
+async fn the_list_never_shows_the_ids_the_cookies_seal() {
+    let app = TestApp::start().await;
+    let (ada, registered) = app.register("Ada", "ada@example.com").await;
+    let laptop = login_as(&app, "Laptop Browser/1.0").await;
+    let sealed: Vec<String> = app
+        .state()
+        .db
+        .sessions_of(ada, app.state().clock.unix_now())
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|record| record.id.as_str().to_owned())
+        .collect();
+    assert_eq!(sealed.len(), 2);
+
+    let listed = sessions(&app, &laptop).await;
+    let body = app
+        .get("/api/account/sessions", Some(&laptop))
+        .await
+        .text()
+        .await
+        .unwrap();
+    for id in &sealed {
+        assert!(!body.contains(id.as_str()), "a sealed id in the list: {body}");
+    }
+    let registered_listed = listed.iter().find(|s| s["current"] == false).unwrap()["id"]
+        .as_str()
+        .unwrap();
+    assert_eq!(registered_listed.len(), 32);
+    // Nor does the raw id name a session to end.
+    for id in &sealed {
+        assert_eq!(
+            delete(&app, id, Some(&registered)).await.status(),
+            StatusCode::NOT_FOUND
+        );
+    }
+    assert_eq!(
+        delete(&app, registered_listed, Some(&registered)).await.status(),
+        StatusCode::OK
+    );
+    assert_eq!(app.session_status(&registered).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(app.session_status(&laptop).await, StatusCode::OK);
+    app.stop().await;
+}
+
 #[tokio::test]
 async fn ending_a_session_from_another_browser_logs_that_one_out_at_once() {
     let app = TestApp::start().await;

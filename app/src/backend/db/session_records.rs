@@ -8,9 +8,10 @@ use crate::error::AppError;
 use serde::{Deserialize, Serialize};
 use sqlx::{Any, Connection};
 
-/// A session's id: random, sealed in its cookie, naming its record; the
-/// account page's list and `DELETE /api/account/sessions/{id}` name a
-/// session by it too.
+/// A session's id: random, sealed in its cookie, naming its record. It is
+/// part of the cookie's server-only section, so it never reaches a browser:
+/// the account page's list and `DELETE /api/account/sessions/{id}` name a
+/// session by its [`SessionId::listed`] handle instead.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, sqlx::Type)]
 #[serde(transparent)]
 #[sqlx(transparent)]
@@ -21,15 +22,16 @@ impl SessionId {
         Self(crate::backend::random_id())
     }
 
-    /// The id in `text` from a request, if it could be one: nothing else
-    /// reaches the database (PostgreSQL refuses text holding a NUL byte
-    /// outright).
-    pub fn parse(text: &str) -> Option<Self> {
-        crate::backend::is_random_id(text).then(|| Self(text.to_owned()))
-    }
-
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+
+    /// The name the session is listed by: a hash of the id, of the id's own
+    /// form, from which the id cannot be learned. With the id, whoever knows
+    /// `SESSION_PASSWORD` could seal a cookie for that session; a script on
+    /// the page could collect them all.
+    pub fn listed(&self) -> String {
+        crate::backend::sha256_hex(&format!("listed session {}", self.0))[..32].to_owned()
     }
 }
 
