@@ -49,10 +49,10 @@ pub async fn reset_password(
     let result = async {
         let password = Password::parse(&password)?;
         let state = state()?;
-        let reset = recovery::reset_password(&state, &token, password, client_address(), |user| {
-            session::new_session(&state, user)
-        })
-        .await?;
+        let held = session::get_user_session();
+        let held = held.as_ref().map(session::Session::record_key);
+        let start = |user| session::new_session(&state, user);
+        let reset = recovery::reset_password(&state, &token, password, client_address(), start, held).await?;
         match reset {
             ResetOutcome::SignedIn(started) => {
                 session::issue(&state, &started.session)?;

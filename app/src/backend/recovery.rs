@@ -5,7 +5,7 @@
 
 use super::{
     accounts::{self, SignedIn},
-    db::{NewToken, PasswordReset, TokenPurpose},
+    db::{NewToken, PasswordReset, SessionId, TokenPurpose},
     device::credential_stamp,
     lifecycle,
     limits::Counter,
@@ -165,10 +165,12 @@ pub(super) fn link_mail(to: &str, subject: String, intro: &str, link: &str, outr
 }
 
 /// Sets a new password with a reset token: every session of the user ends,
-/// and `start(user)` becomes the only one; the address is verified, and an
-/// account its owner had not claimed loses every way in made before (see
-/// `Database::reset_password`). Any token that is not live (bad, used,
-/// expired, or void since the password changed) is [`AppError::InvalidLink`].
+/// and `start(user)` becomes the only one, ending with it the session
+/// `held` that the browser held until now, whoever's it was; the address is
+/// verified, and an account its owner had not claimed loses every way in
+/// made before (see `Database::reset_password`). Any token that is not live
+/// (bad, used, expired, or void since the password changed) is
+/// [`AppError::InvalidLink`].
 /// The token is spent before the bcrypt work, so parallel requests with one
 /// token cost one hash; attempts are limited per network. With two-step
 /// verification on (and the account claimed, so it stays on) no session
@@ -181,6 +183,7 @@ pub async fn reset_password(
     password: Password,
     client: IpAddr,
     start: impl FnOnce(UserSummary) -> NewSession,
+    held: Option<(UserId, &SessionId)>,
 ) -> Result<ResetOutcome, AppError> {
     let address_counter = Counter::RecoveryByAddress(client);
     record_refusal(
@@ -213,7 +216,11 @@ pub async fn reset_password(
         .ok_or_else(refused)?;
     let password_hash = state.passwords.hash(&password).await?;
     let started = start(user.clone());
-    let Some(reset) = state.db.reset_password(&password_hash, &started.record, now).await? else {
+    let Some(reset) = state
+        .db
+        .reset_password(&password_hash, &started.record, held, now)
+        .await?
+    else {
         return Err(refused());
     };
     state.limits.refund(&state.db, address_counter).await;

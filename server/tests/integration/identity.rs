@@ -258,6 +258,22 @@ async fn a_first_sign_in_creates_the_account_and_lands_where_the_user_was_going(
     assert_eq!(setup.app.count_rows("ceremonies").await, 0, "each flow is spent");
 }
 
+/// A sign-in at the provider from a browser that holds a session ends that
+/// session, as any sign-in does.
+#[tokio::test]
+#[ignore = "needs npm's oidc-provider (end2end/node_modules), which ./scripts/test.sh installs"]
+async fn a_provider_sign_in_ends_the_session_the_browser_held() {
+    let setup = WithProvider::start().await;
+    let browser = WithProvider::browser();
+    let first = sign_in_with_provider(&setup, &browser, "Ada Lovelace <ada@example.com>", "/users").await;
+    let held = session_cookie(&first).unwrap();
+    let again = sign_in_with_provider(&setup, &browser, "Ada Lovelace <ada@example.com>", "/users").await;
+    let session = session_cookie(&again).unwrap();
+    let sessions = |cookie| setup.app.get("/api/account/sessions", Some(cookie));
+    assert_eq!(sessions(&held).await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(sessions(&session).await.status(), StatusCode::OK);
+}
+
 #[tokio::test]
 #[ignore = "needs npm's oidc-provider (end2end/node_modules), which ./scripts/test.sh installs"]
 async fn the_return_target_is_kept_only_when_it_is_a_local_path() {

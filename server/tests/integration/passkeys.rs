@@ -64,7 +64,7 @@ impl Device {
     }
 
     /// `navigator.credentials.create()` with the server's options, as JSON.
-    async fn create(&mut self, options: &Value) -> Value {
+    pub(crate) async fn create(&mut self, options: &Value) -> Value {
         let options: CredentialCreationOptions = serde_json::from_value(options.clone()).unwrap();
         let created = self
             .client
@@ -95,7 +95,7 @@ impl Device {
 }
 
 /// A ceremony's first step: its id and options.
-async fn options(app: &TestApp, path: &str, form: &[(&str, &str)], cookie: Option<&str>) -> (String, Value) {
+pub(crate) async fn options(app: &TestApp, path: &str, form: &[(&str, &str)], cookie: Option<&str>) -> (String, Value) {
     let response = app.post_form(path, form, cookie).await;
     assert_eq!(response.status(), StatusCode::OK, "{path}");
     let body = json(response).await;

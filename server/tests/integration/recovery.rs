@@ -109,6 +109,39 @@ async fn a_forgotten_password_is_reset_through_the_mailed_link() {
     app.stop().await;
 }
 
+/// A reset signs its browser in: the session that browser held ends,
+/// another account's as well, and that account's other sessions live on.
+#[tokio::test]
+#[ignore = "needs the aiosmtpd SMTP server, which ./scripts/test.sh installs"]
+async fn a_reset_ends_the_session_the_browser_held() {
+    let smtp = SmtpServer::start().await;
+    let app = start_mailing(&smtp, &[]).await;
+    app.register("Ada", "ada@example.com").await;
+    let (_, bobs) = app.register("Bob", "bob@example.com").await;
+    let bobs_other = app.login_cookie("bob@example.com", PASSWORD).await;
+    let token = reset_token(&app, &smtp, "ada@example.com", &mut Vec::new()).await;
+
+    let done = app
+        .post_form(
+            "/api/auth/reset-password",
+            &[("token", &token), ("password", NEW_PASSWORD)],
+            Some(&bobs),
+        )
+        .await;
+    assert_eq!(done.status(), StatusCode::OK);
+    let adas = session_cookie(&done).expect("logged in");
+    assert_eq!(
+        app.get("/api/account/sessions", Some(&bobs)).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        app.get("/api/account/sessions", Some(&adas)).await.status(),
+        StatusCode::OK
+    );
+    assert_eq!(app.session_status(&bobs_other).await, StatusCode::OK);
+    app.stop().await;
+}
+
 #[tokio::test]
 #[ignore = "needs the aiosmtpd SMTP server, which ./scripts/test.sh installs"]
 async fn every_bad_reset_token_gets_the_same_400() {

@@ -188,6 +188,70 @@ async fn ending_this_session_logs_out() {
     app.stop().await;
 }
 
+/// `GET /api/account/sessions` with `cookie`: 200 while its session lives,
+/// 401 once it has ended.
+async fn sessions_status(app: &TestApp, cookie: &str) -> StatusCode {
+    app.get("/api/account/sessions", Some(cookie)).await.status()
+}
+
+/// Posts `form` to `path` from the browser holding the session `held`; the
+/// new session's cookie, which replaces it there.
+async fn sign_in_holding(app: &TestApp, path: &str, form: &[(&str, &str)], held: &str) -> String {
+    let response = app.post_form(path, form, Some(held)).await;
+    assert_eq!(response.status(), StatusCode::OK, "{path}");
+    session_cookie(&response).unwrap()
+}
+
+/// A sign-in gives the browser a new cookie; the session its old cookie
+/// named ends with it, whoever's it was, so a copy of that cookie taken
+/// before (or the browser's own, should it keep it) is refused. Sessions in
+/// other browsers live on.
+#[tokio::test]
+async fn a_sign_in_ends_the_session_the_browser_held_whoever_signs_in() {
+    let app = TestApp::start().await;
+    let (_, registered) = app.register("Ada", "ada@example.com").await;
+    let phone = login_as(&app, "Phone Browser/2.0").await;
+    let ada = [("email", "ada@example.com"), ("password", PASSWORD)];
+
+    // Ada again, in the browser that holds her session.
+    let again = sign_in_holding(&app, "/api/auth/login", &ada, &registered).await;
+    assert_eq!(sessions_status(&app, &registered).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(sessions_status(&app, &again).await, StatusCode::OK);
+    assert_eq!(sessions(&app, &phone).await.len(), 2, "this one and the new one");
+
+    // Bob registers in that browser, then Ada logs in there over his session.
+    let bob = [("name", "Bob"), ("email", "bob@example.com"), ("password", PASSWORD)];
+    let bobs = sign_in_holding(&app, "/api/register", &bob, &again).await;
+    assert_eq!(sessions_status(&app, &again).await, StatusCode::UNAUTHORIZED);
+    let adas = sign_in_holding(&app, "/api/auth/login", &ada, &bobs).await;
+    assert_eq!(sessions_status(&app, &bobs).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(sessions(&app, &adas).await.len(), 2, "the phone's and this one");
+
+    // A passkey account made there, and a passkey sign-in there.
+    let mut device = crate::passkeys::Device::new(&app);
+    let (ceremony, options) = crate::passkeys::options(
+        &app,
+        "/api/auth/passkey/register/options",
+        &[("name", "Carol"), ("email", "carol@example.com")],
+        None,
+    )
+    .await;
+    let credential = device.create(&options).await;
+    let signed_up =
+        crate::passkeys::finish(&app, "/api/auth/passkey/register", &ceremony, &credential, Some(&adas)).await;
+    let carols = session_cookie(&signed_up).unwrap();
+    assert_eq!(sessions_status(&app, &adas).await, StatusCode::UNAUTHORIZED);
+    let (ceremony, assertion) = crate::passkeys::signed_challenge(&app, &mut device).await;
+    let signed_in =
+        crate::passkeys::finish(&app, "/api/auth/passkey/login", &ceremony, &assertion, Some(&carols)).await;
+    let carol_again = session_cookie(&signed_in).unwrap();
+    assert_eq!(sessions_status(&app, &carols).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(sessions(&app, &carol_again).await.len(), 1);
+
+    assert_eq!(sessions(&app, &phone).await.len(), 1, "Ada's other browser");
+    app.stop().await;
+}
+
 #[tokio::test]
 async fn last_seen_is_written_at_most_once_a_minute() {
     let app = TestApp::start().await;

@@ -100,6 +100,53 @@ async fn a_password_then_a_code_signs_in_and_a_code_works_once() {
     app.stop().await;
 }
 
+/// The sign-in waiting for its code is no session and ends none: the
+/// session the browser holds ends when the code starts the new one.
+#[tokio::test]
+async fn the_second_step_ends_the_session_the_browser_held() {
+    let app = TestApp::start().await;
+    let (_, bobs) = app.register("Bob", "bob@example.com").await;
+    let (_, adas) = app.register("Ada", "ada@example.com").await;
+    let (secret, _) = turn_on(&app, &adas).await;
+
+    // Ada signs in from the browser that holds Bob's session.
+    let password = app
+        .post_form(
+            "/api/auth/login",
+            &[("email", "ada@example.com"), ("password", PASSWORD)],
+            Some(&bobs),
+        )
+        .await;
+    assert_eq!(password.status(), StatusCode::OK);
+    assert!(session_cookie(&password).is_none());
+    let pending = pending_cookie(&password).unwrap();
+    let both = format!("{pending}; {bobs}");
+    let wrong = if code_now(&app, &secret) == "000000" {
+        "111111"
+    } else {
+        "000000"
+    };
+    assert_eq!(second_step(&app, &both, wrong).await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        app.get("/api/account/sessions", Some(&bobs)).await.status(),
+        StatusCode::OK
+    );
+
+    let signed_in = second_step(&app, &both, &code_now(&app, &secret)).await;
+    assert_eq!(signed_in.status(), StatusCode::OK);
+    let session = session_cookie(&signed_in).unwrap();
+    assert_eq!(
+        app.get("/api/account/sessions", Some(&bobs)).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        app.get("/api/account/sessions", Some(&session)).await.status(),
+        StatusCode::OK
+    );
+    assert_eq!(app.session_status(&adas).await, StatusCode::OK, "Ada's other browser");
+    app.stop().await;
+}
+
 #[tokio::test]
 async fn without_a_pending_sign_in_a_code_is_nothing() {
     let app = TestApp::start().await;

@@ -451,7 +451,7 @@ mod tests {
             user_agent: String::new(),
             address: String::new(),
         };
-        db.insert_session(&session, UnixTime::from_seconds(1_000))
+        db.insert_session(&session, None, UnixTime::from_seconds(1_000))
             .await
             .unwrap();
         (folder, db, session)

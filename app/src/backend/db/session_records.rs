@@ -118,14 +118,27 @@ impl Database {
     }
 
     /// Stores a new session beside the user's others, sweeping every
-    /// session past its absolute expiry by `now`.
-    pub async fn insert_session(&self, record: &SessionRecord, now: UnixTime) -> Result<(), AppError> {
+    /// session past its absolute expiry by `now` and, in the same statement,
+    /// the session `held` (its user and id) that the browser signing in
+    /// held until now, whoever's it was: a new session ends the one it
+    /// replaces in that browser.
+    pub async fn insert_session(
+        &self,
+        record: &SessionRecord,
+        held: Option<(UserId, &SessionId)>,
+        now: UnixTime,
+    ) -> Result<(), AppError> {
         let mut connection = self.connection().await?;
-        sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
-            .bind(now)
-            .execute(&mut *connection)
-            .await
-            .map_err(database_error)?;
+        let sweep = match held {
+            Some((user_id, id)) => {
+                sqlx::query("DELETE FROM sessions WHERE expires_at <= $1 OR (id = $2 AND user_id = $3)")
+                    .bind(now)
+                    .bind(id)
+                    .bind(user_id)
+            }
+            None => sqlx::query("DELETE FROM sessions WHERE expires_at <= $1").bind(now),
+        };
+        sweep.execute(&mut *connection).await.map_err(database_error)?;
         bind_record(sqlx::query(INSERT_SESSION), record)
             .execute(&mut *connection)
             .await

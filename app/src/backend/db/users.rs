@@ -177,12 +177,15 @@ impl Database {
     /// does, and marks the email verified. When the account was not
     /// `claimed` (see the account security migration) the address's owner
     /// takes it over: every passkey and linked identity goes too, since
-    /// whoever made them never proved the address. `None`, with nothing
-    /// changed, when the user is gone.
+    /// whoever made them never proved the address. The session `held` (its
+    /// user and id) that the browser held until now ends as `session`
+    /// starts, as at any sign-in (see [`Database::insert_session`]). `None`,
+    /// with nothing changed, when the user is gone.
     pub async fn reset_password(
         &self,
         password_hash: &str,
         session: &SessionRecord,
+        held: Option<(UserId, &SessionId)>,
         now: UnixTime,
     ) -> Result<Option<PasswordReset>, AppError> {
         let mut connection = self.connection().await?;
@@ -200,6 +203,14 @@ impl Database {
         if second_step_due {
             sqlx::query("DELETE FROM sessions WHERE user_id = $1")
                 .bind(session.user_id)
+                .execute(&mut *tx)
+                .await
+                .map_err(database_error)?;
+        } else if let Some((user_id, id)) = held.filter(|(user_id, _)| *user_id != session.user_id) {
+            // A session of the reset account's own went with the others.
+            sqlx::query("DELETE FROM sessions WHERE id = $1 AND user_id = $2")
+                .bind(id)
+                .bind(user_id)
                 .execute(&mut *tx)
                 .await
                 .map_err(database_error)?;

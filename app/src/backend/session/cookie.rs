@@ -5,6 +5,7 @@
 use crate::backend::db::{SessionId, SessionStanding};
 use crate::{
     backend::sealed::{Opened, SealedCookie},
+    domain::UserId,
     error::AppError,
     model::{SessionInfo, SessionUser, UserSummary},
 };
@@ -54,6 +55,11 @@ pub struct SecureData {
 }
 
 impl Session {
+    /// What names its record: its user and its id.
+    pub fn record_key(&self) -> (UserId, &SessionId) {
+        (self.user.id, &self.secure.session_id)
+    }
+
     /// The part the browser may see, with what the per-request check found
     /// of its user.
     pub fn info(&self, standing: SessionStanding) -> SessionInfo {

@@ -247,7 +247,9 @@ pub async fn pending_cookie(state: &AppState, signed_in: &SignedIn) -> Result<Op
 /// [`sign_in`] for a handler outside the app's server functions: the
 /// session of the browser of `request`, stored, and the cookies to send:
 /// the session's, and after a password a device cookie (see `device`),
-/// unless the client's network has been given its share of those.
+/// unless the client's network has been given its share of those. A
+/// session the browser still held ends, whoever's it was: its cookie is
+/// replaced, and a copy of it must not live on.
 pub async fn start_session(
     state: &AppState,
     signed_in: &SignedIn,
@@ -259,7 +261,13 @@ pub async fn start_session(
         state.sessions.start(signed_in.user.clone(), state.clock.now()),
         request,
     );
-    state.db.insert_session(&started.record, state.clock.unix_now()).await?;
+    let held = request
+        .and_then(|request| request.extensions.get::<CurrentSession>())
+        .and_then(|current| current.session.as_ref());
+    state
+        .db
+        .insert_session(&started.record, held.map(Session::record_key), state.clock.unix_now())
+        .await?;
     let mut cookies = vec![state.sessions.seal(&started.session, state.clock.now())?];
     let no_headers = http::HeaderMap::new();
     let headers = request.map_or(&no_headers, |request| &request.headers);
