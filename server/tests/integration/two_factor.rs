@@ -196,6 +196,60 @@ async fn a_recovery_code_works_once_and_a_new_set_voids_the_old() {
     app.stop().await;
 }
 
+/// A recovery code is about 124 random bits (a plain hash of it is kept,
+/// which ASVS allows from 112), written to be copied by hand: five groups of
+/// five characters of an alphabet without look-alikes. Typed in any case,
+/// with or without its dashes, it works, once.
+#[tokio::test]
+async fn a_recovery_code_is_124_bits_to_copy_by_hand_read_however_typed_and_works_once() {
+    const ALPHABET: &str = "23456789abcdefghjkmnpqrstuvwxyz";
+    let app = TestApp::start().await;
+    let (id, cookie) = app.register("Ada", "ada@example.com").await;
+    let (_, codes) = turn_on(&app, &cookie).await;
+    for code in &codes {
+        let groups: Vec<&str> = code.split('-').collect();
+        assert_eq!(groups.len(), 5, "{code}");
+        for group in groups {
+            assert!(
+                group.len() == 5 && group.chars().all(|c| ALPHABET.contains(c)),
+                "{code}"
+            );
+        }
+    }
+    let bits = 25.0 * (ALPHABET.len() as f64).log2();
+    assert!(bits >= 120.0, "{bits}");
+    // Drawn from the whole alphabet: 250 characters leave 8 or more of the
+    // 31 out with a chance below 10^-20.
+    let drawn: std::collections::BTreeSet<char> = codes.concat().chars().filter(|c| *c != '-').collect();
+    assert!(drawn.len() > ALPHABET.len() - 8, "{drawn:?}");
+
+    let pending = password_step(&app, "ada@example.com").await;
+    assert_eq!(second_step(&app, &pending, &codes[0]).await.status(), StatusCode::OK);
+    let again = password_step(&app, "ada@example.com").await;
+    assert_eq!(
+        second_step(&app, &again, &codes[0]).await.status(),
+        StatusCode::UNAUTHORIZED,
+        "once"
+    );
+    let typed = codes[1].replace('-', "");
+    assert_eq!(second_step(&app, &again, &typed).await.status(), StatusCode::OK);
+    let third = password_step(&app, "ada@example.com").await;
+    let typed = codes[2].replace('-', " ").to_uppercase();
+    assert_eq!(second_step(&app, &third, &typed).await.status(), StatusCode::OK);
+
+    // A code of a set made before, `xxxxx-xxxxx`, kept as the SHA-256 of its
+    // 10 characters: it still works.
+    let before = format!(
+        "INSERT INTO recovery_codes (user_id, code_hash) VALUES ({}, '{}')",
+        id.get(),
+        app::backend::sha256_hex("k7m2pq9xbc")
+    );
+    app.execute_sql(&before, &before).await;
+    let fourth = password_step(&app, "ada@example.com").await;
+    assert_eq!(second_step(&app, &fourth, "K7M2P-Q9XBC").await.status(), StatusCode::OK);
+    app.stop().await;
+}
+
 #[tokio::test]
 async fn wrong_codes_are_limited_per_sign_in_and_per_account() {
     let app = TestApp::start().await;

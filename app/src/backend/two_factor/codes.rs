@@ -143,27 +143,29 @@ impl SecretBox {
 pub const RECOVERY_CODES: usize = 10;
 
 /// Letters and digits that no one confuses when copying by hand (no 0/o,
-/// 1/l/i): 32 of them, 5 bits each.
-const RECOVERY_ALPHABET: &[u8; 32] = b"23456789abcdefghjkmnpqrstuvwxyz-";
+/// 1/l/i): 31 of them, shown in lower case.
+const RECOVERY_ALPHABET: &[u8; 31] = b"23456789abcdefghjkmnpqrstuvwxyz";
 
-/// A new set of recovery codes, each `xxxxx-xxxxx`: 10 characters of 31
-/// (no dash inside), about 49 random bits each.
+/// A recovery code is this many groups of [`RECOVERY_GROUP_LENGTH`]
+/// characters, joined by dashes: 25 characters, about 124 random bits, so
+/// that a stolen hash cannot be reversed by trying every code (ASVS asks for
+/// 112 bits before a plain hash will do).
+const RECOVERY_GROUPS: usize = 5;
+const RECOVERY_GROUP_LENGTH: usize = 5;
+
+/// A new set of recovery codes, each `xxxxx-xxxxx-xxxxx-xxxxx-xxxxx`, every
+/// character drawn on its own, uniformly, from `rand`'s generator (ChaCha12,
+/// seeded by the operating system).
 pub fn new_recovery_codes() -> Vec<String> {
-    (0..RECOVERY_CODES)
-        .map(|_| {
-            let pick = || {
-                let alphabet = &RECOVERY_ALPHABET[..31];
-                let index = rand::random_range(0..alphabet.len());
-                char::from(alphabet[index])
-            };
-            let half = || (0..5).map(|_| pick()).collect::<String>();
-            format!("{}-{}", half(), half())
-        })
-        .collect()
+    let character = || char::from(RECOVERY_ALPHABET[rand::random_range(0..RECOVERY_ALPHABET.len())]);
+    let group = || (0..RECOVERY_GROUP_LENGTH).map(|_| character()).collect::<String>();
+    let code = || (0..RECOVERY_GROUPS).map(|_| group()).collect::<Vec<_>>().join("-");
+    (0..RECOVERY_CODES).map(|_| code()).collect()
 }
 
 /// What is stored of a recovery code, as typed (any case, with or without
-/// its dash and spaces): the SHA-256 of its 10 characters.
+/// its dashes and spaces): the SHA-256 of its letters and digits. Codes of
+/// sets made before (`xxxxx-xxxxx`, 10 characters) hash as they always did.
 pub fn recovery_code_hash(typed: &str) -> String {
     let code: String = typed
         .chars()
@@ -265,13 +267,48 @@ mod tests {
         unique.dedup();
         assert_eq!(unique.len(), RECOVERY_CODES);
         for code in &codes {
-            assert_eq!(code.len(), 11);
-            assert_eq!(code.as_bytes()[5], b'-');
+            let groups: Vec<&str> = code.split('-').collect();
+            assert_eq!(groups.len(), RECOVERY_GROUPS, "{code}");
+            assert!(
+                groups.iter().all(|group| group.len() == RECOVERY_GROUP_LENGTH),
+                "{code}"
+            );
+            assert!(
+                groups.concat().bytes().all(|c| RECOVERY_ALPHABET.contains(&c)),
+                "{code}"
+            );
             assert!(!looks_like_totp(code));
             let typed = format!(" {} ", code.replace('-', "").to_uppercase());
             assert_eq!(recovery_code_hash(&typed), recovery_code_hash(code));
+            assert_eq!(recovery_code_hash(&code.replace('-', " ")), recovery_code_hash(code));
         }
         assert_ne!(recovery_code_hash(&codes[0]), recovery_code_hash(&codes[1]));
         assert!(looks_like_totp("123 456") && !looks_like_totp("12345") && !looks_like_totp("1234567"));
+    }
+
+    #[test]
+    fn a_recovery_code_carries_at_least_120_bits_of_an_unambiguous_alphabet() {
+        let bits = (RECOVERY_GROUPS * RECOVERY_GROUP_LENGTH) as f64 * (RECOVERY_ALPHABET.len() as f64).log2();
+        assert!(bits >= 120.0, "{bits}");
+        let mut alphabet = RECOVERY_ALPHABET.to_vec();
+        alphabet.sort();
+        alphabet.dedup();
+        assert_eq!(alphabet.len(), RECOVERY_ALPHABET.len(), "no character twice");
+        for confusable in *b"0o1li" {
+            assert!(!RECOVERY_ALPHABET.contains(&confusable), "{}", char::from(confusable));
+        }
+        // The codes use the whole alphabet: 250 characters drawn leave 8 or
+        // more of the 31 out with a chance below 10^-20.
+        let drawn: std::collections::BTreeSet<char> =
+            new_recovery_codes().concat().chars().filter(|c| *c != '-').collect();
+        assert!(drawn.len() > RECOVERY_ALPHABET.len() - 8, "{drawn:?}");
+    }
+
+    #[test]
+    fn a_code_of_a_set_made_before_hashes_as_it_always_did() {
+        // The SHA-256 of the 10 characters, as sets of `xxxxx-xxxxx` were stored.
+        let stored = crate::backend::sha256_hex("k7m2pq9xbc");
+        assert_eq!(recovery_code_hash("k7m2p-q9xbc"), stored);
+        assert_eq!(recovery_code_hash("K7M2PQ9XBC"), stored);
     }
 }
