@@ -337,8 +337,10 @@ async fn login_redirect_only_follows_local_paths() {
 /// `GET /api/users` checks the session in its page's statement, after
 /// reading its input: a dead cookie must still be found out and cleared when
 /// the input is refused first, and the page must never be served on it.
+/// A cookie whose session was ended is no session, whatever the input; it
+/// is left in the browser (the middleware says why), where it opens nothing.
 #[tokio::test]
-async fn a_dead_cookie_gets_no_users_and_is_cleared_whatever_the_input() {
+async fn a_dead_cookie_gets_no_users_whatever_the_input() {
     let app = TestApp::start().await;
     app.register("Grace", "grace@example.com").await;
     let (_, cookie) = app.register("Ada", "ada@example.com").await;
@@ -352,8 +354,7 @@ async fn a_dead_cookie_gets_no_users_and_is_cleared_whatever_the_input() {
     ] {
         let response = app.get(&format!("/api/users{query}"), Some(&copy)).await;
         assert_eq!(response.status(), status, "{query}");
-        let cleared = set_cookie_header(&response).unwrap_or_default();
-        assert!(cleared.contains("Max-Age=0"), "{query}: {cleared}");
+        assert_eq!(set_cookie_header(&response), None, "{query}");
         assert_eq!(response.headers()[CACHE_CONTROL], "no-store");
         let body = response.text().await.unwrap();
         assert!(!body.contains("Grace"), "{query}: {body}");
@@ -370,10 +371,6 @@ async fn a_cookie_copied_before_logout_is_refused_after_it() {
     assert_eq!(logout.status(), StatusCode::OK);
     let replay = app.get("/api/users", Some(&copy)).await;
     assert_eq!(replay.status(), StatusCode::UNAUTHORIZED);
-    assert!(
-        set_cookie_header(&replay).unwrap().contains("Max-Age=0"),
-        "the dead cookie is cleared"
-    );
     let page = app.get("/users", Some(&copy)).await;
     assert_eq!(page.status(), StatusCode::FOUND);
     // DELETE /api/_auth/session ends the session the same way.

@@ -2,7 +2,7 @@
 //! browser (on every server at once), "last seen" written at most once a
 //! minute, and records swept once expired.
 
-use crate::helpers::{json, session_cookie, TestApp, PASSWORD};
+use crate::helpers::{json, session_cookie, set_cookie_named, TestApp, PASSWORD};
 use reqwest::{header::COOKIE, header::USER_AGENT, Method, StatusCode};
 use serde_json::Value;
 
@@ -113,6 +113,37 @@ async fn the_list_never_shows_the_ids_the_cookies_seal() {
     );
     assert_eq!(app.session_status(&registered).await, StatusCode::UNAUTHORIZED);
     assert_eq!(app.session_status(&laptop).await, StatusCode::OK);
+    app.stop().await;
+}
+
+/// A sign-in ends the session the browser held; a request that left with
+/// the old cookie before it, answered after, must not delete the new cookie
+/// (a tab's fetch racing a login in another tab): a dead session's cookie is
+/// answered as no session and left alone.
+#[tokio::test]
+async fn an_answer_for_the_cookie_a_sign_in_replaced_leaves_the_new_cookie_alone() {
+    let app = TestApp::start().await;
+    let (_, old) = app.register("Ada", "ada@example.com").await;
+    let signed_in = app
+        .client
+        .post(app.url("/api/auth/login"))
+        .header(COOKIE, &old)
+        .form(&[("email", "ada@example.com"), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed_in.status(), StatusCode::OK);
+    let new = session_cookie(&signed_in).unwrap();
+    for path in ["/api/users", "/api/_auth/session", "/api/account/sessions", "/users"] {
+        let late = app.get(path, Some(&old)).await;
+        assert!(
+            set_cookie_named(&late, "session").is_none(),
+            "{path}: the answer would delete the browser's new cookie: {:?}",
+            late.headers().get_all("set-cookie")
+        );
+    }
+    assert_eq!(app.session_status(&old).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(app.session_status(&new).await, StatusCode::OK);
     app.stop().await;
 }
 

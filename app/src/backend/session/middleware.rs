@@ -67,7 +67,8 @@ impl DeferredCheck {
 enum Verdict {
     /// Not asked (no cookie, or one that did not open), or it could not answer.
     Unknown,
-    /// Ended, expired, or its user is gone: the cookie is deleted.
+    /// Ended, expired, or its user is gone: no session (the cookie stays,
+    /// see [`load_session`]).
     Gone,
     Valid(SessionStanding),
 }
@@ -100,12 +101,18 @@ fn checks_in_its_query(request: &Request) -> bool {
 
 /// Opens the cookie once per request and puts the session, checked against
 /// its record, in the request's extensions (or leaves the check to the
-/// handler, see [`checks_in_its_query`]). A cookie that fails to open, or
-/// whose session was revoked, is deleted in the response; one sealed with an
-/// old key or half-way through its idle lifetime is re-sealed.
+/// handler, see [`checks_in_its_query`]). A cookie that fails to open
+/// (tampered, truncated, foreign or expired) is deleted in the response; one
+/// sealed with an old key or half-way through its idle lifetime is re-sealed.
+/// A cookie whose session was ended is answered as no session but left in
+/// place: a sign-in in the same browser ends the session it held, and a
+/// request still on its way with the old cookie would otherwise delete the
+/// new one when its answer comes back (a tab's fetch racing a login in
+/// another tab). Left in place, it is dead on every server, and the next
+/// sign-in replaces it.
 pub async fn load_session(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
     let now = state.clock.now();
-    let (opened, mut reject, reseal) = match state.sessions.open(request.headers(), now) {
+    let (opened, reject, reseal) = match state.sessions.open(request.headers(), now) {
         OpenedCookie::Absent => (None, false, false),
         OpenedCookie::Rejected => (None, true, false),
         OpenedCookie::Valid { session, reseal } => (Some(session), false, reseal),
@@ -146,7 +153,6 @@ pub async fn load_session(State(state): State<AppState>, mut request: Request, n
         note_last_seen(&state, session, verdict).await;
     }
     let valid = matches!(verdict, Verdict::Valid(_));
-    reject |= verdict == Verdict::Gone;
     let config = &state.sessions;
     let mut sets_cookie = config.is_set_by(&response);
     if !sets_cookie {
