@@ -1,6 +1,8 @@
 // The js and wasm a first visit to each page downloads. The app's pages, from
-// the built site (target/site/pkg): the one js and wasm every page runs (the
-// app is not split). /login, which runs a script of its own and no wasm, from
+// the built site (target/site/pkg): the js (the app's and the chunks' loader)
+// and wasm every page runs, and for
+// a page of the account area its chunk (every other wasm in the folder: the
+// area is the app's one lazy route). /login, which runs a script of its own and no wasm, from
 // the running server at BASE. Sizes gzip -9 and brotli as served (the .br
 // written by precompress.mjs; /login's script as the server compresses it).
 // Usage: node first-load.mjs DIR BASE
@@ -18,16 +20,18 @@ const only = (pattern) => {
   return found[0];
 };
 
-const everyPage = [only(/^app\.[\w-]+\.js$/), only(/^app\.[\w-]+\.wasm$/)];
+const everyPage = [only(/^app\.[\w-]+\.js$/), only(/^__wasm_split\.[\w-]+\.js$/), only(/^app\.[\w-]+\.wasm$/)];
+const areaChunks = names.filter((name) => name.endsWith(".wasm") && !name.startsWith("app."));
 const report = {};
 for (const page of ["/", "/register", "/users", "/users/ID", "/account"]) {
+  const files = page === "/account" ? [...everyPage, ...areaChunks] : everyPage;
   let gzip = 0;
   let brotli = 0;
-  for (const file of everyPage) {
+  for (const file of files) {
     gzip += gzipSync(readFileSync(join(dir, file)), { level: 9 }).length;
     brotli += statSync(join(dir, `${file}.br`)).size;
   }
-  report[page] = { gzip, brotli, files: everyPage };
+  report[page] = { gzip, brotli, files };
 }
 
 /** The body of `path` on the server, as sent for `encoding` ("identity" for none). */

@@ -138,8 +138,9 @@ ensure_build_tools() {
 build_release() {
   step "Building the release (server and wasm; a cold build takes about 6 minutes)"
   # Hashed names: browsers keep the files for good (the server reads
-  # hash.txt at start). One wasm, no --split (docs/performance.md, "One wasm").
-  LEPTOS_HASH_FILES=true cargo leptos build --release
+  # hash.txt at start). --split: the account area in a wasm chunk of its own
+  # (app/src/pages/account_area.rs; docs/performance.md, "The account area").
+  LEPTOS_HASH_FILES=true cargo leptos build --release --split
   step "Precompressing the site's js, wasm and css"
   node scripts/precompress.mjs target/site/pkg
 }

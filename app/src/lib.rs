@@ -10,22 +10,23 @@ pub mod model;
 mod pages;
 pub mod user_session;
 
+#[cfg(feature = "hydrate")]
+pub use pages::account_area::prefetch_on_intent;
+
 use leptos::prelude::*;
 #[cfg(feature = "ssr")]
 use leptos_meta::MetaTags;
 use leptos_meta::{provide_meta_context, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
-    path, SsrMode,
+    path, Lazy, SsrMode,
 };
 use pages::{
-    account::AccountPage,
+    account_area::AccountArea,
     guards::{GuestOnly, RequireUser},
     home::HomePage,
     nav::Nav,
     not_found::NotFound,
-    reauthenticate::ReauthenticatePage,
-    recovery::{ForgotPasswordPage, ResetPasswordPage, VerifyEmailPage},
     register::RegisterPage,
     users::{UserPage, UsersPage},
     LOGIN_PATH,
@@ -61,7 +62,14 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 fn BuiltFiles(state: backend::AppState) -> impl IntoView {
     let assets = &state.assets;
-    let at_login = use_context::<http::request::Parts>().is_some_and(|request| request.uri.path() == LOGIN_PATH);
+    let path = use_context::<http::request::Parts>().map(|request| request.uri.path().to_owned());
+    let at_login = path.as_deref() == Some(LOGIN_PATH);
+    // A first load of a page in the account area runs its chunk before the
+    // page can hydrate: fetched beside the main wasm, not after it.
+    let chunks = match path.as_deref().and_then(pages::account_area::AreaPage::at) {
+        Some(_) => assets.area_chunks.clone(),
+        None => Vec::new(),
+    };
     let scripts = if at_login {
         // The app's files, which the script fetches ahead of the page after a login.
         view! {
@@ -70,6 +78,7 @@ fn BuiltFiles(state: backend::AppState) -> impl IntoView {
                 src=assets.login_script.clone()
                 nonce=leptos::nonce::use_nonce()
                 data-app-js=assets.js.clone()
+                data-app-loader=assets.chunk_loader.clone()
                 data-app-wasm=assets.wasm.clone()
             ></script>
         }
@@ -80,6 +89,12 @@ fn BuiltFiles(state: backend::AppState) -> impl IntoView {
             // Fetched early only where they will run: a browser without
             // JavaScript skips the app's 360 KB.
             <link rel="modulepreload" href=assets.js.clone() media="(scripting: enabled)"/>
+            // The chunks' loader, which the app's js imports: hinted, or a
+            // round trip after the js.
+            {assets
+                .chunk_loader
+                .clone()
+                .map(|loader| view! { <link rel="modulepreload" href=loader media="(scripting: enabled)"/> })}
             <link
                 rel="preload"
                 media="(scripting: enabled)"
@@ -88,6 +103,21 @@ fn BuiltFiles(state: backend::AppState) -> impl IntoView {
                 r#type="application/wasm"
                 crossorigin="anonymous"
             />
+            {chunks
+                .into_iter()
+                .map(|chunk| {
+                    view! {
+                        <link
+                            rel="preload"
+                            media="(scripting: enabled)"
+                            href=chunk
+                            r#as="fetch"
+                            r#type="application/wasm"
+                            crossorigin="anonymous"
+                        />
+                    }
+                })
+                .collect_view()}
             <script type="module" nonce=leptos::nonce::use_nonce()>{script}</script>
         }
         .into_any()
@@ -148,16 +178,17 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/register") view=RegisterRoute ssr=SsrMode::Async/>
                     <Route path=path!("/login") view=LoginRoute ssr=SsrMode::Async/>
                     <Route path=path!("/users") view=UsersRoute ssr=SsrMode::Async/>
-                    <Route path=path!("/account") view=AccountRoute ssr=SsrMode::Async/>
-                    <Route path=path!("/account/delete") view=DeleteAccountRoute ssr=SsrMode::Async/>
                     <Route path=path!("/users/:id") view=UserRoute ssr=SsrMode::Async/>
-                    <Route path=path!("/forgot-password") view=ForgotPasswordPage ssr=SsrMode::Async/>
-                    <Route path=path!("/reset-password") view=ResetPasswordPage ssr=SsrMode::Async/>
-                    <Route path=path!("/verify-email") view=VerifyEmailPage ssr=SsrMode::Async/>
-                    <Route path=path!("/confirm-email") view=pages::recovery::ConfirmEmailPage ssr=SsrMode::Async/>
-                    <Route path=path!("/undo-email-change") view=pages::recovery::UndoEmailChangePage ssr=SsrMode::Async/>
-                    <Route path=path!("/reauthenticate") view=ReauthenticateRoute ssr=SsrMode::Async/>
-                    <Route path=path!("/two-factor") view=TwoFactorRoute ssr=SsrMode::Async/>
+                    // The account area: one wasm chunk (pages::account_area).
+                    <Route path=path!("/account") view={Lazy::<AccountArea>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/account/delete") view={Lazy::<AccountArea>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/reauthenticate") view={Lazy::<AccountArea>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/two-factor") view={Lazy::<AccountArea>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/forgot-password") view={Lazy::<AccountArea>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/reset-password") view={Lazy::<AccountArea>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/verify-email") view={Lazy::<AccountArea>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/confirm-email") view={Lazy::<AccountArea>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/undo-email-change") view={Lazy::<AccountArea>::new()} ssr=SsrMode::Async/>
                 </Routes>
             </main>
         </Router>
@@ -184,10 +215,10 @@ fn LoginRoute() -> impl IntoView {
     }
 }
 
-// The guarded pages. Every page is in the one wasm the first load brings, so
-// that a navigation inside the app fetches no code (docs/performance.md,
-// "One wasm"). Components, not closures in the routes: closures cost the wasm
-// 30 KB (8 KB brotli).
+// The guarded pages most visits see, in the wasm every first load brings, so
+// that a navigation among them fetches no code (docs/performance.md, "One
+// wasm"). Components, not closures in the routes: closures cost the wasm 30 KB
+// (8 KB brotli).
 #[component]
 fn RegisterRoute() -> impl IntoView {
     view! { <GuestOnly><RegisterPage/></GuestOnly> }
@@ -201,26 +232,6 @@ fn UsersRoute() -> impl IntoView {
 #[component]
 fn UserRoute() -> impl IntoView {
     view! { <RequireUser><UserPage/></RequireUser> }
-}
-
-#[component]
-fn AccountRoute() -> impl IntoView {
-    view! { <RequireUser><AccountPage/></RequireUser> }
-}
-
-#[component]
-fn DeleteAccountRoute() -> impl IntoView {
-    view! { <RequireUser><pages::delete_account::DeleteAccountPage/></RequireUser> }
-}
-
-#[component]
-fn TwoFactorRoute() -> impl IntoView {
-    view! { <GuestOnly><pages::two_factor::TwoFactorPage/></GuestOnly> }
-}
-
-#[component]
-fn ReauthenticateRoute() -> impl IntoView {
-    view! { <RequireUser><ReauthenticatePage/></RequireUser> }
 }
 
 /// After a navigation inside the app (nothing reloads, so nothing tells a

@@ -5,9 +5,11 @@
 //! beside the server binary. leptos' own head components (`HydrationScripts`,
 //! `HashedStylesheet`) read that file again on every render, a measurable
 //! share of `GET /login` (docs/performance.md, "Figures behind code
-//! choices"): here it is read once.
+//! choices"): here it is read once. Likewise the split manifest, which names
+//! the wasm chunks of the account area's lazy route (`pages::account_area`).
 
 use leptos::config::LeptosOptions;
+use std::path::Path;
 
 /// The names of the built files, as pages link them.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,6 +24,12 @@ pub struct BuiltAssets {
     pub hashed: bool,
     /// The inline module that starts the app, written once.
     script: String,
+    /// The wasm chunks of the account area, as paths: every chunk the split
+    /// manifest lists, the area being the app's one lazy route.
+    pub area_chunks: Vec<String>,
+    /// The module that loads the chunks, which the app's js imports: in a
+    /// split build only.
+    pub chunk_loader: Option<String>,
 }
 
 impl BuiltAssets {
@@ -43,13 +51,46 @@ impl BuiltAssets {
             css: name("css"),
             login_script: format!("{pkg}/login.{}.js", content_hash(LOGIN_SCRIPT)),
             hashed: hashes.is_some(),
+            area_chunks: Vec::new(),
+            chunk_loader: None,
         }
     }
 
     /// The files of the site `options` describe (`site-pkg-dir` and
-    /// `output-name` in Cargo.toml).
+    /// `output-name` in Cargo.toml), with the chunks its split manifest
+    /// lists (none without one: a build without `--split`).
     pub fn read(options: &LeptosOptions, hashes: Option<&str>) -> Self {
-        Self::named(&format!("/{}", options.site_pkg_dir), &options.output_name, hashes)
+        let pkg = format!("/{}", options.site_pkg_dir);
+        let assets = Self::named(&pkg, &options.output_name, hashes);
+        let split_name = |stem: &str, kind: &str, extension: &str| match hashes.and_then(|h| hash_in(h, kind)) {
+            Some(hash) => format!("{stem}.{hash}.{extension}"),
+            None => format!("{stem}.{extension}"),
+        };
+        let manifest = split_name("__wasm_split_manifest", "manifest", "json");
+        let pkg_dir = Path::new(&*options.site_root).join(&*options.site_pkg_dir);
+        match std::fs::read_to_string(pkg_dir.join(manifest)) {
+            Ok(text) => BuiltAssets {
+                chunk_loader: Some(format!("{pkg}/{}", split_name("__wasm_split", "split", "js"))),
+                ..assets
+            }
+            .with_split_manifest(&pkg, &text),
+            Err(_) => assets,
+        }
+    }
+
+    /// The chunks a split manifest (`{"<split point>": ["<module>", ...]}`)
+    /// lists, each once, as paths under `pkg`.
+    pub fn with_split_manifest(mut self, pkg: &str, manifest: &str) -> Self {
+        match serde_json::from_str::<std::collections::BTreeMap<String, Vec<String>>>(manifest) {
+            Ok(manifest) => {
+                let mut chunks: Vec<String> = manifest.into_values().flatten().collect();
+                chunks.sort();
+                chunks.dedup();
+                self.area_chunks = chunks.iter().map(|module| format!("{pkg}/{module}.wasm")).collect();
+            }
+            Err(err) => tracing::warn!(error = %err, "the split manifest cannot be read: no chunk is hinted"),
+        }
+        self
     }
 
     /// The inline module that starts the app: loads the js and the wasm it
@@ -99,6 +140,24 @@ mod tests {
             ("/pkg/app.js", "/pkg/app.wasm", "/pkg/app.css")
         );
         assert!(!assets.hashed);
+    }
+
+    #[test]
+    fn the_area_has_every_chunk_the_manifest_lists_once() {
+        let assets = BuiltAssets::named("/pkg", "app", None).with_split_manifest(
+            "/pkg",
+            r#"{"__AccountArea_View_61":["chunk_1.Aa","split___AccountArea_View_61.Bb"],"other":["chunk_1.Aa"]}"#,
+        );
+        assert_eq!(
+            assets.area_chunks,
+            ["/pkg/chunk_1.Aa.wasm", "/pkg/split___AccountArea_View_61.Bb.wasm"]
+        );
+    }
+
+    #[test]
+    fn a_manifest_that_cannot_be_read_hints_no_chunk() {
+        let assets = BuiltAssets::named("/pkg", "app", None).with_split_manifest("/pkg", "{not json");
+        assert!(assets.area_chunks.is_empty());
     }
 
     #[test]

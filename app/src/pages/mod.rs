@@ -41,6 +41,7 @@ pub fn done_without_javascript(what: &str) -> bool {
 }
 
 pub mod account;
+pub mod account_area;
 pub mod activity;
 pub mod delete_account;
 pub mod form;
