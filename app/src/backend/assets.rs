@@ -37,10 +37,7 @@ impl BuiltAssets {
     /// `pkg`: plain names, or with `hashes` (the contents of `hash.txt`:
     /// `js: <hash>` lines) hashed ones.
     pub fn named(pkg: &str, output_name: &str, hashes: Option<&str>) -> Self {
-        let name = |kind: &str| match hashes.and_then(|hashes| hash_in(hashes, kind)) {
-            Some(hash) => format!("{pkg}/{output_name}.{hash}.{kind}"),
-            None => format!("{pkg}/{output_name}.{kind}"),
-        };
+        let name = |kind: &str| format!("{pkg}/{}", built_name(output_name, kind, kind, hashes));
         let (js, wasm) = (name("js"), name("wasm"));
         Self {
             script: format!(
@@ -62,15 +59,11 @@ impl BuiltAssets {
     pub fn read(options: &LeptosOptions, hashes: Option<&str>) -> Self {
         let pkg = format!("/{}", options.site_pkg_dir);
         let assets = Self::named(&pkg, &options.output_name, hashes);
-        let split_name = |stem: &str, kind: &str, extension: &str| match hashes.and_then(|h| hash_in(h, kind)) {
-            Some(hash) => format!("{stem}.{hash}.{extension}"),
-            None => format!("{stem}.{extension}"),
-        };
-        let manifest = split_name("__wasm_split_manifest", "manifest", "json");
+        let manifest = built_name("__wasm_split_manifest", "manifest", "json", hashes);
         let pkg_dir = Path::new(&*options.site_root).join(&*options.site_pkg_dir);
         match std::fs::read_to_string(pkg_dir.join(manifest)) {
             Ok(text) => BuiltAssets {
-                chunk_loader: Some(format!("{pkg}/{}", split_name("__wasm_split", "split", "js"))),
+                chunk_loader: Some(format!("{pkg}/{}", built_name("__wasm_split", "split", "js", hashes))),
                 ..assets
             }
             .with_split_manifest(&pkg, &text),
@@ -109,6 +102,15 @@ fn content_hash(content: &str) -> String {
     use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
     use sha2::{Digest, Sha256};
     URL_SAFE_NO_PAD.encode(&Sha256::digest(content)[..12])
+}
+
+/// The name cargo-leptos gives the built file `stem.extension`: with the
+/// hash `hashes` (`hash.txt`) lists for `kind`, when the build hashes names.
+fn built_name(stem: &str, kind: &str, extension: &str, hashes: Option<&str>) -> String {
+    match hashes.and_then(|hashes| hash_in(hashes, kind)) {
+        Some(hash) => format!("{stem}.{hash}.{extension}"),
+        None => format!("{stem}.{extension}"),
+    }
 }
 
 /// The hash `hash.txt` lists for `kind` (`js: <hash>` lines).
