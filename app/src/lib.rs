@@ -128,8 +128,11 @@ fn BuiltFiles(state: backend::AppState) -> impl IntoView {
     }
 }
 
-/// The site's name, after each page's own in its title ("Users – Sessions").
+//{% capture line %}
+/// The site's name, after each page's own in its title ("Users – Sessions"),
+/// and in mail; an app made from this template (cargo-generate.toml) has its own.
 pub const SITE_NAME: &str = "Sessions";
+//{% endcapture %}{{ line | replace: "Sessions", site_name }}
 
 /// Every page's title passes through here: the page's name, then the site's.
 /// leptos_meta 0.8 writes the title into the server-rendered `<head>` without
@@ -182,6 +185,9 @@ pub fn App() -> impl IntoView {
                     // The account area: one wasm chunk (pages::account_area).
                     <Route path=path!("/account") view={Lazy::<AccountArea>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/account/delete") view={Lazy::<AccountArea>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/account/end-session") view={Lazy::<AccountArea>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/account/remove-passkey") view={Lazy::<AccountArea>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/account/log-out-everywhere") view={Lazy::<AccountArea>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/reauthenticate") view={Lazy::<AccountArea>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/two-factor") view={Lazy::<AccountArea>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/forgot-password") view={Lazy::<AccountArea>::new()} ssr=SsrMode::Async/>

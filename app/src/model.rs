@@ -85,6 +85,8 @@ pub struct ActivityEntry {
     pub method: String,
     pub address: String,
     pub user_agent: String,
+    /// The browser and system in words ("Chrome on Windows"), from `user_agent`.
+    pub browser: String,
 }
 
 /// The public part of a session: everything the browser may know about it.
@@ -115,6 +117,8 @@ pub struct ActiveSession {
     /// RFC 3339, UTC; to the minute.
     pub last_seen_at: String,
     pub user_agent: String,
+    /// The browser and system in words ("Chrome on Windows"), from `user_agent`.
+    pub browser: String,
     pub address: String,
 }
 
@@ -174,6 +178,8 @@ pub struct IdentityProviderLink {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct SignInMethods {
+    /// The address the account signs in with.
+    pub email: String,
     pub has_password: bool,
     /// Whether two-step verification is on.
     pub two_factor: bool,

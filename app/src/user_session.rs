@@ -68,11 +68,11 @@ impl UserSession {
         self.logged_out_here();
     }
 
-    /// Records a logout made in this tab, and loads plain `/login`: no offer to
+    /// Records a logout made in this tab, and loads `/login` saying so: no offer to
     /// come back to the page the user chose to leave. The guards leave that
     /// navigation alone, so the browser starts one load, not two.
     pub fn logged_out_here(&self) {
-        self.ended_here(crate::pages::LOGIN_PATH);
+        self.ended_here(crate::api::LOGGED_OUT_PAGE);
     }
 
     /// Records that the session ended in this tab (a logout, the account

@@ -115,7 +115,7 @@ pub async fn end_listed_session(#[server(default)] id: String) -> Result<Done, A
         form: EndListedSession::PATH,
         page: "/account",
         success: if matches!(result, Ok(true)) {
-            "/login"
+            super::LOGGED_OUT_PAGE
         } else {
             "/account?done=session-ended"
         },

@@ -91,13 +91,17 @@ pub async fn two_factor(
     respond_to_form(result, post)
 }
 
+/// Where a browser lands once it logged out (or ended its own session):
+/// the login page, saying so.
+pub const LOGGED_OUT_PAGE: &str = "/login?done=logged-out";
+
 /// `POST /api/auth/logout`: deletes the session cookie.
 #[server(prefix = "/api", endpoint = "auth/logout")]
 pub async fn logout() -> Result<(), AppError> {
     let post = FormPost {
         form: Logout::PATH,
         page: "/",
-        success: "/login",
+        success: LOGGED_OUT_PAGE,
         refill: &[],
     };
     respond_to_form(session::clear_user_session().await, post)

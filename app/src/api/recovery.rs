@@ -5,7 +5,7 @@ use crate::{
     error::AppError,
     model::{Done, SignInOutcome},
 };
-use leptos::prelude::*;
+use leptos::{prelude::*, server_fn::codec::GetUrl};
 
 #[cfg(feature = "ssr")]
 use crate::{
@@ -73,6 +73,18 @@ pub async fn reset_password(
         refill: &[],
     };
     respond_to_form(result, post)
+}
+
+/// `GET /api/auth/mailed-link?page=/reset-password&token=...`: 200 while
+/// the link to that page with that token works, 400 once it does not; it
+/// stays unspent either way.
+#[server(prefix = "/api", endpoint = "auth/mailed-link", input = GetUrl)]
+pub async fn check_mailed_link(
+    #[server(default)] page: String,
+    #[server(default)] token: String,
+) -> Result<Done, AppError> {
+    recovery::check_link(&state()?, &page, &token).await?;
+    Ok(Done {})
 }
 
 /// `POST /api/auth/verify-email`: confirms the address a verification link

@@ -1,6 +1,6 @@
 //! The account page's list of sessions, and ending one of them.
 
-use super::{clock::rfc3339_of, db::SessionRecord, session::Session, AppState};
+use super::{browsers::browser_in_words, clock::rfc3339_of, db::SessionRecord, session::Session, AppState};
 use crate::backend::audit::AuditEvent;
 use crate::backend::{db::SessionId, is_random_id};
 use crate::{error::AppError, model::ActiveSession};
@@ -21,6 +21,7 @@ fn shown(record: SessionRecord, current_id: &SessionId) -> ActiveSession {
         created_at: rfc3339_of(record.created_at),
         last_seen_at: rfc3339_of(record.last_seen_at),
         id: record.id.listed(),
+        browser: browser_in_words(&record.user_agent),
         user_agent: record.user_agent,
         address: record.address,
     }

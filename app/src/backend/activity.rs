@@ -9,6 +9,7 @@
 
 use super::{
     audit::{AuditEvent, Outcome},
+    browsers::browser_in_words,
     clock::UnixTime,
     db::ActivityRecord,
     http::user_agent_of,
@@ -126,6 +127,7 @@ pub async fn recent(state: &AppState, user_id: UserId) -> Result<Vec<ActivityEnt
             event: record.event,
             method: record.method,
             address: record.address,
+            browser: browser_in_words(&record.user_agent),
             user_agent: record.user_agent,
         })
         .collect())

@@ -6,6 +6,7 @@ pub mod activity;
 pub mod assets;
 pub mod audit;
 pub mod breached;
+pub mod browsers;
 pub mod ceremony;
 pub mod clock;
 pub mod db;

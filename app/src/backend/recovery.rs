@@ -39,6 +39,33 @@ pub(super) fn new_token() -> (String, String) {
     (token, hash)
 }
 
+/// The mailed links, by the path of the page each opens.
+const LINK_PAGES: [(&str, TokenPurpose); 4] = [
+    ("/reset-password", TokenPurpose::PasswordReset),
+    ("/verify-email", TokenPurpose::EmailVerification),
+    ("/confirm-email", TokenPurpose::EmailChange),
+    ("/undo-email-change", TokenPurpose::UndoEmailChange),
+];
+
+/// Whether the link to `page` carrying `token` still works, leaving it
+/// unspent: what its page asks on opening, so that a used or expired link
+/// says so (and offers a new one) at once, not after the form is filled in.
+/// [`AppError::InvalidLink`] when it does not, or `page` takes no link.
+/// Not limited: it costs a lookup by hash, and a token is 256 random bits,
+/// which no number of attempts guesses.
+pub async fn check_link(state: &AppState, page: &str, token: &str) -> Result<(), AppError> {
+    let purpose = LINK_PAGES
+        .iter()
+        .find(|(path, _)| *path == page)
+        .map(|(_, purpose)| *purpose)
+        .ok_or(AppError::InvalidLink)?;
+    let owner = state
+        .db
+        .token_owner(purpose, &sha256_hex(token), state.clock.unix_now())
+        .await?;
+    owner.map(drop).ok_or(AppError::InvalidLink)
+}
+
 /// Handles "forgot password" for `email`: limited per email and asker's
 /// network (so that strangers cannot use up the owner's requests) and per
 /// network, and otherwise answered alike whether an account has that email

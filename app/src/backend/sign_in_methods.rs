@@ -43,6 +43,7 @@ pub async fn of(state: &AppState, session: &Session) -> Result<SignInMethods, Ap
         None => None,
     };
     Ok(SignInMethods {
+        email: state.db.email_of(user_id).await?.ok_or(AppError::Unauthorized)?,
         has_password: state.db.password_hash(user_id).await?.is_some(),
         two_factor: two_factor.is_some_and(|record| record.enabled),
         two_factor_setup,

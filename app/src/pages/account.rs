@@ -1,9 +1,10 @@
 use super::{
-    done_without_javascript,
+    confirm::{END_SESSION_PATH, LOG_OUT_EVERYWHERE_PATH, REMOVE_PASSKEY_PATH},
     form::{
-        nothing_to_check, refresh_session_on_success, take_flash, take_flash_of, title_of, CheckedForm, ErrorSummary,
-        Field, FormProblems, SubmitButton, PASSWORD_HINT,
+        nothing_to_check, take_flash, take_flash_of, title_of, CheckedForm, ErrorSummary, Field, FormProblems,
+        SubmitButton, PASSWORD_HINT,
     },
+    notice::{announce, AccountNotices, Notice, NotificationBanner},
     passkeys::AddPasskeyForm,
     providers::IdentitiesSection,
     recovery::SendVerificationForm,
@@ -13,28 +14,25 @@ use super::{
 use crate::{
     api::{
         list_passkeys, list_sessions, ChangeEmail, ChangePassword, EndListedSession, LogoutEverywhere, RemovePasskey,
-        SetPassword, UnlinkIdentity,
+        SendVerificationEmail, SetPassword, UnlinkIdentity,
     },
     domain::{check_first_password, check_password_change, Email, Problems},
     error::AppError,
     model::{ActiveSession, PasskeySummary, IDENTITY_FLASH},
     user_session::use_user_session,
 };
-use leptos::{either::Either, html, prelude::*, task::spawn_local};
+use leptos::{either::Either, html, prelude::*, server_fn::ServerFn, task::spawn_local};
 use leptos_meta::Title;
+use leptos_router::components::Form;
 
-/// `/account`: the email's state, the password, the passkeys, the linked
-/// identity providers, and the sessions: each can be ended, or all of them
-/// but this one.
+/// `/account`: who the account is (name, email), then how it signs in
+/// (email, password, two-step verification, passkeys, providers), where it
+/// is logged in (sessions), what happened to it (activity), and deleting it.
+/// One notification banner at the top says what the last action did; the
+/// actions that end or remove something ask first, on a page of their own
+/// (`confirm`).
 #[component]
 pub fn AccountPage() -> impl IntoView {
-    let session = use_user_session();
-    let since = move || {
-        session
-            .session
-            .get()
-            .map(|s| super::time::time_in_words(&s.logged_in_at))
-    };
     let password_problems = FormProblems::new(take_flash::<ChangePassword>().as_ref());
     let sessions_problems = FormProblems::new(take_flash::<LogoutEverywhere>().as_ref());
     let end_problems = FormProblems::new(take_flash::<EndListedSession>().as_ref());
@@ -43,7 +41,8 @@ pub fn AccountPage() -> impl IntoView {
     let two_factor_problems = FormProblems::new(two_factor_flash().as_ref());
     let email_flash = take_flash::<ChangeEmail>();
     let email_problems = FormProblems::new(email_flash.as_ref());
-    let email_typed = email_flash.map(|flash| flash.value("email")).unwrap_or_default();
+    let email_typed = StoredValue::new(email_flash.map(|flash| flash.value("email")).unwrap_or_default());
+    let verification_problems = FormProblems::new(take_flash::<SendVerificationEmail>().as_ref());
     let codes_left = StoredValue::new(codes_left_by_a_form());
     // A linking that failed at the provider comes back here to say why.
     let unlink_problems = FormProblems::new(
@@ -51,66 +50,50 @@ pub fn AccountPage() -> impl IntoView {
             .or_else(|| take_flash_of(IDENTITY_FLASH))
             .as_ref(),
     );
-    let failed = move || {
-        [
-            password_problems,
-            sessions_problems,
-            end_problems,
-            set_password_problems,
-            remove_problems,
-            unlink_problems,
-            two_factor_problems,
-            email_problems,
-        ]
-        .iter()
-        .any(FormProblems::any)
-    };
+    let forms = vec![
+        password_problems,
+        sessions_problems,
+        end_problems,
+        set_password_problems,
+        remove_problems,
+        unlink_problems,
+        two_factor_problems,
+        email_problems,
+        verification_problems,
+    ];
+    let notices = AccountNotices::provide(forms.clone());
+    let failed = move || forms.iter().any(FormProblems::any);
     let set_password = ServerAction::<SetPassword>::new();
-    let remove = ServerAction::<RemovePasskey>::new();
     let unlink = ServerAction::<UnlinkIdentity>::new();
     let everywhere = ServerAction::<LogoutEverywhere>::new();
     let added = RwSignal::new(0_u32);
-    // A way in added or removed, here or by a form posted without JavaScript.
-    let changed_before = ["passkey-removed", "identity-linked", "identity-unlinked"]
-        .into_iter()
-        .any(done_without_javascript);
-    let way_in_changed = Signal::derive(move || {
-        changed_before
-            || added.get() > 0
-            || matches!(remove.value().get(), Some(Ok(_)))
-            || matches!(unlink.value().get(), Some(Ok(_)))
-    });
+    let way_in_changed = move || notices.current().is_some_and(Notice::changes_a_way_in);
     let methods = Resource::new(
-        move || {
-            (
-                set_password.version().get(),
-                remove.version().get(),
-                unlink.version().get(),
-                added.get(),
-            )
-        },
+        move || (set_password.version().get(), unlink.version().get(), added.get()),
         |_| list_passkeys(),
     );
     view! {
         <Title text=title_of("Account", failed)/>
+        <NotificationBanner notices/>
         <ErrorSummary problems=password_problems/>
         <ErrorSummary problems=set_password_problems/>
         <ErrorSummary problems=remove_problems/>
         <ErrorSummary problems=unlink_problems/>
         <ErrorSummary problems=two_factor_problems/>
         <ErrorSummary problems=email_problems/>
+        <ErrorSummary problems=verification_problems/>
         <ErrorSummary problems=sessions_problems/>
         <ErrorSummary problems=end_problems/>
         <h1>"Account"</h1>
-        <Show when=move || way_in_changed.get() && everywhere.value().get().is_none()>
+        <Show when=way_in_changed>
             <EndOtherSessionsOffer action=everywhere problems=sessions_problems/>
         </Show>
-        <p>"Logged in since " {since} "."</p>
-        <EmailSection problems=email_problems typed=email_typed/>
-        <Transition fallback=|| view! { <p>"Loading…"</p> }>
+        <Transition fallback=|| view! { <p class="loading">"Loading your account…"</p> }>
             {move || Suspend::new(async move {
                 match methods.await {
                     Ok(methods) => Either::Left(view! {
+                        <YourDetails email=methods.email.clone()/>
+                        <EmailSection problems=email_problems verification_problems typed=email_typed.get_value()/>
                         {if methods.has_password {
                             Either::Left(view! { <ChangePasswordForm problems=password_problems/> })
                         } else {
@@ -122,7 +105,7 @@ pub fn AccountPage() -> impl IntoView {
                             codes=codes_left.get_value()
                             problems=two_factor_problems
                         />
-                        <PasskeysSection passkeys=methods.passkeys remove problems=remove_problems/>
+                        <PasskeysSection passkeys=methods.passkeys added/>
                         <IdentitiesSection identities=methods.identities unlink problems=unlink_problems/>
                     }),
                     Err(err) => {
@@ -132,18 +115,57 @@ pub fn AccountPage() -> impl IntoView {
                 }
             })}
         </Transition>
-        <AddPasskeyForm added/>
-        <SessionsSection end_problems everywhere everywhere_problems=sessions_problems/>
+        <SessionsSection everywhere/>
         <super::activity::ActivitySection/>
         <super::delete_account::DeleteAccountSection/>
     }
 }
 
+/// Who the account is, first: the name and the address it signs in with.
+#[component]
+fn YourDetails(email: String) -> impl IntoView {
+    let session = use_user_session();
+    let name = move || session.user.get().map(|user| user.name);
+    let verified = move || session.user.get().is_some_and(|user| user.email_verified);
+    let since = move || session.session.get().map(|s| time_in_words(&s.logged_in_at));
+    view! {
+        <section aria-labelledby="your-details" class="summary-card">
+            <h2 id="your-details" class="summary-card-title">"Your details"</h2>
+            <dl class="summary-list">
+                <div class="summary-list-row">
+                    <dt>"Name"</dt>
+                    <dd>{name}</dd>
+                </div>
+                <div class="summary-list-row">
+                    <dt>"Email address"</dt>
+                    <dd>
+                        <span class="email">{email}</span>" "
+                        {move || if verified() {
+                            Either::Left(view! { <strong class="tag">"Verified"</strong> })
+                        } else {
+                            Either::Right(view! { <strong class="tag tag-warning">"Not verified"</strong> })
+                        }}
+                    </dd>
+                    <dd class="summary-list-actions">
+                        <a href="#email-address">"Change" <span class="visually-hidden">" email address"</span></a>
+                    </dd>
+                </div>
+                <div class="summary-list-row">
+                    <dt>"Logged in"</dt>
+                    <dd>"Since " {since}</dd>
+                </div>
+            </dl>
+        </section>
+    }
+}
+
 /// After a way to sign in was added or removed: whoever else may have had
 /// the account's old ways in may still be signed in, so one button ends
-/// every other session (OWASP ASVS 7.4.3).
+/// every other session (OWASP ASVS 7.4.3). The banner above has said what
+/// changed; this is the offer that follows from it, so it asks nothing more.
 #[component]
 fn EndOtherSessionsOffer(action: ServerAction<LogoutEverywhere>, problems: FormProblems) -> impl IntoView {
+    track_account_change(action, Notice::LoggedOutElsewhere, || {});
     view! {
         <section aria-labelledby="end-other-sessions" class="notification">
             <h2 id="end-other-sessions">"Log out everywhere else?"</h2>
@@ -159,48 +181,41 @@ fn EndOtherSessionsOffer(action: ServerAction<LogoutEverywhere>, problems: FormP
 }
 
 /// Wires an account action's outcome. On success the session is re-read (the
-/// new cookie carries a new login time) and `after_success` runs; a refusal for
-/// lack of a session reaches the guards. Returns whether to show the
-/// confirmation: after success here, or after a plain-HTML post redirected to
-/// this page with `?done=<done>`.
-fn track_account_change(
-    outcome: impl Fn() -> Option<Result<(), AppError>> + Clone + Send + Sync + 'static,
-    done: &'static str,
-    after_success: impl Fn() + 'static,
-) -> Signal<bool> {
+/// new cookie carries a new login time), `after_success` runs and the banner
+/// says `notice`; a refusal for lack of a session reaches the guards.
+fn track_account_change<S>(action: ServerAction<S>, notice: Notice, after_success: impl Fn() + 'static)
+where
+    S: ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
+    S::Output: Clone + Send + Sync + 'static,
+{
     let session = use_user_session();
-    let watched = outcome.clone();
-    Effect::new(move |_| match watched() {
-        Some(Ok(())) => {
-            spawn_local(session.fetch());
-            after_success();
-        }
-        Some(Err(err)) => session.note_error(&err),
-        None => {}
-    });
-    let after_plain_post = done_without_javascript(done);
-    Signal::derive(move || match outcome() {
-        Some(result) => result.is_ok(),
-        None => after_plain_post,
-    })
+    Effect::watch(
+        move || action.version().get(),
+        move |_, _, _| match action.value().get_untracked() {
+            Some(Ok(_)) => {
+                spawn_local(session.fetch());
+                after_success();
+                announce(notice);
+            }
+            Some(Err(err)) => session.note_error(&err),
+            None => {}
+        },
+        false,
+    );
 }
 
 #[component]
 fn ChangePasswordForm(problems: FormProblems) -> impl IntoView {
     let action = ServerAction::<ChangePassword>::new();
     let form = NodeRef::<html::Form>::new();
-    let done = track_account_change(
-        move || action.value().get(),
-        "password",
-        move || {
-            if let Some(form) = form.get() {
-                form.reset();
-            }
-        },
-    );
+    track_account_change(action, Notice::PasswordChanged, move || {
+        if let Some(form) = form.get() {
+            form.reset();
+        }
+    });
     view! {
-        <section aria-labelledby="change-password">
-            <h2 id="change-password">"Change password"</h2>
+        <section aria-labelledby="change-password" class="summary-card">
+            <h2 id="change-password" class="summary-card-title">"Password"</h2>
             <CheckedForm
                 action
                 problems
@@ -211,9 +226,6 @@ fn ChangePasswordForm(problems: FormProblems) -> impl IntoView {
                     autocomplete="current-password" problems/>
                 <Field name="new_password" label="New password" kind="password" autocomplete="new-password"
                     hint=PASSWORD_HINT problems/>
-                <p role="status">
-                    {move || done.get().then_some("Password changed. Every other session has been logged out.")}
-                </p>
                 <SubmitButton label="Change password" pending=action.pending()/>
             </CheckedForm>
         </section>
@@ -223,14 +235,10 @@ fn ChangePasswordForm(problems: FormProblems) -> impl IntoView {
 /// The first password of an account made with a passkey.
 #[component]
 fn SetPasswordForm(action: ServerAction<SetPassword>, problems: FormProblems) -> impl IntoView {
-    let done = track_account_change(
-        move || action.value().get().map(|outcome| outcome.map(|_| ())),
-        "password",
-        || {},
-    );
+    track_account_change(action, Notice::PasswordChanged, || {});
     view! {
-        <section aria-labelledby="set-password">
-            <h2 id="set-password">"Password"</h2>
+        <section aria-labelledby="set-password" class="summary-card">
+            <h2 id="set-password" class="summary-card-title">"Password"</h2>
             <p>"This account signs in with passkeys only. A password is a second way in."</p>
             <CheckedForm
                 action
@@ -239,52 +247,36 @@ fn SetPasswordForm(action: ServerAction<SetPassword>, problems: FormProblems) ->
             >
                 <Field name="new_password" label="New password" kind="password" autocomplete="new-password"
                     hint=PASSWORD_HINT problems/>
-                <p role="status">
-                    {move || done.get().then_some("Password set. Every other session has been logged out.")}
-                </p>
                 <SubmitButton label="Set password" pending=action.pending()/>
             </CheckedForm>
         </section>
     }
 }
 
-/// The user's passkeys, each with `Remove` (read again after each change,
-/// while `Add a passkey` stays put, so that its outcome stays shown).
+/// The user's passkeys, each with `Remove` (which asks first, on a page of
+/// its own), and the way to add one.
 #[component]
-fn PasskeysSection(
-    passkeys: Vec<PasskeySummary>,
-    remove: ServerAction<RemovePasskey>,
-    problems: FormProblems,
-) -> impl IntoView {
-    let removed = track_account_change(
-        move || remove.value().get().map(|outcome| outcome.map(|_| ())),
-        "passkey-removed",
-        || {},
-    );
+fn PasskeysSection(passkeys: Vec<PasskeySummary>, added: RwSignal<u32>) -> impl IntoView {
     let list = if passkeys.is_empty() {
         Either::Left(view! { <p>"No passkeys yet."</p> })
     } else {
         Either::Right(view! {
             <ul class="passkeys">
-                {passkeys
-                    .into_iter()
-                    .map(|passkey| view! { <PasskeyItem passkey remove problems/> })
-                    .collect_view()}
+                {passkeys.into_iter().map(|passkey| view! { <PasskeyItem passkey/> }).collect_view()}
             </ul>
         })
     };
     view! {
-        <section aria-labelledby="passkeys">
-            <h2 id="passkeys">"Passkeys"</h2>
+        <section aria-labelledby="passkeys" class="summary-card">
+            <h2 id="passkeys" class="summary-card-title">"Passkeys"</h2>
             {list}
-            <p role="status">{move || removed.get().then_some("The passkey has been removed.")}</p>
+            <AddPasskeyForm added/>
         </section>
     }
 }
 
 #[component]
-fn PasskeyItem(passkey: PasskeySummary, remove: ServerAction<RemovePasskey>, problems: FormProblems) -> impl IntoView {
-    // Every button says "Remove": each is described by the passkey it removes.
+fn PasskeyItem(passkey: PasskeySummary) -> impl IntoView {
     let described = format!("passkey-{}", passkey.id);
     let last_used = passkey.last_used_at.as_deref().map_or_else(
         || "never used to sign in".to_owned(),
@@ -292,60 +284,73 @@ fn PasskeyItem(passkey: PasskeySummary, remove: ServerAction<RemovePasskey>, pro
     );
     view! {
         <li class="passkey-item">
-            <p class="passkey-name" id=described.clone()>{passkey.name}</p>
-            <p class="passkey-details">"Added " {time_in_words(&passkey.created_at)} ", " {last_used} "."</p>
-            <CheckedForm action=remove problems check={nothing_to_check::<RemovePasskey>}>
-                <input type="hidden" name="id" value=passkey.id/>
-                <SubmitButton label="Remove" pending=remove.pending() {..} aria-describedby=described/>
-            </CheckedForm>
+            <p class="passkey-name">{passkey.name.clone()}</p>
+            <p class="passkey-details" id=described.clone()>
+                "Added " {time_in_words(&passkey.created_at)} ", " {last_used} "."
+            </p>
+            <Form method="get" action=REMOVE_PASSKEY_PATH>
+                <input type="hidden" name="passkey" value=passkey.id/>
+                <button type="submit" class="secondary" aria-describedby=described>
+                    "Remove" <span class="visually-hidden">" the passkey " {passkey.name}</span>
+                </button>
+            </Form>
         </li>
     }
 }
 
-/// The user's sessions, and the way to end all but this one.
+/// Where the account is logged in, this browser first, each with `End`, and
+/// `Log out everywhere`: both ask first, on a page of their own.
 #[component]
-fn SessionsSection(
-    end_problems: FormProblems,
-    everywhere: ServerAction<LogoutEverywhere>,
-    everywhere_problems: FormProblems,
-) -> impl IntoView {
+fn SessionsSection(everywhere: ServerAction<LogoutEverywhere>) -> impl IntoView {
+    let session = use_user_session();
+    let sessions = Resource::new(move || everywhere.version().get(), |_| list_sessions());
     view! {
-        <section aria-labelledby="sessions">
-            <h2 id="sessions">"Sessions"</h2>
-            <SessionList problems=end_problems everywhere/>
-            <LogoutEverywhereForm action=everywhere problems=everywhere_problems/>
+        <section aria-labelledby="sessions" class="summary-card">
+            <h2 id="sessions" class="summary-card-title">"Sessions"</h2>
+            <p>"The browsers and devices where you are logged in."</p>
+            <Form method="get" action=LOG_OUT_EVERYWHERE_PATH>
+                <button type="submit" class="secondary">"Log out everywhere"</button>
+            </Form>
+            <Transition fallback=|| view! { <p class="loading">"Loading sessions…"</p> }>
+                {move || Suspend::new(async move {
+                    match sessions.await {
+                        Ok(list) => Either::Left(view! {
+                            <ul class="sessions">
+                                {this_browser_first(list)
+                                    .into_iter()
+                                    .map(|listed| view! { <SessionItem listed/> })
+                                    .collect_view()}
+                            </ul>
+                        }),
+                        Err(err) => {
+                            session.note_error(&err);
+                            Either::Right(view! { <p role="alert">{err.to_string()}</p> })
+                        }
+                    }
+                })}
+            </Transition>
         </section>
     }
 }
 
-#[component]
-fn LogoutEverywhereForm(action: ServerAction<LogoutEverywhere>, problems: FormProblems) -> impl IntoView {
-    let done = track_account_change(move || action.value().get(), "logout-everywhere", || {});
-    view! {
-        <p>"Logs out every other browser and device where you are logged in. This one stays logged in."</p>
-        <CheckedForm action problems check={nothing_to_check::<LogoutEverywhere>}>
-            <p role="status">{move || done.get().then_some("Every other session has been logged out.")}</p>
-            <SubmitButton label="Log out everywhere" pending=action.pending()/>
-        </CheckedForm>
-    }
+/// The sessions as listed (newest first), with this browser's moved to the top.
+fn this_browser_first(mut list: Vec<ActiveSession>) -> Vec<ActiveSession> {
+    list.sort_by_key(|listed| !listed.current);
+    list
 }
 
-/// Whether the email is verified, with a way to have the link sent again.
+/// Whether the email is verified, with a way to have the link sent again,
+/// and the way to change it.
 #[component]
-fn EmailSection(problems: FormProblems, typed: String) -> impl IntoView {
+fn EmailSection(problems: FormProblems, verification_problems: FormProblems, typed: String) -> impl IntoView {
     let session = use_user_session();
     let verified = move || session.user.get().is_some_and(|user| user.email_verified);
     view! {
-        <section aria-labelledby="email-address">
-            <h2 id="email-address">"Email address"</h2>
-            <Show
-                when=verified
-                fallback=|| view! {
-                    <p>"Not verified yet: follow the link we sent to your email address."</p>
-                    <SendVerificationForm/>
-                }
-            >
-                <p>"Verified."</p>
+        <section aria-labelledby="email-address" class="summary-card">
+            <h2 id="email-address" class="summary-card-title">"Email address"</h2>
+            <Show when=move || !verified()>
+                <p>"Not verified yet: follow the link we sent to your email address."</p>
+                <SendVerificationForm problems=verification_problems/>
             </Show>
             <ChangeEmailForm problems typed/>
         </section>
@@ -357,87 +362,55 @@ fn EmailSection(problems: FormProblems, typed: String) -> impl IntoView {
 #[component]
 fn ChangeEmailForm(problems: FormProblems, typed: String) -> impl IntoView {
     let action = ServerAction::<ChangeEmail>::new();
-    let sent_before = done_without_javascript("email-change-sent");
-    let sent = move || sent_before || matches!(action.value().get(), Some(Ok(_)));
+    track_account_change(action, Notice::EmailChangeSent, || {});
     view! {
         // `Email::check`, not `parse`: the full rules' Unicode tables would
         // add a third to the wasm; the server applies them.
         <CheckedForm action problems check=|input: &ChangeEmail| Email::check(&input.email).map(drop).map_err(Problems::from)>
             <Field name="email" label="New email address" kind="email" autocomplete="email" value=typed problems/>
-            <p role="status">
-                {move || sent().then_some(
-                    "We sent a link to the new address. Your address changes when you follow it; it works for an hour.",
-                )}
-            </p>
             <SubmitButton label="Change email" pending=action.pending()/>
         </CheckedForm>
     }
 }
 
-/// The user's sessions, this one marked, each with an `End` button; read
-/// again after each change. Ending another session logs that browser out at
-/// its next request; ending this one logs out here, which the session, read
-/// again, shows.
+/// One session: the browser and system by name, this browser marked, when
+/// it was last active; the user agent and address on request; `End`, named
+/// for the session it ends.
 #[component]
-fn SessionList(problems: FormProblems, everywhere: ServerAction<LogoutEverywhere>) -> impl IntoView {
-    let action = ServerAction::<EndListedSession>::new();
-    let session = use_user_session();
-    refresh_session_on_success(action);
-    let sessions = Resource::new(
-        move || (action.version().get(), everywhere.version().get()),
-        |_| list_sessions(),
-    );
-    let ended_before = done_without_javascript("session-ended");
-    let ended = move || match action.value().get() {
-        Some(outcome) => outcome.is_ok(),
-        None => ended_before,
-    };
-    view! {
-        <Transition fallback=|| view! { <p>"Loading sessions…"</p> }>
-            {move || Suspend::new(async move {
-                match sessions.await {
-                    Ok(list) => Either::Left(view! {
-                        <ul class="sessions">
-                            {list
-                                .into_iter()
-                                .map(|listed| view! { <SessionItem listed action problems/> })
-                                .collect_view()}
-                        </ul>
-                    }),
-                    Err(err) => {
-                        session.note_error(&err);
-                        Either::Right(view! { <p role="alert">{err.to_string()}</p> })
-                    }
-                }
-            })}
-        </Transition>
-        <p role="status">{move || ended().then_some("The session has been ended.")}</p>
-    }
-}
-
-#[component]
-fn SessionItem(listed: ActiveSession, action: ServerAction<EndListedSession>, problems: FormProblems) -> impl IntoView {
-    let current = listed.current;
-    let label = if listed.user_agent.is_empty() {
-        "Unknown browser".to_owned()
-    } else {
-        listed.user_agent
-    };
-    // Every button says "End": each is described by the session it ends.
+fn SessionItem(listed: ActiveSession) -> impl IntoView {
     let described = format!("session-{}", listed.id);
+    let ends = if listed.current {
+        " this browser's session".to_owned()
+    } else {
+        format!(" the session of {}", listed.browser)
+    };
+    let user_agent = match listed.user_agent.as_str() {
+        "" => "not sent".to_owned(),
+        sent => sent.to_owned(),
+    };
     view! {
-        <li class="session">
-            <p class="user-agent" id=described.clone()>
-                {label} {current.then_some(view! { " " <strong>"(this browser)"</strong> })}
+        <li class="session" class:current=listed.current>
+            <p class="session-browser">
+                {listed.browser.clone()}
+                {listed.current.then_some(view! { " " <strong class="tag">"This browser"</strong> })}
             </p>
-            <p class="session-details">
-                "From " {listed.address} ". Logged in " {time_in_words(&listed.created_at)}
-                ", last seen " {time_in_words(&listed.last_seen_at)} "."
+            <p class="session-details" id=described.clone()>
+                "Last active " {time_in_words(&listed.last_seen_at)} ". Logged in "
+                {time_in_words(&listed.created_at)} "."
             </p>
-            <CheckedForm action problems check={nothing_to_check::<EndListedSession>}>
-                <input type="hidden" name="id" value=listed.id/>
-                <SubmitButton label="End" pending=action.pending() {..} aria-describedby=described/>
-            </CheckedForm>
+            <details class="session-more">
+                <summary>"Details" <span class="visually-hidden">" of the session of " {listed.browser}</span></summary>
+                <dl class="summary-list">
+                    <div class="summary-list-row"><dt>"User agent"</dt><dd class="user-agent">{user_agent}</dd></div>
+                    <div class="summary-list-row"><dt>"Address"</dt><dd>{listed.address}</dd></div>
+                </dl>
+            </details>
+            <Form method="get" action=END_SESSION_PATH>
+                <input type="hidden" name="session" value=listed.id/>
+                <button type="submit" class="secondary" aria-describedby=described>
+                    "End" <span class="visually-hidden">{ends}</span>
+                </button>
+            </Form>
         </li>
     }
 }

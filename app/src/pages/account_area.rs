@@ -12,6 +12,7 @@
 
 use super::{
     account::AccountPage,
+    confirm::{EndSessionPage, LogOutEverywherePage, RemovePasskeyPage},
     delete_account::DeleteAccountPage,
     guards::{GuestOnly, RequireUser},
     not_found::NotFound,
@@ -28,6 +29,9 @@ use leptos_router::{lazy_route, LazyRoute};
 pub enum AreaPage {
     Account,
     DeleteAccount,
+    EndSession,
+    RemovePasskey,
+    LogOutEverywhere,
     Reauthenticate,
     TwoFactor,
     ForgotPassword,
@@ -38,9 +42,12 @@ pub enum AreaPage {
 }
 
 impl AreaPage {
-    pub const PATHS: [(&'static str, AreaPage); 9] = [
+    pub const PATHS: [(&'static str, AreaPage); 12] = [
         ("/account", AreaPage::Account),
         ("/account/delete", AreaPage::DeleteAccount),
+        ("/account/end-session", AreaPage::EndSession),
+        ("/account/remove-passkey", AreaPage::RemovePasskey),
+        ("/account/log-out-everywhere", AreaPage::LogOutEverywhere),
         ("/reauthenticate", AreaPage::Reauthenticate),
         ("/two-factor", AreaPage::TwoFactor),
         ("/forgot-password", AreaPage::ForgotPassword),
@@ -76,6 +83,9 @@ impl LazyRoute for AccountArea {
         match AreaPage::at(&path) {
             Some(AreaPage::Account) => view! { <RequireUser><AccountPage/></RequireUser> }.into_any(),
             Some(AreaPage::DeleteAccount) => view! { <RequireUser><DeleteAccountPage/></RequireUser> }.into_any(),
+            Some(AreaPage::EndSession) => view! { <RequireUser><EndSessionPage/></RequireUser> }.into_any(),
+            Some(AreaPage::RemovePasskey) => view! { <RequireUser><RemovePasskeyPage/></RequireUser> }.into_any(),
+            Some(AreaPage::LogOutEverywhere) => view! { <RequireUser><LogOutEverywherePage/></RequireUser> }.into_any(),
             Some(AreaPage::Reauthenticate) => view! { <RequireUser><ReauthenticatePage/></RequireUser> }.into_any(),
             Some(AreaPage::TwoFactor) => view! { <GuestOnly><TwoFactorPage/></GuestOnly> }.into_any(),
             Some(AreaPage::ForgotPassword) => view! { <ForgotPasswordPage/> }.into_any(),

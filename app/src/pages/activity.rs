@@ -38,10 +38,7 @@ fn ActivityItem(entry: ActivityEntry) -> impl IntoView {
         Some(how) => format!("{} {how}", what(&entry.event)),
         None => what(&entry.event).to_owned(),
     };
-    let browser = match entry.user_agent.as_str() {
-        "" => "an unknown browser".to_owned(),
-        known => known.to_owned(),
-    };
+    let browser = entry.browser;
     view! {
         <li>
             <p><strong>{what}</strong></p>

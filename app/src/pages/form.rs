@@ -343,6 +343,10 @@ pub fn SubmitButton(
     /// `secondary` for an action that is not the page's main one.
     #[prop(optional)]
     class: Option<&'static str>,
+    /// What a screen reader hears after the label, to tell this button from
+    /// the others with the same label (" the passkey Phone").
+    #[prop(optional, into)]
+    hidden_context: Option<String>,
 ) -> impl IntoView {
     view! {
         <button
@@ -356,6 +360,7 @@ pub fn SubmitButton(
             }
         >
             {label}
+            {hidden_context.map(|context| view! { <span class="visually-hidden">{context}</span> })}
         </button>
     }
 }

@@ -49,6 +49,11 @@ pub fn LoginPage() -> impl IntoView {
             data-unavailable=AppError::Unavailable.to_string()
         >
             <ErrorSummary problems/>
+            {super::done_without_javascript("logged-out").then(|| view! {
+                <div class="notification-banner success" role="status">
+                    <p class="notification-banner-heading">"You have logged out."</p>
+                </div>
+            })}
             <h1>"Login"</h1>
             <form action=Login::PATH method="post" novalidate>
                 <input type="hidden" name="redirect" value=redirect/>

@@ -43,6 +43,7 @@ pub fn done_without_javascript(what: &str) -> bool {
 pub mod account;
 pub mod account_area;
 pub mod activity;
+pub mod confirm;
 pub mod delete_account;
 pub mod form;
 pub mod guards;
@@ -51,6 +52,7 @@ pub mod home;
 pub mod login;
 pub mod nav;
 pub mod not_found;
+pub mod notice;
 pub mod passkeys;
 pub mod providers;
 pub mod reauthenticate;

@@ -9,7 +9,10 @@
 //! Passkeys need JavaScript: until the page is live the buttons are
 //! disabled and a note says so; the password forms work either way.
 
-use super::form::{Field, FormProblems};
+use super::{
+    form::{Field, FormProblems},
+    notice::{announce, Notice},
+};
 use crate::{
     api::{passkey_sign_up, passkey_sign_up_options},
     domain::NewPasskeyAccount,
@@ -266,7 +269,6 @@ pub fn AddPasskeyForm(added: RwSignal<u32>) -> impl IntoView {
     let problems = FormProblems::new(None);
     let problem = RwSignal::new(None::<String>);
     let pending = RwSignal::new(false);
-    let done = RwSignal::new(false);
     let session = use_user_session();
     let support = support();
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
@@ -277,13 +279,12 @@ pub fn AddPasskeyForm(added: RwSignal<u32>) -> impl IntoView {
         let name = browser::input_value("passkey_name");
         pending.set(true);
         problem.set(None);
-        done.set(false);
         problems.clear();
         spawn_local(async move {
             match add_passkey(name).await {
                 Ok(_) => {
-                    done.set(true);
                     added.update(|count| *count += 1);
+                    announce(Notice::PasskeyAdded);
                 }
                 Err(PasskeyProblem::Server(err @ AppError::InvalidInput(_))) => problems.show(err),
                 Err(PasskeyProblem::Server(err)) => {
@@ -296,15 +297,12 @@ pub fn AddPasskeyForm(added: RwSignal<u32>) -> impl IntoView {
         });
     };
     view! {
-        <section aria-labelledby="add-passkey">
-        <h2 id="add-passkey">"Add a passkey"</h2>
-        <form on:submit=on_submit novalidate>
-            <Field name="passkey_name" label="Name" autocomplete="off"
-                hint="Say where it is kept, such as “Work laptop”." problems/>
-            <p role="status">{move || done.get().then_some("Passkey added.")}</p>
+        <h3 id="add-passkey">"Add a passkey"</h3>
+        <form on:submit=on_submit novalidate aria-labelledby="add-passkey">
+            <Field name="passkey_name" label="Passkey name (optional)" autocomplete="off"
+                hint="Say where it is kept, such as “Work laptop”. Without one, it is named by the browser." problems/>
             <PasskeyButton label="Add a passkey" support pending problem/>
         </form>
-        </section>
     }
 }
 

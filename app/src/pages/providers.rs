@@ -9,8 +9,8 @@
 //! request of its own (and without the code to wait for one).
 
 use super::{
-    done_without_javascript,
     form::{nothing_to_check, CheckedForm, FormProblems, SubmitButton},
+    notice::{announce, Notice},
     time::time_in_words,
 };
 use crate::{
@@ -99,31 +99,21 @@ pub fn IdentitiesSection(
     unlink: ServerAction<UnlinkIdentity>,
     problems: FormProblems,
 ) -> impl IntoView {
-    let unlinked = Signal::derive(move || match unlink.value().get() {
-        Some(result) => result.is_ok(),
-        None => done_without_javascript("identity-unlinked"),
-    });
-    Effect::new(move |_| {
-        if let Some(Err(err)) = unlink.value().get() {
-            use_user_session().note_error(&err);
-        }
-    });
-    let linked = done_without_javascript("identity-linked");
+    Effect::watch(
+        move || unlink.version().get(),
+        move |_, _, _| match unlink.value().get_untracked() {
+            Some(Ok(_)) => announce(Notice::ProviderUnlinked),
+            Some(Err(err)) => use_user_session().note_error(&err),
+            None => {}
+        },
+        false,
+    );
     let providers = providers();
     (!(providers.is_empty() && identities.is_empty())).then(|| {
         view! {
-            <section aria-labelledby="identities">
-                <h2 id="identities">"Sign-in providers"</h2>
+            <section aria-labelledby="identities" class="summary-card">
+                <h2 id="identities" class="summary-card-title">"Sign-in providers"</h2>
                 <IdentityList identities unlink problems/>
-                <p role="status">
-                    {move || {
-                        if unlinked.get() {
-                            Some("The provider has been unlinked.")
-                        } else {
-                            linked.then_some("The provider has been linked: you can sign in with it.")
-                        }
-                    }}
-                </p>
                 {providers
                     .into_iter()
                     .map(|provider| {
@@ -167,7 +157,7 @@ fn IdentityItem(
     unlink: ServerAction<UnlinkIdentity>,
     problems: FormProblems,
 ) -> impl IntoView {
-    // Every button says "Unlink": each is described by the identity it unlinks.
+    let unlinks = format!(" {}, {}", identity.label, identity.email);
     let described = format!("identity-{index}");
     let last_used = identity.last_used_at.as_deref().map_or_else(
         || "never used to sign in".to_owned(),
@@ -180,7 +170,7 @@ fn IdentityItem(
             <CheckedForm action=unlink problems check={nothing_to_check::<UnlinkIdentity>}>
                 <input type="hidden" name="provider" value=identity.provider/>
                 <input type="hidden" name="subject" value=identity.subject/>
-                <SubmitButton label="Unlink" pending=unlink.pending() {..} aria-describedby=described/>
+                <SubmitButton label="Unlink" hidden_context=unlinks pending=unlink.pending() {..} aria-describedby=described/>
             </CheckedForm>
         </li>
     }

@@ -7,6 +7,7 @@ use super::{
         nothing_to_check, on_success, take_flash, title_of, CheckedForm, ErrorSummary, Field, FormProblems,
         SubmitButton,
     },
+    notice::{announce, Notice},
     query_value, LoginLink,
 };
 use crate::{
@@ -132,11 +133,16 @@ pub fn TwoFactorSection(
         on.set(true);
         setup.set(None);
         codes.set(Some(new.recovery_codes));
+        announce(Notice::TwoFactorOn);
     });
-    on_success(renew, move |new| codes.set(Some(new.recovery_codes)));
+    on_success(renew, move |new| {
+        codes.set(Some(new.recovery_codes));
+        announce(Notice::RecoveryCodesMade);
+    });
     on_success(disable, move |_| {
         on.set(false);
         codes.set(None);
+        announce(Notice::TwoFactorOff);
     });
     let busy = Signal::derive(move || {
         set_up.pending().get() || enable.pending().get() || disable.pending().get() || renew.pending().get()
@@ -174,8 +180,8 @@ pub fn TwoFactorSection(
         }),
     };
     view! {
-        <section aria-labelledby="two-factor">
-            <h2 id="two-factor">"Two-step verification"</h2>
+        <section aria-labelledby="two-factor" class="summary-card">
+            <h2 id="two-factor" class="summary-card-title">"Two-step verification"</h2>
             {state}
         </section>
     }

@@ -84,13 +84,16 @@ impl IntoResponse for AppError {
 /// What a page request gets while the database cannot be reached: a page in
 /// the site's style (its stylesheet, no script), 503 with `Retry-After`.
 pub fn unavailable_page() -> Response {
-    const PAGE: &str = "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
+    let page = format!(
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-        <title>Service unavailable – Sessions</title><link rel=\"stylesheet\" href=\"/pkg/app.css\"></head>\
+        <title>Service unavailable – {}</title><link rel=\"stylesheet\" href=\"/pkg/app.css\"></head>\
         <body><main id=\"main\"><h1>Service unavailable</h1>\
         <p>The service is temporarily unavailable. Try again in a moment.</p>\
-        <p><a href=\"\">Try again</a></p></main></body></html>";
-    let mut response = (StatusCode::SERVICE_UNAVAILABLE, axum::response::Html(PAGE)).into_response();
+        <p><a href=\"\">Try again</a></p></main></body></html>",
+        crate::SITE_NAME
+    );
+    let mut response = (StatusCode::SERVICE_UNAVAILABLE, axum::response::Html(page)).into_response();
     response.headers_mut().insert(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static(

@@ -1,7 +1,7 @@
 //! `/dev/mailbox`: the mail a debug build without SMTP kept instead of
 //! sending, newest first, links clickable. Never routed in a release build.
 
-use crate::backend::AppState;
+use crate::{backend::AppState, SITE_NAME};
 use axum::{extract::State, response::Html};
 use html_escape::{encode_double_quoted_attribute, encode_text};
 
@@ -11,8 +11,8 @@ pub async fn dev_mailbox_page(State(state): State<AppState>) -> Html<String> {
         .mailbox()
         .map(|mailbox| mailbox.messages())
         .unwrap_or_default();
-    let mut page = String::from(
-        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Mailbox – Sessions</title></head>\
+    let mut page = format!(
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Mailbox – {SITE_NAME}</title></head>\
          <body><h1>Mailbox</h1><p>Mail this development server kept instead of sending (SMTP_URL is not set), newest first.</p>",
     );
     if messages.is_empty() {

@@ -120,7 +120,7 @@ pub fn api_document() -> OpenApi {
     let mut document = OpenApiBuilder::new()
         .info(
             InfoBuilder::new()
-                .title("Sessions API")
+                .title(format!("{} API", crate::SITE_NAME))
                 .version(env!("CARGO_PKG_VERSION"))
                 .description(Some(
                     "Registration, login and sessions. Every POST takes its fields as a form \

@@ -1,0 +1,242 @@
+//! The pages that ask before the account page ends or removes something: a
+//! session, every other session, a passkey. The GOV.UK confirmation pattern:
+//! what it is, what will happen, the button that does it, and a way back.
+//! A person who pressed `End` by mistake (or pressed Enter twice) lands here,
+//! not logged out. They work without JavaScript too: the account page's
+//! buttons are forms that `GET` these pages, and these post as the account
+//! page's buttons did. After the action the account page's banner says what
+//! was done, and has the focus.
+
+use super::{
+    form::{nothing_to_check, on_success, title_of, CheckedForm, ErrorSummary, FormProblems, SubmitButton},
+    notice::Notice,
+    query_value,
+    time::time_in_words,
+};
+use crate::{
+    api::{list_passkeys, list_sessions, EndListedSession, LogoutEverywhere, RemovePasskey, LOGGED_OUT_PAGE},
+    error::AppError,
+    model::{ActiveSession, PasskeySummary},
+    user_session::use_user_session,
+};
+use leptos::{either::EitherOf3, prelude::*};
+use leptos_meta::Title;
+use leptos_router::{hooks::use_navigate, NavigateOptions};
+use std::future::Future;
+
+pub const END_SESSION_PATH: &str = "/account/end-session";
+pub const REMOVE_PASSKEY_PATH: &str = "/account/remove-passkey";
+pub const LOG_OUT_EVERYWHERE_PATH: &str = "/account/log-out-everywhere";
+
+/// `/account/end-session?session=<listed id>`.
+#[component]
+pub fn EndSessionPage() -> impl IntoView {
+    let listed_as = query_value("session").unwrap_or_default();
+    let find = move || {
+        let listed_as = listed_as.clone();
+        async move {
+            let list = list_sessions().await?;
+            Ok(list.into_iter().find(|listed| listed.id == listed_as))
+        }
+    };
+    view! {
+        <ConfirmOne
+            title="End a session"
+            find
+            gone="This session has already ended"
+            confirm=|listed: ActiveSession| view! { <ConfirmEndSession listed/> }
+        />
+    }
+}
+
+/// `/account/remove-passkey?passkey=<credential id>`.
+#[component]
+pub fn RemovePasskeyPage() -> impl IntoView {
+    let id = query_value("passkey").unwrap_or_default();
+    let find = move || {
+        let id = id.clone();
+        async move {
+            let methods = list_passkeys().await?;
+            Ok(methods.passkeys.into_iter().find(|passkey| passkey.id == id))
+        }
+    };
+    view! {
+        <ConfirmOne
+            title="Remove a passkey"
+            find
+            gone="This passkey has already been removed"
+            confirm=|passkey: PasskeySummary| view! { <ConfirmRemovePasskey passkey/> }
+        />
+    }
+}
+
+/// A confirmation of something the URL names: `find` looks it up among the
+/// user's (`None`: not, or no longer, one of theirs), `confirm` asks about it.
+#[component]
+fn ConfirmOne<T, Found, Fut, Confirm, V>(
+    title: &'static str,
+    find: Found,
+    gone: &'static str,
+    confirm: Confirm,
+) -> impl IntoView
+where
+    T: Clone + Send + Sync + serde::Serialize + serde::de::DeserializeOwned + 'static,
+    Found: Fn() -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<Option<T>, AppError>> + Send + 'static,
+    Confirm: Fn(T) -> V + Clone + Send + Sync + 'static,
+    V: IntoView + 'static,
+{
+    let found = Resource::new(|| (), move |_| find());
+    view! {
+        <Transition fallback=move || view! { <Title text=title/><p class="loading">"Loading…"</p> }>
+            {move || {
+                let confirm = confirm.clone();
+                Suspend::new(async move {
+                    match found.await {
+                        Ok(Some(it)) => EitherOf3::A(confirm(it)),
+                        Ok(None) => EitherOf3::B(view! {
+                            <Title text=title/>
+                            <h1>{gone}</h1>
+                            <p><a href="/account">"Back to your account"</a></p>
+                        }),
+                        Err(err) => {
+                            use_user_session().note_error(&err);
+                            EitherOf3::C(view! { <Title text=title/><p role="alert">{err.to_string()}</p> })
+                        }
+                    }
+                })
+            }}
+        </Transition>
+    }
+}
+
+#[component]
+fn ConfirmEndSession(listed: ActiveSession) -> impl IntoView {
+    let action = ServerAction::<EndListedSession>::new();
+    let problems = FormProblems::new(None);
+    let session = use_user_session();
+    let navigate = use_navigate();
+    let itself = listed.current;
+    on_success(action, move |_| {
+        if itself {
+            session.ended_here(LOGGED_OUT_PAGE);
+        } else {
+            navigate(&account_saying(Notice::SessionEnded), NavigateOptions::default());
+        }
+    });
+    let (heading, label) = if itself {
+        ("End this browser’s session?", "End session and log out")
+    } else {
+        ("End this session?", "End session")
+    };
+    view! {
+        <Title text=title_of("End a session", move || problems.any())/>
+        <ErrorSummary problems/>
+        <h1>{heading}</h1>
+        <dl class="summary-list">
+            <Row key="Browser" value=listed.browser/>
+            <Row key="Last active" value=time_in_words(&listed.last_seen_at)/>
+            <Row key="Logged in" value=time_in_words(&listed.created_at)/>
+            <Row key="Address" value=listed.address/>
+        </dl>
+        {if itself {
+            view! {
+                <p class="warning-text">
+                    <strong>"This is the browser you are using. Ending its session logs you out here."</strong>
+                </p>
+            }
+            .into_any()
+        } else {
+            view! { <p>"That browser is logged out at its next request. Whoever uses it must log in again."</p> }
+                .into_any()
+        }}
+        <CheckedForm action problems check={nothing_to_check::<EndListedSession>}>
+            <input type="hidden" name="id" value=listed.id/>
+            <Choice label pending=action.pending()/>
+        </CheckedForm>
+    }
+}
+
+#[component]
+fn ConfirmRemovePasskey(passkey: PasskeySummary) -> impl IntoView {
+    let action = ServerAction::<RemovePasskey>::new();
+    let problems = FormProblems::new(None);
+    let navigate = use_navigate();
+    on_success(action, move |_| {
+        navigate(&account_saying(Notice::PasskeyRemoved), NavigateOptions::default())
+    });
+    let last_used = passkey
+        .last_used_at
+        .as_deref()
+        .map_or_else(|| "Never used to sign in".to_owned(), time_in_words);
+    view! {
+        <Title text=title_of("Remove a passkey", move || problems.any())/>
+        <ErrorSummary problems/>
+        <h1>"Remove this passkey?"</h1>
+        <dl class="summary-list">
+            <Row key="Name" value=passkey.name/>
+            <Row key="Added" value=time_in_words(&passkey.created_at)/>
+            <Row key="Last used" value=last_used/>
+        </dl>
+        <p>
+            "It will no longer sign in to your account. The passkey itself stays on the device or "
+            "password manager that keeps it, where you can delete it too."
+        </p>
+        <CheckedForm action problems check={nothing_to_check::<RemovePasskey>}>
+            <input type="hidden" name="id" value=passkey.id/>
+            <Choice label="Remove passkey" pending=action.pending()/>
+        </CheckedForm>
+    }
+}
+
+/// `/account/log-out-everywhere`.
+#[component]
+pub fn LogOutEverywherePage() -> impl IntoView {
+    let action = ServerAction::<LogoutEverywhere>::new();
+    let problems = FormProblems::new(None);
+    let session = use_user_session();
+    let navigate = use_navigate();
+    on_success(action, move |_| {
+        leptos::task::spawn_local(session.fetch());
+        navigate(&account_saying(Notice::LoggedOutElsewhere), NavigateOptions::default());
+    });
+    view! {
+        <Title text=title_of("Log out everywhere", move || problems.any())/>
+        <ErrorSummary problems/>
+        <h1>"Log out everywhere else?"</h1>
+        <p>
+            "Every other browser and device where you are logged in is logged out at its next request. "
+            "This browser stays logged in."
+        </p>
+        <CheckedForm action problems check={nothing_to_check::<LogoutEverywhere>}>
+            <Choice label="Log out everywhere else" pending=action.pending()/>
+        </CheckedForm>
+    }
+}
+
+/// The account page, with the banner saying `notice`.
+fn account_saying(notice: Notice) -> String {
+    format!("/account?done={}", notice.key())
+}
+
+/// The confirming button, and the way back without doing anything.
+#[component]
+fn Choice(label: &'static str, #[prop(into)] pending: Signal<bool>) -> impl IntoView {
+    view! {
+        <div class="actions">
+            <SubmitButton label class="warning" pending/>
+            <a href="/account">"Cancel"</a>
+        </div>
+    }
+}
+
+/// A row of a summary list.
+#[component]
+fn Row(key: &'static str, value: String) -> impl IntoView {
+    view! {
+        <div class="summary-list-row">
+            <dt>{key}</dt>
+            <dd>{value}</dd>
+        </div>
+    }
+}
