@@ -176,6 +176,11 @@ pub fn App() -> impl IntoView {
             <Nav/>
             <FocusOnNavigation is_routing/>
             <main id="main" tabindex="-1">
+                // A page whose code or data is still on its way (a slow
+                // phone may take seconds) says so, rather than show nothing.
+                <Show when=move || is_routing.get()>
+                    <p class="loading route-loading" role="status">"Loading…"</p>
+                </Show>
                 <Routes fallback=NotFound>
                     <Route path=path!("/") view=HomePage ssr=SsrMode::Async/>
                     <Route path=path!("/register") view=RegisterRoute ssr=SsrMode::Async/>
@@ -281,7 +286,12 @@ fn focus_heading(waits_left: u32) {
         }
     };
     let main = document().get_element_by_id("main");
-    if let Some(heading) = document().query_selector("main h1").ok().flatten() {
+    // A page that arrives with news (the account page's banner) starts there.
+    if let Some(heading) = document()
+        .query_selector("main .notification-banner, main h1")
+        .ok()
+        .flatten()
+    {
         return focus(heading);
     }
     let first_look = waits_left == HEADING_WAITS;

@@ -8,6 +8,7 @@ import {
   expectProblems,
   at,
   expectNoViolations,
+  expectBanner,
   screenshot,
 } from "./fixtures";
 
@@ -77,7 +78,8 @@ test.describe("every page", () => {
     await expectNoViolations(page);
 
     await page.getByRole("button", { name: "Logout" }).click();
-    await expect(page).toHaveURL(at("/login"));
+    await expect(page).toHaveURL(at("/login\\?done=logged-out"));
+    await expectNoViolations(page);
     await loginThroughForm(page, email, "wrong password");
     await expect(page.getByRole("alert")).toBeVisible();
     await expectNoViolations(page);
@@ -227,8 +229,11 @@ test("register, browse, manage the account and log out with the keyboard alone",
   await expect(page.getByRole("heading", { level: 1, name: "Account" })).toBeFocused();
   await tabTo("Log out everywhere", "button");
   await page.keyboard.press("Enter");
-  await expect(page.getByRole("status").filter({ hasText: "Every other session" })).toBeVisible();
+  await expect(page.getByRole("heading", { level: 1, name: "Log out everywhere else?" })).toBeFocused();
+  await tabTo("Log out everywhere else", "button");
+  await page.keyboard.press("Enter");
+  await expectBanner(page, "Every other session has been logged out.");
   await tabTo("Logout", "button");
   await page.keyboard.press("Enter");
-  await expect(page).toHaveURL(at("/login"));
+  await expect(page).toHaveURL(at("/login\\?done=logged-out"));
 });

@@ -1,52 +1,148 @@
-import { test, expect, PASSWORD, uniqueEmail, live, registerThroughForm, loginThroughForm, at, expectProblems } from "./fixtures";
+import {
+  test,
+  expect,
+  PASSWORD,
+  uniqueEmail,
+  live,
+  registerThroughForm,
+  loginThroughForm,
+  at,
+  expectProblems,
+  expectBanner,
+  expectNoViolations,
+  type Page,
+} from "./fixtures";
 
-test("logging out everywhere ends the other browser's session and keeps this one", async ({ page, browser }) => {
-  const email = uniqueEmail("everywhere");
-  await registerThroughForm(page, "Many Devices", email);
-  const otherContext = await browser.newContext();
-  const other = await otherContext.newPage();
+const CHROME_ON_WINDOWS =
+  "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36";
+
+/** A second browser logged in to `email`, with `userAgent` when given. */
+async function secondBrowser(page: Page, email: string, userAgent?: string) {
+  const context = await page.context().browser()!.newContext(userAgent ? { userAgent } : {});
+  const other = await context.newPage();
   await other.goto("/login");
   await loginThroughForm(other, email);
   await expect(other).toHaveURL(at("/users"));
+  return { other, close: () => context.close() };
+}
+
+const sessionsOf = (page: Page) => page.getByRole("region", { name: "Sessions" }).getByRole("listitem");
+
+test("logging out everywhere asks first, then ends the other browser's session and keeps this one", async ({ page }) => {
+  const email = uniqueEmail("everywhere");
+  await registerThroughForm(page, "Many Devices", email);
+  const { other, close } = await secondBrowser(page, email);
 
   await page.getByRole("link", { name: "Account" }).click();
   await expect(page.getByRole("heading", { name: "Account", exact: true })).toBeVisible();
   await page.getByRole("button", { name: "Log out everywhere" }).click();
-  await expect(page.getByRole("status").filter({ hasText: "Every other session" })).toBeVisible();
-
-  await page.reload();
+  await expect(page).toHaveURL(at("/account/log-out-everywhere"));
+  await expect(page.getByRole("heading", { name: "Log out everywhere else?" })).toBeFocused();
+  await expectNoViolations(page);
+  // Going back does nothing.
+  await page.getByRole("link", { name: "Cancel" }).click();
   await expect(page).toHaveURL(at("/account"));
   await other.goto("/users");
+  await expect(other).toHaveURL(at("/users"));
+
+  await page.getByRole("button", { name: "Log out everywhere" }).click();
+  await page.getByRole("button", { name: "Log out everywhere else" }).click();
+  await expect(page).toHaveURL(at("/account\\?done=logout-everywhere"));
+  await expectBanner(page, "Every other session has been logged out.");
+  await expect(sessionsOf(page)).toHaveCount(1);
+
+  await page.reload();
+  await expect(page).toHaveURL(at("/account\\?done=logout-everywhere"));
+  await other.goto("/users");
   await expect(other).toHaveURL(at("/login\\?redirect=/users"));
-  await otherContext.close();
+  await close();
 });
 
-test("ending a listed session logs that browser out", async ({ page, browser }) => {
+test("sessions are named by browser and system, this one first, and each End says which it ends", async ({ page }) => {
   const email = uniqueEmail("listed");
   await registerThroughForm(page, "Listed Sessions", email);
-  const otherContext = await browser.newContext({ userAgent: "Other Browser/1.0" });
-  const other = await otherContext.newPage();
-  await other.goto("/login");
-  await loginThroughForm(other, email);
-  await expect(other).toHaveURL(at("/users"));
+  const windows = await secondBrowser(page, email, CHROME_ON_WINDOWS);
+  const unknown = await secondBrowser(page, email, "Other Browser/1.0");
 
   await page.goto("/account");
   await live(page);
-  const sessions = page.getByRole("region", { name: "Sessions" }).getByRole("listitem");
-  await expect(sessions).toHaveCount(2);
-  await expect(sessions.filter({ hasText: "(this browser)" })).toHaveCount(1);
-  const theOther = sessions.filter({ hasText: "Other Browser/1.0" });
-  // Each "End" says which session it ends.
-  await expect(theOther.getByRole("button", { name: "End" })).toHaveAccessibleDescription("Other Browser/1.0");
-  await theOther.getByRole("button", { name: "End" }).click();
-  await expect(page.getByRole("status").filter({ hasText: "The session has been ended." })).toBeVisible();
-  await expect(sessions).toHaveCount(1);
+  const sessions = sessionsOf(page);
+  await expect(sessions).toHaveCount(3);
+  await expect(sessions.first()).toContainText("This browser");
+  await expect(sessions.filter({ hasText: "This browser" })).toHaveCount(1);
+  await expect(sessions.filter({ hasText: "Chrome on Windows" })).toHaveCount(1);
+  // The raw user agent is there on request only.
+  const windowsItem = sessions.filter({ hasText: "Chrome on Windows" });
+  await expect(windowsItem.getByText(CHROME_ON_WINDOWS)).toBeHidden();
+  await windowsItem.getByText("Details").click();
+  await expect(windowsItem.getByText(CHROME_ON_WINDOWS)).toBeVisible();
 
+  // A screen reader's list of buttons tells them apart.
+  await expect(sessions.first().getByRole("button")).toHaveAccessibleName("End this browser’s session");
+  await expect(windowsItem.getByRole("button")).toHaveAccessibleName("End the session of Chrome on Windows");
+  await expect(sessions.filter({ hasText: "Other Browser" }).getByRole("button")).toHaveAccessibleName(
+    "End the session of Other Browser",
+  );
+  await expect(windowsItem.getByRole("button")).toHaveAccessibleDescription(/^Last active .+ Logged in .+\.$/);
+  await expectNoViolations(page);
+
+  await windowsItem.getByRole("button", { name: "End" }).click();
+  await expect(page.getByRole("heading", { name: "End this session?" })).toBeVisible();
+  await expect(page.locator("main dl")).toContainText("Chrome on Windows");
+  await expectNoViolations(page);
+  await page.getByRole("button", { name: "End session" }).click();
+  await expectBanner(page, "The session has been ended.");
+  await expect(sessions).toHaveCount(2);
+
+  await windows.other.goto("/users");
+  await expect(windows.other).toHaveURL(at("/login\\?redirect=/users"));
+  await unknown.other.goto("/users");
+  await expect(unknown.other).toHaveURL(at("/users"));
+  await windows.close();
+  await unknown.close();
+});
+
+test("a second Enter on End only reaches the question; ending this browser's session says it logs out", async ({
+  page,
+}) => {
+  const email = uniqueEmail("double-enter");
+  await registerThroughForm(page, "Double Enter", email);
+  const { other, close } = await secondBrowser(page, email);
+  await page.goto("/account");
+  await live(page);
+
+  const end = sessionsOf(page).first().getByRole("button", { name: "End" });
+  await end.focus();
+  await page.keyboard.press("Enter");
+  await expect(page.getByRole("heading", { name: "End this browser’s session?" })).toBeFocused();
+  await page.keyboard.press("Enter");
+  await expect(page).toHaveURL(/\/account\/end-session\?session=/);
+  await expect(page.getByText("This is the browser you are using. Ending its session logs you out here.")).toBeVisible();
+
+  await page.getByRole("button", { name: "End session and log out" }).click();
+  await expect(page).toHaveURL(at("/login\\?done=logged-out"));
+  await expect(page.getByRole("status")).toHaveText("You have logged out.");
   await other.goto("/users");
-  await expect(other).toHaveURL(at("/login\\?redirect=/users"));
-  await page.goto("/users");
-  await expect(page).toHaveURL(at("/users"));
-  await otherContext.close();
+  await expect(other).toHaveURL(at("/users"));
+  await close();
+});
+
+test("a session already ended says so, with the way back", async ({ page }) => {
+  await registerThroughForm(page, "Already Ended", uniqueEmail("gone"));
+  await page.goto("/account/end-session?session=0123456789abcdef0123456789abcdef");
+  await expect(page.getByRole("heading", { name: "This session has already ended" })).toBeVisible();
+  await page.getByRole("link", { name: "Back to your account" }).click();
+  await expect(page).toHaveURL(at("/account"));
+});
+
+test("the account shows its name and address, and whether the address is verified", async ({ page }) => {
+  const email = uniqueEmail("details");
+  await registerThroughForm(page, "Ada Lovelace", email);
+  await page.goto("/account");
+  const details = page.getByRole("region", { name: "Your details" });
+  await expect(details).toContainText("Ada Lovelace");
+  await expect(details).toContainText(email);
+  await expect(details).toContainText("Not verified");
 });
 
 test.describe("password change", () => {
@@ -65,14 +161,16 @@ test.describe("password change", () => {
     await expectProblems(page, ["Current password is incorrect"]);
     await expect(page.getByLabel("Current password")).toHaveAttribute("aria-invalid", "true");
 
+    // The success replaces the problem: one banner, no summary, no "Error:".
     await page.getByLabel("Current password").fill(PASSWORD);
     await page.getByLabel("New password").fill(newPassword);
     await page.getByRole("button", { name: "Change password" }).click();
-    await expect(page.getByRole("status").filter({ hasText: "Password changed" })).toBeVisible();
+    await expectBanner(page, "Your password has been changed.");
     await expect(page.getByLabel("Current password")).toHaveValue("");
 
     await page.getByRole("button", { name: "Logout" }).click();
-    await expect(page).toHaveURL(at("/login"));
+    await expect(page).toHaveURL(at("/login\\?done=logged-out"));
+    await expect(page.getByRole("status")).toHaveText("You have logged out.");
     await loginThroughForm(page, email, newPassword);
     await expect(page).toHaveURL(at("/users"));
   });

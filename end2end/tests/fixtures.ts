@@ -167,6 +167,21 @@ export async function expectProblems(page: Page, messages: string[]) {
   await expect(page).toHaveTitle(/^Error: /);
 }
 
+/**
+ * The account page's one notification banner (GOV.UK's success banner) says
+ * `text`, is announced (`role="alert"`) and has the focus; no error summary
+ * is left beside it, and the title says no "Error: ".
+ */
+export async function expectBanner(page: Page, text: string) {
+  const banner = page.locator(".notification-banner");
+  await expect(banner).toHaveCount(1);
+  await expect(banner).toHaveAttribute("role", "alert");
+  await expect(banner).toContainText(text);
+  await expect(banner).toBeFocused();
+  await expect(page.locator(".error-summary")).toHaveCount(0);
+  await expect(page).not.toHaveTitle(/^Error: /);
+}
+
 /** axe-core finds nothing at WCAG 2.2 AA. */
 export async function expectNoViolations(page: Page) {
   const results = await new AxeBuilder({ page })

@@ -12,6 +12,7 @@ import {
   registerThroughForm,
   at,
   expectNoViolations,
+  expectBanner,
   screenshot,
   expectProblems,
   verifyEmailThroughMail,
@@ -101,7 +102,7 @@ test("a provider is linked from /account, signs in, and is unlinked", async ({ p
   await logInAtProvider(page, provider, "grace.work@example.org");
   await expect(page).toHaveURL(at("/account\\?done=identity-linked"));
   await live(page);
-  await expect(providers.getByRole("status")).toHaveText("The provider has been linked: you can sign in with it.");
+  await expectBanner(page, "The provider has been linked: you can sign in with it.");
   await expect(providers).toContainText(`${LABEL}: grace.work@example.org`);
   await expectNoViolations(page);
 
@@ -116,7 +117,10 @@ test("a provider is linked from /account, signs in, and is unlinked", async ({ p
   await expect(otherPage.getByRole("navigation", { name: "Main" })).toContainText("Grace Hopper");
   await other.close();
 
+  await expect(providers.getByRole("button", { name: "Unlink" })).toHaveAccessibleName(
+    `Unlink ${LABEL}, grace.work@example.org`,
+  );
   await providers.getByRole("button", { name: "Unlink" }).click();
-  await expect(providers.getByRole("status")).toHaveText("The provider has been unlinked.");
+  await expectBanner(page, "The provider has been unlinked.");
   await expect(providers).toContainText("No linked providers.");
 });

@@ -49,14 +49,14 @@ test("logging out loads /login once, so what the person does next is not cut sho
   const loaded = documentsLoaded(page);
   const shown = urlsShown(page);
   await page.getByRole("button", { name: "Logout" }).click();
-  await expect(page).toHaveURL(at("/login"));
+  await expect(page).toHaveURL(at("/login\\?done=logged-out"));
   // A navigation started now is the last one: no second load of /login
   // comes after it (a router navigation that the page then replaced did).
   await page.goto("/register");
   await live(page);
   await expect(page).toHaveURL(at("/register"));
-  expect(shown).toEqual(["/login", "/register"]);
-  expect(loaded).toEqual(["/login", "/register"]);
+  expect(shown).toEqual(["/login?done=logged-out", "/register"]);
+  expect(loaded).toEqual(["/login?done=logged-out", "/register"]);
 });
 
 test.describe("an answer that is not the API's", () => {

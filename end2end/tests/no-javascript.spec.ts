@@ -1,4 +1,4 @@
-import { test, expect, PASSWORD, uniqueEmail, at, expectProblems } from "./fixtures";
+import { test, expect, PASSWORD, uniqueEmail, at, expectProblems, expectBanner } from "./fixtures";
 
 test.use({ javaScriptEnabled: false });
 
@@ -17,7 +17,7 @@ test("register, browse, logout and login all work with plain form posts", async 
   await expect(page.getByText("Member since")).toBeVisible();
 
   await page.getByRole("button", { name: "Logout" }).click();
-  await expect(page).toHaveURL(at("/login"));
+  await expect(page).toHaveURL(at("/login\\?done=logged-out"));
 
   await page.goto("/users");
   await expect(page).toHaveURL(at("/login\\?redirect=/users"));
@@ -48,14 +48,42 @@ test("the account page works with plain form posts", async ({ page }) => {
 
   await page.getByRole("link", { name: "Account", exact: true }).click();
   await page.getByRole("button", { name: "Log out everywhere" }).click();
+  await expect(page).toHaveURL(at("/account/log-out-everywhere"));
+  await page.getByRole("button", { name: "Log out everywhere else" }).click();
   await expect(page).toHaveURL(at("/account\\?done=logout-everywhere"));
-  await expect(page.getByRole("status").filter({ hasText: "Every other session" })).toBeVisible();
+  await expectBanner(page, "Every other session has been logged out.");
 
+  // A problem, then a success: the banner alone, at the top, focused.
+  await page.getByLabel("Current password").fill("not the password");
+  await page.getByLabel("New password").fill("a brand new passphrase");
+  await page.getByRole("button", { name: "Change password" }).click();
+  await expectProblems(page, ["Current password is incorrect"]);
+  await expect(page.locator(".notification-banner")).toHaveCount(0);
   await page.getByLabel("Current password").fill(PASSWORD);
   await page.getByLabel("New password").fill("a brand new passphrase");
   await page.getByRole("button", { name: "Change password" }).click();
   await expect(page).toHaveURL(at("/account\\?done=password"));
-  await expect(page.getByRole("status").filter({ hasText: "Password changed" })).toBeVisible();
+  await expectBanner(page, "Your password has been changed.");
+
+  // Ending this browser's session asks first, and says it logs out.
+  const sessions = page.getByRole("region", { name: "Sessions" }).getByRole("listitem");
+  await sessions.first().getByRole("button", { name: "End" }).click();
+  await expect(page).toHaveURL(/\/account\/end-session\?session=[0-9a-f]{32}$/);
+  await expect(page.getByRole("heading", { name: "End this browser’s session?" })).toBeVisible();
+  await page.getByRole("button", { name: "End session and log out" }).click();
+  await expect(page).toHaveURL(at("/login\\?done=logged-out"));
+  await expect(page.getByRole("status")).toHaveText("You have logged out.");
+});
+
+test("a dead reset link says so when opened, and leads to a new one", async ({ page }) => {
+  await page.goto("/reset-password?token=0123456789abcdef");
+  await expect(page.getByRole("heading", { name: "This link no longer works" })).toBeVisible();
+  await expect(page.getByLabel("New password")).toHaveCount(0);
+  await page.getByRole("button", { name: "Send a new link" }).click();
+  await expect(page).toHaveURL(at("/forgot-password"));
+  await page.getByLabel("Email").fill(uniqueEmail("dead-link"));
+  await page.getByRole("button", { name: "Send reset link" }).click();
+  await expect(page.getByRole("heading", { name: "Check your email" })).toBeVisible();
 });
 
 test("passkey buttons say they need JavaScript, and the password forms still work", async ({ page }) => {

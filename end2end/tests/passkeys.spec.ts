@@ -12,6 +12,7 @@ import {
   loginThroughForm,
   at,
   expectNoViolations,
+  expectBanner,
   screenshot,
   mailingTo,
   verifyEmailThroughMail,
@@ -81,7 +82,7 @@ async function createAccountWithPasskey(page: Page, name: string, email: string)
 
 async function logOut(page: Page) {
   await page.getByRole("button", { name: "Logout" }).click();
-  await expect(page).toHaveURL(at("/login"));
+  await expect(page).toHaveURL(at("/login\\?done=logged-out"));
 }
 
 test("an account made with a passkey signs in again with the passkey button", async ({ page, authenticator }) => {
@@ -127,20 +128,22 @@ test("a password account adds a named passkey, signs in with it, and removes it"
   await page.goto("/account");
   await live(page);
   const passkeys = page.getByRole("region", { name: "Passkeys" });
-  const adding = page.getByRole("region", { name: "Add a passkey" });
+  const adding = page.getByRole("form", { name: "Add a passkey" });
   await expect(passkeys.getByText("No passkeys yet.")).toBeVisible();
   await adding.getByLabel("Name").fill("Work laptop");
   await adding.getByRole("button", { name: "Add a passkey" }).click();
-  await expect(adding.getByRole("status").filter({ hasText: "Passkey added." })).toBeVisible();
+  await expectBanner(page, "The passkey has been added.");
   // A new way in: the page offers to end every other session.
   const offer = page.getByRole("region", { name: "Log out everywhere else?" });
   await expect(offer).toBeVisible();
   await offer.getByRole("button", { name: "Log out every other session" }).click();
-  await expect(page.getByRole("status").filter({ hasText: "Every other session has been logged out." })).toBeVisible();
+  await expectBanner(page, "Every other session has been logged out.");
   await expect(offer).toBeHidden();
   const item = passkeys.getByRole("listitem").filter({ hasText: "Work laptop" });
   await expect(item).toContainText("never used to sign in");
-  await expect(item.getByRole("button", { name: "Remove" })).toHaveAccessibleDescription("Work laptop");
+  // A screen reader's list of buttons says which passkey each removes.
+  await expect(item.getByRole("button")).toHaveAccessibleName("Remove the passkey Work laptop");
+  await expect(item.getByRole("button")).toHaveAccessibleDescription(/^Added .+, never used to sign in\.$/);
   expect(await authenticator.credentials()).toHaveLength(1);
 
   await logOut(page);
@@ -151,7 +154,11 @@ test("a password account adds a named passkey, signs in with it, and removes it"
   await expect(item).toContainText("last used");
 
   await item.getByRole("button", { name: "Remove" }).click();
-  await expect(passkeys.getByRole("status").filter({ hasText: "The passkey has been removed." })).toBeVisible();
+  await expect(page.getByRole("heading", { name: "Remove this passkey?" })).toBeVisible();
+  await expect(page.locator("main dl")).toContainText("Work laptop");
+  await expectNoViolations(page);
+  await page.getByRole("button", { name: "Remove passkey" }).click();
+  await expectBanner(page, "The passkey has been removed.");
   await expect(passkeys.getByText("No passkeys yet.")).toBeVisible();
 
   // The authenticator still holds it, but the site no longer accepts it.
@@ -173,7 +180,7 @@ test.describe("refusals", () => {
     await registerThroughForm(page, "Unverified", uniqueEmail("unverified"));
     await page.goto("/account");
     await live(page);
-    const adding = page.getByRole("region", { name: "Add a passkey" });
+    const adding = page.getByRole("form", { name: "Add a passkey" });
     await adding.getByLabel("Name").fill("Phone");
     await adding.getByRole("button", { name: "Add a passkey" }).click();
     await expect(adding.getByRole("alert").filter({ hasText: "Verify your email address to continue" })).toBeVisible();
@@ -191,13 +198,15 @@ test.describe("refusals", () => {
     await page.goto("/account");
     await live(page);
     const passkeys = page.getByRole("region", { name: "Passkeys" });
-    const adding = page.getByRole("region", { name: "Add a passkey" });
+    const adding = page.getByRole("form", { name: "Add a passkey" });
     await adding.getByRole("button", { name: "Add a passkey" }).click();
     await expect(adding.getByRole("alert").filter({ hasText: "already has a passkey" })).toBeVisible();
     await passkeys.getByRole("button", { name: "Remove" }).click();
+    await page.getByRole("button", { name: "Remove passkey" }).click();
     await expect(page.locator(".error-summary")).toContainText(
       "This is your only way to sign in: set a password, add a passkey or link a provider first",
     );
+    await page.getByRole("link", { name: "Cancel" }).click();
     await expect(passkeys.getByRole("listitem")).toHaveCount(1);
   });
 
@@ -266,10 +275,10 @@ test("the passkey UI passes axe, and the account page is photographed for the RE
   await page.goto("/account");
   await live(page);
   const passkeys = page.getByRole("region", { name: "Passkeys" });
-  const adding = page.getByRole("region", { name: "Add a passkey" });
+  const adding = page.getByRole("form", { name: "Add a passkey" });
   await adding.getByLabel("Name").fill("Phone");
   await adding.getByRole("button", { name: "Add a passkey" }).click();
-  await expect(adding.getByRole("status").filter({ hasText: "Passkey added." })).toBeVisible();
+  await expectBanner(page, "The passkey has been added.");
   await expectNoViolations(page);
   await screenshot(passkeys, "passkeys");
   await logOut(page);

@@ -13,6 +13,7 @@ import {
   at,
   expectProblems,
   expectNoViolations,
+  expectBanner,
   screenshot,
 } from "./fixtures";
 
@@ -30,7 +31,8 @@ test("a stale session confirms with its password and comes back to finish", asyn
   await live(page);
   await waitTillStale(page);
   await page.getByRole("button", { name: "Log out everywhere" }).click();
-  await expect(page).toHaveURL(at("/reauthenticate\\?redirect=%2Faccount"));
+  await page.getByRole("button", { name: "Log out everywhere else" }).click();
+  await expect(page).toHaveURL(at("/reauthenticate\\?redirect=%2Faccount%2Flog-out-everywhere"));
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("Confirm it's you");
   await live(page);
   await expectNoViolations(page);
@@ -41,10 +43,10 @@ test("a stale session confirms with its password and comes back to finish", asyn
   await expectNoViolations(page);
   await page.getByLabel("Password").fill(PASSWORD);
   await page.getByRole("button", { name: "Confirm" }).click();
-  await expect(page).toHaveURL(at("/account"));
+  await expect(page).toHaveURL(at("/account/log-out-everywhere"));
   await live(page);
-  await page.getByRole("button", { name: "Log out everywhere" }).click();
-  await expect(page.getByRole("status").filter({ hasText: "Every other session has been logged out." })).toBeVisible();
+  await page.getByRole("button", { name: "Log out everywhere else" }).click();
+  await expectBanner(page, "Every other session has been logged out.");
 });
 
 test.describe("without JavaScript", () => {
@@ -58,12 +60,13 @@ test.describe("without JavaScript", () => {
     await waitTillStale(page);
     await page.goto("/account");
     await page.getByRole("button", { name: "Log out everywhere" }).click();
-    await expect(page).toHaveURL(at("/reauthenticate\\?redirect=%2Faccount"));
+    await page.getByRole("button", { name: "Log out everywhere else" }).click();
+    await expect(page).toHaveURL(at("/reauthenticate\\?redirect=%2Faccount%2Flog-out-everywhere"));
     await page.getByLabel("Password").fill(PASSWORD);
     await page.getByRole("button", { name: "Confirm" }).click();
-    await expect(page).toHaveURL(at("/account"));
-    await page.getByRole("button", { name: "Log out everywhere" }).click();
+    await expect(page).toHaveURL(at("/account/log-out-everywhere"));
+    await page.getByRole("button", { name: "Log out everywhere else" }).click();
     await expect(page).toHaveURL(at("/account\\?done=logout-everywhere"));
-    await expect(page.getByRole("status").filter({ hasText: "Every other session has been logged out." })).toBeVisible();
+    await expectBanner(page, "Every other session has been logged out.");
   });
 });

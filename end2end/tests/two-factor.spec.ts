@@ -13,6 +13,7 @@ import {
   at,
   expectProblems,
   expectNoViolations,
+  expectBanner,
   screenshot,
   type Page,
 } from "./fixtures";
@@ -44,7 +45,7 @@ async function nextStep(page: Page) {
 
 async function logOut(page: Page) {
   await page.getByRole("button", { name: "Logout" }).click();
-  await expect(page).toHaveURL(at("/login"));
+  await expect(page).toHaveURL(at("/login\\?done=logged-out"));
 }
 
 test.use({ expectedHttpErrors: [401, 422] });
@@ -72,6 +73,7 @@ test("turned on with a code from the secret shown, it asks every login for a cod
   await section.getByRole("button", { name: "Turn on" }).click();
   const codes = section.locator(".recovery-codes code");
   await expect(codes).toHaveCount(10);
+  await expectBanner(page, "Two-step verification is on.");
   const recovery = (await codes.allTextContents()).map((code) => code.trim());
   await expect(section.getByRole("link", { name: "Download the recovery codes" })).toHaveAttribute(
     "download",
@@ -124,14 +126,15 @@ test.describe("without JavaScript", () => {
     expect(secret).toMatch(/^[A-Z2-7]{32}$/);
     await page.getByLabel("Code", { exact: true }).fill(codeNow(secret));
     await page.getByRole("button", { name: "Turn on" }).click();
-    await expect(page).toHaveURL(at("/account\\?done=two-factor-on#two-factor"));
+    await expect(page).toHaveURL(at("/account\\?done=two-factor-on"));
+    await expectBanner(page, "Two-step verification is on.");
     const recovery = (await page.locator(".recovery-codes code").allTextContents()).map((code) => code.trim());
     expect(recovery).toHaveLength(10);
     await page.reload();
     await expect(page.getByRole("button", { name: "Turn off" })).toBeVisible();
     await expect(page.locator(".recovery-codes code"), "shown once").toHaveCount(0);
     await page.getByRole("button", { name: "Logout" }).click();
-    await expect(page).toHaveURL(at("/login"));
+    await expect(page).toHaveURL(at("/login\\?done=logged-out"));
 
     await page.goto("/login?redirect=/account");
     await page.getByLabel("Email").fill(email);

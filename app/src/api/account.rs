@@ -203,7 +203,7 @@ pub async fn change_email(#[server(default)] email: String) -> Result<Done, AppE
     let post = FormPost {
         form: ChangeEmail::PATH,
         page: "/account",
-        success: "/account?done=email-change-sent#email-address",
+        success: "/account?done=email-change-sent",
         refill: &[("email", &email)],
     };
     respond_to_form(result, post)

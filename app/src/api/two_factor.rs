@@ -53,7 +53,7 @@ pub async fn enable_two_factor(#[server(default)] code: String) -> Result<Recove
     let post = FormPost {
         form: EnableTwoFactor::PATH,
         page: "/account",
-        success: "/account?done=two-factor-on#two-factor",
+        success: "/account?done=two-factor-on",
         refill: &[],
     };
     respond_to_form(result, post)
@@ -72,7 +72,7 @@ pub async fn disable_two_factor() -> Result<Done, AppError> {
     let post = FormPost {
         form: DisableTwoFactor::PATH,
         page: "/account",
-        success: "/account?done=two-factor-off#two-factor",
+        success: "/account?done=two-factor-off",
         refill: &[],
     };
     respond_to_form(result, post)
@@ -93,7 +93,7 @@ pub async fn new_recovery_codes() -> Result<RecoveryCodes, AppError> {
     let post = FormPost {
         form: NewRecoveryCodes::PATH,
         page: "/account",
-        success: "/account?done=recovery-codes#two-factor",
+        success: "/account?done=recovery-codes",
         refill: &[],
     };
     respond_to_form(result, post)

@@ -1,5 +1,5 @@
 use super::{
-    confirm::{END_SESSION_PATH, LOG_OUT_EVERYWHERE_PATH, REMOVE_PASSKEY_PATH},
+    confirm::{Row, END_SESSION_PATH, LOG_OUT_EVERYWHERE_PATH, REMOVE_PASSKEY_PATH},
     form::{
         nothing_to_check, take_flash, take_flash_of, title_of, CheckedForm, ErrorSummary, Field, FormProblems,
         SubmitButton, PASSWORD_HINT,
@@ -8,7 +8,7 @@ use super::{
     passkeys::AddPasskeyForm,
     providers::IdentitiesSection,
     recovery::SendVerificationForm,
-    time::time_in_words,
+    time::LocalTime,
     two_factor::{codes_left_by_a_form, two_factor_flash, TwoFactorSection},
 };
 use crate::{
@@ -127,15 +127,12 @@ fn YourDetails(email: String) -> impl IntoView {
     let session = use_user_session();
     let name = move || session.user.get().map(|user| user.name);
     let verified = move || session.user.get().is_some_and(|user| user.email_verified);
-    let since = move || session.session.get().map(|s| time_in_words(&s.logged_in_at));
+    let since = move || session.session.get().map(|s| view! { <LocalTime at=s.logged_in_at/> });
     view! {
         <section aria-labelledby="your-details" class="summary-card">
             <h2 id="your-details" class="summary-card-title">"Your details"</h2>
             <dl class="summary-list">
-                <div class="summary-list-row">
-                    <dt>"Name"</dt>
-                    <dd>{name}</dd>
-                </div>
+                <Row key="Name">{name}</Row>
                 <div class="summary-list-row">
                     <dt>"Email address"</dt>
                     <dd>
@@ -150,10 +147,7 @@ fn YourDetails(email: String) -> impl IntoView {
                         <a href="#email-address">"Change" <span class="visually-hidden">" email address"</span></a>
                     </dd>
                 </div>
-                <div class="summary-list-row">
-                    <dt>"Logged in"</dt>
-                    <dd>"Since " {since}</dd>
-                </div>
+                <Row key="Logged in">"Since " {since}</Row>
             </dl>
         </section>
     }
@@ -278,15 +272,15 @@ fn PasskeysSection(passkeys: Vec<PasskeySummary>, added: RwSignal<u32>) -> impl 
 #[component]
 fn PasskeyItem(passkey: PasskeySummary) -> impl IntoView {
     let described = format!("passkey-{}", passkey.id);
-    let last_used = passkey.last_used_at.as_deref().map_or_else(
-        || "never used to sign in".to_owned(),
-        |at| format!("last used {}", time_in_words(at)),
-    );
+    let last_used = match passkey.last_used_at {
+        Some(at) => Either::Left(view! { "last used " <LocalTime at/> }),
+        None => Either::Right("never used to sign in"),
+    };
     view! {
         <li class="passkey-item">
             <p class="passkey-name">{passkey.name.clone()}</p>
             <p class="passkey-details" id=described.clone()>
-                "Added " {time_in_words(&passkey.created_at)} ", " {last_used} "."
+                "Added " <LocalTime at=passkey.created_at/> ", " {last_used} "."
             </p>
             <Form method="get" action=REMOVE_PASSKEY_PATH>
                 <input type="hidden" name="passkey" value=passkey.id/>
@@ -380,7 +374,7 @@ fn ChangeEmailForm(problems: FormProblems, typed: String) -> impl IntoView {
 fn SessionItem(listed: ActiveSession) -> impl IntoView {
     let described = format!("session-{}", listed.id);
     let ends = if listed.current {
-        " this browser's session".to_owned()
+        " this browser’s session".to_owned()
     } else {
         format!(" the session of {}", listed.browser)
     };
@@ -395,14 +389,14 @@ fn SessionItem(listed: ActiveSession) -> impl IntoView {
                 {listed.current.then_some(view! { " " <strong class="tag">"This browser"</strong> })}
             </p>
             <p class="session-details" id=described.clone()>
-                "Last active " {time_in_words(&listed.last_seen_at)} ". Logged in "
-                {time_in_words(&listed.created_at)} "."
+                "Last active " <LocalTime at=listed.last_seen_at/> ". Logged in "
+                <LocalTime at=listed.created_at/> "."
             </p>
             <details class="session-more">
                 <summary>"Details" <span class="visually-hidden">" of the session of " {listed.browser}</span></summary>
                 <dl class="summary-list">
-                    <div class="summary-list-row"><dt>"User agent"</dt><dd class="user-agent">{user_agent}</dd></div>
-                    <div class="summary-list-row"><dt>"Address"</dt><dd>{listed.address}</dd></div>
+                    <Row key="User agent">{user_agent}</Row>
+                    <Row key="Address">{listed.address}</Row>
                 </dl>
             </details>
             <Form method="get" action=END_SESSION_PATH>

@@ -2,7 +2,7 @@
 //! words, newest first, each with when, how, and the browser and address
 //! it came from.
 
-use super::time::time_in_words;
+use super::time::LocalTime;
 use crate::{api::account_activity, model::ActivityEntry, user_session::use_user_session};
 use leptos::{either::Either, prelude::*};
 
@@ -42,7 +42,7 @@ fn ActivityItem(entry: ActivityEntry) -> impl IntoView {
     view! {
         <li>
             <p><strong>{what}</strong></p>
-            <p class="hint">{time_in_words(&entry.at)} ", from " {entry.address} ", " {browser}</p>
+            <p class="hint"><LocalTime at=entry.at/> ", from " {entry.address} ", " {browser}</p>
         </li>
     }
 }

@@ -4,14 +4,14 @@
 //! A person who pressed `End` by mistake (or pressed Enter twice) lands here,
 //! not logged out. They work without JavaScript too: the account page's
 //! buttons are forms that `GET` these pages, and these post as the account
-//! page's buttons did. After the action the account page's banner says what
+//! page's buttons did (a refusal comes back here, to the page it came from). After the action the account page's banner says what
 //! was done, and has the focus.
 
 use super::{
-    form::{nothing_to_check, on_success, title_of, CheckedForm, ErrorSummary, FormProblems, SubmitButton},
+    form::{nothing_to_check, on_success, take_flash, title_of, CheckedForm, ErrorSummary, FormProblems, SubmitButton},
     notice::Notice,
     query_value,
-    time::time_in_words,
+    time::LocalTime,
 };
 use crate::{
     api::{list_passkeys, list_sessions, EndListedSession, LogoutEverywhere, RemovePasskey, LOGGED_OUT_PAGE},
@@ -113,7 +113,7 @@ where
 #[component]
 fn ConfirmEndSession(listed: ActiveSession) -> impl IntoView {
     let action = ServerAction::<EndListedSession>::new();
-    let problems = FormProblems::new(None);
+    let problems = FormProblems::new(take_flash::<EndListedSession>().as_ref());
     let session = use_user_session();
     let navigate = use_navigate();
     let itself = listed.current;
@@ -134,10 +134,10 @@ fn ConfirmEndSession(listed: ActiveSession) -> impl IntoView {
         <ErrorSummary problems/>
         <h1>{heading}</h1>
         <dl class="summary-list">
-            <Row key="Browser" value=listed.browser/>
-            <Row key="Last active" value=time_in_words(&listed.last_seen_at)/>
-            <Row key="Logged in" value=time_in_words(&listed.created_at)/>
-            <Row key="Address" value=listed.address/>
+            <Row key="Browser">{listed.browser}</Row>
+            <Row key="Last active"><LocalTime at=listed.last_seen_at/></Row>
+            <Row key="Logged in"><LocalTime at=listed.created_at/></Row>
+            <Row key="Address">{listed.address}</Row>
         </dl>
         {if itself {
             view! {
@@ -160,23 +160,23 @@ fn ConfirmEndSession(listed: ActiveSession) -> impl IntoView {
 #[component]
 fn ConfirmRemovePasskey(passkey: PasskeySummary) -> impl IntoView {
     let action = ServerAction::<RemovePasskey>::new();
-    let problems = FormProblems::new(None);
+    let problems = FormProblems::new(take_flash::<RemovePasskey>().as_ref());
     let navigate = use_navigate();
     on_success(action, move |_| {
         navigate(&account_saying(Notice::PasskeyRemoved), NavigateOptions::default())
     });
-    let last_used = passkey
-        .last_used_at
-        .as_deref()
-        .map_or_else(|| "Never used to sign in".to_owned(), time_in_words);
+    let last_used = match passkey.last_used_at {
+        Some(at) => leptos::either::Either::Left(view! { <LocalTime at/> }),
+        None => leptos::either::Either::Right("Never used to sign in"),
+    };
     view! {
         <Title text=title_of("Remove a passkey", move || problems.any())/>
         <ErrorSummary problems/>
         <h1>"Remove this passkey?"</h1>
         <dl class="summary-list">
-            <Row key="Name" value=passkey.name/>
-            <Row key="Added" value=time_in_words(&passkey.created_at)/>
-            <Row key="Last used" value=last_used/>
+            <Row key="Name">{passkey.name}</Row>
+            <Row key="Added"><LocalTime at=passkey.created_at/></Row>
+            <Row key="Last used">{last_used}</Row>
         </dl>
         <p>
             "It will no longer sign in to your account. The passkey itself stays on the device or "
@@ -193,7 +193,7 @@ fn ConfirmRemovePasskey(passkey: PasskeySummary) -> impl IntoView {
 #[component]
 pub fn LogOutEverywherePage() -> impl IntoView {
     let action = ServerAction::<LogoutEverywhere>::new();
-    let problems = FormProblems::new(None);
+    let problems = FormProblems::new(take_flash::<LogoutEverywhere>().as_ref());
     let session = use_user_session();
     let navigate = use_navigate();
     on_success(action, move |_| {
@@ -230,13 +230,13 @@ fn Choice(label: &'static str, #[prop(into)] pending: Signal<bool>) -> impl Into
     }
 }
 
-/// A row of a summary list.
+/// A row of a summary list: `key`, and `children` as its value.
 #[component]
-fn Row(key: &'static str, value: String) -> impl IntoView {
+pub fn Row(key: &'static str, children: Children) -> impl IntoView {
     view! {
         <div class="summary-list-row">
             <dt>{key}</dt>
-            <dd>{value}</dd>
+            <dd>{children()}</dd>
         </div>
     }
 }

@@ -28,11 +28,14 @@ pub fn load_page(target: &str) {
 }
 
 /// A link to the login page. `rel="external"` keeps the router out of it, so
-/// the browser loads the page at once (see [`LOGIN_PATH`]).
+/// the browser loads the page at once (see [`LOGIN_PATH`]). On that page it
+/// is the current page's link (`aria-current`), as the navigation's are.
 #[leptos::component]
 pub fn LoginLink(children: leptos::children::Children) -> impl leptos::IntoView {
     use leptos::prelude::*;
-    view! { <a href=LOGIN_PATH rel="external">{children()}</a> }
+    let location = leptos_router::hooks::use_location();
+    let current = move || (location.pathname.get() == LOGIN_PATH).then_some("page");
+    view! { <a href=LOGIN_PATH rel="external" aria-current=current>{children()}</a> }
 }
 
 /// Whether a form posted without JavaScript landed here with `?done=<what>`.

@@ -13,22 +13,35 @@ pub fn Nav() -> impl IntoView {
     view! {
         <header>
             <nav aria-label="Main">
-                <a href="/">"Home"</a>
+                <NavLink href="/">"Home"</NavLink>
                 <AuthState
                     logged_in=move || view! {
-                        <a href="/users">"Users"</a>
-                        <a href="/account">"Account"</a>
+                        <NavLink href="/users">"Users"</NavLink>
+                        <NavLink href="/account">"Account"</NavLink>
                         <span class="who">{name}</span>
                         <LogoutButton/>
                     }
                     logged_out=|| view! {
                         <LoginLink>"Login"</LoginLink>
-                        <a href="/register">"Register"</a>
+                        <NavLink href="/register">"Register"</NavLink>
                     }
                 />
             </nav>
         </header>
     }
+}
+
+/// A link of the navigation, marked `aria-current="page"` on its page and
+/// the pages under it (`/users/7` is among the users).
+#[component]
+fn NavLink(href: &'static str, children: Children) -> impl IntoView {
+    let location = leptos_router::hooks::use_location();
+    let current = move || {
+        let here = location.pathname.get();
+        let under = href != "/" && here.strip_prefix(href).is_some_and(|rest| rest.starts_with('/'));
+        (here == href || under).then_some("page")
+    };
+    view! { <a href=href aria-current=current>{children()}</a> }
 }
 
 /// Posts the logout (a plain form without JavaScript), then loads `/login`.

@@ -11,7 +11,7 @@
 use super::{
     form::{nothing_to_check, CheckedForm, FormProblems, SubmitButton},
     notice::{announce, Notice},
-    time::time_in_words,
+    time::LocalTime,
 };
 use crate::{
     api::UnlinkIdentity,
@@ -159,14 +159,14 @@ fn IdentityItem(
 ) -> impl IntoView {
     let unlinks = format!(" {}, {}", identity.label, identity.email);
     let described = format!("identity-{index}");
-    let last_used = identity.last_used_at.as_deref().map_or_else(
-        || "never used to sign in".to_owned(),
-        |at| format!("last used {}", time_in_words(at)),
-    );
+    let last_used = match identity.last_used_at {
+        Some(at) => leptos::either::Either::Left(view! { "last used " <LocalTime at/> }),
+        None => leptos::either::Either::Right("never used to sign in"),
+    };
     view! {
         <li class="identity-item">
             <p class="identity-name" id=described.clone()>{identity.label} ": " {identity.email}</p>
-            <p class="identity-details">"Linked " {time_in_words(&identity.created_at)} ", " {last_used} "."</p>
+            <p class="identity-details">"Linked " <LocalTime at=identity.created_at/> ", " {last_used} "."</p>
             <CheckedForm action=unlink problems check={nothing_to_check::<UnlinkIdentity>}>
                 <input type="hidden" name="provider" value=identity.provider/>
                 <input type="hidden" name="subject" value=identity.subject/>

@@ -543,3 +543,58 @@ async fn a_burst_of_send_again_gets_no_more_mails_through_than_the_limit() {
     smtp.assert_nothing_more_about(&app, VERIFY, through + 1).await;
     app.stop().await;
 }
+
+/// `GET /api/auth/mailed-link`: whether a link still works, asked by its
+/// page on opening. It never spends the link, says the same 400 for every
+/// link that does not work, and the page it guards renders "This link no
+/// longer works" (with the way to a new one) instead of the form.
+#[tokio::test]
+#[ignore = "needs the aiosmtpd SMTP server, which ./scripts/test.sh installs"]
+async fn a_mailed_link_is_checked_on_opening_without_being_spent() {
+    let smtp = SmtpServer::start().await;
+    let app = start_mailing(&smtp, &[]).await;
+    app.register("Ada", "ada@example.com").await;
+    let token = reset_token(&app, &smtp, "ada@example.com", &mut Vec::new()).await;
+    let verification = smtp.one_about(VERIFY).await.token("/verify-email");
+    let check = |page: &str, token: &str| format!("/api/auth/mailed-link?page={page}&token={token}");
+
+    for _ in 0..3 {
+        let live = app.get(&check("/reset-password", &token), None).await;
+        assert_eq!(live.status(), StatusCode::OK);
+        assert_eq!(json(live).await, json!({}));
+    }
+    assert_eq!(
+        app.get(&check("/verify-email", &verification), None).await.status(),
+        StatusCode::OK
+    );
+    // A token is good for its own page only; an unknown page takes none.
+    for (page, bad) in [
+        ("/verify-email", token.as_str()),
+        ("/reset-password", verification.as_str()),
+        ("/reset-password", &token[..63]),
+        ("/reset-password", ""),
+        ("/confirm-email", token.as_str()),
+        ("/users", token.as_str()),
+        ("", token.as_str()),
+    ] {
+        assert_invalid_link(app.get(&check(page, bad), None).await).await;
+    }
+
+    let form = app.get(&format!("/reset-password?token={token}"), None).await;
+    let form = form.text().await.unwrap();
+    assert!(form.contains("Set new password") && !form.contains("This link no longer works"));
+
+    // Checked three times and rendered once, the link still does its work once.
+    assert_eq!(reset(&app, &token, NEW_PASSWORD).await.status(), StatusCode::OK);
+    assert_invalid_link(app.get(&check("/reset-password", &token), None).await).await;
+    let spent = app.get(&format!("/reset-password?token={token}"), None).await;
+    assert_eq!(spent.status(), StatusCode::OK);
+    let spent = Html::parse_document(&spent.text().await.unwrap());
+    assert_eq!(text_of(&spent, "main h1"), ["This link no longer works"]);
+    assert!(text_of(&spent, "input[name=password]").is_empty());
+    assert_eq!(
+        attribute_of(&spent, "form[action='/forgot-password']", "method").as_deref(),
+        Some("get")
+    );
+    app.stop().await;
+}

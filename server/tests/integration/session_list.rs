@@ -44,6 +44,10 @@ async fn the_list_shows_each_session_newest_first_with_this_one_marked() {
     assert_eq!(listed.len(), 3, "{listed:?}");
     let agents: Vec<&str> = listed.iter().map(|s| s["user_agent"].as_str().unwrap()).collect();
     assert_eq!(agents[..2], ["Phone Browser/2.0", "Laptop Browser/1.0"]);
+    // Named for people, from the user agent: its first product where the
+    // dataset does not know it.
+    let browsers: Vec<&str> = listed.iter().map(|s| s["browser"].as_str().unwrap()).collect();
+    assert_eq!(browsers[..2], ["Phone Browser", "Laptop Browser"]);
     let current: Vec<bool> = listed.iter().map(|s| s["current"].as_bool().unwrap()).collect();
     assert_eq!(current, [false, true, false]);
     for session in &listed {
@@ -51,7 +55,15 @@ async fn the_list_shows_each_session_newest_first_with_this_one_marked() {
         keys.sort();
         assert_eq!(
             keys,
-            ["address", "created_at", "current", "id", "last_seen_at", "user_agent"],
+            [
+                "address",
+                "browser",
+                "created_at",
+                "current",
+                "id",
+                "last_seen_at",
+                "user_agent"
+            ],
             "{session}"
         );
         assert_eq!(session["address"], "127.0.0.1");
@@ -391,6 +403,36 @@ async fn a_hostile_user_agent_is_shown_as_text_and_cut_short() {
         !page.contains("<script>alert(1)") && !page.contains("<img src=x"),
         "{page}"
     );
-    assert!(page.contains("(this browser)"));
+    assert!(page.contains(">This browser<"));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_common_browser_is_listed_by_name_and_system() {
+    let app = TestApp::start().await;
+    app.register("Ada", "ada@example.com").await;
+    let windows = login_as(
+        &app,
+        "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36",
+    )
+    .await;
+    let listed = sessions(&app, &windows).await;
+    let this = listed.iter().find(|s| s["current"] == true).unwrap();
+    assert_eq!(this["browser"], "Chrome on Windows");
+    let page = app
+        .client
+        .get(app.url("/account"))
+        .header(COOKIE, &windows)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Chrome on Windows"), "{page}");
+    assert!(
+        page.contains("<span class=\"visually-hidden\"> this browser’s session</span>"),
+        "{page}"
+    );
     app.stop().await;
 }
