@@ -46,7 +46,8 @@ test.describe("every page", () => {
 
     // A second browser, so the account page lists two sessions.
     const phone = await browser.newContext({
-      userAgent: "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) Mobile/15E148 Safari/604.1",
+      userAgent:
+        "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1",
     });
     const phonePage = await phone.newPage();
     await phonePage.goto("/login");
@@ -58,6 +59,16 @@ test.describe("every page", () => {
     await expect(page.getByRole("region", { name: "Sessions" }).getByRole("listitem")).toHaveCount(2);
     await expectNoViolations(page);
     await screenshot(page, "account", true);
+    await page.setViewportSize({ width: 390, height: 720 });
+    await expectNoViolations(page);
+    await screenshot(page, "account-phone", true);
+    await page.setViewportSize({ width: 900, height: 560 });
+    // The question before a session ends.
+    const sessions = page.getByRole("region", { name: "Sessions" }).getByRole("listitem");
+    await sessions.filter({ hasText: "Safari on iPhone" }).getByRole("button", { name: "End" }).click();
+    await expect(page.getByRole("heading", { level: 1, name: "End this session?" })).toBeFocused();
+    await expectNoViolations(page);
+    await screenshot(page, "end-session");
 
     // A phone.
     await page.setViewportSize({ width: 390, height: 720 });
@@ -72,6 +83,12 @@ test.describe("every page", () => {
       await live(page);
       await expectNoViolations(page);
     }
+    await page.goto("/forgot-password");
+    await live(page);
+    await page.getByLabel("Email").fill("nobody@example.com");
+    await page.getByRole("button", { name: "Send reset link" }).click();
+    await expect(page.getByRole("heading", { level: 1, name: "Check your email" })).toBeVisible();
+    await expectNoViolations(page);
 
     await page.goto("/users/999999");
     await expect(page.getByRole("heading", { name: "Not found" })).toBeVisible();
@@ -138,7 +155,7 @@ test.describe("a failed registration", () => {
     await page.getByLabel("Email").fill(email);
     await page.getByLabel("Password").fill("a generated passphrase");
     await page.getByRole("button", { name: "Register" }).click();
-    await expectProblems(page, ["Email already registered"]);
+    await expectProblems(page, ["This email address is already registered: log in, or reset your password if you have forgotten it"]);
     await expect(page.getByLabel("Password")).toHaveValue("a generated passphrase");
 
     await page.goto("/login");

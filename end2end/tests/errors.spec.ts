@@ -51,14 +51,14 @@ for (const javaScriptEnabled of [true, false]) {
       await page.getByLabel("Password").fill("short");
       await page.getByRole("button", { name: "Register" }).click();
       await expectProblems(page, [
-        "Name is required",
-        "Enter a valid email address",
+        "Enter your name",
+        "Enter an email address in the correct format, like name@example.com",
         "Password must be at least 8 characters",
       ]);
       await expect(page).toHaveTitle("Error: Register – Sessions");
       await expect(page).toHaveURL(at("/register"));
-      await expectMessageAt(page, "name", "Name is required");
-      await expectMessageAt(page, "email", "Enter a valid email address");
+      await expectMessageAt(page, "name", "Enter your name");
+      await expectMessageAt(page, "email", "Enter an email address in the correct format, like name@example.com");
       await expectMessageAt(page, "password", "Password must be at least 8 characters");
       await expect(page.getByLabel("Password")).toHaveAccessibleDescription(
         "Use 8 to 128 characters, not a common password or your name or email. Error: Password must be at least 8 characters",
@@ -69,7 +69,7 @@ for (const javaScriptEnabled of [true, false]) {
       expect(sent).toEqual(javaScriptEnabled ? [] : [expect.stringContaining("/api/register")]);
 
       if (javaScriptEnabled) {
-        await page.locator(".error-summary").getByRole("link", { name: "Enter a valid email address" }).click();
+        await page.locator(".error-summary").getByRole("link", { name: "Enter an email address in the correct format, like name@example.com" }).click();
         await expect(page.getByLabel("Email")).toBeFocused();
       }
 
@@ -114,8 +114,8 @@ for (const javaScriptEnabled of [true, false]) {
       await page.getByLabel("Email").fill(email);
       await page.getByLabel("Password").fill("a generated passphrase");
       await page.getByRole("button", { name: "Register" }).click();
-      await expectProblems(page, ["Email already registered"]);
-      await expectMessageAt(page, "email", "Email already registered");
+      await expectProblems(page, ["This email address is already registered: log in, or reset your password if you have forgotten it"]);
+      await expectMessageAt(page, "email", "This email address is already registered: log in, or reset your password if you have forgotten it");
       await expect(page.getByLabel("Name")).toHaveValue("Second Comer");
       // Without JavaScript a password never comes back from the server.
       await expect(page.getByLabel("Password")).toHaveValue(javaScriptEnabled ? "a generated passphrase" : "");
@@ -124,10 +124,10 @@ for (const javaScriptEnabled of [true, false]) {
     test("logging in reports empty fields, then a wrong password at the email", async ({ page }) => {
       await open(page, "/login?redirect=/account", javaScriptEnabled);
       await page.getByRole("button", { name: "Login" }).click();
-      await expectProblems(page, ["Email is required", "Password is required"]);
+      await expectProblems(page, ["Enter your email address", "Enter your password"]);
       await expect(page).toHaveTitle("Error: Login – Sessions");
-      await expectMessageAt(page, "email", "Email is required");
-      await expectMessageAt(page, "password", "Password is required");
+      await expectMessageAt(page, "email", "Enter your email address");
+      await expectMessageAt(page, "password", "Enter your password");
       await expect(page).toHaveURL(at("/login\\?redirect=/account"));
 
       await page.getByLabel("Email").fill("nobody@example.com");
@@ -148,9 +148,9 @@ for (const javaScriptEnabled of [true, false]) {
       await open(page, "/account", javaScriptEnabled);
       await page.getByLabel("New password").fill("short");
       await page.getByRole("button", { name: "Change password" }).click();
-      await expectProblems(page, ["Current password is required", "Password must be at least 8 characters"]);
+      await expectProblems(page, ["Enter your current password", "Password must be at least 8 characters"]);
       await expect(page).toHaveTitle("Error: Account – Sessions");
-      await expectMessageAt(page, "current_password", "Current password is required");
+      await expectMessageAt(page, "current_password", "Enter your current password");
       await expectMessageAt(page, "new_password", "Password must be at least 8 characters");
 
       await page.getByLabel("Current password").fill("not the password");

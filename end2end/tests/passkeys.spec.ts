@@ -257,7 +257,7 @@ test("the name and email are checked before the device is asked", async ({ page,
   await page.goto("/register");
   await live(page);
   await page.getByRole("button", { name: "Create account with a passkey" }).click();
-  await expect(page.locator(".error-summary")).toContainText("Name is required");
+  await expect(page.locator(".error-summary")).toContainText("Enter your name");
   expect(await authenticator.credentials()).toHaveLength(0);
 });
 

@@ -99,7 +99,7 @@ test.describe("form errors", () => {
     await page.getByLabel("Email").fill(email.toUpperCase());
     await page.getByLabel("Password").fill(PASSWORD);
     await page.getByRole("button", { name: "Register" }).click();
-    await expectProblems(page, ["Email already registered"]);
+    await expectProblems(page, ["This email address is already registered: log in, or reset your password if you have forgotten it"]);
     await expect(page.getByLabel("Email")).toHaveAttribute("aria-invalid", "true");
     await expect(page.getByLabel("Name")).toHaveValue("Second Owner");
     await expect(page).toHaveURL(at("/register"));

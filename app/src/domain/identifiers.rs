@@ -150,6 +150,25 @@ impl PasskeyName {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// This name, or, when the account has a passkey called so already (one
+    /// of `taken`), the first of "Name (2)", "Name (3)", ... that it has not:
+    /// the account page must tell its passkeys apart, and so must a screen
+    /// reader's list of its `Remove` buttons.
+    pub fn numbered_apart_from(self, taken: &[&str]) -> Self {
+        if !taken.contains(&self.as_str()) {
+            return self;
+        }
+        (2..)
+            .map(|number| {
+                let suffix = format!(" ({number})");
+                let room = Self::MAX_CHARS - suffix.chars().count();
+                let base: String = self.0.chars().take(room).collect();
+                format!("{}{suffix}", base.trim_end())
+            })
+            .find(|numbered| !taken.contains(&numbered.as_str()))
+            .map_or(self, Self)
+    }
 }
 
 impl Default for PasskeyName {
@@ -160,6 +179,21 @@ impl Default for PasskeyName {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_passkey_name_the_account_has_is_numbered() {
+        let name = |input: &str| PasskeyName::parse(input).unwrap();
+        assert_eq!(name("Phone").numbered_apart_from(&["Laptop"]).as_str(), "Phone");
+        assert_eq!(name("Phone").numbered_apart_from(&["Phone"]).as_str(), "Phone (2)");
+        assert_eq!(
+            name("").numbered_apart_from(&["Passkey", "Passkey (2)"]).as_str(),
+            "Passkey (3)"
+        );
+        let long = "x".repeat(PasskeyName::MAX_CHARS);
+        let numbered = name(&long).numbered_apart_from(&[&long]);
+        assert_eq!(numbered.as_str().chars().count(), PasskeyName::MAX_CHARS);
+        assert!(numbered.as_str().ends_with(" (2)"));
+    }
     use super::*;
 
     #[test]

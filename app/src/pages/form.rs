@@ -395,7 +395,7 @@ fn listed(err: &AppError) -> Vec<Listed> {
             .map(|problem| at(&problem.field, &[&problem.field], words_of(problem.invalid)))
             .collect(),
         AppError::InvalidCredentials => vec![at("email", &["email", "password"], err.to_string())],
-        AppError::EmailTaken => vec![at("email", &["email"], err.to_string())],
+        AppError::EmailTaken => vec![at("email", &["email"], EMAIL_TAKEN_IN_WORDS.to_owned())],
         other => vec![Listed {
             anchor: None,
             about: Vec::new(),
@@ -404,13 +404,25 @@ fn listed(err: &AppError) -> Vec<Listed> {
     }
 }
 
-/// What a person reads for a broken rule: no message speaks of bytes.
+/// What a person reads for a broken rule: what to do about it, in GOV.UK's
+/// words ("Enter your email address"), where the API's message states the
+/// rule; and no message speaks of bytes.
 fn words_of(invalid: Invalid) -> String {
     match invalid {
-        Invalid::PasswordTooLong => PASSWORD_TOO_LONG_IN_WORDS.to_owned(),
-        other => other.to_string(),
+        Invalid::PasswordTooLong => PASSWORD_TOO_LONG_IN_WORDS,
+        Invalid::EmailRequired => "Enter your email address",
+        Invalid::EmailInvalid => "Enter an email address in the correct format, like name@example.com",
+        Invalid::NameRequired => "Enter your name",
+        Invalid::PasswordRequired => "Enter your password",
+        Invalid::CurrentPasswordRequired => "Enter your current password",
+        other => return other.to_string(),
     }
+    .to_owned()
 }
+
+/// [`AppError::EmailTaken`] with the way forward.
+const EMAIL_TAKEN_IN_WORDS: &str =
+    "This email address is already registered: log in, or reset your password if you have forgotten it";
 
 /// What a person reads for a refusal: the API's message, except that a
 /// refusal past the limits says how long to wait, in whole minutes.
@@ -481,6 +493,17 @@ mod tests {
             panic!()
         };
         assert!(!listed.words.contains("byte"), "{}", listed.words);
+    }
+
+    #[test]
+    fn a_problem_says_what_to_do_about_it() {
+        let problems = crate::domain::NewAccount::parse("", "", "").unwrap_err();
+        let words: Vec<_> = listed(&problems.into()).into_iter().map(|listed| listed.words).collect();
+        assert_eq!(words, ["Enter your name", "Enter your email address", "Enter your password"]);
+        let [taken] = &listed(&AppError::EmailTaken)[..] else {
+            panic!()
+        };
+        assert!(taken.words.contains("log in, or reset your password"), "{}", taken.words);
     }
 
     #[test]

@@ -300,7 +300,7 @@ pub fn AddPasskeyForm(added: RwSignal<u32>) -> impl IntoView {
         <h3 id="add-passkey">"Add a passkey"</h3>
         <form on:submit=on_submit novalidate aria-labelledby="add-passkey">
             <Field name="passkey_name" label="Passkey name (optional)" autocomplete="off"
-                hint="Say where it is kept, such as “Work laptop”. Without one, it is named by the browser." problems/>
+                hint="Say where it is kept, such as “Work laptop”. Without one, it is called “Passkey”." problems/>
             <PasskeyButton label="Add a passkey" support pending problem/>
         </form>
     }

@@ -445,6 +445,7 @@ async fn a_password_account_adds_a_passkey_signs_in_with_it_and_removes_it() {
     let signed_in = sign_in(&app, &mut device).await;
     assert_eq!(json(signed_in).await["id"], id.get());
     let listed = methods(&app, &cookie).await;
+    assert_eq!(listed["email"], "ada@example.com");
     assert_eq!(listed["has_password"], true);
     assert_eq!(listed["passkeys"][0]["id"], added["id"]);
 
@@ -453,6 +454,30 @@ async fn a_password_account_adds_a_passkey_signs_in_with_it_and_removes_it() {
     assert_eq!(removed.status(), StatusCode::OK);
     assert_eq!(methods(&app, &cookie).await["passkeys"], serde_json::json!([]));
     assert_eq!(sign_in(&app, &mut device).await.status(), StatusCode::UNAUTHORIZED);
+    app.stop().await;
+}
+
+/// The account page, and a screen reader's list of `Remove` buttons, must
+/// tell the passkeys apart: a name the account has already is numbered.
+#[tokio::test]
+async fn a_second_passkey_of_the_same_name_is_numbered() {
+    let app = TestApp::start().await;
+    let (_, cookie) = app.register("Ada", "ada@example.com").await;
+    app.mark_email_verified("ada@example.com").await;
+    for (typed, named) in [("Phone", "Phone"), ("Phone", "Phone (2)"), (" Phone ", "Phone (3)"), ("", "Passkey")] {
+        let added = add_passkey(&app, &mut Device::new(&app), &cookie, typed).await;
+        assert_eq!(added.status(), StatusCode::OK);
+        assert_eq!(json(added).await["name"], named);
+    }
+    let listed = methods(&app, &cookie).await;
+    let mut names: Vec<&str> = listed["passkeys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|passkey| passkey["name"].as_str().unwrap())
+        .collect();
+    names.sort_unstable();
+    assert_eq!(names, ["Passkey", "Phone", "Phone (2)", "Phone (3)"]);
     app.stop().await;
 }
 

@@ -210,6 +210,9 @@ pub async fn finish_adding(
     let now = state.clock.unix_now();
     let id = credential_id(passkey.cred_id());
     let stored = stored_credential(&passkey)?;
+    let others = state.db.passkeys_of(user_id).await?;
+    let taken: Vec<&str> = others.iter().map(|other| other.name.as_str()).collect();
+    let name = name.numbered_apart_from(&taken);
     let new = NewPasskey {
         id: &id,
         name: name.as_str(),

@@ -137,6 +137,11 @@ pub(super) fn server_functions() -> Vec<Documented> {
         endpoint::<VerifyEmail>("Verify the email with a mailed token")
             .form()
             .refuses(&[BAD_LINK, LIMITED]),
+        endpoint::<CheckMailedLink>(
+            "Whether the mailed link to `page` (`/reset-password`, `/verify-email`, `/confirm-email`, \
+             `/undo-email-change`) with `token` still works, as its page asks on opening; the token stays unspent",
+        )
+        .refuses(&[BAD_LINK]),
         endpoint::<SendVerificationEmail>("Mail a new verification link (none if verified)")
             .form()
             .logged_in()
