@@ -1,13 +1,16 @@
 // Starts the release server for the browser tests: a free port, a fresh SQLite
 // database in a temporary folder, and a test session key.
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir, homedir } from "node:os";
 import { join, resolve } from "node:path";
 
 const ROOT = resolve(__dirname, "..");
 const TARGET_DIR = process.env.CARGO_TARGET_DIR ?? join(homedir(), ".cache/leptos-sessions/target");
-export const SERVER_BIN = process.env.SERVER_BIN ?? join(TARGET_DIR, "release/server");
+// The binary is named after the server's package (`bin-package` in Cargo.toml),
+// which an app made from this template names after itself.
+const SERVER_PACKAGE = /^bin-package = "(.+)"$/m.exec(readFileSync(join(ROOT, "Cargo.toml"), "utf8"))![1];
+export const SERVER_BIN = process.env.SERVER_BIN ?? join(TARGET_DIR, "release", SERVER_PACKAGE);
 export const TEST_SESSION_PASSWORD = "end-to-end-session-password-0123456789abcdef";
 export const TEST_PASSWORD_PEPPER = "end-to-end-password-pepper-0123456789abcdef";
 

@@ -7,10 +7,8 @@
 # settings, e.g. COOKIE_SECURE=true behind TLS). Used by bench.sh, and by
 # the shared side-by-side harness as its BENCH_START_CMD. Build first
 # (`./scripts/bench.sh` does).
-set -euo pipefail
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+source "$(dirname "$0")/lib.sh"
 PORT=${1:?usage: bench-server.sh PORT}
-TARGET=${CARGO_TARGET_DIR:-$HOME/.cache/leptos-sessions/target}
 DATA=${BENCH_DATA_DIR:-$(mktemp -d)}
 exec env -i PATH="$PATH" HOME="$HOME" \
   DATABASE_URL="sqlite://$DATA/app.db" LEPTOS_SITE_ROOT="$ROOT/target/site" \
@@ -18,4 +16,4 @@ exec env -i PATH="$PATH" HOME="$HOME" \
   PASSWORD_PEPPER="benchmark-password-pepper-0123456789abcdef" \
   BCRYPT_COST=12 RUST_LOG=warn REGISTER_MAX_PER_ADDRESS=1000000 LOGIN_MAX_FAILURES_PER_ADDRESS=1000000 \
   LOGIN_MAX_FAILURES_PER_EMAIL=1000000 LOGIN_MAX_FAILURES_PER_DEVICE=1000000 \
-  "${@:2}" "$TARGET/release/server"
+  "${@:2}" "$CARGO_TARGET_DIR/release/$SERVER_PACKAGE"

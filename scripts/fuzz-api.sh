@@ -15,7 +15,7 @@ ensure_schemathesis
 examples=${FUZZ_EXAMPLES:-25}
 
 step "Building the server (debug: overflow checks on) for fuzzing"
-cargo build --quiet -p server --bin server
+cargo build --quiet -p "$SERVER_PACKAGE" --bin "$SERVER_PACKAGE"
 
 data=$(mktemp -d)
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
@@ -42,7 +42,7 @@ env -i PATH="$PATH" HOME="$HOME" DATABASE_URL="sqlite://$data/app.db" LEPTOS_SIT
   BCRYPT_COST=4 RUST_LOG=warn REGISTER_MAX_PER_ADDRESS=1000000 LOGIN_MAX_FAILURES_PER_ADDRESS=1000000 \
   LOGIN_MAX_FAILURES_PER_EMAIL=1000000 LOGIN_MAX_FAILURES_PER_DEVICE=1000000 \
   OIDC_DEMO_ISSUER="$issuer" OIDC_DEMO_CLIENT_ID=fuzz OIDC_DEMO_CLIENT_SECRET="$client_secret" \
-  "$CARGO_TARGET_DIR/debug/server" >"$data/server.log" 2>&1 &
+  "$CARGO_TARGET_DIR/debug/$SERVER_PACKAGE" >"$data/server.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 100); do
   curl -sf "$base/api/openapi.json" >/dev/null && break

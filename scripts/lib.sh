@@ -13,6 +13,10 @@ export RUST_BACKTRACE=0
 # wasm-opt comes from npm (binaryen 132): Debian's older one silently breaks hydration.
 export PATH="$ROOT/end2end/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
+# The server's package (and binary) and the wasm entry's, as Cargo.toml's
+# leptos metadata names them: an app made from this template has its own.
+SERVER_PACKAGE=$(sed -n 's/^bin-package = "\(.*\)"$/\1/p' Cargo.toml)
+FRONTEND_PACKAGE=$(sed -n 's/^lib-package = "\(.*\)"$/\1/p' Cargo.toml)
 
 step() { printf '\n==> %s\n' "$*"; }
 

@@ -19,4 +19,4 @@ done
 addr=${LEPTOS_SITE_ADDR:-127.0.0.1:3000}
 step "Serving on $addr: browse http://localhost:${addr##*:} (Ctrl-C stops)"
 export LEPTOS_SITE_ROOT="$ROOT/target/site"
-exec "$CARGO_TARGET_DIR/release/server"
+exec "$CARGO_TARGET_DIR/release/$SERVER_PACKAGE"

@@ -18,7 +18,7 @@ step "Lints of the server side (cargo clippy, warnings are errors)"
 cargo clippy --all-targets -- -D warnings
 
 step "Lints of the browser side: the hydrate build for wasm32 (cargo clippy)"
-cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
+cargo clippy -p "$FRONTEND_PACKAGE" --target wasm32-unknown-unknown -- -D warnings
 
 step "Lint of /login's own script, which no build step checks (eslint)"
 eslint --config end2end/eslint.config.mjs app/src/pages/login.js
@@ -58,7 +58,7 @@ postgres_url=${TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}
 if [ -n "${TEST_POSTGRES_URL:-}" ] || (exec 3<>/dev/tcp/127.0.0.1/5432) 2>/dev/null; then
   step "HTTP integration tests on PostgreSQL (${postgres_url%%@*}@...)"
   TEST_DATABASE=postgres TEST_POSTGRES_URL=$postgres_url \
-    cargo_test_all -p server --test integration -- --include-ignored --skip sqlite_only::
+    cargo_test_all -p "$SERVER_PACKAGE" --test integration -- --include-ignored --skip sqlite_only::
 elif [ "${CI:-}" = "true" ]; then
   echo "No PostgreSQL answers at 127.0.0.1:5432, and CI=true: the PostgreSQL tests cannot be skipped." >&2
   exit 1
@@ -70,6 +70,9 @@ step "SECURITY.md's map: every ASVS requirement it covers has a row, every test 
 # Lists the tests with the same `cargo test` as above (built already, so
 # nothing is compiled again) and asks Playwright for its list.
 node scripts/check-security-map.mjs
+
+step "The repository as a template: an app made from it, taught the guide's example, compiled, served and tested"
+./scripts/check-template.sh
 
 step "Fuzzing the API from its OpenAPI document (schemathesis)"
 ./scripts/fuzz-api.sh

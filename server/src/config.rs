@@ -280,7 +280,7 @@ fn mail_settings(var: &impl Fn(&str) -> Option<String>) -> Result<MailSettings, 
     let from = match (var("MAIL_FROM"), &smtp_url) {
         (Some(from), _) => from,
         (None, Some(_)) => return Err(ConfigError::MissingMailFrom),
-        (None, None) => "Sessions <no-reply@localhost>".to_owned(),
+        (None, None) => format!("{} <no-reply@localhost>", app::SITE_NAME),
     };
     Ok(MailSettings {
         smtp_url: smtp_url.map(SecretString::from),

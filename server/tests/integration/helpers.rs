@@ -458,6 +458,16 @@ fn new_clock() -> Clock {
     Clock::manual(time::OffsetDateTime::now_utc())
 }
 
+/// The server's binary, which cargo builds before these tests. Its name is
+/// the package's, which an app made from this template has of its own, so
+/// no `env!("CARGO_BIN_EXE_<name>")` names it: it is beside the folder of
+/// this test binary (`<target>/<profile>/deps/`).
+pub fn server_binary() -> std::path::PathBuf {
+    let test_binary = std::env::current_exe().unwrap();
+    let profile = test_binary.parent().and_then(|deps| deps.parent()).unwrap();
+    profile.join(format!("{}{}", env!("CARGO_PKG_NAME"), std::env::consts::EXE_SUFFIX))
+}
+
 pub fn set_cookie_header(response: &Response) -> Option<String> {
     // `__Host-session` under COOKIE_SECURE.
     set_cookie_named(response, "session").or_else(|| set_cookie_named(response, "__Host-session"))
@@ -573,7 +583,7 @@ impl ServerProcess {
     pub fn spawn(database_url: &str, env: &[(&str, &str)]) -> Self {
         use std::io::{BufRead, BufReader};
         let folder = tempfile::tempdir().unwrap();
-        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_server"))
+        let mut child = std::process::Command::new(server_binary())
             .current_dir(folder.path())
             .env("SESSION_PASSWORD", SESSION_PASSWORD)
             .env("PASSWORD_PEPPER", PASSWORD_PEPPER)

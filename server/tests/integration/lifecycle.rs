@@ -13,7 +13,7 @@ const STALE: i64 = 601;
 /// `server admin <args>` on the database of `app`: whether it exited 0,
 /// and what it printed on stdout and stderr.
 fn admin(app: &TestApp, args: &[&str]) -> (bool, String, String) {
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_server"))
+    let output = std::process::Command::new(server_binary())
         .arg("admin")
         .args(args)
         .current_dir(std::env::temp_dir())

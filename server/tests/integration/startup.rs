@@ -2,7 +2,7 @@
 //! PASSWORD_PEPPER, reads them from .env, creates the SQLite file on first start and logs no error; a server started
 //! beside another in one process leaves the other undisturbed.
 
-use crate::helpers::{TestApp, PASSWORD_PEPPER, SESSION_PASSWORD};
+use crate::helpers::{server_binary, TestApp, PASSWORD_PEPPER, SESSION_PASSWORD};
 use std::{
     io::{BufRead, BufReader},
     process::{Command, Stdio},
@@ -12,7 +12,7 @@ use std::{
 fn the_binary_reads_its_key_from_dotenv_and_creates_the_sqlite_file() {
     let folder = tempfile::tempdir().unwrap();
     let start = || {
-        Command::new(env!("CARGO_BIN_EXE_server"))
+        Command::new(server_binary())
             .current_dir(folder.path())
             .env_remove("SESSION_PASSWORD")
             .env_remove("PASSWORD_PEPPER")
