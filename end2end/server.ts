@@ -6,11 +6,13 @@ import { tmpdir, homedir } from "node:os";
 import { join, resolve } from "node:path";
 
 const ROOT = resolve(__dirname, "..");
-const TARGET_DIR = process.env.CARGO_TARGET_DIR ?? join(homedir(), ".cache/leptos-sessions/target");
-// The binary is named after the server's package (`bin-package` in Cargo.toml),
-// which an app made from this template names after itself.
-const SERVER_PACKAGE = /^bin-package = "(.+)"$/m.exec(readFileSync(join(ROOT, "Cargo.toml"), "utf8"))![1];
-export const SERVER_BIN = process.env.SERVER_BIN ?? join(TARGET_DIR, "release", SERVER_PACKAGE);
+// The project's name and its server's package (the binary's name) from
+// Cargo.toml's leptos metadata, as scripts/lib.sh reads them: an app made
+// from this template has its own.
+const CARGO_TOML = readFileSync(join(ROOT, "Cargo.toml"), "utf8");
+const setting = (key: string) => new RegExp(`^${key} = "(.+)"$`, "m").exec(CARGO_TOML)![1];
+const TARGET_DIR = process.env.CARGO_TARGET_DIR ?? join(homedir(), `.cache/leptos-${setting("name")}/target`);
+export const SERVER_BIN = process.env.SERVER_BIN ?? join(TARGET_DIR, "release", setting("bin-package"));
 export const TEST_SESSION_PASSWORD = "end-to-end-session-password-0123456789abcdef";
 export const TEST_PASSWORD_PEPPER = "end-to-end-password-pepper-0123456789abcdef";
 

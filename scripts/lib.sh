@@ -7,16 +7,20 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 
 CARGO_LEPTOS_VERSION=0.3.11
-# A build cache outside the clone makes repeated builds and CI runs much faster.
-export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/leptos-sessions/target}
+# The project's name and its server's package (and binary) and wasm entry's,
+# as Cargo.toml's leptos metadata names them: an app made from this template
+# has its own.
+PROJECT=$(sed -n 's/^name = "\(.*\)"$/\1/p' Cargo.toml)
+SERVER_PACKAGE=$(sed -n 's/^bin-package = "\(.*\)"$/\1/p' Cargo.toml)
+FRONTEND_PACKAGE=$(sed -n 's/^lib-package = "\(.*\)"$/\1/p' Cargo.toml)
+# A build cache outside the clone makes repeated builds and CI runs much
+# faster. One a project: a release build keeps hash.txt beside its binary,
+# where another project's release build would write its own.
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/leptos-$PROJECT/target}
 export RUST_BACKTRACE=0
 # wasm-opt comes from npm (binaryen 132): Debian's older one silently breaks hydration.
 export PATH="$ROOT/end2end/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
-# The server's package (and binary) and the wasm entry's, as Cargo.toml's
-# leptos metadata names them: an app made from this template has its own.
-SERVER_PACKAGE=$(sed -n 's/^bin-package = "\(.*\)"$/\1/p' Cargo.toml)
-FRONTEND_PACKAGE=$(sed -n 's/^lib-package = "\(.*\)"$/\1/p' Cargo.toml)
 
 step() { printf '\n==> %s\n' "$*"; }
 
