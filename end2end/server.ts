@@ -13,6 +13,10 @@ const CARGO_TOML = readFileSync(join(ROOT, "Cargo.toml"), "utf8");
 const setting = (key: string) => new RegExp(`^${key} = "(.+)"$`, "m").exec(CARGO_TOML)![1];
 const TARGET_DIR = process.env.CARGO_TARGET_DIR ?? join(homedir(), `.cache/leptos-${setting("name")}/target`);
 export const SERVER_BIN = process.env.SERVER_BIN ?? join(TARGET_DIR, "release", setting("bin-package"));
+// The site's name as app/src/lib.rs has it (`site_name!`), in titles and mail.
+export const SITE_NAME = /macro_rules! site_name \{\s*\(\) => \{\s*"(.+)"/.exec(
+  readFileSync(join(ROOT, "app/src/lib.rs"), "utf8"),
+)![1];
 export const TEST_SESSION_PASSWORD = "end-to-end-session-password-0123456789abcdef";
 export const TEST_PASSWORD_PEPPER = "end-to-end-password-pepper-0123456789abcdef";
 

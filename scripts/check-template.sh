@@ -33,7 +33,7 @@ expect_line Cargo.toml 'lib-package = "my-app-frontend"'
 expect_line app/Cargo.toml 'name = "my-app"'
 expect_line server/Cargo.toml 'name = "my-app-server"'
 expect_line frontend/Cargo.toml 'name = "my-app-frontend"'
-expect_line app/src/lib.rs 'pub const SITE_NAME: &str = "My App";'
+expect_line app/src/lib.rs '        "My App"'
 if grep -rlF -e '{%' -e '{{ line' "$app/Cargo.toml" "$app"/*/Cargo.toml "$app/app/src/lib.rs"; then
   fail "Liquid tags left in the files above"
 fi

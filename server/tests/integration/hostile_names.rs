@@ -109,7 +109,7 @@ async fn names_are_only_ever_text_on_every_page_that_shows_them() {
         assert_eq!(shape(&profile), shape(&benign_profile), "{:?} on its page", user.name);
         assert_eq!(
             text_of(&profile, "title"),
-            [format!("{} – Sessions", user.name)],
+            [format!("{} – {}", user.name, app::SITE_NAME)],
             "title"
         );
         assert_eq!(

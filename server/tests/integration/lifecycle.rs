@@ -332,7 +332,7 @@ fn mailed(app: &TestApp) -> Vec<(String, String)> {
         .collect()
 }
 
-const NEW_SIGN_IN: &str = "New sign-in to your Sessions account";
+const NEW_SIGN_IN: &str = concat!("New sign-in to your ", app::site_name!(), " account");
 
 fn new_sign_ins(app: &TestApp) -> Vec<String> {
     mailed(app)

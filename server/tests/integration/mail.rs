@@ -177,9 +177,13 @@ async fn password_changes_and_logging_out_everywhere_are_told_by_mail() {
     let delivered = smtp.wait_for(4, Duration::from_secs(10)).await;
     assert_eq!(delivered.len(), 4, "{delivered:?}");
     let subjects: Vec<bool> = [
-        "Subject: Your Sessions password was changed",
-        "Subject: Your Sessions account was logged out everywhere",
-        "Subject: New sign-in to your Sessions account",
+        concat!("Subject: Your ", app::site_name!(), " password was changed"),
+        concat!(
+            "Subject: Your ",
+            app::site_name!(),
+            " account was logged out everywhere"
+        ),
+        concat!("Subject: New sign-in to your ", app::site_name!(), " account"),
     ]
     .iter()
     .map(|subject| delivered.iter().any(|message| message.contains(subject)))

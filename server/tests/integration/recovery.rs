@@ -10,9 +10,9 @@ use serde_json::json;
 use std::time::Duration;
 
 const MAIL_FROM: (&str, &str) = ("MAIL_FROM", "Sessions <no-reply@example.com>");
-const RESET: &str = "Reset your Sessions password";
+const RESET: &str = concat!("Reset your ", app::site_name!(), " password");
 const VERIFY: &str = "Confirm your email address";
-const CHANGED: &str = "Your Sessions password was changed";
+const CHANGED: &str = concat!("Your ", app::site_name!(), " password was changed");
 const INVALID_LINK: &str = "This link is invalid or has expired";
 const NEW_PASSWORD: &str = "a brand new passphrase";
 

@@ -32,7 +32,8 @@ async fn turn_on(app: &TestApp, cookie: &str) -> (String, Vec<String>) {
     let secret = setup["secret"].as_str().unwrap().to_owned();
     let uri = setup["uri"].as_str().unwrap();
     assert!(
-        uri.starts_with("otpauth://totp/Sessions:") && uri.contains(&format!("secret={secret}")),
+        uri.starts_with(concat!("otpauth://totp/", app::site_name!(), ":"))
+            && uri.contains(&format!("secret={secret}")),
         "{uri}"
     );
     let enabled = app
@@ -367,7 +368,7 @@ async fn a_password_reset_asks_for_the_code_too() {
     app.post_form("/api/auth/forgot-password", &[("email", "ada@example.com")], None)
         .await;
     let token = smtp
-        .one_about("Reset your Sessions password")
+        .one_about(concat!("Reset your ", app::site_name!(), " password"))
         .await
         .token("/reset-password");
     let reset = app
@@ -600,7 +601,10 @@ async fn without_javascript_it_is_set_up_turned_on_and_its_codes_shown_once() {
     let flash = set_cookie_named(&wrong, "flash").unwrap();
     let with_flash = format!("{cookie}; {}", flash.split(';').next().unwrap());
     let (_, page) = account_page(&app, &with_flash).await;
-    assert_eq!(text_of(&page, "title"), ["Error: Account – Sessions"]);
+    assert_eq!(
+        text_of(&page, "title"),
+        [concat!("Error: Account – ", app::site_name!())]
+    );
     assert_eq!(text_of(&page, ".error-summary li"), ["Invalid code"]);
 
     let code = code_now(&app, &secret);
