@@ -4,7 +4,7 @@
 # the app, and adds the lines that declare and link them to files the app
 # has. scripts/check-template.sh runs it on a new app, then compiles, serves
 # and tests the app, so every snippet of the guide is compiled and run
-# (scripts/check-guide.mjs checks that each snippet is in one of these files).
+# (scripts/check-guide.mjs checks that each snippet is in the app's files).
 # Usage: docs/guide/apply.sh APP_FOLDER
 set -euo pipefail
 guide=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
