@@ -48,7 +48,8 @@ test("the account page works with plain form posts", async ({ page }) => {
 
   await page.getByRole("link", { name: "Account", exact: true }).click();
   await page.getByRole("button", { name: "Log out everywhere" }).click();
-  await expect(page).toHaveURL(at("/account/log-out-everywhere"));
+  // A form that GETs a page without fields: the browser adds an empty query.
+  await expect(page).toHaveURL(at("/account/log-out-everywhere\\?"));
   await page.getByRole("button", { name: "Log out everywhere else" }).click();
   await expect(page).toHaveURL(at("/account\\?done=logout-everywhere"));
   await expectBanner(page, "Every other session has been logged out.");
@@ -80,7 +81,7 @@ test("a dead reset link says so when opened, and leads to a new one", async ({ p
   await expect(page.getByRole("heading", { name: "This link no longer works" })).toBeVisible();
   await expect(page.getByLabel("New password")).toHaveCount(0);
   await page.getByRole("button", { name: "Send a new link" }).click();
-  await expect(page).toHaveURL(at("/forgot-password"));
+  await expect(page).toHaveURL(at("/forgot-password\\?"));
   await page.getByLabel("Email").fill(uniqueEmail("dead-link"));
   await page.getByRole("button", { name: "Send reset link" }).click();
   await expect(page.getByRole("heading", { name: "Check your email" })).toBeVisible();
@@ -102,7 +103,7 @@ test("passkey buttons say they need JavaScript, and the password forms still wor
   await page.getByRole("button", { name: "Register" }).click();
   await expect(page).toHaveURL(at("/users"));
   await page.goto("/account");
-  const adding = page.getByRole("region", { name: "Add a passkey" });
+  const adding = page.getByRole("form", { name: "Add a passkey" });
   await expect(adding.getByText("Passkeys need JavaScript")).toBeVisible();
   await expect(adding.getByRole("button", { name: "Add a passkey" })).toBeDisabled();
 });

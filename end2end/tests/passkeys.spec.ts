@@ -166,7 +166,7 @@ test("a password account adds a named passkey, signs in with it, and removes it"
   await live(page);
   await page.getByRole("button", { name: "Sign in with a passkey" }).click();
   await expect(page.getByRole("alert").filter({ hasText: "This passkey was not accepted" })).toBeVisible();
-  await expect(page).toHaveURL(at("/login"));
+  await expect(page).toHaveURL(at("/login\\?done=logged-out"));
   await loginThroughForm(page, email);
   await expect(page).toHaveURL(at("/users"));
 });
@@ -221,7 +221,7 @@ test.describe("refusals", () => {
     await expect(page.getByRole("alert").filter({ hasText: "cancelled or took too long" })).toHaveText(
       "The passkey request was cancelled or took too long. Try again when you are ready.",
     );
-    await expect(page).toHaveURL(at("/login"));
+    await expect(page).toHaveURL(at("/login\\?done=logged-out"));
     await expect(page.getByRole("button", { name: "Sign in with a passkey" })).not.toHaveAttribute("aria-disabled");
   });
 

@@ -32,7 +32,7 @@ test("a stale session confirms with its password and comes back to finish", asyn
   await waitTillStale(page);
   await page.getByRole("button", { name: "Log out everywhere" }).click();
   await page.getByRole("button", { name: "Log out everywhere else" }).click();
-  await expect(page).toHaveURL(at("/reauthenticate\\?redirect=%2Faccount%2Flog-out-everywhere"));
+  await expect(page).toHaveURL(at("/reauthenticate\\?redirect=%2Faccount%2Flog%2Dout%2Deverywhere"));
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("Confirm it's you");
   await live(page);
   await expectNoViolations(page);
@@ -61,10 +61,10 @@ test.describe("without JavaScript", () => {
     await page.goto("/account");
     await page.getByRole("button", { name: "Log out everywhere" }).click();
     await page.getByRole("button", { name: "Log out everywhere else" }).click();
-    await expect(page).toHaveURL(at("/reauthenticate\\?redirect=%2Faccount%2Flog-out-everywhere"));
+    await expect(page).toHaveURL(at("/reauthenticate\\?redirect=%2Faccount%2Flog%2Dout%2Deverywhere%3F"));
     await page.getByLabel("Password").fill(PASSWORD);
     await page.getByRole("button", { name: "Confirm" }).click();
-    await expect(page).toHaveURL(at("/account/log-out-everywhere"));
+    await expect(page).toHaveURL(at("/account/log-out-everywhere\\?"));
     await page.getByRole("button", { name: "Log out everywhere else" }).click();
     await expect(page).toHaveURL(at("/account\\?done=logout-everywhere"));
     await expectBanner(page, "Every other session has been logged out.");

@@ -1,10 +1,10 @@
 use super::{
-    confirm::{Row, END_SESSION_PATH, LOG_OUT_EVERYWHERE_PATH, REMOVE_PASSKEY_PATH},
+    confirm::{OpenPage, Row, END_SESSION_PATH, LOG_OUT_EVERYWHERE_PATH, REMOVE_PASSKEY_PATH},
     form::{
         nothing_to_check, take_flash, take_flash_of, title_of, CheckedForm, ErrorSummary, Field, FormProblems,
         SubmitButton, PASSWORD_HINT,
     },
-    notice::{announce, AccountNotices, Notice, NotificationBanner},
+    notice::{announcer, AccountNotices, Notice, NotificationBanner},
     passkeys::AddPasskeyForm,
     providers::IdentitiesSection,
     recovery::SendVerificationForm,
@@ -23,7 +23,6 @@ use crate::{
 };
 use leptos::{either::Either, html, prelude::*, server_fn::ServerFn, task::spawn_local};
 use leptos_meta::Title;
-use leptos_router::components::Form;
 
 /// `/account`: who the account is (name, email), then how it signs in
 /// (email, password, two-step verification, passkeys, providers), where it
@@ -183,6 +182,7 @@ where
     S::Output: Clone + Send + Sync + 'static,
 {
     let session = use_user_session();
+    let announce = announcer();
     Effect::watch(
         move || action.version().get(),
         move |_, _, _| match action.value().get_untracked() {
@@ -282,12 +282,11 @@ fn PasskeyItem(passkey: PasskeySummary) -> impl IntoView {
             <p class="passkey-details" id=described.clone()>
                 "Added " <LocalTime at=passkey.created_at/> ", " {last_used} "."
             </p>
-            <Form method="get" action=REMOVE_PASSKEY_PATH>
-                <input type="hidden" name="passkey" value=passkey.id/>
+            <OpenPage page=REMOVE_PASSKEY_PATH field=("passkey", passkey.id)>
                 <button type="submit" class="secondary" aria-describedby=described>
                     "Remove" <span class="visually-hidden">" the passkey " {passkey.name}</span>
                 </button>
-            </Form>
+            </OpenPage>
         </li>
     }
 }
@@ -302,9 +301,9 @@ fn SessionsSection(everywhere: ServerAction<LogoutEverywhere>) -> impl IntoView 
         <section aria-labelledby="sessions" class="summary-card">
             <h2 id="sessions" class="summary-card-title">"Sessions"</h2>
             <p>"The browsers and devices where you are logged in."</p>
-            <Form method="get" action=LOG_OUT_EVERYWHERE_PATH>
+            <OpenPage page=LOG_OUT_EVERYWHERE_PATH>
                 <button type="submit" class="secondary">"Log out everywhere"</button>
-            </Form>
+            </OpenPage>
             <Transition fallback=|| view! { <p class="loading">"Loading sessions…"</p> }>
                 {move || Suspend::new(async move {
                     match sessions.await {
@@ -399,12 +398,11 @@ fn SessionItem(listed: ActiveSession) -> impl IntoView {
                     <Row key="Address">{listed.address}</Row>
                 </dl>
             </details>
-            <Form method="get" action=END_SESSION_PATH>
-                <input type="hidden" name="session" value=listed.id/>
+            <OpenPage page=END_SESSION_PATH field=("session", listed.id)>
                 <button type="submit" class="secondary" aria-describedby=described>
                     "End" <span class="visually-hidden">{ends}</span>
                 </button>
-            </Form>
+            </OpenPage>
         </li>
     }
 }

@@ -22,6 +22,7 @@ use crate::{
 use leptos::{either::EitherOf3, prelude::*};
 use leptos_meta::Title;
 use leptos_router::{hooks::use_navigate, NavigateOptions};
+use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
 use std::future::Future;
 
 pub const END_SESSION_PATH: &str = "/account/end-session";
@@ -119,7 +120,9 @@ fn ConfirmEndSession(listed: ActiveSession) -> impl IntoView {
     let itself = listed.current;
     on_success(action, move |_| {
         if itself {
-            session.ended_here(LOGGED_OUT_PAGE);
+            // Once the effects of this answer have run: the session's end
+            // takes this page away, and them with it.
+            leptos::task::spawn_local(async move { session.ended_here(LOGGED_OUT_PAGE) });
         } else {
             navigate(&account_saying(Notice::SessionEnded), NavigateOptions::default());
         }
@@ -211,6 +214,34 @@ pub fn LogOutEverywherePage() -> impl IntoView {
         <CheckedForm action problems check={nothing_to_check::<LogoutEverywhere>}>
             <Choice label="Log out everywhere else" pending=action.pending()/>
         </CheckedForm>
+    }
+}
+
+/// A button that opens `page` (with `field=value` when given): a form that
+/// `GET`s it, so it works without JavaScript; in the running app, a
+/// navigation of the router. Written here rather than with the router's
+/// `<Form>`, whose posting machinery (gloo-net) would weigh on the chunk
+/// for what is only a link that looks like a button.
+#[component]
+pub fn OpenPage(
+    page: &'static str,
+    #[prop(optional)] field: Option<(&'static str, String)>,
+    children: Children,
+) -> impl IntoView {
+    let navigate = use_navigate();
+    let target = match &field {
+        Some((name, value)) => format!("{page}?{name}={}", utf8_percent_encode(value, NON_ALPHANUMERIC)),
+        None => page.to_owned(),
+    };
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        navigate(&target, NavigateOptions::default());
+    };
+    view! {
+        <form method="get" action=page on:submit=on_submit>
+            {field.map(|(name, value)| view! { <input type="hidden" name=name value=value/> })}
+            {children()}
+        </form>
     }
 }
 

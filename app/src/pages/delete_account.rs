@@ -1,8 +1,9 @@
 //! `/account/delete`: the confirmation before an account is deleted, saying
 //! plainly what goes and what is kept. It works without JavaScript too.
 
-use super::form::{
-    nothing_to_check, on_success, take_flash, title_of, CheckedForm, ErrorSummary, FormProblems, SubmitButton,
+use super::{
+    confirm::OpenPage,
+    form::{nothing_to_check, on_success, take_flash, title_of, CheckedForm, ErrorSummary, FormProblems, SubmitButton},
 };
 use crate::{
     api::{DeleteAccount, ACCOUNT_DELETED_PAGE},
@@ -48,9 +49,9 @@ pub fn DeleteAccountSection() -> impl IntoView {
         <section aria-labelledby="delete-account">
             <h2 id="delete-account">"Delete account"</h2>
             <p>"Delete your account and everything of it. You are asked to confirm first."</p>
-            <form action="/account/delete" method="get">
+            <OpenPage page="/account/delete">
                 <button type="submit" class="warning">"Delete account"</button>
-            </form>
+            </OpenPage>
         </section>
     }
 }

@@ -498,12 +498,22 @@ mod tests {
     #[test]
     fn a_problem_says_what_to_do_about_it() {
         let problems = crate::domain::NewAccount::parse("", "", "").unwrap_err();
-        let words: Vec<_> = listed(&problems.into()).into_iter().map(|listed| listed.words).collect();
-        assert_eq!(words, ["Enter your name", "Enter your email address", "Enter your password"]);
+        let words: Vec<_> = listed(&problems.into())
+            .into_iter()
+            .map(|listed| listed.words)
+            .collect();
+        assert_eq!(
+            words,
+            ["Enter your name", "Enter your email address", "Enter your password"]
+        );
         let [taken] = &listed(&AppError::EmailTaken)[..] else {
             panic!()
         };
-        assert!(taken.words.contains("log in, or reset your password"), "{}", taken.words);
+        assert!(
+            taken.words.contains("log in, or reset your password"),
+            "{}",
+            taken.words
+        );
     }
 
     #[test]

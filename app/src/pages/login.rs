@@ -49,7 +49,7 @@ pub fn LoginPage() -> impl IntoView {
             data-unavailable=AppError::Unavailable.to_string()
         >
             <ErrorSummary problems/>
-            {super::done_without_javascript("logged-out").then(|| view! {
+            {(super::done_without_javascript("logged-out") && !problems.any()).then(|| view! {
                 <div class="notification-banner success" role="status">
                     <p class="notification-banner-heading">"You have logged out."</p>
                 </div>

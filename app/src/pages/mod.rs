@@ -28,13 +28,16 @@ pub fn load_page(target: &str) {
 }
 
 /// A link to the login page. `rel="external"` keeps the router out of it, so
-/// the browser loads the page at once (see [`LOGIN_PATH`]). On that page it
-/// is the current page's link (`aria-current`), as the navigation's are.
+/// the browser loads the page at once (see [`LOGIN_PATH`]). Given the path
+/// of the page shown (`here`, as the navigation does), it is marked the
+/// current page's link (`aria-current`) on the login page.
 #[leptos::component]
-pub fn LoginLink(children: leptos::children::Children) -> impl leptos::IntoView {
+pub fn LoginLink(
+    #[prop(optional)] here: Option<leptos::prelude::Memo<String>>,
+    children: leptos::children::Children,
+) -> impl leptos::IntoView {
     use leptos::prelude::*;
-    let location = leptos_router::hooks::use_location();
-    let current = move || (location.pathname.get() == LOGIN_PATH).then_some("page");
+    let current = move || here.is_some_and(|here| here.get() == LOGIN_PATH).then_some("page");
     view! { <a href=LOGIN_PATH rel="external" aria-current=current>{children()}</a> }
 }
 

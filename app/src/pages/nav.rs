@@ -10,20 +10,23 @@ use leptos::prelude::*;
 pub fn Nav() -> impl IntoView {
     let session = use_user_session();
     let name = move || session.user.get().map(|user| user.name);
+    // Read here, once: the links below are made again as the login state
+    // changes, at times when no router is found from where they are made.
+    let here = leptos_router::hooks::use_location().pathname;
     view! {
         <header>
             <nav aria-label="Main">
-                <NavLink href="/">"Home"</NavLink>
+                <NavLink href="/" here>"Home"</NavLink>
                 <AuthState
                     logged_in=move || view! {
-                        <NavLink href="/users">"Users"</NavLink>
-                        <NavLink href="/account">"Account"</NavLink>
+                        <NavLink href="/users" here>"Users"</NavLink>
+                        <NavLink href="/account" here>"Account"</NavLink>
                         <span class="who">{name}</span>
                         <LogoutButton/>
                     }
-                    logged_out=|| view! {
-                        <LoginLink>"Login"</LoginLink>
-                        <NavLink href="/register">"Register"</NavLink>
+                    logged_out=move || view! {
+                        <LoginLink here>"Login"</LoginLink>
+                        <NavLink href="/register" here>"Register"</NavLink>
                     }
                 />
             </nav>
@@ -34,10 +37,9 @@ pub fn Nav() -> impl IntoView {
 /// A link of the navigation, marked `aria-current="page"` on its page and
 /// the pages under it (`/users/7` is among the users).
 #[component]
-fn NavLink(href: &'static str, children: Children) -> impl IntoView {
-    let location = leptos_router::hooks::use_location();
+fn NavLink(href: &'static str, here: Memo<String>, children: Children) -> impl IntoView {
     let current = move || {
-        let here = location.pathname.get();
+        let here = here.get();
         let under = href != "/" && here.strip_prefix(href).is_some_and(|rest| rest.starts_with('/'));
         (here == href || under).then_some("page")
     };

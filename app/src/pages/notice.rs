@@ -125,10 +125,15 @@ impl AccountNotices {
     }
 }
 
-/// Announces `notice` on the account page, when there is one to say it.
-pub fn announce(notice: Notice) {
-    if let Some(notices) = use_context::<AccountNotices>() {
-        notices.announce(notice);
+/// What announces a notice on the account page, for a component that may
+/// be on one (a no-op elsewhere). Taken when the component is made: effects
+/// and tasks run outside its owner, where no context can be found.
+pub fn announcer() -> impl Fn(Notice) + Clone + 'static {
+    let notices = use_context::<AccountNotices>();
+    move |notice| {
+        if let Some(notices) = notices {
+            notices.announce(notice);
+        }
     }
 }
 

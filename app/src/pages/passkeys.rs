@@ -11,7 +11,7 @@
 
 use super::{
     form::{Field, FormProblems},
-    notice::{announce, Notice},
+    notice::{announcer, Notice},
 };
 use crate::{
     api::{passkey_sign_up, passkey_sign_up_options},
@@ -271,12 +271,14 @@ pub fn AddPasskeyForm(added: RwSignal<u32>) -> impl IntoView {
     let pending = RwSignal::new(false);
     let session = use_user_session();
     let support = support();
+    let announce = announcer();
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         if pending.get_untracked() {
             return;
         }
         let name = browser::input_value("passkey_name");
+        let announce = announce.clone();
         pending.set(true);
         problem.set(None);
         problems.clear();

@@ -10,7 +10,7 @@
 
 use super::{
     form::{nothing_to_check, CheckedForm, FormProblems, SubmitButton},
-    notice::{announce, Notice},
+    notice::{announcer, Notice},
     time::LocalTime,
 };
 use crate::{
@@ -99,11 +99,13 @@ pub fn IdentitiesSection(
     unlink: ServerAction<UnlinkIdentity>,
     problems: FormProblems,
 ) -> impl IntoView {
+    let announce = announcer();
+    let session = use_user_session();
     Effect::watch(
         move || unlink.version().get(),
         move |_, _, _| match unlink.value().get_untracked() {
             Some(Ok(_)) => announce(Notice::ProviderUnlinked),
-            Some(Err(err)) => use_user_session().note_error(&err),
+            Some(Err(err)) => session.note_error(&err),
             None => {}
         },
         false,

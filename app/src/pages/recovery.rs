@@ -3,12 +3,13 @@
 //! change's `/confirm-email` and `/undo-email-change`.
 
 use super::{
+    confirm::OpenPage,
     done_without_javascript,
     form::{
         nothing_to_check, on_success, refresh_session_on_success, take_flash, title_of, CheckedForm, ErrorSummary,
         Field, FormProblems, SubmitButton, PASSWORD_HINT,
     },
-    notice::{announce, Notice},
+    notice::{announcer, Notice},
     query_value, LoginLink,
 };
 use crate::{
@@ -28,7 +29,7 @@ use leptos::{
     task::spawn_local,
 };
 use leptos_meta::Title;
-use leptos_router::{components::Form, hooks::use_navigate};
+use leptos_router::hooks::use_navigate;
 use serde::de::DeserializeOwned;
 
 /// `/forgot-password`: mails a reset link to the address typed, if it is an
@@ -318,9 +319,9 @@ fn LiveLink(#[prop(into)] renew: ViewFn, children: ChildrenFn) -> impl IntoView 
 #[component]
 fn SendNewResetLink() -> impl IntoView {
     view! {
-        <Form method="get" action="/forgot-password">
+        <OpenPage page="/forgot-password">
             <button type="submit">"Send a new link"</button>
-        </Form>
+        </OpenPage>
     }
 }
 
@@ -332,7 +333,8 @@ pub fn SendVerificationForm(#[prop(optional)] problems: Option<FormProblems>) ->
     let action = ServerAction::<SendVerificationEmail>::new();
     let own_page = problems.is_none();
     let problems = problems.unwrap_or_else(|| FormProblems::new(take_flash::<SendVerificationEmail>().as_ref()));
-    on_success(action, |_| announce(Notice::VerificationSent));
+    let announce = announcer();
+    on_success(action, move |_| announce(Notice::VerificationSent));
     let sent_before = done_without_javascript("verification-sent");
     let sent = move || own_page && (sent_before || matches!(action.value().get(), Some(Ok(_))));
     view! {

@@ -7,7 +7,7 @@ use super::{
         nothing_to_check, on_success, take_flash, title_of, CheckedForm, ErrorSummary, Field, FormProblems,
         SubmitButton,
     },
-    notice::{announce, Notice},
+    notice::{announcer, Notice},
     query_value, LoginLink,
 };
 use crate::{
@@ -129,15 +129,17 @@ pub fn TwoFactorSection(
     let setup = RwSignal::new(setup);
     let codes = RwSignal::new(codes);
     on_success(set_up, move |new| setup.set(Some(new)));
+    let announce = announcer();
+    let (on_enable, on_renew) = (announce.clone(), announce.clone());
     on_success(enable, move |new| {
         on.set(true);
         setup.set(None);
         codes.set(Some(new.recovery_codes));
-        announce(Notice::TwoFactorOn);
+        on_enable(Notice::TwoFactorOn);
     });
     on_success(renew, move |new| {
         codes.set(Some(new.recovery_codes));
-        announce(Notice::RecoveryCodesMade);
+        on_renew(Notice::RecoveryCodesMade);
     });
     on_success(disable, move |_| {
         on.set(false);

@@ -508,7 +508,9 @@ async fn forms_work_without_javascript() {
 
     let logout = html_form_post(&app, "/api/auth/logout", &[], "/users", Some(&cookie)).await;
     assert_eq!(logout.status(), StatusCode::SEE_OTHER);
-    assert_eq!(logout.headers()[LOCATION], "/login");
+    assert_eq!(logout.headers()[LOCATION], "/login?done=logged-out");
+    let said = app.get("/login?done=logged-out", None).await.text().await.unwrap();
+    assert!(said.contains("You have logged out."), "{said}");
 
     let login = html_form_post(
         &app,
