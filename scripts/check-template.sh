@@ -37,7 +37,15 @@ expect_line app/src/lib.rs '        "My App"'
 if grep -rlF -e '{%' -e '{{ line' "$app/Cargo.toml" "$app"/*/Cargo.toml "$app/app/src/lib.rs"; then
   fail "Liquid tags left in the files above"
 fi
-for left_out in target data .env end2end/node_modules end2end/test-results cargo-generate.toml cargo-generate.rhai; do
+# What .gitignore keeps out of the repository (build output, the development
+# database, .env, npm's packages, test reports) stays out of a new app:
+# cargo-generate.toml names each, so a working copy holding them leaves them.
+while read -r ignored; do
+  ignored=${ignored#/}
+  grep -qF "  \"$ignored\"," cargo-generate.toml || fail "cargo-generate.toml's ignore lacks $ignored (in .gitignore)"
+  [ ! -e "$app/$ignored" ] || fail "the new app holds $ignored"
+done <.gitignore
+for left_out in cargo-generate.toml cargo-generate.rhai; do
   [ ! -e "$app/$left_out" ] || fail "the new app holds $left_out"
 done
 
