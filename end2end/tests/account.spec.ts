@@ -84,6 +84,12 @@ test("sessions are named by browser and system, this one first, and each End say
     "End the session of Other Browser",
   );
   await expect(linuxItem.getByRole("button")).toHaveAccessibleDescription(/^Last active .+ Logged in .+\.$/);
+  // No two buttons of the page sound alike.
+  const names = await page
+    .locator("main button")
+    .evaluateAll((buttons) => buttons.map((button) => (button.textContent ?? "").replace(/\s+/g, " ").trim()));
+  expect(names.length).toBeGreaterThan(8);
+  expect(new Set(names).size, names.join(" | ")).toBe(names.length);
   await expectNoViolations(page);
 
   await linuxItem.getByRole("button", { name: "End" }).click();

@@ -337,7 +337,8 @@ fn this_browser_first(mut list: Vec<ActiveSession>) -> Vec<ActiveSession> {
 #[component]
 fn EmailSection(problems: FormProblems, verification_problems: FormProblems, typed: String) -> impl IntoView {
     let session = use_user_session();
-    let verified = move || session.user.get().is_some_and(|user| user.email_verified);
+    // Not "unverified" once logged out (the page is on its way out then).
+    let verified = move || session.user.get().is_none_or(|user| user.email_verified);
     view! {
         <section aria-labelledby="email-address" class="summary-card">
             <h2 id="email-address" class="summary-card-title">"Email address"</h2>

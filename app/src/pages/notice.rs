@@ -98,7 +98,13 @@ impl AccountNotices {
     /// Starts with the notice of the page's `?done=`, for the page whose
     /// forms' problems are `forms`, and makes it the page's.
     pub fn provide(forms: Vec<FormProblems>) -> Self {
-        let first = super::query_value("done").as_deref().and_then(Notice::of);
+        // A problem the page was sent with (a form posted without JavaScript
+        // comes back to the page it left, `?done=` and all) is the news.
+        let failed = forms.iter().any(FormProblems::any);
+        let first = super::query_value("done")
+            .as_deref()
+            .and_then(Notice::of)
+            .filter(|_| !failed);
         let notices = Self {
             notice: RwSignal::new(first),
             forms: StoredValue::new(forms),

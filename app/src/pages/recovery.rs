@@ -335,7 +335,7 @@ pub fn SendVerificationForm(#[prop(optional)] problems: Option<FormProblems>) ->
     let problems = problems.unwrap_or_else(|| FormProblems::new(take_flash::<SendVerificationEmail>().as_ref()));
     let announce = announcer();
     on_success(action, move |_| announce(Notice::VerificationSent));
-    let sent_before = done_without_javascript("verification-sent");
+    let sent_before = own_page && done_without_javascript("verification-sent");
     let sent = move || own_page && (sent_before || matches!(action.value().get(), Some(Ok(_))));
     view! {
         {own_page.then(|| view! { <ErrorSummary problems/> })}

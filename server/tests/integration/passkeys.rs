@@ -464,7 +464,12 @@ async fn a_second_passkey_of_the_same_name_is_numbered() {
     let app = TestApp::start().await;
     let (_, cookie) = app.register("Ada", "ada@example.com").await;
     app.mark_email_verified("ada@example.com").await;
-    for (typed, named) in [("Phone", "Phone"), ("Phone", "Phone (2)"), (" Phone ", "Phone (3)"), ("", "Passkey")] {
+    for (typed, named) in [
+        ("Phone", "Phone"),
+        ("Phone", "Phone (2)"),
+        (" Phone ", "Phone (3)"),
+        ("", "Passkey"),
+    ] {
         let added = add_passkey(&app, &mut Device::new(&app), &cookie, typed).await;
         assert_eq!(added.status(), StatusCode::OK);
         assert_eq!(json(added).await["name"], named);
