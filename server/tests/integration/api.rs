@@ -618,8 +618,8 @@ async fn a_plain_html_post_reports_every_problem_of_the_form_at_once() {
     assert_eq!(
         text_of(&html, ".error-summary li"),
         [
-            "Name is required",
-            "Enter a valid email address",
+            "Enter your name",
+            "Enter an email address in the correct format, like name@example.com",
             "Password must be at least 8 characters"
         ]
     );
@@ -653,14 +653,15 @@ async fn a_plain_html_post_reports_every_problem_of_the_form_at_once() {
         })
     );
 
-    // An empty login is two problems, on the page and from the API alike:
+    // An empty login is two problems, on the page (in words that say what
+    // to do) and from the API (which states the rules) alike:
     // there is no password to check, so nothing is counted as a failed login.
     let response = html_form_post(&app, "/api/auth/login", &[], "/login", None).await;
     let flash = flash_cookie(&response).unwrap();
     let html = Html::parse_document(&app.get("/login", Some(&flash)).await.text().await.unwrap());
     assert_eq!(
         text_of(&html, ".error-summary li"),
-        ["Email is required", "Password is required"]
+        ["Enter your email address", "Enter your password"]
     );
     let api = app.post_form("/api/auth/login", &[], None).await;
     assert_eq!(api.status(), StatusCode::UNPROCESSABLE_ENTITY);

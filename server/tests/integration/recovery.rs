@@ -481,7 +481,7 @@ async fn without_javascript_the_forgot_form_comes_back_with_what_was_typed_as_te
     assert_eq!(attribute_of(&html, "input#email", "value").as_deref(), Some(hostile));
     assert_eq!(
         text_of(&html, ".error-summary li a[href='#email']"),
-        ["Enter a valid email address"]
+        ["Enter an email address in the correct format, like name@example.com"]
     );
 
     let sent = html_form_post(
@@ -493,13 +493,15 @@ async fn without_javascript_the_forgot_form_comes_back_with_what_was_typed_as_te
     )
     .await;
     assert_eq!(sent.headers()[LOCATION], "/forgot-password?sent=1");
-    let page = app.get("/forgot-password?sent=1", None).await.text().await.unwrap();
-    assert!(page.contains("a link to reset its password is on its way"), "{page}");
+    let page = Html::parse_document(&app.get("/forgot-password?sent=1", None).await.text().await.unwrap());
+    assert_eq!(text_of(&page, "main h1"), ["Check your email"]);
+    assert!(text_of(&page, "main p")[0].contains("we have sent it a link to set a new password"));
+    assert!(text_of(&page, "input#email").is_empty(), "no form once sent");
     app.stop().await;
 }
 
 #[tokio::test]
-async fn without_javascript_a_bad_reset_link_comes_back_to_its_page_saying_so() {
+async fn without_javascript_a_bad_reset_link_comes_back_to_its_page_which_says_it_no_longer_works() {
     let app = TestApp::start().await;
     let link = "/reset-password?token=0123";
     let response = html_form_post(
@@ -514,10 +516,11 @@ async fn without_javascript_a_bad_reset_link_comes_back_to_its_page_saying_so() 
     assert_eq!(response.headers()[LOCATION], link, "back to the same link");
     let flash = flash_cookie(&response).unwrap();
     let html = Html::parse_document(&app.get(link, Some(&flash)).await.text().await.unwrap());
-    assert_eq!(text_of(&html, ".error-summary li"), [INVALID_LINK]);
+    assert_eq!(text_of(&html, "main h1"), ["This link no longer works"]);
+    assert!(text_of(&html, "input[name=password]").is_empty());
     assert_eq!(
-        attribute_of(&html, "input[name=token]", "value").as_deref(),
-        Some("0123")
+        attribute_of(&html, "form[action='/forgot-password']", "method").as_deref(),
+        Some("get")
     );
 }
 

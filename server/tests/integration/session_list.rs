@@ -431,7 +431,7 @@ async fn a_common_browser_is_listed_by_name_and_system() {
         .unwrap();
     assert!(page.contains("Chrome on Windows"), "{page}");
     assert!(
-        page.contains("<span class=\"visually-hidden\"> this browser’s session</span>"),
+        page.contains("End<span class=\"visually-hidden\"> this browser’s session<!></span>"),
         "{page}"
     );
     app.stop().await;
