@@ -388,16 +388,7 @@ async fn a_hostile_user_agent_is_shown_as_text_and_cut_short() {
     assert_eq!(shown.chars().count(), 256);
     assert!(hostile.starts_with(shown));
 
-    let page = app
-        .client
-        .get(app.url("/account"))
-        .header(COOKIE, &cookie)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = app.get("/account", Some(&cookie)).await.text().await.unwrap();
     assert!(page.contains("&lt;script&gt;alert(1)&lt;/script&gt;"), "escaped");
     assert!(
         !page.contains("<script>alert(1)") && !page.contains("<img src=x"),
@@ -419,16 +410,7 @@ async fn a_common_browser_is_listed_by_name_and_system() {
     let listed = sessions(&app, &windows).await;
     let this = listed.iter().find(|s| s["current"] == true).unwrap();
     assert_eq!(this["browser"], "Chrome on Windows");
-    let page = app
-        .client
-        .get(app.url("/account"))
-        .header(COOKIE, &windows)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = app.get("/account", Some(&windows)).await.text().await.unwrap();
     assert!(page.contains("Chrome on Windows"), "{page}");
     assert!(
         page.contains("End<span class=\"visually-hidden\"> this browser’s session<!></span>"),
