@@ -45,7 +45,9 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       SESSION_PASSWORD: TEST_SESSION_PASSWORD,
       PASSWORD_PEPPER: TEST_PASSWORD_PEPPER,
       BCRYPT_COST: "4",
-      RUST_LOG: "warn,server=info",
+      // The server's library is `server`; its binary, which logs "listening
+      // on", is named after the package (Cargo.toml's `bin-package`).
+      RUST_LOG: `warn,server=info,${setting("bin-package").replaceAll("-", "_")}=info`,
       ...options.env,
     },
     stdio: ["ignore", "pipe", "pipe"],
