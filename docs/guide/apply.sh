@@ -47,10 +47,11 @@ add app/src/backend/db/mod.rs 'mod lifecycle;' \
   'mod notes;'
 add app/src/lib.rs '<Route path=path!("/users/:id")' \
   '                    <Route path=path!("/notes") view=pages::notes::NotesRoute ssr=SsrMode::Async/>'
-# The nav's link, made as the one to /users is.
-one_line app/src/pages/nav.rs 'href="/users">"Users"<'
-perl -i -pe 'if (index($_, q{href="/users">"Users"<}) >= 0) { print; s/users/notes/; s/Users/Notes/ }' \
-  "$app/app/src/pages/nav.rs"
+# The nav's link, made as the one to /users is (whatever else it says).
+users_link='href="/users"[^>]*>"Users"<'
+[ "$(grep -cE "$users_link" "$app/app/src/pages/nav.rs")" = 1 ] ||
+  { echo "apply.sh: the nav has not one link to /users" >&2; exit 1; }
+LINK=$users_link perl -i -pe 'if (/$ENV{LINK}/) { print; s/users/notes/; s/Users/Notes/ }' "$app/app/src/pages/nav.rs"
 add app/src/backend/http/openapi/server_functions.rs 'before:endpoint::<GetSession>(' \
   '        endpoint::<MyNote>("The user'"'"'s note").logged_in(),' \
   '        endpoint::<SaveNote>("Replace the user'"'"'s note").logged_in(),' \
