@@ -71,7 +71,11 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
 function listeningAddress(child: ChildProcess): Promise<string> {
   return new Promise((resolvePromise, reject) => {
     let output = "";
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 20_000);
+    const timer = setTimeout(() => {
+      // Stopped, not left running: no test would ever stop it.
+      child.kill("SIGTERM");
+      reject(new Error(`server did not start:\n${output}`));
+    }, 20_000);
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
       const match = output.match(/listening on (http:\/\/[0-9.:]+)/);
