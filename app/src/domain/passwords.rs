@@ -23,6 +23,11 @@ impl Password {
 
     pub fn parse(input: &str) -> Result<Self, ValidationError> {
         let too_long = || ValidationError::new("password", Invalid::PasswordTooLong);
+        // Nothing typed is a missing password, on both sides alike (the
+        // server's PRECIS step would call it an unusable one).
+        if input.is_empty() {
+            return Err(ValidationError::new("password", Invalid::PasswordRequired));
+        }
         if input.len() > Self::MAX_BYTES {
             return Err(too_long());
         }
@@ -278,6 +283,14 @@ mod tests {
                 "{own_words_and_more}"
             );
         }
+    }
+
+    #[test]
+    fn an_empty_password_is_missing_not_unusable() {
+        assert_eq!(
+            Password::parse("").unwrap_err(),
+            ValidationError::new("password", Invalid::PasswordRequired)
+        );
     }
 
     #[test]
