@@ -64,6 +64,7 @@ fn main() -> ExitCode {
 
 async fn serve(config: Config) -> ExitCode {
     let shutdown_timeout = config.http.shutdown_timeout;
+    let shutdown = shutdown_signal();
     let server = match server::start(config).await {
         Ok(server) => server,
         Err(err) => {
@@ -72,7 +73,7 @@ async fn serve(config: Config) -> ExitCode {
         }
     };
     tracing::info!("listening on http://{}", server.addr);
-    shutdown_signal().await;
+    shutdown.await;
     tracing::info!("shutting down: no new connections; waiting for the requests in flight");
     match tokio::time::timeout(shutdown_timeout, server.stop()).await {
         Ok(Ok(())) => ExitCode::SUCCESS,
@@ -102,13 +103,17 @@ async fn admin(config: Config, command: AdminCommand) -> ExitCode {
     }
 }
 
-/// Ctrl-C or SIGTERM.
-async fn shutdown_signal() {
-    let ctrl_c = tokio::signal::ctrl_c();
-    let mut terminate =
-        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("SIGTERM handler");
-    tokio::select! {
-        _ = ctrl_c => {}
-        _ = terminate.recv() => {}
+/// Ctrl-C or SIGTERM, listened for from the call on, not from the first
+/// poll: a signal that comes as the server starts (a TERM right after
+/// "listening on") stops it gracefully instead of killing it outright.
+fn shutdown_signal() -> impl std::future::Future<Output = ()> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut interrupt = signal(SignalKind::interrupt()).expect("SIGINT handler");
+    let mut terminate = signal(SignalKind::terminate()).expect("SIGTERM handler");
+    async move {
+        tokio::select! {
+            _ = interrupt.recv() => {}
+            _ = terminate.recv() => {}
+        }
     }
 }
