@@ -4,8 +4,9 @@
 //! A person who pressed `End` by mistake (or pressed Enter twice) lands here,
 //! not logged out. They work without JavaScript too: the account page's
 //! buttons are forms that `GET` these pages, and these post as the account
-//! page's buttons did (a refusal comes back here, to the page it came from). After the action the account page's banner says what
-//! was done, and has the focus.
+//! page's buttons did (a refusal comes back here, to the page it came
+//! from). After the action the account page's banner says what was done,
+//! and has the focus.
 
 use super::{
     form::{nothing_to_check, on_success, take_flash, title_of, CheckedForm, ErrorSummary, FormProblems, SubmitButton},
