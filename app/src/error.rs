@@ -28,6 +28,9 @@ pub enum AppError {
     InvalidInput(Problems),
     #[error("Email already registered")]
     EmailTaken,
+    /// The site takes no new accounts (`REGISTRATION=closed`).
+    #[error("This site is not taking new accounts")]
+    RegistrationClosed,
     #[error("Invalid email or password")]
     InvalidCredentials,
     #[error("Not logged in")]
@@ -136,9 +139,11 @@ impl AppError {
             | Self::Unauthorized
             | Self::PasskeyRefused
             | Self::ProviderDenied => 401,
-            Self::CrossSiteRefused | Self::EmailUnverified | Self::AccountDisabled | Self::ReauthenticationRequired => {
-                403
-            }
+            Self::CrossSiteRefused
+            | Self::EmailUnverified
+            | Self::AccountDisabled
+            | Self::ReauthenticationRequired
+            | Self::RegistrationClosed => 403,
             Self::NotFound => 404,
             Self::InvalidLink
             | Self::PasskeyInvalid
@@ -299,6 +304,7 @@ mod tests {
             AppError::InvalidInput(crate::domain::NewAccount::parse("", "bad", "").map(|_| ()).unwrap_err()),
             AppError::BadRequest(AppError::UNREADABLE.into()),
             AppError::EmailTaken,
+            AppError::RegistrationClosed,
             AppError::InvalidCredentials,
             AppError::Unauthorized,
             AppError::CrossSiteRefused,

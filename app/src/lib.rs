@@ -171,7 +171,7 @@ pub fn App() -> impl IntoView {
     }
     user_session::provide_user_session();
     pages::form::provide_form_flash();
-    pages::providers::provide_identity_providers();
+    pages::features::provide_features();
     let (is_routing, set_is_routing) = signal(false);
 
     view! {

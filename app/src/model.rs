@@ -165,6 +165,15 @@ pub struct IdentitySummary {
     pub last_used_at: Option<String>,
 }
 
+/// What the site offers, fixed at start-up by its configuration: passkeys
+/// (`PASSKEYS`), registration (`REGISTRATION`) and the identity providers.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Features {
+    pub passkeys: bool,
+    pub registration: bool,
+    pub identity_providers: Vec<IdentityProviderLink>,
+}
+
 /// A configured identity provider: a `Continue with <label>` link to `/auth/<id>`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]

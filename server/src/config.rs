@@ -98,6 +98,13 @@ pub struct AccountSettings {
     /// Keep users whose email is not verified out of guarded pages and data
     /// (`REQUIRE_VERIFIED_EMAIL`, default false).
     pub require_verified_email: bool,
+    /// Whether new accounts can be made here (`REGISTRATION`, `open` or
+    /// `closed`; default open): by the register form, a passkey or a first
+    /// sign-in at an identity provider.
+    pub registration_open: bool,
+    /// Whether passkeys are offered (`PASSKEYS`, default true): signing up,
+    /// in and confirming with one, and adding one.
+    pub passkeys: bool,
     /// How long an account's activity is kept (`ACTIVITY_RETENTION`, in
     /// seconds; 90 days).
     pub activity_retention: Duration,
@@ -241,6 +248,12 @@ impl Config {
                     .map(|value| service_url("PWNED_PASSWORDS_URL", &value))
                     .transpose()?,
                 require_verified_email: parse_or(&var, "REQUIRE_VERIFIED_EMAIL", false, "true or false")?,
+                registration_open: match var("REGISTRATION").as_deref().map(str::trim) {
+                    None | Some("open") => true,
+                    Some("closed") => false,
+                    Some(other) => return Err(invalid("REGISTRATION", other, "open or closed")),
+                },
+                passkeys: parse_or(&var, "PASSKEYS", true, "true or false")?,
                 activity_retention: seconds_or(&var, "ACTIVITY_RETENTION", Duration::from_secs(90 * 86_400))?,
             },
             limits: limit_settings(&var)?,
@@ -555,11 +568,33 @@ mod tests {
         assert!(config.database.connection.url.starts_with("sqlite:"));
         assert!(!config.sessions.cookie_secure);
         assert!(!config.accounts.require_verified_email);
+        assert!(
+            config.accounts.registration_open && config.accounts.passkeys,
+            "both offered by default"
+        );
         assert_eq!(config.accounts.pwned_passwords_url, None, "off by default");
         assert_eq!(config.limits, LimitSettings::default());
         assert_eq!(config.limits.login_failures_per_email, 5);
         assert_eq!(config.limits.login_failures_per_address, 50);
         assert_eq!(config.limits.window, Duration::from_secs(900));
+    }
+
+    #[test]
+    fn registration_and_passkeys_switch_off() {
+        let off = from(&[PASSWORD, ("REGISTRATION", "closed"), ("PASSKEYS", "false")]).unwrap();
+        assert!(!off.accounts.registration_open && !off.accounts.passkeys);
+        assert!(
+            from(&[PASSWORD, ("REGISTRATION", " open ")])
+                .unwrap()
+                .accounts
+                .registration_open
+        );
+        for (name, value) in [("REGISTRATION", "no"), ("PASSKEYS", "off")] {
+            assert!(
+                matches!(from(&[PASSWORD, (name, value)]), Err(ConfigError::Invalid { name: refused, .. }) if refused == name),
+                "{name}={value}"
+            );
+        }
     }
 
     #[test]

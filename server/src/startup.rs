@@ -108,7 +108,10 @@ fn shared_state(config: &Config, clock: Clock, db: Database, port: u16) -> Resul
         .public_origin
         .clone()
         .unwrap_or_else(|| format!("http://localhost:{port}"));
-    let passkeys = RelyingParty::for_origin(&public_origin, app::SITE_NAME)?;
+    let passkeys = match config.accounts.passkeys {
+        true => RelyingParty::for_origin(&public_origin, app::SITE_NAME)?,
+        false => RelyingParty::off(),
+    };
     let keys = CookieKeys::derive(&config.sessions.password, &config.sessions.previous_passwords);
     let identity_providers = IdentityProviders::new(
         config.identity_providers.clone(),
@@ -151,6 +154,7 @@ fn shared_state(config: &Config, clock: Clock, db: Database, port: u16) -> Resul
         passkeys,
         identity_providers,
         require_verified_email: config.accounts.require_verified_email,
+        registration_open: config.accounts.registration_open,
         activity_retention: i64::try_from(config.accounts.activity_retention.as_secs()).unwrap_or(i64::MAX),
         clock,
     }))

@@ -35,8 +35,18 @@ pub struct SignedIn {
     pub new_account: bool,
 }
 
+/// [`AppError::RegistrationClosed`] when the site takes no new accounts
+/// (`REGISTRATION=closed`): every way to make one asks here first.
+pub fn refuse_when_closed(state: &AppState) -> Result<(), AppError> {
+    match state.registration_open {
+        true => Ok(()),
+        false => Err(AppError::RegistrationClosed),
+    }
+}
+
 #[tracing::instrument(skip_all, fields(%client))]
 pub async fn register(state: &AppState, account: NewAccount, client: IpAddr) -> Result<SignedIn, AppError> {
+    refuse_when_closed(state)?;
     let email = account.email.as_str().to_owned();
     refuse_breached(state, &account.password, "password").await?;
     record_refusal(

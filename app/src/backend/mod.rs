@@ -46,6 +46,17 @@ impl AppState {
     }
 }
 
+impl AppState {
+    /// What the pages offer, as this configuration has it.
+    pub fn features(&self) -> crate::model::Features {
+        crate::model::Features {
+            passkeys: self.passkeys.is_on(),
+            registration: self.registration_open,
+            identity_providers: self.identity_providers.links(),
+        }
+    }
+}
+
 impl std::ops::Deref for AppState {
     type Target = SharedState;
 
@@ -91,6 +102,8 @@ pub struct SharedState {
     pub activity_retention: i64,
     /// Whether guarded pages and data need a verified email (`REQUIRE_VERIFIED_EMAIL`).
     pub require_verified_email: bool,
+    /// Whether new accounts can be made (`REGISTRATION`).
+    pub registration_open: bool,
     /// The live-reload websocket's port under `cargo leptos watch`.
     pub live_reload_port: Option<u16>,
     pub clock: clock::Clock,

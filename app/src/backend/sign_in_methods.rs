@@ -1,12 +1,13 @@
 //! An account's ways to sign in: its password, its passkeys and its
 //! identities at providers. Which it has, and removing one: never the last
 //! that works now (an identity whose provider has left the configuration
-//! signs nobody in, so it does not count). Every caller goes through here.
+//! signs nobody in, so it does not count; nor do passkeys while they are
+//! switched off). Every caller goes through here.
 
 use super::{
     audit::{AuditEvent, Method},
     clock::rfc3339_of,
-    db::Removal,
+    db::{Removal, Usable},
     passkeys::is_passkey_id,
     session::Session,
     two_factor, AppState,
@@ -34,7 +35,11 @@ pub enum Removable<'a> {
 /// JavaScript, can finish it.
 pub async fn of(state: &AppState, session: &Session) -> Result<SignInMethods, AppError> {
     let user_id = session.user.id;
-    let passkeys = state.db.passkeys_of(user_id).await?;
+    // Switched off, passkeys are no way in, and not shown.
+    let passkeys = match state.passkeys.is_on() {
+        true => state.db.passkeys_of(user_id).await?,
+        false => Vec::new(),
+    };
     let identities = state.db.identities_of(user_id).await?;
     let two_factor = state.db.two_factor_of(user_id).await?;
     let fresh = state.sessions.is_fresh(session, state.clock.now());
@@ -74,15 +79,16 @@ pub async fn of(state: &AppState, session: &Session) -> Result<SignInMethods, Ap
 /// that works: then [`AppError::LastSignInMethod`], and nothing changes.
 #[tracing::instrument(skip_all, fields(user_id, %client))]
 pub async fn remove(state: &AppState, user_id: UserId, way: Removable<'_>, client: IpAddr) -> Result<(), AppError> {
-    let usable_providers = state.identity_providers.ids();
+    let providers = state.identity_providers.ids();
+    let usable = Usable {
+        passkeys: state.passkeys.is_on(),
+        providers: &providers,
+    };
     let removal = match way {
         Removable::Passkey(id) if !is_passkey_id(id) => Removal::NotFound,
-        Removable::Passkey(id) => state.db.remove_passkey(user_id, id, &usable_providers).await?,
+        Removable::Passkey(id) => state.db.remove_passkey(user_id, id, usable).await?,
         Removable::Identity { provider, subject } => {
-            state
-                .db
-                .unlink_identity(user_id, provider, subject, &usable_providers)
-                .await?
+            state.db.unlink_identity(user_id, provider, subject, usable).await?
         }
     };
     match removal {

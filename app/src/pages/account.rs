@@ -43,6 +43,7 @@ pub fn AccountPage() -> impl IntoView {
     let email_typed = StoredValue::new(email_flash.map(|flash| flash.value("email")).unwrap_or_default());
     let verification_problems = FormProblems::new(take_flash::<SendVerificationEmail>().as_ref());
     let codes_left = StoredValue::new(codes_left_by_a_form());
+    let passkeys_offered = super::features::features().passkeys;
     // A linking that failed at the provider comes back here to say why.
     let unlink_problems = FormProblems::new(
         take_flash::<UnlinkIdentity>()
@@ -104,7 +105,7 @@ pub fn AccountPage() -> impl IntoView {
                             codes=codes_left.get_value()
                             problems=two_factor_problems
                         />
-                        <PasskeysSection passkeys=methods.passkeys added/>
+                        {passkeys_offered.then(|| view! { <PasskeysSection passkeys=methods.passkeys added/> })}
                         <IdentitiesSection identities=methods.identities unlink problems=unlink_problems/>
                     }),
                     Err(err) => {

@@ -8,6 +8,7 @@ use leptos_meta::Title;
 pub fn HomePage() -> impl IntoView {
     let session = use_user_session();
     let name = move || session.user.get().map(|user| user.name);
+    let registration = super::features::features().registration;
     view! {
         <Title text="Home"/>
         <super::delete_account::AccountDeletedBanner/>
@@ -16,13 +17,23 @@ pub fn HomePage() -> impl IntoView {
                 <h1>"Welcome, " {name}</h1>
                 <p><a href="/users">"See all users"</a></p>
             }
-            logged_out=|| view! {
+            logged_out=move || view! {
                 <h1>"Welcome"</h1>
-                <p>"Create an account or log in to see who else is here."</p>
-                <p class="actions">
-                    <a href="/register">"Register"</a>
-                    <LoginLink>"Login"</LoginLink>
-                </p>
+                {match registration {
+                    true => view! {
+                        <p>"Create an account or log in to see who else is here."</p>
+                        <p class="actions">
+                            <a href="/register">"Register"</a>
+                            <LoginLink>"Login"</LoginLink>
+                        </p>
+                    }
+                    .into_any(),
+                    false => view! {
+                        <p>"Log in to see who else is here."</p>
+                        <p class="actions"><LoginLink>"Login"</LoginLink></p>
+                    }
+                    .into_any(),
+                }}
             }
         />
     }

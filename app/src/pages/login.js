@@ -9,9 +9,10 @@
 
 const page = document.querySelector("[data-login-path]").dataset;
 const browserRefusals = JSON.parse(page.browserRefusals);
+// None on a site with passkeys switched off (`PASSKEYS=false`).
 const section = document.querySelector("section.passkey");
-const button = section.querySelector("button");
-const note = section.querySelector(".hint");
+const button = section?.querySelector("button");
+const note = section?.querySelector(".hint");
 const credentialApi = window.PublicKeyCredential;
 
 /** A refusal from the server: its body's `code` to decide by, its `error` to show. */
@@ -103,7 +104,9 @@ async function onPress() {
 }
 
 // WebAuthn with the Level 3 JSON methods (Chrome 129, Firefox 119, Safari 18).
-if (typeof credentialApi?.parseRequestOptionsFromJSON === "function") {
+if (!section) {
+  // Nothing to offer.
+} else if (typeof credentialApi?.parseRequestOptionsFromJSON === "function") {
   note.remove();
   button.disabled = false;
   button.addEventListener("click", onPress);

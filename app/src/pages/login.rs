@@ -35,6 +35,13 @@ pub fn LoginPage() -> impl IntoView {
     let problems = FormProblems::new(flash.as_ref());
     let email = flash.as_ref().map(|flash| flash.value("email")).unwrap_or_default();
     let redirect = super::query_value("redirect").unwrap_or_default();
+    let features = super::features::features();
+    // Autofill offers passkeys among the addresses only when there are any.
+    let email_autocomplete = if features.passkeys {
+        "username webauthn"
+    } else {
+        "username"
+    };
 
     view! {
         <Title text=title_of("Login", move || problems.any())/>
@@ -57,15 +64,15 @@ pub fn LoginPage() -> impl IntoView {
             <h1>"Login"</h1>
             <form action=Login::PATH method="post" novalidate>
                 <input type="hidden" name="redirect" value=redirect/>
-                <Field name="email" label="Email" kind="email" autocomplete="username webauthn" value=email
+                <Field name="email" label="Email" kind="email" autocomplete=email_autocomplete value=email
                     problems/>
                 <Field name="password" label="Password" kind="password" autocomplete="current-password" problems/>
                 <button type="submit">"Login"</button>
             </form>
-            <PasskeySignIn/>
+            {features.passkeys.then(|| view! { <PasskeySignIn/> })}
             <ContinueWithProvider/>
             <p><a href="/forgot-password">"Forgot your password?"</a></p>
-            <p>"No account yet? " <a href="/register">"Register"</a></p>
+            {features.registration.then(|| view! { <p>"No account yet? " <a href="/register">"Register"</a></p> })}
         </div>
     }
 }

@@ -51,6 +51,7 @@ pub mod account_area;
 pub mod activity;
 pub mod confirm;
 pub mod delete_account;
+pub mod features;
 pub mod form;
 pub mod guards;
 pub mod home;

@@ -13,6 +13,7 @@ pub fn Nav() -> impl IntoView {
     // Read here, once: the links below are made again as the login state
     // changes, at times when no router is found from where they are made.
     let here = leptos_router::hooks::use_location().pathname;
+    let registration = super::features::features().registration;
     view! {
         <header>
             <nav aria-label="Main">
@@ -26,7 +27,7 @@ pub fn Nav() -> impl IntoView {
                     }
                     logged_out=move || view! {
                         <LoginLink here>"Login"</LoginLink>
-                        <NavLink href="/register" here>"Register"</NavLink>
+                        {registration.then(|| view! { <NavLink href="/register" here>"Register"</NavLink> })}
                     }
                 />
             </nav>

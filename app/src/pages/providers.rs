@@ -4,11 +4,10 @@
 //! browser on to the provider: the links are `rel="external"`, so the
 //! router does not take them as pages of the app.
 //!
-//! The configured providers are fixed at start-up: the first page a browser
-//! loads carries them, and every page of the app uses that list, without a
-//! request of its own (and without the code to wait for one).
+//! The configured providers are fixed at start-up (`features`).
 
 use super::{
+    features::features,
     form::{nothing_to_check, CheckedForm, FormProblems, SubmitButton},
     notice::{announcer, Notice},
     time::LocalTime,
@@ -18,34 +17,11 @@ use crate::{
     model::{IdentityProviderLink, IdentitySummary},
     user_session::use_user_session,
 };
-use leptos::{prelude::*, server::SharedValue};
+use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
-/// The configured providers, as the first page load carried them.
-#[derive(Clone)]
-struct ConfiguredProviders(Vec<IdentityProviderLink>);
-
-/// Makes the configured providers available to the pages; called once, by
-/// the root component.
-pub fn provide_identity_providers() {
-    let providers = SharedValue::new(|| {
-        // Quietly none while the routes are listed at start-up, with no state.
-        #[cfg(feature = "ssr")]
-        let providers = use_context::<crate::backend::AppState>()
-            .map(|state| state.identity_providers.links())
-            .unwrap_or_default();
-        #[cfg(not(feature = "ssr"))]
-        let providers = Vec::new();
-        providers
-    })
-    .into_inner();
-    provide_context(ConfiguredProviders(providers));
-}
-
 fn providers() -> Vec<IdentityProviderLink> {
-    use_context::<ConfiguredProviders>()
-        .map(|providers| providers.0)
-        .unwrap_or_default()
+    features().identity_providers
 }
 
 /// Whether the provider `id` is configured: an identity at one that is not

@@ -2,14 +2,19 @@ use super::form::{
     refresh_session_on_success, take_flash, title_of, CheckedForm, ErrorSummary, Field, FormProblems, SubmitButton,
     PASSWORD_HINT,
 };
-use super::{passkeys::PasskeySignUp, providers::ContinueWithProvider, LoginLink};
+use super::{features::features, passkeys::PasskeySignUp, providers::ContinueWithProvider, LoginLink};
 use crate::{api::Register, domain::NewAccount};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-/// `/register`: creates an account and logs it in.
+/// `/register`: creates an account and logs it in; on a site that takes
+/// no new accounts (`REGISTRATION=closed`), says so.
 #[component]
 pub fn RegisterPage() -> impl IntoView {
+    let features = features();
+    if !features.registration {
+        return view! { <RegistrationClosed/> }.into_any();
+    }
     let action = ServerAction::<Register>::new();
     refresh_session_on_success(action);
     let flash = take_flash::<Register>();
@@ -32,8 +37,19 @@ pub fn RegisterPage() -> impl IntoView {
                 hint=PASSWORD_HINT problems/>
             <SubmitButton label="Register" pending=action.pending()/>
         </CheckedForm>
-        <PasskeySignUp problems/>
+        {features.passkeys.then(|| view! { <PasskeySignUp problems/> })}
         <ContinueWithProvider/>
+        <p>"Already registered? " <LoginLink>"Login"</LoginLink></p>
+    }
+    .into_any()
+}
+
+#[component]
+fn RegistrationClosed() -> impl IntoView {
+    view! {
+        <Title text="Registration is closed"/>
+        <h1>"Registration is closed"</h1>
+        <p>"This site is not taking new accounts."</p>
         <p>"Already registered? " <LoginLink>"Login"</LoginLink></p>
     }
 }

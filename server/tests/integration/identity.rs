@@ -221,6 +221,16 @@ impl WithProvider {
         json(browser.get(format!("{}{path}", self.origin)).send().await.unwrap()).await
     }
 
+    /// Unlinks the identity `subject` at the test provider.
+    async fn unlink(&self, browser: &reqwest::Client, subject: &str) -> reqwest::Response {
+        self.post(
+            browser,
+            "/api/account/unlink-identity",
+            &[("provider", "test"), ("subject", subject)],
+        )
+        .await
+    }
+
     /// A POST of `form` to `path` from the app's own pages.
     async fn post(&self, browser: &reqwest::Client, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
         browser
@@ -558,13 +568,7 @@ async fn a_linked_identity_signs_in_and_the_last_way_to_sign_in_cannot_be_unlink
     assert_eq!(identity["provider"], "test", "{methods}");
     assert_eq!(identity["email"], "ada@example.com", "{methods}");
     let subject = identity["subject"].as_str().unwrap();
-    let unlink = setup
-        .post(
-            &browser,
-            "/api/account/unlink-identity",
-            &[("provider", "test"), ("subject", subject)],
-        )
-        .await;
+    let unlink = setup.unlink(&browser, subject).await;
     assert_eq!(unlink.status(), StatusCode::CONFLICT);
     assert_eq!(
         json(unlink).await["error"],
@@ -616,13 +620,7 @@ async fn a_logged_in_user_links_an_identity_from_the_account_page_and_unlinks_it
     let session = session_of(&setup, &other_browser).await;
     assert_eq!(session["user"]["name"], "Ada", "{session}");
     // The password remains: the identity can go.
-    let unlink = setup
-        .post(
-            &browser,
-            "/api/account/unlink-identity",
-            &[("provider", "test"), ("subject", "ada.work@example.org")],
-        )
-        .await;
+    let unlink = setup.unlink(&browser, "ada.work@example.org").await;
     assert_eq!(unlink.status(), StatusCode::OK);
     assert_eq!(setup.app.count_rows("identities").await, 0);
 }
@@ -698,4 +696,38 @@ async fn a_hostile_name_from_the_provider_is_shown_as_text() {
         .unwrap();
     assert!(!page.contains(hostile), "unescaped in the page");
     assert!(page.contains("&lt;img src=x onerror=alert(1)&gt;"), "{page}");
+}
+
+#[tokio::test]
+#[ignore = "needs npm's oidc-provider (end2end/node_modules), which ./scripts/test.sh installs"]
+async fn with_registration_closed_a_provider_signs_in_only_to_accounts_that_exist() {
+    let setup = WithProvider::start_with(&[("REGISTRATION", "closed")]).await;
+    let browser = WithProvider::browser();
+    let response = sign_in_with_provider(&setup, &browser, "ada@example.com", "/users").await;
+    assert_eq!(location(&response), "/login");
+    assert!(session_cookie(&response).is_none());
+    assert_eq!(
+        problems_shown(&setup, &browser, response).await,
+        ["This site is not taking new accounts"]
+    );
+    assert_eq!(setup.app.count_rows("users").await, 0);
+}
+
+#[tokio::test]
+#[ignore = "needs npm's oidc-provider (end2end/node_modules), which ./scripts/test.sh installs"]
+async fn with_passkeys_switched_off_a_passkey_is_not_a_way_in_that_is_left() {
+    let setup = WithProvider::start_with(&[("PASSKEYS", "false")]).await;
+    let browser = WithProvider::browser();
+    sign_in_with_provider(&setup, &browser, "ada@example.com", "/users").await;
+    // A passkey made while they were offered.
+    let insert = "INSERT INTO passkeys (id, user_id, name, credential, created_at) \
+                  SELECT 'cHJldmlvdXM', id, 'Phone', '{}', 0 FROM users";
+    setup.app.execute_sql(insert, insert).await;
+    let methods = setup.json_of(&browser, "/api/account/passkeys").await;
+    assert_eq!(methods["passkeys"], serde_json::json!([]), "{methods}");
+    let subject = methods["identities"][0]["subject"].as_str().unwrap();
+    let unlink = setup.unlink(&browser, subject).await;
+    assert_eq!(unlink.status(), StatusCode::CONFLICT);
+    assert_eq!(json(unlink).await["code"], "last_sign_in_method");
+    assert_eq!(setup.app.count_rows("identities").await, 1);
 }

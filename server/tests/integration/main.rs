@@ -18,6 +18,7 @@ mod cluster;
 mod concurrency;
 mod email_change;
 mod faults;
+mod features;
 mod helpers;
 mod hostile_names;
 mod identity;

@@ -41,7 +41,7 @@ pub use identities::{IdentityRecord, NewIdentity};
 pub use outbox::ClaimedMail;
 pub use passkeys::{NewPasskey, PasskeyOwner, PasskeyRecord};
 pub use session_records::{SessionId, SessionRecord, SessionStanding};
-pub use sign_in_methods::Removal;
+pub use sign_in_methods::{Removal, Usable};
 pub use tokens::{NewToken, TokenPurpose};
 pub use two_factor::TwoFactorRecord;
 pub use users::{Credentials, PasswordReset};

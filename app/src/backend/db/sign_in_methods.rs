@@ -6,6 +6,15 @@ use crate::domain::UserId;
 use crate::error::AppError;
 use sqlx::Connection;
 
+/// The ways to sign in that work now: passkeys, unless they are switched
+/// off, and identities at the providers configured (one whose provider left
+/// the configuration signs nobody in).
+#[derive(Debug, Clone, Copy)]
+pub struct Usable<'a> {
+    pub passkeys: bool,
+    pub providers: &'a [&'a str],
+}
+
 /// What removing a passkey or an identity came to.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Removal {
@@ -18,16 +27,16 @@ pub enum Removal {
 
 impl Database {
     /// Removes one of the user's passkeys, unless it is their last way to
-    /// sign in (with the providers `usable_providers` configured now).
+    /// sign in that works now.
     pub async fn remove_passkey(
         &self,
         user_id: UserId,
         credential_id: &str,
-        usable_providers: &[&str],
+        usable: Usable<'_>,
     ) -> Result<Removal, AppError> {
         self.remove_sign_in_method(
             user_id,
-            usable_providers,
+            usable,
             sqlx::query("DELETE FROM passkeys WHERE user_id = $1 AND id = $2")
                 .bind(user_id)
                 .bind(credential_id),
@@ -36,13 +45,12 @@ impl Database {
     }
 
     /// Runs `delete`, which removes one of the user's ways to sign in, and
-    /// keeps its effect only if the user has another left that works now (a
-    /// password, a passkey, or an identity at one of `usable_providers`: one
-    /// whose provider left the configuration signs nobody in).
+    /// keeps its effect only if the user has another left that works now: a
+    /// password, or one of the `usable` others.
     pub(super) async fn remove_sign_in_method<'q>(
         &self,
         user_id: UserId,
-        usable_providers: &[&str],
+        usable: Usable<'_>,
         delete: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
     ) -> Result<Removal, AppError> {
         let mut connection = self.connection().await?;
@@ -72,8 +80,9 @@ impl Database {
                 .map_err(database_error)?;
             let identities = providers
                 .iter()
-                .filter(|provider| usable_providers.contains(&provider.as_str()))
+                .filter(|provider| usable.providers.contains(&provider.as_str()))
                 .count();
+            let passkeys = if usable.passkeys { passkeys } else { 0 };
             // Returning without a commit rolls the delete back.
             if passkeys == 0 && identities == 0 {
                 return Ok(Removal::LastSignInMethod);
@@ -84,17 +93,17 @@ impl Database {
     }
 
     /// Unlinks one of the user's identities, unless it is their last way to
-    /// sign in (with the providers `usable_providers` configured now).
+    /// sign in that works now.
     pub async fn unlink_identity(
         &self,
         user_id: UserId,
         provider: &str,
         subject: &str,
-        usable_providers: &[&str],
+        usable: Usable<'_>,
     ) -> Result<Removal, AppError> {
         self.remove_sign_in_method(
             user_id,
-            usable_providers,
+            usable,
             sqlx::query("DELETE FROM identities WHERE user_id = $1 AND provider = $2 AND subject = $3")
                 .bind(user_id)
                 .bind(provider)

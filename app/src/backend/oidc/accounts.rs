@@ -13,7 +13,7 @@ use super::flow::ProviderIdentity;
 use crate::backend::audit::{AuditEvent, Method};
 use crate::{
     backend::{
-        accounts::SignedIn,
+        accounts::{self, SignedIn},
         db::{NewIdentity, SessionRecord},
         notices::{notify, Notice},
         recovery,
@@ -106,6 +106,15 @@ async fn account_of(
             method: method.to_string(),
             new_account: false,
         });
+    }
+    if let Err(closed) = accounts::refuse_when_closed(state) {
+        AuditEvent::RegistrationFailed {
+            method,
+            email: email.as_str(),
+            reason: &closed,
+        }
+        .record(client);
+        return Err(closed);
     }
     let name = display_name(identity, &email);
     let created_at = state.clock.unix_now();

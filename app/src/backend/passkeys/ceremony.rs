@@ -78,6 +78,8 @@ pub(super) async fn begin<C: Ceremony>(
 /// [`AppError::PasskeyExpired`] for an id that is unknown, of another kind,
 /// already spent or expired.
 pub(super) async fn take<C: Ceremony>(state: &AppState, id: &str) -> Result<(Option<UserId>, C), AppError> {
+    // Switched off, a second step is not there either (none could have begun).
+    state.passkeys.webauthn()?;
     ceremony::take(state, id).await?.ok_or(AppError::PasskeyExpired)
 }
 

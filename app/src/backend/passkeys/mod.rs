@@ -31,9 +31,10 @@ use webauthn_rs::prelude::{Passkey, Url, Webauthn, WebauthnBuilder};
 pub const CEREMONY_LIFETIME: Duration = Duration::from_secs(5 * 60);
 
 /// The site as passkeys know it: its relying party id (the host name) and
-/// origin, fixed at startup.
+/// origin, fixed at startup; or none, when passkeys are switched off
+/// (`PASSKEYS=false`).
 pub struct RelyingParty {
-    webauthn: Webauthn,
+    webauthn: Option<Webauthn>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -59,7 +60,24 @@ impl RelyingParty {
             .timeout(CEREMONY_LIFETIME)
             .build()
             .map_err(|_| unfit())?;
-        Ok(Self { webauthn })
+        Ok(Self {
+            webauthn: Some(webauthn),
+        })
+    }
+
+    /// Passkeys switched off: every ceremony is [`AppError::NotFound`], as
+    /// if the endpoints were not there.
+    pub fn off() -> Self {
+        Self { webauthn: None }
+    }
+
+    pub fn is_on(&self) -> bool {
+        self.webauthn.is_some()
+    }
+
+    /// What every ceremony, first step or second, starts with.
+    fn webauthn(&self) -> Result<&Webauthn, AppError> {
+        self.webauthn.as_ref().ok_or(AppError::NotFound)
     }
 }
 

@@ -7,7 +7,7 @@ use super::{
 use crate::backend::audit::{record_refusal, AuditEvent, Method};
 use crate::{
     backend::{
-        accounts::SignedIn,
+        accounts::{self, SignedIn},
         clock::rfc3339_of,
         db::NewPasskey,
         limits::Counter,
@@ -49,6 +49,8 @@ pub async fn start_sign_up(
     account: NewPasskeyAccount,
     client: IpAddr,
 ) -> Result<PasskeyChallenge, AppError> {
+    let webauthn = state.passkeys.webauthn()?;
+    accounts::refuse_when_closed(state)?;
     record_refusal(
         state
             .limits
@@ -64,9 +66,7 @@ pub async fn start_sign_up(
         return Err(AppError::EmailTaken);
     }
     let user_handle = Uuid::new_v4();
-    let (options, registration) = state
-        .passkeys
-        .webauthn
+    let (options, registration) = webauthn
         .start_passkey_registration(user_handle, account.email.as_str(), account.name.as_str(), None)
         .map_err(webauthn_internal)?;
     let ceremony = SignUp {
@@ -89,6 +89,8 @@ pub async fn finish_sign_up(
     client: IpAddr,
 ) -> Result<SignedIn, AppError> {
     let (_, sign_up) = take::<SignUp>(state, ceremony).await?;
+    // Closed since the first step (a restart with `REGISTRATION=closed`).
+    accounts::refuse_when_closed(state)?;
     let answer: RegisterPublicKeyCredential = parse_answer(credential, AppError::PasskeyInvalid)?;
     let passkey = verify_registration(state, &answer, &sign_up.registration, client)?;
     let now = state.clock.unix_now();
@@ -148,7 +150,7 @@ fn verify_registration(
 ) -> Result<Passkey, AppError> {
     state
         .passkeys
-        .webauthn
+        .webauthn()?
         .finish_passkey_registration(answer, registration)
         .map_err(|err| {
             AuditEvent::PasskeyRegistrationFailed { reason: &err }.record(client);
@@ -160,6 +162,7 @@ fn verify_registration(
 /// be verified: a lasting way in is only for the address's owner.
 #[tracing::instrument(skip_all, fields(user_id = %user.id, %client))]
 pub async fn start_adding(state: &AppState, user: &UserSummary, client: IpAddr) -> Result<PasskeyChallenge, AppError> {
+    let webauthn = state.passkeys.webauthn()?;
     let email = match state.db.email_state(user.id).await? {
         Some((email, true)) => email,
         Some((_, false)) => return Err(AppError::EmailUnverified),
@@ -176,9 +179,7 @@ pub async fn start_adding(state: &AppState, user: &UserSummary, client: IpAddr) 
         .iter()
         .filter_map(|id| URL_SAFE_NO_PAD.decode(id).ok())
         .collect();
-    let (options, registration) = state
-        .passkeys
-        .webauthn
+    let (options, registration) = webauthn
         .start_passkey_registration(user_handle, &email, &user.name, Some(known))
         .map_err(webauthn_internal)?;
     let ceremony = AddPasskey {

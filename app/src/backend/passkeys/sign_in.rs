@@ -26,7 +26,7 @@ use webauthn_rs::prelude::{DiscoverableAuthentication, Passkey, PublicKeyCredent
 pub async fn start_sign_in(state: &AppState, client: IpAddr) -> Result<PasskeyChallenge, AppError> {
     let (options, authentication) = state
         .passkeys
-        .webauthn
+        .webauthn()?
         .start_discoverable_authentication()
         .map_err(webauthn_internal)?;
     begin(state, &SignIn { authentication }, None, &options, client).await
@@ -92,7 +92,7 @@ pub async fn start_reauthentication(
 ) -> Result<PasskeyChallenge, AppError> {
     let (options, authentication) = state
         .passkeys
-        .webauthn
+        .webauthn()?
         .start_discoverable_authentication()
         .map_err(webauthn_internal)?;
     begin(
@@ -174,7 +174,7 @@ async fn verified_owner(
     refused: impl Fn(&str) -> AppError,
 ) -> Result<PasskeyOwner, AppError> {
     let answer: PublicKeyCredential = parse_answer(credential, AppError::PasskeyRefused)?;
-    let webauthn = &state.passkeys.webauthn;
+    let webauthn = state.passkeys.webauthn()?;
     let (user_handle, raw_id) = webauthn
         .identify_discoverable_authentication(&answer)
         .map_err(|_| refused("no user handle"))?;

@@ -43,6 +43,11 @@ const TWO_FACTOR_OFF: Refusal = (
     409,
     "Two-step verification is not on, or was not set up first (`two_factor_off`)",
 );
+const CLOSED: Refusal = (
+    403,
+    "The site takes no new accounts (`registration_closed`, `REGISTRATION=closed`)",
+);
+const PASSKEYS_OFF: Refusal = (404, "Passkeys are switched off here (`PASSKEYS=false`)");
 const LAST_METHOD: Refusal = (409, "It is the account's last way to sign in");
 const REAUTHENTICATE: Refusal = (
     403,
@@ -62,7 +67,7 @@ pub(super) fn server_functions() -> Vec<Documented> {
     vec![
         endpoint::<Register>("Create an account and log in")
             .form()
-            .refuses(&[INVALID, EMAIL_TAKEN, LIMITED]),
+            .refuses(&[INVALID, EMAIL_TAKEN, CLOSED, LIMITED]),
         endpoint::<Login>(
             "Log in with email and password; `redirect` is where an HTML form lands. With two-step verification on, \
              the answer is `{\"two_factor\": true}` and a sign-in waiting for `POST /api/auth/two-factor`, no session",
@@ -159,13 +164,20 @@ pub(super) fn server_functions() -> Vec<Documented> {
         endpoint::<PasskeySignUpOptions>("Start creating an account with a passkey").refuses(&[
             INVALID,
             EMAIL_TAKEN,
+            CLOSED,
+            PASSKEYS_OFF,
             LIMITED,
         ]),
-        endpoint::<PasskeySignUp>("Finish creating an account with a passkey, and log in")
-            .refuses(&[EXPIRED_CEREMONY, EMAIL_TAKEN]),
-        endpoint::<PasskeySignInOptions>("Start signing in with a passkey"),
+        endpoint::<PasskeySignUp>("Finish creating an account with a passkey, and log in").refuses(&[
+            EXPIRED_CEREMONY,
+            EMAIL_TAKEN,
+            CLOSED,
+            PASSKEYS_OFF,
+        ]),
+        endpoint::<PasskeySignInOptions>("Start signing in with a passkey").refuses(&[PASSKEYS_OFF]),
         endpoint::<PasskeySignIn>("Finish signing in with a passkey").refuses(&[
             EXPIRED_CEREMONY,
+            PASSKEYS_OFF,
             (401, "This passkey was not accepted"),
             DISABLED,
             LIMITED,
@@ -173,9 +185,10 @@ pub(super) fn server_functions() -> Vec<Documented> {
         endpoint::<ListPasskeys>("The user's ways to sign in: password or not, passkeys, linked providers").logged_in(),
         endpoint::<AddPasskeyOptions>("Start adding a passkey")
             .logged_in()
-            .refuses(&[REAUTHENTICATE, EMAIL_UNVERIFIED]),
+            .refuses(&[REAUTHENTICATE, EMAIL_UNVERIFIED, PASSKEYS_OFF]),
         endpoint::<AddPasskey>("Finish adding a passkey").logged_in().refuses(&[
             EXPIRED_CEREMONY,
+            PASSKEYS_OFF,
             (409, "This passkey is already registered"),
             INVALID,
             REAUTHENTICATE,
@@ -215,12 +228,14 @@ pub(super) fn server_functions() -> Vec<Documented> {
         endpoint::<NewRecoveryCodes>("A new set of recovery codes; the old set stops working")
             .logged_in()
             .refuses(&[REAUTHENTICATE, TWO_FACTOR_OFF]),
-        endpoint::<ReauthenticatePasskeyOptions>("Start confirming who the logged-in user is with a passkey").logged_in(),
+        endpoint::<ReauthenticatePasskeyOptions>("Start confirming who the logged-in user is with a passkey")
+            .logged_in()
+            .refuses(&[PASSKEYS_OFF]),
         endpoint::<ReauthenticateWithPasskey>(
             "Finish confirming who the logged-in user is with one of their passkeys; the session gets a new id and cookie",
         )
         .logged_in()
-        .refuses(&[EXPIRED_CEREMONY, (401, "This passkey was not accepted"), LIMITED]),
+        .refuses(&[EXPIRED_CEREMONY, (401, "This passkey was not accepted"), PASSKEYS_OFF, LIMITED]),
     ]
 }
 
