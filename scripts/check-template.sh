@@ -34,6 +34,7 @@ expect_line app/Cargo.toml 'name = "my-app"'
 expect_line server/Cargo.toml 'name = "my-app-server"'
 expect_line frontend/Cargo.toml 'name = "my-app-frontend"'
 expect_line app/src/lib.rs '        "My App"'
+expect_line app/src/lib.rs '        "my-app-"'
 if grep -rlF -e '{%' -e '{{ line' "$app/Cargo.toml" "$app"/*/Cargo.toml "$app/app/src/lib.rs"; then
   fail "Liquid tags left in the files above"
 fi
@@ -91,6 +92,8 @@ expect "the session after it" 200 '{}' "$base/api/_auth/session"
 expect "a login" 200 '"name":"Ada"' "${json[@]}" \
   -d '{"email":"ada@example.com","password":"correct horse battery"}' "$base/api/auth/login"
 expect "the session after it" 200 '"name":"Ada"' "$base/api/_auth/session"
+# Its own cookie, which another app on this host does not read.
+grep -qP '\tmy-app-session\t' "$work/jar" || fail "the session cookie is not named my-app-session: $(cat "$work/jar")"
 expect "the note, saved" 200 '' --data-urlencode 'note=Buy milk' "$base/api/notes/save"
 expect "/notes, logged in, with the note" 200 '<p class="note">Buy milk' "$base/notes"
 if grep -E 'ERROR|panicked' "$work/server.log"; then

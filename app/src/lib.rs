@@ -141,6 +141,19 @@ macro_rules! site_name {
 //{% endcapture %}{{ line | replace: "Sessions", site_name }}
 pub const SITE_NAME: &str = site_name!();
 
+//{% capture line %}
+/// What the names of the app's cookies start with, after `__Host-` over
+/// HTTPS: nothing here; an app made from this template has its own name and
+/// a dash (`my-app-session`). Cookies ignore ports, so two apps served on one
+/// host would otherwise read, and delete, each other's. A macro for `concat!`.
+#[macro_export]
+macro_rules! cookie_prefix {
+    () => {
+        ""
+    };
+}
+//{% endcapture %}{{ line | replace: '""', cookie_prefix }}
+
 /// Every page's title passes through here: the page's name, then the site's.
 /// leptos_meta 0.8 writes the title into the server-rendered `<head>` without
 /// escaping it, and a user's name is a title, so the server escapes it; the

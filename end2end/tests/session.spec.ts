@@ -172,7 +172,8 @@ test("two browser contexts hold two users independently", async ({ browser }) =>
 test("the cookie is HttpOnly, SameSite=Lax and invisible to scripts", async ({ page, context }) => {
   await registerThroughForm(page, "Cookie Checker", uniqueEmail("cookie"));
   const cookies = await context.cookies();
-  const session = cookies.find((cookie) => cookie.name === "session");
+  // `session`, or `<app>-session` in an app made from the template.
+  const session = cookies.find((cookie) => /^([\w-]+-)?session$/.test(cookie.name));
   expect(session).toBeDefined();
   expect(session!.httpOnly).toBe(true);
   expect(session!.sameSite).toBe("Lax");

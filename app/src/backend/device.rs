@@ -188,6 +188,10 @@ mod tests {
         };
         assert_ne!(id(&first), id(&second));
         let text = first.to_str().unwrap();
-        assert!(text.starts_with("__Host-device=") && text.contains("HttpOnly") && text.contains("SameSite=Strict"));
+        assert!(
+            text.starts_with(concat!("__Host-", crate::cookie_prefix!(), "device="))
+                && text.contains("HttpOnly")
+                && text.contains("SameSite=Strict")
+        );
     }
 }

@@ -41,17 +41,14 @@ pub struct SealedCookie {
 }
 
 impl SealedCookie {
-    /// Over HTTPS the name gets the `__Host-` prefix, which makes the browser
-    /// refuse the cookie unless it is Secure, host-only and for `Path=/`: no
-    /// subdomain can plant one.
+    /// The name is the app's ([`crate::cookie_prefix`]). Over HTTPS it gets
+    /// the `__Host-` prefix, which makes the browser refuse the cookie unless
+    /// it is Secure, host-only and for `Path=/`: no subdomain can plant one.
     pub fn new(keys: CookieKeys, name: &str, secure: bool, same_site: SameSite, max_age: Duration) -> Self {
+        let host_only = if secure { "__Host-" } else { "" };
         Self {
             keys,
-            name: if secure {
-                format!("__Host-{name}")
-            } else {
-                name.to_owned()
-            },
+            name: format!("{host_only}{}{name}", crate::cookie_prefix!()),
             secure,
             same_site,
             max_age,

@@ -100,16 +100,17 @@ fn query(rng: &mut StdRng) -> &'static str {
 /// A broken cookie, none, or now and then `valid` (a real session's), so that
 /// the endpoints behind a login see the garbage too.
 fn cookie(rng: &mut StdRng, valid: &str) -> Option<String> {
+    let (session, flash) = (cookie_name("session"), cookie_name("flash"));
     match rng.random_range(0..8) {
         5 => Some(valid.to_owned()),
-        0 => Some(format!("session={}", "A".repeat(rng.random_range(1..12_000)))),
+        0 => Some(format!("{session}={}", "A".repeat(rng.random_range(1..12_000)))),
         4 => Some(format!(
-            "flash={}; __Host-flash=x",
+            "{flash}={}; __Host-{flash}=x",
             "B".repeat(rng.random_range(1..6_000))
         )),
-        1 => Some("session=%%%%; session=; __Host-session=x".to_owned()),
+        1 => Some(format!("{session}=%%%%; {session}=; __Host-{session}=x")),
         2 => Some((0..300).map(|n| format!("c{n}=v")).collect::<Vec<_>>().join("; ")),
-        3 => Some("session=\u{e9}\u{80}\u{fffd}".to_owned()),
+        3 => Some(format!("{session}=\u{e9}\u{80}\u{fffd}")),
         _ => None,
     }
 }

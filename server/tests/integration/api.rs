@@ -30,7 +30,7 @@ async fn register_returns_the_user_and_a_sealed_session_cookie() {
     // about once in a thousand cookies, and a cookie that was only base64
     // would show none of them.)
     let pair = session_cookie(&response).unwrap();
-    let value = percent_encoding::percent_decode_str(pair.trim_start_matches("session="))
+    let value = percent_encoding::percent_decode_str(pair.trim_start_matches(&format!("{}=", cookie_name("session"))))
         .decode_utf8()
         .unwrap();
     let sealed = base64::Engine::decode(&base64::engine::general_purpose::STANDARD, value.as_bytes()).unwrap();
@@ -203,7 +203,7 @@ async fn logout_clears_the_cookie() {
     assert_eq!(response.status(), StatusCode::OK);
     let cleared = set_cookie_header(&response).unwrap();
     assert!(
-        cleared.starts_with("session=;") && cleared.contains("Max-Age=0"),
+        cleared.starts_with(&format!("{}=;", cookie_name("session"))) && cleared.contains("Max-Age=0"),
         "{cleared}"
     );
     app.stop().await;
@@ -369,7 +369,7 @@ async fn tampered_or_foreign_cookie_is_no_session_and_is_cleared() {
     tampered[middle] = if tampered[middle] == b'A' { b'B' } else { b'A' };
     let tampered = format!("{name}={}", String::from_utf8(tampered).unwrap());
     let truncated = format!("{name}={}", &value[..value.len() / 2]);
-    for bad in [tampered, truncated, "session=garbage".to_owned()] {
+    for bad in [tampered, truncated, format!("{}=garbage", cookie_name("session"))] {
         let response = app.get("/api/users", Some(&bad)).await;
         assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "{bad}");
         let cleared = set_cookie_header(&response).expect("a bad cookie is cleared");
@@ -686,8 +686,9 @@ async fn a_flash_cookie_that_was_tampered_with_or_is_stale_shows_nothing() {
     bytes[middle] = if bytes[middle] == b'A' { b'B' } else { b'A' };
     let tampered = format!("{name}={}", String::from_utf8(bytes).unwrap());
     // The last does not even decode: a tampered `%2F` can become that.
-    for cookie in [tampered.as_str(), "flash=garbage", "flash=a%AFb"] {
-        let page = app.get("/login", Some(cookie)).await;
+    let flash = cookie_name("flash");
+    for cookie in [tampered, format!("{flash}=garbage"), format!("{flash}=a%AFb")] {
+        let page = app.get("/login", Some(&cookie)).await;
         assert_eq!(page.status(), StatusCode::OK);
         assert!(
             set_cookie_named(&page, "flash").is_some(),
@@ -797,8 +798,8 @@ async fn the_built_files_are_served_apart_from_the_session() {
     let (_, cookie) = app.register("Ada", "ada@example.com").await;
 
     // Cacheable even for a logged-in browser, and the sealed cookie is not even opened.
-    for cookie in [cookie.as_str(), "session=tampered"] {
-        let response = app.get("/pkg/app.js", Some(cookie)).await;
+    for cookie in [cookie.clone(), format!("{}=tampered", cookie_name("session"))] {
+        let response = app.get("/pkg/app.js", Some(&cookie)).await;
         assert_eq!(response.status(), StatusCode::OK);
         assert_eq!(
             response.headers()["cache-control"],
@@ -888,7 +889,7 @@ async fn login_runs_its_own_script_and_every_other_page_the_app() {
         .client
         .get(app.url(&script))
         .header("accept-encoding", "br")
-        .header("cookie", "session=tampered")
+        .header("cookie", format!("{}=tampered", cookie_name("session")))
         .send()
         .await
         .unwrap();

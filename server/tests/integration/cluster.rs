@@ -175,7 +175,10 @@ async fn the_example_nginx_configuration_serves_two_instances_over_http2() {
     assert!(page.headers().contains_key("strict-transport-security"));
     proxied.register("Ada", "ada@example.com").await;
     let cookie = proxied.login_cookie("ada@example.com", PASSWORD).await;
-    assert!(cookie.starts_with("__Host-session="), "{cookie}");
+    assert!(
+        cookie.starts_with(&format!("__Host-{}=", cookie_name("session"))),
+        "{cookie}"
+    );
     // Round robin: every request lands on the other instance, each accepts the cookie.
     for _ in 0..4 {
         assert_eq!(proxied.session_status(&cookie).await, StatusCode::OK);

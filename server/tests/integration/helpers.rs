@@ -468,18 +468,26 @@ pub fn server_binary() -> std::path::PathBuf {
     profile.join(format!("{}{}", env!("CARGO_PKG_NAME"), std::env::consts::EXE_SUFFIX))
 }
 
-pub fn set_cookie_header(response: &Response) -> Option<String> {
-    // `__Host-session` under COOKIE_SECURE.
-    set_cookie_named(response, "session").or_else(|| set_cookie_named(response, "__Host-session"))
+/// The name of the app's cookie `name`: after the app's prefix
+/// (`app::cookie_prefix!()`, none here, an app made from the template's own),
+/// before `__Host-` over HTTPS.
+pub fn cookie_name(name: &str) -> String {
+    format!("{}{name}", app::cookie_prefix!())
 }
 
+pub fn set_cookie_header(response: &Response) -> Option<String> {
+    set_cookie_named(response, "session")
+}
+
+/// The `Set-Cookie` of the app's cookie `name` (`__Host-` or not).
 pub fn set_cookie_named(response: &Response, name: &str) -> Option<String> {
+    let name = cookie_name(name);
     response
         .headers()
         .get_all(SET_COOKIE)
         .iter()
         .map(|value| value.to_str().unwrap().to_owned())
-        .find(|value| value.starts_with(&format!("{name}=")))
+        .find(|value| value.starts_with(&format!("{name}=")) || value.starts_with(&format!("__Host-{name}=")))
 }
 
 /// The `name=value` pair a browser would send back.

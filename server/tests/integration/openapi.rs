@@ -82,7 +82,7 @@ async fn each_operation_has_its_fields_in_both_encodings_its_refusals_and_its_se
     let document = api_document(&app).await;
     assert_eq!(
         document["components"]["securitySchemes"]["session"],
-        serde_json::json!({"type": "apiKey", "in": "cookie", "name": "session",
+        serde_json::json!({"type": "apiKey", "in": "cookie", "name": cookie_name("session"),
             "description": document["components"]["securitySchemes"]["session"]["description"]})
     );
     // Every error names its code, one of a listed set that clients decide by.

@@ -254,7 +254,9 @@ async fn https_deployments_get_hsts_and_a_host_prefixed_secure_cookie() {
         .contains("max-age="));
     let cookie = response.headers()[SET_COOKIE].to_str().unwrap().to_owned();
     assert!(
-        cookie.starts_with("__Host-session=") && cookie.contains("Secure") && cookie.contains("Path=/"),
+        cookie.starts_with(&format!("__Host-{}=", cookie_name("session")))
+            && cookie.contains("Secure")
+            && cookie.contains("Path=/"),
         "{cookie}"
     );
     assert!(!cookie.contains("Domain"), "{cookie}");

@@ -155,7 +155,9 @@ async fn without_a_pending_sign_in_a_code_is_nothing() {
     let (secret, _) = turn_on(&app, &cookie).await;
     let code = code_now(&app, &secret);
     assert_eq!(
-        second_step(&app, "second-step=forged", &code).await.status(),
+        second_step(&app, &format!("{}=forged", cookie_name("second-step")), &code)
+            .await
+            .status(),
         StatusCode::BAD_REQUEST
     );
     assert_eq!(second_step(&app, "", &code).await.status(), StatusCode::BAD_REQUEST);
@@ -632,7 +634,7 @@ async fn without_javascript_it_is_set_up_turned_on_and_its_codes_shown_once() {
         headers
             .get_all("set-cookie")
             .iter()
-            .any(|c| c.to_str().unwrap().starts_with("codes=;")),
+            .any(|c| c.to_str().unwrap().starts_with(&format!("{}=;", cookie_name("codes")))),
         "taken: the response deletes them"
     );
     assert!(text_of(&page, "#two-factor-secret").is_empty(), "the set-up is over");

@@ -129,7 +129,8 @@ impl CookieKeys {
     }
 }
 
-/// The session cookie's name (`__Host-session` over HTTPS).
+/// The session cookie's name, after the app's prefix ([`crate::cookie_prefix`];
+/// and `__Host-` over HTTPS).
 pub const SESSION_COOKIE: &str = "session";
 
 /// How sessions are sealed, fixed at startup.
@@ -296,7 +297,7 @@ mod tests {
         let now = Clock::default().now();
         let (_, cookie) = sealed(&config(), now);
         let text = cookie.to_str().unwrap();
-        assert!(text.starts_with("session="));
+        assert!(text.starts_with(concat!(crate::cookie_prefix!(), "session=")));
         for attribute in ["HttpOnly", "SameSite=Lax", "Path=/", "Max-Age=604800"] {
             assert!(text.contains(attribute), "{attribute} missing in {text}");
         }
@@ -304,7 +305,10 @@ mod tests {
         let secure = SessionConfig::new(CookieKeys::derive(&PASSWORD.into(), &[]), LIFETIMES, true);
         let (_, text) = sealed(&secure, now);
         let text = text.to_str().unwrap();
-        assert!(text.starts_with("__Host-session=") && text.contains("Secure"), "{text}");
+        assert!(
+            text.starts_with(concat!("__Host-", crate::cookie_prefix!(), "session=")) && text.contains("Secure"),
+            "{text}"
+        );
     }
 
     #[test]
@@ -345,7 +349,8 @@ mod tests {
         let now = Clock::default().now();
         let (_, cookie) = sealed(&config, now);
         let pair = cookie.to_str().unwrap().split(';').next().unwrap().to_owned();
-        for cut in [pair.len() - 1, pair.len() - 10, "session=".len() + 5, "session=".len()] {
+        let name = pair.find('=').unwrap() + 1;
+        for cut in [pair.len() - 1, pair.len() - 10, name + 5, name] {
             assert_eq!(
                 config.open(&request_with_pair(&pair[..cut]), now),
                 OpenedCookie::Rejected,
@@ -540,7 +545,8 @@ mod tests {
     fn removal_expires_the_cookie() {
         let text = config().removal().to_str().unwrap().to_owned();
         assert!(
-            text.starts_with("session=;") || text.starts_with("session=\"\";"),
+            text.starts_with(concat!(crate::cookie_prefix!(), "session=;"))
+                || text.starts_with(concat!(crate::cookie_prefix!(), "session=\"\";")),
             "{text}"
         );
         assert!(text.contains("Max-Age=0") && text.contains("Path=/"), "{text}");

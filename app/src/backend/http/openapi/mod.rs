@@ -146,8 +146,12 @@ pub fn api_document() -> OpenApi {
     components.add_security_scheme(
         SESSION,
         SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
-            SESSION_COOKIE,
-            "The sealed session cookie that logging in sets; named `__Host-session` when the site is served over HTTPS",
+            format!("{}{SESSION_COOKIE}", crate::cookie_prefix!()),
+            format!(
+                "The sealed session cookie that logging in sets; named `__Host-{}{SESSION_COOKIE}` when the site is \
+                 served over HTTPS",
+                crate::cookie_prefix!()
+            ),
         ))),
     );
     document
