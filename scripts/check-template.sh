@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # The repository as a template (cargo-generate.toml): makes an app of it the
-# way a user would (`cargo leptos new --path`), into a temporary folder,
-# checks that the new app carries its own names and none of this working
-# copy's data, follows the guide's first section in it (docs/guide.md, a page
-# for logged-in users), compiles its server (ssr) and its wasm entry
-# (hydrate), then serves it and asks it for a page, a registration and a
-# login over HTTP. Shares the target folder: only the new app's own crates
-# are compiled. Run by test.sh; alone: ./scripts/check-template.sh
+# way a user would (`cargo leptos new --path`; `--git` must give the same),
+# into a temporary folder, checks that the new app carries its own names and
+# none of this working copy's data, follows the guide's first section in it
+# (docs/guide.md, a page for logged-in users), compiles its server (ssr) and
+# its wasm entry (hydrate), then serves it and asks it for a page, a
+# registration and a login over HTTP. Shares the target folder: only the new
+# app's own crates are compiled. Run by test.sh; alone: ./scripts/check-template.sh
 source "$(dirname "$0")/lib.sh"
 
 ensure_wasm_target
@@ -23,6 +23,20 @@ fail() {
 step "Making an app named my-app from this working copy (cargo leptos new --path)"
 (cd "$work" && cargo leptos new --path "$ROOT" --name my-app)
 app="$work/my-app"
+
+# `--git` makes the same app from the repository's last commit: checked
+# when the working copy is that commit (as on a fresh clone, and in CI).
+if [ -z "$(git -C "$ROOT" status --porcelain)" ]; then
+  step "Making it again from the repository (cargo leptos new --git file://...): the same files"
+  mkdir "$work/from-git"
+  (cd "$work/from-git" && cargo leptos new --git "file://$ROOT" --name my-app)
+  diff -r --exclude=.git "$app" "$work/from-git/my-app" || fail "--git and --path made different apps"
+  rm -rf "$work/from-git"
+elif [ "${CI:-}" = "true" ]; then
+  fail "the working copy has changes (git status), and CI=true: the --git check cannot be skipped"
+else
+  step "SKIPPED: making it with --git (the working copy has uncommitted changes)"
+fi
 
 step "The new app's names, and nothing of this working copy's data"
 expect_line() { grep -qxF "$2" "$app/$1" || fail "$1 has no line: $2"; }
