@@ -12,7 +12,16 @@
 //
 // For each: requests, bytes as sent (bodies as encoded on the wire, and
 // headers), the js and wasm among them, and milliseconds from the first
-// navigation until the last page shows its content with the network idle.
+// navigation until the last page shows its content and its last request has
+// ended.
+//
+// Between steps the person acts once the page is quiet: no request in flight
+// for 500 ms, counted by this script for every kind of navigation alike.
+// (Playwright's `networkidle` is a state of the document: after a navigation
+// inside a single-page app it is long reached and answers at once, while
+// after a page load it waits its 500 ms, so a journey through page loads
+// paid waits that one through in-app navigations did not. `--idle
+// playwright` measures that way, as the sittings before 2026-12-07 did.)
 // The phone profile is DevTools' "Fast 3G" (562.5 ms round trip, 180 KB/s
 // down, 84 KB/s up) with the CPU slowed 4x. Servers take turns, run by run,
 // so that a noisy moment of the machine falls on both; medians are printed.
@@ -24,14 +33,16 @@ import { DEBIAN_CHROMIUM } from "./chromium.mjs";
 const PHONE = { latency: 562.5, downloadThroughput: 180_000, uploadThroughput: 84_375, cpuSlowdown: 4 };
 const PASSWORD = "correct horse battery";
 const WAIT = { timeout: 120_000 };
+const QUIET_MS = 500;
 
 function parseArguments(argv) {
-  const options = { runs: 3, profiles: ["plain", "phone"], json: null, servers: [] };
+  const options = { runs: 3, profiles: ["plain", "phone"], json: null, idle: "requests", servers: [] };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === "--runs") options.runs = Number(argv[++i]);
     else if (arg === "--profile") options.profiles = argv[++i] === "both" ? ["plain", "phone"] : [argv[i]];
     else if (arg === "--json") options.json = argv[++i];
+    else if (arg === "--idle" && ["requests", "playwright"].includes(argv[i + 1])) options.idle = argv[++i];
     else if (arg.includes("=")) {
       const [name, url] = arg.split(/=(.*)/s);
       const base = url.replace(/\/+$/, "");
@@ -42,7 +53,9 @@ function parseArguments(argv) {
     } else throw new Error(`unknown argument ${arg}`);
   }
   if (!options.servers.length || !(options.runs >= 1)) {
-    throw new Error("usage: journeys.mjs [--runs N] [--profile plain|phone|both] [--json FILE] NAME=URL...");
+    throw new Error(
+      "usage: journeys.mjs [--runs N] [--profile plain|phone|both] [--idle requests|playwright] [--json FILE] NAME=URL...",
+    );
   }
   return options;
 }
@@ -68,32 +81,60 @@ async function usersListed(page) {
   await page.locator('a[href^="/users/"]').first().waitFor(WAIT);
 }
 
-async function firstUserOpened(page) {
-  await page.waitForLoadState("networkidle", WAIT);
+/**
+ * Waits until the page is quiet (see the top): by the requests this script
+ * saw start and end, or by Playwright's `networkidle`. Resolves to the time
+ * (`performance.now()`) the last request ended.
+ */
+function quietness(page, idle) {
+  const inFlight = new Set();
+  let lastEnded = performance.now();
+  page.on("request", (request) => inFlight.add(request));
+  const ended = (request) => {
+    if (inFlight.delete(request)) lastEnded = performance.now();
+  };
+  page.on("requestfinished", ended);
+  page.on("requestfailed", ended);
+  return async () => {
+    if (idle === "playwright") {
+      await page.waitForLoadState("networkidle", WAIT);
+      return performance.now();
+    }
+    const deadline = performance.now() + WAIT.timeout;
+    while (inFlight.size > 0 || performance.now() - lastEnded < QUIET_MS) {
+      if (performance.now() > deadline) throw new Error(`still ${inFlight.size} request(s) in flight`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    return lastEnded;
+  };
+}
+
+async function firstUserOpened(page, quiet) {
+  await quiet();
   await page.locator('a[href^="/users/"]').first().click();
   await page.waitForURL(/\/users\/\d+/, WAIT);
   await page.getByRole("heading").first().waitFor(WAIT);
 }
 
 const JOURNEYS = {
-  async register(page) {
+  async register(page, { quiet }) {
     await page.goto("/register");
-    await page.waitForLoadState("networkidle", WAIT);
+    await quiet();
     await page.fill("#name", `Journey ${token()}`);
     await page.fill("#email", newEmail());
     await page.fill("#password", PASSWORD);
     await page.getByRole("button", { name: "Register", exact: true }).click();
     await usersListed(page);
-    await firstUserOpened(page);
+    await firstUserOpened(page, quiet);
   },
-  async login(page, { email }) {
+  async login(page, { email, quiet }) {
     await page.goto("/login");
-    await page.waitForLoadState("networkidle", WAIT);
+    await quiet();
     await page.fill("#email", email);
     await page.fill("#password", PASSWORD);
     await page.getByRole("button", { name: "Login", exact: true }).click();
     await usersListed(page);
-    await firstUserOpened(page);
+    await firstUserOpened(page, quiet);
   },
   async reload(page) {
     await page.goto("/users");
@@ -102,7 +143,7 @@ const JOURNEYS = {
 };
 
 /** One journey in a fresh context: its requests, bytes and milliseconds. */
-async function measure(browser, server, journey, profile) {
+async function measure(browser, server, journey, profile, idle) {
   const email = newEmail();
   const seeded = await registered(server.base, `Journey ${token()}`, email);
   const context = await browser.newContext({
@@ -135,10 +176,11 @@ async function measure(browser, server, journey, profile) {
       }, () => {}),
     );
   });
+  const quiet = quietness(page, idle);
   const started = performance.now();
-  await JOURNEYS[journey](page, { email });
-  await page.waitForLoadState("networkidle", WAIT);
-  const ms = Math.round(performance.now() - started);
+  await JOURNEYS[journey](page, { email, quiet });
+  const shown = performance.now();
+  const ms = Math.round(Math.max(shown, await quiet()) - started);
   await Promise.all(sizing);
   await context.close();
   return { server: server.name, profile, journey, ms, ...tally };
@@ -169,7 +211,7 @@ try {
     for (const profile of options.profiles) {
       for (const journey of Object.keys(JOURNEYS)) {
         for (const server of options.servers) {
-          const row = { run, ...(await measure(browser, server, journey, profile)) };
+          const row = { run, ...(await measure(browser, server, journey, profile, options.idle)) };
           rows.push(row);
           console.log(
             `run ${run} ${profile.padEnd(5)} ${journey.padEnd(8)} ${server.name.padEnd(8)} ` +
@@ -212,7 +254,14 @@ for (const row of summary) {
   );
 }
 if (options.json) {
-  const document = { measured_at: new Date().toISOString(), runs: options.runs, phone: PHONE, summary, rows };
+  const document = {
+    measured_at: new Date().toISOString(),
+    runs: options.runs,
+    idle: options.idle,
+    phone: PHONE,
+    summary,
+    rows,
+  };
   writeFileSync(options.json, JSON.stringify(document, null, 2) + "\n");
   console.log(`\nWritten to ${options.json}`);
 }

@@ -10,6 +10,7 @@
 #
 #   ./scripts/journeys.sh                  # 3 runs, plain and phone profiles
 #   JOURNEY_RUNS=5 ./scripts/journeys.sh   # more runs
+#   JOURNEY_IDLE=playwright ./scripts/journeys.sh   # quiet as Playwright's networkidle has it (sittings before 2026-12-07)
 source "$(dirname "$0")/lib.sh"
 
 RUNS=${JOURNEY_RUNS:-3}
@@ -69,4 +70,5 @@ fi
 
 step "Journeys: $RUNS run(s), plain and phone profiles"
 mkdir -p "$(dirname "$OUT")"
-node "$ROOT/end2end/journeys.mjs" --runs "$RUNS" --profile both --json "$OUT" "${servers[@]}"
+node "$ROOT/end2end/journeys.mjs" --runs "$RUNS" --profile both --idle "${JOURNEY_IDLE:-requests}" --json "$OUT" \
+  "${servers[@]}"

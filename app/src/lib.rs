@@ -70,19 +70,13 @@ fn BuiltFiles(state: backend::AppState) -> impl IntoView {
         Some(_) => assets.area_chunks.clone(),
         None => Vec::new(),
     };
+    // Before the stylesheet: a script after it waits for it.
+    let prefetch = at_login.then(|| {
+        view! { <script nonce=leptos::nonce::use_nonce()>{assets.app_prefetch_script()}</script> }
+    });
     let scripts = if at_login {
-        // The app's files, which the script fetches ahead of the page after a login.
-        view! {
-            <script
-                type="module"
-                src=assets.login_script.clone()
-                nonce=leptos::nonce::use_nonce()
-                data-app-js=assets.js.clone()
-                data-app-loader=assets.chunk_loader.clone()
-                data-app-wasm=assets.wasm.clone()
-            ></script>
-        }
-        .into_any()
+        view! { <script type="module" src=assets.login_script.clone() nonce=leptos::nonce::use_nonce()></script> }
+            .into_any()
     } else {
         let script = assets.hydration_script().to_owned();
         view! {
@@ -123,6 +117,7 @@ fn BuiltFiles(state: backend::AppState) -> impl IntoView {
         .into_any()
     };
     view! {
+        {prefetch}
         <link id="leptos" rel="stylesheet" href=assets.css.clone()/>
         {scripts}
     }

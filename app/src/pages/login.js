@@ -130,21 +130,5 @@ login.addEventListener("submit", (event) => {
   setTimeout(() => submit.removeAttribute("aria-disabled"), SENDING_MS);
 });
 
-// The app's js, wasm and chunk loader (a split build's), which the page after a login runs, fetched while the
-// user types, as a link prefetches its target's code: when the browser is
-// idle, at the lowest priority, once (the files are kept for good), and not
-// on a connection that asks to save data.
-function prefetchTheApp() {
-  if (navigator.connection?.saveData) return;
-  const app = document.querySelector("script[data-app-wasm]").dataset;
-  for (const href of [app.appJs, app.appLoader, app.appWasm].filter(Boolean)) {
-    const hint = document.createElement("link");
-    hint.rel = "prefetch";
-    hint.href = href;
-    document.head.append(hint);
-  }
-}
-(window.requestIdleCallback ?? setTimeout)(prefetchTheApp);
-
 // Lets styles and tests tell a live page from the server's HTML alone.
 document.body.setAttribute("data-live", "");
