@@ -31,8 +31,10 @@ async fn turn_on(app: &TestApp, cookie: &str) -> (String, Vec<String>) {
     let setup = json(setup).await;
     let secret = setup["secret"].as_str().unwrap().to_owned();
     let uri = setup["uri"].as_str().unwrap();
+    // The label is percent-encoded: a site named "My App" is `My%20App`.
+    let label = percent_encoding::percent_decode_str(uri).decode_utf8().unwrap();
     assert!(
-        uri.starts_with(concat!("otpauth://totp/", app::site_name!(), ":"))
+        label.starts_with(concat!("otpauth://totp/", app::site_name!(), ":"))
             && uri.contains(&format!("secret={secret}")),
         "{uri}"
     );
