@@ -49,7 +49,8 @@ expect_line server/Cargo.toml 'name = "my-app-server"'
 expect_line frontend/Cargo.toml 'name = "my-app-frontend"'
 expect_line app/src/lib.rs '        "My App"'
 expect_line app/src/lib.rs '        "my-app-"'
-if grep -rlF -e '{%' -e '{{ line' "$app/Cargo.toml" "$app"/*/Cargo.toml "$app/app/src/lib.rs"; then
+expect_line README.md '# My App'
+if grep -rlF -e '{%' -e '{{ line' "$app/Cargo.toml" "$app"/*/Cargo.toml "$app/app/src/lib.rs" "$app/README.md"; then
   fail "Liquid tags left in the files above"
 fi
 # What .gitignore keeps out of the repository (build output, the development
