@@ -19,21 +19,14 @@ pub fn HomePage() -> impl IntoView {
             }
             logged_out=move || view! {
                 <h1>"Welcome"</h1>
-                {match registration {
-                    true => view! {
-                        <p>"Create an account or log in to see who else is here."</p>
-                        <p class="actions">
-                            <a href="/register">"Register"</a>
-                            <LoginLink>"Login"</LoginLink>
-                        </p>
-                    }
-                    .into_any(),
-                    false => view! {
-                        <p>"Log in to see who else is here."</p>
-                        <p class="actions"><LoginLink>"Login"</LoginLink></p>
-                    }
-                    .into_any(),
-                }}
+                <p>
+                    {if registration { "Create an account or log in" } else { "Log in" }}
+                    " to see who else is here."
+                </p>
+                <p class="actions">
+                    {registration.then(|| view! { <a href="/register">"Register"</a> })}
+                    <LoginLink>"Login"</LoginLink>
+                </p>
             }
         />
     }

@@ -3,7 +3,7 @@ use super::form::{
     PASSWORD_HINT,
 };
 use super::{features::features, passkeys::PasskeySignUp, providers::ContinueWithProvider, LoginLink};
-use crate::{api::Register, domain::NewAccount};
+use crate::{api::Register, domain::NewAccount, error::AppError};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -49,7 +49,7 @@ fn RegistrationClosed() -> impl IntoView {
     view! {
         <Title text="Registration is closed"/>
         <h1>"Registration is closed"</h1>
-        <p>"This site is not taking new accounts."</p>
+        <p>{AppError::RegistrationClosed.to_string()} "."</p>
         <p>"Already registered? " <LoginLink>"Login"</LoginLink></p>
     }
 }
