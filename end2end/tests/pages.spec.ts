@@ -1,5 +1,6 @@
 // The list of users a page at a time: Previous and Next links, the position
 // on the page and in its title, the same with and without JavaScript.
+import { SITE_NAME } from "../server";
 import { test, expect, uniqueEmail, live, PASSWORD, at, type Page } from "./fixtures";
 
 test.use({ serverEnv: { REGISTER_MAX_PER_ADDRESS: "1000" } });
@@ -15,7 +16,7 @@ async function registerMany(page: Page, count: number) {
 }
 
 async function expectPage(page: Page, number: number, first: string, last: string) {
-  await expect(page).toHaveTitle(number === 1 ? "Users – Sessions" : `Users (page ${number}) – Sessions`);
+  await expect(page).toHaveTitle(number === 1 ? `Users – ${SITE_NAME}` : `Users (page ${number}) – ${SITE_NAME}`);
   await expect(page.locator(".position")).toHaveText(`Page ${number}`);
   const names = page.locator("ul.users a");
   await expect(names.first()).toHaveText(first);
