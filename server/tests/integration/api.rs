@@ -872,8 +872,16 @@ async fn login_runs_its_own_script_and_every_other_page_the_app() {
     );
     assert!(script.starts_with("/pkg/login.") && script.ends_with(".js"), "{script}");
     let app_files =
-        scraper::Selector::parse("link[href$='.wasm'], link[rel=modulepreload], head script:not([src])").unwrap();
+        scraper::Selector::parse("link[href$='.wasm'], link[rel=modulepreload], head script[type=module]:not([src])")
+            .unwrap();
     assert!(login.select(&app_files).next().is_none(), "no wasm, no app module");
+    // Its one inline script fetches the app for the next page, and runs none of it.
+    let inline = text_of(&login, "head script:not([src])");
+    let [prefetch] = &inline[..] else { panic!("{inline:?}") };
+    assert!(
+        prefetch.contains("fetch(href)") && !prefetch.contains("import"),
+        "{prefetch}"
+    );
     // Every other page starts the app.
     for path in ["/", "/register", "/forgot-password", "/no-such-page"] {
         let page = page_at(path).await;
