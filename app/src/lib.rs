@@ -72,7 +72,7 @@ fn BuiltFiles(state: backend::AppState) -> impl IntoView {
     };
     // Before the stylesheet: a script after it waits for it.
     let prefetch = at_login.then(|| {
-        view! { <script nonce=leptos::nonce::use_nonce()>{assets.app_prefetch_script()}</script> }
+        view! { <script nonce=leptos::nonce::use_nonce()>{assets.app_prefetch_script().to_owned()}</script> }
     });
     let scripts = if at_login {
         view! { <script type="module" src=assets.login_script.clone() nonce=leptos::nonce::use_nonce()></script> }
@@ -86,9 +86,8 @@ fn BuiltFiles(state: backend::AppState) -> impl IntoView {
             // The chunks' loader, which the app's js imports: hinted, or a
             // round trip after the js.
             {assets
-                .chunk_loader
-                .clone()
-                .map(|loader| view! { <link rel="modulepreload" href=loader media="(scripting: enabled)"/> })}
+                .chunk_loader()
+                .map(|loader| view! { <link rel="modulepreload" href=loader.to_owned() media="(scripting: enabled)"/> })}
             <link
                 rel="preload"
                 media="(scripting: enabled)"

@@ -24,12 +24,16 @@ pub struct BuiltAssets {
     pub hashed: bool,
     /// The inline module that starts the app, written once.
     script: String,
+    /// `/login`'s inline script that fetches the app, written once (see
+    /// [`BuiltAssets::app_prefetch_script`]).
+    login_prefetch: String,
     /// The wasm chunks of the account area, as paths: every chunk the split
     /// manifest lists, the area being the app's one lazy route.
     pub area_chunks: Vec<String>,
     /// The module that loads the chunks, which the app's js imports: in a
-    /// split build only.
-    pub chunk_loader: Option<String>,
+    /// split build only. Set with the prefetch that names it
+    /// ([`BuiltAssets::with_chunk_loader`]).
+    chunk_loader: Option<String>,
 }
 
 impl BuiltAssets {
@@ -43,6 +47,7 @@ impl BuiltAssets {
             script: format!(
                 "import init, {{ hydrate }} from \"{js}\"; init({{ module_or_path: \"{wasm}\" }}).then(hydrate);"
             ),
+            login_prefetch: prefetch_script(&[&js, &wasm]),
             js,
             wasm,
             css: name("css"),
@@ -62,13 +67,23 @@ impl BuiltAssets {
         let manifest = built_name("__wasm_split_manifest", "manifest", "json", hashes);
         let pkg_dir = Path::new(&*options.site_root).join(&*options.site_pkg_dir);
         match std::fs::read_to_string(pkg_dir.join(manifest)) {
-            Ok(text) => BuiltAssets {
-                chunk_loader: Some(format!("{pkg}/{}", built_name("__wasm_split", "split", "js", hashes))),
-                ..assets
-            }
-            .with_split_manifest(&pkg, &text),
+            Ok(text) => assets
+                .with_chunk_loader(format!("{pkg}/{}", built_name("__wasm_split", "split", "js", hashes)))
+                .with_split_manifest(&pkg, &text),
             Err(_) => assets,
         }
+    }
+
+    /// The module that loads the chunks, in a split build.
+    pub fn chunk_loader(&self) -> Option<&str> {
+        self.chunk_loader.as_deref()
+    }
+
+    /// A split build's: the module that loads its chunks, `loader`.
+    pub fn with_chunk_loader(mut self, loader: String) -> Self {
+        self.login_prefetch = prefetch_script(&[&self.js, &loader, &self.wasm]);
+        self.chunk_loader = Some(loader);
+        self
     }
 
     /// The chunks a split manifest (`{"<split point>": ["<module>", ...]}`)
@@ -100,22 +115,20 @@ impl BuiltAssets {
     /// profile, `docs/performance.md`). Not on a connection that asks to
     /// save data, and not at all without JavaScript, which could not run
     /// them. Each answer is read to its end, so that all of it is cached.
-    pub fn app_prefetch_script(&self) -> String {
-        let files: Vec<&str> = [
-            Some(self.js.as_str()),
-            self.chunk_loader.as_deref(),
-            Some(self.wasm.as_str()),
-        ]
-        .into_iter()
-        .flatten()
-        .collect();
-        let files = serde_json::to_string(&files).unwrap_or_default();
-        // No `<`, `>` or `&`: text the view would escape.
-        format!(
-            "if (!navigator.connection?.saveData) for (const href of {files}) \
-             fetch(href).then(function (answer) {{ return answer.arrayBuffer(); }}).catch(function () {{}});"
-        )
+    pub fn app_prefetch_script(&self) -> &str {
+        &self.login_prefetch
     }
+}
+
+/// The inline script that fetches `files` into the cache unless the
+/// connection asks to save data ([`BuiltAssets::app_prefetch_script`]).
+fn prefetch_script(files: &[&str]) -> String {
+    let files = serde_json::to_string(files).unwrap_or_default();
+    // No `<`, `>` or `&`: text the view would escape.
+    format!(
+        "if (!navigator.connection?.saveData) for (const href of {files}) \
+         fetch(href).then(function (answer) {{ return answer.arrayBuffer(); }}).catch(function () {{}});"
+    )
 }
 
 /// `/login`'s script, served from the binary: not a build output of
@@ -198,8 +211,8 @@ mod tests {
 
     #[test]
     fn login_prefetches_the_app_unless_asked_to_save_data() {
-        let mut assets = BuiltAssets::named("/pkg", "app", Some("js: J\nwasm: W\ncss: C\n"));
-        assets.chunk_loader = Some("/pkg/__wasm_split.S.js".to_owned());
+        let assets = BuiltAssets::named("/pkg", "app", Some("js: J\nwasm: W\ncss: C\n"))
+            .with_chunk_loader("/pkg/__wasm_split.S.js".to_owned());
         let script = assets.app_prefetch_script();
         assert!(script.starts_with("if (!navigator.connection?.saveData) "), "{script}");
         assert!(
